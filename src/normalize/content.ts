@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { ContentFingerprint } from './rows.ts';
+
+/**
+ * driftwatch must not become a second copy of everyone's prompts. A prompt or response is stored
+ * as presence + size + SHA-256; its text only when the operator opted in (storePromptText).
+ */
+
+/** Values sources use to say "nothing was logged" (formats.md N4). */
+const NOT_LOGGED = new Set(['', '{}', '[]', 'null', '<REDACTED>', 'REDACTED']);
+
+export function isLogged(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'string') return !NOT_LOGGED.has(value.trim());
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+export function fingerprintContent(value: unknown, storeText: boolean): ContentFingerprint {
+  if (!isLogged(value)) return { logged: false, bytes: 0, sha256: '', text: '' };
+  const textValue = typeof value === 'string' ? value : JSON.stringify(value);
+  const bytes = Buffer.byteLength(textValue, 'utf8');
+  const sha256 = createHash('sha256').update(textValue).digest('hex');
+  return { logged: true, bytes, sha256, text: storeText ? textValue : '' };
+}
+
+/** Placeholder written into the stored raw record in place of prompt/response text. */
+export function redactedMarker(fp: ContentFingerprint): string {
+  return `[redacted ${fp.bytes} bytes sha256:${fp.sha256.slice(0, 16)}]`;
+}
+
+/**
+ * Keys whose values are prompt or response text, or credentials, in any of the supported formats.
+ * Redaction walks the parsed record and replaces these values, so the kept raw record is evidence
+ * of what happened without being a copy of what was said.
+ */
+const CONTENT_KEYS = new Set([
+  'messages', 'response', 'proxy_server_request', 'prompt', 'completion',
+  'inputbodyjson', 'outputbodyjson', 'tool_parameters', 'tool_input', 'tool_content',
+  'body_text', 'request_body', 'response_body', 'assistant_response',
+]);
+const PAYLOAD_PARENT_KEYS = new Set(['payload']);
+const SECRET_KEYS = new Set(['authorization', 'x-api-key', 'api-key', 'cookie', 'proxy-authorization']);
+
+export function redactRecord(record: unknown, storeText: boolean): unknown {
+  return redactValue(record, storeText, '');
+}
+
+function redactValue(value: unknown, storeText: boolean, parentKey: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, storeText, parentKey));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const k = key.toLowerCase();
+    if (SECRET_KEYS.has(k) && typeof v === 'string') {
+      out[key] = v === 'REDACTED' ? v : '[redacted credential]';
+    } else if (!storeText && (CONTENT_KEYS.has(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) && isLogged(v)) {
+      out[key] = redactedMarker(fingerprintContent(v, false));
+    } else {
+      out[key] = redactValue(v, storeText, k);
+    }
+  }
+  return out;
+}
+
+/** Redacted JSON text of a record, ready for the `raw` column. */
+export function redactedJson(record: unknown, storeText: boolean): string {
+  return JSON.stringify(redactRecord(record, storeText));
+}

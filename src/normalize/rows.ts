@@ -1,0 +1,192 @@
+/**
+ * The normalised rows driftwatch stores, one interface per ClickHouse table in schemas/clickhouse/.
+ * Field names are the column names (snake_case) because these objects ARE the insert payload:
+ * mapping 50k rows/s to a second shape would cost time for nothing. Everything else in the code
+ * base is camelCase.
+ *
+ * Conventions shared by every decoder (formats.md, "Cross-source notes"):
+ * - timestamps are UTC strings `YYYY-MM-DD hh:mm:ss.sss` (see toClickHouseTime);
+ * - tokens are split into {uncached input, cache read, cache write, output};
+ * - money is USD;
+ * - e-mails are lower-cased; unknown strings are '' (never null), unknown numbers 0.
+ */
+
+/** Where a record came from; filled by the pipeline, not by decoders. */
+export interface SourceCoordinates {
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+  record_index: number;
+}
+
+/** Token counts in the four canonical kinds. */
+export interface TokenCounts {
+  uncached_input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+}
+
+/** Presence, size and hash of a prompt or response; the text only when configured. */
+export interface ContentFingerprint {
+  logged: boolean;
+  bytes: number;
+  sha256: string;
+  text: string;
+}
+
+export interface GatewayRequestRow extends TokenCounts {
+  event_time: string;
+  format: string;
+  gateway: 'litellm' | 'kong';
+  request_id: string;
+  session_id: string;
+  client_request_id: string;
+  api_key_id: string;
+  api_key_alias: string;
+  user_id: string;
+  user_email: string;
+  team_id: string;
+  org_id: string;
+  provider: string;
+  model_requested: string;
+  model_served: string;
+  upstream: string;
+  route: string;
+  call_type: string;
+  tags: string[];
+  user_agent: string;
+  client_ip: string;
+  status: string;
+  cost_usd: number;
+  duration_ms: number;
+  prompt_logged: 0 | 1;
+  response_logged: 0 | 1;
+  prompt_bytes: number;
+  prompt_sha256: string;
+  response_bytes: number;
+  response_sha256: string;
+  prompt_text: string;
+  response_text: string;
+  tool_names: string[];
+  mcp_servers: string[];
+  raw: string;
+}
+
+export interface ProviderUsageRow extends TokenCounts {
+  event_time: string;
+  bucket_end: string;
+  format: string;
+  provider: 'openai' | 'anthropic' | 'bedrock';
+  kind: 'usage' | 'cost' | 'invocation';
+  api_key_id: string;
+  workspace_id: string;
+  account_id: string;
+  user_email: string;
+  principal: string;
+  team_id: string;
+  session_id: string;
+  request_id: string;
+  model: string;
+  service_tier: string;
+  line_item: string;
+  request_count: number;
+  cost_usd: number;
+  prompt_logged: 0 | 1;
+  raw: string;
+}
+
+export interface IdpEventRow {
+  event_time: string;
+  format: string;
+  idp: 'okta' | 'entra';
+  event_id: string;
+  event_type: string;
+  actor_id: string;
+  actor_email: string;
+  actor_type: string;
+  actor_name: string;
+  target_user_id: string;
+  target_user_email: string;
+  app_id: string;
+  app_name: string;
+  outcome: string;
+  outcome_reason: string;
+  session_id: string;
+  client_ip: string;
+  user_agent: string;
+  grant_type: string;
+  scopes: string[];
+  raw: string;
+}
+
+export interface AgentEventRow extends TokenCounts {
+  event_time: string;
+  format: string;
+  event_name: string;
+  session_id: string;
+  prompt_id: string;
+  event_sequence: number;
+  user_id: string;
+  user_email: string;
+  account_id: string;
+  account_uuid: string;
+  organization_id: string;
+  team_id: string;
+  service_name: string;
+  service_version: string;
+  terminal_type: string;
+  model: string;
+  request_id: string;
+  client_request_id: string;
+  cost_usd: number;
+  duration_ms: number;
+  tool_name: string;
+  mcp_server: string;
+  tool_source: string;
+  decision: string;
+  success: string;
+  prompt_logged: 0 | 1;
+  prompt_bytes: number;
+  prompt_sha256: string;
+  prompt_text: string;
+  attributes: Record<string, string>;
+  raw: string;
+}
+
+export type RejectReason =
+  | 'invalid_json'
+  | 'unknown_format'
+  | 'schema_violation'
+  | 'oversized'
+  | 'invalid_utf8'
+  | 'empty_message';
+
+export interface IngestRejectRow {
+  source: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  record_index: number;
+  reason: RejectReason;
+  format: string;
+  detail: string;
+  raw_encoding: 'utf8' | 'base64';
+  raw_bytes: number;
+  raw: string;
+}
+
+/** Table name → row type; the sink and the decoders agree through this map. */
+export interface TableRows {
+  gateway_requests: GatewayRequestRow;
+  provider_usage: ProviderUsageRow;
+  idp_events: IdpEventRow;
+  agent_events: AgentEventRow;
+}
+export type DataTable = keyof TableRows;
+export const DATA_TABLES: readonly DataTable[] = [
+  'gateway_requests',
+  'provider_usage',
+  'idp_events',
+  'agent_events',
+];
