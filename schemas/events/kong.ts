@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+/**
+ * Kong Gateway log object (http-log, kafka-log, file-log, …) for a request proxied by AI Proxy /
+ * AI Proxy Advanced, i.e. carrying `ai.proxy` (formats.md §2). Loose objects: the core envelope and
+ * the AI section both grow per Kong release. Only the fields driftwatch maps are validated.
+ */
+
+const count = z.number().nonnegative();
+const optionalCount = count.nullish();
+const optionalText = z.string().nullish();
+
+// Multi-valued request headers are logged as arrays of strings.
+const headerMap = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+export const kongAiProxySchema = z.looseObject({
+  meta: z
+    .looseObject({
+      provider_name: optionalText,
+      request_model: optionalText,
+      response_model: optionalText,
+      request_mode: optionalText,
+      operation_name: optionalText,
+      llm_latency: optionalCount,
+    })
+    .nullish(),
+  usage: z
+    .looseObject({
+      // OpenAI semantics (N1): prompt_tokens includes prompt_tokens_details.cached_tokens.
+      prompt_tokens: optionalCount,
+      completion_tokens: optionalCount,
+      total_tokens: optionalCount,
+      prompt_tokens_details: z.looseObject({ cached_tokens: optionalCount }).nullish(),
+      // 3.11+, for non-text modalities; used only when the text counts are absent.
+      input_tokens: optionalCount,
+      output_tokens: optionalCount,
+      // In whatever currency the plugin's model pricing was configured (N2); assumed USD.
+      cost: z.number().nullish(),
+    })
+    .nullish(),
+  // Present only with payload logging on (N4).
+  payload: z.looseObject({ request: z.unknown().optional(), response: z.unknown().optional() }).nullish(),
+  tried_targets: z.array(z.looseObject({ host: optionalText, provider: optionalText })).nullish(),
+});
+
+export const kongMcpSchema = z.looseObject({
+  mcp_session_id: optionalText,
+  rpc: z.array(z.looseObject({ method: optionalText, tool_name: optionalText })).nullish(),
+});
+
+export const kongAiLogSchema = z.looseObject({
+  // Unix epoch milliseconds (N3).
+  started_at: z.number(),
+  client_ip: optionalText,
+  upstream_uri: optionalText,
+  upstream_status: z.union([z.number(), z.string()]).nullish(),
+  request: z.looseObject({
+    id: optionalText,
+    uri: optionalText,
+    url: optionalText,
+    method: optionalText,
+    headers: headerMap.nullish(),
+  }),
+  response: z
+    .looseObject({
+      status: z.number().int().nullish(),
+      headers: headerMap.nullish(),
+    })
+    .nullish(),
+  latencies: z
+    .looseObject({
+      request: z.number().nullish(),
+      proxy: z.number().nullish(),
+      kong: z.number().nullish(),
+    })
+    .nullish(),
+  tries: z.array(z.looseObject({ hostname: optionalText, ip: optionalText })).nullish(),
+  consumer: z
+    .looseObject({ id: optionalText, username: optionalText, custom_id: optionalText })
+    .nullish(),
+  authenticated_entity: z.looseObject({ id: optionalText, consumer_id: optionalText }).nullish(),
+  route: z.looseObject({ id: optionalText, name: optionalText }).nullish(),
+  service: z.looseObject({ id: optionalText, name: optionalText, host: optionalText }).nullish(),
+  ai: z.looseObject({
+    proxy: kongAiProxySchema,
+    mcp: kongMcpSchema.nullish(),
+  }),
+});
+export type KongAiLog = z.infer<typeof kongAiLogSchema>;

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { openStore, type Store } from '../store/store.ts';
+import { migrate } from '../store/migrate.ts';
+import { createLogger, type Logger } from '../telemetry/logger.ts';
+
+export interface CliContext {
+  config: Config;
+  log: Logger;
+}
+
+/** Config from the global --config option, the environment and per-command overrides. */
+export function cliContext(cmd: Command, overrides: Record<string, unknown> = {}): CliContext {
+  const globals = cmd.optsWithGlobals<{ config?: string }>();
+  const config = loadConfig({ file: globals.config, overrides });
+  return { config, log: createLogger(config.logLevel) };
+}
+
+/** Opens the store and brings its schema up to date (versioned DDL, safe to re-run). */
+export async function openMigratedStore(ctx: CliContext): Promise<Store> {
+  const store = await openStore(ctx.config.clickhouse);
+  await migrate(store, ctx.log);
+  return store;
+}
+
+/** Runs `fn` until SIGTERM/SIGINT, then `stop` once (graceful drain), then exits. */
+export function untilSignal(stop: () => Promise<void>, log: Logger): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'Stopping: flushing buffers and committing offsets');
+      stop().then(resolve, reject);
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+}

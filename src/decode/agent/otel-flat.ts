@@ -1,0 +1,65 @@
+import { otelFlatRecordSchema } from '../../../schemas/events/otlp.ts';
+import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import { redactedJson } from '../../normalize/content.ts';
+import { text } from '../../normalize/identity.ts';
+import { isRecordReject, redactAttributeMap, schemaReject, toAgentRecord } from './claude-code-event.ts';
+
+/**
+ * Flattened OTLP log record (formats.md §8 sample): what a collector transform or a custom
+ * forwarder emits when it writes one event per Kafka message with attributes as a JSON map.
+ */
+
+const FORMAT = 'otel.flat';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function looksFlat(doc: unknown): boolean {
+  return isRecord(doc) && 'timeUnixNano' in doc && isRecord(doc['attributes']);
+}
+
+/** Redacts content attributes before the generic key-based redaction sees the record. */
+function redactedRaw(doc: unknown, storeText: boolean): string {
+  if (!isRecord(doc) || !isRecord(doc['attributes'])) return redactedJson(doc, storeText);
+  return redactedJson({ ...doc, attributes: redactAttributeMap(doc['attributes'], storeText) }, storeText);
+}
+
+function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
+  const raw = redactedRaw(doc, ctx.storePromptText);
+  const parsed = otelFlatRecordSchema.safeParse(doc);
+  if (!parsed.success) {
+    out.rejects.push(schemaReject(FORMAT, parsed.error, raw));
+    return;
+  }
+  const rec = parsed.data;
+  const body = typeof rec.body === 'string' ? rec.body : text(rec.body?.stringValue);
+  const result = toAgentRecord(
+    {
+      format: FORMAT,
+      timeUnixNano: rec.timeUnixNano,
+      observedTimeUnixNano: rec.observedTimeUnixNano,
+      eventName: rec.eventName,
+      body,
+      resource: rec.resource ?? {},
+      attributes: rec.attributes,
+      raw,
+    },
+    ctx,
+  );
+  if (isRecordReject(result)) out.rejects.push(result);
+  else out.records.push(result);
+}
+
+export const otelFlatDecoder: FormatDecoder = {
+  format: FORMAT,
+  source: 'agent',
+  matches(doc) {
+    return Array.isArray(doc) ? doc.length > 0 && looksFlat(doc[0]) : looksFlat(doc);
+  },
+  decode(doc, ctx) {
+    const out: DecodeOutput = { records: [], rejects: [] };
+    for (const element of Array.isArray(doc) ? doc : [doc]) decodeOne(element, ctx, out);
+    return out;
+  },
+};

@@ -1,0 +1,128 @@
+import {
+  otlpLogRecordSchema,
+  otlpLogsRequestSchema,
+  otlpResourceLogsSchema,
+  type OtlpKeyValue,
+} from '../../../schemas/events/otlp.ts';
+import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import { redactedJson } from '../../normalize/content.ts';
+import { text } from '../../normalize/identity.ts';
+import { isRecordReject, redactedContentValue, schemaReject, toAgentRecord } from './claude-code-event.ts';
+
+/**
+ * OTLP/JSON ExportLogsServiceRequest, as the OTel Collector kafka exporter writes it with
+ * `encoding: otlp_json`. One message carries many log records; each becomes its own row or reject.
+ */
+
+const FORMAT = 'otel.otlp_json';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** OTLP AnyValue → plain JSON value; lenient because nested values are not schema-checked. */
+export function anyValueToPlain(value: unknown): unknown {
+  if (!isRecord(value)) return null;
+  if ('stringValue' in value) return value['stringValue'];
+  if ('intValue' in value) return value['intValue'];
+  if ('doubleValue' in value) return value['doubleValue'];
+  if ('boolValue' in value) return value['boolValue'];
+  if ('bytesValue' in value) return value['bytesValue'];
+  const array = value['arrayValue'];
+  if (isRecord(array)) return Array.isArray(array['values']) ? array['values'].map(anyValueToPlain) : [];
+  const kvlist = value['kvlistValue'];
+  if (isRecord(kvlist)) return keyValuesToMap(Array.isArray(kvlist['values']) ? kvlist['values'] : []);
+  return null;
+}
+
+export function keyValuesToMap(list: readonly unknown[] | null | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of list ?? []) {
+    if (isRecord(kv) && typeof kv['key'] === 'string') out[kv['key']] = anyValueToPlain(kv['value']);
+  }
+  return out;
+}
+
+/**
+ * The generic redaction in normalize/content.ts works on object keys, but OTLP puts the key in a
+ * `{key, value}` pair, so `{key: 'prompt', value: {stringValue: …}}` would pass it untouched.
+ * This walks any OTLP fragment and masks the values of content-bearing pairs.
+ */
+export function redactOtlpContent(value: unknown, storeText: boolean): unknown {
+  if (storeText) return value;
+  if (Array.isArray(value)) return value.map((v) => redactOtlpContent(v, storeText));
+  if (!isRecord(value)) return value;
+  if (typeof value['key'] === 'string' && 'value' in value) {
+    const marker = redactedContentValue(value['key'], anyValueToPlain(value['value']), storeText);
+    if (marker !== undefined) return { ...value, value: { stringValue: marker } };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactOtlpContent(v, storeText);
+  return out;
+}
+
+function rawOf(fragment: unknown, storeText: boolean): string {
+  return redactedJson(redactOtlpContent(fragment, storeText), storeText);
+}
+
+interface ResourceContext {
+  attributes: readonly OtlpKeyValue[];
+  scope: { name: string; version: string };
+}
+
+function decodeLogRecord(logRecord: unknown, res: ResourceContext, ctx: DecodeContext, out: DecodeOutput): void {
+  // The stored record is self-contained: this log record plus what it inherits from its envelope.
+  const raw = rawOf({ resource: { attributes: res.attributes }, scope: res.scope, logRecord }, ctx.storePromptText);
+  const parsed = otlpLogRecordSchema.safeParse(logRecord);
+  if (!parsed.success) {
+    out.rejects.push(schemaReject(FORMAT, parsed.error, raw, 'logRecord'));
+    return;
+  }
+  const rec = parsed.data;
+  const result = toAgentRecord(
+    {
+      format: FORMAT,
+      timeUnixNano: rec.timeUnixNano,
+      observedTimeUnixNano: rec.observedTimeUnixNano,
+      eventName: rec.eventName,
+      body: anyValueToPlain(rec.body),
+      resource: keyValuesToMap(res.attributes),
+      attributes: keyValuesToMap(rec.attributes),
+      raw,
+    },
+    ctx,
+  );
+  if (isRecordReject(result)) out.rejects.push(result);
+  else out.records.push(result);
+}
+
+function decodeResourceLogs(resourceLogs: unknown, index: number, ctx: DecodeContext, out: DecodeOutput): void {
+  const parsed = otlpResourceLogsSchema.safeParse(resourceLogs);
+  if (!parsed.success) {
+    out.rejects.push(schemaReject(FORMAT, parsed.error, rawOf(resourceLogs, ctx.storePromptText), `resourceLogs.${index}`));
+    return;
+  }
+  const attributes = parsed.data.resource?.attributes ?? [];
+  for (const scopeLogs of parsed.data.scopeLogs ?? []) {
+    const scope = { name: text(scopeLogs.scope?.name), version: text(scopeLogs.scope?.version) };
+    for (const logRecord of scopeLogs.logRecords ?? []) decodeLogRecord(logRecord, { attributes, scope }, ctx, out);
+  }
+}
+
+export const otlpLogsDecoder: FormatDecoder = {
+  format: FORMAT,
+  source: 'agent',
+  matches(doc) {
+    return isRecord(doc) && Array.isArray(doc['resourceLogs']);
+  },
+  decode(doc, ctx) {
+    const out: DecodeOutput = { records: [], rejects: [] };
+    const parsed = otlpLogsRequestSchema.safeParse(doc);
+    if (!parsed.success) {
+      out.rejects.push(schemaReject(FORMAT, parsed.error, rawOf(doc, ctx.storePromptText)));
+      return out;
+    }
+    parsed.data.resourceLogs.forEach((rl, i) => decodeResourceLogs(rl, i, ctx, out));
+    return out;
+  },
+};

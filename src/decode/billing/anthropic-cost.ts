@@ -1,0 +1,58 @@
+import type { ProviderUsageRow } from '../../normalize/rows.ts';
+import { text } from '../../normalize/identity.ts';
+import { canonicalModel } from '../../normalize/model.ts';
+import { centsToUsd } from '../../normalize/numbers.ts';
+import {
+  anthropicCostResultSchema,
+  type AnthropicCostResult,
+} from '../../../schemas/events/anthropic-usage.ts';
+import { anthropicDecoder, type AnthropicBucketFields } from './anthropic-usage.ts';
+
+/**
+ * Anthropic Admin API cost_report (formats.md §4b): daily billed amounts per workspace and
+ * description. It has no api_key_id, so these rows reconcile per workspace, not per key.
+ */
+
+const FORMAT = 'anthropic.cost';
+
+function lineItem(r: AnthropicCostResult): string {
+  const description = text(r.description);
+  if (description !== '') return description;
+  // Without group_by=description the type pair is the only label, e.g. tokens:output_tokens.
+  return [text(r.cost_type), text(r.token_type)].filter((part) => part !== '').join(':');
+}
+
+function costRow(r: AnthropicCostResult, bucket: AnthropicBucketFields): ProviderUsageRow {
+  return {
+    event_time: bucket.event_time,
+    bucket_end: bucket.bucket_end,
+    format: FORMAT,
+    provider: 'anthropic',
+    kind: 'cost',
+    api_key_id: '',
+    workspace_id: text(r.workspace_id),
+    account_id: '',
+    user_email: '',
+    principal: '',
+    team_id: '',
+    session_id: '',
+    request_id: '',
+    model: canonicalModel(r.model),
+    service_tier: text(r.service_tier),
+    line_item: lineItem(r),
+    uncached_input_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    output_tokens: 0,
+    request_count: 0,
+    // A decimal string in cents (N2).
+    cost_usd: centsToUsd(r.amount),
+    prompt_logged: 0,
+    raw: bucket.raw,
+  };
+}
+
+export const anthropicCostDecoder = anthropicDecoder(
+  { format: FORMAT, schema: anthropicCostResultSchema, toRow: costRow },
+  (first) => first !== undefined && first !== null && 'amount' in first && !('uncached_input_tokens' in first),
+);

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ProviderUsageRow } from '../../normalize/rows.ts';
+import type { DecodeOutput } from '../types.ts';
+import { anthropicUsageDecoder as decoder } from './anthropic-usage.ts';
+
+const ctx = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
+// `any`: tests pick samples apart and rebuild them freely.
+const sample = (name: string): any =>
+  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
+const rows = (out: DecodeOutput): ProviderUsageRow[] => out.records.map((r) => r.row as ProviderUsageRow);
+
+const result = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  ...sample('anthropic-usage').data[0].results[0],
+  ...overrides,
+});
+const bucket = (hour: number, results: unknown[]) => ({
+  starting_at: `2026-08-19T${String(hour).padStart(2, '0')}:00:00Z`,
+  ending_at: `2026-08-19T${String(hour + 1).padStart(2, '0')}:00:00Z`,
+  results,
+});
+const page = (buckets: unknown[]) => ({ data: buckets, has_more: false, next_page: null });
+
+describe('anthropic.usage', () => {
+  it('normalises the formats.md sample', () => {
+    const out = decoder.decode(sample('anthropic-usage'), ctx);
+    expect(out.rejects).toEqual([]);
+    expect(out.records).toHaveLength(1);
+    expect(out.records[0]).toMatchObject({ table: 'provider_usage', format: 'anthropic.usage' });
+    const { raw, ...row } = rows(out)[0]!;
+    expect(row).toEqual({
+      event_time: '2026-08-19 14:00:00.000',
+      bucket_end: '2026-08-19 15:00:00.000',
+      format: 'anthropic.usage',
+      provider: 'anthropic',
+      kind: 'usage',
+      api_key_id: 'apikey_01Rj2N8SVvo6BePZj99NhmiT',
+      workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ',
+      account_id: '',
+      user_email: '',
+      principal: '',
+      team_id: '',
+      session_id: '',
+      request_id: '',
+      model: 'claude-sonnet-4-5-20250929',
+      service_tier: 'standard',
+      line_item: '',
+      uncached_input_tokens: 19200,
+      cache_read_tokens: 1823400,
+      cache_write_tokens: 51000,
+      output_tokens: 41210,
+      request_count: 0,
+      cost_usd: 0,
+      prompt_logged: 0,
+    });
+    expect(JSON.parse(raw)).toMatchObject({
+      starting_at: '2026-08-19T14:00:00Z',
+      ending_at: '2026-08-19T15:00:00Z',
+      uncached_input_tokens: 19200,
+    });
+  });
+
+  it('adds both cache-write TTLs and falls back to the service account', () => {
+    const r = result({
+      cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 23 },
+      account_id: null,
+      service_account_id: 'svac_01abc',
+    });
+    const [row] = rows(decoder.decode(page([bucket(14, [r])]), ctx));
+    expect(row).toMatchObject({ cache_write_tokens: 123, account_id: 'svac_01abc' });
+    const [noCache] = rows(decoder.decode(page([bucket(14, [result({ cache_creation: null, account_id: 'user_01x' })])]), ctx));
+    expect(noCache).toMatchObject({ cache_write_tokens: 0, account_id: 'user_01x' });
+  });
+
+  it('emits one record per result across buckets, skipping empty buckets', () => {
+    const out = decoder.decode(page([bucket(10, []), bucket(11, [result(), result()]), bucket(12, [result(), result()]), bucket(13, [result(), result()])]), ctx);
+    expect(out.rejects).toEqual([]);
+    expect(rows(out).map((r) => r.event_time)).toEqual([
+      '2026-08-19 11:00:00.000', '2026-08-19 11:00:00.000',
+      '2026-08-19 12:00:00.000', '2026-08-19 12:00:00.000',
+      '2026-08-19 13:00:00.000', '2026-08-19 13:00:00.000',
+    ]);
+  });
+
+  it('rejects one invalid result and keeps its siblings', () => {
+    const bad = result({ cache_creation: { ephemeral_5m_input_tokens: -1 } });
+    const out = decoder.decode(page([bucket(14, [result()]), bucket(15, [bad, result()])]), ctx);
+    expect(out.records).toHaveLength(2);
+    expect(out.rejects).toHaveLength(1);
+    expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'anthropic.usage' });
+    expect(out.rejects[0]!.detail).toContain('data[1].results[0].cache_creation.ephemeral_5m_input_tokens');
+    expect(JSON.parse(out.rejects[0]!.raw)).toMatchObject({ starting_at: '2026-08-19T15:00:00Z', ending_at: '2026-08-19T16:00:00Z' });
+  });
+
+  it('rejects bad bucket times and broken envelopes without throwing', () => {
+    const badTime = decoder.decode(page([{ starting_at: 'yesterday', ending_at: 'today', results: [result()] }, bucket(14, [result()])]), ctx);
+    expect(badTime.records).toHaveLength(1);
+    expect(badTime.rejects[0]!.detail).toMatch(/^data\[0\]: unparseable timestamp/);
+    for (const doc of [{ data: 'x' }, null, 'x', { data: [{ results: [] }] }]) {
+      const out = decoder.decode(doc, ctx);
+      expect(out.records).toEqual([]);
+      expect(out.rejects).toHaveLength(1);
+    }
+  });
+
+  it('accepts a single bucket', () => {
+    expect(rows(decoder.decode(bucket(14, [result()]), ctx))).toHaveLength(1);
+  });
+
+  it('claims a page of empty buckets and yields nothing', () => {
+    const empty = page([bucket(14, []), bucket(15, [])]);
+    expect(decoder.matches(empty)).toBe(true);
+    expect(decoder.decode(empty, ctx)).toEqual({ records: [], rejects: [] });
+  });
+
+  it('does not match the other billing samples', () => {
+    expect(decoder.matches(sample('anthropic-usage'))).toBe(true);
+    for (const name of ['anthropic-cost', 'openai-usage', 'openai-costs', 'bedrock-invocation']) {
+      expect(decoder.matches(sample(name)), name).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { billingDecoders } from './index.ts';
+
+const ctx = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
+const sample = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
+
+const SAMPLES: Record<string, string> = {
+  'openai-usage': 'openai.usage',
+  'openai-costs': 'openai.costs',
+  'anthropic-usage': 'anthropic.usage',
+  'anthropic-cost': 'anthropic.cost',
+  'bedrock-invocation': 'bedrock.invocation',
+};
+
+describe('billingDecoders', () => {
+  it('has unique formats, all on the billing source', () => {
+    const formats = billingDecoders.map((d) => d.format);
+    expect(new Set(formats).size).toBe(formats.length);
+    expect(formats.sort()).toEqual(Object.values(SAMPLES).sort());
+    expect(billingDecoders.every((d) => d.source === 'billing')).toBe(true);
+  });
+
+  it.each(Object.entries(SAMPLES))('%s is claimed by exactly %s and decodes cleanly', (name, format) => {
+    const doc = sample(name);
+    expect(billingDecoders.filter((d) => d.matches(doc)).map((d) => d.format)).toEqual([format]);
+    const out = billingDecoders.find((d) => d.format === format)!.decode(doc, ctx);
+    expect(out.rejects).toEqual([]);
+    expect(out.records.length).toBeGreaterThan(0);
+  });
+
+  it('claims nothing that is not a billing document, and never throws in matches', () => {
+    for (const doc of [null, undefined, 0, 'page', [], {}, { object: 'list', data: [] }, { schemaType: 'Other' }]) {
+      expect(billingDecoders.filter((d) => d.matches(doc)).map((d) => d.format)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,18 @@
+import type { FormatDecoder } from '../types.ts';
+import { anthropicCostDecoder } from './anthropic-cost.ts';
+import { anthropicUsageDecoder } from './anthropic-usage.ts';
+import { bedrockInvocationDecoder } from './bedrock-invocation.ts';
+import { openAiCostsDecoder } from './openai-costs.ts';
+import { openAiUsageDecoder } from './openai-usage.ts';
+
+/**
+ * Billing-topic decoders. Their `matches` are mutually exclusive (tested); the order only puts the
+ * cheapest sniff first and lets the usage decoders, which also claim result-less pages, come last.
+ */
+export const billingDecoders: readonly FormatDecoder[] = [
+  bedrockInvocationDecoder,
+  openAiCostsDecoder,
+  openAiUsageDecoder,
+  anthropicCostDecoder,
+  anthropicUsageDecoder,
+];

@@ -1,0 +1,115 @@
+import { kongAiLogSchema, type KongAiLog } from '../../../schemas/events/kong.ts';
+import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import type { GatewayRequestRow } from '../../normalize/rows.ts';
+import { eventTime } from '../../normalize/time.ts';
+import { normalizeEmail, text } from '../../normalize/identity.ts';
+import { toCount, toNumber } from '../../normalize/numbers.ts';
+import { canonicalModel } from '../../normalize/model.ts';
+import {
+  CLAUDE_SESSION_HEADER,
+  CLIENT_REQUEST_HEADER,
+  contentColumns,
+  decodeGatewayRecord,
+  genericSessionHeader,
+  header,
+  isRecord,
+  splitInclusivePrompt,
+  uniqueNonEmpty,
+} from './common.ts';
+
+/** Kong log-plugin object (http-log, kafka-log, …) of an AI Proxy request (formats.md §2). */
+export const KONG_AI_PROXY_FORMAT = 'kong.ai_proxy';
+
+const MCP_TOOL_CALL = 'tools/call';
+
+function upstreamHost(log: KongAiLog): string {
+  const lastTry = log.tries?.at(-1);
+  const lastTarget = log.ai.proxy.tried_targets?.at(-1);
+  const fromTries = text(lastTry?.hostname) || text(lastTarget?.host);
+  if (fromTries !== '') return fromTries;
+  // upstream_uri is normally a path; only an absolute URL names the host.
+  const uri = text(log.upstream_uri);
+  if (/^https?:\/\//i.test(uri)) {
+    try {
+      return new URL(uri).hostname;
+    } catch {
+      // fall through to the service host
+    }
+  }
+  return text(log.service?.host);
+}
+
+function status(log: KongAiLog): string {
+  const code = log.response?.status ?? toNumber(log.upstream_status);
+  if (!code) return '';
+  return code < 400 ? 'success' : 'failure';
+}
+
+/** MCP tool calls seen by the AI MCP Proxy plugin; the Kong service fronts the MCP server. */
+function mcpColumns(log: KongAiLog): Pick<GatewayRequestRow, 'tool_names' | 'mcp_servers'> {
+  const calls = (log.ai.mcp?.rpc ?? []).filter((r) => text(r.method) === MCP_TOOL_CALL);
+  const tools = uniqueNonEmpty(calls.map((r) => text(r.tool_name)));
+  return { tool_names: tools, mcp_servers: tools.length > 0 ? uniqueNonEmpty([text(log.service?.name)]) : [] };
+}
+
+function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestRow {
+  // Epoch milliseconds (N3); eventTime rejects the value if it was mistaken for seconds upstream.
+  const event_time = eventTime(log.started_at, ctx.maxEventTime);
+  const { meta, usage, payload } = log.ai.proxy;
+  const headers = log.request.headers;
+  const consumer = log.consumer;
+  // OpenAI semantics (N1): prompt_tokens includes the cached reads; no cache-write count exists.
+  const prompt = usage?.prompt_tokens ?? usage?.input_tokens;
+  const output = usage?.completion_tokens ?? usage?.output_tokens;
+
+  return {
+    event_time,
+    format: KONG_AI_PROXY_FORMAT,
+    gateway: 'kong',
+    request_id: text(log.request.id) || header(log.response?.headers, 'x-kong-request-id'),
+    session_id: header(headers, CLAUDE_SESSION_HEADER) || genericSessionHeader(headers),
+    client_request_id: header(headers, CLIENT_REQUEST_HEADER),
+    api_key_id: text(log.authenticated_entity?.id) || text(consumer?.id),
+    api_key_alias: text(consumer?.username),
+    user_id: text(consumer?.id),
+    user_email: normalizeEmail(consumer?.username),
+    team_id: text(consumer?.custom_id),
+    org_id: '',
+    provider: text(meta?.provider_name),
+    model_requested: canonicalModel(meta?.request_model),
+    model_served: canonicalModel(meta?.response_model),
+    upstream: upstreamHost(log),
+    route: text(log.route?.name),
+    call_type: text(meta?.operation_name) || text(meta?.request_mode),
+    tags: [],
+    user_agent: header(headers, 'user-agent'),
+    client_ip: text(log.client_ip),
+    status: status(log),
+    cost_usd: toNumber(usage?.cost),
+    duration_ms: toCount(log.latencies?.request),
+    ...splitInclusivePrompt(toCount(prompt), toCount(usage?.prompt_tokens_details?.cached_tokens), 0, toCount(output)),
+    ...contentColumns(payload?.request, payload?.response, ctx.storePromptText),
+    ...mcpColumns(log),
+    raw,
+  };
+}
+
+export const kongAiProxyDecoder: FormatDecoder = {
+  format: KONG_AI_PROXY_FORMAT,
+  source: 'gateway',
+  matches(doc: unknown): boolean {
+    return isRecord(doc) && isRecord(doc['request']) && isRecord(doc['ai']) && isRecord(doc['ai']['proxy']);
+  },
+  decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
+    return decodeGatewayRecord(
+      {
+        format: KONG_AI_PROXY_FORMAT,
+        schema: kongAiLogSchema,
+        timeField: 'started_at',
+        build: (rec, raw) => toRow(rec, raw, ctx),
+      },
+      doc,
+      ctx,
+    );
+  },
+};

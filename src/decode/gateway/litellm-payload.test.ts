@@ -1,0 +1,197 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { liteLlmPayloadDecoder } from './litellm-payload.ts';
+import type { DecodeOutput } from '../types.ts';
+import type { GatewayRequestRow } from '../../normalize/rows.ts';
+
+type Doc = Record<string, any>;
+const load = (name: string): Doc =>
+  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
+const ctx = { storePromptText: false, maxEventTime: Date.now() + 86400000 };
+
+function row(out: DecodeOutput): GatewayRequestRow {
+  expect(out.rejects).toEqual([]);
+  expect(out.records).toHaveLength(1);
+  return out.records[0]!.row as GatewayRequestRow;
+}
+const decode = (doc: unknown, c = ctx) => liteLlmPayloadDecoder.decode(doc, c);
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('litellm.payload decoder', () => {
+  it('normalises the StandardLoggingPayload sample', () => {
+    const doc = load('litellm-payload');
+    const { raw, ...rest } = row(decode(doc));
+    expect(rest).toEqual({
+      event_time: '2026-08-19 14:03:11.512',
+      format: 'litellm.payload',
+      gateway: 'litellm',
+      request_id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+      session_id: 'e96634a3-fa28-4083-b354-55542e2dca01',
+      client_request_id: '0f6c2a1e-8d4b-4f7a-9c3e-5b2d1a0e9f8c',
+      api_key_id: '88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b',
+      api_key_alias: 'alice-claude-code',
+      user_id: 'alice@example.com',
+      user_email: 'alice@example.com',
+      team_id: 'team-platform-eng',
+      org_id: 'org-acme',
+      provider: 'anthropic',
+      model_requested: 'claude-sonnet',
+      model_served: 'claude-sonnet-4-5-20250929',
+      upstream: 'https://api.anthropic.com/v1/messages',
+      route: '/v1/messages',
+      call_type: 'anthropic_messages',
+      tags: ['claude-code'],
+      user_agent: 'claude-cli/2.1.200 (external, cli)',
+      client_ip: '10.20.1.17',
+      status: 'success',
+      cost_usd: 0.0285,
+      duration_ms: 6532,
+      uncached_input_tokens: 390,
+      cache_read_tokens: 45100,
+      cache_write_tokens: 2400,
+      output_tokens: 320,
+      prompt_logged: 1,
+      response_logged: 1,
+      prompt_bytes: Buffer.byteLength(JSON.stringify(doc.messages)),
+      prompt_sha256: sha256(JSON.stringify(doc.messages)),
+      response_bytes: Buffer.byteLength(JSON.stringify(doc.response)),
+      response_sha256: sha256(JSON.stringify(doc.response)),
+      prompt_text: '',
+      response_text: '',
+      tool_names: [],
+      mcp_servers: [],
+    });
+    // Prompt and response text stay out of the stored evidence unless opted in.
+    expect(raw).not.toContain('exponential backoff');
+    expect(raw).not.toContain('capped exponential');
+    expect(JSON.parse(raw).metadata.user_api_key_hash).toBe(doc.metadata.user_api_key_hash);
+  });
+
+  it('keeps prompt text only when storePromptText is set', () => {
+    const doc = load('litellm-payload');
+    const r = row(decode(doc, { ...ctx, storePromptText: true }));
+    expect(r.prompt_text).toBe(JSON.stringify(doc.messages));
+    expect(r.response_text).toBe(JSON.stringify(doc.response));
+    expect(r.raw).toContain('exponential backoff');
+  });
+
+  it('marks turned-off message logging as not logged', () => {
+    const doc = load('litellm-payload');
+    doc.messages = '{}';
+    doc.response = null;
+    const r = row(decode(doc));
+    expect([r.prompt_logged, r.prompt_bytes, r.prompt_sha256]).toEqual([0, 0, '']);
+    expect(r.response_logged).toBe(0);
+  });
+
+  it('takes the session from the agent header, then trace_id, then any x-*-session-id header', () => {
+    const doc = load('litellm-payload');
+    doc.trace_id = '7d3c5e1f-aaaa-4bbb-8ccc-000000000000';
+    expect(row(decode(doc)).session_id).toBe('e96634a3-fa28-4083-b354-55542e2dca01');
+
+    delete doc.metadata.requester_custom_headers['x-claude-code-session-id'];
+    expect(row(decode(doc)).session_id).toBe('7d3c5e1f-aaaa-4bbb-8ccc-000000000000');
+
+    doc.trace_id = null;
+    doc.metadata.requester_custom_headers['x-agent-session-id'] = 'short';
+    doc.metadata.requester_custom_headers['X-Codex-Session-Id'] = 'sess_ABCdef123';
+    expect(row(decode(doc)).session_id).toBe('sess_ABCdef123');
+  });
+
+  it('lower-cases the key owner e-mail', () => {
+    const doc = load('litellm-payload');
+    doc.metadata.user_api_key_user_email = 'Alice@Example.COM';
+    doc.metadata.user_api_key_user_id = 'u-123';
+    const r = row(decode(doc));
+    expect(r.user_email).toBe('alice@example.com');
+    expect(r.user_id).toBe('u-123');
+  });
+
+  it('finds the cache split in whichever usage object carries it', () => {
+    const doc = load('litellm-payload');
+    delete doc.hidden_params.usage_object;
+    expect(row(decode(doc)).cache_write_tokens).toBe(2400);
+
+    // An OpenAI upstream: prompt_tokens includes prompt_tokens_details.cached_tokens.
+    const openai = load('litellm-payload');
+    openai.prompt_tokens = 1000;
+    openai.completion_tokens = 50;
+    openai.hidden_params.usage_object = { prompt_tokens: 1000, prompt_tokens_details: { cached_tokens: 800 } };
+    delete openai.metadata.usage_object;
+    const r = row(decode(openai));
+    expect([r.uncached_input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens]).toEqual([200, 800, 0, 50]);
+  });
+
+  it('falls back to cost_breakdown.total_cost and strips routing prefixes from models', () => {
+    const doc = load('litellm-payload');
+    delete doc.response_cost;
+    doc.model = 'bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+    doc.custom_llm_provider = 'bedrock';
+    const r = row(decode(doc));
+    expect(r.cost_usd).toBe(0.0285);
+    expect(r.model_served).toBe('claude-sonnet-4-5-20250929');
+    expect(r.provider).toBe('bedrock');
+  });
+
+  it('decides the epoch unit by magnitude: seconds and milliseconds give the same instant', () => {
+    const doc = load('litellm-payload');
+    doc.startTime = 1787148191512;
+    doc.endTime = 1787148198044;
+    const r = row(decode(doc));
+    expect(r.event_time).toBe('2026-08-19 14:03:11.512');
+    expect(r.duration_ms).toBe(6532);
+  });
+
+  it('rejects an out-of-range startTime', () => {
+    for (const startTime of [4102444800, 1787148, -1]) {
+      const doc = load('litellm-payload');
+      doc.startTime = startTime;
+      const out = decode(doc);
+      expect(out.records).toEqual([]);
+      expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'litellm.payload' });
+      expect(out.rejects[0]!.detail).toMatch(/^startTime: /);
+      expect(out.rejects[0]!.raw).not.toContain('exponential backoff');
+    }
+  });
+
+  it('rejects schema violations with their paths', () => {
+    const bad = load('litellm-payload');
+    bad.prompt_tokens = 'abc';
+    bad.metadata.usage_object.cache_read_input_tokens = -5;
+    const out = decode(bad);
+    expect(out.rejects[0]?.reason).toBe('schema_violation');
+    expect(out.rejects[0]?.detail).toContain('prompt_tokens');
+    expect(out.rejects[0]?.detail).toContain('metadata.usage_object.cache_read_input_tokens');
+
+    const iso = load('litellm-payload');
+    iso.startTime = '2026-08-19T14:03:11.512Z';
+    expect(decode(iso).rejects[0]?.detail).toContain('startTime');
+
+    const missing = load('litellm-payload');
+    delete missing.startTime;
+    expect(liteLlmPayloadDecoder.matches(missing)).toBe(true);
+    expect(decode(missing).rejects[0]?.detail).toContain('startTime');
+  });
+
+  it('reports MCP tool calls without keeping their arguments', () => {
+    const doc = load('litellm-payload');
+    doc.metadata.mcp_tool_call_metadata = {
+      name: 'deepwiki-mcp/get_page_content',
+      namespaced_tool_name: 'deepwiki-mcp/get_page_content',
+      mcp_server_name: 'deepwiki-mcp',
+      arguments: { page: 'internal-roadmap-2027' },
+    };
+    const r = row(decode(doc));
+    expect(r.tool_names).toEqual(['get_page_content']);
+    expect(r.mcp_servers).toEqual(['deepwiki-mcp']);
+    expect(r.raw).not.toContain('internal-roadmap-2027');
+  });
+
+  it('does not match the other gateway formats', () => {
+    expect(liteLlmPayloadDecoder.matches(load('litellm-payload'))).toBe(true);
+    expect(liteLlmPayloadDecoder.matches(load('litellm-spend-log'))).toBe(false);
+    expect(liteLlmPayloadDecoder.matches(load('kong-ai'))).toBe(false);
+    expect(liteLlmPayloadDecoder.matches('msg_01')).toBe(false);
+  });
+});

@@ -1,0 +1,118 @@
+import type { z } from 'zod';
+import { oktaEventHookSchema, oktaLogEventSchema, type OktaLogEvent } from '../../../schemas/events/okta.ts';
+import type { IdpEventRow } from '../../normalize/rows.ts';
+import type { DecodeContext, DecodeOutput, FormatDecoder, RecordReject } from '../types.ts';
+import { eventTime, TimeParseError } from '../../normalize/time.ts';
+import { normalizeEmail, text } from '../../normalize/identity.ts';
+import { redactedJson } from '../../normalize/content.ts';
+
+/**
+ * Okta System Log LogEvent (formats.md §6): one event, a `/api/v1/logs` page (top-level array),
+ * or an Event Hook delivery. Every event is its own record; a bad one does not fail its siblings.
+ */
+
+const FORMAT = 'okta.system_log';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Zod issues as `path: message`, the form rejects carry in `detail`. */
+export function idpSchemaReject(format: string, error: z.ZodError, raw: string, pathPrefix = ''): RecordReject {
+  const detail = error.issues
+    .slice(0, 3)
+    .map((i) => `${[pathPrefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+  return { reason: 'schema_violation', format, detail, raw };
+}
+
+function looksLikeLogEvent(doc: unknown): boolean {
+  return isRecord(doc) && 'uuid' in doc && 'eventType' in doc && 'published' in doc;
+}
+
+function isEventHook(doc: unknown): boolean {
+  return isRecord(doc) && doc['eventType'] === 'com.okta.event_hook' && isRecord(doc['data']);
+}
+
+/** Okta types are PascalCase (`User`, `PublicClientApp`); snake_case matches Entra's `user`/`service_principal`. */
+export function actorTypeOf(type: unknown): string {
+  return text(type)
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+function scopesOf(debugData: Record<string, unknown>): string[] {
+  // Granted is what the token can do; requested is the best there is when the grant failed.
+  const scopes = text(debugData['grantedScopes']) || text(debugData['requestedScopes']);
+  return scopes === '' ? [] : scopes.split(/\s+/).filter((s) => s !== '');
+}
+
+export function oktaRow(e: OktaLogEvent, time: string, raw: string): IdpEventRow {
+  const targets = e.target ?? [];
+  const user = targets.find((t) => t.type === 'User');
+  const app = targets.find((t) => t.type === 'AppInstance');
+  const debugData = e.debugContext?.debugData ?? {};
+  // For OAuth events client.id is the OAuth client (the app); elsewhere it is not an app id.
+  const oauthClient = e.eventType.startsWith('app.oauth2.') ? text(e.client?.id) : '';
+  return {
+    event_time: time,
+    format: FORMAT,
+    idp: 'okta',
+    event_id: e.uuid,
+    event_type: e.eventType,
+    actor_id: text(e.actor.id),
+    actor_email: normalizeEmail(e.actor.alternateId),
+    actor_type: actorTypeOf(e.actor.type),
+    actor_name: text(e.actor.displayName),
+    target_user_id: text(user?.id),
+    target_user_email: normalizeEmail(user?.alternateId),
+    app_id: text(app?.id) || oauthClient,
+    app_name: text(app?.displayName),
+    outcome: text(e.outcome?.result).toLowerCase(),
+    outcome_reason: text(e.outcome?.reason),
+    session_id: text(e.authenticationContext?.externalSessionId),
+    client_ip: text(e.client?.ipAddress),
+    user_agent: text(e.client?.userAgent?.rawUserAgent),
+    grant_type: text(debugData['grantType']),
+    scopes: scopesOf(debugData),
+    raw,
+  };
+}
+
+function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
+  const raw = redactedJson(doc, ctx.storePromptText);
+  const parsed = oktaLogEventSchema.safeParse(doc);
+  if (!parsed.success) {
+    out.rejects.push(idpSchemaReject(FORMAT, parsed.error, raw));
+    return;
+  }
+  try {
+    const time = eventTime(parsed.data.published, ctx.maxEventTime);
+    out.records.push({ table: 'idp_events', format: FORMAT, row: oktaRow(parsed.data, time, raw) });
+  } catch (err) {
+    if (!(err instanceof TimeParseError)) throw err;
+    out.rejects.push({ reason: 'schema_violation', format: FORMAT, detail: `published: ${err.message}`, raw });
+  }
+}
+
+export const oktaSystemLogDecoder: FormatDecoder = {
+  format: FORMAT,
+  source: 'idp',
+  matches(doc) {
+    if (Array.isArray(doc)) return doc.length > 0 && looksLikeLogEvent(doc[0]);
+    return looksLikeLogEvent(doc) || isEventHook(doc);
+  },
+  decode(doc, ctx) {
+    const out: DecodeOutput = { records: [], rejects: [] };
+    if (Array.isArray(doc)) {
+      doc.forEach((element) => decodeOne(element, ctx, out));
+    } else if (isEventHook(doc)) {
+      const hook = oktaEventHookSchema.safeParse(doc);
+      if (!hook.success) out.rejects.push(idpSchemaReject(FORMAT, hook.error, redactedJson(doc, ctx.storePromptText)));
+      else hook.data.data.events.forEach((e) => decodeOne(e, ctx, out));
+    } else {
+      decodeOne(doc, ctx, out);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,32 @@
+/**
+ * Typed errors with a stable code and a retry class. Callers branch on `code`/`retriable`,
+ * never on message text.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'KAFKA_UNAVAILABLE'
+  | 'KAFKA_LAUNCH_FAILED'
+  | 'CH_UNAVAILABLE'
+  | 'CH_INSERT_FAILED'
+  | 'CH_MIGRATION_FAILED'
+  | 'INPUT_UNREADABLE'
+  | 'POLICY_INVALID'
+  | 'DETECTOR_INVALID'
+  | 'DETECTOR_FAILED';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+    readonly retriable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

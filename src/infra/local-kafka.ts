@@ -1,0 +1,165 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+/**
+ * A single-node Apache Kafka broker in KRaft mode, started from Apache Kafka's jars on Maven
+ * Central with the machine's Java. For tests and `--local` runs where neither KAFKA_BROKERS nor a
+ * Docker engine is available.
+ *
+ * Kafka 3.9.1: kafkajs 2.2.4 negotiates protocol versions that Kafka 4.0 removed (KIP-896);
+ * 3.9 keeps them and runs on Java 17.
+ */
+export const KAFKA_VERSION = '3.9.1';
+const POM = fileURLToPath(new URL('../../infra/local-kafka/pom.xml', import.meta.url));
+
+export function kafkaCacheDir(): string {
+  const base = process.env['DRIFTWATCH_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'driftwatch');
+  return join(base, `kafka-${KAFKA_VERSION}`);
+}
+
+function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Resolves the broker's jars once into the cache (mvn dependency:copy-dependencies). */
+export function ensureKafkaJars(log?: Logger): string {
+  const libs = join(kafkaCacheDir(), 'libs');
+  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
+  if (!which('java') || !which('mvn')) {
+    throw new AppError('KAFKA_LAUNCH_FAILED',
+      'No Kafka broker: set KAFKA_BROKERS, start a Docker engine, or install Java 17+ and Maven (apt-get install openjdk-17-jre-headless maven) so the local broker can run');
+  }
+  log?.info({ libs, version: KAFKA_VERSION }, 'Fetching Apache Kafka jars from Maven Central (once)');
+  mkdirSync(libs, { recursive: true });
+  const res = spawnSync('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { encoding: 'utf8' });
+  if (res.status !== 0) {
+    rmSync(libs, { recursive: true, force: true });
+    throw new AppError('KAFKA_LAUNCH_FAILED', `mvn could not resolve Kafka ${KAFKA_VERSION}: ${res.stdout}${res.stderr}`.slice(0, 2000));
+  }
+  return libs;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface LocalKafka {
+  brokers: string[];
+  stop(): Promise<void>;
+}
+
+export interface LocalKafkaOptions {
+  log?: Logger;
+  /** Partitions for auto-created topics. */
+  defaultPartitions?: number;
+  heapMb?: number;
+}
+
+function serverProperties(port: number, controllerPort: number, logDir: string, partitions: number): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${logDir}`,
+    `num.partitions=${partitions}`,
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=true',
+    'message.max.bytes=8388608',
+    'log.retention.hours=24',
+    '',
+  ].join('\n');
+}
+
+function log4jProperties(): string {
+  return [
+    'log4j.rootLogger=WARN, stdout',
+    'log4j.logger.kafka.server.KafkaServer=INFO',
+    'log4j.logger.kafka.server.KafkaRaftServer=INFO',
+    'log4j.logger.kafka.Kafka=INFO',
+    'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    '',
+  ].join('\n');
+}
+
+/** Formats storage, starts `kafka.Kafka` on free loopback ports and waits for "Kafka Server started". */
+export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
+  const { log } = options;
+  const libs = ensureKafkaJars(log);
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-kafka-'));
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const props = join(dir, 'server.properties');
+  writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'logs'), options.defaultPartitions ?? 3));
+  writeFileSync(join(dir, 'log4j.properties'), log4jProperties());
+  const cp = `${libs}/*`;
+  const clusterId = spawnSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim();
+  const format = spawnSync('java', ['-cp', cp, `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
+  if (format.status !== 0) throw new AppError('KAFKA_LAUNCH_FAILED', `kafka storage format failed: ${format.stderr}`);
+  const heap = `${options.heapMb ?? 512}m`;
+  const child: ChildProcess = spawn('java', [
+    `-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
+    '-cp', cp, 'kafka.Kafka', props,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AppError('KAFKA_LAUNCH_FAILED', `Kafka did not start within 90 s:\n${output.slice(-3000)}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > 100_000) output = output.slice(-50_000);
+      if (/Kafka ?Server started|KafkaRaftServer.*started/i.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new AppError('KAFKA_LAUNCH_FAILED', `Kafka exited with code ${code}:\n${output.slice(-3000)}`));
+    });
+  });
+  // Never leave a JVM behind when the parent goes away.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  await ready;
+  log?.info({ port, version: KAFKA_VERSION }, 'Local Kafka broker started');
+  return {
+    brokers: [`127.0.0.1:${port}`],
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import { Kafka, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Config } from '../config/schema.ts';
+import type { SourceKind } from '../decode/types.ts';
+import { decodeContext, decodeMessage } from '../decode/message.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { errorMessage } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import { BatchLedger } from './batch-ledger.ts';
+import { rangeLabel } from './batch.ts';
+import { PartitionBuffer } from './partition-buffer.ts';
+import { ClickHouseSink } from './sink.ts';
+import { IngestCounters } from './counters.ts';
+import { kafkaLogCreator } from '../infra/kafka-log.ts';
+import { afterBatchInserted } from './fault-injection.ts';
+
+export interface IngestConsumerOptions {
+  config: Config;
+  store: Store;
+  log: Logger;
+  /** Sources to consume; default all four. */
+  sources?: readonly SourceKind[];
+}
+
+/**
+ * Kafka → ClickHouse for the four source topics.
+ *
+ * Per partition: decode each message (source → decode/validate → normalise), append to the
+ * partition's buffer, flush when the buffer is full or old, then commit. The order inside a flush
+ * is what makes a crash at any point lose nothing and duplicate nothing:
+ *   1. ledger row for the offset range (BatchLedger),
+ *   2. data and reject inserts, each with a token derived from the range (ClickHouse drops repeats),
+ *   3. commit offset lastOffset + 1.
+ * A crash before 3 replays the range; the ledger makes the replay form the same range, so step 2
+ * repeats with the same tokens.
+ */
+export class IngestConsumer {
+  readonly counters = new IngestCounters();
+  private readonly consumer: Consumer;
+  private readonly sink: ClickHouseSink;
+  private readonly ledger: BatchLedger;
+  private readonly buffers = new Map<string, PartitionBuffer>();
+  /** Partitions whose ledger must be read before the first message after an assignment. */
+  private readonly ledgerChecked = new Set<string>();
+  /** Serialises work per partition: the fetch loop and the age timer never flush the same buffer at once. */
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly topicSource = new Map<string, SourceKind>();
+  private ageTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private stopping = false;
+  private fatal: Error | undefined;
+
+  constructor(private readonly options: IngestConsumerOptions) {
+    const { config, log, store } = options;
+    const kafka = new Kafka({
+      clientId: config.kafka.clientId,
+      brokers: config.kafka.brokers,
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: kafkaLogCreator(log),
+      retry: { retries: 10, initialRetryTime: 200 },
+    });
+    this.consumer = kafka.consumer({
+      groupId: config.kafka.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 250,
+    });
+    this.sink = new ClickHouseSink(store, log);
+    this.ledger = new BatchLedger(store);
+    for (const source of options.sources ?? (['gateway', 'billing', 'idp', 'agent'] as const)) {
+      this.topicSource.set(config.kafka.topics[source], source);
+    }
+  }
+
+  get stats() {
+    return { ...this.counters.snapshot(), ...this.sink.stats };
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    await this.consumer.connect();
+    // kafkajs starts every (re)assigned partition from its committed offset: whatever was buffered
+    // and not committed will be fetched again, so it is dropped here, never flushed twice.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      log.info({ assignment: e.payload.memberAssignment }, 'Joined consumer group; buffers reset to committed offsets');
+      for (const b of this.buffers.values()) b.discard();
+      this.ledgerChecked.clear();
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      log.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'Kafka consumer crashed');
+    });
+    await this.consumer.subscribe({ topics: [...this.topicSource.keys()], fromBeginning: config.kafka.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.ageTimer = setInterval(() => void this.flushAged(), Math.max(50, Math.floor(config.ingest.maxBatchAgeMs / 4)));
+    this.progressTimer = setInterval(() => log.info(this.stats, 'Ingest progress'), 10_000);
+    this.ageTimer.unref();
+    this.progressTimer.unref();
+    log.info({ topics: [...this.topicSource.keys()], brokers: config.kafka.brokers, store: this.options.store.location }, 'Ingest started');
+  }
+
+  private key(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+
+  private buffer(topic: string, partition: number): PartitionBuffer {
+    const k = this.key(topic, partition);
+    let b = this.buffers.get(k);
+    if (!b) {
+      const { maxBatchRows, maxBatchBytes, maxBatchAgeMs } = this.options.config.ingest;
+      b = new PartitionBuffer(this.topicSource.get(topic) ?? 'unknown', topic, partition, { maxBatchRows, maxBatchBytes, maxBatchAgeMs });
+      this.buffers.set(k, b);
+    }
+    return b;
+  }
+
+  private withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    this.locks.set(key, run.then(() => undefined, () => undefined));
+    return run;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.fatal) throw this.fatal;
+    const { topic, partition } = batch;
+    const source = this.topicSource.get(topic);
+    if (!source) return;
+    const k = this.key(topic, partition);
+    const { ingest } = this.options.config;
+    await this.withLock(k, async () => {
+      const buf = this.buffer(topic, partition);
+      const first = batch.messages[0];
+      if (!first) return;
+      // A fetch that starts before what we hold means kafkajs went back to the committed offset.
+      if (buf.nextOffset !== undefined && BigInt(first.offset) < buf.nextOffset) buf.discard();
+      if (!this.ledgerChecked.has(k)) {
+        buf.setForcedRanges(await this.ledger.pendingRanges(topic, partition, first.offset));
+        this.ledgerChecked.add(k);
+      }
+      const ctx = decodeContext(ingest.storePromptText, ingest.maxFutureSkewMs);
+      const limits = { maxMessageBytes: ingest.maxMessageBytes };
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        if (buf.mustFlushBefore(message.offset)) await this.flush(buf);
+        const decoded = decodeMessage(source, message.value, ctx, limits);
+        buf.add(message.offset, message.value?.byteLength ?? 0, decoded);
+        this.counters.record(source, decoded, message.value?.byteLength ?? 0);
+        // Marks the message as fetched (so the next fetch moves on); nothing is committed here.
+        resolveOffset(message.offset);
+        if (buf.isReady()) {
+          await this.flush(buf);
+          await heartbeat();
+        }
+      }
+    });
+    await this.applyBackPressure();
+  }
+
+  /** Flush = ledger → inserts → commit (see the class comment). Caller holds the partition lock. */
+  private async flush(buf: PartitionBuffer): Promise<void> {
+    const batch = buf.take();
+    if (!batch) return;
+    const started = Date.now();
+    try {
+      await this.sink.write(batch);
+    } catch (err) {
+      // Not committing is safe: the range is fetched again. Stopping is honest: retrying forever
+      // behind a dead store would hide the outage from the operator.
+      this.fatal = err as Error;
+      this.options.log.error({ range: rangeLabel(batch), err: errorMessage(err) }, 'Flush failed; stopping ingest without committing');
+      throw err;
+    }
+    afterBatchInserted();
+    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() }]);
+    this.options.log.debug({ range: rangeLabel(batch), messages: batch.messageCount, ms: Date.now() - started }, 'Flushed batch');
+  }
+
+  private bufferedBytes(): number {
+    let total = 0;
+    for (const b of this.buffers.values()) total += b.size.bytes;
+    return total;
+  }
+
+  /** Pause fetching while buffers together exceed their byte budget; flush, then resume. */
+  private async applyBackPressure(): Promise<void> {
+    if (this.paused || this.bufferedBytes() < this.options.config.ingest.maxBufferedBytes) return;
+    const topics = [...this.topicSource.keys()].map((topic) => ({ topic }));
+    this.paused = true;
+    this.consumer.pause(topics);
+    this.options.log.warn({ bufferedBytes: this.bufferedBytes() }, 'Buffers full; fetching paused until they flush');
+    try {
+      await this.flushAll();
+    } finally {
+      this.paused = false;
+      if (!this.stopping) this.consumer.resume(topics);
+    }
+  }
+
+  private async flushAged(): Promise<void> {
+    const now = Date.now();
+    for (const [k, b] of this.buffers) {
+      if (b.isReady(now)) await this.withLock(k, () => this.flush(b)).catch(() => undefined);
+    }
+  }
+
+  async flushAll(): Promise<void> {
+    for (const [k, b] of this.buffers) await this.withLock(k, () => this.flush(b));
+  }
+
+  /** Graceful stop (SIGTERM): stop fetching, flush and commit every buffer, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.ageTimer);
+    clearInterval(this.progressTimer);
+    this.consumer.pause([...this.topicSource.keys()].map((topic) => ({ topic })));
+    try {
+      if (!this.fatal) await this.flushAll();
+    } finally {
+      await this.consumer.disconnect();
+      this.options.log.info(this.stats, 'Ingest stopped');
+    }
+  }
+}

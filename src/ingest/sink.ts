@@ -1,0 +1,90 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Store } from '../store/store.ts';
+import { AppError, errorMessage } from '../errors.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { DATA_TABLES } from '../normalize/rows.ts';
+import { BatchLedger } from './batch-ledger.ts';
+import { dedupToken, rangeLabel, type FlushBatch } from './batch.ts';
+
+export interface SinkOptions {
+  /** Attempts per insert before the error reaches the consumer (which then stops committing). */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  /** Write the ledger row first (Kafka ingest); replay of files has no offsets to protect. */
+  useLedger?: boolean;
+}
+
+export interface SinkStats {
+  rowsInserted: number;
+  rejectsInserted: number;
+  batches: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * ClickHouse sink. Writes one FlushBatch: ledger row, then each table's rows, then rejects, each
+ * insert with the batch's deterministic deduplication token. Idempotent: writing the same batch
+ * twice stores its rows once.
+ */
+export class ClickHouseSink {
+  readonly stats: SinkStats = { rowsInserted: 0, rejectsInserted: 0, batches: 0 };
+  private readonly ledger: BatchLedger;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly options: SinkOptions = {},
+  ) {
+    this.ledger = new BatchLedger(store);
+  }
+
+  get client(): ClickHouseClient {
+    return this.store.client;
+  }
+
+  async write(batch: FlushBatch): Promise<void> {
+    if (this.options.useLedger ?? true) await this.withRetry(batch, 'ingest_batches', () => this.ledger.record(batch));
+    for (const table of DATA_TABLES) {
+      const rows = batch.rows[table];
+      if (!rows || rows.length === 0) continue;
+      await this.insert(batch, table, rows);
+      this.stats.rowsInserted += rows.length;
+    }
+    if (batch.rejects.length > 0) {
+      await this.insert(batch, 'ingest_rejects', batch.rejects);
+      this.stats.rejectsInserted += batch.rejects.length;
+    }
+    this.stats.batches += 1;
+  }
+
+  private insert(batch: FlushBatch, table: string, values: readonly object[]): Promise<void> {
+    return this.withRetry(batch, table, async () => {
+      await this.client.insert({
+        table,
+        values: values as object[],
+        format: 'JSONEachRow',
+        // Explicit on every insert: chdb keeps settings on its session (see store.ts).
+        clickhouse_settings: { insert_deduplication_token: dedupToken(batch, table) },
+      });
+    });
+  }
+
+  private async withRetry(batch: FlushBatch, table: string, fn: () => Promise<void>): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const base = this.options.baseDelayMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt >= maxAttempts) {
+          throw new AppError('CH_INSERT_FAILED', `insert into ${table} failed for ${rangeLabel(batch)}: ${errorMessage(err)}`,
+            { table, range: rangeLabel(batch), attempts: attempt }, true, { cause: err });
+        }
+        // Same token on retry: if the failed attempt did land, ClickHouse drops the repeat.
+        this.log.warn({ table, range: rangeLabel(batch), attempt, err: errorMessage(err) }, 'Insert failed, retrying');
+        await sleep(base * 2 ** (attempt - 1));
+      }
+    }
+  }
+}

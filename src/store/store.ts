@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { Config } from '../config/schema.ts';
+import { AppError } from '../errors.ts';
+
+/**
+ * Settings every query and insert relies on, pinned so the embedded engine (chdb) and a server
+ * behave the same. chdb defaults to async_insert=1, under which insert_deduplication_token is not
+ * applied the same way, and its SET-per-session model would otherwise leak one insert's token
+ * into the next (shared/reference/kafka-and-clickhouse.md).
+ */
+export const PINNED_SETTINGS: ClickHouseSettings = {
+  async_insert: 0,
+  date_time_input_format: 'basic',
+  input_format_skip_unknown_fields: 0,
+  insert_deduplicate: 1,
+  output_format_json_quote_64bit_integers: 1,
+};
+
+export interface Store {
+  readonly client: ClickHouseClient;
+  readonly kind: 'server' | 'embedded';
+  readonly database: string;
+  /** Human-readable location, for logs. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+// chdb holds one on-disk engine per process; a second path in the same process is a bug.
+let embeddedPath: string | undefined;
+
+async function openEmbedded(dataDir: string, database: string): Promise<Store> {
+  const path = resolve(dataDir);
+  if (embeddedPath !== undefined && embeddedPath !== path) {
+    throw new AppError('CH_UNAVAILABLE', `embedded ClickHouse is already open at ${embeddedPath}; one data directory per process`, { path });
+  }
+  mkdirSync(path, { recursive: true });
+  const { createChdbConnection } = await import('chdb/connection');
+  const client = createClient({
+    // chdb builds against its own copy of @clickhouse/client-common; the shapes match at runtime.
+    connection: createChdbConnection({ path }) as never,
+    clickhouse_settings: PINNED_SETTINGS,
+  });
+  embeddedPath = path;
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  // chdb ignores the client's `database` option; USE persists on its single session instead.
+  await client.command({ query: `USE ${database}` });
+  return {
+    client,
+    kind: 'embedded',
+    database,
+    location: `chdb:${path}`,
+    close: async () => {
+      await client.close();
+    },
+  };
+}
+
+async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store> {
+  const admin = createClient({ url, username: cfg.username, password: cfg.password });
+  try {
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` });
+  } catch (err) {
+    throw new AppError('CH_UNAVAILABLE', `cannot reach ClickHouse at ${url}`, { url }, true, { cause: err });
+  } finally {
+    await admin.close();
+  }
+  const client = createClient({
+    url,
+    username: cfg.username,
+    password: cfg.password,
+    database: cfg.database,
+    clickhouse_settings: PINNED_SETTINGS,
+    request_timeout: 300_000,
+  });
+  return { client, kind: 'server', database: cfg.database, location: url, close: () => client.close() };
+}
+
+/** CLICKHOUSE_URL set → that server; otherwise the embedded engine under dataDir. Same SQL both ways. */
+export function openStore(cfg: Config['clickhouse']): Promise<Store> {
+  return cfg.url ? openServer(cfg, cfg.url) : openEmbedded(cfg.dataDir, cfg.database);
+}
