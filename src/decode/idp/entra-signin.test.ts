@@ -174,6 +174,12 @@ describe('entra.signin', () => {
     expect(rows(entra.decode(arr, ctx)).map((r) => r.actor_type)).toEqual(['service_principal', 'user']);
   });
 
+  it('decodes a lone diagnostic record (an envelope already split upstream)', () => {
+    const record = sample('entra-diagnostic-envelope.json')['records'][1];
+    expect(entra.matches(record)).toBe(true);
+    expect(only(entra.decode(record, ctx)).event_type).toBe('signin.servicePrincipal');
+  });
+
   it('rejects a sign-in with an unparseable time', () => {
     const doc = sample('entra-signin-interactive.json');
     doc['createdDateTime'] = 'yesterday';

@@ -173,7 +173,7 @@ export const entraSignInDecoder: FormatDecoder = {
   matches(doc) {
     if (Array.isArray(doc)) return doc.length > 0 && looksLikeEntra(doc[0]);
     if (isEnvelope(doc)) return doc.records.length === 0 || looksLikeDiagnosticRecord(doc.records[0]);
-    return looksLikeSignIn(doc) || isGraphPage(doc);
+    return looksLikeEntra(doc) || isGraphPage(doc);
   },
   decode(doc, ctx) {
     const out: DecodeOutput = { records: [], rejects: [] };
@@ -184,7 +184,7 @@ export const entraSignInDecoder: FormatDecoder = {
     } else if (isRecord(doc) && Array.isArray(doc['value'])) {
       doc['value'].forEach((element) => decodeElement(element, ctx, out));
     } else {
-      decodeSignIn(doc, ctx, out);
+      decodeElement(doc, ctx, out);
     }
     return out;
   },

@@ -1,0 +1,179 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { kongAiProxyDecoder } from './kong-ai.ts';
+import { gatewayDecoders } from './index.ts';
+import type { DecodeOutput } from '../types.ts';
+import type { GatewayRequestRow } from '../../normalize/rows.ts';
+
+type Doc = Record<string, any>;
+const load = (name: string): Doc =>
+  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
+const ctx = { storePromptText: false, maxEventTime: Date.now() + 86400000 };
+
+function row(out: DecodeOutput): GatewayRequestRow {
+  expect(out.rejects).toEqual([]);
+  expect(out.records).toHaveLength(1);
+  return out.records[0]!.row as GatewayRequestRow;
+}
+const decode = (doc: unknown, c = ctx) => kongAiProxyDecoder.decode(doc, c);
+
+describe('kong.ai_proxy decoder', () => {
+  it('normalises the formats.md sample', () => {
+    const { raw, ...rest } = row(decode(load('kong-ai')));
+    expect(rest).toEqual({
+      event_time: '2026-08-19 14:03:11.512',
+      format: 'kong.ai_proxy',
+      gateway: 'kong',
+      request_id: '9ec9264afbbbad5fe5c64877d92eeb04',
+      session_id: 'e96634a3-fa28-4083-b354-55542e2dca01',
+      client_request_id: '',
+      api_key_id: 'c62c1455-9b1d-4f2d-8797-509ba83b8ae8',
+      api_key_alias: 'alice@example.com',
+      user_id: 'ae974d6c-0f8a-4dc5-b701-fa0aa38592bd',
+      user_email: 'alice@example.com',
+      team_id: 'team-platform-eng',
+      org_id: '',
+      provider: 'anthropic',
+      model_requested: 'claude-sonnet-4-5',
+      model_served: 'claude-sonnet-4-5-20250929',
+      upstream: '',
+      route: 'claude-code-anthropic',
+      call_type: 'stream',
+      tags: [],
+      user_agent: 'claude-cli/2.1.200 (external, cli)',
+      client_ip: '10.20.1.17',
+      status: 'success',
+      cost_usd: 0.0421,
+      duration_ms: 6532,
+      // N1, OpenAI semantics: 47890 prompt tokens include the 45100 cached ones.
+      uncached_input_tokens: 2790,
+      cache_read_tokens: 45100,
+      cache_write_tokens: 0,
+      output_tokens: 320,
+      prompt_logged: 0,
+      response_logged: 0,
+      prompt_bytes: 0,
+      prompt_sha256: '',
+      response_bytes: 0,
+      response_sha256: '',
+      prompt_text: '',
+      response_text: '',
+      tool_names: [],
+      mcp_servers: [],
+    });
+    expect(JSON.parse(raw).request.headers.authorization).toBe('REDACTED');
+  });
+
+  it('reads headers case-insensitively and falls back to any x-*-session-id header', () => {
+    const doc = load('kong-ai');
+    doc.request.headers = {
+      'User-Agent': 'claude-cli/2.1.200 (external, cli)',
+      'X-Claude-Code-Session-Id': ['e96634a3-fa28-4083-b354-55542e2dca01'],
+      'X-Client-Request-Id': 'c1d2e3f4-0000-4000-8000-000000000001',
+    };
+    const r = row(decode(doc));
+    expect(r.session_id).toBe('e96634a3-fa28-4083-b354-55542e2dca01');
+    expect(r.client_request_id).toBe('c1d2e3f4-0000-4000-8000-000000000001');
+    expect(r.user_agent).toBe('claude-cli/2.1.200 (external, cli)');
+
+    doc.request.headers = { 'x-trace-session-id': 'no', 'x-cursor-session-id': 'cur_9f8e7d6c5b' };
+    expect(row(decode(doc)).session_id).toBe('cur_9f8e7d6c5b');
+  });
+
+  it('lower-cases the consumer e-mail and falls back to the consumer for the key id', () => {
+    const doc = load('kong-ai');
+    doc.consumer.username = 'Alice@Example.COM';
+    delete doc.authenticated_entity;
+    const r = row(decode(doc));
+    expect(r.user_email).toBe('alice@example.com');
+    expect(r.api_key_alias).toBe('Alice@Example.COM');
+    expect(r.api_key_id).toBe('ae974d6c-0f8a-4dc5-b701-fa0aa38592bd');
+  });
+
+  it('treats started_at by magnitude: ms (Kong) and s give the same instant', () => {
+    const doc = load('kong-ai');
+    doc.started_at = 1787148191.512;
+    expect(row(decode(doc)).event_time).toBe('2026-08-19 14:03:11.512');
+  });
+
+  it('rejects an out-of-range started_at', () => {
+    for (const startedAt of [4102444800000, 1000, 0]) {
+      const doc = load('kong-ai');
+      doc.started_at = startedAt;
+      const out = decode(doc);
+      expect(out.records).toEqual([]);
+      expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'kong.ai_proxy' });
+      expect(out.rejects[0]!.detail).toMatch(/^started_at: /);
+    }
+  });
+
+  it('fingerprints logged payloads and keeps them out of raw', () => {
+    const doc = load('kong-ai');
+    const prompt = JSON.stringify({ messages: [{ role: 'user', content: 'summarise the incident channel for #sec-42' }] });
+    doc.ai.proxy.payload = { request: prompt, response: '{"content":[{"text":"done"}]}' };
+    const r = row(decode(doc));
+    expect(r.prompt_logged).toBe(1);
+    expect(r.prompt_bytes).toBe(Buffer.byteLength(prompt));
+    expect(r.prompt_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.prompt_text).toBe('');
+    expect(r.response_logged).toBe(1);
+    expect(r.raw).not.toContain('#sec-42');
+
+    expect(row(decode(doc, { ...ctx, storePromptText: true })).prompt_text).toBe(prompt);
+  });
+
+  it('maps status, upstream host and MCP tool calls', () => {
+    const doc = load('kong-ai');
+    doc.response.status = 529;
+    doc.tries = [{ ip: '160.79.104.10', port: 443, hostname: 'api.anthropic.com' }];
+    doc.ai.mcp = {
+      mcp_session_id: 'mcp-1',
+      rpc: [
+        { id: '1', method: 'tools/list', latency: 3 },
+        { id: '2', method: 'tools/call', tool_name: 'search_issues', latency: 40 },
+      ],
+    };
+    const r = row(decode(doc));
+    expect(r.status).toBe('failure');
+    expect(r.upstream).toBe('api.anthropic.com');
+    expect(r.tool_names).toEqual(['search_issues']);
+    expect(r.mcp_servers).toEqual(['ai-gateway']);
+  });
+
+  it('rejects schema violations with their paths', () => {
+    const bad = load('kong-ai');
+    bad.ai.proxy.usage.prompt_tokens = 'abc';
+    const out = decode(bad);
+    expect(out.records).toEqual([]);
+    expect(out.rejects[0]?.reason).toBe('schema_violation');
+    expect(out.rejects[0]?.detail).toContain('ai.proxy.usage.prompt_tokens');
+
+    const missing = load('kong-ai');
+    delete missing.started_at;
+    expect(decode(missing).rejects[0]?.detail).toContain('started_at');
+  });
+
+  it('matches only Kong AI Proxy logs', () => {
+    expect(kongAiProxyDecoder.matches(load('kong-ai'))).toBe(true);
+    expect(kongAiProxyDecoder.matches(load('litellm-spend-log'))).toBe(false);
+    expect(kongAiProxyDecoder.matches(load('litellm-payload'))).toBe(false);
+    const plain = load('kong-ai');
+    delete plain.ai;
+    expect(kongAiProxyDecoder.matches(plain)).toBe(false);
+  });
+});
+
+describe('gatewayDecoders', () => {
+  it('routes every sample to exactly its own decoder', () => {
+    const expected: Record<string, string> = {
+      'litellm-spend-log': 'litellm.spend_log',
+      'litellm-payload': 'litellm.payload',
+      'kong-ai': 'kong.ai_proxy',
+    };
+    for (const [sample, format] of Object.entries(expected)) {
+      const doc = load(sample);
+      expect(gatewayDecoders.filter((d) => d.matches(doc)).map((d) => d.format)).toEqual([format]);
+    }
+    expect(gatewayDecoders.every((d) => d.source === 'gateway')).toBe(true);
+  });
+});

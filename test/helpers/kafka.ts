@@ -1,0 +1,41 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from '../../src/infra/topics.ts';
+import { withProducer } from '../../src/ingest/produce.ts';
+import type { Config } from '../../src/config/schema.ts';
+
+export interface TestMessage {
+  value: Buffer | null;
+  partition?: number;
+}
+
+export async function createTopics(config: Config, partitions = 3): Promise<void> {
+  await ensureTopics(config.kafka.brokers, Object.values(config.kafka.topics), partitions);
+}
+
+/** Produces messages to one topic; without an explicit partition, round-robin over `partitions`. */
+export async function produce(config: Config, topic: string, messages: TestMessage[], partitions = 3): Promise<void> {
+  await withProducer(config.kafka.brokers, async (producer) => {
+    for (let i = 0; i < messages.length; i += 1000) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.slice(i, i + 1000).map((m, j) => ({ value: m.value, partition: m.partition ?? (i + j) % partitions })),
+      });
+    }
+  });
+}
+
+/** Sum of committed offsets of a group over a topic, and the sum of the topic's end offsets. */
+export async function groupProgress(config: Config, topic: string): Promise<{ committed: number; end: number }> {
+  const kafka = new Kafka({ clientId: 'driftwatch-test-admin', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [topic] });
+    const committed = (offsets?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+    const end = (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0);
+    return { committed, end };
+  } finally {
+    await admin.disconnect();
+  }
+}

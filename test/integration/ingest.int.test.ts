@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createLogger } from '../../src/telemetry/logger.ts';
+import { IngestConsumer } from '../../src/ingest/consumer.ts';
+import type { Store } from '../../src/store/store.ts';
+import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
+import { createTopics, produce } from '../helpers/kafka.ts';
+
+/**
+ * Every format through a real broker (3 partitions per topic) into the real ClickHouse engine,
+ * with poison messages of every kind mixed into the same partitions as good ones.
+ */
+const sample = (name: string) => readFileSync(new URL(`../../schemas/samples/${name}.json`, import.meta.url));
+const config = testConfig('ingest', { 'ingest.maxMessageBytes': 64 * 1024, 'ingest.maxBatchAgeMs': 300 });
+const log = createLogger('warn');
+let store: Store;
+let consumer: IngestConsumer;
+
+const good = {
+  gateway: ['litellm-spend-log', 'litellm-payload', 'kong-ai'],
+  billing: ['openai-usage', 'openai-costs', 'anthropic-usage', 'anthropic-cost', 'bedrock-invocation'],
+  idp: ['okta-token-grant', 'okta-user-deactivate', 'entra-signin-interactive', 'entra-signin-service-principal', 'entra-diagnostic-envelope'],
+  agent: ['claude-code-flat', 'claude-code-otlp'],
+} as const;
+
+const spend = JSON.parse(sample('litellm-spend-log').toString()) as Record<string, unknown>;
+const poison = [
+  { reason: 'invalid_json', value: Buffer.from('{"request_id": "x", "api_key": ') },
+  { reason: 'unknown_format', value: Buffer.from(JSON.stringify({ hello: 'world' })) },
+  { reason: 'schema_violation', value: Buffer.from(JSON.stringify({ ...spend, prompt_tokens: 'lots' })) },
+  { reason: 'oversized', value: Buffer.from(JSON.stringify({ ...spend, pad: 'x'.repeat(100 * 1024) })) },
+  { reason: 'invalid_utf8', value: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
+  { reason: 'empty_message', value: null },
+];
+
+beforeAll(async () => {
+  store = await testStore(config);
+  await createTopics(config, 3);
+  for (const [source, names] of Object.entries(good)) {
+    const topic = config.kafka.topics[source as keyof typeof good];
+    // Each good record goes to every partition, so each partition has real data to decode.
+    await produce(config, topic, names.flatMap((n) => [0, 1, 2].map((partition) => ({ value: sample(n), partition }))));
+  }
+  // Poison lands in partition 0 of the gateway topic, BEFORE good records that must still arrive.
+  await produce(config, config.kafka.topics.gateway, [...poison.map((p) => ({ value: p.value, partition: 0 })), { value: sample('kong-ai'), partition: 0 }]);
+  consumer = new IngestConsumer({ config, store, log });
+  await consumer.start();
+  await waitFor(async () => (await count(store, 'SELECT count() c FROM ingest_rejects')) >= poison.length &&
+    (await count(store, 'SELECT count() c FROM gateway_requests')) >= 10, 90_000, 'all rows');
+  await consumer.stop();
+});
+
+afterAll(async () => {
+  await store?.close();
+});
+
+describe('Kafka → ClickHouse ingest', () => {
+  it('stores every format from every partition, normalised', async () => {
+    const res = await store.client.query({
+      query: `SELECT 'gateway_requests' t, format, count() c, uniqExact(source_partition) p FROM gateway_requests GROUP BY format
+              UNION ALL SELECT 'provider_usage', format, count(), uniqExact(source_partition) FROM provider_usage GROUP BY format
+              UNION ALL SELECT 'idp_events', format, count(), uniqExact(source_partition) FROM idp_events GROUP BY format
+              UNION ALL SELECT 'agent_events', format, count(), uniqExact(source_partition) FROM agent_events GROUP BY format
+`,
+      format: 'JSONEachRow',
+    });
+    const rows = (await res.json<{ t: string; format: string; c: string; p: string }>()).map((r) => `${r.t} ${r.format} ${r.c} ${r.p}`).sort();
+    expect(rows).toEqual([
+      'agent_events otel.flat 3 3',
+      'agent_events otel.otlp_json 9 3',
+      'gateway_requests kong.ai_proxy 4 3',
+      'gateway_requests litellm.payload 3 3',
+      'gateway_requests litellm.spend_log 3 3',
+      'idp_events entra.signin 12 3',
+      'idp_events okta.system_log 6 3',
+      'provider_usage anthropic.cost 3 3',
+      'provider_usage anthropic.usage 3 3',
+      'provider_usage bedrock.invocation 3 3',
+      'provider_usage openai.costs 3 3',
+      'provider_usage openai.usage 3 3',
+    ]);
+  });
+
+  it('normalises tokens, identities and time at the edge', async () => {
+    const res = await store.client.query({
+      query: `SELECT toString(event_time) t, session_id, user_email, team_id, uncached_input_tokens u, cache_read_tokens r,
+                     cache_write_tokens w, output_tokens o, prompt_logged, raw
+              FROM gateway_requests WHERE format = 'litellm.spend_log' LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await res.json<Record<string, string | number>>();
+    expect(row).toMatchObject({ t: '2026-08-19 14:03:11.512', session_id: 'e96634a3-fa28-4083-b354-55542e2dca01', user_email: 'alice@example.com',
+      team_id: 'team-platform-eng', u: '390', r: '45100', w: '2400', o: '320', prompt_logged: 0 });
+    expect(JSON.parse(String(row?.['raw']))).toMatchObject({ request_id: 'msg_01XFDUDYJgAACzvnptvVoYEL' });
+  });
+
+  it('keeps every poison message with its reason and origin, and the partition moves on', async () => {
+    const res = await store.client.query({
+      query: `SELECT reason, topic, partition, toUInt64(offset) AS offset, raw_encoding, raw_bytes, detail FROM ingest_rejects ORDER BY offset`,
+      format: 'JSONEachRow',
+    });
+    const rejects = await res.json<{ reason: string; topic: string; partition: number; offset: string; raw_encoding: string; raw_bytes: string; detail: string }>();
+    expect(rejects.map((r) => r.reason)).toEqual(poison.map((p) => p.reason));
+    for (const r of rejects) {
+      expect(r.topic).toBe(config.kafka.topics.gateway);
+      expect(r.partition).toBe(0);
+      expect(r.detail.length).toBeGreaterThan(5);
+    }
+    expect(rejects.find((r) => r.reason === 'invalid_utf8')?.raw_encoding).toBe('base64');
+    expect(rejects.find((r) => r.reason === 'schema_violation')?.detail).toMatch(/prompt_tokens/);
+    // The good record produced after the poison, in the same partition, was stored.
+    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE format = 'kong.ai_proxy' AND source_partition = 0`)).toBe(2);
+  });
+
+  it('never stores prompt text by default', async () => {
+    const leaked = await count(store, `SELECT count() c FROM (
+      SELECT raw FROM gateway_requests UNION ALL SELECT raw FROM agent_events UNION ALL SELECT raw FROM ingest_rejects)
+      WHERE raw LIKE '%Refactor the retry loop%'`);
+    expect(leaked).toBe(0);
+    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE prompt_logged = 1 AND prompt_text = '' AND length(prompt_sha256) = 64`)).toBeGreaterThan(0);
+  });
+
+  it('counted what it consumed', () => {
+    expect(consumer.stats.rejected).toBe(poison.length);
+    expect(consumer.stats.rejectReasons).toEqual(Object.fromEntries(poison.map((p) => [p.reason, 1])));
+  });
+});
