@@ -22,6 +22,8 @@ export const configSchema = z
         clientId: z.string().min(1).default('driftwatch'),
         groupId: z.string().min(1).default('driftwatch-ingest'),
         topics: topicsSchema.default(topicsSchema.parse({})),
+        /** A member that dies is replaced after this long; shorter means faster failover, more false alarms. */
+        sessionTimeoutMs: z.number().int().min(6_000).default(30_000),
         /** Start from the earliest offset when the group has none: nothing already on the topic is lost. */
         fromBeginning: z.boolean().default(true),
       })

@@ -46,6 +46,7 @@ export class IngestConsumer {
   private readonly topicSource = new Map<string, SourceKind>();
   private ageTimer: NodeJS.Timeout | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
+  private assignment: Record<string, number[]> = {};
   private paused = false;
   private stopping = false;
   private fatal: Error | undefined;
@@ -61,8 +62,8 @@ export class IngestConsumer {
     });
     this.consumer = kafka.consumer({
       groupId: config.kafka.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
       maxWaitTimeInMs: 250,
@@ -72,6 +73,11 @@ export class IngestConsumer {
     for (const source of options.sources ?? (['gateway', 'billing', 'idp', 'agent'] as const)) {
       this.topicSource.set(config.kafka.topics[source], source);
     }
+  }
+
+  /** Partitions this member owns since its last group join. */
+  get assignedPartitions(): number {
+    return Object.values(this.assignment).reduce((n, ps) => n + ps.length, 0);
   }
 
   get stats() {
@@ -84,6 +90,7 @@ export class IngestConsumer {
     // kafkajs starts every (re)assigned partition from its committed offset: whatever was buffered
     // and not committed will be fetched again, so it is dropped here, never flushed twice.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assignment = e.payload.memberAssignment;
       log.info({ assignment: e.payload.memberAssignment }, 'Joined consumer group; buffers reset to committed offsets');
       for (const b of this.buffers.values()) b.discard();
       this.ledgerChecked.clear();

@@ -55,13 +55,21 @@ function redactValue(value: unknown, storeText: boolean, parentKey: string): unk
     const k = key.toLowerCase();
     if (SECRET_KEYS.has(k) && typeof v === 'string') {
       out[key] = v === 'REDACTED' ? v : '[redacted credential]';
-    } else if (!storeText && (CONTENT_KEYS.has(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) && isLogged(v)) {
+    } else if (!storeText && (CONTENT_KEYS.has(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) && isLogged(v) && !isHttpEnvelope(v)) {
       out[key] = redactedMarker(fingerprintContent(v, false));
     } else {
       out[key] = redactValue(v, storeText, k);
     }
   }
   return out;
+}
+
+/**
+ * Kong's top-level `response` is the HTTP envelope (status, size, headers), not model output; it
+ * is evidence (the status code) and holds no text, so it is walked, not replaced.
+ */
+function isHttpEnvelope(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Record<string, unknown>)['status'] === 'number' && 'headers' in v;
 }
 
 /** Redacted JSON text of a record, ready for the `raw` column. */

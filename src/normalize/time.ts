@@ -35,8 +35,10 @@ export function unixNanoToMillis(nanos: string | number): number {
 
 /** ISO 8601 / RFC 3339 (with or without zone; no zone means UTC, as Postgres timestamptz dumps do). */
 export function isoToMillis(text: string): number {
-  const hasZone = /(Z|[+-]\d\d:?\d\d)$/i.test(text);
-  const ms = Date.parse(hasZone ? text : `${text.replace(' ', 'T')}Z`);
+  // Postgres timestamptz text ends in `+00` (hours only), which Date.parse does not accept.
+  const normalised = text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+  const hasZone = /(Z|[+-]\d\d:?\d\d)$/i.test(normalised);
+  const ms = Date.parse(hasZone ? normalised : `${normalised}Z`);
   if (Number.isNaN(ms)) throw new TimeParseError(text, 'not an ISO 8601 time');
   return ms;
 }
