@@ -1,6 +1,6 @@
 import type { DecodeContext, DecodedRecord, RecordReject, SourceKind } from './types.ts';
 import { findDecoder } from './registry.ts';
-import { redactedJson } from '../normalize/content.ts';
+import { redactedJson, rememberSourceText } from '../normalize/content.ts';
 import type { RejectReason } from '../normalize/rows.ts';
 
 /**
@@ -102,7 +102,10 @@ export function decodeMessage(
   } catch (err) {
     return wholeMessageReject('invalid_json', `invalid JSON: ${(err as Error).message}`, value, maskUnparsedContent(text));
   }
-  if (!Array.isArray(doc)) return decodeDocument(source, doc, ctx, 0);
+  if (!Array.isArray(doc)) {
+    rememberSourceText(doc, text);
+    return decodeDocument(source, doc, ctx, 0);
+  }
   // A top-level array is a batch of records (e.g. an Okta /api/v1/logs page); each stands alone.
   const merged: DecodedMessage = { records: [], rejects: [] };
   doc.forEach((element, i) => {

@@ -12,6 +12,8 @@ import { ClickHouseSink } from './sink.ts';
 import { IngestCounters } from './counters.ts';
 import { kafkaLogCreator } from '../infra/kafka-log.ts';
 import { afterBatchInserted } from './fault-injection.ts';
+import { OrderedWriter } from './ordered-writer.ts';
+import type { FlushBatch } from './batch.ts';
 
 export interface IngestConsumerOptions {
   config: Config;
@@ -50,6 +52,9 @@ export class IngestConsumer {
   private paused = false;
   private stopping = false;
   private fatal: Error | undefined;
+  private readonly writer: OrderedWriter;
+  /** Set on every group join: in-flight writes must land before ledger ranges are read again. */
+  private rejoined = false;
 
   constructor(private readonly options: IngestConsumerOptions) {
     const { config, log, store } = options;
@@ -70,6 +75,7 @@ export class IngestConsumer {
     });
     this.sink = new ClickHouseSink(store, log);
     this.ledger = new BatchLedger(store);
+    this.writer = new OrderedWriter((batch) => this.writeAndCommit(batch), 6);
     for (const source of options.sources ?? (['gateway', 'billing', 'idp', 'agent'] as const)) {
       this.topicSource.set(config.kafka.topics[source], source);
     }
@@ -94,6 +100,7 @@ export class IngestConsumer {
       log.info({ assignment: e.payload.memberAssignment }, 'Joined consumer group; buffers reset to committed offsets');
       for (const b of this.buffers.values()) b.discard();
       this.ledgerChecked.clear();
+      this.rejoined = true;
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'Kafka consumer crashed');
@@ -141,6 +148,12 @@ export class IngestConsumer {
     if (!source) return;
     const k = this.key(topic, partition);
     const { ingest } = this.options.config;
+    if (this.rejoined) {
+      // A batch still being written may not have its ledger row yet; reading the ledger before it
+      // lands would let this member form different ranges for the same offsets.
+      await this.writer.drain();
+      this.rejoined = false;
+    }
     await this.withLock(k, async () => {
       const buf = this.buffer(topic, partition);
       const first = batch.messages[0];
@@ -170,10 +183,16 @@ export class IngestConsumer {
     await this.applyBackPressure();
   }
 
-  /** Flush = ledger → inserts → commit (see the class comment). Caller holds the partition lock. */
+  /** Hands the buffer to the ordered writer. Caller holds the partition lock. */
   private async flush(buf: PartitionBuffer): Promise<void> {
+    if (this.fatal) throw this.fatal;
     const batch = buf.take();
-    if (!batch) return;
+    if (batch) await this.writer.submit(this.key(batch.topic, batch.partition), batch);
+  }
+
+  /** Ledger → inserts → commit (see the class comment); runs in partition order on the writer. */
+  private async writeAndCommit(batch: FlushBatch): Promise<void> {
+    if (this.fatal) throw this.fatal;
     const started = Date.now();
     try {
       await this.sink.write(batch);
@@ -185,7 +204,14 @@ export class IngestConsumer {
       throw err;
     }
     afterBatchInserted();
-    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() }]);
+    try {
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() }]);
+    } catch (err) {
+      // A rebalance took the partition: its next owner re-forms this range from the ledger and
+      // ClickHouse drops the repeat, so nothing is lost or doubled.
+      this.options.log.warn({ range: rangeLabel(batch), err: errorMessage(err) }, 'Commit failed after insert; the range will be replayed idempotently');
+      return;
+    }
     this.options.log.debug({ range: rangeLabel(batch), messages: batch.messageCount, ms: Date.now() - started }, 'Flushed batch');
   }
 
@@ -219,6 +245,7 @@ export class IngestConsumer {
 
   async flushAll(): Promise<void> {
     for (const [k, b] of this.buffers) await this.withLock(k, () => this.flush(b));
+    await this.writer.drain();
   }
 
   /** Graceful stop (SIGTERM): stop fetching, flush and commit every buffer, leave the group. */

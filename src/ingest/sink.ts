@@ -1,4 +1,3 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Store } from '../store/store.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -39,10 +38,6 @@ export class ClickHouseSink {
     this.ledger = new BatchLedger(store);
   }
 
-  get client(): ClickHouseClient {
-    return this.store.client;
-  }
-
   async write(batch: FlushBatch): Promise<void> {
     if (this.options.useLedger ?? true) await this.withRetry(batch, 'ingest_batches', () => this.ledger.record(batch));
     for (const table of DATA_TABLES) {
@@ -59,15 +54,8 @@ export class ClickHouseSink {
   }
 
   private insert(batch: FlushBatch, table: string, values: readonly object[]): Promise<void> {
-    return this.withRetry(batch, table, async () => {
-      await this.client.insert({
-        table,
-        values: values as object[],
-        format: 'JSONEachRow',
-        // Explicit on every insert: chdb keeps settings on its session (see store.ts).
-        clickhouse_settings: { insert_deduplication_token: dedupToken(batch, table) },
-      });
-    });
+    // The token is explicit on every insert: chdb keeps settings on its session (see store.ts).
+    return this.withRetry(batch, table, () => this.store.insertRows(table, values, dedupToken(batch, table)));
   }
 
   private async withRetry(batch: FlushBatch, table: string, fn: () => Promise<void>): Promise<void> {

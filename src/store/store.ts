@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { columnsOf, encodeTsv } from './tsv.ts';
 import type { Config } from '../config/schema.ts';
 import { AppError } from '../errors.ts';
 
@@ -24,7 +26,16 @@ export interface Store {
   readonly database: string;
   /** Human-readable location, for logs. */
   readonly location: string;
+  /**
+   * Bulk insert on the ingest hot path (TabSeparated, see tsv.ts), with an explicit
+   * deduplication token ('' = none). Same rows, same token → stored once.
+   */
+  insertRows(table: string, rows: readonly object[], dedupToken: string): Promise<void>;
   close(): Promise<void>;
+}
+
+interface ChdbRawInsert {
+  chdb: { rawInsert(p: { table: string; values: Buffer; format: 'TabSeparated'; columns: string[]; settings: Record<string, string | number> }): Promise<unknown> };
 }
 
 // chdb holds one on-disk engine per process; a second path in the same process is a bug.
@@ -37,11 +48,15 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
   }
   mkdirSync(path, { recursive: true });
   const { createChdbConnection } = await import('chdb/connection');
+  const connection = createChdbConnection({ path });
   const client = createClient({
     // chdb builds against its own copy of @clickhouse/client-common; the shapes match at runtime.
-    connection: createChdbConnection({ path }) as never,
+    connection: connection as never,
     clickhouse_settings: PINNED_SETTINGS,
   });
+  // The client's insert() path re-concatenates the body into one SQL string; chdb's raw insert
+  // hands the bytes to the engine's parallel parser instead (about 2x faster, bench:ingest).
+  const raw = connection as unknown as ChdbRawInsert;
   embeddedPath = path;
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chdb ignores the client's `database` option; USE persists on its single session instead.
@@ -51,6 +66,14 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
     kind: 'embedded',
     database,
     location: `chdb:${path}`,
+    insertRows: async (table, rows, dedupToken) => {
+      if (rows.length === 0) return;
+      const columns = columnsOf(rows);
+      await raw.chdb.rawInsert({
+        table: `${database}.${table}`, values: encodeTsv(rows, columns), format: 'TabSeparated', columns,
+        settings: { insert_deduplication_token: dedupToken, async_insert: 0, insert_deduplicate: 1 },
+      });
+    },
     close: async () => {
       await client.close();
     },
@@ -74,7 +97,18 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
     clickhouse_settings: PINNED_SETTINGS,
     request_timeout: 300_000,
   });
-  return { client, kind: 'server', database: cfg.database, location: url, close: () => client.close() };
+  return {
+    client, kind: 'server', database: cfg.database, location: url,
+    insertRows: async (table, rows, dedupToken) => {
+      if (rows.length === 0) return;
+      const columns = columnsOf(rows);
+      await client.insert({
+        table, values: Readable.from([encodeTsv(rows, columns)]), format: 'TabSeparated', columns: columns as [string, ...string[]],
+        clickhouse_settings: { insert_deduplication_token: dedupToken },
+      });
+    },
+    close: () => client.close(),
+  };
 }
 
 /** CLICKHOUSE_URL set → that server; otherwise the embedded engine under dataDir. Same SQL both ways. */

@@ -1,6 +1,6 @@
 import { otelFlatRecordSchema } from '../../../schemas/events/otlp.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { cleanSourceText, redactedJson } from '../../normalize/content.ts';
 import { text } from '../../normalize/identity.ts';
 import { isRecordReject, redactAttributeMap, schemaReject, toAgentRecord } from './claude-code-event.ts';
 
@@ -21,6 +21,8 @@ function looksFlat(doc: unknown): boolean {
 
 /** Redacts content attributes before the generic key-based redaction sees the record. */
 function redactedRaw(doc: unknown, storeText: boolean): string {
+  const clean = cleanSourceText(doc);
+  if (clean !== undefined) return clean;
   if (!isRecord(doc) || !isRecord(doc['attributes'])) return redactedJson(doc, storeText);
   return redactedJson({ ...doc, attributes: redactAttributeMap(doc['attributes'], storeText) }, storeText);
 }

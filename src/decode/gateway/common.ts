@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { DecodeContext, DecodeOutput } from '../types.ts';
 import type { ContentFingerprint, GatewayRequestRow, TokenCounts } from '../../normalize/rows.ts';
 import { TimeParseError, toMillis } from '../../normalize/time.ts';
-import { fingerprintContent, isLogged, redactedJson, redactedMarker } from '../../normalize/content.ts';
+import { cleanSourceText, fingerprintContent, isLogged, redactedJson, redactedMarker } from '../../normalize/content.ts';
 import { text } from '../../normalize/identity.ts';
 import { toCount } from '../../normalize/numbers.ts';
 import type { LiteLlmUsage } from '../../../schemas/events/litellm.ts';
@@ -43,7 +43,7 @@ export interface GatewayDecodeSpec<T> {
  * other exception is turned into a reject too, because one poison record must not stop a partition.
  */
 export function decodeGatewayRecord<T>(spec: GatewayDecodeSpec<T>, doc: unknown, ctx: DecodeContext): DecodeOutput {
-  const raw = redactedJson(spec.prepareRaw ? spec.prepareRaw(doc, ctx.storePromptText) : doc, ctx.storePromptText);
+  const raw = cleanSourceText(doc) ?? redactedJson(spec.prepareRaw ? spec.prepareRaw(doc, ctx.storePromptText) : doc, ctx.storePromptText);
   const parsed = spec.schema.safeParse(doc);
   if (!parsed.success) return violation(spec.format, issuesDetail(parsed.error), raw);
   try {

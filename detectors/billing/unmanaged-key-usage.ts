@@ -1,0 +1,182 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * Provider usage (Anthropic / OpenAI usage reports, Bedrock invocation logs) on a credential the
+ * policy does not list as gateway-held: a developer's own API key, a personal Console/OAuth login,
+ * an SSO role calling Bedrock directly. Everything such a credential does bypasses the gateway's
+ * logging, routing and budgets.
+ *
+ * Matching rule (policy_credentials): a usage row is gateway-held when a credential of the same
+ * provider matches on every field it sets — api key, workspace/project/account, principal ARN
+ * glob. Anthropic/OpenAI usage without an api key id (Console, Workbench, OAuth logins) is never
+ * gateway-held: a gateway always calls with a key.
+ *
+ * Identity: Bedrock's role session name (the SSO e-mail); for an Anthropic account_id, the
+ * Claude Code telemetry that carries the same `user.account_id` (exact when OAuth, formats.md N6).
+ * Team: the policy membership of that person at the time, else the OTel team alias.
+ */
+
+interface Row {
+  provider: string;
+  api_key_id: string;
+  workspace_id: string;
+  account_id: string;
+  principal: string;
+  day: string;
+  first_usage: string;
+  last_usage: string;
+  uncached_input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  requests: number;
+  cost_usd: number;
+  models: string[];
+  samples: string[];
+  identity: string;
+  team: string;
+}
+
+export default defineDetector({
+  id: 'billing.unmanaged-key-usage',
+  title: 'Provider usage on a credential the gateway does not hold',
+  description:
+    'Provider-side usage (Anthropic/OpenAI usage reports, Bedrock invocation logs) on an API key, workspace/project, ' +
+    'account or AWS principal that the policy does not list as gateway-held: direct keys and personal logins that ' +
+    'bypass the gateway. One alert per credential and UTC day.',
+  severity: 'high',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', maxWait: '12h', recheck: '48h' },
+  // Usage reports arrive hours late; evaluate an hour only once billing has reported past it.
+  requires: ['billing'],
+  controls: {
+    owaspAgentic: ['ASI03', 'ASI10'],
+    maestro: ['L4', 'L6'],
+    nistAiRmf: ['GOVERN 1.6', 'MANAGE 4.1'],
+    nistCsf: ['ID.AM-02', 'PR.AA-05', 'DE.CM-06'],
+  },
+  runbook:
+    'Identify the credential: Anthropic GET /v1/organizations/api_keys (created_by, workspace) or OpenAI ' +
+    'GET /v1/organization/projects/{project}/api_keys (owner); for Bedrock the role session in the ARN. Confirm with the ' +
+    'owner (identity field when known) whether the usage is theirs. If the key should be gateway-held, add it to ' +
+    'credentials in the policy; otherwise revoke or disable it, and point the user at the gateway (ANTHROPIC_BASE_URL). ' +
+    'Check the evidence models and tokens for data-handling exposure.',
+  falsePositives: [
+    'A new gateway credential rotated in before the policy was updated (add it under credentials).',
+    'Usage exports not grouped by api_key_id / project_id: every row then lacks a key and looks unmanaged.',
+    'Sanctioned direct use (e.g. a provider evaluation) — list that key in the policy with its own gateway note.',
+  ],
+  params: {
+    minTokens: param('UInt64', 1, 'Ignore a credential-day below this many tokens (all kinds).'),
+    identityLookbackDays: param('UInt32', 7, 'How far back agent telemetry is searched to name the owner of an account id.'),
+  },
+  query: sql`
+    WITH
+      usage AS (
+        SELECT
+          provider, api_key_id, workspace_id, account_id, principal,
+          toStartOfDay(event_time) AS day,
+          min(event_time) AS first_usage,
+          max(bucket_end) AS last_usage,
+          sum(uncached_input_tokens) AS uncached_input_tokens,
+          sum(cache_read_tokens) AS cache_read_tokens,
+          sum(cache_write_tokens) AS cache_write_tokens,
+          sum(output_tokens) AS output_tokens,
+          sum(request_count) AS requests,
+          round(sum(cost_usd), 4) AS cost_usd,
+          groupUniqArray(10)(model) AS models,
+          anyIf(user_email, user_email != '') AS principal_email,
+          groupArray(3)(raw) AS samples
+        FROM provider_usage
+        WHERE kind IN ('usage', 'invocation')
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        GROUP BY provider, api_key_id, workspace_id, account_id, principal, day
+        HAVING uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens >= {minTokens:UInt64}
+      ),
+      unmanaged AS (
+        SELECT u.provider, u.api_key_id, u.workspace_id, u.account_id, u.principal, u.day
+        FROM usage AS u
+        LEFT JOIN policy_credentials AS c ON c.provider = u.provider
+        GROUP BY u.provider, u.api_key_id, u.workspace_id, u.account_id, u.principal, u.day
+        HAVING countIf(
+            c.credential_id != ''
+            AND (u.provider = 'bedrock' OR u.api_key_id != '')
+            AND (c.api_key_id = '' OR c.api_key_id = u.api_key_id)
+            AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
+            AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))
+          ) = 0
+      ),
+      accounts AS (
+        SELECT account_id, argMax(user_email, event_time) AS account_email, argMaxIf(team_id, event_time, team_id != '') AS otel_team
+        FROM agent_events
+        WHERE account_id IN (SELECT account_id FROM usage WHERE account_id != '')
+          AND user_email != ''
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32})
+          AND event_time < {to:DateTime64(3)}
+        GROUP BY account_id
+      ),
+      members AS (
+        SELECT email, argMax(team_id, valid_from) AS team_id
+        FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)}
+        GROUP BY email
+      )
+    SELECT
+      u.provider AS provider, u.api_key_id AS api_key_id, u.workspace_id AS workspace_id,
+      u.account_id AS account_id, u.principal AS principal, u.day AS day,
+      u.first_usage AS first_usage, u.last_usage AS last_usage,
+      u.uncached_input_tokens AS uncached_input_tokens, u.cache_read_tokens AS cache_read_tokens,
+      u.cache_write_tokens AS cache_write_tokens, u.output_tokens AS output_tokens,
+      u.requests AS requests, u.cost_usd AS cost_usd, u.models AS models, u.samples AS samples,
+      if(u.principal_email != '', u.principal_email, a.account_email) AS identity,
+      if(m.team_id != '', m.team_id, t.team_id) AS team
+    FROM usage AS u
+    LEFT JOIN accounts AS a ON a.account_id = u.account_id
+    LEFT JOIN members AS m ON m.email = if(u.principal_email != '', u.principal_email, a.account_email)
+    LEFT JOIN policy_team_aliases AS t ON t.alias = lower(a.otel_team)
+    WHERE (u.provider, u.api_key_id, u.workspace_id, u.account_id, u.principal, u.day) IN (SELECT * FROM unmanaged)
+    ORDER BY provider, day, api_key_id, principal
+  `,
+  alert(row: Row) {
+    const credential = row.api_key_id || row.principal || (row.account_id ? `account ${row.account_id}` : `workspace ${row.workspace_id || 'default'}`);
+    const entity =
+      row.provider === 'bedrock' ? `bedrock:${row.principal}`
+      : row.api_key_id ? `${row.provider}:${row.api_key_id}`
+      : row.account_id ? `${row.provider}:account:${row.account_id}`
+      : `${row.provider}:workspace:${row.workspace_id || 'default'}`;
+    const tokens = row.uncached_input_tokens + row.cache_read_tokens + row.cache_write_tokens + row.output_tokens;
+    const who = row.identity ? ` by ${row.identity}` : ' (owner unknown: look the credential up at the provider)';
+    const where = row.workspace_id ? ` in ${row.provider === 'bedrock' ? 'AWS account' : row.provider === 'openai' ? 'project' : 'workspace'} ${row.workspace_id}` : '';
+    return {
+      entity,
+      team: row.team,
+      identity: row.identity,
+      credential,
+      summary: `${row.provider} usage on ${credential}${where}${who}: ${tokens.toLocaleString('en-US')} tokens on ${row.day.slice(0, 10)} ` +
+        `through a credential the policy does not list as gateway-held (${row.models.join(', ') || 'model unknown'}).`,
+      evidence: {
+        figures: {
+          provider: row.provider,
+          apiKeyId: row.api_key_id,
+          workspaceId: row.workspace_id,
+          accountId: row.account_id,
+          principal: row.principal,
+          firstUsage: row.first_usage,
+          lastUsage: row.last_usage,
+          uncachedInputTokens: row.uncached_input_tokens,
+          cacheReadTokens: row.cache_read_tokens,
+          cacheWriteTokens: row.cache_write_tokens,
+          outputTokens: row.output_tokens,
+          requests: row.requests,
+          models: row.models,
+        },
+        samples: row.samples,
+      },
+      // Usage reports and Bedrock logs carry no price; only billed cost rows would, and those have no key.
+      impactUsd: row.cost_usd > 0 ? row.cost_usd : null,
+      ...utcDay(row.day),
+    };
+  },
+});

@@ -1,0 +1,136 @@
+import type { SourceKind } from '../decode/types.ts';
+import type { Store } from '../store/store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { persistAlerts, type Alert } from './alerts.ts';
+import type { AnyDetector } from './define-detector.ts';
+import { runDetector } from './run.ts';
+import { lateSources, minuteMarks, sourceHighWater, windowMarks } from './sources.ts';
+import { readWatermark, recentRuns, recordRun, writeWatermark, type RunRecord } from './state.ts';
+import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
+
+/**
+ * One scheduler cycle of one detector. The node-cron wiring is in scheduler.ts; this is the logic,
+ * driven by an explicit `now` so it is tested with a fake clock.
+ *
+ * 1. Due windows, in order: every aligned window ending in (watermark, now − settle]. A window is
+ *    evaluated only when each `requires` source has reported past its end (or maxWait has passed:
+ *    then it runs anyway, flagged, because a source that never reports must not stall detection
+ *    forever — a gateway with no traffic at all is itself what session-without-gateway is about).
+ *    The watermark advances after each window, so a crash resumes at the first unevaluated one and
+ *    downtime is caught up window by window.
+ * 2. Late data: windows evaluated within the recheck horizon whose sources have rows ingested after
+ *    that evaluation are evaluated again. Fingerprints make the repeat idempotent; only incidents
+ *    the late data revealed come out as new alerts.
+ */
+
+export interface CycleDeps {
+  store: Store;
+  log: Logger;
+  /** The policy version in force, recorded on alerts. */
+  policyVersion: string;
+  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void;
+  /** Where a detector without a watermark starts; default: its last complete window only. */
+  initialWatermark?: number;
+  /** Bound on windows per cycle so one detector's long catch-up does not starve the others. */
+  maxWindowsPerCycle?: number;
+}
+
+export interface WindowOutcome {
+  window: TimeWindow;
+  trigger: RunRecord['trigger'];
+  rows: number;
+  alerts: number;
+  newAlerts: Alert[];
+  durationMs: number;
+}
+
+export interface CycleReport {
+  detector: string;
+  evaluated: WindowOutcome[];
+  /** Set when due windows wait for a source. */
+  waiting?: { source: SourceKind; reportedUntil: number | null; windowEnd: number };
+  watermark: number;
+}
+
+export async function evaluateWindow(
+  deps: CycleDeps,
+  detector: AnyDetector,
+  window: TimeWindow,
+  trigger: RunRecord['trigger'],
+  now: Date,
+): Promise<WindowOutcome> {
+  // Marks before the query: data landing during the run is then seen as late, never as covered.
+  const marks = windowMarks(await minuteMarks(deps.store, detector.sources, window), window);
+  const run = await runDetector(deps.store, detector, window, { now, policyVersion: deps.policyVersion });
+  const { created } = await persistAlerts(deps.store, run.alerts, now);
+  await recordRun(deps.store, detector.id, {
+    window, evaluatedAt: now, trigger, sourceMarks: marks,
+    rows: run.rows, alerts: run.alerts.length, newAlerts: created.length, durationMs: run.durationMs,
+  });
+  deps.log.info(
+    {
+      detector: detector.id, trigger, windowStart: window.from.toISOString(), windowEnd: window.to.toISOString(),
+      durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: created.length,
+      lagMs: now.getTime() - window.to.getTime(),
+    },
+    'Detector run finished',
+  );
+  if (created.length > 0) deps.onNewAlerts?.(created, detector);
+  return { window, trigger, rows: run.rows, alerts: run.alerts.length, newAlerts: created, durationMs: run.durationMs };
+}
+
+export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date, options: { recheck?: boolean } = {}): Promise<CycleReport> {
+  const { every, lookback, settle, maxWait, recheck } = detector.scheduleMs;
+  const limit = alignDown(now.getTime() - settle, every);
+  let watermark = (await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? limit - every;
+  watermark = alignDown(watermark, every);
+  const report: CycleReport = { detector: detector.id, evaluated: [], watermark };
+  const highWater = new Map<SourceKind, number | null>();
+  const reportedUntil = async (s: SourceKind) => {
+    if (!highWater.has(s)) highWater.set(s, await sourceHighWater(deps.store, s, now));
+    return highWater.get(s) ?? null;
+  };
+
+  const max = deps.maxWindowsPerCycle ?? 500;
+  for (let end = watermark + every; end <= limit && report.evaluated.length < max; end += every) {
+    let missing: SourceKind | undefined;
+    for (const s of detector.requires) {
+      const hw = await reportedUntil(s);
+      if (hw === null || hw < end) {
+        missing = s;
+        break;
+      }
+    }
+    let trigger: RunRecord['trigger'] = end < limit ? 'catch-up' : 'schedule';
+    if (missing !== undefined) {
+      if (now.getTime() - end < maxWait) {
+        report.waiting = { source: missing, reportedUntil: highWater.get(missing) ?? null, windowEnd: end };
+        deps.log.debug({ detector: detector.id, source: missing, windowEnd: new Date(end).toISOString() }, 'Waiting for source data');
+        break;
+      }
+      trigger = 'max-wait';
+      deps.log.warn({ detector: detector.id, source: missing, windowEnd: new Date(end).toISOString() }, 'Source has not reported past the window end within maxWait; evaluating anyway');
+    }
+    report.evaluated.push(await evaluateWindow(deps, detector, dataWindow(end, lookback), trigger, now));
+    await writeWatermark(deps.store, detector.id, end, now);
+    report.watermark = end;
+  }
+  const behind = Math.max(0, Math.floor((limit - report.watermark) / every));
+  if (behind > 0 && !report.waiting) deps.log.info({ detector: detector.id, windowsBehind: behind }, 'Detector catching up');
+
+  if (options.recheck !== false && detector.sources.length > 0) {
+    const evaluatedNow = new Set(report.evaluated.map((o) => o.window.to.getTime()));
+    const runs = (await recentRuns(deps.store, detector.id, now.getTime() - recheck)).filter((r) => !evaluatedNow.has(r.window.to.getTime()));
+    if (runs.length > 0) {
+      const span = { from: new Date(Math.min(...runs.map((r) => r.window.from.getTime()))), to: new Date(Math.max(...runs.map((r) => r.window.to.getTime()))) };
+      const marks = await minuteMarks(deps.store, detector.sources, span);
+      for (const run of runs) {
+        const late = lateSources(run.sourceMarks, windowMarks(marks, run.window));
+        if (late.length === 0) continue;
+        deps.log.info({ detector: detector.id, windowEnd: run.window.to.toISOString(), sources: late }, 'Late data landed; re-evaluating window');
+        report.evaluated.push(await evaluateWindow(deps, detector, run.window, 'late-data', now));
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
+import { AppError } from '../errors.ts';
+import { DAY_MS, DURATION_PATTERN, parseDuration } from './duration.ts';
+import { placeholders, sourcesOf, type SqlText } from './sql.ts';
+
+/**
+ * The detector contract. A detector is ONE plain object in `detectors/<family>/<name>.ts`:
+ *
+ *   export default defineDetector({ id, title, …, params, query: sql`…`, evaluate?, alert })
+ *
+ * Metadata is validated here when the file is loaded (startup and CI), never at 3 a.m.:
+ * enums, durations (lookback ≥ every), non-empty framework controls / runbook / false positives,
+ * and the query's placeholders — only {from:DateTime64(3)}, {to:DateTime64(3)} and declared params
+ * with their declared ClickHouse type. The runtime (run.ts) binds the window and params, runs the
+ * query in ClickHouse (aggregation happens there), passes the small result through `evaluate`
+ * (optional TypeScript statistics), and maps each remaining row to an alert with `alert`.
+ */
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const AUDIENCES = ['soc', 'finops'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+// ---------- typed parameters ----------
+
+export type ParamType = 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int32' | 'Int64' | 'Float64' | 'Array(String)';
+export type ParamValue<T extends ParamType> = T extends 'String' ? string : T extends 'Array(String)' ? readonly string[] : number;
+
+export interface ParamSpec<T extends ParamType = ParamType> {
+  readonly type: T;
+  readonly default: ParamValue<T>;
+  readonly description: string;
+}
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+export type ParamValues<P extends ParamSpecs> = { readonly [K in keyof P]: ParamValue<P[K]['type']> };
+
+/** A detector parameter: its ClickHouse type (as written in the query), default and meaning. */
+export function param<T extends ParamType>(type: T, defaultValue: ParamValue<T>, description: string): ParamSpec<T> {
+  return { type, default: defaultValue, description };
+}
+
+const INT_RANGES: Record<string, [number, number]> = {
+  UInt8: [0, 255], UInt16: [0, 65_535], UInt32: [0, 4_294_967_295], UInt64: [0, Number.MAX_SAFE_INTEGER],
+  Int32: [-2_147_483_648, 2_147_483_647], Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** The zod schema a value of a ClickHouse parameter type must satisfy. */
+export function paramValueSchema(type: ParamType): z.ZodType {
+  if (type === 'String') return z.string();
+  if (type === 'Array(String)') return z.array(z.string());
+  if (type === 'Float64') return z.number().finite();
+  const [min, max] = INT_RANGES[type] as [number, number];
+  return z.number().int().min(min).max(max);
+}
+
+// ---------- alert drafts ----------
+
+export type EvidenceValue = string | number | boolean | null | readonly (string | number)[];
+
+/** What supports the alert: aggregated figures, and a few raw records (redacted again on store). */
+export interface Evidence {
+  figures: Record<string, EvidenceValue>;
+  samples?: readonly unknown[];
+}
+
+/** What `alert(row)` returns; the runtime adds id, fingerprint, severity, controls, times, status. */
+export interface AlertDraft {
+  /** What the alert is about, stable across runs, e.g. `session:<id>`, `anthropic:apikey_01…`. */
+  entity: string;
+  /** Canonical team id from the policy; '' when it cannot be attributed. */
+  team: string;
+  /** Accountable human (e-mail); '' when unknown — say so in the summary. */
+  identity: string;
+  /** The credential involved (policy credential id, provider key id, gateway key alias …); '' if none. */
+  credential: string;
+  summary: string;
+  evidence: Evidence;
+  impactUsd?: number | null;
+  /** Incident window; with detector and entity it forms the fingerprint, so keep it stable across runs. */
+  windowStart: Date | string;
+  windowEnd: Date | string;
+}
+
+export interface DetectorContext<P extends ParamSpecs> {
+  readonly params: ParamValues<P>;
+  /** The evaluated data window [from, to). */
+  readonly window: { readonly from: Date; readonly to: Date };
+}
+
+// ---------- metadata ----------
+
+const duration = z.string().regex(DURATION_PATTERN, 'a duration like 15m, 1h, 1d');
+const nonEmpty = z.string().trim().min(1);
+
+export const controlsSchema = z
+  .object({
+    owaspAgentic: z.array(z.string().regex(/^ASI(0[1-9]|10)$/, 'OWASP Agentic Top 10 id ASI01…ASI10')).min(1),
+    maestro: z.array(z.string().regex(/^(L[1-7]|cross-layer)$/, 'CSA MAESTRO layer L1…L7 or cross-layer')).min(1),
+    nistAiRmf: z.array(z.string().regex(/^(GOVERN|MAP|MEASURE|MANAGE) \d+\.\d+$/, 'NIST AI RMF subcategory, e.g. MEASURE 2.7')).min(1),
+    nistCsf: z.array(z.string().regex(/^(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}$/, 'NIST CSF 2.0 subcategory, e.g. DE.CM-01')).min(1),
+  })
+  .strict();
+export type Controls = z.infer<typeof controlsSchema>;
+
+const scheduleSchema = z
+  .object({
+    /** How often a window is evaluated; windows are aligned to multiples of it (UTC). */
+    every: duration,
+    /** How much data each evaluation reads, ending at the window end; ≥ every. */
+    lookback: duration,
+    /** How long after a window ends before it is evaluated (ingest delay of the fastest source). */
+    settle: duration,
+    /** Give up waiting for `requires` sources after this long past the window end; evaluate anyway. */
+    maxWait: duration.default('24h'),
+    /** Re-evaluate windows up to this old when late data lands in them. */
+    recheck: duration.default('24h'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const ms = (k: keyof typeof s) => (DURATION_PATTERN.test(s[k]) ? parseDuration(s[k]) : NaN);
+    const every = ms('every');
+    if (every === 0 || (every < DAY_MS ? DAY_MS % every !== 0 : every % DAY_MS !== 0)) {
+      ctx.addIssue({ code: 'custom', path: ['every'], message: 'every must divide a day (e.g. 5m, 15m, 1h, 6h) or be whole days' });
+    }
+    if (ms('lookback') < every) ctx.addIssue({ code: 'custom', path: ['lookback'], message: 'lookback must be ≥ every, or data between windows is never read' });
+    if (ms('recheck') < every) ctx.addIssue({ code: 'custom', path: ['recheck'], message: 'recheck must be ≥ every' });
+  });
+
+const paramSpecSchema = z
+  .object({
+    type: z.enum(['String', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Int32', 'Int64', 'Float64', 'Array(String)']),
+    default: z.unknown(),
+    description: nonEmpty,
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const ok = paramValueSchema(p.type).safeParse(p.default);
+    if (!ok.success) ctx.addIssue({ code: 'custom', path: ['default'], message: `default does not fit ${p.type}: ${ok.error.issues[0]?.message}` });
+  });
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+
+export const detectorMetaSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$/, 'id is <family>.<name>, kebab-case'),
+    title: nonEmpty.max(120),
+    description: nonEmpty,
+    severity: z.enum(SEVERITIES),
+    audience: z.enum(AUDIENCES),
+    schedule: scheduleSchema,
+    requires: z.array(z.enum(SOURCE_KINDS)).default([]),
+    controls: controlsSchema,
+    runbook: z.string().trim().min(40, 'runbook must tell an analyst what to check and do (≥ 40 characters)'),
+    falsePositives: z.array(nonEmpty).min(1),
+    params: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'param names are camelCase'), paramSpecSchema).default({}),
+    query: z.string().min(1),
+    evaluate: fn.optional(),
+    alert: fn,
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const declared = d.params;
+    const seen = new Set<string>();
+    for (const { name, type } of placeholders(d.query)) {
+      seen.add(name);
+      if (name === 'from' || name === 'to') {
+        if (type !== 'DateTime64(3)') ctx.addIssue({ code: 'custom', path: ['query'], message: `{${name}:…} must be typed DateTime64(3)` });
+        continue;
+      }
+      const spec = declared[name];
+      if (!spec) ctx.addIssue({ code: 'custom', path: ['query'], message: `{${name}:${type}} is not a declared param` });
+      else if (spec.type !== type) ctx.addIssue({ code: 'custom', path: ['query'], message: `{${name}:${type}} but the param is declared ${spec.type}` });
+    }
+    for (const bound of ['from', 'to']) {
+      if (!seen.has(bound)) ctx.addIssue({ code: 'custom', path: ['query'], message: `the query must filter on {${bound}:DateTime64(3)}` });
+    }
+    if (/\bFORMAT\s+\w+\s*;?\s*$/i.test(d.query) || /;\s*$/.test(d.query)) {
+      ctx.addIssue({ code: 'custom', path: ['query'], message: 'no trailing FORMAT or ";" — the runtime sets the format' });
+    }
+    const sources = sourcesOf(d.query);
+    if (sources.length === 0) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query reads none of gateway_requests, provider_usage, idp_events, agent_events' });
+    d.requires.forEach((r, i) => {
+      if (!sources.includes(r)) ctx.addIssue({ code: 'custom', path: ['requires', i], message: `requires "${r}" but the query does not read its table` });
+    });
+  });
+
+// ---------- the detector ----------
+
+export interface DetectorSpec<P extends ParamSpecs, Row extends object> {
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  audience: Audience;
+  schedule: { every: string; lookback: string; settle: string; maxWait?: string; recheck?: string };
+  /** Sources that must have reported past the window end before it is evaluated (e.g. billing). */
+  requires?: SourceKind[];
+  controls: Controls;
+  runbook: string;
+  falsePositives: string[];
+  params?: P;
+  query: SqlText;
+  /** Optional statistics over the aggregated rows; returns the rows that should alert. */
+  evaluate?(rows: Row[], ctx: DetectorContext<P>): Row[];
+  /** One result row → one alert draft (or null to drop the row). */
+  alert(row: Row, ctx: DetectorContext<P>): AlertDraft | null;
+}
+
+const DETECTOR = Symbol.for('driftwatch.detector');
+
+export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object = object> extends Readonly<DetectorSpec<P, Row>> {
+  readonly requires: SourceKind[];
+  readonly params: P;
+  readonly schedule: { every: string; lookback: string; settle: string; maxWait: string; recheck: string };
+  /** Sources the query reads (derived from its table names). */
+  readonly sources: SourceKind[];
+  readonly scheduleMs: { every: number; lookback: number; settle: number; maxWait: number; recheck: number };
+  readonly [DETECTOR]: true;
+}
+
+/** Any detector, as the registry and runtime handle them (rows are untyped there). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- row types are per detector; the runtime treats rows opaquely
+export type AnyDetector = Detector<ParamSpecs, any>;
+
+export function isDetector(value: unknown): value is AnyDetector {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DETECTOR] === true;
+}
+
+export function defineDetector<P extends ParamSpecs = Record<never, never>, Row extends object = Record<string, unknown>>(
+  spec: DetectorSpec<P, Row>,
+): Detector<P, Row> {
+  const parsed = detectorMetaSchema.safeParse(spec);
+  if (!parsed.success) {
+    const id = typeof spec?.id === 'string' ? spec.id : '(no id)';
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new AppError('DETECTOR_INVALID', `detector ${id} is invalid:\n  ${issues.join('\n  ')}`, { detector: id, issues });
+  }
+  const s = parsed.data.schedule;
+  return Object.freeze({
+    ...spec,
+    requires: parsed.data.requires,
+    params: (spec.params ?? {}) as P,
+    schedule: s,
+    sources: sourcesOf(spec.query),
+    scheduleMs: {
+      every: parseDuration(s.every),
+      lookback: parseDuration(s.lookback),
+      settle: parseDuration(s.settle),
+      maxWait: parseDuration(s.maxWait),
+      recheck: parseDuration(s.recheck),
+    },
+    [DETECTOR]: true as const,
+  });
+}
+
+/** Defaults overlaid with overrides; every value checked against its ClickHouse type. */
+export function resolveParams<P extends ParamSpecs>(detector: Detector<P, object>, overrides: Record<string, unknown> = {}): ParamValues<P> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(detector.params)) out[name] = spec.default;
+  for (const [name, value] of Object.entries(overrides)) {
+    const spec = detector.params[name];
+    if (!spec) throw new AppError('DETECTOR_INVALID', `${detector.id} has no param "${name}"`, { detector: detector.id });
+    const ok = paramValueSchema(spec.type).safeParse(value);
+    if (!ok.success) throw new AppError('DETECTOR_INVALID', `${detector.id} param ${name} must be ${spec.type}`, { detector: detector.id });
+    out[name] = value;
+  }
+  return out as ParamValues<P>;
+}

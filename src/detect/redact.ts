@@ -1,0 +1,62 @@
+import { redactRecord } from '../normalize/content.ts';
+import type { Evidence } from './define-detector.ts';
+
+/**
+ * Evidence goes to analysts, tickets and chat. Raw records were already redacted at ingest
+ * (prompt text, auth headers), but evidence is the last line: this pass re-applies that redaction
+ * and also masks secrets by shape wherever they appear (a key pasted into a tag or a header the
+ * gateway did not know), and bounds the size of what is kept.
+ */
+
+const MAX_SAMPLES = 5;
+const MAX_SAMPLE_CHARS = 8_000;
+
+const SECRET_KEY = /^(password|passwd|secret|client_secret|access_token|refresh_token|id_token|x-goog-api-key|openai-api-key|anthropic-api-key)$/i;
+const SECRET_VALUE = new RegExp(
+  [
+    '\\bsk-ant-[A-Za-z0-9_-]{8,}', // Anthropic keys (api03, admin01)
+    '\\bsk-(proj-|svcacct-)?[A-Za-z0-9_-]{16,}', // OpenAI and LiteLLM virtual keys
+    '\\bAKIA[0-9A-Z]{16}', // AWS access key ids
+    '[Bb]earer\\s+[A-Za-z0-9._~+/-]{8,}=*',
+    'eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}', // JWTs
+  ].join('|'),
+  'g',
+);
+
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_VALUE, '[redacted secret]');
+}
+
+function walk(value: unknown): unknown {
+  if (typeof value === 'string') return maskSecrets(value);
+  if (Array.isArray(value)) return value.map(walk);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted credential]' : walk(v);
+  return out;
+}
+
+/** A sample as stored: parsed when it is JSON text (the `raw` column), redacted, size-bounded. */
+export function redactSample(sample: unknown): unknown {
+  let value = sample;
+  if (typeof sample === 'string' && /^\s*[[{]/.test(sample)) {
+    try {
+      value = JSON.parse(sample);
+    } catch {
+      value = sample;
+    }
+  }
+  const clean = walk(redactRecord(value, false));
+  const text = JSON.stringify(clean) ?? 'null';
+  return text.length <= MAX_SAMPLE_CHARS ? clean : { truncated: true, chars: text.length, head: text.slice(0, MAX_SAMPLE_CHARS) };
+}
+
+export function redactEvidence(evidence: Evidence): Evidence {
+  const figures: Evidence['figures'] = {};
+  for (const [k, v] of Object.entries(evidence.figures)) {
+    figures[k] = typeof v === 'string' ? maskSecrets(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? maskSecrets(x) : x)) : (v as Evidence['figures'][string]);
+  }
+  // '' is a raw record past its column TTL: nothing to show.
+  const samples = (evidence.samples ?? []).filter((x) => x !== '' && x !== null && x !== undefined).slice(0, MAX_SAMPLES).map(redactSample);
+  return samples.length > 0 ? { figures, samples } : { figures };
+}

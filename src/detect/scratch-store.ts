@@ -1,0 +1,46 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { migrate } from '../store/migrate.ts';
+import { openStore, type Store } from '../store/store.ts';
+
+/**
+ * A migrated store for tests: a fresh database on CLICKHOUSE_URL when set, otherwise the embedded
+ * engine in a fresh temp directory. chdb allows ONE data directory per process, and vitest runs
+ * each test file in its own process (forks pool), so this is a per-process singleton: every
+ * caller in a test file shares it, and isolates its cases by truncating the tables it uses.
+ */
+
+export interface ScratchStore {
+  store: Store;
+  config: Config;
+}
+
+let shared: Promise<ScratchStore> | undefined;
+
+async function open(): Promise<ScratchStore> {
+  const env: Record<string, string | undefined> = {
+    DRIFTWATCH_DATA_DIR: mkdtempSync(join(tmpdir(), 'driftwatch-test-')),
+    CLICKHOUSE_URL: process.env['CLICKHOUSE_URL'],
+    CLICKHOUSE_USER: process.env['CLICKHOUSE_USER'],
+    CLICKHOUSE_PASSWORD: process.env['CLICKHOUSE_PASSWORD'],
+    CLICKHOUSE_DATABASE: `driftwatch_test_${process.pid}_${Date.now().toString(36)}`,
+    LOG_LEVEL: 'silent',
+  };
+  const config = loadConfig({ env });
+  const store = await openStore(config.clickhouse);
+  await migrate(store);
+  return { store, config };
+}
+
+export function sharedScratchStore(): Promise<ScratchStore> {
+  shared ??= open();
+  return shared;
+}
+
+/** Empties tables between test cases (TRUNCATE is cheap on both engines). */
+export async function truncateTables(store: Store, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await store.client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` });
+}

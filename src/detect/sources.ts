@@ -1,0 +1,74 @@
+import type { SourceKind } from '../decode/types.ts';
+import type { Store } from '../store/store.ts';
+import { SOURCE_TABLES } from './sql.ts';
+import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.ts';
+
+/**
+ * How far each source has reported, and how complete a window's data is.
+ *
+ * High-water mark (readiness): per feed (format) active in the last week, the latest time it has
+ * reported until; for billing the source's mark is the MINIMUM over its feeds, because billing is
+ * only as complete as its slowest export (OpenAI can be current while Anthropic is six hours
+ * behind); for streams it is the maximum (see SOURCE_TABLES).
+ *
+ * Ingestion marks (late data): per minute of event time, the latest ingested_at. A window's mark
+ * is the max over its minutes; when it grows after the window was evaluated, data arrived late.
+ */
+
+const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
+const ACTIVE_FEED_MS = 7 * 86_400_000;
+
+/** Epoch ms the source has reported until, or null when no feed of it has data this week. */
+export async function sourceHighWater(store: Store, source: SourceKind, now: Date): Promise<number | null> {
+  const { table, reportedUntil, feeds } = SOURCE_TABLES[source];
+  const res = await store.client.query({
+    // Table, expression and aggregate come from the constant SOURCE_TABLES map, not from input.
+    query: `SELECT ${feeds}(hw) AS hw, count() AS feeds FROM (
+              SELECT format, max(${reportedUntil}) AS hw FROM ${table}
+              WHERE event_time >= {since:DateTime64(3)} GROUP BY format)`,
+    query_params: { since: clickHouseTime(now.getTime() - ACTIVE_FEED_MS) },
+    format: 'JSONEachRow',
+    clickhouse_settings: SETTINGS,
+  });
+  const [row] = await res.json<{ hw: string; feeds: number }>();
+  return row && Number(row.feeds) > 0 ? fromClickHouseTime(row.hw).getTime() : null;
+}
+
+/** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */
+export type MinuteMarks = Map<SourceKind, [number, number][]>;
+
+export async function minuteMarks(store: Store, sources: readonly SourceKind[], window: TimeWindow): Promise<MinuteMarks> {
+  const out: MinuteMarks = new Map();
+  for (const source of sources) {
+    const { table } = SOURCE_TABLES[source];
+    const res = await store.client.query({
+      query: `SELECT toStartOfMinute(event_time) AS minute, max(ingested_at) AS mark FROM ${table}
+              WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+              GROUP BY minute ORDER BY minute`,
+      query_params: { from: clickHouseTime(window.from), to: clickHouseTime(window.to) },
+      format: 'JSONEachRow',
+      clickhouse_settings: SETTINGS,
+    });
+    const rows = await res.json<{ minute: string; mark: string }>();
+    out.set(source, rows.map((r) => [fromClickHouseTime(r.minute).getTime(), fromClickHouseTime(r.mark).getTime()]));
+  }
+  return out;
+}
+
+/** Per source, the latest ingestion of any row in the window (0 when it has none). */
+export function windowMarks(marks: MinuteMarks, window: TimeWindow): Record<string, number> {
+  const from = window.from.getTime();
+  const to = window.to.getTime();
+  const out: Record<string, number> = {};
+  for (const [source, minutes] of marks) {
+    let max = 0;
+    for (const [minute, mark] of minutes) if (minute >= from && minute < to && mark > max) max = mark;
+    out[source] = max;
+  }
+  return out;
+}
+
+/** Sources whose data in the window was ingested after the recorded marks. */
+export function lateSources(recorded: Record<string, number>, current: Record<string, number>): string[] {
+  return Object.entries(current).filter(([s, mark]) => mark > (recorded[s] ?? 0)).map(([s]) => s);
+}

@@ -1,0 +1,50 @@
+import { AppError } from '../errors.ts';
+import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
+
+/**
+ * Detector SQL. `sql` is a template tag that refuses interpolation twice over: its values are typed
+ * `never` (tsc rejects `${x}`), and it throws at load if one slips through (e.g. from JS). Values
+ * reach ClickHouse only as typed parameters `{name:Type}`, which the server binds, never splices.
+ */
+declare const SQL_BRAND: unique symbol;
+export type SqlText = string & { readonly [SQL_BRAND]: true };
+
+export function sql(strings: TemplateStringsArray, ...values: never[]): SqlText {
+  if (values.length > 0) {
+    throw new AppError('DETECTOR_INVALID', 'detector SQL must not interpolate values with ${…}; use typed parameters {name:Type}');
+  }
+  // raw: the text ClickHouse receives is exactly the text in the detector file (regex backslashes included).
+  return strings.raw.join('') as SqlText;
+}
+
+export interface Placeholder {
+  name: string;
+  type: string;
+}
+
+const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^{}]+?)\s*\}/g;
+
+/** Every `{name:Type}` in the query, in order of appearance. */
+export function placeholders(query: string): Placeholder[] {
+  return [...query.matchAll(PLACEHOLDER)].map((m) => ({ name: m[1] as string, type: (m[2] as string).replace(/\s+/g, '') }));
+}
+
+/**
+ * Source → its table, the expression saying how far a row shows the source has reported, and how
+ * feeds (formats) combine. Billing feeds are periodic exports, so billing is only as complete as
+ * its slowest feed (min). Gateway, IdP and agent feeds are streams: a feed that is quiet is not
+ * behind, so any feed reporting past a time shows the pipeline has delivered up to it (max).
+ */
+export const SOURCE_TABLES: Record<SourceKind, { table: string; reportedUntil: string; feeds: 'min' | 'max' }> = {
+  gateway: { table: 'gateway_requests', reportedUntil: 'event_time', feeds: 'max' },
+  // A bucket has reported until its end, but never past the moment it was ingested (the current
+  // day's cost bucket ends at midnight while it is still filling).
+  billing: { table: 'provider_usage', reportedUntil: 'least(bucket_end, ingested_at)', feeds: 'min' },
+  idp: { table: 'idp_events', reportedUntil: 'event_time', feeds: 'max' },
+  agent: { table: 'agent_events', reportedUntil: 'event_time', feeds: 'max' },
+};
+
+/** Sources whose tables the query reads; drives late-data re-evaluation. */
+export function sourcesOf(query: string): SourceKind[] {
+  return SOURCE_KINDS.filter((s) => new RegExp(`\\b${SOURCE_TABLES[s].table}\\b`).test(query));
+}
