@@ -98,8 +98,8 @@ export default defineDetector({
         WHERE session_id NOT IN (
           SELECT session_id FROM gateway_requests
           WHERE session_id IN (SELECT session_id FROM sessions)
-            AND event_time >= {from:DateTime64(3)} - toIntervalSecond(0)
-            AND event_time < {to:DateTime64(3)} + toIntervalSecond(0))
+            AND event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
+            AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32}))
       ),
       started AS (
         -- agent_events is ordered by session_id: this lookup reads only these sessions' granules.

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { SOURCE_KINDS } from '../decode/types.ts';
 
@@ -52,6 +53,8 @@ export const configSchema = z
         maxBufferedBytes: z.number().int().positive().default(256 * 1024 * 1024),
         /** Messages larger than this are rejected as oversized, never parsed. */
         maxMessageBytes: z.number().int().positive().default(1024 * 1024),
+        /** Worker threads that decode and encode; 0 decodes on the main thread. */
+        decodeWorkers: z.number().int().min(0).max(64).default(Math.max(1, availableParallelism())),
         /** Opt-in: keep prompt/response text. Default stores presence, size and hash only. */
         storePromptText: z.boolean().default(false),
         /** Tolerated clock skew for event times in the future. */

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { policySchema, type Policy } from '../../schemas/policy/policy.ts';
@@ -12,7 +11,7 @@ import { createLogger } from '../telemetry/logger.ts';
 import { persistAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { runDetector } from './run.ts';
-import { sharedScratchStore, truncateTables } from './scratch-store.ts';
+import { scratchDir, sharedScratchStore, truncateTables } from './scratch-store.ts';
 
 /**
  * Fixture tests for a detector, the way it runs in production: records in the sources' real wire
@@ -68,7 +67,7 @@ async function rejectDetails(): Promise<string> {
 export async function runCase(detector: AnyDetector, c: DetectorCase): Promise<CaseResult> {
   const { store, config } = await sharedScratchStore();
   await truncateTables(store, [...DATA_TABLES, ...STATE_TABLES]);
-  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-case-'));
+  const dir = scratchDir('records');
   for (const [source, records] of Object.entries(c.records) as [SourceKind, readonly object[]][]) {
     if (records.length === 0) continue;
     // A unique file name gives unique deduplication tokens, so no case's rows shadow another's.

@@ -158,36 +158,48 @@ export const detectorMetaSchema = z
     evaluate: fn.optional(),
     alert: fn,
   })
-  .strict()
-  .superRefine((d, ctx) => {
-    const declared = d.params;
-    const seen = new Set<string>();
-    for (const { name, type } of placeholders(d.query)) {
-      seen.add(name);
-      if (name === 'from' || name === 'to') {
-        if (type !== 'DateTime64(3)') ctx.addIssue({ code: 'custom', path: ['query'], message: `{${name}:…} must be typed DateTime64(3)` });
-        continue;
-      }
-      const spec = declared[name];
-      if (!spec) ctx.addIssue({ code: 'custom', path: ['query'], message: `{${name}:${type}} is not a declared param` });
-      else if (spec.type !== type) ctx.addIssue({ code: 'custom', path: ['query'], message: `{${name}:${type}} but the param is declared ${spec.type}` });
+  .strict();
+
+/**
+ * Query checks, run whether or not the rest of the metadata parsed (zod skips object refinements
+ * when a field fails), so one report lists every problem of a detector.
+ */
+function queryIssues(spec: Record<string, unknown>): string[] {
+  const query = spec['query'];
+  if (typeof query !== 'string') return [];
+  const issues: string[] = [];
+  const declared = (typeof spec['params'] === 'object' && spec['params'] !== null ? spec['params'] : {}) as Record<string, { type?: unknown }>;
+  const seen = new Set<string>();
+  for (const { name, type } of placeholders(query)) {
+    seen.add(name);
+    if (name === 'from' || name === 'to') {
+      if (type !== 'DateTime64(3)') issues.push(`query: {${name}:…} must be typed DateTime64(3)`);
+      continue;
     }
-    for (const bound of ['from', 'to']) {
-      if (!seen.has(bound)) ctx.addIssue({ code: 'custom', path: ['query'], message: `the query must filter on {${bound}:DateTime64(3)}` });
-    }
-    if (/\bFORMAT\s+\w+\s*;?\s*$/i.test(d.query) || /;\s*$/.test(d.query)) {
-      ctx.addIssue({ code: 'custom', path: ['query'], message: 'no trailing FORMAT or ";" — the runtime sets the format' });
-    }
-    const sources = sourcesOf(d.query);
-    if (sources.length === 0) ctx.addIssue({ code: 'custom', path: ['query'], message: 'the query reads none of gateway_requests, provider_usage, idp_events, agent_events' });
-    d.requires.forEach((r, i) => {
-      if (!sources.includes(r)) ctx.addIssue({ code: 'custom', path: ['requires', i], message: `requires "${r}" but the query does not read its table` });
-    });
+    const p = declared[name];
+    if (!p) issues.push(`query: {${name}:${type}} is not a declared param`);
+    else if (p.type !== type) issues.push(`query: {${name}:${type}} but the param is declared ${String(p.type)}`);
+  }
+  for (const bound of ['from', 'to']) {
+    if (!seen.has(bound)) issues.push(`query: the query must filter on {${bound}:DateTime64(3)}`);
+  }
+  if (/\bFORMAT\s+\w+\s*;?\s*$/i.test(query) || /;\s*$/.test(query)) issues.push('query: no trailing FORMAT or ";" — the runtime sets the format');
+  const sources = sourcesOf(query);
+  if (sources.length === 0) issues.push('query: the query reads none of gateway_requests, provider_usage, idp_events, agent_events');
+  const requires = Array.isArray(spec['requires']) ? (spec['requires'] as unknown[]) : [];
+  requires.forEach((r, i) => {
+    if (!sources.includes(r as SourceKind)) issues.push(`requires.${i}: requires "${String(r)}" but the query does not read its table`);
   });
+  return issues;
+}
 
 // ---------- the detector ----------
 
-export interface DetectorSpec<P extends ParamSpecs, Row extends object> {
+/**
+ * Row: what the query returns. Out: what alert() receives — the same rows, or what evaluate()
+ * made of them (e.g. rows grouped and enriched with statistics).
+ */
+export interface DetectorSpec<P extends ParamSpecs, Row extends object, Out extends object = Row> {
   id: string;
   title: string;
   description: string;
@@ -202,14 +214,15 @@ export interface DetectorSpec<P extends ParamSpecs, Row extends object> {
   params?: P;
   query: SqlText;
   /** Optional statistics over the aggregated rows; returns the rows that should alert. */
-  evaluate?(rows: Row[], ctx: DetectorContext<P>): Row[];
-  /** One result row → one alert draft (or null to drop the row). */
-  alert(row: Row, ctx: DetectorContext<P>): AlertDraft | null;
+  evaluate?(rows: Row[], ctx: DetectorContext<P>): Out[];
+  /** One result row (or evaluate() output) → one alert draft, or null to drop it. */
+  alert(row: Out, ctx: DetectorContext<P>): AlertDraft | null;
 }
 
 const DETECTOR = Symbol.for('driftwatch.detector');
 
-export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object = object> extends Readonly<DetectorSpec<P, Row>> {
+export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object = object, Out extends object = Row>
+  extends Readonly<DetectorSpec<P, Row, Out>> {
   readonly requires: SourceKind[];
   readonly params: P;
   readonly schedule: { every: string; lookback: string; settle: string; maxWait: string; recheck: string };
@@ -221,19 +234,26 @@ export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object 
 
 /** Any detector, as the registry and runtime handle them (rows are untyped there). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- row types are per detector; the runtime treats rows opaquely
-export type AnyDetector = Detector<ParamSpecs, any>;
+export type AnyDetector = Detector<ParamSpecs, any, any>;
 
 export function isDetector(value: unknown): value is AnyDetector {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DETECTOR] === true;
 }
 
-export function defineDetector<P extends ParamSpecs = Record<never, never>, Row extends object = Record<string, unknown>>(
-  spec: DetectorSpec<P, Row>,
-): Detector<P, Row> {
+// Out is inferred from alert()'s parameter; Row defaults to it, so an unannotated evaluate(rows)
+// sees the same row type, and annotating evaluate(rows: QueryRow[]) makes them differ.
+export function defineDetector<
+  P extends ParamSpecs = Record<never, never>,
+  Out extends object = Record<string, unknown>,
+  Row extends object = Out,
+>(spec: DetectorSpec<P, Row, Out>): Detector<P, Row, Out> {
   const parsed = detectorMetaSchema.safeParse(spec);
-  if (!parsed.success) {
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)),
+    ...queryIssues(spec as unknown as Record<string, unknown>),
+  ];
+  if (!parsed.success || issues.length > 0) {
     const id = typeof spec?.id === 'string' ? spec.id : '(no id)';
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new AppError('DETECTOR_INVALID', `detector ${id} is invalid:\n  ${issues.join('\n  ')}`, { detector: id, issues });
   }
   const s = parsed.data.schedule;
@@ -255,7 +275,7 @@ export function defineDetector<P extends ParamSpecs = Record<never, never>, Row 
 }
 
 /** Defaults overlaid with overrides; every value checked against its ClickHouse type. */
-export function resolveParams<P extends ParamSpecs>(detector: Detector<P, object>, overrides: Record<string, unknown> = {}): ParamValues<P> {
+export function resolveParams<P extends ParamSpecs>(detector: Detector<P, object, object>, overrides: Record<string, unknown> = {}): ParamValues<P> {
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(detector.params)) out[name] = spec.default;
   for (const [name, value] of Object.entries(overrides)) {

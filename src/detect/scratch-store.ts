@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
@@ -19,10 +19,44 @@ export interface ScratchStore {
 }
 
 let shared: Promise<ScratchStore> | undefined;
+let root: string | undefined;
+
+const PREFIX = 'driftwatch-test-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp directories of test processes that are gone. vitest ends its forked workers
+ * without running 'exit' handlers, so each process cleans up after its dead predecessors instead.
+ */
+function sweepDeadProcessDirs(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    const pid = Number(/^driftwatch-test-(\d+)-/.exec(entry)?.[1]);
+    if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
+/** This process's temp directory (engine data, fixture files), named by pid for the sweep. */
+export function scratchDir(name: string): string {
+  if (root === undefined) {
+    sweepDeadProcessDirs();
+    root = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+  }
+  const path = join(root, name);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
 
 async function open(): Promise<ScratchStore> {
   const env: Record<string, string | undefined> = {
-    DRIFTWATCH_DATA_DIR: mkdtempSync(join(tmpdir(), 'driftwatch-test-')),
+    DRIFTWATCH_DATA_DIR: scratchDir('chdb'),
     CLICKHOUSE_URL: process.env['CLICKHOUSE_URL'],
     CLICKHOUSE_USER: process.env['CLICKHOUSE_USER'],
     CLICKHOUSE_PASSWORD: process.env['CLICKHOUSE_PASSWORD'],

@@ -7,9 +7,9 @@ import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.t
  * How far each source has reported, and how complete a window's data is.
  *
  * High-water mark (readiness): per feed (format) active in the last week, the latest time it has
- * reported until; for billing the source's mark is the MINIMUM over its feeds, because billing is
- * only as complete as its slowest export (OpenAI can be current while Anthropic is six hours
- * behind); for streams it is the maximum (see SOURCE_TABLES).
+ * reported until. If the source has periodic feeds (billing usage exports), its mark is the
+ * MINIMUM over them — OpenAI can be current while Anthropic is six hours behind. Otherwise it is
+ * the maximum over its stream feeds (see SOURCE_TABLES).
  *
  * Ingestion marks (late data): per minute of event time, the latest ingested_at. A window's mark
  * is the max over its minutes; when it grows after the window was evaluated, data arrived late.
@@ -18,20 +18,36 @@ import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.t
 const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
 const ACTIVE_FEED_MS = 7 * 86_400_000;
 
-/** Epoch ms the source has reported until, or null when no feed of it has data this week. */
-export async function sourceHighWater(store: Store, source: SourceKind, now: Date): Promise<number | null> {
-  const { table, reportedUntil, feeds } = SOURCE_TABLES[source];
+export interface Feed {
+  format: string;
+  periodic: boolean;
+  reportedUntil: number;
+}
+
+/** Combines feeds into the source's mark: min over periodic feeds, else max over streams. */
+export function combineFeeds(feeds: readonly Feed[]): number | null {
+  const periodic = feeds.filter((f) => f.periodic);
+  if (periodic.length > 0) return Math.min(...periodic.map((f) => f.reportedUntil));
+  return feeds.length > 0 ? Math.max(...feeds.map((f) => f.reportedUntil)) : null;
+}
+
+export async function sourceFeeds(store: Store, source: SourceKind, now: Date): Promise<Feed[]> {
+  const { table, reportedUntil, periodic } = SOURCE_TABLES[source];
   const res = await store.client.query({
-    // Table, expression and aggregate come from the constant SOURCE_TABLES map, not from input.
-    query: `SELECT ${feeds}(hw) AS hw, count() AS feeds FROM (
-              SELECT format, max(${reportedUntil}) AS hw FROM ${table}
-              WHERE event_time >= {since:DateTime64(3)} GROUP BY format)`,
+    // Table and expressions come from the constant SOURCE_TABLES map, not from input.
+    query: `SELECT format, max(${periodic}) AS periodic, max(${reportedUntil}) AS hw FROM ${table}
+            WHERE event_time >= {since:DateTime64(3)} GROUP BY format ORDER BY format`,
     query_params: { since: clickHouseTime(now.getTime() - ACTIVE_FEED_MS) },
     format: 'JSONEachRow',
     clickhouse_settings: SETTINGS,
   });
-  const [row] = await res.json<{ hw: string; feeds: number }>();
-  return row && Number(row.feeds) > 0 ? fromClickHouseTime(row.hw).getTime() : null;
+  const rows = await res.json<{ format: string; periodic: number; hw: string }>();
+  return rows.map((r) => ({ format: r.format, periodic: Number(r.periodic) === 1, reportedUntil: fromClickHouseTime(r.hw).getTime() }));
+}
+
+/** Epoch ms the source has reported until, or null when no feed of it has data this week. */
+export async function sourceHighWater(store: Store, source: SourceKind, now: Date): Promise<number | null> {
+  return combineFeeds(await sourceFeeds(store, source, now));
 }
 
 /** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */

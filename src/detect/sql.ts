@@ -30,18 +30,20 @@ export function placeholders(query: string): Placeholder[] {
 }
 
 /**
- * Source → its table, the expression saying how far a row shows the source has reported, and how
- * feeds (formats) combine. Billing feeds are periodic exports, so billing is only as complete as
- * its slowest feed (min). Gateway, IdP and agent feeds are streams: a feed that is quiet is not
- * behind, so any feed reporting past a time shows the pipeline has delivered up to it (max).
+ * Source → its table, the expression saying how far a row shows the source has reported, and which
+ * rows come from periodic exports. Periodic feeds (the hourly usage reports) are polled: billing is
+ * only as complete as the slowest of them. Everything else is a stream (gateway, IdP and agent
+ * logs, Bedrock invocation logs): a quiet stream is not behind — no Bedrock calls is the good case —
+ * so the furthest any stream has reported shows the pipeline has delivered up to there. Daily cost
+ * reports are left out: a one-day bucket says little about the last hour.
  */
-export const SOURCE_TABLES: Record<SourceKind, { table: string; reportedUntil: string; feeds: 'min' | 'max' }> = {
-  gateway: { table: 'gateway_requests', reportedUntil: 'event_time', feeds: 'max' },
+export const SOURCE_TABLES: Record<SourceKind, { table: string; reportedUntil: string; periodic: string }> = {
+  gateway: { table: 'gateway_requests', reportedUntil: 'event_time', periodic: '0' },
   // A bucket has reported until its end, but never past the moment it was ingested (the current
-  // day's cost bucket ends at midnight while it is still filling).
-  billing: { table: 'provider_usage', reportedUntil: 'least(bucket_end, ingested_at)', feeds: 'min' },
-  idp: { table: 'idp_events', reportedUntil: 'event_time', feeds: 'max' },
-  agent: { table: 'agent_events', reportedUntil: 'event_time', feeds: 'max' },
+  // bucket of a report ends in the future while it is still filling).
+  billing: { table: 'provider_usage', reportedUntil: 'least(bucket_end, ingested_at)', periodic: "kind = 'usage'" },
+  idp: { table: 'idp_events', reportedUntil: 'event_time', periodic: '0' },
+  agent: { table: 'agent_events', reportedUntil: 'event_time', periodic: '0' },
 };
 
 /** Sources whose tables the query reads; drives late-data re-evaluation. */

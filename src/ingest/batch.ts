@@ -1,4 +1,5 @@
-import type { DataTable, IngestRejectRow, TableRows } from '../normalize/rows.ts';
+import type { DataTable, IngestRejectRow } from '../normalize/rows.ts';
+import type { EncodedTable } from './segment.ts';
 
 /** A contiguous offset range of one partition, flushed as one unit. */
 export interface OffsetRange {
@@ -9,10 +10,11 @@ export interface OffsetRange {
   lastOffset: string;
 }
 
-/** Everything one flush writes: rows per table, rejects, and the range they came from. */
+/** Everything one flush writes: encoded rows per table, rejects, and the range they came from. */
 export interface FlushBatch extends OffsetRange {
-  rows: { [T in DataTable]?: TableRows[T][] };
+  tables: Partial<Record<DataTable, EncodedTable[]>>;
   rejects: IngestRejectRow[];
+  rowCount: number;
   messageCount: number;
   payloadBytes: number;
 }

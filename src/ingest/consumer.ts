@@ -1,7 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import type { SourceKind } from '../decode/types.ts';
-import { decodeContext, decodeMessage } from '../decode/message.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
@@ -14,6 +13,11 @@ import { kafkaLogCreator } from '../infra/kafka-log.ts';
 import { afterBatchInserted } from './fault-injection.ts';
 import { OrderedWriter } from './ordered-writer.ts';
 import type { FlushBatch } from './batch.ts';
+import { DecodePool, inlineDecoder, type SegmentDecoder } from './decode-pool.ts';
+import type { SegmentRequest } from './segment.ts';
+
+/** Messages per decode segment: large enough to amortise a worker round trip, small enough to spread. */
+const SEGMENT_MESSAGES = 1_000;
 
 export interface IngestConsumerOptions {
   config: Config;
@@ -53,6 +57,7 @@ export class IngestConsumer {
   private stopping = false;
   private fatal: Error | undefined;
   private readonly writer: OrderedWriter;
+  private readonly decoder: SegmentDecoder;
   /** Set on every group join: in-flight writes must land before ledger ranges are read again. */
   private rejoined = false;
 
@@ -75,6 +80,7 @@ export class IngestConsumer {
     });
     this.sink = new ClickHouseSink(store, log);
     this.ledger = new BatchLedger(store);
+    this.decoder = config.ingest.decodeWorkers > 0 ? new DecodePool(config.ingest.decodeWorkers) : inlineDecoder;
     this.writer = new OrderedWriter((batch) => this.writeAndCommit(batch), 6);
     for (const source of options.sources ?? (['gateway', 'billing', 'idp', 'agent'] as const)) {
       this.topicSource.set(config.kafka.topics[source], source);
@@ -164,16 +170,30 @@ export class IngestConsumer {
         buf.setForcedRanges(await this.ledger.pendingRanges(topic, partition, first.offset));
         this.ledgerChecked.add(k);
       }
-      const ctx = decodeContext(ingest.storePromptText, ingest.maxFutureSkewMs);
-      const limits = { maxMessageBytes: ingest.maxMessageBytes };
+      const breaks = buf.segmentBreaks();
+      const segments: (typeof batch.messages)[] = [];
+      let current: typeof batch.messages = [];
       for (const message of batch.messages) {
+        const offset = BigInt(message.offset);
+        const head = current[0];
+        const crossesBreak = head !== undefined && breaks.some((b) => BigInt(head.offset) < b && b <= offset);
+        if (current.length >= SEGMENT_MESSAGES || crossesBreak) {
+          segments.push(current);
+          current = [];
+        }
+        current.push(message);
+      }
+      if (current.length > 0) segments.push(current);
+      // All segments decode at once (the pool spreads them); they are buffered in offset order.
+      const decoded = segments.map((seg) => this.decoder.decode(this.segmentRequest(source, topic, partition, seg)));
+      for (const pending of decoded) {
+        const segment = await pending;
         if (!isRunning() || isStale()) break;
-        if (buf.mustFlushBefore(message.offset)) await this.flush(buf);
-        const decoded = decodeMessage(source, message.value, ctx, limits);
-        buf.add(message.offset, message.value?.byteLength ?? 0, decoded);
-        this.counters.record(source, decoded, message.value?.byteLength ?? 0);
-        // Marks the message as fetched (so the next fetch moves on); nothing is committed here.
-        resolveOffset(message.offset);
+        if (buf.mustFlushBefore(segment.firstOffset)) await this.flush(buf);
+        buf.add(segment);
+        this.counters.recordSegment(source, segment);
+        // Marks the messages as fetched (so the next fetch moves on); nothing is committed here.
+        resolveOffset(segment.lastOffset);
         if (buf.isReady()) {
           await this.flush(buf);
           await heartbeat();
@@ -181,6 +201,16 @@ export class IngestConsumer {
       }
     });
     await this.applyBackPressure();
+  }
+
+  private segmentRequest(source: SourceKind, topic: string, partition: number, messages: { offset: string; value: Buffer | null }[]): SegmentRequest {
+    const { ingest } = this.options.config;
+    return {
+      source, topic, partition,
+      offsets: messages.map((m) => m.offset),
+      values: messages.map((m) => m.value),
+      storePromptText: ingest.storePromptText, maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes,
+    };
   }
 
   /** Hands the buffer to the ordered writer. Caller holds the partition lock. */
@@ -259,6 +289,7 @@ export class IngestConsumer {
       if (!this.fatal) await this.flushAll();
     } finally {
       await this.consumer.disconnect();
+      await this.decoder.close();
       this.options.log.info(this.stats, 'Ingest stopped');
     }
   }

@@ -1,4 +1,5 @@
 import type { DecodedMessage } from '../decode/message.ts';
+import type { SegmentResult } from './segment.ts';
 
 /** The fixed ingest counters: received messages and bytes, records accepted, rejects by reason. */
 export class IngestCounters {
@@ -22,6 +23,16 @@ export class IngestCounters {
       this.rejected += 1;
       this.rejectReasons[r.reason] = (this.rejectReasons[r.reason] ?? 0) + 1;
     }
+  }
+
+  recordSegment(source: string, segment: SegmentResult): void {
+    this.received += segment.messageCount;
+    this.receivedBytes += segment.payloadBytes;
+    this.bySource[source] = (this.bySource[source] ?? 0) + segment.messageCount;
+    this.accepted += segment.counts.accepted;
+    this.rejected += segment.counts.rejected;
+    for (const [f, n] of Object.entries(segment.counts.byFormat)) this.byFormat[f] = (this.byFormat[f] ?? 0) + n;
+    for (const [r, n] of Object.entries(segment.counts.rejectReasons)) this.rejectReasons[r] = (this.rejectReasons[r] ?? 0) + n;
   }
 
   snapshot() {

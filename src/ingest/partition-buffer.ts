@@ -1,6 +1,6 @@
-import type { DataTable, IngestRejectRow, TableRows } from '../normalize/rows.ts';
-import type { DecodedMessage } from '../decode/message.ts';
+import type { DataTable, IngestRejectRow } from '../normalize/rows.ts';
 import type { FlushBatch, OffsetRange } from './batch.ts';
+import type { EncodedTable, SegmentResult } from './segment.ts';
 
 export interface BufferLimits {
   maxBatchRows: number;
@@ -9,12 +9,13 @@ export interface BufferLimits {
 }
 
 /**
- * Decoded rows of one topic-partition waiting for their flush. Knows its offset range and, after
- * a restart, the ranges it must reproduce exactly (see BatchLedger): while such a range is open
- * the size and age limits do not apply, so the re-formed batch gets the original token.
+ * Decoded (already encoded) segments of one topic-partition waiting for their flush. Knows its
+ * offset range and, after a restart, the ranges it must reproduce exactly (see BatchLedger):
+ * while such a range is open the size and age limits do not apply, so the re-formed batch gets
+ * the original deduplication token.
  */
 export class PartitionBuffer {
-  private rows: { [T in DataTable]?: TableRows[T][] } = {};
+  private tables: Partial<Record<DataTable, EncodedTable[]>> = {};
   private rejects: IngestRejectRow[] = [];
   private firstOffset: string | undefined;
   private lastOffset: string | undefined;
@@ -49,7 +50,12 @@ export class PartitionBuffer {
     this.forced = ranges;
   }
 
-  /** Before adding `offset`: must the current content be flushed first (a forced range ended)? */
+  /** Offsets at which a segment must start anew, so no segment straddles a recorded range's edge. */
+  segmentBreaks(): bigint[] {
+    return this.forced.flatMap((r) => [BigInt(r.firstOffset), BigInt(r.lastOffset) + 1n]);
+  }
+
+  /** Before adding a segment starting at `offset`: must the current content be flushed first? */
   mustFlushBefore(offset: string): boolean {
     const range = this.forced[0];
     if (!range || this.isEmpty) return false;
@@ -65,31 +71,23 @@ export class PartitionBuffer {
     return BigInt(this.firstOffset as string) >= BigInt(range.firstOffset) ? range : undefined;
   }
 
-  add(offset: string, payloadBytes: number, decoded: DecodedMessage): void {
+  add(segment: SegmentResult): void {
     if (this.firstOffset === undefined) {
-      this.firstOffset = offset;
+      this.firstOffset = segment.firstOffset;
       this.openedAt = Date.now();
     }
-    this.lastOffset = offset;
-    this.messageCount += 1;
-    this.bytes += payloadBytes;
-    let index = 0;
-    for (const record of decoded.records) {
-      const coords = { source_topic: this.topic, source_partition: this.partition, source_offset: offset, record_index: index++ };
-      const list = (this.rows[record.table] ??= []) as object[];
-      list.push(Object.assign(record.row, coords));
-      this.rowCount += 1;
+    this.lastOffset = segment.lastOffset;
+    this.messageCount += segment.messageCount;
+    this.bytes += segment.payloadBytes;
+    for (const [table, encoded] of Object.entries(segment.tables) as [DataTable, EncodedTable][]) {
+      (this.tables[table] ??= []).push(encoded);
+      this.rowCount += encoded.rows;
     }
-    for (const r of decoded.rejects) {
-      this.rejects.push({
-        source: this.source, topic: this.topic, partition: this.partition, offset, record_index: r.recordIndex,
-        reason: r.reason, format: r.format, detail: r.detail, raw_encoding: r.rawEncoding, raw_bytes: r.rawBytes, raw: r.raw,
-      });
-      this.rowCount += 1;
-    }
+    for (const r of segment.rejects) this.rejects.push(r);
+    this.rowCount += segment.rejects.length;
   }
 
-  /** Is the buffer due for a flush by size, age, or because a forced range is complete? */
+  /** Is the buffer due for a flush by size, age, or because a recorded range is complete? */
   isReady(now = Date.now()): boolean {
     if (this.isEmpty) return false;
     const range = this.activeRange();
@@ -107,7 +105,7 @@ export class PartitionBuffer {
     if (range) this.forced.shift();
     const batch: FlushBatch = {
       topic: this.topic, partition: this.partition, firstOffset, lastOffset,
-      rows: this.rows, rejects: this.rejects, messageCount: this.messageCount, payloadBytes: this.bytes,
+      tables: this.tables, rejects: this.rejects, rowCount: this.rowCount, messageCount: this.messageCount, payloadBytes: this.bytes,
     };
     this.reset();
     return batch;
@@ -120,7 +118,7 @@ export class PartitionBuffer {
   }
 
   private reset(): void {
-    this.rows = {};
+    this.tables = {};
     this.rejects = [];
     this.firstOffset = undefined;
     this.lastOffset = undefined;

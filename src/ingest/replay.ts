@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { SourceKind } from '../decode/types.ts';
-import { decodeContext, decodeMessage } from '../decode/message.ts';
+import { decodeSegment } from './segment.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
@@ -27,19 +27,30 @@ export async function replayFiles(source: SourceKind, files: string[], config: C
   const sink = new ClickHouseSink(store, log, { useLedger: false });
   const counters = new IngestCounters();
   const { ingest } = config;
-  const ctx = decodeContext(ingest.storePromptText, ingest.maxFutureSkewMs);
   for (const file of files) {
     const hash = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
     const topic = `replay:${basename(file)}#${hash}`;
     const buf = new PartitionBuffer(source, topic, 0, { maxBatchRows: ingest.maxBatchRows, maxBatchBytes: ingest.maxBatchBytes, maxBatchAgeMs: Number.MAX_SAFE_INTEGER });
     let n = 0;
-    for await (const rec of readRecords(file)) {
-      const decoded = decodeMessage(source, rec.value, ctx, { maxMessageBytes: ingest.maxMessageBytes });
-      buf.add(String(n++), rec.value.byteLength, decoded);
-      counters.record(source, decoded, rec.value.byteLength);
+    let offsets: string[] = [];
+    let values: Uint8Array[] = [];
+    const decodeChunk = async () => {
+      if (values.length === 0) return;
+      const segment = decodeSegment({ source, topic, partition: 0, offsets, values, storePromptText: ingest.storePromptText,
+        maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes });
+      buf.add(segment);
+      counters.recordSegment(source, segment);
+      offsets = [];
+      values = [];
       if (buf.isReady()) await flush(sink, buf);
+    };
+    for await (const rec of readRecords(file)) {
+      offsets.push(String(n++));
+      values.push(rec.value);
+      if (values.length >= 1_000) await decodeChunk();
       if (n % 100_000 === 0) log.info({ file, records: n }, 'Replay progress');
     }
+    await decodeChunk();
     await flush(sink, buf);
   }
   const { accepted, rejected, byFormat, rejectReasons } = counters.snapshot();

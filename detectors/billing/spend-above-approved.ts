@@ -1,0 +1,315 @@
+import { median, medianAbsoluteDeviation } from 'simple-statistics';
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+import { cents, priceTokens } from '../_shared/model-prices.ts';
+
+/**
+ * Team spend against what the policy approves, and against the team's own history.
+ *
+ * Spend of a team on a day = (a) the cost the gateways logged for the team's requests (LiteLLM
+ * spend / Kong usage.cost; team from the policy gateway key, else the logged team alias, else the
+ * user's membership on that day), plus (b) direct provider usage — Anthropic / OpenAI usage
+ * reports and Bedrock logs on credentials the policy does NOT list as gateway-held — attributed to
+ * a person (Bedrock role session e-mail, or the Claude account id named by agent telemetry) and
+ * so to their team, priced at list prices (usage reports carry no cost). Usage on gateway-held
+ * credentials is not added: the gateway already logged it (cross-source.unreconciled-spend covers
+ * the difference). Billed cost rows (cost reports) name no person and are not attributed.
+ *
+ * Findings, each an alert: day-to-date spend or tokens above the daily budget in force (UTC day);
+ * month-to-date above the monthly budget (UTC month); and day-to-date spend above the team's
+ * baseline by a robust z-score (median / MAD of the previous days) with a volume floor — unless the
+ * policy approved an increase in that period (an effective-from entry raising a limit), which makes
+ * the rise visible as approved rather than anomalous. Cumulative spend only grows, so testing the
+ * day so far against full-day thresholds never fires early by mistake.
+ */
+
+type SeriesPoint = [day: string, source: 'gateway' | 'direct', model: string, usd: number, tokens: number, uncached: number, read: number, write: number, output: number];
+
+interface Row {
+  team: string;
+  owner: string;
+  day: string;
+  series: SeriesPoint[];
+  daily_usd: number | null;
+  monthly_usd: number | null;
+  daily_tokens: number | null;
+  monthly_tokens: number | null;
+  previous_daily_usd: number | null;
+  previous_monthly_usd: number | null;
+  budget_note: string;
+  budget_from: string;
+  change_note: string;
+  change_from: string;
+  top_spenders: [string, number][];
+  direct_identities: string[];
+  samples: string[];
+  finding?: Finding;
+}
+
+interface Finding {
+  kind: 'daily-budget' | 'monthly-budget' | 'spend-baseline';
+  reasons: string[];
+  excessUsd: number;
+  figures: Record<string, number | string | null | string[]>;
+  windowStart: Date;
+  windowEnd: Date;
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+export default defineDetector({
+  id: 'billing.spend-above-approved',
+  title: 'Team spend above its approved budget or its own baseline',
+  description:
+    'Per team: gateway-logged cost plus direct provider usage on non-gateway credentials attributed to team members ' +
+    '(priced at list prices), day-to-date against the daily budget in force, month-to-date against the monthly budget, ' +
+    'and against the team\'s own daily baseline (robust z-score, median/MAD, with a minimum-volume floor) unless the ' +
+    'policy approved an increase in that period.',
+  severity: 'medium',
+  audience: 'finops',
+  // Hourly, on the day so far: a runaway agent is caught the same day. Late billing re-runs the hour.
+  schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  controls: {
+    owaspAgentic: ['ASI08'],
+    maestro: ['L5', 'L6'],
+    nistAiRmf: ['GOVERN 1.6', 'MEASURE 2.7', 'MANAGE 2.4'],
+    nistCsf: ['DE.CM-09', 'DE.AE-03', 'GV.RM-03'],
+  },
+  runbook:
+    'Read the figures: gateway vs direct spend, the budget in force (and the one it replaced), the baseline median and ' +
+    'z-score, and the top spenders. Ask the team owner whether the rise is planned work. If it is, record it as a new ' +
+    'budget entry with an effective-from date and a note (the ticket) — that is what "approved" means here, and it ' +
+    'silences the baseline check. If not, look at the top spender\'s sessions (gateway samples) for a looping agent or ' +
+    'an expensive model, cap the gateway key budget (LiteLLM max_budget), and check direct usage with ' +
+    'billing.unmanaged-key-usage.',
+  falsePositives: [
+    'Planned bursts (migrations, evaluations) approved informally but not yet entered as a budget entry in the policy.',
+    'A person who changed teams without a membership date in the policy: their spend lands on the old team.',
+    'List prices overstate direct usage under contract discounts or batch pricing.',
+    'The first weeks of a new team, until minBaselineDays of history exist (the baseline check stays silent then).',
+  ],
+  params: {
+    overBudgetRatio: param('Float64', 1, 'Fire when spend exceeds this multiple of the budget in force.'),
+    baselineDays: param('UInt32', 28, 'Days of history before the day used as the baseline.'),
+    minBaselineDays: param('UInt32', 7, 'Days of history (since the first day with spend) needed for the baseline check.'),
+    zThreshold: param('Float64', 3.5, 'Robust z-score (spend − median) / (1.4826 · MAD) that counts as a rise.'),
+    minRiseRatio: param('Float64', 1.5, 'The day must also reach this multiple of the baseline median.'),
+    minDailyUsd: param('Float64', 25, 'Volume floor: no baseline alert for a day below this spend.'),
+    identityLookbackDays: param('UInt32', 30, 'How far back agent telemetry is searched to name a Claude account id.'),
+  },
+  query: sql`
+    WITH
+      toStartOfDay({from:DateTime64(3)}) AS day_start,
+      least(toDateTime64(toStartOfMonth({from:DateTime64(3)}), 3, 'UTC'), day_start - toIntervalDay({baselineDays:UInt32})) AS scan_from,
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
+      keys AS (SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      gw AS (
+        SELECT toDate(event_time) AS day, team_id, api_key_id, user_email, sum(cost_usd) AS usd,
+               sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens
+        FROM gateway_requests
+        WHERE event_time >= scan_from AND event_time < {to:DateTime64(3)}
+        GROUP BY day, team_id, api_key_id, user_email
+      ),
+      gw_team AS (
+        SELECT g.day AS day, g.usd AS usd, g.tokens AS tokens, g.team_id AS raw_team, g.api_key_id AS api_key_id, g.user_email AS user_email,
+               if(k.owner != '', k.owner, g.user_email) AS who,
+               multiIf(k.team_id != '', k.team_id, a.team_id != '', a.team_id,
+                       arrayFilter(s -> s.1 <= toDateTime64(g.day, 3) AND toDateTime64(g.day, 3) < s.2, m.spans)[1].3) AS team
+        FROM gw AS g
+        LEFT JOIN keys AS k ON k.api_key_id = g.api_key_id
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(g.team_id)
+        LEFT JOIN members AS m ON m.email = g.user_email
+      ),
+      usage AS (
+        SELECT toDate(event_time) AS day, provider, api_key_id, workspace_id, principal, account_id, user_email, model,
+               sum(uncached_input_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
+               sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output,
+               groupArrayIf(1)(raw, event_time >= day_start) AS samples
+        FROM provider_usage
+        WHERE kind IN ('usage', 'invocation') AND event_time >= scan_from AND event_time < {to:DateTime64(3)}
+        GROUP BY day, provider, api_key_id, workspace_id, principal, account_id, user_email, model
+      ),
+      direct AS (
+        -- Not gateway-held: the rule of billing.unmanaged-key-usage.
+        SELECT u.day AS day, u.account_id AS account_id, u.user_email AS user_email, u.model AS model,
+               any(u.uncached) AS uncached, any(u.cache_read) AS cache_read, any(u.cache_write) AS cache_write,
+               any(u.output) AS output, any(u.samples) AS samples
+        FROM usage AS u LEFT JOIN policy_credentials AS c ON c.provider = u.provider
+        GROUP BY u.day, u.provider, u.api_key_id, u.workspace_id, u.principal, u.account_id, u.user_email, u.model
+        HAVING countIf(c.credential_id != '' AND (u.provider = 'bedrock' OR u.api_key_id != '')
+            AND (c.api_key_id = '' OR c.api_key_id = u.api_key_id) AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
+            AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))) = 0
+      ),
+      accounts AS (
+        SELECT account_id, argMax(user_email, event_time) AS email FROM agent_events
+        WHERE account_id IN (SELECT account_id FROM direct WHERE account_id != '') AND user_email != ''
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+        GROUP BY account_id
+      ),
+      direct_team AS (
+        SELECT d.*, if(d.user_email != '', d.user_email, a.email) AS who,
+               arrayFilter(s -> s.1 <= toDateTime64(d.day, 3) AND toDateTime64(d.day, 3) < s.2, m.spans)[1].3 AS team
+        FROM direct AS d
+        LEFT JOIN accounts AS a ON a.account_id = d.account_id
+        LEFT JOIN members AS m ON m.email = if(d.user_email != '', d.user_email, a.email)
+      ),
+      series AS (
+        SELECT team, groupArray((toString(day), source, model, usd, tokens, uncached, cache_read, cache_write, output)) AS series
+        FROM (
+          SELECT team, day, 'gateway' AS source, '' AS model, round(sum(usd), 4) AS usd, sum(tokens) AS tokens,
+                 toUInt64(0) AS uncached, toUInt64(0) AS cache_read, toUInt64(0) AS cache_write, toUInt64(0) AS output
+          FROM gw_team WHERE team != '' GROUP BY team, day
+          UNION ALL
+          SELECT team, day, 'direct', model, 0, sum(uncached + cache_read + cache_write + output),
+                 sum(uncached), sum(cache_read), sum(cache_write), sum(output)
+          FROM direct_team WHERE team != '' GROUP BY team, day, model
+        )
+        GROUP BY team
+      ),
+      today AS (
+        SELECT team, arraySlice(arrayReverseSort(x -> x.2, groupArray((who, round(u, 2)))), 1, 3) AS top_spenders
+        FROM (SELECT team, who, sum(usd) AS u FROM gw_team WHERE team != '' AND day = toDate(day_start) GROUP BY team, who)
+        GROUP BY team
+      ),
+      gw_samples AS (
+        SELECT team_id, api_key_id, user_email, argMax(raw, cost_usd) AS sample, max(cost_usd) AS top_cost
+        FROM gateway_requests WHERE event_time >= day_start AND event_time < {to:DateTime64(3)}
+        GROUP BY team_id, api_key_id, user_email
+      ),
+      samples AS (
+        SELECT t.team AS team, arraySlice(arrayMap(x -> x.1, arrayReverseSort(x -> x.2, groupArray((s.sample, s.top_cost)))), 1, 2) AS gw_samples
+        FROM gw_team AS t INNER JOIN gw_samples AS s ON s.team_id = t.raw_team AND s.api_key_id = t.api_key_id AND s.user_email = t.user_email
+        WHERE t.day = toDate(day_start) AND t.team != ''
+        GROUP BY t.team
+      ),
+      direct_today AS (
+        SELECT team, groupUniqArray(who) AS identities, arraySlice(groupArrayArray(samples), 1, 2) AS samples
+        FROM direct_team WHERE team != '' AND day = toDate(day_start) GROUP BY team
+      ),
+      budget AS (
+        -- The entry in force at the window end; a tuple, so NULL limits are kept (no limit), not skipped.
+        SELECT team_id, argMax((daily_usd, monthly_usd, daily_tokens, monthly_tokens, previous_daily_usd, previous_monthly_usd, note), effective_from) AS b,
+               max(effective_from) AS budget_from
+        FROM policy_budgets WHERE effective_from < {to:DateTime64(3)} GROUP BY team_id
+      ),
+      changes AS (
+        -- Approved increases taking effect within the baseline period: the rise is approved, not anomalous.
+        SELECT team_id, argMax(note, effective_from) AS change_note, max(effective_from) AS change_from
+        FROM policy_budgets
+        WHERE effective_from >= day_start - toIntervalDay({baselineDays:UInt32}) AND effective_from < {to:DateTime64(3)}
+          AND (ifNull(daily_usd, 0) > ifNull(previous_daily_usd, 0) OR ifNull(monthly_usd, 0) > ifNull(previous_monthly_usd, 0))
+        GROUP BY team_id
+      )
+    SELECT t.team_id AS team, t.owner_email AS owner, toString(toDate(day_start)) AS day, s.series AS series,
+           tupleElement(b.b, 1) AS daily_usd, tupleElement(b.b, 2) AS monthly_usd, tupleElement(b.b, 3) AS daily_tokens,
+           tupleElement(b.b, 4) AS monthly_tokens, tupleElement(b.b, 5) AS previous_daily_usd,
+           tupleElement(b.b, 6) AS previous_monthly_usd, tupleElement(b.b, 7) AS budget_note, toString(b.budget_from) AS budget_from,
+           c.change_note AS change_note, if(c.team_id != '', toString(c.change_from), '') AS change_from,
+           d.top_spenders AS top_spenders, x.identities AS direct_identities,
+           arrayFilter(r -> r != '', arrayConcat(g.gw_samples, x.samples)) AS samples
+    FROM policy_teams AS t
+    INNER JOIN series AS s ON s.team = t.team_id
+    LEFT JOIN budget AS b ON b.team_id = t.team_id
+    LEFT JOIN changes AS c ON c.team_id = t.team_id
+    LEFT JOIN today AS d ON d.team = t.team_id
+    LEFT JOIN samples AS g ON g.team = t.team_id
+    LEFT JOIN direct_today AS x ON x.team = t.team_id
+    ORDER BY team
+  `,
+  evaluate(rows: Row[], { params: p }) {
+    const out: Row[] = [];
+    for (const row of rows) {
+      const daily = new Map<string, { usd: number; tokens: number; gatewayUsd: number; directUsd: number }>();
+      for (const [day, source, model, gwUsd, tok, uncached, cacheRead, cacheWrite, output] of row.series) {
+        const d = daily.get(day) ?? { usd: 0, tokens: 0, gatewayUsd: 0, directUsd: 0 };
+        const spent = source === 'gateway' ? gwUsd : priceTokens(model, { uncached, cacheRead, cacheWrite, output }).usd;
+        d.usd += spent;
+        d.tokens += tok;
+        if (source === 'gateway') d.gatewayUsd += spent;
+        else d.directUsd += spent;
+        daily.set(day, d);
+      }
+      const today = daily.get(row.day) ?? { usd: 0, tokens: 0, gatewayUsd: 0, directUsd: 0 };
+      const dayStart = Date.parse(`${row.day}T00:00:00Z`);
+      const month = row.day.slice(0, 7);
+      const mtd = [...daily].filter(([d]) => d.startsWith(month) && d <= row.day).reduce((a, [, v]) => ({ usd: a.usd + v.usd, tokens: a.tokens + v.tokens }), { usd: 0, tokens: 0 });
+      const history: number[] = [];
+      for (let i = p.baselineDays; i >= 1; i -= 1) {
+        const v = daily.get(new Date(dayStart - i * 86_400_000).toISOString().slice(0, 10))?.usd ?? 0;
+        if (v > 0 || history.length > 0) history.push(v); // history starts at the first day with spend
+      }
+      const med = history.length > 0 ? median(history) : 0;
+      const mad = history.length > 0 ? medianAbsoluteDeviation(history) : 0;
+      const scale = 1.4826 * mad;
+      const z = scale > 0 ? (today.usd - med) / scale : today.usd > med ? Infinity : 0;
+      const common = {
+        daySpendUsd: cents(today.usd), gatewayUsd: cents(today.gatewayUsd), directUsd: cents(today.directUsd), dayTokens: today.tokens,
+        monthToDateUsd: cents(mtd.usd), monthToDateTokens: mtd.tokens,
+        dailyBudgetUsd: row.daily_usd, monthlyBudgetUsd: row.monthly_usd, dailyBudgetTokens: row.daily_tokens, monthlyBudgetTokens: row.monthly_tokens,
+        previousDailyBudgetUsd: row.previous_daily_usd, previousMonthlyBudgetUsd: row.previous_monthly_usd,
+        budgetFrom: row.budget_from, budgetNote: row.budget_note,
+        baselineMedianUsd: cents(med), baselineMadUsd: cents(mad), baselineDays: history.length,
+        robustZ: Number.isFinite(z) ? Math.round(z * 10) / 10 : 'inf',
+        topSpenders: row.top_spenders.map(([who, u]) => `${who || 'unknown'}: ${usd(u)}`), directIdentities: row.direct_identities,
+      };
+      const push = (kind: Finding['kind'], reasons: string[], excessUsd: number, window: { windowStart: Date; windowEnd: Date }) =>
+        out.push({ ...row, finding: { kind, reasons, excessUsd: cents(excessUsd), figures: common, ...window } });
+      const rate = today.tokens > 0 ? today.usd / today.tokens : 0;
+
+      const overDay: string[] = [];
+      let dayExcess = 0;
+      if (row.daily_usd !== null && today.usd > row.daily_usd * p.overBudgetRatio) {
+        overDay.push(`${usd(today.usd)} spent against a daily budget of ${usd(row.daily_usd)}`);
+        dayExcess = today.usd - row.daily_usd;
+      }
+      if (row.daily_tokens !== null && today.tokens > row.daily_tokens * p.overBudgetRatio) {
+        overDay.push(`${today.tokens.toLocaleString('en-US')} tokens against a daily budget of ${row.daily_tokens.toLocaleString('en-US')}`);
+        dayExcess = Math.max(dayExcess, (today.tokens - row.daily_tokens) * rate);
+      }
+      if (overDay.length > 0) push('daily-budget', overDay, dayExcess, utcDay(row.day));
+
+      const overMonth: string[] = [];
+      let monthExcess = 0;
+      if (row.monthly_usd !== null && mtd.usd > row.monthly_usd * p.overBudgetRatio) {
+        overMonth.push(`${usd(mtd.usd)} month to date against a monthly budget of ${usd(row.monthly_usd)}`);
+        monthExcess = mtd.usd - row.monthly_usd;
+      }
+      if (row.monthly_tokens !== null && mtd.tokens > row.monthly_tokens * p.overBudgetRatio) {
+        overMonth.push(`${mtd.tokens.toLocaleString('en-US')} tokens month to date against ${row.monthly_tokens.toLocaleString('en-US')}`);
+        monthExcess = Math.max(monthExcess, (mtd.tokens - row.monthly_tokens) * (mtd.tokens > 0 ? mtd.usd / mtd.tokens : 0));
+      }
+      const monthStart = new Date(`${month}-01T00:00:00Z`);
+      const monthEnd = new Date(Date.UTC(monthStart.getUTCFullYear(), monthStart.getUTCMonth() + 1, 1));
+      if (overMonth.length > 0) push('monthly-budget', overMonth, monthExcess, { windowStart: monthStart, windowEnd: monthEnd });
+
+      // The baseline check: only when no budget finding already covers the day, and no approved increase.
+      const rising = history.length >= p.minBaselineDays && today.usd >= p.minDailyUsd && z >= p.zThreshold && today.usd >= p.minRiseRatio * med;
+      if (rising && overDay.length === 0 && row.change_from === '') {
+        const robust = Number.isFinite(z) ? `robust z ${z.toFixed(1)}` : 'a flat history';
+        push('spend-baseline', [`${usd(today.usd)} spent against a ${history.length}-day median of ${usd(med)} (${robust}) with no approved budget change`], today.usd - med, utcDay(row.day));
+      }
+    }
+    return out;
+  },
+  alert(row: Row) {
+    const f = row.finding;
+    if (!f) return null;
+    const what = f.kind === 'spend-baseline' ? 'spend far above its own baseline' : f.kind === 'daily-budget' ? 'over its daily budget' : 'over its monthly budget';
+    const budget = f.kind !== 'spend-baseline' && row.previous_daily_usd !== null
+      ? ` Budget in force since ${row.budget_from.slice(0, 10)}${row.budget_note ? ` (${row.budget_note})` : ''}, raised from ${usd(row.previous_daily_usd)}/day.`
+      : '';
+    return {
+      entity: `team:${row.team}:${f.kind}`,
+      team: row.team,
+      identity: row.owner,
+      credential: '',
+      summary: `Team ${row.team} is ${what} on ${f.kind === 'monthly-budget' ? row.day.slice(0, 7) : row.day}: ${f.reasons.join('; ')} ` +
+        `(gateway ${usd(Number(f.figures['gatewayUsd']))}, direct ${usd(Number(f.figures['directUsd']))}).${budget} Owner: ${row.owner}.`,
+      evidence: { figures: { finding: f.kind, excessUsd: f.excessUsd, ...f.figures }, samples: row.samples },
+      impactUsd: f.excessUsd,
+      windowStart: f.windowStart,
+      windowEnd: f.windowEnd,
+    };
+  },
+});

@@ -1,0 +1,212 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * One agent session carrying more than one person or credential. A Claude Code session id is
+ * minted per process and sent on every model request (`x-claude-code-session-id`, formats.md §8),
+ * so one session should show one human throughout. Seeing several means a shared or borrowed
+ * credential, a session resumed on someone else's machine, or a key swapped in mid-session to get
+ * round a budget or a model restriction.
+ *
+ * Observations per session, in the lookback:
+ *  - agent telemetry: `user.email` (or the admin-injected `enduser.id`) and the Claude account id
+ *    `user.account_id` (formats.md N6: exact when OAuth);
+ *  - gateway requests carrying the session id (LiteLLM session_id, Kong header): the virtual key
+ *    (LiteLLM key hash, Kong credential) and its person — the user the gateway stamped, else the
+ *    owner the policy gives the key (gatewayKeys).
+ * A session fires on ≥ minHumans distinct e-mails across sources, or ≥ minCredentials distinct
+ * Claude accounts, or distinct keys on one gateway (one person's LiteLLM key and Kong credential
+ * in one session is a route change, not a switch). The accountable identity is the earliest person seen; the
+ * others, and the order they appeared in, are the evidence.
+ *
+ * The lookback (24 h) is longer than the schedule so a switch that straddles two runs is still one
+ * session with two people; the incident window is the UTC day the session started (its first
+ * telemetry ever, else its first observation), so every re-run lands on the same fingerprint.
+ */
+
+interface Row {
+  session_id: string;
+  first_seen: string;
+  last_seen: string;
+  events: number;
+  humans: string[];
+  accounts: number;
+  gateway_keys: number;
+  credentials: string[];
+  sources: string[];
+  timeline: string[];
+  first_human: string;
+  first_credential: string;
+  team: string;
+  session_start: string;
+  samples: string[];
+}
+
+export default defineDetector({
+  id: 'cross-source.identity-switch',
+  title: 'Agent session carrying more than one person or credential',
+  description:
+    'One agent session id seen with different people (telemetry user e-mail, gateway user or key owner) or different ' +
+    'credentials (Claude account ids, gateway virtual keys) across agent telemetry and gateway logs: shared or borrowed ' +
+    'credentials and sessions moved between people. One alert per session.',
+  severity: 'high',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '24h', settle: '15m', recheck: '24h' },
+  controls: {
+    owaspAgentic: ['ASI03'],
+    maestro: ['L6', 'L7'],
+    nistAiRmf: ['GOVERN 2.1', 'MEASURE 2.7', 'MANAGE 4.1'],
+    nistCsf: ['PR.AA-02', 'PR.AA-03', 'DE.CM-03'],
+  },
+  runbook:
+    'Read the timeline in the evidence: which person and credential appeared first and which joined later, from which ' +
+    'source. Ask the first person (the identity) whether they shared the session, their gateway key or their Claude login; ' +
+    'ask the later ones how they obtained it. A gateway key used by someone other than its policy owner should be rotated ' +
+    '(LiteLLM /key/regenerate, Kong credential delete) and re-issued per person. If the people are on different teams, ' +
+    'check whether the switch moved spend or model access across team budgets. Close as benign for documented pairing.',
+  falsePositives: [
+    'Pair programming or a hand-over where one developer resumes a colleague\'s session (claude --resume on a shared box).',
+    'A key rotated in the middle of a long session (same person, two gateway keys).',
+    'A team service key whose gateway user differs from the developer\'s telemetry e-mail — give it an owner in gatewayKeys.',
+    'A gateway-only session (no telemetry) running past 24 h is seen again on its second day as a new incident.',
+  ],
+  params: {
+    minHumans: param('UInt8', 2, 'Fire when a session shows at least this many distinct people (e-mails).'),
+    minCredentials: param('UInt8', 2, 'Fire when a session shows at least this many Claude accounts, or this many keys on one gateway.'),
+  },
+  query: sql`
+    WITH
+      obs AS (
+        SELECT session_id, event_time, 'agent' AS source, user_email AS email, account_id AS credential,
+               account_id AS label, team_id AS team_hint, '' AS key_team
+        FROM agent_events
+        WHERE session_id != '' AND (user_email != '' OR account_id != '')
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        UNION ALL
+        SELECT g.session_id, g.event_time, g.gateway,
+               multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
+               g.api_key_id, if(g.api_key_alias != '', g.api_key_alias, g.api_key_id), g.team_id,
+               if(ki.team_id != '', ki.team_id, ka.team_id)
+        FROM gateway_requests AS g
+        LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email, any(team_id) AS team_id
+                   FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS ki ON ki.api_key_id = g.api_key_id
+        LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email, any(team_id) AS team_id
+                   FROM policy_gateway_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka ON ka.key_alias = g.api_key_alias
+        WHERE g.session_id != '' AND (g.user_email != '' OR g.api_key_id != '')
+          AND g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
+      ),
+      idents AS (
+        SELECT session_id, source, email, credential, any(label) AS label, any(team_hint) AS team_hint,
+               any(key_team) AS key_team, min(event_time) AS first_at, max(event_time) AS last_at, count() AS n
+        FROM obs
+        GROUP BY session_id, source, email, credential
+      ),
+      sessions AS (
+        SELECT
+          session_id,
+          min(first_at) AS first_seen,
+          max(last_at) AS last_seen,
+          sum(n) AS events,
+          arraySort(groupUniqArrayIf(email, email != '')) AS humans,
+          uniqExactIf(credential, source = 'agent' AND credential != '') AS accounts,
+          uniqExactIf(credential, source != 'agent' AND credential != '') AS gateway_keys,
+          -- Two gateways, one key each (LiteLLM key + Kong credential of one person), is not a switch.
+          groupArrayIf((source, credential), source != 'agent' AND credential != '') AS key_pairs,
+          arrayMax(arrayMap(gw -> length(arrayDistinct(arrayFilter(k -> k.1 = gw, key_pairs))),
+                            arrayPushBack(arrayDistinct(arrayMap(k -> k.1, key_pairs)), ''))) AS keys_per_gateway,
+          arraySort(groupUniqArrayIf(label, label != '')) AS credentials,
+          arraySort(groupUniqArray(source)) AS sources,
+          arrayMap(t -> t.2, arraySort(groupArray((first_at, concat(
+            toString(first_at), ' ', source, ' ', if(email != '', email, '(no e-mail)'),
+            if(label != '', concat(' via ', label), ''), ' x', toString(n)))))) AS timeline,
+          argMinIf(email, first_at, email != '') AS first_human,
+          argMinIf(label, first_at, label != '') AS first_credential,
+          argMinIf(team_hint, first_at, team_hint != '') AS team_hint,
+          argMinIf(key_team, first_at, key_team != '') AS key_team
+        FROM idents
+        GROUP BY session_id
+        HAVING length(humans) >= {minHumans:UInt8} OR greatest(accounts, keys_per_gateway) >= {minCredentials:UInt8}
+      ),
+      started AS (
+        -- agent_events is ordered by session_id: this reads only these sessions' granules, all history.
+        SELECT session_id, min(event_time) AS session_start
+        FROM agent_events
+        WHERE session_id IN (SELECT session_id FROM sessions)
+        GROUP BY session_id
+      ),
+      samples AS (
+        -- The first record of each person/credential pair, so the evidence shows every identity.
+        SELECT session_id, groupArray(5)(raw) AS samples
+        FROM (
+          SELECT session_id, argMin(raw, event_time) AS raw
+          FROM agent_events
+          WHERE session_id IN (SELECT session_id FROM sessions) AND (user_email != '' OR account_id != '')
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          GROUP BY session_id, user_email, account_id
+          UNION ALL
+          SELECT session_id, argMin(raw, event_time) AS raw
+          FROM gateway_requests
+          WHERE session_id IN (SELECT session_id FROM sessions)
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          GROUP BY session_id, user_email, api_key_id
+        )
+        GROUP BY session_id
+      ),
+      members AS (
+        SELECT email, argMax(team_id, valid_from) AS team_id
+        FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)}
+        GROUP BY email
+      )
+    SELECT
+      x.session_id AS session_id, x.first_seen AS first_seen, x.last_seen AS last_seen, x.events AS events,
+      x.humans AS humans, x.accounts AS accounts, x.gateway_keys AS gateway_keys, x.credentials AS credentials,
+      x.sources AS sources, x.timeline AS timeline, x.first_human AS first_human, x.first_credential AS first_credential,
+      multiIf(m.team_id != '', m.team_id, x.key_team != '', x.key_team, t.team_id) AS team,
+      if(s.session_id != '', least(s.session_start, x.first_seen), x.first_seen) AS session_start,
+      p.samples AS samples
+    FROM sessions AS x
+    LEFT JOIN started AS s ON s.session_id = x.session_id
+    LEFT JOIN samples AS p ON p.session_id = x.session_id
+    LEFT JOIN members AS m ON m.email = x.first_human
+    LEFT JOIN policy_team_aliases AS t ON t.alias = lower(x.team_hint)
+    ORDER BY first_seen, session_id
+  `,
+  alert(row: Row) {
+    const others = row.humans.filter((h) => h !== row.first_human);
+    const people = row.humans.length > 1
+      ? `${row.humans.length} people (first ${row.first_human}, then ${others.join(', ')})`
+      : `one person (${row.first_human || 'unknown'})`;
+    const creds = [
+      row.accounts > 1 ? `${row.accounts} Claude accounts` : '',
+      row.gateway_keys > 1 ? `${row.gateway_keys} gateway keys` : '',
+    ].filter(Boolean);
+    return {
+      entity: `session:${row.session_id}`,
+      team: row.team,
+      identity: row.first_human,
+      credential: row.first_credential,
+      summary: `Agent session ${row.session_id} carried ${people}` +
+        `${creds.length ? ` on ${creds.join(' and ')}` : ''} (credentials: ${row.credentials.join(', ') || 'none logged'}) ` +
+        `across ${row.sources.join(' + ')} between ${row.first_seen} and ${row.last_seen} UTC.`,
+      evidence: {
+        figures: {
+          sessionId: row.session_id,
+          firstSeen: row.first_seen,
+          lastSeen: row.last_seen,
+          events: row.events,
+          humans: row.humans,
+          humanCount: row.humans.length,
+          claudeAccounts: row.accounts,
+          gatewayKeys: row.gateway_keys,
+          credentials: row.credentials,
+          sources: row.sources,
+          timeline: row.timeline,
+        },
+        samples: row.samples,
+      },
+      ...utcDay(row.session_start),
+    };
+  },
+});

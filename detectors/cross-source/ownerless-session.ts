@@ -1,0 +1,250 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * Agent activity that cannot be tied to a named human owner. Three kinds, each its own entity:
+ *
+ *  - session: Claude Code telemetry whose events carry no `user.email` / `enduser.id` (API-key,
+ *    gateway-token and Bedrock auth only fill `user.id`, formats.md §8), and whose gateway
+ *    requests (same session id, ± tolerance) have no gateway user e-mail and a virtual key the
+ *    policy gives no owner (gatewayKeys), and whose ids name no person the IdP knows (the OTel
+ *    `user.id` is the IdP subject on apps-gateway sessions; LiteLLM SSO users have the IdP subject
+ *    as user_id).
+ *  - credential: gateway requests outside any telemetry session on a virtual key with no policy
+ *    owner and no user — a shared or service key nobody answers for. One per key and day.
+ *  - service principal: a workload identity (Entra servicePrincipal / managedIdentity sign-ins, Okta
+ *    non-User actors such as OAuth service apps) that is an AI workload — its app is listed under
+ *    aiApps, or the gateway received requests from its sign-in address in the window — and has no
+ *    policy-declared human owner. The policy has no owner field for apps, so an owner is declared
+ *    with a gatewayKeys entry whose keyAlias is the app id, client id or display name.
+ *
+ * Team: OTel `team.id` alias, else the gateway team (LiteLLM key team / Kong consumer custom_id),
+ * else for workloads the team the aiApps entry approves it for, else ''. Accountable identity: the
+ * owner of that team in the policy, else ''.
+ */
+
+interface Row {
+  kind: 'session' | 'credential' | 'service_principal';
+  entity: string;
+  first_at: string;
+  last_at: string;
+  activity: number;
+  gateway_requests: number;
+  tokens: number;
+  cost_usd: number;
+  label: string;
+  credentials: string[];
+  addresses: string[];
+  otel_team: string;
+  team: string;
+  team_owner: string;
+  started: string;
+  samples: string[];
+}
+
+export default defineDetector({
+  id: 'cross-source.ownerless-session',
+  title: 'Agent activity with no named human owner',
+  description:
+    'Agent sessions whose telemetry has no user e-mail and whose gateway key has no owner, gateway keys with no owner ' +
+    'and no user, and service principals calling AI apps or the gateway without a policy-declared human owner: ' +
+    'activity nobody is accountable for. One alert per session, per key and day, per workload and day.',
+  severity: 'medium',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', maxWait: '2h', recheck: '24h' },
+  // Ownership of a session is read from its gateway requests; wait for them like session-without-gateway.
+  requires: ['gateway'],
+  controls: {
+    owaspAgentic: ['ASI03', 'ASI10'],
+    maestro: ['L6', 'L7'],
+    nistAiRmf: ['GOVERN 1.6', 'GOVERN 2.1', 'MAP 3.5'],
+    nistCsf: ['PR.AA-01', 'GV.RR-02', 'DE.CM-03'],
+  },
+  runbook:
+    'Find who runs it. Session: use the install id, terminal and address in the evidence; ask the team owner; then make ' +
+    'the identity visible (managed settings OTEL_RESOURCE_ATTRIBUTES=enduser.id=<email>, or per-person gateway keys). ' +
+    'Credential: look the key up in LiteLLM (/key/info: created_by, team) or Kong (consumer), assign an owner in the ' +
+    'policy gatewayKeys or revoke it. Service principal: find the app registration / Okta service app owner, then declare ' +
+    'the owner as a gatewayKeys entry (keyAlias = app id or name) or disable the workload credential.',
+  falsePositives: [
+    'CI and batch jobs that are owned in practice but not yet declared in the policy (declare them in gatewayKeys).',
+    'Developers on API-key auth before managed settings inject enduser.id, when their gateway key is in the policy the session is owned.',
+    'A workload sharing a NAT address with the gateway clients is linked to their traffic by address.',
+  ],
+  params: {
+    toleranceSeconds: param('UInt32', 600, 'Gateway requests this far around the window still count for its sessions.'),
+    idpLookbackDays: param('UInt32', 30, 'How far back IdP events are searched to resolve a user id to a person.'),
+    minActivity: param('UInt32', 1, 'Ignore a session / key / workload with fewer events, requests or sign-ins.'),
+  },
+  query: sql`
+    WITH
+      people AS (
+        SELECT actor_id, argMax(actor_email, event_time) AS email
+        FROM idp_events
+        WHERE actor_type = 'user' AND actor_email != '' AND actor_id != ''
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({idpLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+        GROUP BY actor_id
+      ),
+      owned_keys AS (
+        SELECT api_key_id AS k, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY k
+        UNION ALL
+        SELECT key_alias, any(owner_email) FROM policy_gateway_keys WHERE api_key_id = '' AND key_alias != '' GROUP BY key_alias
+      ),
+      gw AS (
+        SELECT session_id, event_time, gateway, api_key_id, api_key_alias, user_id, user_email, team_id, client_ip, user_agent,
+               uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens AS tokens, cost_usd, raw,
+               api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys) AS key_owned
+        FROM gateway_requests
+        WHERE event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
+          AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
+      ),
+      sessions AS (
+        SELECT session_id, min(event_time) AS first_at, max(event_time) AS last_at, count() AS events,
+               sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
+               round(sum(cost_usd), 4) AS cost_usd, anyIf(user_id, user_id != '') AS install_id,
+               anyIf(team_id, team_id != '') AS otel_team, groupUniqArrayIf(3)(terminal_type, terminal_type != '') AS terminals,
+               groupArray(3)(raw) AS samples
+        FROM agent_events
+        WHERE session_id != '' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        GROUP BY session_id
+        HAVING countIf(user_email != '') = 0 AND events >= {minActivity:UInt32}
+      ),
+      session_gw AS (
+        SELECT session_id, count() AS requests, countIf(user_email != '' OR key_owned) AS owned_requests,
+               groupUniqArrayIf(3)(if(api_key_alias != '', api_key_alias, api_key_id), api_key_id != '' OR api_key_alias != '') AS keys,
+               anyIf(user_id, user_id != '') AS gw_user, anyIf(team_id, team_id != '') AS gw_team,
+               groupUniqArrayIf(3)(client_ip, client_ip != '') AS ips
+        FROM gw
+        WHERE session_id IN (SELECT session_id FROM sessions)
+        GROUP BY session_id
+      ),
+      started AS (
+        SELECT session_id, min(event_time) AS session_start
+        FROM agent_events WHERE session_id IN (SELECT session_id FROM sessions) GROUP BY session_id
+      ),
+      keys AS (
+        SELECT gateway, if(api_key_id != '', api_key_id, api_key_alias) AS key, any(api_key_alias) AS alias,
+               min(event_time) AS first_at, max(event_time) AS last_at, count() AS requests, sum(tokens) AS tokens,
+               round(sum(cost_usd), 4) AS cost_usd, anyIf(team_id, team_id != '') AS gw_team, anyIf(user_id, user_id != '') AS gw_user,
+               groupUniqArrayIf(5)(client_ip, client_ip != '') AS ips, groupUniqArrayIf(3)(user_agent, user_agent != '') AS agents,
+               groupArray(3)(raw) AS samples
+        FROM gw
+        WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND user_email = '' AND NOT key_owned
+          AND session_id NOT IN (
+            SELECT session_id FROM agent_events WHERE session_id != ''
+              AND event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
+              AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32}))
+        GROUP BY gateway, key
+        HAVING requests >= {minActivity:UInt32}
+      ),
+      workloads AS (
+        SELECT idp, actor_id, any(actor_name) AS name,
+               groupUniqArrayIf(3)(app_id, app_id != '') AS apps, min(event_time) AS first_at, max(event_time) AS last_at,
+               count() AS signins, groupUniqArrayIf(5)(client_ip, client_ip != '') AS ips, groupArray(3)(raw) AS samples
+        FROM idp_events
+        WHERE actor_type NOT IN ('user', 'system_principal', '') AND outcome IN ('success', 'allow') AND actor_id != ''
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        GROUP BY idp, actor_id
+        HAVING signins >= {minActivity:UInt32}
+      ),
+      workload_gw AS (
+        SELECT w.idp AS idp, w.actor_id AS actor_id, count() AS requests, anyIf(g.team_id, g.team_id != '') AS gw_team
+        FROM (SELECT idp, actor_id, arrayJoin(ips) AS ip FROM workloads) AS w
+        INNER JOIN (SELECT client_ip, team_id FROM gw WHERE client_ip != ''
+                      AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}) AS g ON g.client_ip = w.ip
+        GROUP BY idp, actor_id
+      ),
+      workload_apps AS (
+        SELECT w.idp AS idp, w.actor_id AS actor_id, any(a.team_ids) AS app_teams
+        FROM (SELECT idp, actor_id, arrayJoin(arrayPushBack(apps, lower(name))) AS app FROM workloads) AS w
+        INNER JOIN (SELECT idp, app_id AS app, team_ids FROM policy_ai_apps WHERE app_id != ''
+                    UNION ALL SELECT idp, app_name, team_ids FROM policy_ai_apps WHERE app_name != '') AS a
+          ON a.idp = w.idp AND a.app = w.app
+        GROUP BY idp, actor_id
+      ),
+      declared AS (SELECT lower(key_alias) AS alias FROM policy_gateway_keys WHERE key_alias != ''),
+      found AS (
+        SELECT 'session' AS kind, concat('session:', s.session_id) AS entity, s.first_at AS first_at, s.last_at AS last_at,
+               toUInt64(s.events) AS activity, toUInt64(g.requests) AS gateway_requests, toUInt64(s.tokens) AS tokens,
+               toFloat64(s.cost_usd) AS cost_usd, s.install_id AS label, g.keys AS credentials,
+               arrayConcat(s.terminals, g.ips) AS addresses, s.otel_team AS otel_team,
+               multiIf(ta.team_id != '', ta.team_id, tg.team_id) AS team,
+               if(st.session_id != '', st.session_start, s.first_at) AS started, s.samples AS samples
+        FROM sessions AS s
+        LEFT JOIN session_gw AS g ON g.session_id = s.session_id
+        LEFT JOIN started AS st ON st.session_id = s.session_id
+        LEFT JOIN people AS pa ON pa.actor_id = s.install_id
+        LEFT JOIN people AS pg ON pg.actor_id = g.gw_user
+        LEFT JOIN policy_team_aliases AS ta ON ta.alias = lower(s.otel_team)
+        LEFT JOIN policy_team_aliases AS tg ON tg.alias = lower(g.gw_team)
+        WHERE g.owned_requests = 0 AND pa.email = '' AND pg.email = ''
+        UNION ALL
+        SELECT 'credential', concat('credential:', k.gateway, ':', if(k.key != '', k.key, 'anonymous')), k.first_at, k.last_at,
+               toUInt64(k.requests), toUInt64(k.requests), toUInt64(k.tokens), toFloat64(k.cost_usd), k.alias, [k.key],
+               arrayConcat(k.ips, k.agents), '', t.team_id, k.first_at, k.samples
+        FROM keys AS k
+        LEFT JOIN people AS p ON p.actor_id = k.gw_user
+        LEFT JOIN policy_team_aliases AS t ON t.alias = lower(k.gw_team)
+        WHERE p.email = ''
+        UNION ALL
+        SELECT 'service_principal', concat('service-principal:', w.idp, ':', w.actor_id), w.first_at, w.last_at,
+               toUInt64(w.signins), toUInt64(g.requests), toUInt64(0), toFloat64(0), w.name, w.apps, w.ips, '',
+               if(notEmpty(a.app_teams), a.app_teams[1], t.team_id), w.first_at, w.samples
+        FROM workloads AS w
+        LEFT JOIN workload_gw AS g ON g.idp = w.idp AND g.actor_id = w.actor_id
+        LEFT JOIN workload_apps AS a ON a.idp = w.idp AND a.actor_id = w.actor_id
+        LEFT JOIN policy_team_aliases AS t ON t.alias = lower(g.gw_team)
+        WHERE (a.actor_id != '' OR g.requests > 0)
+          AND lower(w.actor_id) NOT IN (SELECT alias FROM declared) AND lower(w.name) NOT IN (SELECT alias FROM declared)
+          AND NOT hasAny(arrayMap(x -> lower(x), w.apps), (SELECT groupArray(alias) FROM declared))
+      )
+    SELECT f.kind AS kind, f.entity AS entity, f.first_at AS first_at, f.last_at AS last_at, f.activity AS activity,
+           f.gateway_requests AS gateway_requests, f.tokens AS tokens, f.cost_usd AS cost_usd, f.label AS label,
+           f.credentials AS credentials, f.addresses AS addresses, f.otel_team AS otel_team, f.team AS team,
+           pt.owner_email AS team_owner, f.started AS started, f.samples AS samples
+    FROM found AS f
+    LEFT JOIN policy_teams AS pt ON pt.team_id = f.team
+    ORDER BY kind, first_at, entity
+  `,
+  alert(row: Row) {
+    const owner = row.team ? `team ${row.team}${row.team_owner ? ` (owner ${row.team_owner})` : ''}` : 'no team';
+    const usage = row.tokens > 0 ? `, ${row.tokens.toLocaleString('en-US')} tokens` : '';
+    const what =
+      row.kind === 'session'
+        ? `Agent session ${row.entity.slice('session:'.length)} (install ${row.label.slice(0, 12) || 'unknown'}) made ${row.activity} ` +
+          `telemetry event(s) and ${row.gateway_requests} gateway request(s)${row.credentials.length ? ` on ${row.credentials.join(', ')}` : ''}${usage} ` +
+          'with no user e-mail, no key owner and no IdP-known person'
+        : row.kind === 'credential'
+          ? `Gateway key ${row.label || row.credentials[0] || 'anonymous'} made ${row.activity} request(s)${usage} outside any ` +
+            'agent telemetry session with no user and no owner in the policy'
+          : `Workload identity ${row.label || row.entity} signed in ${row.activity} time(s) to ${row.credentials.join(', ') || 'an app'}` +
+            `${row.gateway_requests > 0 ? ` and its address sent ${row.gateway_requests} gateway request(s)` : ''} with no policy-declared human owner`;
+    return {
+      entity: row.entity,
+      team: row.team,
+      identity: row.team_owner,
+      credential: row.kind === 'session' ? (row.credentials[0] ?? '') : row.kind === 'credential' ? row.label || (row.credentials[0] ?? '') : row.label,
+      summary: `${what}; accountable: ${owner}.`,
+      evidence: {
+        figures: {
+          kind: row.kind,
+          firstSeen: row.first_at,
+          lastSeen: row.last_at,
+          [row.kind === 'session' ? 'agentEvents' : row.kind === 'credential' ? 'requests' : 'signIns']: row.activity,
+          gatewayRequests: row.gateway_requests,
+          tokens: row.tokens,
+          costUsd: row.cost_usd,
+          [row.kind === 'session' ? 'installId' : row.kind === 'credential' ? 'keyAlias' : 'workloadName']: row.label,
+          credentials: row.credentials,
+          [row.kind === 'session' ? 'terminalsAndAddresses' : row.kind === 'credential' ? 'addressesAndUserAgents' : 'addresses']: row.addresses,
+          otelTeam: row.otel_team,
+          teamOwner: row.team_owner,
+        },
+        samples: row.samples,
+      },
+      impactUsd: row.cost_usd > 0 ? row.cost_usd : null,
+      ...utcDay(row.started),
+    };
+  },
+});

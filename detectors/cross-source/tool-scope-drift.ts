@@ -1,0 +1,184 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * Tools and MCP servers a team uses outside its approved list (policy `tools`: org-wide ∪ the
+ * team's own, resolved into policy_tools). Evidence of use:
+ *
+ * - agent telemetry: Claude Code `tool_result` (the tool ran) and `tool_decision` events. MCP
+ *   tools are named `mcp__<server>__<tool>` and judged by their server; built-in tools by name.
+ *   A call only ever rejected (decision = reject) is counted as an attempt, not as use.
+ * - gateway: LiteLLM MCP-gateway calls and Kong AI MCP proxy `tools/call` (mcp_servers, tool_names).
+ *
+ * An MCP call is approved when its server matches an approved server glob OR the full tool name
+ * (`mcp__github__create_pr`) matches an approved tool glob; names are compared case-insensitively.
+ *
+ * Team: the gateway key's policy team, else the user's membership, else the OTel team alias.
+ * Unattributable use is judged against the org-wide list and reported with team ''. Identity: the
+ * only user, or the team owner when several people used it (their e-mails are in the evidence).
+ * Incident window: the UTC day the team first used it within firstSeenDays, so continued use is
+ * one alert, re-raised at most once per firstSeenDays.
+ */
+
+interface Row {
+  team: string;
+  owner: string;
+  kind: 'mcp_server' | 'tool';
+  name: string;
+  calls: number;
+  rejected: number;
+  agent_calls: number;
+  gateway_calls: number;
+  sessions: number;
+  first_seen: string;
+  first_in_window: string;
+  last_seen: string;
+  users: string[];
+  tools: string[];
+  sources: string[];
+  key_aliases: string[];
+  samples: string[];
+}
+
+export default defineDetector({
+  id: 'cross-source.tool-scope-drift',
+  title: 'Tool or MCP server outside the team\'s approved list',
+  description:
+    'Tools and MCP servers used by a team (Claude Code tool_result/tool_decision telemetry, gateway MCP calls) that the policy ' +
+    'does not approve for it (org-wide tools/mcpServers plus the team\'s own). One alert per team and server (or built-in tool), ' +
+    'with first use, the users, call counts and the tools called.',
+  severity: 'medium',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  controls: {
+    owaspAgentic: ['ASI02', 'ASI04'],
+    maestro: ['L3', 'L7'],
+    nistAiRmf: ['GOVERN 6.1', 'MAP 4.1', 'MANAGE 3.1'],
+    nistCsf: ['ID.AM-02', 'GV.SC-07', 'DE.CM-09'],
+  },
+  runbook:
+    'Identify the MCP server from the evidence (tools called, mcp_server_scope in the sample: user/project/local config). Ask the ' +
+    'users (or the team owner) what it is for, where it runs and what data it can reach; check whether it is a known, vetted ' +
+    'server under another name (then add an alias glob to the policy). If it is not approved: remove it from the developers\' ' +
+    'Claude Code settings (managed-settings allowedMcpServers / deniedMcpServers), revoke any tokens it was given, and review the ' +
+    'sessions in the evidence for data sent to it. If it should be allowed, add it under the team\'s tools in the policy.',
+  falsePositives: [
+    'A vetted server renamed in a developer\'s config (e.g. github-enterprise for github): approve the alias with a glob.',
+    'Claude Code built-in tools added in a new release before the org-wide list is updated.',
+    'A person who changed teams still using the old team\'s servers during the hand-over (membership dates in the policy).',
+  ],
+  params: {
+    minCalls: param('UInt32', 1, 'Minimum calls of the unapproved server/tool by the team in the window.'),
+    firstSeenDays: param('UInt32', 7, 'How far back the first use by the team is looked for (also the re-alert period for continued use).'),
+  },
+  query: sql`
+    WITH
+      uses AS (
+        SELECT 'agent' AS source, event_time, user_email, team_id AS log_team, '' AS api_key_id, '' AS key_alias,
+          if(mcp_server != '', 'mcp_server', 'tool') AS kind, if(mcp_server != '', mcp_server, tool_name) AS name, tool_name AS tool,
+          event_name = 'tool_decision' AND decision = 'reject' AS rejected,
+          if(attributes['tool_use_id'] != '', attributes['tool_use_id'], concat(session_id, '#', toString(event_sequence))) AS call_id,
+          session_id, raw
+        FROM agent_events
+        WHERE event_name IN ('tool_result', 'tool_decision') AND (tool_name != '' OR mcp_server != '')
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {to:DateTime64(3)}
+        UNION ALL
+        SELECT 'gateway' AS source, event_time, user_email, team_id AS log_team, api_key_id, api_key_alias AS key_alias,
+          'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, arrayJoin(if(empty(tool_names), [''], tool_names)) AS gateway_tool,
+          toUInt8(0) AS rejected, concat(request_id, '#', name, '#', gateway_tool) AS call_id, session_id, raw
+        FROM gateway_requests
+        WHERE notEmpty(mcp_servers)
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {to:DateTime64(3)}
+      ),
+      grouped AS (
+        SELECT log_team, user_email, api_key_id, kind, name,
+          -- gateway tool names are bare; give them Claude Code's mcp__server__tool form for the policy globs
+          if(source = 'gateway' AND tool != '', concat('mcp__', name, '__', tool), tool) AS full_tool,
+          event_time >= {from:DateTime64(3)} AS in_window,
+          uniqExactIf(call_id, NOT rejected) AS n_calls, uniqExactIf(call_id, rejected) AS n_rejected,
+          uniqExactIf(call_id, NOT rejected AND source = 'agent') AS n_agent, uniqExactIf(call_id, NOT rejected AND source = 'gateway') AS n_gateway,
+          uniqExactIf(session_id, NOT rejected AND session_id != '') AS n_sessions,
+          minIf(event_time, NOT rejected) AS g_first, maxIf(event_time, NOT rejected) AS g_last,
+          groupUniqArray(source) AS g_sources, anyIf(key_alias, key_alias != '') AS g_key_alias,
+          groupArrayIf(3)(raw, NOT rejected) AS g_samples
+        FROM uses
+        GROUP BY log_team, user_email, api_key_id, kind, name, full_tool, in_window
+      ),
+      keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      members AS (
+        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
+      ),
+      approved AS (
+        SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
+        FROM policy_tools GROUP BY team_id
+      ),
+      resolved AS (
+        SELECT g.*, multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team
+        FROM grouped AS g
+        LEFT JOIN keys AS k ON k.api_key_id = g.api_key_id
+        LEFT JOIN members AS m ON m.email = g.user_email
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(g.log_team)
+      ),
+      drift AS (
+        SELECT r.team AS team, r.kind AS kind, r.name AS name,
+          sumIf(r.n_calls, r.in_window) AS calls, sumIf(r.n_rejected, r.in_window) AS rejected,
+          sumIf(r.n_agent, r.in_window) AS agent_calls, sumIf(r.n_gateway, r.in_window) AS gateway_calls,
+          sumIf(r.n_sessions, r.in_window) AS sessions,
+          minIf(r.g_first, r.n_calls > 0) AS first_seen, minIf(r.g_first, r.n_calls > 0 AND r.in_window) AS first_in_window,
+          maxIf(r.g_last, r.n_calls > 0) AS last_seen,
+          groupUniqArrayIf(r.user_email, r.in_window AND r.n_calls > 0 AND r.user_email != '') AS users,
+          groupUniqArrayIf(10)(r.full_tool, r.in_window AND r.n_calls > 0 AND r.full_tool != '') AS tools,
+          groupUniqArrayArrayIf(r.g_sources, r.in_window) AS sources,
+          groupUniqArrayIf(r.g_key_alias, r.in_window AND r.g_key_alias != '') AS key_aliases,
+          arraySlice(arrayFlatten(groupArrayIf(r.g_samples, r.in_window)), 1, 3) AS samples
+        FROM resolved AS r
+        LEFT JOIN approved AS ap ON ap.team_id = r.team
+        WHERE NOT ((r.kind = 'mcp_server' AND arrayExists(p -> match(r.name, concat('(?i)', p)), ap.server_patterns))
+                   OR (r.full_tool != '' AND arrayExists(p -> match(r.full_tool, concat('(?i)', p)), ap.tool_patterns)))
+        GROUP BY team, kind, name
+        HAVING calls >= {minCalls:UInt32} AND calls > 0
+      )
+    SELECT d.*, t.owner_email AS owner
+    FROM drift AS d
+    LEFT JOIN policy_teams AS t ON t.team_id = d.team
+    ORDER BY team, kind, name
+  `,
+  alert(row: Row) {
+    const what = row.kind === 'mcp_server' ? `MCP server "${row.name}"` : `tool "${row.name}"`;
+    const identity = row.users.length === 1 ? (row.users[0] ?? '') : row.owner || (row.users[0] ?? '');
+    const who = row.users.length > 0 ? row.users.join(', ') : 'unidentified users';
+    const teamText = row.team ? `team ${row.team}` : 'an unattributed team (judged against the org-wide list)';
+    const since = row.first_seen < row.first_in_window ? ` In use since ${row.first_seen.slice(0, 16)} UTC.` : ' First use seen in this window.';
+    return {
+      entity: `${row.team || 'unattributed'}:${row.kind === 'mcp_server' ? 'mcp' : 'tool'}:${row.name}`,
+      team: row.team,
+      identity,
+      credential: row.key_aliases[0] ?? '',
+      summary: `${what} used by ${teamText} outside its approved list: ${row.calls} call(s) in ${row.sessions} session(s) by ${who}` +
+        `${row.tools.length > 0 && row.kind === 'mcp_server' ? ` (tools: ${row.tools.join(', ')})` : ''}` +
+        `${row.rejected > 0 ? `; ${row.rejected} further call(s) were rejected` : ''}.${since}`,
+      evidence: {
+        figures: {
+          kind: row.kind,
+          name: row.name,
+          calls: row.calls,
+          rejectedCalls: row.rejected,
+          agentCalls: row.agent_calls,
+          gatewayCalls: row.gateway_calls,
+          sessions: row.sessions,
+          users: row.users,
+          tools: row.tools,
+          sources: row.sources,
+          gatewayKeys: row.key_aliases,
+          firstSeen: row.first_seen,
+          firstInWindow: row.first_in_window,
+          lastSeen: row.last_seen,
+        },
+        samples: row.samples,
+      },
+      ...utcDay(row.first_seen),
+    };
+  },
+});

@@ -1,0 +1,156 @@
+import { expect } from 'vitest';
+import { detectorCases } from '../../src/detect/cases.ts';
+import { anthropicUsagePage, at, bedrockInvocation, openAiUsagePage } from '../_shared/fixtures.ts';
+import {
+  anthropicResult,
+  bedrockTokens,
+  fixtureDay,
+  kongRequest,
+  litellmRequest,
+  openAiCostsPage,
+  openAiResult,
+  tokens,
+} from '../_shared/fixtures-finops.ts';
+import type { TokenCounts } from '../_shared/model-prices.ts';
+import detector from './unreconciled-spend.ts';
+
+const DAY = fixtureDay();
+const SONNET = 'claude-sonnet-4-5-20250929';
+// Gateway-held credentials of policy.example.yaml.
+const ANTHROPIC_LITELLM = { api_key_id: 'apikey_01Rj2N8SVvo6BePZj99NhmiT', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', account_id: null, model: SONNET };
+const ANTHROPIC_KONG = { api_key_id: 'apikey_01H8kQ2vNwXo7cZfTg3LmBpR', workspace_id: null, account_id: null, model: SONNET };
+const OPENAI_LITELLM = { api_key_id: 'key_abc', project_id: 'proj_abc', model: 'gpt-5-codex' };
+const GATEWAY_ROLE_ARN = 'arn:aws:sts::123456789012:assumed-role/litellm-gateway/i-0a1b2c3d4e5f';
+
+// One Claude Code turn with a big cached context: $2.5875 at Sonnet list prices.
+const TURN = tokens({ uncached: 100_000, cacheRead: 2_000_000, cacheWrite: 150_000, output: 75_000 });
+const SMALL = tokens({ uncached: 20_000, cacheRead: 300_000, output: 5_000 });
+const CODEX = tokens({ uncached: 400_000, cacheRead: 600_000, output: 60_000 });
+const times = (t: TokenCounts, n: number): TokenCounts => ({ uncached: t.uncached * n, cacheRead: t.cacheRead * n, cacheWrite: t.cacheWrite * n, output: t.output * n });
+const plus = (a: TokenCounts, b: TokenCounts): TokenCounts => ({ uncached: a.uncached + b.uncached, cacheRead: a.cacheRead + b.cacheRead, cacheWrite: a.cacheWrite + b.cacheWrite, output: a.output + b.output });
+const total = (t: TokenCounts) => t.uncached + t.cacheRead + t.cacheWrite + t.output;
+
+const OPENAI_VIA_LITELLM = { custom_llm_provider: 'openai', model: 'gpt-5-codex', model_group: 'gpt-5-codex', api_base: 'https://api.openai.com/v1', request_tags: ['code-review'] };
+const BEDROCK_VIA_LITELLM = { custom_llm_provider: 'bedrock', model: 'bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0', api_base: 'https://bedrock-runtime.us-east-1.amazonaws.com' };
+
+/** A day in which every gateway-held credential's bill matches the gateway log (N1 token semantics per source). */
+const reconciled = {
+  billing: [
+    anthropicUsagePage(at('15:00'), [anthropicResult(plus(TURN, SMALL), ANTHROPIC_LITELLM)]),
+    anthropicUsagePage(at('14:00'), [anthropicResult(TURN, ANTHROPIC_KONG)]),
+    openAiUsagePage(at('10:00'), [openAiResult(times(CODEX, 2), OPENAI_LITELLM)]),
+    bedrockInvocation(at('11:00:02'), { identity: { arn: GATEWAY_ROLE_ARN }, ...bedrockTokens(SMALL) }),
+    // A personal key: not gateway-held, so not on any ledger (billing.unmanaged-key-usage's business).
+    anthropicUsagePage(at('14:00'), [anthropicResult(times(TURN, 5), { ...ANTHROPIC_LITELLM, api_key_id: 'apikey_01PrsnlKey7Zq3Xw9Lm2Vb' })]),
+  ],
+  gateway: [
+    litellmRequest(at('15:05'), 'alice', TURN),
+    litellmRequest(at('15:20'), 'carol', SMALL),
+    kongRequest(at('14:30'), 'alice', TURN),
+    litellmRequest(at('10:05'), 'carol', CODEX, { ...OPENAI_VIA_LITELLM, spend: 1.5 }),
+    litellmRequest(at('10:40'), 'carol', CODEX, { ...OPENAI_VIA_LITELLM, spend: 1.5 }),
+    litellmRequest(at('11:00'), 'alice', SMALL, BEDROCK_VIA_LITELLM),
+  ],
+};
+
+detectorCases(detector, [
+  {
+    name: 'fires on billed tokens the gateway never logged, and on billed cost above the logged cost, charged to the largest consumer',
+    records: {
+      billing: [
+        ...reconciled.billing,
+        // 14:00: Anthropic billed two turns on the LiteLLM key; the gateway logged one.
+        anthropicUsagePage(at('14:00'), [anthropicResult(times(TURN, 2), ANTHROPIC_LITELLM)]),
+        // The OpenAI Costs API books $25 on key_abc for the day; the gateway logged $3.
+        openAiCostsPage(at('00:00'), [{ amount: { value: 25, currency: 'usd' }, api_key_id: 'key_abc', project_id: 'proj_abc', line_item: 'gpt-5-codex, input' }]),
+      ],
+      gateway: [...reconciled.gateway, litellmRequest(at('14:10'), 'alice', TURN)],
+    },
+    window: DAY,
+    expect: [
+      {
+        entity: `ledger:litellm-prod/anthropic:${SONNET}`,
+        team: 'team-platform-eng',
+        identity: 'dana.lee@example.com',
+        credential: 'anthropic-litellm-prod',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({
+            hoursOverTolerance: ['14:00'],
+            billedTokens: 2 * total(TURN),
+            loggedTokens: total(TURN),
+            gapTokens: total(TURN),
+            billedKeys: ['apikey_01Rj2N8SVvo6BePZj99NhmiT'],
+            gatewayRequests: 1,
+            pricing: 'list price',
+            attribution: 'largest gateway consumer (chargeback)',
+          });
+          // Half of two turns unexplained: one turn at list price.
+          expect(a.impactUsd).toBe(2.59);
+          expect(a.windowStart).toBe(at('00:00:00.000'));
+          expect(JSON.stringify(a.evidence.samples)).toContain('apikey_01Rj2N8SVvo6BePZj99NhmiT');
+          expect(a.summary).toMatch(/\$2\.59 unexplained/);
+        },
+      },
+      {
+        entity: 'ledger:litellm-prod/openai:*',
+        team: 'team-data',
+        identity: 'carol.nguyen@example.com',
+        credential: 'openai-litellm-prod',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ measure: 'cost', billedUsd: 25, loggedUsd: 3, unexplainedUsd: 22, gatewayRequests: 2, pricing: 'billed cost' });
+          expect(a.impactUsd).toBe(22);
+        },
+      },
+    ],
+  },
+  {
+    name: 'fires on a team-dedicated gateway credential with no gateway traffic at all, naming that team',
+    records: {
+      billing: [openAiUsagePage(at('09:00'), [openAiResult(tokens({ uncached: 2_000_000, output: 500_000 }), { api_key_id: 'key_batch2', project_id: 'proj_ml7Qk2', model: 'gpt-5-mini' })])],
+      gateway: reconciled.gateway,
+    },
+    window: DAY,
+    expect: [
+      {
+        entity: 'ledger:litellm-prod/openai:gpt-5-mini',
+        team: 'team-ml',
+        identity: 'erin.walsh@example.com',
+        credential: 'openai-ml-batch',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ loggedTokens: 0, gapTokens: 2_500_000, attribution: 'credential team', hoursOverTolerance: ['09:00'] });
+          expect(a.impactUsd).toBe(1.5);
+        },
+      },
+    ],
+  },
+  {
+    name: 'quiet when bill and gateway log agree across LiteLLM, Kong and Bedrock, and for keys the gateway does not hold',
+    records: reconciled,
+    window: DAY,
+    expect: 'none',
+  },
+  {
+    name: 'quiet within the tolerance, below the token floor, when the gateway logged more (cache hits), and outside the day',
+    records: {
+      billing: [
+        // 3 % above the log: within the 5 % tolerance.
+        anthropicUsagePage(at('09:00'), [anthropicResult(tokens({ uncached: 103_000, cacheRead: 2_000_000, cacheWrite: 150_000, output: 75_000 }), ANTHROPIC_LITELLM)]),
+        // 60 k tokens unexplained: below minGapTokens.
+        anthropicUsagePage(at('10:00'), [anthropicResult(tokens({ uncached: 80_000, cacheRead: 300_000, output: 5_000 }), ANTHROPIC_LITELLM)]),
+        // Billed less than logged: a gateway cache hit is logged but never billed.
+        openAiUsagePage(at('10:00'), [openAiResult(CODEX, OPENAI_LITELLM)]),
+        // A real gap, but the next day.
+        anthropicUsagePage(at('14:00', 1), [anthropicResult(times(TURN, 3), ANTHROPIC_LITELLM)]),
+        openAiCostsPage(at('00:00'), [{ amount: { value: 3.1, currency: 'usd' }, api_key_id: 'key_abc', project_id: 'proj_abc' }]),
+      ],
+      gateway: [
+        litellmRequest(at('09:10'), 'alice', TURN),
+        litellmRequest(at('10:10'), 'alice', SMALL),
+        litellmRequest(at('10:05'), 'carol', CODEX, { ...OPENAI_VIA_LITELLM, spend: 1.5 }),
+        litellmRequest(at('10:06'), 'carol', CODEX, { ...OPENAI_VIA_LITELLM, spend: 1.5, cache_hit: 'True' }),
+      ],
+    },
+    window: DAY,
+    expect: 'none',
+  },
+]);

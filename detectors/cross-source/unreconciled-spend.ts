@@ -1,0 +1,287 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+import { cents, priceTokens, type TokenCounts } from '../_shared/model-prices.ts';
+
+/**
+ * The gateway-vs-bill ledger. For every provider credential the policy lists as gateway-held, the
+ * provider's own usage (Anthropic / OpenAI usage reports, Bedrock invocation logs) is compared
+ * with what the gateway logged for the same credential, model and hour (formats.md N6 "Gateway ↔
+ * provider usage", aggregate join). Billed tokens beyond the gateway's log are calls made with a
+ * gateway key but not through the gateway (a copied key, a side deployment) or requests the gateway
+ * failed to log. Daily billed amounts (OpenAI Costs API per key, Anthropic cost_report for a
+ * workspace-only credential) are compared with the gateway's logged cost the same way.
+ *
+ * Ledger account: the policy has no deployment → credential map (LiteLLM model_id / api_base, Kong
+ * route / service), so gateway requests are matched to credentials by (gateway kind, provider): one
+ * account = all credentials the approved gateways of that kind hold for that provider. With one
+ * credential per gateway and provider — the usual setup — that is exactly "per key".
+ * Tokens are compared as totals of the four canonical kinds (N1) because Kong cannot split cache
+ * writes; the gap is priced proportionally from the billed mix with the list prices in
+ * _shared/model-prices.ts (usage reports carry no cost).
+ *
+ * Accountable team: the credential's dedicated team if it has one, else the largest gateway
+ * consumer of that account that day (where FinOps charges it back), whose policy owner is asked.
+ */
+
+interface Row {
+  gateways: string[];
+  provider: string;
+  model: string;
+  measure: 'tokens' | 'cost';
+  slot: string;
+  credentials: string[];
+  billed_keys: string[];
+  billed_uncached: number;
+  billed_cache_read: number;
+  billed_cache_write: number;
+  billed_output: number;
+  billed_cost: number;
+  logged_tokens: number;
+  logged_cost: number;
+  logged_requests: number;
+  team: string;
+  owner: string;
+  attribution: string;
+  samples: string[];
+  /** Set by evaluate(): the day's finding for this account and model. */
+  finding?: {
+    hours: string[]; billedTokens: number; loggedTokens: number; loggedRequests: number;
+    billedUsd: number; loggedUsd: number; unexplainedUsd: number; basis: string;
+  };
+}
+
+const billedTokens = (r: Row) => r.billed_uncached + r.billed_cache_read + r.billed_cache_write + r.billed_output;
+const tokenMix = (r: Row): TokenCounts => ({ uncached: r.billed_uncached, cacheRead: r.billed_cache_read, cacheWrite: r.billed_cache_write, output: r.billed_output });
+const accountKey = (r: Row) => `${r.gateways.join('+')}:${r.provider}:${r.slot.slice(0, 10)}`;
+
+export default defineDetector({
+  id: 'cross-source.unreconciled-spend',
+  title: 'Provider bill exceeds what the gateway logged for its own key',
+  description:
+    'For provider credentials the policy lists as gateway-held: provider-billed tokens (usage reports, Bedrock logs) per ' +
+    'model and hour, or the billed daily cost, above what the gateway logged for the same credential, model and time ' +
+    'beyond a tolerance. Unexplained spend on a gateway key is usage around the gateway or lost gateway logs. One ' +
+    'alert per ledger account (gateway + provider), model and UTC day; impact is the unexplained cost.',
+  severity: 'high',
+  audience: 'finops',
+  // Daily: one ledger line per day, comparing hour by hour; billing must have reported the whole day.
+  schedule: { every: '1d', lookback: '1d', settle: '1h', maxWait: '36h', recheck: '72h' },
+  requires: ['billing'],
+  controls: {
+    owaspAgentic: ['ASI03', 'ASI10'],
+    maestro: ['L4', 'L5'],
+    nistAiRmf: ['GOVERN 1.6', 'MEASURE 2.7', 'MANAGE 4.1'],
+    nistCsf: ['DE.CM-06', 'DE.AE-03', 'ID.AM-02'],
+  },
+  runbook:
+    'Open the evidence: the hours over tolerance, billed vs logged tokens/cost, and the billed key ids. (1) Check the ' +
+    'gateway log pipeline for those hours (ingest rejects, a paused consumer, a LiteLLM node without the logging ' +
+    'callback) — a pipeline gap shows on every model at once. (2) If the gateway logs are complete, the key was used ' +
+    'outside the gateway: list the key at the provider (Anthropic GET /v1/organizations/api_keys, OpenAI project ' +
+    'api_keys, CloudTrail for the Bedrock role), find where it is deployed, rotate it, and check ' +
+    'billing.unmanaged-key-usage and cross-source.session-without-gateway for the same day. (3) Book the unexplained ' +
+    'cost to the named team until it is explained.',
+  falsePositives: [
+    'Provider-side retries or server tools (web search) billed without a matching gateway request.',
+    'Requests straddling an hour boundary (gateway start time vs provider bucket), mostly absorbed by the tolerance.',
+    'A credential listed in the policy for two gateways of the same kind, or used by a gateway not listed: its traffic is pooled.',
+    'Usage reports pulled both hourly and daily for the same model (counted twice).',
+  ],
+  params: {
+    tolerancePct: param('Float64', 0.05, 'A line is unreconciled when the billed excess exceeds this share of the billed amount…'),
+    minGapTokens: param('UInt64', 100000, '…and at least this many tokens per hour (token lines).'),
+    minGapUsd: param('Float64', 5, '…and at least this many USD per day (billed-cost lines).'),
+    minImpactUsd: param('Float64', 1, 'Ignore a day whose unexplained cost is below this.'),
+  },
+  query: sql`
+    WITH
+      ledgers AS (
+        SELECT c.credential_id AS credential_id, c.provider AS provider, c.api_key_id AS api_key_id,
+               c.workspace_id AS workspace_id, c.principal_pattern AS principal_pattern,
+               c.gateway_id AS gateway_id, c.team_id AS team_id, g.kind AS gateway_kind
+        FROM policy_credentials AS c INNER JOIN policy_gateways AS g ON g.gateway_id = c.gateway_id
+      ),
+      usage AS (
+        SELECT provider, api_key_id, workspace_id, principal, model,
+               if(kind = 'cost', 'cost', 'tokens') AS measure,
+               if(kind = 'invocation' OR dateDiff('second', event_time, bucket_end) <= 3600, 'h', 'd') AS grain,
+               if(grain = 'h', toStartOfHour(event_time), toStartOfDay(event_time)) AS slot,
+               sum(uncached_input_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
+               sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, sum(cost_usd) AS cost,
+               groupArray(2)(raw) AS samples
+        FROM provider_usage
+        WHERE kind IN ('usage', 'invocation', 'cost')
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        GROUP BY provider, api_key_id, workspace_id, principal, model, measure, grain, slot
+      ),
+      billed AS (
+        -- The same matching rule as billing.unmanaged-key-usage; the most specific credential claims the row.
+        SELECT u.provider AS provider, u.model AS model, u.measure AS measure, u.grain AS grain, u.slot AS slot,
+               if(u.api_key_id != '', u.api_key_id, if(u.principal != '', u.principal, u.workspace_id)) AS billed_key,
+               u.uncached AS uncached, u.cache_read AS cache_read, u.cache_write AS cache_write, u.output AS output,
+               u.cost AS cost, u.samples AS samples,
+               l.gateway_id AS gateway_id, l.gateway_kind AS gateway_kind, l.credential_id AS credential_id, l.team_id AS credential_team
+        FROM usage AS u INNER JOIN ledgers AS l ON l.provider = u.provider
+        WHERE (u.provider = 'bedrock' OR u.api_key_id != '' OR (u.measure = 'cost' AND l.api_key_id = ''))
+          AND (l.api_key_id = '' OR l.api_key_id = u.api_key_id)
+          AND (l.workspace_id = '' OR l.workspace_id = u.workspace_id)
+          AND (l.principal_pattern = '' OR match(u.principal, l.principal_pattern))
+        ORDER BY l.api_key_id != '' DESC, l.credential_id
+        LIMIT 1 BY u.provider, u.api_key_id, u.workspace_id, u.principal, u.model, u.measure, u.grain, u.slot
+      ),
+      lines AS (
+        SELECT gateway_kind, provider, model, measure, grain, slot,
+               arraySort(groupUniqArray(gateway_id)) AS gateways, arraySort(groupUniqArray(credential_id)) AS credentials,
+               groupUniqArray(credential_team) AS credential_teams, arraySort(groupUniqArray(billed_key)) AS billed_keys,
+               sum(uncached) AS billed_uncached, sum(cache_read) AS billed_cache_read, sum(cache_write) AS billed_cache_write,
+               sum(output) AS billed_output, round(sum(cost), 4) AS billed_cost, arraySlice(groupArrayArray(samples), 1, 3) AS samples
+        FROM billed GROUP BY gateway_kind, provider, model, measure, grain, slot
+      ),
+      logged_team AS (
+        SELECT gateway AS gateway_kind, provider, model_served AS model, toStartOfHour(event_time) AS hour, team_id, api_key_id,
+               sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
+               sum(cost_usd) AS cost, count() AS requests
+        FROM gateway_requests
+        WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND (gateway, provider) IN (SELECT gateway_kind, provider FROM lines)
+        GROUP BY gateway_kind, provider, model, hour, team_id, api_key_id
+      ),
+      logged AS (
+        SELECT gateway_kind, provider, model, 'h' AS grain, hour AS slot, sum(tokens) AS tokens, sum(cost) AS cost, sum(requests) AS requests
+        FROM logged_team GROUP BY gateway_kind, provider, model, hour
+        UNION ALL
+        SELECT gateway_kind, provider, model, 'd' AS grain, toStartOfDay(hour) AS slot, sum(tokens), sum(cost), sum(requests)
+        FROM logged_team GROUP BY gateway_kind, provider, model, slot
+        UNION ALL
+        SELECT gateway_kind, provider, '' AS model, 'd' AS grain, toStartOfDay(hour) AS slot, sum(tokens), sum(cost), sum(requests)
+        FROM logged_team GROUP BY gateway_kind, provider, slot
+      ),
+      consumers AS (
+        -- The chargeback team of each ledger account and day: its largest gateway consumer.
+        SELECT t.gateway_kind AS gateway_kind, t.provider AS provider, toStartOfDay(t.hour) AS day,
+               argMax(if(k.team_id != '', k.team_id, a.team_id), t.tokens) AS top_team
+        FROM logged_team AS t
+        LEFT JOIN (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS k
+          ON k.api_key_id = t.api_key_id
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(t.team_id)
+        GROUP BY gateway_kind, provider, day
+      ),
+      result AS (
+        SELECT l.gateways AS gateways, l.provider AS provider, l.model AS model, l.measure AS measure, l.slot AS slot,
+               l.credentials AS credentials, l.billed_keys AS billed_keys,
+               l.billed_uncached AS billed_uncached, l.billed_cache_read AS billed_cache_read,
+               l.billed_cache_write AS billed_cache_write, l.billed_output AS billed_output, l.billed_cost AS billed_cost,
+               g.tokens AS logged_tokens, round(g.cost, 4) AS logged_cost, g.requests AS logged_requests, l.samples AS samples,
+               l.billed_uncached + l.billed_cache_read + l.billed_cache_write + l.billed_output AS billed_tokens,
+               if(length(l.credential_teams) = 1 AND l.credential_teams[1] != '', l.credential_teams[1], c.top_team) AS team,
+               if(length(l.credential_teams) = 1 AND l.credential_teams[1] != '', 'credential team',
+                  if(c.top_team != '', 'largest gateway consumer (chargeback)', 'none')) AS attribution
+        FROM lines AS l
+        LEFT JOIN logged AS g ON g.gateway_kind = l.gateway_kind AND g.provider = l.provider AND g.model = l.model
+                              AND g.grain = l.grain AND g.slot = l.slot
+        LEFT JOIN consumers AS c ON c.gateway_kind = l.gateway_kind AND c.provider = l.provider AND c.day = toStartOfDay(l.slot)
+        WHERE (l.measure = 'tokens'
+               AND toFloat64(billed_tokens) - toFloat64(g.tokens) >= {minGapTokens:UInt64}
+               AND toFloat64(billed_tokens) - toFloat64(g.tokens) > {tolerancePct:Float64} * toFloat64(billed_tokens))
+           OR (l.measure = 'cost'
+               AND l.billed_cost - g.cost >= {minGapUsd:Float64}
+               AND l.billed_cost - g.cost > {tolerancePct:Float64} * l.billed_cost)
+      )
+    SELECT r.*, t.owner_email AS owner
+    FROM result AS r LEFT JOIN policy_teams AS t ON t.team_id = r.team
+    ORDER BY gateways, provider, model, measure, slot
+  `,
+  evaluate(rows: Row[], ctx) {
+    // Token lines: hours of one account, model and day → one finding, the gap priced from the billed mix.
+    const byLine = new Map<string, Row[]>();
+    for (const r of rows.filter((x) => x.measure === 'tokens')) {
+      const key = `${accountKey(r)}:${r.model}`;
+      byLine.set(key, [...(byLine.get(key) ?? []), r]);
+    }
+    const out: Row[] = [];
+    const covered = new Set<string>();
+    for (const hours of byLine.values()) {
+      const first = hours[0] as Row;
+      let unexplainedUsd = 0;
+      let basis = 'list price';
+      for (const h of hours) {
+        const priced = priceTokens(h.model, tokenMix(h));
+        unexplainedUsd += priced.usd * ((billedTokens(h) - h.logged_tokens) / billedTokens(h));
+        if (priced.basis === 'default') basis = 'default price (model not in the price table)';
+      }
+      if (unexplainedUsd < ctx.params.minImpactUsd) continue;
+      const sum = (f: (r: Row) => number) => hours.reduce((a, h) => a + f(h), 0);
+      covered.add(accountKey(first));
+      out.push({
+        ...first,
+        samples: hours.flatMap((h) => h.samples).slice(0, 3),
+        finding: {
+          hours: hours.map((h) => h.slot.slice(11, 16)),
+          billedTokens: sum(billedTokens),
+          loggedTokens: sum((h) => h.logged_tokens),
+          loggedRequests: sum((h) => h.logged_requests),
+          billedUsd: cents(sum((h) => priceTokens(h.model, tokenMix(h)).usd)),
+          loggedUsd: cents(sum((h) => h.logged_cost)),
+          unexplainedUsd: cents(unexplainedUsd),
+          basis,
+        },
+      });
+    }
+    // Billed-cost lines: only where no token line already explains that account's day.
+    for (const r of rows.filter((x) => x.measure === 'cost')) {
+      const gap = r.billed_cost - r.logged_cost;
+      if (covered.has(accountKey(r)) || gap < ctx.params.minImpactUsd) continue;
+      out.push({
+        ...r,
+        finding: {
+          hours: [], billedTokens: 0, loggedTokens: r.logged_tokens, loggedRequests: r.logged_requests,
+          billedUsd: r.billed_cost, loggedUsd: r.logged_cost, unexplainedUsd: cents(gap), basis: 'billed cost',
+        },
+      });
+    }
+    return out;
+  },
+  alert(row: Row) {
+    const f = row.finding;
+    if (!f) return null;
+    const account = `${row.gateways.join('+')}/${row.provider}`;
+    const model = row.model || 'all models';
+    const gap = f.hours.length > 0
+      ? `billed ${f.billedTokens.toLocaleString('en-US')} tokens of ${model} in ${f.hours.length} hour(s) (${f.hours.join(', ')} UTC) ` +
+        `but the gateway logged ${f.loggedTokens.toLocaleString('en-US')}`
+      : `billed $${f.billedUsd.toFixed(2)} for ${model} but the gateway logged $${f.loggedUsd.toFixed(2)}`;
+    const who = row.team ? ` Charged to ${row.team} (${row.attribution}), owner ${row.owner || 'unknown'}.` : ' No team could be attributed.';
+    return {
+      entity: `ledger:${account}:${row.model || '*'}`,
+      team: row.team,
+      identity: row.owner,
+      credential: row.credentials.join(','),
+      summary: `Gateway-held credential ${row.credentials.join(', ')} (${account}) was ${gap} on ${row.slot.slice(0, 10)}: ` +
+        `$${f.unexplainedUsd.toFixed(2)} unexplained.${who}`,
+      evidence: {
+        figures: {
+          ledgerAccount: account,
+          provider: row.provider,
+          model: row.model,
+          measure: row.measure,
+          credentials: row.credentials,
+          billedKeys: row.billed_keys,
+          hoursOverTolerance: f.hours,
+          billedTokens: f.billedTokens,
+          loggedTokens: f.loggedTokens,
+          gapTokens: f.billedTokens - f.loggedTokens,
+          billedUsd: f.billedUsd,
+          loggedUsd: f.loggedUsd,
+          unexplainedUsd: f.unexplainedUsd,
+          pricing: f.basis,
+          gatewayRequests: f.loggedRequests,
+          attribution: row.attribution,
+        },
+        samples: row.samples,
+      },
+      impactUsd: f.unexplainedUsd,
+      ...utcDay(row.slot),
+    };
+  },
+});

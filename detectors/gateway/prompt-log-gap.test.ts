@@ -1,0 +1,145 @@
+import { expect } from 'vitest';
+import { detectorCases } from '../../src/detect/cases.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+import { anthropicUsagePage, at, bedrockInvocation, oktaEvent } from '../_shared/fixtures.ts';
+import { PEOPLE, apiRequestBy, every, kongBy, litellmBy, minutesAgo, type Person } from '../_shared/fixtures-logging.ts';
+import detector from './prompt-log-gap.ts';
+
+const HOUR = { from: at('14:00'), to: at('15:00') };
+const { alice, carol, dave, erin } = PEOPLE;
+const GATEWAY_KEY = { api_key_id: 'apikey_01Rj2N8SVvo6BePZj99NhmiT', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', account_id: null };
+const CAROL_SSO_ARN = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0a1b2c3d/carol.nguyen@example.com';
+
+/** `perDay` logged gateway requests in the 14:00 hour on each of the `days` previous days. */
+function baseline(p: Person, perDay: number, days = 7, via: typeof litellmBy = litellmBy) {
+  return Array.from({ length: days }, (_, d) => every(at('14:05', -(d + 1)), perDay, 240).map((t) => via(p, t, { logged: true }))).flat();
+}
+
+function agentWork(p: Person, count: number, start = '14:10') {
+  const session = crypto.randomUUID();
+  return every(at(start), count, 300).map((t) => apiRequestBy(p, t, session));
+}
+
+detectorCases(detector, [
+  {
+    name: 'fires on a team whose gateway stores no prompts, not on a team at the threshold or below the volume floor',
+    records: {
+      gateway: [
+        ...every(at('14:00:30'), 25, 120).map((t) => litellmBy(carol, t)),
+        // alice: 2 of 40 unlogged = 5%, not above the 5% threshold.
+        ...every(at('14:01'), 20, 150).map((t) => litellmBy(alice, t, { logged: true })),
+        ...every(at('14:02'), 18, 150).map((t) => kongBy(alice, t, { logged: true })),
+        ...every(at('14:03'), 2, 600).map((t) => kongBy(alice, t)),
+        // erin: nothing logged, but 10 requests are below the 20-request floor.
+        ...every(at('14:04'), 10, 300).map((t) => kongBy(erin, t)),
+      ],
+      agent: [...agentWork(carol, 6), ...agentWork(alice, 3)],
+      billing: [anthropicUsagePage(HOUR.from, [GATEWAY_KEY])],
+      idp: [oktaEvent(at('13:58:02'))],
+    },
+    window: HOUR,
+    expect: [
+      {
+        entity: 'team-data:unlogged-prompts',
+        team: 'team-data',
+        identity: 'carol.nguyen@example.com',
+        credential: 'carol-claude-code',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ requests: 25, unloggedRequests: 25, unloggedShare: 1, unloggedResponses: 25, gateways: ['litellm'], unloggedKeys: ['carol-claude-code'] });
+          expect(a.windowStart).toBe(at('00:00:00.000'));
+          expect(a.evidence.samples?.length).toBe(3);
+          expect(a.summary).toMatch(/25 of 25 gateway requests \(100%\)/);
+        },
+      },
+    ],
+  },
+  {
+    name: 'fires on teams whose gateway volume collapsed while agent telemetry or billing shows them working',
+    records: {
+      gateway: [
+        ...baseline(erin, 12, 7, kongBy),
+        kongBy(erin, at('14:20'), { logged: true }),
+        // carol: five normal days, two quiet ones (zeros in the median), nothing today.
+        ...baseline(carol, 12, 5),
+        // dave: stopped too, but nothing shows the team working.
+        ...baseline(dave, 12),
+        // alice: business as usual.
+        ...baseline(alice, 12),
+        ...every(at('14:05'), 12, 240).map((t) => litellmBy(alice, t, { logged: true })),
+      ],
+      agent: [...agentWork(erin, 6), ...agentWork(alice, 6)],
+      // carol's SSO role calls Bedrock directly: billing shows team-data working.
+      billing: [bedrockInvocation(at('14:20'), { identity: { arn: CAROL_SSO_ARN } })],
+      idp: [oktaEvent(at('13:58:02'))],
+    },
+    window: HOUR,
+    expect: [
+      {
+        entity: 'team-ml:stopped-logging',
+        team: 'team-ml',
+        identity: 'erin.walsh@example.com',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ requests: 1, expectedRequests: 12, agentRequests: 6, agentSessions: 1, billingTokens: 0 });
+          expect(a.evidence.figures['baselineDailyRequests']).toEqual([12, 12, 12, 12, 12, 12, 12]);
+          expect(a.summary).toMatch(/median of 12 .* 6 model request\(s\) in 1 session/);
+        },
+      },
+      {
+        entity: 'team-data:stopped-logging',
+        team: 'team-data',
+        identity: 'carol.nguyen@example.com',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ requests: 0, expectedRequests: 12, agentRequests: 0, billingTokens: 390 + 45_100 + 2_400 + 320, billingProviders: ['bedrock'] });
+          expect(JSON.stringify(a.evidence.samples)).toContain('carol.nguyen@example.com');
+        },
+      },
+    ],
+  },
+  {
+    name: 'fires on a team whose gateway logs arrive hours late while another team\'s arrive on time',
+    // Ingest delay is measured against the wall clock, so this case lives in the last four hours.
+    records: {
+      gateway: [
+        ...every(minutesAgo(190), 10, 60).map((t) => litellmBy(carol, t, { logged: true })),
+        ...every(minutesAgo(12), 10, 60).map((t) => litellmBy(alice, t, { logged: true })),
+      ],
+      agent: [apiRequestBy(alice, minutesAgo(10))],
+      idp: [oktaEvent(minutesAgo(30))],
+    },
+    window: { from: minutesAgo(240), to: new Date().toISOString() },
+    expect: [
+      {
+        entity: 'team-data:late-logs',
+        team: 'team-data',
+        identity: 'carol.nguyen@example.com',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ requests: 10, lateRequests: 10, limitMinutes: 60 });
+          expect(Number(a.evidence.figures['maxDelayMinutes'])).toBeGreaterThanOrEqual(180);
+          expect(Number(a.evidence.figures['pipelineDelayMinutes'])).toBeLessThan(15);
+          expect(a.windowStart).toBe(utcDay(minutesAgo(240)).windowStart.toISOString());
+          expect(a.evidence.samples?.length).toBe(3);
+        },
+      },
+    ],
+  },
+  {
+    name: 'quiet for logged traffic at its usual volume, a drop with no sign of work, thin baselines, and a replay of old logs',
+    // Everything here is ingested a day after it happened, every team alike: a replay, not a late team.
+    records: {
+      gateway: [
+        ...baseline(erin, 12, 7, kongBy),
+        ...every(at('14:05'), 12, 240).map((t) => kongBy(erin, t, { logged: true })),
+        // dave stopped, but no telemetry or billing shows team-web working.
+        ...baseline(dave, 12),
+        // alice: only two days of history (median 0), and five unlogged requests today (below the floor).
+        ...baseline(alice, 30, 2),
+        ...every(at('14:05'), 5, 240).map((t) => litellmBy(alice, t)),
+        ...every(at('14:06'), 25, 120).map((t) => litellmBy(carol, t, { logged: true })),
+      ],
+      agent: [...agentWork(erin, 6), ...agentWork(alice, 6), ...agentWork(carol, 6)],
+      billing: [anthropicUsagePage(HOUR.from, [GATEWAY_KEY])],
+    },
+    window: HOUR,
+    expect: 'none',
+  },
+]);

@@ -1,0 +1,292 @@
+import { median } from 'simple-statistics';
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * Gaps in the gateway's audit trail, per team. Three kinds, each its own entity `<team>:<kind>`:
+ *
+ * - unlogged-prompts: share of the team's gateway requests stored without the prompt
+ *   (prompt_logged = 0: LiteLLM `messages` "{}" without store_prompts_in_spend_logs, Kong without
+ *   payload logging — formats.md N4) above a threshold, with a minimum volume.
+ * - late-logs: requests whose log arrived (ingested_at) more than maxDelaySeconds after the request
+ *   beyond the pipeline's own delay in the window. The pipeline delay is the lowest per-log-team
+ *   median delay, so a replay, a backfill or driftwatch catching up (every team equally late) is
+ *   not blamed on a team; a team whose gateway or logger holds its logs back is.
+ * - stopped-logging: the team's gateway volume collapsed against the same window on each of the
+ *   previous 7 days (median), while Claude Code telemetry or provider billing attributed to the
+ *   team shows it still working.
+ *
+ * Team: LiteLLM team id / Kong consumer custom_id via the policy aliases, else the gateway key's
+ * policy team, else the key owner's membership. Requests that map to no policy team are left to
+ * cross-source.ownerless-session. Team-level incident: the accountable identity is the team owner.
+ */
+
+type Kind = 'unlogged-prompts' | 'late-logs' | 'stopped-logging';
+const BASELINE_DAYS = 7;
+
+interface Row {
+  team: string;
+  team_name: string;
+  owner: string;
+  requests: number;
+  unlogged: number;
+  unlogged_responses: number;
+  late: number;
+  max_delay_ms: number;
+  pipeline_delay_ms: number;
+  first_request: string;
+  last_request: string;
+  gateways: string[];
+  unlogged_keys: string[];
+  top_unlogged_key: string;
+  unlogged_samples: string[];
+  late_samples: string[];
+  baseline_days: number[];
+  agent_requests: number;
+  agent_sessions: number;
+  agent_samples: string[];
+  billing_tokens: number;
+  billing_providers: string[];
+  billing_samples: string[];
+  /** Set by evaluate(). */
+  kind?: Kind;
+  expected_requests?: number;
+}
+
+const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+export default defineDetector({
+  id: 'gateway.prompt-log-gap',
+  title: 'Gateway prompt-log gap for a team',
+  description:
+    'Per team: the share of gateway requests stored without prompt/tool logs (prompt_logged = 0) above a threshold with a ' +
+    'minimum volume; gateway logs arriving late (ingested_at − event time beyond a limit, over the pipeline\'s own delay); ' +
+    'or a team whose gateway volume collapsed against the same hour of the previous 7 days while agent telemetry or ' +
+    'billing shows it still working. One alert per team, gap kind and UTC day.',
+  severity: 'medium',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', maxWait: '2h', recheck: '48h' },
+  // A lagging gateway feed would look like a team that stopped logging; wait for it.
+  requires: ['gateway'],
+  controls: {
+    owaspAgentic: ['ASI10'],
+    maestro: ['L5', 'L6'],
+    nistAiRmf: ['MEASURE 2.4', 'MEASURE 2.8', 'MANAGE 4.1'],
+    nistCsf: ['PR.PS-04', 'DE.CM-03', 'DE.CM-09'],
+  },
+  runbook:
+    'unlogged-prompts: check the gateway config for the keys in the evidence (LiteLLM general_settings.store_prompts_in_spend_logs ' +
+    'or per-key/team logging callbacks; Kong ai-proxy logging.log_payloads) and whether the team was granted an exemption. ' +
+    'late-logs: find where the team\'s logs queue (LiteLLM batch loggers, Kong log plugin queue, a separate Kafka topic) and ' +
+    'compare maxDelay with the detectors\' recheck window — logs later than that are never evaluated. stopped-logging: ' +
+    'confirm with the team owner whether they moved to another gateway or key; compare with cross-source.session-without-gateway ' +
+    'and billing.unmanaged-key-usage for the same team, which show where the traffic went. Restore logging, then close.',
+  falsePositives: [
+    'Teams approved to opt out of prompt storage (privacy-sensitive work): raise maxUnloggedShare or exclude them by policy change.',
+    'Kong routes without payload logging that carry non-prompt traffic (embeddings, health checks).',
+    'A planned gateway migration where the new gateway\'s logs are not yet ingested.',
+    'Holidays or a team-wide offsite: volume drops while a few members still use agents directly (billing shows it).',
+    'A gateway feed behind by more than maxWait (2 h) makes every team look stopped; a feed late for ALL teams is not reported as late-logs.',
+  ],
+  params: {
+    maxUnloggedShare: param('Float64', 0.05, 'Alert when more than this share of a team\'s requests has no prompt log.'),
+    minRequests: param('UInt32', 20, 'Minimum team requests in the window before the share is judged.'),
+    maxDelaySeconds: param('UInt32', 3600, 'A log is late when it arrived this much later than the pipeline\'s typical delay.'),
+    minLateRequests: param('UInt32', 5, 'Minimum late requests for a late-logs alert; also the minimum rows for a team to set the pipeline delay.'),
+    minBaselineRequests: param('Float64', 10, 'Minimum median requests per window on the previous 7 days to judge a collapse.'),
+    maxVolumeRatio: param('Float64', 0.1, 'Collapse: requests in the window at most this fraction of the baseline median.'),
+    minAgentRequests: param('UInt32', 5, 'Claude Code api_request events that show a team still working.'),
+    minBillingTokens: param('UInt64', 10000, 'Provider-billed tokens that show a team still working.'),
+  },
+  query: sql`
+    WITH
+      (SELECT min(med) FROM (
+         SELECT quantileExact(0.5)(toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time)) AS med
+         FROM gateway_requests
+         WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+         GROUP BY team_id HAVING count() >= {minLateRequests:UInt32})) AS pipeline_delay_ms,
+      requests AS (
+        -- the window, and the same window on each of the previous 7 days (explicit ranges keep the primary key in use)
+        SELECT
+          intDiv(toUnixTimestamp64Milli({to:DateTime64(3)}) - 1 - toUnixTimestamp64Milli(event_time), 86400000) AS days_back,
+          team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, raw,
+          toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms,
+          days_back = 0 AND delay_ms > pipeline_delay_ms + {maxDelaySeconds:UInt32} * 1000 AS is_late,
+          event_time
+        FROM gateway_requests
+        WHERE (event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(1) AND event_time < {to:DateTime64(3)} - toIntervalDay(1))
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(2) AND event_time < {to:DateTime64(3)} - toIntervalDay(2))
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(3) AND event_time < {to:DateTime64(3)} - toIntervalDay(3))
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(4) AND event_time < {to:DateTime64(3)} - toIntervalDay(4))
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(5) AND event_time < {to:DateTime64(3)} - toIntervalDay(5))
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(6) AND event_time < {to:DateTime64(3)} - toIntervalDay(6))
+           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(7) AND event_time < {to:DateTime64(3)} - toIntervalDay(7))
+      ),
+      slices AS (
+        SELECT days_back, team_id, api_key_id, user_email,
+          count() AS n, countIf(prompt_logged = 0) AS unlogged, countIf(response_logged = 0) AS unlogged_responses,
+          countIf(is_late) AS late, max(delay_ms) AS max_delay_ms,
+          min(event_time) AS first_request, max(event_time) AS last_request,
+          groupUniqArray(gateway) AS gateways, anyIf(api_key_alias, api_key_alias != '') AS key_alias,
+          groupArrayIf(3)(raw, prompt_logged = 0) AS unlogged_samples, groupArrayIf(3)(raw, is_late) AS late_samples
+        FROM requests
+        GROUP BY days_back, team_id, api_key_id, user_email
+      ),
+      keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      members AS (
+        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
+      ),
+      resolved AS (
+        SELECT s.days_back AS days_back, s.n AS n, s.unlogged AS s_unlogged, s.unlogged_responses AS s_unlogged_responses,
+          s.late AS s_late, s.max_delay_ms AS s_max_delay_ms, s.first_request AS s_first, s.last_request AS s_last,
+          s.gateways AS s_gateways, s.key_alias AS key_alias, s.unlogged_samples AS s_unlogged_samples, s.late_samples AS s_late_samples,
+          multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team
+        FROM slices AS s
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(s.team_id)
+        LEFT JOIN keys AS k ON k.api_key_id = s.api_key_id
+        LEFT JOIN members AS m ON m.email = s.user_email
+      ),
+      teams AS (
+        SELECT team,
+          sumIf(n, days_back = 0) AS requests, sumIf(s_unlogged, days_back = 0) AS unlogged,
+          sumIf(s_unlogged_responses, days_back = 0) AS unlogged_responses, sumIf(s_late, days_back = 0) AS late,
+          maxIf(s_max_delay_ms, days_back = 0) AS max_delay_ms,
+          minIf(s_first, days_back = 0) AS first_request, maxIf(s_last, days_back = 0) AS last_request,
+          groupUniqArrayArrayIf(s_gateways, days_back = 0) AS gateways,
+          groupUniqArrayIf(key_alias, days_back = 0 AND s_unlogged > 0 AND key_alias != '') AS unlogged_keys,
+          argMaxIf(key_alias, s_unlogged, days_back = 0 AND s_unlogged > 0) AS top_unlogged_key,
+          arraySlice(arrayFlatten(groupArrayIf(s_unlogged_samples, days_back = 0)), 1, 3) AS unlogged_samples,
+          arraySlice(arrayFlatten(groupArrayIf(s_late_samples, days_back = 0)), 1, 3) AS late_samples
+        FROM resolved WHERE team != '' GROUP BY team
+      ),
+      baseline AS (
+        SELECT team, groupArray(n) AS baseline_days
+        FROM (SELECT team, days_back, sum(n) AS n FROM resolved WHERE team != '' AND days_back > 0 GROUP BY team, days_back)
+        GROUP BY team
+      ),
+      agent AS (
+        SELECT if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests, sum(e.sessions) AS agent_sessions,
+          arraySlice(arrayFlatten(groupArray(e.samples)), 1, 2) AS agent_samples
+        FROM (
+          SELECT user_email, team_id, count() AS n, uniqExact(session_id) AS sessions, groupArray(2)(raw) AS samples
+          FROM agent_events
+          WHERE event_name = 'api_request' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          GROUP BY user_email, team_id) AS e
+        LEFT JOIN members AS m ON m.email = e.user_email
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(e.team_id)
+        GROUP BY team
+      ),
+      usage AS (
+        -- billing booked to a team: a team-scoped gateway credential, a Bedrock requestMetadata team, the caller's membership
+        SELECT u.provider AS provider, u.user_email AS user_email, u.team_id AS team_id, any(u.tokens) AS tokens, any(u.samples) AS samples,
+          anyIf(c.team_id, c.team_id != '' AND (c.api_key_id = '' OR c.api_key_id = u.api_key_id)
+            AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
+            AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))) AS credential_team
+        FROM (
+          SELECT provider, api_key_id, workspace_id, principal, user_email, team_id, groupArray(2)(raw) AS samples,
+            sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens
+          FROM provider_usage
+          WHERE kind IN ('usage', 'invocation') AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          GROUP BY provider, api_key_id, workspace_id, principal, user_email, team_id) AS u
+        LEFT JOIN policy_credentials AS c ON c.provider = u.provider
+        GROUP BY u.provider, u.api_key_id, u.workspace_id, u.principal, u.user_email, u.team_id
+      ),
+      billing AS (
+        SELECT multiIf(u.credential_team != '', u.credential_team, a.team_id != '', a.team_id, m.team_id) AS team,
+          sum(u.tokens) AS billing_tokens, groupUniqArray(u.provider) AS billing_providers,
+          arraySlice(arrayFlatten(groupArray(u.samples)), 1, 2) AS billing_samples
+        FROM usage AS u
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(u.team_id)
+        LEFT JOIN members AS m ON m.email = u.user_email
+        GROUP BY team
+      )
+    SELECT t.team AS team, p.name AS team_name, p.owner_email AS owner,
+      t.requests AS requests, t.unlogged AS unlogged, t.unlogged_responses AS unlogged_responses, t.late AS late,
+      t.max_delay_ms AS max_delay_ms, pipeline_delay_ms, t.first_request AS first_request, t.last_request AS last_request,
+      t.gateways AS gateways, t.unlogged_keys AS unlogged_keys, t.top_unlogged_key AS top_unlogged_key,
+      t.unlogged_samples AS unlogged_samples, t.late_samples AS late_samples, b.baseline_days AS baseline_days,
+      ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions, ag.agent_samples AS agent_samples,
+      bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers, bl.billing_samples AS billing_samples
+    FROM teams AS t
+    LEFT JOIN baseline AS b ON b.team = t.team
+    LEFT JOIN agent AS ag ON ag.team = t.team
+    LEFT JOIN billing AS bl ON bl.team = t.team
+    LEFT JOIN policy_teams AS p ON p.team_id = t.team
+    ORDER BY team
+  `,
+  evaluate(rows: Row[], { params: p }) {
+    const out: Row[] = [];
+    for (const r of rows) {
+      if (r.requests >= p.minRequests && r.unlogged / r.requests > p.maxUnloggedShare) out.push({ ...r, kind: 'unlogged-prompts' });
+      if (r.late >= p.minLateRequests) out.push({ ...r, kind: 'late-logs' });
+      // Days without a single request are in the baseline as zeros.
+      const days = [...r.baseline_days, ...Array<number>(BASELINE_DAYS).fill(0)].slice(0, BASELINE_DAYS);
+      const expected = median(days);
+      const working = r.agent_requests >= p.minAgentRequests || r.billing_tokens >= p.minBillingTokens;
+      if (expected >= p.minBaselineRequests && r.requests <= expected * p.maxVolumeRatio && working) {
+        out.push({ ...r, kind: 'stopped-logging', expected_requests: expected });
+      }
+    }
+    return out;
+  },
+  alert(r: Row, ctx) {
+    if (!r.kind) return null;
+    const p = ctx.params;
+    const team = `${r.team_name || r.team} (${r.team})`;
+    const figures = {
+      kind: r.kind,
+      requests: r.requests,
+      gateways: r.gateways,
+      windowFrom: ctx.window.from.toISOString(),
+      windowTo: ctx.window.to.toISOString(),
+    };
+    const base = { entity: `${r.team}:${r.kind}`, team: r.team, identity: r.owner, ...utcDay(ctx.window.from) };
+    if (r.kind === 'unlogged-prompts') {
+      const share = r.unlogged / r.requests;
+      return {
+        ...base,
+        credential: r.top_unlogged_key,
+        summary: `${team}: ${r.unlogged} of ${r.requests} gateway requests (${pct(share)}) were stored without the prompt ` +
+          `(threshold ${pct(p.maxUnloggedShare)}); keys ${r.unlogged_keys.join(', ') || 'unknown'} via ${r.gateways.join('/')}.`,
+        evidence: {
+          figures: { ...figures, unloggedRequests: r.unlogged, unloggedShare: Math.round(share * 1000) / 1000, unloggedResponses: r.unlogged_responses,
+            unloggedKeys: r.unlogged_keys, firstRequest: r.first_request, lastRequest: r.last_request },
+          samples: r.unlogged_samples,
+        },
+      };
+    }
+    if (r.kind === 'late-logs') {
+      return {
+        ...base,
+        credential: '',
+        summary: `${team}: ${r.late} of ${r.requests} gateway requests reached driftwatch more than ${minutes(p.maxDelaySeconds * 1000)} min ` +
+          `later than the pipeline's usual delay of ${minutes(r.pipeline_delay_ms)} min (longest delay ${minutes(r.max_delay_ms)} min); ` +
+          'detectors may have judged those hours without them.',
+        evidence: {
+          figures: { ...figures, lateRequests: r.late, maxDelayMinutes: minutes(r.max_delay_ms), pipelineDelayMinutes: minutes(r.pipeline_delay_ms),
+            limitMinutes: minutes(p.maxDelaySeconds * 1000), firstRequest: r.first_request, lastRequest: r.last_request },
+          samples: r.late_samples,
+        },
+      };
+    }
+    const activity = [
+      r.agent_requests > 0 ? `agent telemetry shows ${r.agent_requests} model request(s) in ${r.agent_sessions} session(s)` : '',
+      r.billing_tokens > 0 ? `billing shows ${r.billing_tokens.toLocaleString('en-US')} tokens on ${r.billing_providers.join('/')}` : '',
+    ].filter(Boolean).join(' and ');
+    return {
+      ...base,
+      credential: '',
+      summary: `${team}: ${r.requests} gateway request(s) in the window against a median of ${r.expected_requests} for the same hours ` +
+        `on the previous ${BASELINE_DAYS} days, while ${activity}: the team is working without gateway logs.`,
+      evidence: {
+        figures: { ...figures, expectedRequests: r.expected_requests ?? 0, baselineDailyRequests: r.baseline_days, agentRequests: r.agent_requests,
+          agentSessions: r.agent_sessions, billingTokens: r.billing_tokens, billingProviders: r.billing_providers },
+        samples: [...r.agent_samples, ...r.billing_samples],
+      },
+    };
+  },
+});

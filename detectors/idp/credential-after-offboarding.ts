@@ -1,0 +1,222 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * AI usage by a person, or on a credential the policy says the person owns, after the IdP
+ * deactivated, suspended or locked them. Gateway virtual keys, provider keys and long-lived tokens
+ * are not tied to the IdP session: offboarding the account does not revoke them.
+ *
+ * Disabled, per IdP (idp_events, formats.md §6–7):
+ *  - Okta `user.lifecycle.deactivate`, `user.lifecycle.suspend`, `user.account.lock` on the target
+ *    user (successful), until `user.lifecycle.activate|reactivate|unsuspend` / `user.account.unlock*`;
+ *  - Entra: a sign-in refused with error 50057 (account disabled) shows the account disabled by
+ *    then; a later successful sign-in shows it enabled again.
+ * The state at each usage is the latest lifecycle event of that IdP at or before it (ASOF JOIN),
+ * so a suspension that was lifted before the usage does not count, and an Entra sign-in does not
+ * undo an Okta deactivation.
+ *
+ * Usage in the window (formats.md N6, lower-cased e-mail): gateway requests by the person (LiteLLM
+ * user, Kong consumer) or on a virtual key the policy gives them (gatewayKeys), Claude Code
+ * telemetry with their `user.email`, provider usage booked to them (Bedrock role session e-mail).
+ */
+
+interface Row {
+  email: string;
+  first_usage: string;
+  last_usage: string;
+  usage_records: number;
+  gateway_requests: number;
+  agent_events: number;
+  provider_usage: number;
+  tokens: number;
+  cost_usd: number;
+  credentials: string[];
+  first_credential: string;
+  sources: string[];
+  disabled_at: string;
+  disabled_event: string;
+  disabled_by: string;
+  disabled_idp: string;
+  disabled_raw: string;
+  usage_samples: string[];
+  team: string;
+}
+
+export default defineDetector({
+  id: 'idp.credential-after-offboarding',
+  title: 'AI usage after the IdP deactivated the owner',
+  description:
+    'Gateway requests, agent telemetry or provider usage by a person, or on a gateway key the policy says they own, after ' +
+    'the IdP deactivated, suspended or locked them (Okta lifecycle events, Entra sign-ins refused with 50057): ' +
+    'credentials that outlived offboarding. One alert per person and UTC day.',
+  severity: 'critical',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '48h' },
+  controls: {
+    owaspAgentic: ['ASI03'],
+    maestro: ['L6', 'L4'],
+    nistAiRmf: ['MEASURE 2.7', 'MANAGE 4.1'],
+    nistCsf: ['PR.AA-01', 'PR.AA-05', 'GV.RR-04', 'DE.CM-03'],
+  },
+  runbook:
+    'Treat as a possible compromised or retained credential. 1) Revoke now: every credential in the evidence (LiteLLM ' +
+    '/key/block or /key/delete, Kong credential delete, Anthropic/OpenAI key disable, the AWS SSO permission set / ' +
+    'role session), and refresh tokens in Okta/Entra. 2) Establish who used it: the samples show source address, user ' +
+    'agent and session; compare with the former employee\'s last known devices. 3) Check what was sent (prompt-log ' +
+    'metadata, models, tokens) for data exfiltration. 4) Fix the offboarding runbook so gateway keys are revoked with ' +
+    'the IdP account (SCIM deprovisioning to LiteLLM / Kong), and remove the person from the policy.',
+  falsePositives: [
+    'A temporary suspension (e.g. leave) where usage by a still-valid token is expected — the reactivation was not logged.',
+    'An Entra 50057 on one of two accounts of the same person (admin and regular account share an e-mail alias).',
+    'A key reassigned to another person while the policy still names the leaver as owner (update gatewayKeys).',
+  ],
+  params: {
+    lookbackDays: param('UInt32', 90, 'How far back IdP deactivations are searched (offboarding can predate misuse by months).'),
+    graceSeconds: param('UInt32', 60, 'Usage this soon after the deactivation is treated as in flight and ignored.'),
+  },
+  query: sql`
+    WITH
+      lifecycle AS (
+        SELECT if(target_user_email != '', target_user_email, actor_email) AS email, event_time, idp,
+               if(event_type IN ('user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.account.lock'), 'disabled', 'active') AS state,
+               event_type, if(actor_email != '', actor_email, actor_name) AS actor, raw
+        FROM idp_events
+        WHERE idp = 'okta' AND outcome = 'success'
+          AND (target_user_email != '' OR (event_type = 'user.account.lock' AND actor_email != ''))
+          AND event_type IN ('user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.account.lock', 'user.lifecycle.activate',
+                             'user.lifecycle.reactivate', 'user.lifecycle.unsuspend', 'user.account.unlock', 'user.account.unlock_by_admin')
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+        UNION ALL
+        SELECT actor_email, event_time, idp, if(outcome = 'failure', 'disabled', 'active'),
+               if(outcome = 'failure', 'sign-in refused: 50057 account disabled', event_type), '', raw
+        FROM idp_events
+        WHERE idp = 'entra' AND actor_type = 'user' AND actor_email != ''
+          AND (outcome = 'success' OR (outcome = 'failure' AND startsWith(outcome_reason, '50057')))
+          -- idp_events is ordered by actor_email: only people Entra ever refused as disabled are read.
+          AND actor_email IN (SELECT actor_email FROM idp_events WHERE idp = 'entra' AND outcome = 'failure'
+                                AND startsWith(outcome_reason, '50057') AND event_time < {to:DateTime64(3)}
+                                AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}))
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+      ),
+      disabled AS (SELECT DISTINCT email, idp FROM lifecycle WHERE state = 'disabled'),
+      leaver_keys AS (
+        SELECT api_key_id, key_alias, owner_email FROM policy_gateway_keys WHERE owner_email IN (SELECT email FROM disabled)
+      ),
+      usage AS (
+        SELECT arrayJoin(arrayDistinct(arrayFilter(x -> x != '' AND x IN (SELECT email FROM disabled),
+                 [g.user_email, ki.owner_email, ka.owner_email]))) AS email,
+               g.event_time AS event_time, 'gateway' AS source,
+               concat(g.gateway, ':', if(g.api_key_alias != '', g.api_key_alias, g.api_key_id)) AS credential,
+               g.uncached_input_tokens + g.cache_read_tokens + g.cache_write_tokens + g.output_tokens AS tokens, g.cost_usd AS cost_usd,
+               concat('g/', g.source_topic, '/', toString(g.source_partition), '/', toString(g.source_offset), '/', toString(g.record_index)) AS rid,
+               g.raw AS raw
+        FROM gateway_requests AS g
+        LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email FROM leaver_keys WHERE api_key_id != '' GROUP BY api_key_id) AS ki
+          ON ki.api_key_id = g.api_key_id
+        LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email FROM leaver_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka
+          ON ka.key_alias = g.api_key_alias
+        WHERE g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
+          AND (g.user_email IN (SELECT email FROM disabled) OR g.api_key_id IN (SELECT api_key_id FROM leaver_keys WHERE api_key_id != '')
+               OR g.api_key_alias IN (SELECT key_alias FROM leaver_keys WHERE api_key_id = ''))
+        UNION ALL
+        SELECT user_email, event_time, 'agent', if(account_id != '', concat('claude:', account_id), concat('install:', substring(user_id, 1, 12))),
+               uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens, cost_usd,
+               concat('a/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)), raw
+        FROM agent_events
+        WHERE user_email IN (SELECT email FROM disabled) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        UNION ALL
+        SELECT user_email, event_time, provider, concat(provider, ':', if(principal != '', principal, api_key_id)),
+               uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens, cost_usd,
+               concat('p/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)), raw
+        FROM provider_usage
+        WHERE kind IN ('usage', 'invocation') AND user_email IN (SELECT email FROM disabled)
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+      ),
+      violations AS (
+        -- One row per usage record and IdP that had the person disabled at that moment.
+        SELECT u.email AS email, u.rid AS rid, u.event_time AS event_time, u.source AS source, u.credential AS credential,
+               u.tokens AS tokens, u.cost_usd AS cost_usd, u.raw AS raw,
+               (l.event_time, l.event_type, l.actor, l.idp, l.raw) AS deactivation
+        FROM usage AS u
+        INNER JOIN disabled AS d ON d.email = u.email
+        ASOF INNER JOIN (SELECT * FROM lifecycle WHERE email IN (SELECT email FROM disabled)) AS l
+          ON l.email = u.email AND l.idp = d.idp AND u.event_time >= l.event_time
+        WHERE l.state = 'disabled' AND u.event_time >= l.event_time + toIntervalSecond({graceSeconds:UInt32})
+      ),
+      records AS (
+        -- A record flagged by two IdPs counts once, against the earlier deactivation.
+        SELECT email, rid, any(event_time) AS event_time, any(source) AS source, any(credential) AS credential,
+               any(tokens) AS tokens, any(cost_usd) AS cost_usd, any(raw) AS raw, min(deactivation) AS deactivation
+        FROM violations
+        GROUP BY email, rid
+      ),
+      people AS (
+        SELECT email, min(event_time) AS first_usage, max(event_time) AS last_usage, count() AS usage_records,
+               countIf(source = 'gateway') AS gateway_requests, countIf(source = 'agent') AS agent_events,
+               countIf(source NOT IN ('gateway', 'agent')) AS provider_usage, sum(tokens) AS tokens, round(sum(cost_usd), 4) AS cost_usd,
+               arraySort(groupUniqArray(10)(credential)) AS credentials, argMin(credential, event_time) AS first_credential,
+               arraySort(groupUniqArray(source)) AS sources, argMin(deactivation, event_time) AS d,
+               arrayMap(t -> t.2, arraySort(groupArray(4)((event_time, raw)))) AS usage_samples
+        FROM records
+        GROUP BY email
+      ),
+      teams AS (
+        -- The last team the person belonged to: membership usually ends at offboarding.
+        SELECT email, argMax(team_id, valid_to) AS team_id FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} GROUP BY email
+      ),
+      key_teams AS (SELECT owner_email, any(team_id) AS team_id FROM policy_gateway_keys GROUP BY owner_email)
+    SELECT p.email AS email, p.first_usage AS first_usage, p.last_usage AS last_usage, p.usage_records AS usage_records,
+           p.gateway_requests AS gateway_requests, p.agent_events AS agent_events, p.provider_usage AS provider_usage,
+           p.tokens AS tokens, p.cost_usd AS cost_usd, p.credentials AS credentials, p.first_credential AS first_credential,
+           p.sources AS sources, tupleElement(p.d, 1) AS disabled_at, tupleElement(p.d, 2) AS disabled_event,
+           tupleElement(p.d, 3) AS disabled_by, tupleElement(p.d, 4) AS disabled_idp, tupleElement(p.d, 5) AS disabled_raw,
+           p.usage_samples AS usage_samples,
+           if(t.team_id != '', t.team_id, k.team_id) AS team
+    FROM people AS p
+    LEFT JOIN teams AS t ON t.email = p.email
+    LEFT JOIN key_teams AS k ON k.owner_email = p.email
+    ORDER BY first_usage, email
+  `,
+  alert(row: Row) {
+    const by = row.disabled_by ? ` by ${row.disabled_by}` : '';
+    const counts = [
+      row.gateway_requests ? `${row.gateway_requests} gateway request(s)` : '',
+      row.agent_events ? `${row.agent_events} agent telemetry event(s)` : '',
+      row.provider_usage ? `${row.provider_usage} provider usage record(s)` : '',
+    ].filter(Boolean);
+    const minutes = Math.round((Date.parse(`${row.first_usage.replace(' ', 'T')}Z`) - Date.parse(`${row.disabled_at.replace(' ', 'T')}Z`)) / 60_000);
+    return {
+      entity: `user:${row.email}`,
+      team: row.team,
+      identity: row.email,
+      credential: row.first_credential,
+      summary: `${row.email} was disabled in ${row.disabled_idp} (${row.disabled_event}${by}) at ${row.disabled_at} UTC, ` +
+        `yet ${counts.join(', ')} followed (${row.tokens.toLocaleString('en-US')} tokens, first ${minutes} min later) ` +
+        `on ${row.credentials.join(', ')}.`,
+      evidence: {
+        figures: {
+          deactivatedAt: row.disabled_at,
+          deactivationEvent: row.disabled_event,
+          deactivatedBy: row.disabled_by,
+          deactivationIdp: row.disabled_idp,
+          firstUsageAfter: row.first_usage,
+          lastUsageAfter: row.last_usage,
+          minutesAfterDeactivation: minutes,
+          usageRecords: row.usage_records,
+          gatewayRequests: row.gateway_requests,
+          agentEvents: row.agent_events,
+          providerUsage: row.provider_usage,
+          tokens: row.tokens,
+          costUsd: row.cost_usd,
+          credentials: row.credentials,
+          sources: row.sources,
+        },
+        samples: [row.disabled_raw, ...row.usage_samples],
+      },
+      impactUsd: row.cost_usd > 0 ? row.cost_usd : null,
+      ...utcDay(row.first_usage),
+    };
+  },
+});

@@ -1,0 +1,184 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * A person signing in to, or granting OAuth access to, an AI app the policy does not approve.
+ *
+ * Grants: successful Okta `user.authentication.sso`, `app.oauth2.token.grant.*` /
+ * `app.oauth2.as.token.grant.*` (the suffixed success variants; the bare event is the failure),
+ * `user.consent.grant`; successful Entra ID interactive and non-interactive user sign-ins (the app
+ * is the signIn appId / appDisplayName). Workload (service-principal) sign-ins are out of scope.
+ *
+ * Recognising an AI app — the policy lists only the APPROVED ones, so the catalogue of AI apps is
+ * a detector parameter: an app is an AI app when its display name matches one of `aiAppPatterns`
+ * (RE2, case-insensitive), its id is in `aiAppIds`, or the policy's aiApps names that id or that
+ * name (a look-alike "LLM Gateway" under another client id is flagged). Okta token grants often
+ * carry only the OAuth client id; its name is then taken from other IdP events for the same app.
+ *
+ * Approved: a policy aiApps entry of the same IdP with that appId (or, for an entry without appId,
+ * that name), approved org-wide or for the person's team at the time.
+ * Incident window: the UTC day of the person's first grant to the app within firstSeenDays.
+ */
+
+interface Row {
+  idp: string;
+  email: string;
+  app_id: string;
+  app: string;
+  team: string;
+  events: number;
+  event_types: string[];
+  first_seen: string;
+  first_in_window: string;
+  last_seen: string;
+  scopes: string[];
+  grant_types: string[];
+  client_ips: string[];
+  user_agents: string[];
+  actor_ids: string[];
+  approved_for: string[];
+  samples: string[];
+}
+
+const DEFAULT_AI_APP_PATTERNS = [
+  '\\b(chat ?gpt|openai|gpt)\\b', '\\b(claude|anthropic)\\b', '\\bcopilot\\b', '\\bgemini\\b', '\\bperplexity\\b',
+  '\\b(cursor|windsurf|codeium|tabnine|replit|lovable|devin|sourcegraph|cody)\\b',
+  '\\b(mistral|deepseek|grok|hugging ?face|poe|jasper|midjourney|character[.]ai|otter[.]ai|fireflies)\\b',
+  '\\b(llm|genai|gen ai|ai assistant)\\b', '\\bai\\b',
+];
+
+const IDP_NAMES: Record<string, string> = { okta: 'Okta', entra: 'Entra ID' };
+
+export default defineDetector({
+  id: 'idp.unapproved-ai-app',
+  title: 'SSO or OAuth grant to an unapproved AI app',
+  description:
+    'Okta SSO (user.authentication.sso), OAuth token grants (app.oauth2.*token.grant.*), consent grants (user.consent.grant) ' +
+    'and Entra ID user sign-ins to AI apps the policy does not approve for the person\'s team. An app counts as an AI app when ' +
+    'its name matches the aiAppPatterns parameter (ChatGPT, Claude, Copilot, Gemini, Cursor, … and "AI"), its id is in ' +
+    'aiAppIds, or the policy lists its id or name as an AI app. One alert per person and app.',
+  severity: 'medium',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  controls: {
+    owaspAgentic: ['ASI03', 'ASI04'],
+    maestro: ['L6', 'L7'],
+    nistAiRmf: ['GOVERN 1.6', 'GOVERN 6.1', 'MANAGE 3.1'],
+    nistCsf: ['ID.AM-04', 'PR.AA-05', 'DE.CM-03'],
+  },
+  runbook:
+    'Look at the event types and scopes in the evidence: an OAuth/consent grant gave the app a token (check offline_access and ' +
+    'data scopes), an SSO only a session. In Okta, review the app instance and its assignments (who else can reach it); in ' +
+    'Entra, the enterprise app and its admin/user consents. Ask the person what the app is used for and what data went in. ' +
+    'If it should be allowed, add it under aiApps in the policy (appId, and teams if only some teams may use it); otherwise ' +
+    'unassign it or block consent, revoke the grant (Okta: revoke tokens for the client; Entra: remove the user consent) and ' +
+    'point the person at the approved gateway.',
+  falsePositives: [
+    'Non-AI apps whose name contains a catalogue word ("AI", "Cursor", "Poe"): narrow aiAppPatterns for your tenant.',
+    'An approved app re-registered under a new client id before the policy was updated (the look-alike rule flags it).',
+    'A person whose team change is not yet in the policy, using an app approved for the new team.',
+  ],
+  params: {
+    aiAppPatterns: param('Array(String)', DEFAULT_AI_APP_PATTERNS, 'RE2 patterns (case-insensitive) that mark an app display name as an AI app.'),
+    aiAppIds: param('Array(String)', [], 'Okta app/OAuth client ids or Entra appIds that are AI apps whatever their name.'),
+    firstSeenDays: param('UInt32', 7, 'How far back a person\'s first grant to the app is looked for (also the re-alert period).'),
+    nameLookbackDays: param('UInt32', 30, 'How far back other IdP events are searched for the name of an app known only by client id.'),
+  },
+  query: sql`
+    WITH
+      grants AS (
+        SELECT idp, actor_email, actor_id, app_id, app_name, event_type, event_time, scopes, grant_type, client_ip, user_agent, raw,
+          if(app_id != '', app_id, lower(app_name)) AS app_key, event_time >= {from:DateTime64(3)} AS in_window
+        FROM idp_events
+        WHERE actor_email != '' AND actor_type = 'user' AND outcome IN ('success', 'allow') AND (app_id != '' OR app_name != '')
+          AND (event_type IN ('user.authentication.sso', 'user.consent.grant', 'signin.interactiveUser', 'signin.nonInteractiveUser')
+               OR match(event_type, '^app[.]oauth2[.](as[.])?token[.]grant[.]'))
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {to:DateTime64(3)}
+      ),
+      names AS (
+        SELECT idp, app_id, argMax(app_name, event_time) AS known_name
+        FROM idp_events
+        WHERE app_id IN (SELECT app_id FROM grants WHERE app_name = '' AND app_id != '') AND app_name != ''
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({nameLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+        GROUP BY idp, app_id
+      ),
+      members AS (
+        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
+      ),
+      per_user_app AS (
+        SELECT g.idp AS idp, g.actor_email AS email, g.app_key AS app_key, any(g.app_id) AS app_id,
+          if(anyIf(g.app_name, g.app_name != '') != '', anyIf(g.app_name, g.app_name != ''), any(n.known_name)) AS app,
+          countIf(g.in_window) AS events, groupUniqArrayIf(g.event_type, g.in_window) AS event_types,
+          min(g.event_time) AS first_seen, minIf(g.event_time, g.in_window) AS first_in_window, max(g.event_time) AS last_seen,
+          groupUniqArrayArrayIf(g.scopes, g.in_window) AS scopes, groupUniqArrayIf(g.grant_type, g.in_window AND g.grant_type != '') AS grant_types,
+          groupUniqArrayIf(5)(g.client_ip, g.in_window AND g.client_ip != '') AS client_ips,
+          groupUniqArrayIf(3)(g.user_agent, g.in_window AND g.user_agent != '') AS user_agents,
+          groupUniqArrayIf(g.actor_id, g.actor_id != '') AS actor_ids,
+          groupArrayIf(3)(g.raw, g.in_window) AS samples
+        FROM grants AS g
+        LEFT JOIN names AS n ON n.idp = g.idp AND n.app_id = g.app_id
+        GROUP BY g.idp, g.actor_email, g.app_key
+        HAVING events > 0
+      ),
+      teamed AS (
+        SELECT u.*, m.team_id AS team FROM per_user_app AS u LEFT JOIN members AS m ON m.email = u.email
+      ),
+      approvals AS (
+        SELECT u.idp AS idp, u.app_key AS app_key, u.team AS team,
+          countIf(((a.app_id != '' AND a.app_id = u.app_id) OR (a.app_id = '' AND a.app_name != '' AND a.app_name = lower(u.app)))
+            AND (empty(a.team_ids) OR has(a.team_ids, u.team))) AS approved,
+          arrayDistinct(arrayFlatten(groupArrayIf(a.team_ids,
+            (a.app_id != '' AND a.app_id = u.app_id) OR (a.app_id = '' AND a.app_name != '' AND a.app_name = lower(u.app))))) AS approved_for
+        FROM (SELECT DISTINCT idp, app_key, app_id, app, team FROM teamed) AS u
+        LEFT JOIN policy_ai_apps AS a ON a.idp = u.idp
+        GROUP BY u.idp, u.app_key, u.team
+      )
+    SELECT t.*, p.approved_for AS approved_for
+    FROM teamed AS t
+    LEFT JOIN approvals AS p ON p.idp = t.idp AND p.app_key = t.app_key AND p.team = t.team
+    WHERE p.approved = 0
+      AND (has({aiAppIds:Array(String)}, t.app_id)
+           OR arrayExists(x -> match(t.app, concat('(?i)', x)), {aiAppPatterns:Array(String)})
+           OR t.app_id IN (SELECT app_id FROM policy_ai_apps WHERE app_id != '')
+           OR lower(t.app) IN (SELECT app_name FROM policy_ai_apps WHERE app_name != ''))
+    ORDER BY email, idp, app_key
+  `,
+  alert(row: Row) {
+    const idpName = IDP_NAMES[row.idp] ?? row.idp;
+    const app = row.app ? `"${row.app}" (${row.app_id || 'no id'})` : `app ${row.app_id}`;
+    const granted = row.event_types.some((t) => t.startsWith('app.oauth2.') || t === 'user.consent.grant');
+    const scoped = row.approved_for.length > 0 ? ` It is approved only for ${row.approved_for.join(', ')}.` : '';
+    const since = row.first_seen < row.first_in_window ? ` First seen ${row.first_seen.slice(0, 16)} UTC.` : '';
+    return {
+      entity: `${row.email}:${row.idp}:${row.app_key}`,
+      team: row.team,
+      identity: row.email,
+      credential: granted ? row.app_id : '',
+      summary: `${row.email}${row.team ? ` (${row.team})` : ''} ${granted ? 'granted OAuth access to' : 'signed in to'} AI app ${app} ` +
+        `via ${idpName}, which the policy does not approve${row.team ? ' for this team' : ''}: ${row.events} event(s) ` +
+        `(${row.event_types.join(', ')})${row.scopes.length > 0 ? `, scopes ${row.scopes.join(' ')}` : ''}.${scoped}${since}`,
+      evidence: {
+        figures: {
+          idp: row.idp,
+          appId: row.app_id,
+          appName: row.app,
+          events: row.events,
+          eventTypes: row.event_types,
+          scopes: row.scopes,
+          grantTypes: row.grant_types,
+          clientIps: row.client_ips,
+          userAgents: row.user_agents,
+          idpUserIds: row.actor_ids,
+          approvedForTeams: row.approved_for,
+          firstSeen: row.first_seen,
+          firstInWindow: row.first_in_window,
+          lastSeen: row.last_seen,
+        },
+        samples: row.samples,
+      },
+      ...utcDay(row.first_seen),
+    };
+  },
+});

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { cliContext, openMigratedStore, type CliContext } from '../context.ts';
+import type { AnyDetector } from '../../detect/define-detector.ts';
+import { loadDetectors, selectDetectors } from '../../detect/registry.ts';
+import { loadPolicyFile, resolvePolicyFile } from '../../policy/load.ts';
+import { syncPolicy } from '../../policy/sync.ts';
+import type { Store } from '../../store/store.ts';
+
+/**
+ * What detect / backtest / schedule share: config, the detector corpus (validated), the policy
+ * (validated, then synced so the SQL joins the policy in force), and a migrated store.
+ */
+
+export interface DetectionSetup {
+  ctx: CliContext;
+  store: Store;
+  detectors: AnyDetector[];
+  policyFile: string;
+  policyVersion: string;
+}
+
+export interface DetectionOptions {
+  policy?: string;
+  detector?: string[];
+}
+
+export async function prepareDetection(cmd: Command, opts: DetectionOptions): Promise<DetectionSetup> {
+  const ctx = cliContext(cmd);
+  // Validate everything before touching the store: a typo in the policy or a broken detector
+  // should fail fast with all its problems listed.
+  const detectors = selectDetectors(await loadDetectors(), opts.detector);
+  const policyFile = resolvePolicyFile(opts.policy, ctx.config.policyFile);
+  const { policy } = loadPolicyFile(policyFile);
+  const store = await openMigratedStore(ctx);
+  try {
+    const { version } = await syncPolicy(store, policy, policyFile, ctx.log);
+    return { ctx, store, detectors, policyFile, policyVersion: version };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+export const POLICY_OPTION_HELP = 'approved-usage policy (YAML); default: DRIFTWATCH_POLICY or policyFile in the config';
+export const DETECTOR_OPTION_HELP = 'only these detector ids (repeatable); default: all';

@@ -1,0 +1,164 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { anthropicUsagePage, at, bedrockInvocation, litellmSpendLog, openAiUsagePage } from '../../detectors/_shared/fixtures.ts';
+import type { SourceKind } from '../decode/types.ts';
+import { replayFiles } from '../ingest/replay.ts';
+import { DATA_TABLES } from '../normalize/rows.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { runCycle, type CycleDeps } from './cycle.ts';
+import { defineDetector } from './define-detector.ts';
+import { DetectorScheduler, cronExpression, pollMinutes } from './scheduler.ts';
+import { scratchDir, sharedScratchStore, truncateTables } from './scratch-store.ts';
+import { sourceHighWater } from './sources.ts';
+import { sql } from './sql.ts';
+import { readWatermark, writeWatermark } from './state.ts';
+import { utcHour } from './windows.ts';
+
+const log = createLogger('silent');
+const common = {
+  title: 'Volume per team and hour',
+  description: 'One alert per team and hour with traffic; makes window handling observable.',
+  severity: 'info' as const,
+  audience: 'finops' as const,
+  controls: { owaspAgentic: ['ASI08'], maestro: ['L5'], nistAiRmf: ['MEASURE 2.7'], nistCsf: ['DE.CM-01'] },
+  runbook: 'Test detector: alerts mean the scheduler evaluated that hour of data.',
+  falsePositives: ['None; test only'],
+};
+interface Row { team: string; hour: string; n: number }
+const alertPerHour = (r: Row) => ({
+  entity: `team:${r.team}`, team: r.team, identity: '', credential: '', summary: `${r.n} records in the hour for ${r.team}`,
+  evidence: { figures: { n: r.n } }, ...utcHour(r.hour),
+});
+
+const gatewayVolume = defineDetector({
+  ...common,
+  id: 'gateway.test-volume',
+  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+  query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
+             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team_id`,
+  alert: alertPerHour,
+});
+
+const billingVolume = defineDetector({
+  ...common,
+  id: 'billing.test-volume',
+  schedule: { every: '1h', lookback: '1h', settle: '0m', maxWait: '6h', recheck: '24h' },
+  requires: ['billing'],
+  query: sql`SELECT api_key_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM provider_usage
+             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY api_key_id`,
+  alert: alertPerHour,
+});
+
+async function ingest(source: SourceKind, records: object[]): Promise<void> {
+  const { store, config } = await sharedScratchStore();
+  const file = join(scratchDir('records'), `${source}-${process.hrtime.bigint()}.ndjson`);
+  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n'));
+  const summary = await replayFiles(source, [file], config, store, log);
+  expect(summary.rejected).toBe(0);
+}
+
+async function deps(): Promise<CycleDeps> {
+  return { store: (await sharedScratchStore()).store, log, policyVersion: 'test' };
+}
+
+const hoursOf = (r: Awaited<ReturnType<typeof runCycle>>) => r.evaluated.map((o) => [o.window.to.toISOString(), o.trigger, o.newAlerts.length]);
+
+beforeEach(async () => {
+  const { store } = await sharedScratchStore();
+  await truncateTables(store, [...DATA_TABLES, 'alerts', 'detector_runs', 'detector_watermarks']);
+});
+
+describe('detector cycle', () => {
+  it('catches up window by window after downtime, and a second cycle evaluates nothing', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('10:15')), litellmSpendLog(at('12:40')), litellmSpendLog(at('12:41'))]);
+    await writeWatermark(d.store, gatewayVolume.id, Date.parse(at('10:00')), new Date(at('10:05')));
+
+    const report = await runCycle(d, gatewayVolume, new Date(at('14:09')));
+    // now − settle = 13:59 → the last due window ends at 13:00.
+    expect(hoursOf(report)).toEqual([
+      [at('11:00:00.000'), 'catch-up', 1],
+      [at('12:00:00.000'), 'catch-up', 0],
+      [at('13:00:00.000'), 'schedule', 1],
+    ]);
+    expect(await readWatermark(d.store, gatewayVolume.id)).toBe(Date.parse(at('13:00')));
+    expect((await runCycle(d, gatewayVolume, new Date(at('14:09')))).evaluated).toEqual([]);
+    const next = await runCycle(d, gatewayVolume, new Date(at('14:10')));
+    expect(hoursOf(next)).toEqual([[at('14:00:00.000'), 'schedule', 0]]);
+  });
+
+  it('waits for billing to report past the window end, then evaluates', async () => {
+    const d = await deps();
+    await ingest('billing', [anthropicUsagePage(at('13:00'), [{}])]);
+    await writeWatermark(d.store, billingVolume.id, Date.parse(at('13:00')), new Date(at('13:00')));
+
+    const first = await runCycle(d, billingVolume, new Date(at('16:30')));
+    expect(hoursOf(first)).toEqual([[at('14:00:00.000'), 'catch-up', 1]]);
+    expect(first.waiting).toEqual({ source: 'billing', reportedUntil: Date.parse(at('14:00')), windowEnd: Date.parse(at('15:00')) });
+
+    await ingest('billing', [anthropicUsagePage(at('14:00'), [{ api_key_id: 'apikey_01LateBucket0000000000' }])]);
+    const second = await runCycle(d, billingVolume, new Date(at('16:31')));
+    expect(hoursOf(second)).toEqual([[at('15:00:00.000'), 'catch-up', 1]]);
+    expect(second.waiting?.windowEnd).toBe(Date.parse(at('16:00')));
+  });
+
+  it('bounds billing by its slowest usage export; a quiet Bedrock stream does not hold it back', async () => {
+    const d = await deps();
+    const now = new Date(at('18:00'));
+    expect(await sourceHighWater(d.store, 'billing', now)).toBeNull();
+    await ingest('billing', [bedrockInvocation(at('12:00'))]);
+    // Only a stream so far: it has delivered up to its latest record.
+    expect(await sourceHighWater(d.store, 'billing', now)).toBe(Date.parse(at('12:00')));
+    await ingest('billing', [anthropicUsagePage(at('15:00'), [{}]), openAiUsagePage(at('13:00'), [{}]), bedrockInvocation(at('16:20'))]);
+    expect(await sourceHighWater(d.store, 'billing', now)).toBe(Date.parse(at('14:00')));
+    await ingest('gateway', [litellmSpendLog(at('09:00')), litellmSpendLog(at('17:45'))]);
+    expect(await sourceHighWater(d.store, 'gateway', now)).toBe(Date.parse(at('17:45')));
+  });
+
+  it('stops waiting after maxWait and flags the run', async () => {
+    const d = await deps();
+    await writeWatermark(d.store, billingVolume.id, Date.parse(at('01:00')), new Date(at('01:00')));
+    const report = await runCycle(d, billingVolume, new Date(at('08:30')), { recheck: false });
+    // No billing at all: windows ending ≥ 6 h ago run flagged, the rest wait.
+    expect(report.evaluated.map((o) => [o.window.to.toISOString(), o.trigger])).toEqual([[at('02:00:00.000'), 'max-wait']]);
+    expect(report.waiting?.windowEnd).toBe(Date.parse(at('03:00')));
+  });
+
+  it('re-evaluates a window when late data lands in it, once', async () => {
+    const d = await deps();
+    await writeWatermark(d.store, gatewayVolume.id, Date.parse(at('10:00')), new Date(at('10:00')));
+    expect(hoursOf(await runCycle(d, gatewayVolume, new Date(at('11:10'))))).toEqual([[at('11:00:00.000'), 'schedule', 0]]);
+
+    await ingest('gateway', [litellmSpendLog(at('10:30'), { team_id: 'team-web', metadata: { user_api_key_team_id: 'team-web' } })]);
+    const late = await runCycle(d, gatewayVolume, new Date(at('11:20')));
+    expect(hoursOf(late)).toEqual([[at('11:00:00.000'), 'late-data', 1]]);
+    expect(late.evaluated[0]?.newAlerts[0]?.entity).toBe('team:team-web');
+    expect((await runCycle(d, gatewayVolume, new Date(at('11:30')))).evaluated).toEqual([]);
+  });
+});
+
+describe('scheduler', () => {
+  it('polls at most every 5 minutes, on round minutes', () => {
+    expect(pollMinutes(3_600_000)).toBe(5);
+    expect(pollMinutes(180_000)).toBe(3);
+    expect(pollMinutes(60_000)).toBe(1);
+    expect(cronExpression(gatewayVolume)).toBe('*/5 * * * *');
+  });
+
+  it('runs a catch-up cycle on start and stops cleanly', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('09:30'))]);
+    const alerts: string[] = [];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test',
+      since: new Date(at('09:00')), now: () => new Date(at('10:30')),
+      onNewAlerts: (created) => alerts.push(...created.map((a) => a.entity)),
+    });
+    scheduler.start();
+    await scheduler.tick(gatewayVolume);
+    await scheduler.stop();
+    expect(alerts).toEqual(['team:team-platform-eng']);
+    expect(await readWatermark(d.store, gatewayVolume.id)).toBe(Date.parse(at('10:00')));
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../errors.ts';
+import { defineDetector, param, resolveParams, type DetectorSpec, type ParamSpecs } from './define-detector.ts';
+import { placeholders, sourcesOf, sql } from './sql.ts';
+
+const base: DetectorSpec<ParamSpecs, { n: number }> = {
+  id: 'gateway.example-volume',
+  title: 'Example',
+  description: 'Counts gateway requests.',
+  severity: 'low',
+  audience: 'finops',
+  schedule: { every: '15m', lookback: '1h', settle: '5m' },
+  requires: ['gateway'],
+  controls: { owaspAgentic: ['ASI08'], maestro: ['L5'], nistAiRmf: ['MEASURE 2.7'], nistCsf: ['DE.CM-01'] },
+  runbook: 'Check the team dashboard and confirm the volume with the team owner before acting.',
+  falsePositives: ['Load tests'],
+  params: { minRequests: param('UInt32', 10, 'floor') },
+  query: sql`SELECT count() AS n FROM gateway_requests
+             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+             HAVING n >= {minRequests:UInt32}`,
+  alert: (row) => ({ entity: 'x', team: '', identity: '', credential: '', summary: `${row.n}`, evidence: { figures: {} }, windowStart: new Date(0), windowEnd: new Date(1) }),
+};
+
+function problems(spec: unknown): string[] {
+  try {
+    defineDetector(spec as DetectorSpec<ParamSpecs, object>);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('DETECTOR_INVALID');
+    return (err as AppError).context['issues'] as string[];
+  }
+  throw new Error('expected DETECTOR_INVALID');
+}
+
+describe('defineDetector', () => {
+  it('accepts valid metadata and derives sources and schedule in ms', () => {
+    const d = defineDetector(base);
+    expect(d.sources).toEqual(['gateway']);
+    expect(d.scheduleMs).toEqual({ every: 900_000, lookback: 3_600_000, settle: 300_000, maxWait: 86_400_000, recheck: 86_400_000 });
+    expect(d.schedule.maxWait).toBe('24h');
+  });
+
+  it('reports every metadata problem at once', () => {
+    const issues = problems({
+      ...base,
+      severity: 'urgent',
+      schedule: { every: '7m', lookback: '5m', settle: '0m' },
+      requires: ['billing'],
+      controls: { owaspAgentic: [], maestro: ['L9'], nistAiRmf: ['MEASURE'], nistCsf: ['DE.CM-1'] },
+      runbook: 'todo',
+      falsePositives: [],
+      query: sql`SELECT 1 FROM gateway_requests WHERE event_time >= {from:DateTime} AND x = {teamId:String} FORMAT JSON`,
+    });
+    const text = issues.join('\n');
+    for (const expected of [
+      /severity/, /every must divide a day/, /lookback must be ≥ every/, /owaspAgentic/, /maestro/, /nistAiRmf/, /nistCsf/,
+      /runbook/, /falsePositives/, /\{from:…\} must be typed DateTime64\(3\)/, /\{teamId:String\} is not a declared param/,
+      /must filter on \{to:DateTime64\(3\)\}/, /no trailing FORMAT/, /requires "billing" but the query does not read its table/,
+    ]) {
+      expect(text).toMatch(expected);
+    }
+  });
+
+  it('checks placeholder types against declared params and param defaults against their type', () => {
+    const wrongType = problems({ ...base, query: sql`SELECT 1 FROM gateway_requests WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} LIMIT {minRequests:String}` });
+    expect(wrongType.join()).toMatch(/declared UInt32/);
+    const badDefault = problems({ ...base, params: { minRequests: { type: 'UInt8', default: 300, description: 'x' } } });
+    expect(badDefault.join()).toMatch(/default does not fit UInt8/);
+  });
+
+  it('refuses interpolated SQL, at compile time and at run time', () => {
+    const team = "x' OR 1=1 --";
+    // @ts-expect-error — the sql tag accepts no interpolated values.
+    expect(() => sql`SELECT * FROM gateway_requests WHERE team_id = '${team}'`).toThrow(/must not interpolate/);
+  });
+
+  it('resolves params: defaults, overrides, and type errors', () => {
+    const d = defineDetector(base);
+    expect(resolveParams(d)).toEqual({ minRequests: 10 });
+    expect(resolveParams(d, { minRequests: 3 })).toEqual({ minRequests: 3 });
+    expect(() => resolveParams(d, { minRequests: -1 })).toThrow(/must be UInt32/);
+    expect(() => resolveParams(d, { nope: 1 })).toThrow(/has no param "nope"/);
+  });
+});
+
+describe('sql helpers', () => {
+  it('finds placeholders and the sources a query reads', () => {
+    const q = 'SELECT * FROM provider_usage p JOIN agent_events a ON 1 WHERE t >= {from: DateTime64(3)} AND k IN {keys:Array(String)}';
+    expect(placeholders(q)).toEqual([{ name: 'from', type: 'DateTime64(3)' }, { name: 'keys', type: 'Array(String)' }]);
+    expect(sourcesOf(q)).toEqual(['billing', 'agent']);
+    expect(sourcesOf('SELECT * FROM gateway_requests_hourly')).toEqual([]);
+  });
+});

@@ -1,0 +1,40 @@
+import { AppError } from '../errors.ts';
+import type { AnyDetector } from './define-detector.ts';
+import { alignDown, dataWindow, windowEnds, type TimeWindow } from './windows.ts';
+
+/**
+ * Which data windows a one-shot run (`detect`, `backtest`) evaluates for a detector. The windows
+ * are the scheduler's own (aligned to `every`, data range = lookback before the end), so a one-shot
+ * run raises the same fingerprints the scheduler would.
+ */
+
+export interface WindowRequest {
+  /** Evaluate the last complete window ending at or before this time. */
+  at?: Date;
+  /** Evaluate every window overlapping [from, to). */
+  from?: Date;
+  to?: Date;
+}
+
+export function parseTimeOption(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new AppError('INPUT_UNREADABLE', `--${name} must be an ISO 8601 time, e.g. 2026-08-19T15:00:00Z (got "${value}")`);
+  }
+  return d;
+}
+
+export function validateRequest(req: WindowRequest): void {
+  if (req.at && (req.from || req.to)) throw new AppError('INPUT_UNREADABLE', 'use either --at or --from/--to, not both');
+  if ((req.from === undefined) !== (req.to === undefined)) throw new AppError('INPUT_UNREADABLE', '--from and --to go together');
+  if (req.from && req.to && !(req.from < req.to)) throw new AppError('INPUT_UNREADABLE', '--from must be before --to');
+}
+
+/** No option: the window the scheduler would run now (ending at now − settle, aligned). */
+export function planWindows(detector: AnyDetector, req: WindowRequest, now: Date): TimeWindow[] {
+  const { every, lookback, settle } = detector.scheduleMs;
+  if (req.from && req.to) return windowEnds(req.from, req.to, every).map((end) => dataWindow(end, lookback));
+  const end = req.at ? alignDown(req.at.getTime(), every) : alignDown(now.getTime() - settle, every);
+  return [dataWindow(end, lookback)];
+}

@@ -1,0 +1,91 @@
+import type { SourceKind } from '../decode/types.ts';
+import { decodeContext, decodeMessage } from '../decode/message.ts';
+import { TABLE_COLUMNS } from '../normalize/columns.ts';
+import type { DataTable, IngestRejectRow } from '../normalize/rows.ts';
+import { encodeTsv } from '../store/tsv.ts';
+
+/**
+ * A segment is a run of consecutive messages of one partition, decoded and encoded together:
+ * the unit of work handed to a decode worker. Its output is already in the insert format (TSV
+ * per table), so the partition buffer only concatenates bytes and the main thread stays free for
+ * Kafka and ClickHouse I/O.
+ */
+export interface SegmentRequest {
+  source: SourceKind;
+  topic: string;
+  partition: number;
+  offsets: string[];
+  values: (Uint8Array | null)[];
+  storePromptText: boolean;
+  maxFutureSkewMs: number;
+  maxMessageBytes: number;
+}
+
+export interface EncodedTable {
+  tsv: Uint8Array;
+  rows: number;
+}
+
+export interface SegmentCounts {
+  accepted: number;
+  rejected: number;
+  byFormat: Record<string, number>;
+  rejectReasons: Record<string, number>;
+}
+
+export interface SegmentResult {
+  firstOffset: string;
+  lastOffset: string;
+  messageCount: number;
+  payloadBytes: number;
+  tables: Partial<Record<DataTable, EncodedTable>>;
+  rejects: IngestRejectRow[];
+  counts: SegmentCounts;
+}
+
+export function decodeSegment(req: SegmentRequest): SegmentResult {
+  const ctx = decodeContext(req.storePromptText, req.maxFutureSkewMs);
+  const limits = { maxMessageBytes: req.maxMessageBytes };
+  const rows: Partial<Record<DataTable, object[]>> = {};
+  const rejects: IngestRejectRow[] = [];
+  const counts: SegmentCounts = { accepted: 0, rejected: 0, byFormat: {}, rejectReasons: {} };
+  let payloadBytes = 0;
+  for (let m = 0; m < req.values.length; m++) {
+    const value = req.values[m] ?? null;
+    const offset = req.offsets[m] as string;
+    payloadBytes += value?.byteLength ?? 0;
+    const decoded = decodeMessage(req.source, value, ctx, limits);
+    let index = 0;
+    for (const record of decoded.records) {
+      const row = record.row as unknown as Record<string, unknown>;
+      row['source_topic'] = req.topic;
+      row['source_partition'] = req.partition;
+      row['source_offset'] = offset;
+      row['record_index'] = index++;
+      (rows[record.table] ??= []).push(row);
+      counts.accepted += 1;
+      counts.byFormat[record.format] = (counts.byFormat[record.format] ?? 0) + 1;
+    }
+    for (const r of decoded.rejects) {
+      rejects.push({
+        source: req.source, topic: req.topic, partition: req.partition, offset, record_index: r.recordIndex,
+        reason: r.reason, format: r.format, detail: r.detail, raw_encoding: r.rawEncoding, raw_bytes: r.rawBytes, raw: r.raw,
+      });
+      counts.rejected += 1;
+      counts.rejectReasons[r.reason] = (counts.rejectReasons[r.reason] ?? 0) + 1;
+    }
+  }
+  const tables: Partial<Record<DataTable, EncodedTable>> = {};
+  for (const [table, list] of Object.entries(rows) as [DataTable, object[]][]) {
+    tables[table] = { tsv: encodeTsv(list, TABLE_COLUMNS[table]), rows: list.length };
+  }
+  return {
+    firstOffset: req.offsets[0] as string,
+    lastOffset: req.offsets[req.offsets.length - 1] as string,
+    messageCount: req.values.length,
+    payloadBytes,
+    tables,
+    rejects,
+    counts,
+  };
+}
