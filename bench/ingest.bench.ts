@@ -42,7 +42,7 @@ try {
   await withProducer(broker.brokers, async (producer) => {
     const pending: Record<string, { value: Buffer }[]> = {};
     const flush = async () => {
-      await producer.sendBatch({ acks: 1, topicMessages: Object.entries(pending).filter(([, m]) => m.length).map(([topic, messages]) => ({ topic, messages })) });
+      await producer.sendBatch({ acks: -1, topicMessages: Object.entries(pending).filter(([, m]) => m.length).map(([topic, messages]) => ({ topic, messages })) });
       for (const k of Object.keys(pending)) pending[k] = [];
     };
     let i = 0;

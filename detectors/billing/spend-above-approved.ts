@@ -58,6 +58,21 @@ interface Finding {
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
+/** Spend of one budget period against its limits: why it is over, and the excess (token excess at the period's USD/token). */
+function overBudget(spent: number, tokens: number, usdLimit: number | null, tokenLimit: number | null, ratio: number, period: string) {
+  const reasons: string[] = [];
+  let excess = 0;
+  if (usdLimit !== null && spent > usdLimit * ratio) {
+    reasons.push(`${usd(spent)} ${period} against a budget of ${usd(usdLimit)}`);
+    excess = spent - usdLimit;
+  }
+  if (tokenLimit !== null && tokens > tokenLimit * ratio) {
+    reasons.push(`${tokens.toLocaleString('en-US')} tokens ${period} against a budget of ${tokenLimit.toLocaleString('en-US')}`);
+    excess = Math.max(excess, (tokens - tokenLimit) * (tokens > 0 ? spent / tokens : 0));
+  }
+  return { reasons, excess };
+}
+
 export default defineDetector({
   id: 'billing.spend-above-approved',
   title: 'Team spend above its approved budget or its own baseline',
@@ -172,15 +187,17 @@ export default defineDetector({
         FROM (SELECT team, who, sum(usd) AS u FROM gw_team WHERE team != '' AND day = toDate(day_start) GROUP BY team, who)
         GROUP BY team
       ),
-      gw_samples AS (
-        SELECT team_id, api_key_id, user_email, argMax(raw, cost_usd) AS sample, max(cost_usd) AS top_cost
-        FROM gateway_requests WHERE event_time >= day_start AND event_time < {to:DateTime64(3)}
-        GROUP BY team_id, api_key_id, user_email
-      ),
       samples AS (
-        SELECT t.team AS team, arraySlice(arrayMap(x -> x.1, arrayReverseSort(x -> x.2, groupArray((s.sample, s.top_cost)))), 1, 2) AS gw_samples
-        FROM gw_team AS t INNER JOIN gw_samples AS s ON s.team_id = t.raw_team AND s.api_key_id = t.api_key_id AND s.user_email = t.user_email
-        WHERE t.day = toDate(day_start) AND t.team != ''
+        -- The costliest request of each key today; raw is read only for those rows (filter columns first).
+        SELECT t.team AS team, arraySlice(arrayMap(x -> x.1, arrayReverseSort(x -> x.2, groupArray((r.raw, r.cost_usd)))), 1, 2) AS gw_samples
+        FROM (SELECT DISTINCT team, raw_team, api_key_id FROM gw_team WHERE day = toDate(day_start) AND team != '') AS t
+        INNER JOIN (
+          SELECT team_id, api_key_id, raw, cost_usd FROM gateway_requests
+          WHERE event_time >= day_start AND event_time < {to:DateTime64(3)}
+            AND (team_id, api_key_id, event_time) IN (
+              SELECT team_id, api_key_id, argMax(event_time, cost_usd) FROM gateway_requests
+              WHERE event_time >= day_start AND event_time < {to:DateTime64(3)} GROUP BY team_id, api_key_id)
+        ) AS r ON r.team_id = t.raw_team AND r.api_key_id = t.api_key_id
         GROUP BY t.team
       ),
       direct_today AS (
@@ -224,10 +241,7 @@ export default defineDetector({
       for (const [day, source, model, gwUsd, tok, uncached, cacheRead, cacheWrite, output] of row.series) {
         const d = daily.get(day) ?? { usd: 0, tokens: 0, gatewayUsd: 0, directUsd: 0 };
         const spent = source === 'gateway' ? gwUsd : priceTokens(model, { uncached, cacheRead, cacheWrite, output }).usd;
-        d.usd += spent;
-        d.tokens += tok;
-        if (source === 'gateway') d.gatewayUsd += spent;
-        else d.directUsd += spent;
+        Object.assign(d, { usd: d.usd + spent, tokens: d.tokens + tok }, source === 'gateway' ? { gatewayUsd: d.gatewayUsd + spent } : { directUsd: d.directUsd + spent });
         daily.set(day, d);
       }
       const today = daily.get(row.day) ?? { usd: 0, tokens: 0, gatewayUsd: 0, directUsd: 0 };
@@ -255,37 +269,16 @@ export default defineDetector({
       };
       const push = (kind: Finding['kind'], reasons: string[], excessUsd: number, window: { windowStart: Date; windowEnd: Date }) =>
         out.push({ ...row, finding: { kind, reasons, excessUsd: cents(excessUsd), figures: common, ...window } });
-      const rate = today.tokens > 0 ? today.usd / today.tokens : 0;
-
-      const overDay: string[] = [];
-      let dayExcess = 0;
-      if (row.daily_usd !== null && today.usd > row.daily_usd * p.overBudgetRatio) {
-        overDay.push(`${usd(today.usd)} spent against a daily budget of ${usd(row.daily_usd)}`);
-        dayExcess = today.usd - row.daily_usd;
-      }
-      if (row.daily_tokens !== null && today.tokens > row.daily_tokens * p.overBudgetRatio) {
-        overDay.push(`${today.tokens.toLocaleString('en-US')} tokens against a daily budget of ${row.daily_tokens.toLocaleString('en-US')}`);
-        dayExcess = Math.max(dayExcess, (today.tokens - row.daily_tokens) * rate);
-      }
-      if (overDay.length > 0) push('daily-budget', overDay, dayExcess, utcDay(row.day));
-
-      const overMonth: string[] = [];
-      let monthExcess = 0;
-      if (row.monthly_usd !== null && mtd.usd > row.monthly_usd * p.overBudgetRatio) {
-        overMonth.push(`${usd(mtd.usd)} month to date against a monthly budget of ${usd(row.monthly_usd)}`);
-        monthExcess = mtd.usd - row.monthly_usd;
-      }
-      if (row.monthly_tokens !== null && mtd.tokens > row.monthly_tokens * p.overBudgetRatio) {
-        overMonth.push(`${mtd.tokens.toLocaleString('en-US')} tokens month to date against ${row.monthly_tokens.toLocaleString('en-US')}`);
-        monthExcess = Math.max(monthExcess, (mtd.tokens - row.monthly_tokens) * (mtd.tokens > 0 ? mtd.usd / mtd.tokens : 0));
-      }
+      const day = overBudget(today.usd, today.tokens, row.daily_usd, row.daily_tokens, p.overBudgetRatio, 'today');
+      if (day.reasons.length > 0) push('daily-budget', day.reasons, day.excess, utcDay(row.day));
+      const monthly = overBudget(mtd.usd, mtd.tokens, row.monthly_usd, row.monthly_tokens, p.overBudgetRatio, 'month to date');
       const monthStart = new Date(`${month}-01T00:00:00Z`);
       const monthEnd = new Date(Date.UTC(monthStart.getUTCFullYear(), monthStart.getUTCMonth() + 1, 1));
-      if (overMonth.length > 0) push('monthly-budget', overMonth, monthExcess, { windowStart: monthStart, windowEnd: monthEnd });
+      if (monthly.reasons.length > 0) push('monthly-budget', monthly.reasons, monthly.excess, { windowStart: monthStart, windowEnd: monthEnd });
 
       // The baseline check: only when no budget finding already covers the day, and no approved increase.
       const rising = history.length >= p.minBaselineDays && today.usd >= p.minDailyUsd && z >= p.zThreshold && today.usd >= p.minRiseRatio * med;
-      if (rising && overDay.length === 0 && row.change_from === '') {
+      if (rising && day.reasons.length === 0 && row.change_from === '') {
         const robust = Number.isFinite(z) ? `robust z ${z.toFixed(1)}` : 'a flat history';
         push('spend-baseline', [`${usd(today.usd)} spent against a ${history.length}-day median of ${usd(med)} (${robust}) with no approved budget change`], today.usd - med, utcDay(row.day));
       }
@@ -297,7 +290,7 @@ export default defineDetector({
     if (!f) return null;
     const what = f.kind === 'spend-baseline' ? 'spend far above its own baseline' : f.kind === 'daily-budget' ? 'over its daily budget' : 'over its monthly budget';
     const budget = f.kind !== 'spend-baseline' && row.previous_daily_usd !== null
-      ? ` Budget in force since ${row.budget_from.slice(0, 10)}${row.budget_note ? ` (${row.budget_note})` : ''}, raised from ${usd(row.previous_daily_usd)}/day.`
+      ? ` Budget in force since ${row.budget_from.slice(0, 10)}${row.budget_note ? ` (${row.budget_note})` : ''}, replacing ${usd(row.previous_daily_usd)}/day.`
       : '';
     return {
       entity: `team:${row.team}:${f.kind}`,

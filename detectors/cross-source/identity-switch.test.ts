@@ -4,8 +4,8 @@ import { at, claudeCodeEvent, kongAiLog, oktaEvent } from '../_shared/fixtures.t
 import { entraUserSignIn, litellmKeyRequest, type GatewayKey } from '../_shared/fixtures-identity.ts';
 import detector from './identity-switch.ts';
 
-// A scheduled run: the hour ending 15:00, with the detector's 24 h lookback.
-const RUN = { from: at('15:00', -1), to: at('15:00') };
+// A scheduled run: the hour ending 15:00 with the detector's 2 h lookback.
+const RUN = { from: at('13:00'), to: at('15:00') };
 
 const ALICE = { 'user.email': 'alice@example.com', 'user.account_id': 'user_01WCz1FkmYMm4gnmykNKUu3Q', 'team.id': 'platform' };
 const CAROL = { 'user.email': 'carol.nguyen@example.com', 'user.account_id': 'user_01Crl7Qm2Xv9Lp4Tn8Bz3Wk', 'team.id': 'data' };
@@ -36,13 +36,13 @@ function viaKong(t: string, session: string, consumer: { id: string; username: s
 /** A clean session: alice in telemetry (sometimes only her install id), her own key at the gateway. */
 const clean = {
   agent: [
-    telemetry(CLEAN, '09:00', ALICE),
-    telemetry(CLEAN, '09:05', { 'user.email': null, 'user.account_id': null }),
-    telemetry(CLEAN, '09:10', { 'user.email': null, 'user.account_id': ALICE['user.account_id'] }),
+    telemetry(CLEAN, '13:10', ALICE),
+    telemetry(CLEAN, '14:05', { 'user.email': null, 'user.account_id': null }),
+    telemetry(CLEAN, '14:10', { 'user.email': null, 'user.account_id': ALICE['user.account_id'] }),
   ],
   gateway: [
-    litellmKeyRequest(at('09:00:30'), ALICE_KEY, { session_id: CLEAN }),
-    viaKong('09:11', CLEAN, { id: 'ae974d6c-0f8a-4dc5-b701-fa0aa38592bd', username: 'alice@example.com', custom_id: 'team-platform-eng' }, 'c62c1455-9b1d-4f2d-8797-509ba83b8ae8'),
+    litellmKeyRequest(at('14:00:30'), ALICE_KEY, { session_id: CLEAN }),
+    viaKong('14:11', CLEAN, { id: 'ae974d6c-0f8a-4dc5-b701-fa0aa38592bd', username: 'alice@example.com', custom_id: 'team-platform-eng' }, 'c62c1455-9b1d-4f2d-8797-509ba83b8ae8'),
   ],
 };
 
@@ -52,23 +52,23 @@ detectorCases(detector, [
     records: {
       agent: [
         ...clean.agent,
-        // Alice starts; two hours later the same session reports carol's login (a resumed session on her machine).
-        telemetry(TELEMETRY_SWITCH, '11:50', ALICE),
-        telemetry(TELEMETRY_SWITCH, '12:05', ALICE),
+        // Alice starts; in the next run's hour the same session reports carol's login (resumed on her machine).
+        telemetry(TELEMETRY_SWITCH, '13:50', ALICE),
+        telemetry(TELEMETRY_SWITCH, '14:05', ALICE),
         telemetry(TELEMETRY_SWITCH, '14:10', CAROL),
         // Erin's telemetry, but the requests go out on carol's key.
-        telemetry(BORROWED_KEY, '13:00', ERIN),
+        telemetry(BORROWED_KEY, '13:30', ERIN),
       ],
       gateway: [
         ...clean.gateway,
         // No telemetry: alice's key, then erin's Kong credential on the same session.
-        litellmKeyRequest(at('10:20'), ALICE_KEY, { session_id: KEY_SWAP }),
-        litellmKeyRequest(at('10:21'), ALICE_KEY, { session_id: KEY_SWAP }),
-        viaKong('10:40', KEY_SWAP, { id: 'b1d2c3e4-5f60-4a7b-8c9d-0e1f2a3b4c5d', username: 'erin.walsh@example.com', custom_id: 'team-ml' }, ERIN_KONG),
-        litellmKeyRequest(at('13:00:05'), CAROL_KEY, { session_id: BORROWED_KEY }),
+        litellmKeyRequest(at('13:20'), ALICE_KEY, { session_id: KEY_SWAP }),
+        litellmKeyRequest(at('13:21'), ALICE_KEY, { session_id: KEY_SWAP }),
+        viaKong('14:40', KEY_SWAP, { id: 'b1d2c3e4-5f60-4a7b-8c9d-0e1f2a3b4c5d', username: 'erin.walsh@example.com', custom_id: 'team-ml' }, ERIN_KONG),
+        litellmKeyRequest(at('14:00:05'), CAROL_KEY, { session_id: BORROWED_KEY }),
         // One person, two keys in one session.
-        litellmKeyRequest(at('08:00'), ALICE_KEY, { session_id: SPARE_KEY }),
-        litellmKeyRequest(at('08:30'), ALICE_SPARE, { session_id: SPARE_KEY }),
+        litellmKeyRequest(at('13:05'), ALICE_KEY, { session_id: SPARE_KEY }),
+        litellmKeyRequest(at('14:30'), ALICE_SPARE, { session_id: SPARE_KEY }),
       ],
       idp: [oktaEvent(at('08:55')), entraUserSignIn(at('13:59'), 'carol.nguyen@example.com')],
     },
@@ -155,18 +155,23 @@ detectorCases(detector, [
     name: 'quiet when every session shows one person on one credential per source',
     records: {
       ...clean,
-      agent: [...clean.agent, telemetry(BORROWED_KEY, '13:00', ERIN), telemetry(TELEMETRY_SWITCH, '13:30', CAROL)],
-      gateway: [...clean.gateway, viaKong('13:00:10', BORROWED_KEY, { id: 'b1d2c3e4-5f60-4a7b-8c9d-0e1f2a3b4c5d', username: 'erin.walsh@example.com', custom_id: 'team-ml' }, ERIN_KONG)],
+      agent: [...clean.agent, telemetry(BORROWED_KEY, '13:00', ERIN), telemetry(TELEMETRY_SWITCH, '14:30', CAROL)],
+      gateway: [...clean.gateway, viaKong('14:00:10', BORROWED_KEY, { id: 'b1d2c3e4-5f60-4a7b-8c9d-0e1f2a3b4c5d', username: 'erin.walsh@example.com', custom_id: 'team-ml' }, ERIN_KONG)],
       idp: [oktaEvent(at('08:55'))],
     },
     window: RUN,
     expect: 'none',
   },
   {
-    name: 'quiet when the second person is outside the lookback, and for one person on two keys above minCredentials',
+    name: 'quiet when the other person is outside the lookback, or one person\'s two keys stay under minCredentials',
     records: {
-      agent: [telemetry(TELEMETRY_SWITCH, '14:50', ALICE), claudeCodeEvent(at('14:00', -1), { 'session.id': TELEMETRY_SWITCH, ...CAROL })],
-      gateway: [litellmKeyRequest(at('08:00'), ALICE_KEY, { session_id: SPARE_KEY }), litellmKeyRequest(at('08:30'), ALICE_SPARE, { session_id: SPARE_KEY })],
+      agent: [telemetry(TELEMETRY_SWITCH, '14:50', ALICE), telemetry(TELEMETRY_SWITCH, '12:59', CAROL)],
+      gateway: [
+        litellmKeyRequest(at('15:00'), ALICE_KEY, { session_id: KEY_SWAP }),
+        viaKong('14:40', KEY_SWAP, { id: 'b1d2c3e4-5f60-4a7b-8c9d-0e1f2a3b4c5d', username: 'erin.walsh@example.com', custom_id: 'team-ml' }, ERIN_KONG),
+        litellmKeyRequest(at('13:05'), ALICE_KEY, { session_id: SPARE_KEY }),
+        litellmKeyRequest(at('14:30'), ALICE_SPARE, { session_id: SPARE_KEY }),
+      ],
     },
     window: RUN,
     params: { minCredentials: 3 },

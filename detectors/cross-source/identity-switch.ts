@@ -9,7 +9,7 @@ import { utcDay } from '../../src/detect/windows.ts';
  * credential, a session resumed on someone else's machine, or a key swapped in mid-session to get
  * round a budget or a model restriction.
  *
- * Observations per session, in the lookback:
+ * Observations per session in the lookback:
  *  - agent telemetry: `user.email` (or the admin-injected `enduser.id`) and the Claude account id
  *    `user.account_id` (formats.md N6: exact when OAuth);
  *  - gateway requests carrying the session id (LiteLLM session_id, Kong header): the virtual key
@@ -17,12 +17,15 @@ import { utcDay } from '../../src/detect/windows.ts';
  *    owner the policy gives the key (gatewayKeys).
  * A session fires on ≥ minHumans distinct e-mails across sources, or ≥ minCredentials distinct
  * Claude accounts, or distinct keys on one gateway (one person's LiteLLM key and Kong credential
- * in one session is a route change, not a switch). The accountable identity is the earliest person seen; the
- * others, and the order they appeared in, are the evidence.
+ * in one session is a route change, not a switch). The accountable identity is the earliest person
+ * seen; the others, and the order they appeared in, are the evidence.
  *
- * The lookback (24 h) is longer than the schedule so a switch that straddles two runs is still one
- * session with two people; the incident window is the UTC day the session started (its first
- * telemetry ever, else its first observation), so every re-run lands on the same fingerprint.
+ * The lookback is two runs long, so a hand-over across a run boundary is seen whole (one after more
+ * than an hour of silence in the session is not: a known gap, traded for reading 2 h, not a day, of
+ * gateway logs per run — gateway_requests has no session index). Only the few
+ * flagged sessions are looked up again (start, samples). The incident window is the UTC day the
+ * session started (its first telemetry ever, else its first observation in the lookback), so every
+ * re-run and the overlapping next run land on the same fingerprint.
  */
 
 interface Row {
@@ -52,7 +55,9 @@ export default defineDetector({
     'credentials and sessions moved between people. One alert per session.',
   severity: 'high',
   audience: 'soc',
-  schedule: { every: '1h', lookback: '24h', settle: '15m', recheck: '24h' },
+  // The 2 h lookback joins each hour to the one before, so a switch across a run boundary is one session with
+  // two people; the session-start-day fingerprint makes the overlap raise nothing twice.
+  schedule: { every: '1h', lookback: '2h', settle: '15m', recheck: '24h' },
   controls: {
     owaspAgentic: ['ASI03'],
     maestro: ['L6', 'L7'],
@@ -69,7 +74,7 @@ export default defineDetector({
     'Pair programming or a hand-over where one developer resumes a colleague\'s session (claude --resume on a shared box).',
     'A key rotated in the middle of a long session (same person, two gateway keys).',
     'A team service key whose gateway user differs from the developer\'s telemetry e-mail — give it an owner in gatewayKeys.',
-    'A gateway-only session (no telemetry) running past 24 h is seen again on its second day as a new incident.',
+    'A gateway-only session (no telemetry) running across midnight is seen again as a new day\'s incident.',
   ],
   params: {
     minHumans: param('UInt8', 2, 'Fire when a session shows at least this many distinct people (e-mails).'),
@@ -77,30 +82,30 @@ export default defineDetector({
   },
   query: sql`
     WITH
-      obs AS (
-        SELECT session_id, event_time, 'agent' AS source, user_email AS email, account_id AS credential,
-               account_id AS label, team_id AS team_hint, '' AS key_team
+      idents AS (
+        -- One row per session and person/credential seen, pre-aggregated per source before any join.
+        SELECT session_id, 'agent' AS source, user_email AS email, account_id AS credential, account_id AS label,
+               any(team_id) AS team_hint, '' AS key_team, min(event_time) AS first_at, max(event_time) AS last_at, count() AS n
         FROM agent_events
         WHERE session_id != '' AND (user_email != '' OR account_id != '')
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        GROUP BY session_id, user_email, account_id
         UNION ALL
-        SELECT g.session_id, g.event_time, g.gateway,
-               multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
-               g.api_key_id, if(g.api_key_alias != '', g.api_key_alias, g.api_key_id), g.team_id,
-               if(ki.team_id != '', ki.team_id, ka.team_id)
-        FROM gateway_requests AS g
+        SELECT g.session_id, g.gateway, multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
+               g.api_key_id, if(g.api_key_alias != '', g.api_key_alias, g.api_key_id), g.team_hint,
+               if(ki.team_id != '', ki.team_id, ka.team_id), g.first_at, g.last_at, g.n
+        FROM (
+          SELECT session_id, gateway, api_key_id, api_key_alias, user_email, any(team_id) AS team_hint,
+                 min(event_time) AS first_at, max(event_time) AS last_at, count() AS n
+          FROM gateway_requests
+          WHERE session_id != '' AND (user_email != '' OR api_key_id != '')
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          GROUP BY session_id, gateway, api_key_id, api_key_alias, user_email
+        ) AS g
         LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email, any(team_id) AS team_id
                    FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS ki ON ki.api_key_id = g.api_key_id
         LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email, any(team_id) AS team_id
                    FROM policy_gateway_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka ON ka.key_alias = g.api_key_alias
-        WHERE g.session_id != '' AND (g.user_email != '' OR g.api_key_id != '')
-          AND g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
-      ),
-      idents AS (
-        SELECT session_id, source, email, credential, any(label) AS label, any(team_hint) AS team_hint,
-               any(key_team) AS key_team, min(event_time) AS first_at, max(event_time) AS last_at, count() AS n
-        FROM obs
-        GROUP BY session_id, source, email, credential
       ),
       sessions AS (
         SELECT
@@ -117,9 +122,7 @@ export default defineDetector({
                             arrayPushBack(arrayDistinct(arrayMap(k -> k.1, key_pairs)), ''))) AS keys_per_gateway,
           arraySort(groupUniqArrayIf(label, label != '')) AS credentials,
           arraySort(groupUniqArray(source)) AS sources,
-          arrayMap(t -> t.2, arraySort(groupArray((first_at, concat(
-            toString(first_at), ' ', source, ' ', if(email != '', email, '(no e-mail)'),
-            if(label != '', concat(' via ', label), ''), ' x', toString(n)))))) AS timeline,
+          groupArray((first_at, source, email, label, n)) AS seen,
           argMinIf(email, first_at, email != '') AS first_human,
           argMinIf(label, first_at, label != '') AS first_credential,
           argMinIf(team_hint, first_at, team_hint != '') AS team_hint,
@@ -128,23 +131,22 @@ export default defineDetector({
         GROUP BY session_id
         HAVING length(humans) >= {minHumans:UInt8} OR greatest(accounts, keys_per_gateway) >= {minCredentials:UInt8}
       ),
-      started AS (
-        -- agent_events is ordered by session_id: this reads only these sessions' granules, all history.
-        SELECT session_id, min(event_time) AS session_start
-        FROM agent_events
-        WHERE session_id IN (SELECT session_id FROM sessions)
+      agent_lookup AS (
+        -- agent_events is ordered by session_id, so this reads only the flagged sessions' granules: their start
+        -- (all history) and the first record of each person/account in the lookback as evidence.
+        SELECT session_id, min(session_start) AS session_start, groupArrayIf(3)(raw, raw != '') AS samples
+        FROM (
+          SELECT session_id, user_email, account_id, min(event_time) AS session_start,
+                 argMinIf(raw, event_time, event_time >= {from:DateTime64(3)} AND (user_email != '' OR account_id != '')) AS raw
+          FROM agent_events
+          WHERE session_id IN (SELECT session_id FROM sessions) AND event_time < {to:DateTime64(3)}
+          GROUP BY session_id, user_email, account_id
+        )
         GROUP BY session_id
       ),
-      samples AS (
-        -- The first record of each person/credential pair, so the evidence shows every identity.
-        SELECT session_id, groupArray(5)(raw) AS samples
+      gateway_samples AS (
+        SELECT session_id, groupArray(3)(raw) AS samples
         FROM (
-          SELECT session_id, argMin(raw, event_time) AS raw
-          FROM agent_events
-          WHERE session_id IN (SELECT session_id FROM sessions) AND (user_email != '' OR account_id != '')
-            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-          GROUP BY session_id, user_email, account_id
-          UNION ALL
           SELECT session_id, argMin(raw, event_time) AS raw
           FROM gateway_requests
           WHERE session_id IN (SELECT session_id FROM sessions)
@@ -162,13 +164,15 @@ export default defineDetector({
     SELECT
       x.session_id AS session_id, x.first_seen AS first_seen, x.last_seen AS last_seen, x.events AS events,
       x.humans AS humans, x.accounts AS accounts, x.gateway_keys AS gateway_keys, x.credentials AS credentials,
-      x.sources AS sources, x.timeline AS timeline, x.first_human AS first_human, x.first_credential AS first_credential,
+      x.sources AS sources, x.first_human AS first_human, x.first_credential AS first_credential,
+      arrayMap(t -> concat(toString(t.1), ' ', t.2, ' ', if(t.3 != '', t.3, '(no e-mail)'),
+                           if(t.4 != '', concat(' via ', t.4), ''), ' x', toString(t.5)), arraySort(x.seen)) AS timeline,
       multiIf(m.team_id != '', m.team_id, x.key_team != '', x.key_team, t.team_id) AS team,
-      if(s.session_id != '', least(s.session_start, x.first_seen), x.first_seen) AS session_start,
-      p.samples AS samples
+      if(a.session_id != '', least(a.session_start, x.first_seen), x.first_seen) AS session_start,
+      arrayConcat(a.samples, gs.samples) AS samples
     FROM sessions AS x
-    LEFT JOIN started AS s ON s.session_id = x.session_id
-    LEFT JOIN samples AS p ON p.session_id = x.session_id
+    LEFT JOIN agent_lookup AS a ON a.session_id = x.session_id
+    LEFT JOIN gateway_samples AS gs ON gs.session_id = x.session_id
     LEFT JOIN members AS m ON m.email = x.first_human
     LEFT JOIN policy_team_aliases AS t ON t.alias = lower(x.team_hint)
     ORDER BY first_seen, session_id

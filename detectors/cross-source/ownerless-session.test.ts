@@ -10,6 +10,8 @@ const ALICE_KEY: GatewayKey = { hash: '88dc28d0f030c55ed4ab77ed8faf098196cb1c05d
 // Keys the policy does not list, minted without a user.
 const SHARED_KEY: GatewayKey = { hash: '5a4e3d2c1b0a99887766554433221100ffeeddccbbaa00112233445566778899', alias: 'ml-shared', user: null, team: 'team-ml' };
 const BATCH_KEY: GatewayKey = { hash: '0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0', alias: 'nightly-batch', user: null, team: 'Data Eng' };
+// In the policy (owner carol), though LiteLLM stamps no user on it.
+const CAROL_KEY: GatewayKey = { hash: '3b1f6c0a9d2e4f5a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a', alias: 'carol-claude-code', user: null, team: 'team-data' };
 // Not in the policy either, but LiteLLM knows its user.
 const OMAR_KEY: GatewayKey = { hash: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d', alias: 'omar-notebook', user: 'omar.haddad@example.com', team: 'team-data' };
 
@@ -46,8 +48,9 @@ const owned = {
     litellmKeyRequest(at('14:31'), ALICE_KEY, { session_id: KEYED }),
     // An unlisted key without a user, inside a session whose telemetry names the person.
     litellmKeyRequest(at('14:36'), SHARED_KEY, { session_id: WITH_EMAIL }),
-    // Outside telemetry, unlisted, but LiteLLM stamps its user.
+    // Outside telemetry: an unlisted key whose user LiteLLM knows, and a userless key the policy gives an owner.
     litellmKeyRequest(at('14:37'), OMAR_KEY, { session_id: crypto.randomUUID() }),
+    litellmKeyRequest(at('14:38'), CAROL_KEY, { session_id: crypto.randomUUID() }),
   ],
   // Alice's token grant: the IdP knows subject 00u1qw1mqitPHM8AJ0g7 as alice@example.com.
   idp: [oktaEvent(at('13:58:02'))],

@@ -218,7 +218,7 @@ export default defineDetector({
         : row.kind === 'credential'
           ? `Gateway key ${row.label || row.credentials[0] || 'anonymous'} made ${row.activity} request(s)${usage} outside any ` +
             'agent telemetry session with no user and no owner in the policy'
-          : `Workload identity ${row.label || row.entity} signed in ${row.activity} time(s) to ${row.credentials.join(', ') || 'an app'}` +
+          : `Workload identity ${row.label || row.entity} signed in ${row.activity} time(s) as app ${row.credentials.join(', ') || 'unknown'}` +
             `${row.gateway_requests > 0 ? ` and its address sent ${row.gateway_requests} gateway request(s)` : ''} with no policy-declared human owner`;
     return {
       entity: row.entity,

@@ -74,36 +74,24 @@ export default defineDetector({
   },
   query: sql`
     WITH
-      uses AS (
+      recent AS (
+        -- window only, narrow columns; raw is fetched for the sampled calls at the end
         SELECT 'agent' AS source, event_time, user_email, team_id AS log_team, '' AS api_key_id, '' AS key_alias,
-          if(mcp_server != '', 'mcp_server', 'tool') AS kind, if(mcp_server != '', mcp_server, tool_name) AS name, tool_name AS tool,
+          if(mcp_server != '', 'mcp_server', 'tool') AS kind, if(mcp_server != '', mcp_server, tool_name) AS name, tool_name AS full_tool,
           event_name = 'tool_decision' AND decision = 'reject' AS rejected,
           if(attributes['tool_use_id'] != '', attributes['tool_use_id'], concat(session_id, '#', toString(event_sequence))) AS call_id,
-          session_id, raw
+          session_id, concat(session_id, '@', toString(event_time)) AS sample_key
         FROM agent_events
         WHERE event_name IN ('tool_result', 'tool_decision') AND (tool_name != '' OR mcp_server != '')
-          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {to:DateTime64(3)}
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
         UNION ALL
+        -- gateway tool names are bare; give them Claude Code's mcp__server__tool form for the policy globs
         SELECT 'gateway' AS source, event_time, user_email, team_id AS log_team, api_key_id, api_key_alias AS key_alias,
-          'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, arrayJoin(if(empty(tool_names), [''], tool_names)) AS gateway_tool,
-          toUInt8(0) AS rejected, concat(request_id, '#', name, '#', gateway_tool) AS call_id, session_id, raw
+          'mcp_server' AS kind, arrayJoin(mcp_servers) AS server, if(tool != '', concat('mcp__', server, '__', tool), '') AS full_tool,
+          toUInt8(0) AS rejected, concat(request_id, '#', server, '#', arrayJoin(if(empty(tool_names), [''], tool_names)) AS tool) AS call_id,
+          session_id, request_id AS sample_key
         FROM gateway_requests
-        WHERE notEmpty(mcp_servers)
-          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {to:DateTime64(3)}
-      ),
-      grouped AS (
-        SELECT log_team, user_email, api_key_id, kind, name,
-          -- gateway tool names are bare; give them Claude Code's mcp__server__tool form for the policy globs
-          if(source = 'gateway' AND tool != '', concat('mcp__', name, '__', tool), tool) AS full_tool,
-          event_time >= {from:DateTime64(3)} AS in_window,
-          uniqExactIf(call_id, NOT rejected) AS n_calls, uniqExactIf(call_id, rejected) AS n_rejected,
-          uniqExactIf(call_id, NOT rejected AND source = 'agent') AS n_agent, uniqExactIf(call_id, NOT rejected AND source = 'gateway') AS n_gateway,
-          uniqExactIf(session_id, NOT rejected AND session_id != '') AS n_sessions,
-          minIf(event_time, NOT rejected) AS g_first, maxIf(event_time, NOT rejected) AS g_last,
-          groupUniqArray(source) AS g_sources, anyIf(key_alias, key_alias != '') AS g_key_alias,
-          groupArrayIf(3)(raw, NOT rejected) AS g_samples
-        FROM uses
-        GROUP BY log_team, user_email, api_key_id, kind, name, full_tool, in_window
+        WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
       keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
       members AS (
@@ -114,35 +102,74 @@ export default defineDetector({
         SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
         FROM policy_tools GROUP BY team_id
       ),
-      resolved AS (
-        SELECT g.*, multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team
-        FROM grouped AS g
-        LEFT JOIN keys AS k ON k.api_key_id = g.api_key_id
-        LEFT JOIN members AS m ON m.email = g.user_email
-        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(g.log_team)
-      ),
       drift AS (
-        SELECT r.team AS team, r.kind AS kind, r.name AS name,
-          sumIf(r.n_calls, r.in_window) AS calls, sumIf(r.n_rejected, r.in_window) AS rejected,
-          sumIf(r.n_agent, r.in_window) AS agent_calls, sumIf(r.n_gateway, r.in_window) AS gateway_calls,
-          sumIf(r.n_sessions, r.in_window) AS sessions,
-          minIf(r.g_first, r.n_calls > 0) AS first_seen, minIf(r.g_first, r.n_calls > 0 AND r.in_window) AS first_in_window,
-          maxIf(r.g_last, r.n_calls > 0) AS last_seen,
-          groupUniqArrayIf(r.user_email, r.in_window AND r.n_calls > 0 AND r.user_email != '') AS users,
-          groupUniqArrayIf(10)(r.full_tool, r.in_window AND r.n_calls > 0 AND r.full_tool != '') AS tools,
-          groupUniqArrayArrayIf(r.g_sources, r.in_window) AS sources,
-          groupUniqArrayIf(r.g_key_alias, r.in_window AND r.g_key_alias != '') AS key_aliases,
-          arraySlice(arrayFlatten(groupArrayIf(r.g_samples, r.in_window)), 1, 3) AS samples
-        FROM resolved AS r
-        LEFT JOIN approved AS ap ON ap.team_id = r.team
-        WHERE NOT ((r.kind = 'mcp_server' AND arrayExists(p -> match(r.name, concat('(?i)', p)), ap.server_patterns))
-                   OR (r.full_tool != '' AND arrayExists(p -> match(r.full_tool, concat('(?i)', p)), ap.tool_patterns)))
+        SELECT team, u.kind AS kind, u.name AS name,
+          uniqExactIf(u.call_id, NOT u.rejected) AS calls, uniqExactIf(u.call_id, u.rejected) AS rejected_calls,
+          uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'agent') AS agent_calls,
+          uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'gateway') AS gateway_calls,
+          uniqExactIf(u.session_id, NOT u.rejected AND u.session_id != '') AS sessions,
+          minIf(u.event_time, NOT u.rejected) AS first_in_window, maxIf(u.event_time, NOT u.rejected) AS last_seen,
+          groupUniqArrayIf(u.user_email, NOT u.rejected AND u.user_email != '') AS users,
+          groupUniqArrayIf(10)(u.full_tool, NOT u.rejected AND u.full_tool != '') AS tools,
+          groupUniqArrayIf(u.source, NOT u.rejected) AS sources,
+          groupUniqArrayIf(u.key_alias, NOT u.rejected AND u.key_alias != '') AS key_aliases,
+          arrayDistinct(groupArraySortedIf(3)(u.sample_key, NOT u.rejected)) AS sample_keys
+        FROM (
+          SELECT r.*, multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team
+          FROM recent AS r
+          LEFT JOIN keys AS k ON k.api_key_id = r.api_key_id
+          LEFT JOIN members AS m ON m.email = r.user_email
+          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.log_team)) AS u
+        LEFT JOIN approved AS ap ON ap.team_id = u.team
+        WHERE NOT ((u.kind = 'mcp_server' AND arrayExists(p -> match(u.name, concat('(?i)', p)), ap.server_patterns))
+                   OR (u.full_tool != '' AND arrayExists(p -> match(u.full_tool, concat('(?i)', p)), ap.tool_patterns)))
         GROUP BY team, kind, name
         HAVING calls >= {minCalls:UInt32} AND calls > 0
+      ),
+      earlier AS (
+        -- first use of the same server/tool by the team in the firstSeenDays before the window
+        SELECT multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team, h.kind AS kind, h.name AS name,
+          min(h.first) AS first_seen
+        FROM (
+          SELECT user_email, team_id AS log_team, '' AS api_key_id, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
+            if(mcp_server != '', mcp_server, tool_name) AS name, min(event_time) AS first
+          FROM agent_events
+          WHERE event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
+            AND (tool_name != '' OR mcp_server != '')
+            AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {from:DateTime64(3)}
+          GROUP BY user_email, log_team, kind, name
+          UNION ALL
+          SELECT user_email, team_id AS log_team, api_key_id, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, min(event_time) AS first
+          FROM gateway_requests
+          WHERE notEmpty(mcp_servers)
+            AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {from:DateTime64(3)}
+          GROUP BY user_email, log_team, api_key_id, kind, name) AS h
+        LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
+        LEFT JOIN members AS m ON m.email = h.user_email
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.log_team)
+        GROUP BY team, kind, name
+      ),
+      (SELECT groupArray(k) FROM (SELECT arrayJoin(sample_keys) AS k FROM drift)) AS picked,
+      raws AS (
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+          SELECT concat(session_id, '@', toString(event_time)) AS k, any(raw) AS raw FROM agent_events
+          WHERE event_name IN ('tool_result', 'tool_decision') AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+            AND has(picked, k)
+          GROUP BY k
+          UNION ALL
+          SELECT request_id AS k, any(raw) AS raw FROM gateway_requests
+          WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, request_id)
+          GROUP BY k)
       )
-    SELECT d.*, t.owner_email AS owner
+    SELECT d.team AS team, t.owner_email AS owner, d.kind AS kind, d.name AS name, d.calls AS calls, d.rejected_calls AS rejected,
+      d.agent_calls AS agent_calls, d.gateway_calls AS gateway_calls, d.sessions AS sessions,
+      if(e.first_seen > toDateTime64(0, 3, 'UTC'), least(e.first_seen, d.first_in_window), d.first_in_window) AS first_seen,
+      d.first_in_window AS first_in_window, d.last_seen AS last_seen, d.users AS users, d.tools AS tools, d.sources AS sources,
+      d.key_aliases AS key_aliases, arrayMap(k -> raws.m[k], d.sample_keys) AS samples
     FROM drift AS d
+    LEFT JOIN earlier AS e ON e.team = d.team AND e.kind = d.kind AND e.name = d.name
     LEFT JOIN policy_teams AS t ON t.team_id = d.team
+    CROSS JOIN raws
     ORDER BY team, kind, name
   `,
   alert(row: Row) {

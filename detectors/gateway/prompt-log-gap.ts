@@ -26,29 +26,14 @@ type Kind = 'unlogged-prompts' | 'late-logs' | 'stopped-logging';
 const BASELINE_DAYS = 7;
 
 interface Row {
-  team: string;
-  team_name: string;
-  owner: string;
-  requests: number;
-  unlogged: number;
-  unlogged_responses: number;
-  late: number;
-  max_delay_ms: number;
-  pipeline_delay_ms: number;
-  first_request: string;
-  last_request: string;
-  gateways: string[];
-  unlogged_keys: string[];
-  top_unlogged_key: string;
-  unlogged_samples: string[];
-  late_samples: string[];
+  team: string; team_name: string; owner: string;
+  requests: number; unlogged: number; unlogged_responses: number; late: number; max_delay_ms: number; pipeline_delay_ms: number;
+  first_request: string; last_request: string; gateways: string[];
+  unlogged_keys: string[]; top_unlogged_key: string; unlogged_samples: string[]; late_samples: string[];
+  /** Requests in the same window on each previous day that had any (zeros are absent). */
   baseline_days: number[];
-  agent_requests: number;
-  agent_sessions: number;
-  agent_samples: string[];
-  billing_tokens: number;
-  billing_providers: string[];
-  billing_samples: string[];
+  agent_requests: number; agent_sessions: number; agent_samples: string[];
+  billing_tokens: number; billing_providers: string[]; billing_samples: string[];
   /** Set by evaluate(). */
   kind?: Kind;
   expected_requests?: number;
@@ -107,32 +92,33 @@ export default defineDetector({
          FROM gateway_requests
          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
          GROUP BY team_id HAVING count() >= {minLateRequests:UInt32})) AS pipeline_delay_ms,
-      requests AS (
-        -- the window, and the same window on each of the previous 7 days (explicit ranges keep the primary key in use)
-        SELECT
-          intDiv(toUnixTimestamp64Milli({to:DateTime64(3)}) - 1 - toUnixTimestamp64Milli(event_time), 86400000) AS days_back,
-          team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, raw,
-          toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms,
-          days_back = 0 AND delay_ms > pipeline_delay_ms + {maxDelaySeconds:UInt32} * 1000 AS is_late,
-          event_time
+      current AS (
+        -- narrow columns only: raw is fetched for the few sampled request ids at the end
+        SELECT team_id, api_key_id, user_email,
+          count() AS n, countIf(prompt_logged = 0) AS n_unlogged, countIf(response_logged = 0) AS n_unlogged_responses,
+          countIf(is_late) AS n_late, max(delay_ms) AS n_max_delay_ms, min(event_time) AS n_first, max(event_time) AS n_last,
+          groupUniqArray(gateway) AS n_gateways, anyIf(api_key_alias, api_key_alias != '') AS key_alias,
+          groupArrayIf(3)(request_id, prompt_logged = 0) AS unlogged_ids, groupArrayIf(3)(request_id, is_late) AS late_ids
+        FROM (
+          SELECT team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, request_id, event_time,
+            toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms,
+            delay_ms > pipeline_delay_ms + {maxDelaySeconds:UInt32} * 1000 AS is_late
+          FROM gateway_requests
+          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
+        GROUP BY team_id, api_key_id, user_email
+      ),
+      history AS (
+        -- the same window on each of the previous 7 days; explicit ranges keep the primary key in use
+        SELECT intDiv(toUnixTimestamp64Milli({to:DateTime64(3)}) - 1 - toUnixTimestamp64Milli(event_time), 86400000) AS days_back,
+          team_id, api_key_id, user_email, count() AS n
         FROM gateway_requests
-        WHERE (event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(1) AND event_time < {to:DateTime64(3)} - toIntervalDay(1))
+        WHERE (event_time >= {from:DateTime64(3)} - toIntervalDay(1) AND event_time < {to:DateTime64(3)} - toIntervalDay(1))
            OR (event_time >= {from:DateTime64(3)} - toIntervalDay(2) AND event_time < {to:DateTime64(3)} - toIntervalDay(2))
            OR (event_time >= {from:DateTime64(3)} - toIntervalDay(3) AND event_time < {to:DateTime64(3)} - toIntervalDay(3))
            OR (event_time >= {from:DateTime64(3)} - toIntervalDay(4) AND event_time < {to:DateTime64(3)} - toIntervalDay(4))
            OR (event_time >= {from:DateTime64(3)} - toIntervalDay(5) AND event_time < {to:DateTime64(3)} - toIntervalDay(5))
            OR (event_time >= {from:DateTime64(3)} - toIntervalDay(6) AND event_time < {to:DateTime64(3)} - toIntervalDay(6))
            OR (event_time >= {from:DateTime64(3)} - toIntervalDay(7) AND event_time < {to:DateTime64(3)} - toIntervalDay(7))
-      ),
-      slices AS (
-        SELECT days_back, team_id, api_key_id, user_email,
-          count() AS n, countIf(prompt_logged = 0) AS unlogged, countIf(response_logged = 0) AS unlogged_responses,
-          countIf(is_late) AS late, max(delay_ms) AS max_delay_ms,
-          min(event_time) AS first_request, max(event_time) AS last_request,
-          groupUniqArray(gateway) AS gateways, anyIf(api_key_alias, api_key_alias != '') AS key_alias,
-          groupArrayIf(3)(raw, prompt_logged = 0) AS unlogged_samples, groupArrayIf(3)(raw, is_late) AS late_samples
-        FROM requests
         GROUP BY days_back, team_id, api_key_id, user_email
       ),
       keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
@@ -140,39 +126,36 @@ export default defineDetector({
         SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
         WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
       ),
-      resolved AS (
-        SELECT s.days_back AS days_back, s.n AS n, s.unlogged AS s_unlogged, s.unlogged_responses AS s_unlogged_responses,
-          s.late AS s_late, s.max_delay_ms AS s_max_delay_ms, s.first_request AS s_first, s.last_request AS s_last,
-          s.gateways AS s_gateways, s.key_alias AS key_alias, s.unlogged_samples AS s_unlogged_samples, s.late_samples AS s_late_samples,
-          multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team
-        FROM slices AS s
-        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(s.team_id)
-        LEFT JOIN keys AS k ON k.api_key_id = s.api_key_id
-        LEFT JOIN members AS m ON m.email = s.user_email
+      cur AS (
+        SELECT multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
+          sum(c.n) AS requests, sum(c.n_unlogged) AS unlogged, sum(c.n_unlogged_responses) AS unlogged_responses,
+          sum(c.n_late) AS late, max(c.n_max_delay_ms) AS max_delay_ms, min(c.n_first) AS first_request, max(c.n_last) AS last_request,
+          groupUniqArrayArray(c.n_gateways) AS gateways,
+          groupUniqArrayIf(c.key_alias, c.n_unlogged > 0 AND c.key_alias != '') AS unlogged_keys,
+          argMaxIf(c.key_alias, c.n_unlogged, c.n_unlogged > 0) AS top_unlogged_key,
+          arraySlice(arrayFlatten(groupArray(c.unlogged_ids)), 1, 3) AS unlogged_ids,
+          arraySlice(arrayFlatten(groupArray(c.late_ids)), 1, 3) AS late_ids
+        FROM current AS c
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.team_id)
+        LEFT JOIN keys AS k ON k.api_key_id = c.api_key_id
+        LEFT JOIN members AS m ON m.email = c.user_email
+        GROUP BY team
       ),
-      teams AS (
-        SELECT team,
-          sumIf(n, days_back = 0) AS requests, sumIf(s_unlogged, days_back = 0) AS unlogged,
-          sumIf(s_unlogged_responses, days_back = 0) AS unlogged_responses, sumIf(s_late, days_back = 0) AS late,
-          maxIf(s_max_delay_ms, days_back = 0) AS max_delay_ms,
-          minIf(s_first, days_back = 0) AS first_request, maxIf(s_last, days_back = 0) AS last_request,
-          groupUniqArrayArrayIf(s_gateways, days_back = 0) AS gateways,
-          groupUniqArrayIf(key_alias, days_back = 0 AND s_unlogged > 0 AND key_alias != '') AS unlogged_keys,
-          argMaxIf(key_alias, s_unlogged, days_back = 0 AND s_unlogged > 0) AS top_unlogged_key,
-          arraySlice(arrayFlatten(groupArrayIf(s_unlogged_samples, days_back = 0)), 1, 3) AS unlogged_samples,
-          arraySlice(arrayFlatten(groupArrayIf(s_late_samples, days_back = 0)), 1, 3) AS late_samples
-        FROM resolved WHERE team != '' GROUP BY team
-      ),
-      baseline AS (
-        SELECT team, groupArray(n) AS baseline_days
-        FROM (SELECT team, days_back, sum(n) AS n FROM resolved WHERE team != '' AND days_back > 0 GROUP BY team, days_back)
+      hist AS (
+        SELECT team, groupArray(n) AS baseline_days FROM (
+          SELECT multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team, h.days_back AS days_back, sum(h.n) AS n
+          FROM history AS h
+          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.team_id)
+          LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
+          LEFT JOIN members AS m ON m.email = h.user_email
+          GROUP BY team, days_back)
         GROUP BY team
       ),
       agent AS (
         SELECT if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests, sum(e.sessions) AS agent_sessions,
-          arraySlice(arrayFlatten(groupArray(e.samples)), 1, 2) AS agent_samples
+          arraySlice(arrayFlatten(groupArray(e.sample_sessions)), 1, 2) AS sample_sessions
         FROM (
-          SELECT user_email, team_id, count() AS n, uniqExact(session_id) AS sessions, groupArray(2)(raw) AS samples
+          SELECT user_email, team_id, count() AS n, uniqExact(session_id) AS sessions, groupUniqArray(2)(session_id) AS sample_sessions
           FROM agent_events
           WHERE event_name = 'api_request' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
           GROUP BY user_email, team_id) AS e
@@ -203,19 +186,42 @@ export default defineDetector({
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(u.team_id)
         LEFT JOIN members AS m ON m.email = u.user_email
         GROUP BY team
+      ),
+      gateway_samples AS (
+        SELECT mapFromArrays(groupArray(request_id), groupArray(raw)) AS raws FROM (
+          SELECT request_id, any(raw) AS raw FROM gateway_requests
+          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+            AND request_id IN (SELECT arrayJoin(arrayConcat(unlogged_ids, late_ids)) FROM current)
+          GROUP BY request_id)
+      ),
+      agent_samples AS (
+        SELECT mapFromArrays(groupArray(session_id), groupArray(raw)) AS raws FROM (
+          SELECT session_id, argMin(raw, event_time) AS raw FROM agent_events
+          WHERE session_id IN (SELECT arrayJoin(sample_sessions) FROM agent) AND event_name = 'api_request'
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          GROUP BY session_id)
       )
     SELECT t.team AS team, p.name AS team_name, p.owner_email AS owner,
       t.requests AS requests, t.unlogged AS unlogged, t.unlogged_responses AS unlogged_responses, t.late AS late,
       t.max_delay_ms AS max_delay_ms, pipeline_delay_ms, t.first_request AS first_request, t.last_request AS last_request,
       t.gateways AS gateways, t.unlogged_keys AS unlogged_keys, t.top_unlogged_key AS top_unlogged_key,
-      t.unlogged_samples AS unlogged_samples, t.late_samples AS late_samples, b.baseline_days AS baseline_days,
-      ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions, ag.agent_samples AS agent_samples,
+      arrayMap(id -> gs.raws[id], t.unlogged_ids) AS unlogged_samples, arrayMap(id -> gs.raws[id], t.late_ids) AS late_samples,
+      t.baseline_days AS baseline_days,
+      ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions, arrayMap(s -> asm.raws[s], ag.sample_sessions) AS agent_samples,
       bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers, bl.billing_samples AS billing_samples
-    FROM teams AS t
-    LEFT JOIN baseline AS b ON b.team = t.team
+    FROM (
+      SELECT if(c.team != '', c.team, h.team) AS team, c.requests AS requests, c.unlogged AS unlogged,
+        c.unlogged_responses AS unlogged_responses, c.late AS late, c.max_delay_ms AS max_delay_ms,
+        c.first_request AS first_request, c.last_request AS last_request, c.gateways AS gateways,
+        c.unlogged_keys AS unlogged_keys, c.top_unlogged_key AS top_unlogged_key, c.unlogged_ids AS unlogged_ids,
+        c.late_ids AS late_ids, h.baseline_days AS baseline_days
+      FROM cur AS c FULL OUTER JOIN hist AS h ON h.team = c.team) AS t
     LEFT JOIN agent AS ag ON ag.team = t.team
     LEFT JOIN billing AS bl ON bl.team = t.team
     LEFT JOIN policy_teams AS p ON p.team_id = t.team
+    CROSS JOIN gateway_samples AS gs
+    CROSS JOIN agent_samples AS asm
+    WHERE t.team != ''
     ORDER BY team
   `,
   evaluate(rows: Row[], { params: p }) {
@@ -226,7 +232,7 @@ export default defineDetector({
       // Days without a single request are in the baseline as zeros.
       const days = [...r.baseline_days, ...Array<number>(BASELINE_DAYS).fill(0)].slice(0, BASELINE_DAYS);
       const expected = median(days);
-      const working = r.agent_requests >= p.minAgentRequests || r.billing_tokens >= p.minBillingTokens;
+      const working = (r.agent_requests > 0 && r.agent_requests >= p.minAgentRequests) || (r.billing_tokens > 0 && r.billing_tokens >= p.minBillingTokens);
       if (expected >= p.minBaselineRequests && r.requests <= expected * p.maxVolumeRatio && working) {
         out.push({ ...r, kind: 'stopped-logging', expected_requests: expected });
       }

@@ -24,6 +24,7 @@ import { utcDay } from '../../src/detect/windows.ts';
 interface Row {
   idp: string;
   email: string;
+  app_key: string;
   app_id: string;
   app: string;
   team: string;
@@ -87,19 +88,20 @@ export default defineDetector({
   },
   query: sql`
     WITH
-      grants AS (
-        SELECT idp, actor_email, actor_id, app_id, app_name, event_type, event_time, scopes, grant_type, client_ip, user_agent, raw,
-          if(app_id != '', app_id, lower(app_name)) AS app_key, event_time >= {from:DateTime64(3)} AS in_window
+      recent AS (
+        -- narrow columns of the window's grants; raw is fetched for the sampled event ids at the end
+        SELECT idp, actor_email, actor_id, app_id, app_name, event_type, event_time, event_id, scopes, grant_type, client_ip, user_agent,
+          if(app_id != '', app_id, lower(app_name)) AS app_key
         FROM idp_events
         WHERE actor_email != '' AND actor_type = 'user' AND outcome IN ('success', 'allow') AND (app_id != '' OR app_name != '')
           AND (event_type IN ('user.authentication.sso', 'user.consent.grant', 'signin.interactiveUser', 'signin.nonInteractiveUser')
                OR match(event_type, '^app[.]oauth2[.](as[.])?token[.]grant[.]'))
-          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {to:DateTime64(3)}
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
       names AS (
         SELECT idp, app_id, argMax(app_name, event_time) AS known_name
         FROM idp_events
-        WHERE app_id IN (SELECT app_id FROM grants WHERE app_name = '' AND app_id != '') AND app_name != ''
+        WHERE app_id IN (SELECT app_id FROM recent WHERE app_name = '' AND app_id != '') AND app_name != ''
           AND event_time >= {from:DateTime64(3)} - toIntervalDay({nameLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
         GROUP BY idp, app_id
       ),
@@ -107,42 +109,55 @@ export default defineDetector({
         SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
         WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
       ),
-      per_user_app AS (
-        SELECT g.idp AS idp, g.actor_email AS email, g.app_key AS app_key, any(g.app_id) AS app_id,
-          if(anyIf(g.app_name, g.app_name != '') != '', anyIf(g.app_name, g.app_name != ''), any(n.known_name)) AS app,
-          countIf(g.in_window) AS events, groupUniqArrayIf(g.event_type, g.in_window) AS event_types,
-          min(g.event_time) AS first_seen, minIf(g.event_time, g.in_window) AS first_in_window, max(g.event_time) AS last_seen,
-          groupUniqArrayArrayIf(g.scopes, g.in_window) AS scopes, groupUniqArrayIf(g.grant_type, g.in_window AND g.grant_type != '') AS grant_types,
-          groupUniqArrayIf(5)(g.client_ip, g.in_window AND g.client_ip != '') AS client_ips,
-          groupUniqArrayIf(3)(g.user_agent, g.in_window AND g.user_agent != '') AS user_agents,
-          groupUniqArrayIf(g.actor_id, g.actor_id != '') AS actor_ids,
-          groupArrayIf(3)(g.raw, g.in_window) AS samples
-        FROM grants AS g
-        LEFT JOIN names AS n ON n.idp = g.idp AND n.app_id = g.app_id
-        GROUP BY g.idp, g.actor_email, g.app_key
-        HAVING events > 0
+      (SELECT groupArray((idp, app_id, app_name, team_ids)) FROM policy_ai_apps) AS approved_apps,
+      flagged AS (
+        SELECT u.*, m.team_id AS team,
+          arrayFilter(a -> a.1 = u.idp AND ((a.2 != '' AND a.2 = u.app_id) OR (a.2 = '' AND a.3 != '' AND a.3 = lower(u.app))), approved_apps) AS entries,
+          arrayDistinct(arrayFlatten(arrayMap(a -> a.4, entries))) AS approved_for
+        FROM (
+          SELECT g.idp AS idp, g.actor_email AS email, g.app_key AS app_key, any(g.app_id) AS app_id,
+            if(anyIf(g.app_name, g.app_name != '') != '', anyIf(g.app_name, g.app_name != ''), any(n.known_name)) AS app,
+            count() AS events, groupUniqArray(g.event_type) AS event_types, min(g.event_time) AS first_in_window, max(g.event_time) AS last_seen,
+            groupUniqArrayArray(g.scopes) AS scopes, groupUniqArrayIf(g.grant_type, g.grant_type != '') AS grant_types,
+            groupUniqArrayIf(5)(g.client_ip, g.client_ip != '') AS client_ips, groupUniqArrayIf(3)(g.user_agent, g.user_agent != '') AS user_agents,
+            groupUniqArrayIf(g.actor_id, g.actor_id != '') AS actor_ids, groupArraySorted(3)(g.event_id) AS sample_ids
+          FROM recent AS g
+          LEFT JOIN names AS n ON n.idp = g.idp AND n.app_id = g.app_id
+          GROUP BY g.idp, g.actor_email, g.app_key) AS u
+        LEFT JOIN members AS m ON m.email = u.email
+        -- not approved for this person's team …
+        WHERE NOT arrayExists(a -> empty(a.4) OR has(a.4, team), entries)
+          -- … and an AI app: the catalogue parameters, or an id or name the policy lists as an AI app
+          AND (has({aiAppIds:Array(String)}, u.app_id)
+               OR arrayExists(x -> match(u.app, concat('(?i)', x)), {aiAppPatterns:Array(String)})
+               OR arrayExists(a -> (a.2 != '' AND a.2 = u.app_id) OR (a.3 != '' AND a.3 = lower(u.app)), approved_apps))
       ),
-      teamed AS (
-        SELECT u.*, m.team_id AS team FROM per_user_app AS u LEFT JOIN members AS m ON m.email = u.email
+      earlier AS (
+        -- the person's first grant to the app in the firstSeenDays before the window
+        SELECT idp, actor_email AS email, if(app_id != '', app_id, lower(app_name)) AS app_key, min(event_time) AS first_seen
+        FROM idp_events
+        WHERE actor_email IN (SELECT email FROM flagged) AND actor_type = 'user' AND outcome IN ('success', 'allow')
+          AND (event_type IN ('user.authentication.sso', 'user.consent.grant', 'signin.interactiveUser', 'signin.nonInteractiveUser')
+               OR match(event_type, '^app[.]oauth2[.](as[.])?token[.]grant[.]'))
+          AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {from:DateTime64(3)}
+        GROUP BY idp, email, app_key
       ),
-      approvals AS (
-        SELECT u.idp AS idp, u.app_key AS app_key, u.team AS team,
-          countIf(((a.app_id != '' AND a.app_id = u.app_id) OR (a.app_id = '' AND a.app_name != '' AND a.app_name = lower(u.app)))
-            AND (empty(a.team_ids) OR has(a.team_ids, u.team))) AS approved,
-          arrayDistinct(arrayFlatten(groupArrayIf(a.team_ids,
-            (a.app_id != '' AND a.app_id = u.app_id) OR (a.app_id = '' AND a.app_name != '' AND a.app_name = lower(u.app))))) AS approved_for
-        FROM (SELECT DISTINCT idp, app_key, app_id, app, team FROM teamed) AS u
-        LEFT JOIN policy_ai_apps AS a ON a.idp = u.idp
-        GROUP BY u.idp, u.app_key, u.team
+      (SELECT groupArray(id) FROM (SELECT arrayJoin(sample_ids) AS id FROM flagged)) AS picked,
+      raws AS (
+        SELECT mapFromArrays(groupArray(event_id), groupArray(raw)) AS m FROM (
+          SELECT event_id, any(raw) AS raw FROM idp_events
+          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, event_id)
+          GROUP BY event_id)
       )
-    SELECT t.*, p.approved_for AS approved_for
-    FROM teamed AS t
-    LEFT JOIN approvals AS p ON p.idp = t.idp AND p.app_key = t.app_key AND p.team = t.team
-    WHERE p.approved = 0
-      AND (has({aiAppIds:Array(String)}, t.app_id)
-           OR arrayExists(x -> match(t.app, concat('(?i)', x)), {aiAppPatterns:Array(String)})
-           OR t.app_id IN (SELECT app_id FROM policy_ai_apps WHERE app_id != '')
-           OR lower(t.app) IN (SELECT app_name FROM policy_ai_apps WHERE app_name != ''))
+    SELECT f.idp AS idp, f.email AS email, f.app_key AS app_key, f.app_id AS app_id, f.app AS app, f.team AS team,
+      f.events AS events, f.event_types AS event_types,
+      if(e.first_seen > toDateTime64(0, 3, 'UTC'), e.first_seen, f.first_in_window) AS first_seen,
+      f.first_in_window AS first_in_window, f.last_seen AS last_seen, f.scopes AS scopes, f.grant_types AS grant_types,
+      f.client_ips AS client_ips, f.user_agents AS user_agents, f.actor_ids AS actor_ids, f.approved_for AS approved_for,
+      arrayMap(id -> raws.m[id], f.sample_ids) AS samples
+    FROM flagged AS f
+    LEFT JOIN earlier AS e ON e.idp = f.idp AND e.email = f.email AND e.app_key = f.app_key
+    CROSS JOIN raws
     ORDER BY email, idp, app_key
   `,
   alert(row: Row) {

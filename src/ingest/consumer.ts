@@ -58,8 +58,8 @@ export class IngestConsumer {
   private fatal: Error | undefined;
   private readonly writer: OrderedWriter;
   private readonly decoder: SegmentDecoder;
-  /** Set on every group join: in-flight writes must land before ledger ranges are read again. */
-  private rejoined = false;
+  /** Incremented on every group join: work fetched under an older generation is dropped. */
+  private generation = 0;
 
   constructor(private readonly options: IngestConsumerOptions) {
     const { config, log, store } = options;
@@ -106,7 +106,7 @@ export class IngestConsumer {
       log.info({ assignment: e.payload.memberAssignment }, 'Joined consumer group; buffers reset to committed offsets');
       for (const b of this.buffers.values()) b.discard();
       this.ledgerChecked.clear();
-      this.rejoined = true;
+      this.generation += 1;
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'Kafka consumer crashed');
@@ -154,12 +154,7 @@ export class IngestConsumer {
     if (!source) return;
     const k = this.key(topic, partition);
     const { ingest } = this.options.config;
-    if (this.rejoined) {
-      // A batch still being written may not have its ledger row yet; reading the ledger before it
-      // lands would let this member form different ranges for the same offsets.
-      await this.writer.drain();
-      this.rejoined = false;
-    }
+    const generation = this.generation;
     await this.withLock(k, async () => {
       const buf = this.buffer(topic, partition);
       const first = batch.messages[0];
@@ -167,6 +162,9 @@ export class IngestConsumer {
       // A fetch that starts before what we hold means kafkajs went back to the committed offset.
       if (buf.nextOffset !== undefined && BigInt(first.offset) < buf.nextOffset) buf.discard();
       if (!this.ledgerChecked.has(k)) {
+        // A batch of this partition still being written may not have its ledger row yet; reading
+        // the ledger before it lands would let this member form other ranges for the same offsets.
+        await this.writer.drainKey(k);
         buf.setForcedRanges(await this.ledger.pendingRanges(topic, partition, first.offset));
         this.ledgerChecked.add(k);
       }
@@ -188,7 +186,8 @@ export class IngestConsumer {
       const decoded = segments.map((seg) => this.decoder.decode(this.segmentRequest(source, topic, partition, seg)));
       for (const pending of decoded) {
         const segment = await pending;
-        if (!isRunning() || isStale()) break;
+        // After a rebalance kafkajs fetches again from the committed offset; this fetch is void.
+        if (generation !== this.generation || !isRunning() || isStale()) break;
         if (buf.mustFlushBefore(segment.firstOffset)) await this.flush(buf);
         buf.add(segment);
         this.counters.recordSegment(source, segment);

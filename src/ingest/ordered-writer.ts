@@ -32,6 +32,11 @@ export class OrderedWriter {
     this.chains.set(key, next.catch(() => undefined));
   }
 
+  /** Resolves when every batch submitted for `key` has been written or has failed. */
+  async drainKey(key: string): Promise<void> {
+    await this.chains.get(key);
+  }
+
   /** Resolves when every submitted batch has been written or has failed. */
   async drain(): Promise<void> {
     await Promise.all([...this.chains.values()]);

@@ -14,7 +14,10 @@ export interface ProduceOptions {
 
 export async function withProducer<T>(brokers: string[], fn: (p: Producer) => Promise<T>, log?: Logger): Promise<T> {
   const kafka = new Kafka({ clientId: 'driftwatch-producer', brokers, logLevel: logLevel.WARN, ...(log ? { logCreator: kafkaLogCreator(log) } : {}) });
-  const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  // Idempotent: kafkajs retries a whole request when one partition's leader is not ready yet
+  // (e.g. just after topic creation); without producer ids the partitions that did succeed would
+  // get the messages twice.
+  const producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     return await fn(producer);
