@@ -34,6 +34,7 @@ interface Row {
   last_seen: string;
   events: number;
   humans: string[];
+  people_in_order: string[];
   accounts: number;
   gateway_keys: number;
   credentials: string[];
@@ -165,6 +166,7 @@ export default defineDetector({
       x.session_id AS session_id, x.first_seen AS first_seen, x.last_seen AS last_seen, x.events AS events,
       x.humans AS humans, x.accounts AS accounts, x.gateway_keys AS gateway_keys, x.credentials AS credentials,
       x.sources AS sources, x.first_human AS first_human, x.first_credential AS first_credential,
+      arrayDistinct(arrayFilter(e -> e != '', arrayMap(t -> t.3, arraySort(x.seen)))) AS people_in_order,
       arrayMap(t -> concat(toString(t.1), ' ', t.2, ' ', if(t.3 != '', t.3, '(no e-mail)'),
                            if(t.4 != '', concat(' via ', t.4), ''), ' x', toString(t.5)), arraySort(x.seen)) AS timeline,
       multiIf(m.team_id != '', m.team_id, x.key_team != '', x.key_team, t.team_id) AS team,
@@ -178,9 +180,9 @@ export default defineDetector({
     ORDER BY first_seen, session_id
   `,
   alert(row: Row) {
-    const others = row.humans.filter((h) => h !== row.first_human);
+    const [first, ...later] = row.people_in_order;
     const people = row.humans.length > 1
-      ? `${row.humans.length} people (first ${row.first_human}, then ${others.join(', ')})`
+      ? `${row.humans.length} people (first ${first}, then ${later.join(', then ')})`
       : `one person (${row.first_human || 'unknown'})`;
     const creds = [
       row.accounts > 1 ? `${row.accounts} Claude accounts` : '',

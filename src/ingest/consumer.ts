@@ -56,6 +56,11 @@ export class IngestConsumer {
   private paused = false;
   private stopping = false;
   private fatal: Error | undefined;
+  private reportFailure: (err: Error) => void = () => {};
+  /** Settles when ingest cannot go on (store down past retries, consumer crashed for good). */
+  readonly failed: Promise<Error> = new Promise((resolve) => {
+    this.reportFailure = resolve;
+  });
   private readonly writer: OrderedWriter;
   private readonly decoder: SegmentDecoder;
   /** Incremented on every group join: work fetched under an older generation is dropped. */
@@ -110,6 +115,7 @@ export class IngestConsumer {
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'Kafka consumer crashed');
+      if (!e.payload.restart) this.reportFailure(e.payload.error);
     });
     await this.consumer.subscribe({ topics: [...this.topicSource.keys()], fromBeginning: config.kafka.fromBeginning });
     await this.consumer.run({
@@ -229,6 +235,7 @@ export class IngestConsumer {
       // Not committing is safe: the range is fetched again. Stopping is honest: retrying forever
       // behind a dead store would hide the outage from the operator.
       this.fatal = err as Error;
+      this.reportFailure(this.fatal);
       this.options.log.error({ range: rangeLabel(batch), err: errorMessage(err) }, 'Flush failed; stopping ingest without committing');
       throw err;
     }

@@ -4,6 +4,7 @@ import { IngestConsumer } from '../../ingest/consumer.ts';
 import { resolveBroker } from '../../infra/kafka-broker.ts';
 import { ensureTopics } from '../../infra/topics.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../decode/types.ts';
+import { AppError } from '../../errors.ts';
 
 export function ingestCommand(): Command {
   return new Command('ingest')
@@ -25,10 +26,16 @@ export function ingestCommand(): Command {
       const store = await openMigratedStore(ctx);
       const consumer = new IngestConsumer({ config, store, log, ...(opts.source ? { sources: opts.source } : {}) });
       await consumer.start();
-      await untilSignal(async () => {
+      const shutdown = async () => {
         await consumer.stop();
         await store.close();
         await stopBroker();
-      }, log);
+      };
+      const outcome = await Promise.race([untilSignal(shutdown, log).then(() => undefined), consumer.failed]);
+      if (outcome instanceof Error) {
+        // Nothing uncommitted is lost: what was not committed is consumed again on restart.
+        await shutdown().catch(() => undefined);
+        throw new AppError('CH_INSERT_FAILED', `ingest stopped: ${outcome.message}`, {}, true, { cause: outcome });
+      }
     });
 }
