@@ -35,7 +35,7 @@ export function ingestCommand(): Command {
       if (outcome instanceof Error) {
         // Nothing uncommitted is lost: what was not committed is consumed again on restart.
         await shutdown().catch(() => undefined);
-        throw new AppError('CH_INSERT_FAILED', `ingest stopped: ${outcome.message}`, {}, true, { cause: outcome });
+        throw new AppError('INGEST_STOPPED', `ingest stopped: ${outcome.message}`, {}, true, { cause: outcome });
       }
     });
 }
