@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { persistAlerts, type Alert } from '../../detect/alerts.ts';
+import type { Alert } from '../../detect/alerts.ts';
 import { alertJson, alertTable } from '../../detect/format.ts';
-import { parseTimeOption, planWindows, validateRequest } from '../../detect/plan.ts';
-import { runDetector } from '../../detect/run.ts';
-import { sourceHighWater } from '../../detect/sources.ts';
+import { detectOnce } from '../../detect/once.ts';
+import { parseTimeOption, validateRequest } from '../../detect/plan.ts';
 import { DETECTOR_OPTION_HELP, POLICY_OPTION_HELP, prepareDetection } from './detector-setup.ts';
 
 interface DetectOptions {
@@ -29,27 +28,9 @@ export function detectCommand(): Command {
       const request = { at: parseTimeOption('at', opts.at), from: parseTimeOption('from', opts.from), to: parseTimeOption('to', opts.to) };
       validateRequest(request);
       const { ctx, store, detectors, policyVersion } = await prepareDetection(cmd, opts);
-      const { log } = ctx;
-      const now = new Date();
-      const created: Alert[] = [];
+      let created: Alert[] = [];
       try {
-        for (const detector of detectors) {
-          for (const window of planWindows(detector, request, now)) {
-            // A one-shot run does not wait for late sources; it says so instead.
-            for (const source of detector.requires) {
-              const hw = await sourceHighWater(store, source, now);
-              if (hw === null || hw < window.to.getTime()) {
-                log.warn({ detector: detector.id, source, windowEnd: window.to.toISOString(), reportedUntil: hw === null ? null : new Date(hw).toISOString() },
-                  'Source has not reported past the window end; results may be incomplete');
-              }
-            }
-            const run = await runDetector(store, detector, window, { now, policyVersion });
-            const persisted = await persistAlerts(store, run.alerts, now);
-            created.push(...persisted.created);
-            log.info({ detector: detector.id, windowStart: window.from.toISOString(), windowEnd: window.to.toISOString(),
-              durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: persisted.created.length }, 'Detector run finished');
-          }
-        }
+        created = await detectOnce(store, detectors, request, { now: new Date(), policyVersion, log: ctx.log });
       } finally {
         await store.close();
       }
