@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,12 +23,18 @@ import { generateTraffic } from '../test/fixtures/traffic.ts';
 import { groupProgress } from '../test/helpers/kafka.ts';
 import type { SourceKind } from '../src/decode/types.ts';
 
-const { values: args } = parseArgs({ options: { n: { type: 'string', default: process.env['BENCH_N'] ?? '1000000' }, partitions: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({ options: { n: { type: 'string', default: process.env['BENCH_N'] ?? '1000000' }, partitions: { type: 'string', default: '3' }, workers: { type: 'string' } } });
 const N = Number(args.n);
 const PARTITIONS = Number(args.partitions);
 const log = createLogger('warn');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
+
+/** User + system CPU of a process and all its threads (/proc/PID/stat fields 14 and 15, in clock ticks). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 const broker = await resolveBroker(log);
 const run = Date.now().toString(36);
@@ -61,7 +67,8 @@ try {
   const dir = mkdtempSync(join(tmpdir(), 'driftwatch-bench-'));
   const cfgFile = join(dir, 'config.json');
   const groupId = `bench-dw-${run}`;
-  writeFileSync(cfgFile, JSON.stringify({ kafka: { brokers: broker.brokers, groupId, topics }, clickhouse: { dataDir: join(dir, 'dw-data') }, logLevel: 'warn' }));
+  writeFileSync(cfgFile, JSON.stringify({ kafka: { brokers: broker.brokers, groupId, topics }, clickhouse: { dataDir: join(dir, 'dw-data') }, logLevel: 'warn',
+    ...(args.workers !== undefined ? { ingest: { decodeWorkers: Number(args.workers) } } : {}) }));
   const config = loadConfig({ file: cfgFile, env: {} });
   const started = Date.now();
   const child = spawn(process.execPath, [join(root, 'bin/driftwatch.js'), '--config', cfgFile, 'ingest'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: process.env['CLICKHOUSE_URL'] ?? '' } });
@@ -71,18 +78,27 @@ try {
     return committed;
   };
   let firstCommit = 0;
+  let cpuAtFirstCommit = 0;
+  let committedAtFirst = 0;
   let peak = 0;
   for (;;) {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024);
     const done = await progress();
-    if (done > 0 && firstCommit === 0) firstCommit = Date.now();
+    if (done > 0 && firstCommit === 0) {
+      firstCommit = Date.now();
+      cpuAtFirstCommit = processCpuSeconds(child.pid as number);
+      committedAtFirst = done;
+    }
     if (done >= N) break;
     if (child.exitCode !== null) throw new Error(`driftwatch ingest exited early (${child.exitCode})`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const dwSeconds = (Date.now() - started) / 1000;
   const dwSteady = (Date.now() - firstCommit) / 1000;
+  const dwCpu = processCpuSeconds(child.pid as number);
+  // Start-up (tsx compile, engine and group join) excluded: CPU per event once consuming.
+  const dwSteadyCpuMicros = Math.round(((dwCpu - cpuAtFirstCommit) / Math.max(1, N - committedAtFirst)) * 1e6);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   say(`driftwatch: ${dwSeconds.toFixed(1)} s`);
@@ -90,7 +106,7 @@ try {
   // (b) ClickHouse's Kafka engine, same topics, its own process.
   const native = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/native-kafka-engine.ts'), broker.brokers.join(','), Object.values(topics).join(','), String(N), join(dir, 'native-data')], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: root });
   if (native.status !== 0) throw new Error(`native reference failed: ${native.stderr}`);
-  const ref = JSON.parse(native.stdout.trim().split('\n').pop() as string) as { seconds: number; firstRowSeconds: number; peakRssBytes: number };
+  const ref = JSON.parse(native.stdout.trim().split('\n').pop() as string) as { seconds: number; firstRowSeconds: number; peakRssBytes: number; cpuSeconds: number };
 
   const mb = bytes / 1e6;
   const row = (name: string, s: number, steady: number, rss: number) =>
@@ -98,8 +114,8 @@ try {
   const refSteady = ref.seconds - ref.firstRowSeconds;
   const result = {
     messages: N, records, megabytes: Math.round(mb), partitionsPerTopic: PARTITIONS, broker: broker.origin,
-    driftwatch: { seconds: dwSeconds, eventsPerSecond: Math.round(N / dwSeconds), mbPerSecond: +(mb / dwSeconds).toFixed(1), steadyEventsPerSecond: Math.round(N / dwSteady), peakRssMiB: Math.round(peak / 2 ** 20) },
-    nativeKafkaEngine: { seconds: ref.seconds, eventsPerSecond: Math.round(N / ref.seconds), mbPerSecond: +(mb / ref.seconds).toFixed(1), steadyEventsPerSecond: Math.round(N / refSteady), peakRssMiB: Math.round(ref.peakRssBytes / 2 ** 20) },
+    driftwatch: { cpuSeconds: dwCpu, cpuMicrosPerEvent: Math.round((dwCpu / N) * 1e6), steadyCpuMicrosPerEvent: dwSteadyCpuMicros, seconds: dwSeconds, eventsPerSecond: Math.round(N / dwSeconds), mbPerSecond: +(mb / dwSeconds).toFixed(1), steadyEventsPerSecond: Math.round(N / dwSteady), peakRssMiB: Math.round(peak / 2 ** 20) },
+    nativeKafkaEngine: { cpuSeconds: ref.cpuSeconds, cpuMicrosPerEvent: Math.round((ref.cpuSeconds / N) * 1e6), seconds: ref.seconds, eventsPerSecond: Math.round(N / ref.seconds), mbPerSecond: +(mb / ref.seconds).toFixed(1), steadyEventsPerSecond: Math.round(N / refSteady), peakRssMiB: Math.round(ref.peakRssBytes / 2 ** 20) },
     ratio: +(ref.seconds / dwSeconds).toFixed(2),
     steadyRatio: +(refSteady / dwSteady).toFixed(2),
   };
@@ -110,6 +126,7 @@ try {
     row('driftwatch ingest (decode+normalise)', dwSeconds, dwSteady, peak),
     row('ClickHouse Kafka engine + MV', ref.seconds, refSteady, ref.peakRssBytes),
     `ratio driftwatch / native: ${result.ratio}x end to end, ${result.steadyRatio}x steady state`,
+    `CPU per event (load-independent): driftwatch ${result.driftwatch.cpuMicrosPerEvent} µs (${dwSteadyCpuMicros} µs once consuming), native ${result.nativeKafkaEngine.cpuMicrosPerEvent} µs (machine load average at the end: ${loadavg()[0]?.toFixed(1)})`,
     JSON.stringify(result),
     '',
   ].join('\n'));

@@ -29,7 +29,7 @@ for (;;) {
   if (rows > 0 && firstRow === 0) firstRow = Date.now();
   if (rows >= expected) {
     const done = Date.now();
-    process.stdout.write(`${JSON.stringify({ seconds: (done - started) / 1000, firstRowSeconds: (firstRow - started) / 1000, rows, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+    process.stdout.write(`${JSON.stringify({ seconds: (done - started) / 1000, firstRowSeconds: (firstRow - started) / 1000, rows, peakRssBytes: process.resourceUsage().maxRSS * 1024, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 })}\n`);
     break;
   }
   if (Date.now() - started > 1_800_000) throw new Error(`native reference stalled at ${rows}/${expected}`);

@@ -1,53 +1,54 @@
 import type { z } from 'zod';
-import type { DecodeContext, DecodeOutput } from '../types.ts';
+import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import type { ContentFingerprint, GatewayRequestRow, TokenCounts } from '../../normalize/rows.ts';
 import { TimeParseError, toMillis } from '../../normalize/time.ts';
 import { cleanSourceText, fingerprintContent, isLogged, redactedJson, redactedMarker } from '../../normalize/content.ts';
 import { text } from '../../normalize/identity.ts';
 import { toCount } from '../../normalize/numbers.ts';
 import type { LiteLlmUsage } from '../../../schemas/events/litellm.ts';
+import { issuesDetail, schemaViolation } from '../reject.ts';
+import { isRecord } from '../shape.ts';
 
 /** Helpers shared by the LiteLLM and Kong decoders (formats.md §1, §2 and N1–N6). */
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 const MAX_ISSUES = 5;
 
-/** Zod issues as `path: message; …`, so a reject says which field broke the contract. */
-export function issuesDetail(error: z.ZodError): string {
-  const parts = error.issues
-    .slice(0, MAX_ISSUES)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-  const more = error.issues.length > MAX_ISSUES ? `; … ${error.issues.length - MAX_ISSUES} more` : '';
-  return parts.join('; ') + more;
-}
-
 function violation(format: string, detail: string, raw: string): DecodeOutput {
-  return { records: [], rejects: [{ reason: 'schema_violation', format, detail, raw }] };
+  return { records: [], rejects: [schemaViolation(format, detail, raw)] };
 }
 
 export interface GatewayDecodeSpec<T> {
   format: string;
   schema: z.ZodType<T>;
+  /** Cheap shape sniff that picks this decoder for a message (FormatDecoder.matches). */
+  matches: (doc: unknown) => boolean;
   /** Field the event time comes from, named in the reject detail when it is implausible. */
   timeField: string;
   /** Extra redaction the generic content-key walk does not know about, applied before it. */
   prepareRaw?: (doc: unknown, storeText: boolean) => unknown;
-  build: (record: T, raw: string) => GatewayRequestRow;
+  build: (record: T, raw: string, ctx: DecodeContext) => GatewayRequestRow;
+}
+
+/** A gateway format: one request per record, validated by `schema`, normalised by `build`. */
+export function gatewayDecoder<T>(spec: GatewayDecodeSpec<T>): FormatDecoder {
+  return {
+    format: spec.format,
+    source: 'gateway',
+    matches: spec.matches,
+    decode: (doc, ctx) => decodeGatewayRecord(spec, doc, ctx),
+  };
 }
 
 /**
  * Validate, then normalise. An implausible event time (TimeParseError) is a schema violation; any
  * other exception is turned into a reject too, because one poison record must not stop a partition.
  */
-export function decodeGatewayRecord<T>(spec: GatewayDecodeSpec<T>, doc: unknown, ctx: DecodeContext): DecodeOutput {
+function decodeGatewayRecord<T>(spec: GatewayDecodeSpec<T>, doc: unknown, ctx: DecodeContext): DecodeOutput {
   const raw = cleanSourceText(doc) ?? redactedJson(spec.prepareRaw ? spec.prepareRaw(doc, ctx.storePromptText) : doc, ctx.storePromptText);
   const parsed = spec.schema.safeParse(doc);
-  if (!parsed.success) return violation(spec.format, issuesDetail(parsed.error), raw);
+  if (!parsed.success) return violation(spec.format, issuesDetail(parsed.error, { max: MAX_ISSUES }), raw);
   try {
-    const row = spec.build(parsed.data, raw);
+    const row = spec.build(parsed.data, raw, ctx);
     return { records: [{ table: 'gateway_requests', format: spec.format, row }], rejects: [] };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -73,7 +74,7 @@ export const CLIENT_REQUEST_HEADER = 'x-client-request-id';
 const SESSION_HEADER = /^x-.+-session-id$/i;
 const SESSION_VALUE = /^[A-Za-z0-9_-]{8,}$/;
 
-export function genericSessionHeader(headers: unknown): string {
+function genericSessionHeader(headers: unknown): string {
   if (!isRecord(headers)) return '';
   for (const [key, value] of Object.entries(headers)) {
     if (!SESSION_HEADER.test(key)) continue;
@@ -81,6 +82,15 @@ export function genericSessionHeader(headers: unknown): string {
     if (SESSION_VALUE.test(v)) return v;
   }
   return '';
+}
+
+/**
+ * The session join key (N6): the agent's own header when the client sent it, then the id the
+ * gateway itself logged (often a fresh uuid per request, hence not first), then any
+ * `x-*-session-id` header.
+ */
+export function sessionIdOf(headers: unknown, gatewaySessionId = ''): string {
+  return header(headers, CLAUDE_SESSION_HEADER) || gatewaySessionId || genericSessionHeader(headers);
 }
 
 /**

@@ -1,18 +1,17 @@
 import { kongAiLogSchema, type KongAiLog } from '../../../schemas/events/kong.ts';
-import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount, toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
+import { isRecord } from '../shape.ts';
 import {
-  CLAUDE_SESSION_HEADER,
   CLIENT_REQUEST_HEADER,
   contentColumns,
-  decodeGatewayRecord,
-  genericSessionHeader,
+  gatewayDecoder,
   header,
-  isRecord,
+  sessionIdOf,
   splitInclusivePrompt,
   uniqueNonEmpty,
 } from './common.ts';
@@ -67,7 +66,7 @@ function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestR
     format: KONG_AI_PROXY_FORMAT,
     gateway: 'kong',
     request_id: text(log.request.id) || header(log.response?.headers, 'x-kong-request-id'),
-    session_id: header(headers, CLAUDE_SESSION_HEADER) || genericSessionHeader(headers),
+    session_id: sessionIdOf(headers),
     client_request_id: header(headers, CLIENT_REQUEST_HEADER),
     api_key_id: text(log.authenticated_entity?.id) || text(consumer?.id),
     api_key_alias: text(consumer?.username),
@@ -94,22 +93,10 @@ function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestR
   };
 }
 
-export const kongAiProxyDecoder: FormatDecoder = {
+export const kongAiProxyDecoder: FormatDecoder = gatewayDecoder({
   format: KONG_AI_PROXY_FORMAT,
-  source: 'gateway',
-  matches(doc: unknown): boolean {
-    return isRecord(doc) && isRecord(doc['request']) && isRecord(doc['ai']) && isRecord(doc['ai']['proxy']);
-  },
-  decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
-    return decodeGatewayRecord(
-      {
-        format: KONG_AI_PROXY_FORMAT,
-        schema: kongAiLogSchema,
-        timeField: 'started_at',
-        build: (rec, raw) => toRow(rec, raw, ctx),
-      },
-      doc,
-      ctx,
-    );
-  },
-};
+  schema: kongAiLogSchema,
+  matches: (doc) => isRecord(doc) && isRecord(doc['request']) && isRecord(doc['ai']) && isRecord(doc['ai']['proxy']),
+  timeField: 'started_at',
+  build: toRow,
+});

@@ -1,21 +1,20 @@
 import { liteLlmPayloadSchema, type LiteLlmPayload } from '../../../schemas/events/litellm.ts';
-import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime, toMillis } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
+import { isRecord } from '../shape.ts';
 import {
-  CLAUDE_SESSION_HEADER,
   CLIENT_REQUEST_HEADER,
   contentColumns,
-  decodeGatewayRecord,
   elapsedMs,
-  genericSessionHeader,
+  gatewayDecoder,
   header,
-  isRecord,
   liteLlmMcpColumns,
   liteLlmTokens,
+  sessionIdOf,
   uniqueNonEmpty,
   withoutMcpContent,
 } from './common.ts';
@@ -42,7 +41,7 @@ function toRow(rec: LiteLlmPayload, raw: string, ctx: DecodeContext): GatewayReq
     request_id: rec.id,
     // trace_id is a random uuid on builds without the generic session-header rule (§1c), so the
     // agent's header, when the client sent it, is the better join key (N6).
-    session_id: header(headers, CLAUDE_SESSION_HEADER) || text(rec.trace_id) || genericSessionHeader(headers),
+    session_id: sessionIdOf(headers, text(rec.trace_id)),
     client_request_id: header(headers, CLIENT_REQUEST_HEADER),
     api_key_id: text(meta.user_api_key_hash),
     api_key_alias: text(meta.user_api_key_alias),
@@ -69,31 +68,18 @@ function toRow(rec: LiteLlmPayload, raw: string, ctx: DecodeContext): GatewayReq
   };
 }
 
-export const liteLlmPayloadDecoder: FormatDecoder = {
+export const liteLlmPayloadDecoder: FormatDecoder = gatewayDecoder({
   format: LITELLM_PAYLOAD_FORMAT,
-  source: 'gateway',
+  schema: liteLlmPayloadSchema,
   // startTime is left to the schema so that a payload without it is a schema violation with a
   // path, not an unknown format; `request_id` would make it a SpendLogs row.
-  matches(doc: unknown): boolean {
-    return (
-      isRecord(doc) &&
-      typeof doc['id'] === 'string' &&
-      typeof doc['call_type'] === 'string' &&
-      ('trace_id' in doc || 'metadata' in doc) &&
-      !('request_id' in doc)
-    );
-  },
-  decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
-    return decodeGatewayRecord(
-      {
-        format: LITELLM_PAYLOAD_FORMAT,
-        schema: liteLlmPayloadSchema,
-        timeField: 'startTime',
-        prepareRaw: withoutMcpContent,
-        build: (rec, raw) => toRow(rec, raw, ctx),
-      },
-      doc,
-      ctx,
-    );
-  },
-};
+  matches: (doc) =>
+    isRecord(doc) &&
+    typeof doc['id'] === 'string' &&
+    typeof doc['call_type'] === 'string' &&
+    ('trace_id' in doc || 'metadata' in doc) &&
+    !('request_id' in doc),
+  timeField: 'startTime',
+  prepareRaw: withoutMcpContent,
+  build: toRow,
+});

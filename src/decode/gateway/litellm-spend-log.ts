@@ -1,21 +1,20 @@
 import { liteLlmSpendLogSchema, type LiteLlmSpendLog } from '../../../schemas/events/litellm.ts';
-import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime, toMillis } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount, toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
+import { isRecord } from '../shape.ts';
 import {
-  CLAUDE_SESSION_HEADER,
   CLIENT_REQUEST_HEADER,
   contentColumns,
-  decodeGatewayRecord,
   elapsedMs,
-  genericSessionHeader,
+  gatewayDecoder,
   header,
-  isRecord,
   liteLlmMcpColumns,
   liteLlmTokens,
+  sessionIdOf,
   uniqueNonEmpty,
   withoutMcpContent,
 } from './common.ts';
@@ -48,7 +47,7 @@ function toRow(rec: LiteLlmSpendLog, raw: string, ctx: DecodeContext): GatewayRe
     request_id: rec.request_id,
     // SpendLogs.session_id is a fresh uuid when the client sent none (§1c), so the agent's own
     // header, when logged, is the better join key (N6).
-    session_id: header(headers, CLAUDE_SESSION_HEADER) || text(rec.session_id) || genericSessionHeader(headers),
+    session_id: sessionIdOf(headers, text(rec.session_id)),
     client_request_id: header(headers, CLIENT_REQUEST_HEADER),
     api_key_id: text(rec.api_key) || text(meta.user_api_key_hash),
     api_key_alias: text(meta.user_api_key_alias),
@@ -76,25 +75,13 @@ function toRow(rec: LiteLlmSpendLog, raw: string, ctx: DecodeContext): GatewayRe
   };
 }
 
-export const liteLlmSpendLogDecoder: FormatDecoder = {
+export const liteLlmSpendLogDecoder: FormatDecoder = gatewayDecoder({
   format: LITELLM_SPEND_LOG_FORMAT,
-  source: 'gateway',
+  schema: liteLlmSpendLogSchema,
   // startTime is left to the schema so that a row without it is a schema violation with a path,
   // not an unknown format.
-  matches(doc: unknown): boolean {
-    return isRecord(doc) && typeof doc['request_id'] === 'string' && 'api_key' in doc;
-  },
-  decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
-    return decodeGatewayRecord(
-      {
-        format: LITELLM_SPEND_LOG_FORMAT,
-        schema: liteLlmSpendLogSchema,
-        timeField: 'startTime',
-        prepareRaw: withoutMcpContent,
-        build: (rec, raw) => toRow(rec, raw, ctx),
-      },
-      doc,
-      ctx,
-    );
-  },
-};
+  matches: (doc) => isRecord(doc) && typeof doc['request_id'] === 'string' && 'api_key' in doc,
+  timeField: 'startTime',
+  prepareRaw: withoutMcpContent,
+  build: toRow,
+});

@@ -1,0 +1,198 @@
+/**
+ * npm run bench:detect [-- --sizes 1000000,10000000 --day 2026-08-19 --keep]
+ *
+ * Time for ONE full detector cycle — all detectors over one UTC day, window by window, exactly as
+ * `driftwatch detect --from <day> --to <day+1>` runs them (src/detect/once.ts: readiness check,
+ * query, evaluate, alerts stored) with policy.example.yaml synced — over a day of N gateway
+ * requests plus proportional agent, billing and IdP rows (bench/detect-data.ts states the mix).
+ *
+ * Per size, in a fresh embedded data directory (chdb: one data directory per process):
+ *   1. child `--phase gen`: migrate, generate the day inside ClickHouse (INSERT … SELECT FROM
+ *      numbers), merge every table to its final parts (OPTIMIZE FINAL: a day-old partition is merged,
+ *      and no background merge may run during the timing);
+ *   2. child `--phase detect`: a cold process — migrate, sync the policy, run the cycle once.
+ * Prints per-detector seconds, windows, rows and bytes read (the engine's SelectedRows /
+ * SelectedBytes ProfileEvents), alerts, the peak RSS of each detector (VmHWM, reset between
+ * detectors; the engine runs in-process, so this is engine + Node), the cycle total, and the ratio
+ * between sizes. `--phase detect --dir DIR` re-runs the cycle on a kept directory.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load.ts';
+import type { AnyDetector } from '../src/detect/define-detector.ts';
+import { detectOnce } from '../src/detect/once.ts';
+import { loadDetectors } from '../src/detect/registry.ts';
+import { EXAMPLE_POLICY_FILE, loadPolicyFile } from '../src/policy/load.ts';
+import { syncPolicy } from '../src/policy/sync.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { openStore, type Store } from '../src/store/store.ts';
+import { createLogger } from '../src/telemetry/logger.ts';
+import { dayShape, generateDay } from './detect-data.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: process.env['BENCH_SIZES'] ?? '1000000,10000000' },
+    day: { type: 'string', default: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) },
+    phase: { type: 'string' },
+    n: { type: 'string' },
+    dir: { type: 'string' },
+    detector: { type: 'string', multiple: true },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const root = fileURLToPath(new URL('..', import.meta.url));
+const say = (msg: string) => process.stderr.write(`${msg}\n`);
+const log = createLogger('warn');
+const TABLES = ['gateway_requests', 'agent_events', 'provider_usage', 'idp_events'] as const;
+
+async function open(dir: string): Promise<Store> {
+  const config = loadConfig({ env: {}, overrides: { 'clickhouse.dataDir': dir, logLevel: 'warn' } });
+  const store = await openStore(config.clickhouse);
+  await migrate(store, log);
+  return store;
+}
+
+function vm(field: 'VmHWM' | 'VmRSS'): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** Resets the peak-RSS counter (Linux clear_refs 5), so each detector's own peak can be read. */
+function resetPeak(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // not Linux: the peaks are then cumulative
+  }
+}
+
+async function events(store: Store): Promise<Record<string, number>> {
+  const res = await store.client.query({
+    query: "SELECT event, value FROM system.events WHERE event IN ('SelectedRows', 'SelectedBytes', 'ReadCompressedBytes')",
+    format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return Object.fromEntries((await res.json<{ event: string; value: number }>()).map((r) => [r.event, Number(r.value)]));
+}
+
+async function phaseGen(n: number, dir: string, day: string): Promise<void> {
+  const store = await open(dir);
+  const t0 = performance.now();
+  await generateDay(store, n, day, say);
+  const generated = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  for (const table of TABLES) await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL`, clickhouse_settings: { max_execution_time: 0 } });
+  const merged = (performance.now() - t1) / 1000;
+  const res = await store.client.query({
+    query: `SELECT table, sum(rows) AS rows, count() AS parts, sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed
+            FROM system.parts WHERE database = currentDatabase() AND active AND table IN {t:Array(String)} GROUP BY table`,
+    query_params: { t: [...TABLES] }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  const tables = Object.fromEntries((await res.json<{ table: string; rows: number; parts: number; compressed: number; uncompressed: number }>())
+    .map((r) => [r.table, { rows: Number(r.rows), parts: Number(r.parts), compressedMiB: Math.round(r.compressed / 2 ** 20), uncompressedMiB: Math.round(r.uncompressed / 2 ** 20) }]));
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ generatedSeconds: +generated.toFixed(1), mergedSeconds: +merged.toFixed(1), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), tables })}\n`);
+}
+
+interface DetectorFigures { id: string; windows: number; seconds: number; rowsRead: number; bytesRead: number; resultRows: number; alerts: number; newAlerts: number; peakRssMiB: number }
+
+async function phaseDetect(dir: string, day: string, only: string[] | undefined): Promise<void> {
+  const store = await open(dir);
+  const { policy } = loadPolicyFile(EXAMPLE_POLICY_FILE);
+  const { version: policyVersion } = await syncPolicy(store, policy, EXAMPLE_POLICY_FILE, log);
+  const detectors = (await loadDetectors()).filter((d) => !only || only.includes(d.id));
+  const from = new Date(`${day}T00:00:00Z`);
+  const request = { from, to: new Date(from.getTime() + 86_400_000) };
+  const now = new Date();
+  const figures: DetectorFigures[] = [];
+  const load = loadavg()[0] ?? 0;
+  const started = performance.now();
+  for (const detector of detectors) {
+    const f: DetectorFigures = { id: detector.id, windows: 0, seconds: 0, rowsRead: 0, bytesRead: 0, resultRows: 0, alerts: 0, newAlerts: 0, peakRssMiB: 0 };
+    const before = await events(store);
+    resetPeak();
+    const t0 = performance.now();
+    await detectOnce(store, [detector as AnyDetector], request, {
+      now, policyVersion, log,
+      onWindow: (_d, run, created) => {
+        f.windows += 1;
+        f.resultRows += run.rows;
+        f.alerts += run.alerts.length;
+        f.newAlerts += created.length;
+      },
+    });
+    f.seconds = +((performance.now() - t0) / 1000).toFixed(2);
+    f.peakRssMiB = Math.round(vm('VmHWM') / 2 ** 20);
+    const after = await events(store);
+    f.rowsRead = (after['SelectedRows'] ?? 0) - (before['SelectedRows'] ?? 0);
+    f.bytesRead = (after['SelectedBytes'] ?? 0) - (before['SelectedBytes'] ?? 0);
+    figures.push(f);
+    say(`  ${f.id.padEnd(40)} ${f.seconds.toFixed(2).padStart(7)} s  ${String(f.windows).padStart(3)} windows  ${(f.rowsRead / 1e6).toFixed(1).padStart(8)} M rows read  ${f.newAlerts} new alerts`);
+  }
+  const total = (performance.now() - started) / 1000;
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ totalSeconds: +total.toFixed(2), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), loadAvgAtStart: +load.toFixed(2), detectors: figures })}\n`);
+}
+
+function child(phase: string, extra: string[]): Record<string, unknown> {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/detect.bench.ts'), '--phase', phase, ...extra],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (res.status !== 0) throw new Error(`bench:detect ${phase} failed (exit ${res.status})`);
+  return JSON.parse(res.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
+}
+
+interface SizeResult { n: number; gen: Record<string, unknown>; detect: { totalSeconds: number; maxRssMiB: number; loadAvgAtStart: number; detectors: DetectorFigures[] } }
+
+function report(results: SizeResult[], day: string): void {
+  const head = ['detector', ...results.flatMap((r) => [`${r.n / 1e6}M s`, `${r.n / 1e6}M Mrows`, `${r.n / 1e6}M MiB`])];
+  const rows: string[][] = [];
+  const first = results[0];
+  for (const d of first?.detect.detectors ?? []) {
+    rows.push([d.id, ...results.flatMap((r) => {
+      const x = r.detect.detectors.find((y) => y.id === d.id);
+      return x ? [x.seconds.toFixed(2), (x.rowsRead / 1e6).toFixed(1), String(x.peakRssMiB)] : ['', '', ''];
+    })]);
+  }
+  rows.push(['TOTAL (one cycle)', ...results.flatMap((r) => [r.detect.totalSeconds.toFixed(2), (r.detect.detectors.reduce((a, d) => a + d.rowsRead, 0) / 1e6).toFixed(1), String(r.detect.maxRssMiB)])]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const out = ['', `bench:detect — one cycle of every detector over ${day} (detect --from ${day}T00:00Z --to +24h), embedded ClickHouse`];
+  for (const r of results) {
+    const s = dayShape(r.n);
+    out.push(`  ${r.n.toLocaleString('en-US')} gateway requests: ${JSON.stringify(r.gen['tables'])} users ${s.users}; load average at start ${r.detect.loadAvgAtStart}`);
+  }
+  out.push('', line(head), ...rows.map(line));
+  if (results.length > 1) {
+    const a = results[0] as SizeResult;
+    const b = results[results.length - 1] as SizeResult;
+    out.push('', `ratio ${b.n / 1e6}M / ${a.n / 1e6}M: ${(b.detect.totalSeconds / a.detect.totalSeconds).toFixed(2)}x time for ${(b.n / a.n).toFixed(0)}x data`);
+  }
+  out.push(JSON.stringify(results.map((r) => ({ n: r.n, gen: r.gen, ...r.detect }))), '');
+  process.stdout.write(out.join('\n'));
+}
+
+const day = args.day as string;
+if (args.phase === 'gen') {
+  await phaseGen(Number(args.n), args.dir as string, day);
+} else if (args.phase === 'detect') {
+  await phaseDetect(args.dir as string, day, args.detector);
+} else {
+  const results: SizeResult[] = [];
+  for (const n of (args.sizes as string).split(',').map(Number)) {
+    const dir = mkdtempSync(join(tmpdir(), `driftwatch-bench-detect-${n}-`));
+    try {
+      say(`\n${n.toLocaleString('en-US')} gateway requests on ${day}: generating in ${dir} …`);
+      const gen = child('gen', ['--n', String(n), '--dir', dir, '--day', day]);
+      say(`generated in ${String(gen['generatedSeconds'])} s, merged in ${String(gen['mergedSeconds'])} s: ${JSON.stringify(gen['tables'])}`);
+      say('detector cycle (fresh process):');
+      const detect = child('detect', ['--dir', dir, '--day', day, ...(args.detector ?? []).flatMap((d) => ['--detector', d])]) as SizeResult['detect'];
+      results.push({ n, gen, detect });
+    } finally {
+      if (args.keep) say(`kept ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  report(results, day);
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { anthropicUsagePage, bedrockInvocation, deepMerge, openAiUsagePage, type Overrides } from '../../detectors/_shared/fixtures.ts';
+import { anthropicResult, bedrockTokens, openAiCostsPage, openAiResult } from '../../detectors/_shared/fixtures-finops.ts';
+import type { TokenCounts } from '../../detectors/_shared/model-prices.ts';
+import { canonicalModel } from '../../src/normalize/model.ts';
+import { between, type Call, type Rng } from './traffic.ts';
+import { CREDENTIALS } from './world.ts';
+
+/**
+ * The providers' side of the day, derived from what actually reached them: Anthropic usage_report
+ * pages (hourly buckets grouped by api key, workspace, account and model) and a daily cost_report,
+ * OpenAI usage (hourly) and costs (daily) pages, and one Bedrock invocation log per request. Calls
+ * through a gateway are billed on the gateway's own credential, a little above what the gateway
+ * logged (provider-side retries, ≤ 1 % — inside the ledger's tolerance); extra results (direct
+ * usage, planted incidents) join the hour's page as the poller would fetch them.
+ */
+
+type Doc = Record<string, unknown>;
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const ANTHROPIC_COST_SAMPLE = JSON.parse(readFileSync(new URL('../../schemas/samples/anthropic-cost.json', import.meta.url), 'utf8')) as {
+  data: { results: Doc[] }[];
+};
+
+export interface Extras {
+  /** Extra Anthropic usage results per hour start (ms). */
+  anthropic?: Map<number, Overrides[]>;
+  /** Extra OpenAI usage results per hour start (ms). */
+  openai?: Map<number, Overrides[]>;
+  /** Extra OpenAI Costs API results for the day. */
+  openaiCosts?: Overrides[];
+}
+
+interface Line {
+  hour: number;
+  model: string;
+  tokens: TokenCounts;
+  requests: number;
+  cost: number;
+}
+
+function add(lines: Map<string, Line>, k: string, hour: number, model: string, c: Call): void {
+  const l = lines.get(k) ?? { hour, model, tokens: { uncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 }, requests: 0, cost: 0 };
+  l.tokens.uncached += c.tokens.uncached;
+  l.tokens.cacheRead += c.tokens.cacheRead;
+  l.tokens.cacheWrite += c.tokens.cacheWrite;
+  l.tokens.output += c.tokens.output;
+  l.requests += 1;
+  l.cost += c.costUsd;
+  lines.set(k, l);
+}
+
+/** Billed a little above the log: retried requests re-read the cached context. */
+function billed(r: Rng, t: TokenCounts): TokenCounts {
+  return { ...t, cacheRead: Math.round(t.cacheRead * (1 + between(r, 0, 0.01))) };
+}
+
+export function billingRecords(r: Rng, dayStart: number, calls: readonly Call[], extras: Extras = {}): Doc[] {
+  const anthropic = new Map<string, Line>();
+  const openai = new Map<string, Line>();
+  const out: Doc[] = [];
+  let openaiSpend = 0;
+  const costByWorkspaceModel = new Map<string, number>();
+  for (const c of calls) {
+    if (c.via === 'direct') continue;
+    const hour = Math.floor(c.at / HOUR) * HOUR;
+    const model = canonicalModel(c.model.served);
+    if (c.model.provider === 'bedrock') {
+      out.push(bedrockInvocation(iso(c.at + 150), {
+        identity: { arn: CREDENTIALS.bedrockGatewayRole },
+        operation: 'InvokeModelWithResponseStream',
+        modelId: c.model.served.replace(/^bedrock\//, ''),
+        ...bedrockTokens(c.tokens),
+      }));
+    } else if (c.model.provider === 'openai') {
+      add(openai, `${hour}|${model}`, hour, model, c);
+      openaiSpend += c.costUsd;
+    } else {
+      const credential = c.via === 'kong' ? 'kong' : 'litellm';
+      add(anthropic, `${hour}|${credential}|${model}`, hour, model, c);
+      const ws = `${credential === 'kong' ? '' : CREDENTIALS.anthropicLitellm.workspace_id}|${model}`;
+      costByWorkspaceModel.set(ws, (costByWorkspaceModel.get(ws) ?? 0) + c.costUsd);
+    }
+  }
+
+  for (let h = 0; h < 24; h += 1) {
+    const hour = dayStart + h * HOUR;
+    const results: Overrides[] = [];
+    for (const [k, l] of anthropic) {
+      if (l.hour !== hour) continue;
+      const cred = k.split('|')[1] === 'kong' ? CREDENTIALS.anthropicKong : CREDENTIALS.anthropicLitellm;
+      results.push(anthropicResult(billed(r, l.tokens), { ...cred, account_id: null, model: l.model }));
+    }
+    results.push(...(extras.anthropic?.get(hour) ?? []));
+    // The poller writes every hourly page, empty buckets included (formats.md §4a).
+    out.push(anthropicUsagePage(iso(hour), results));
+    const oa: Overrides[] = [...openai.values()]
+      .filter((l) => l.hour === hour)
+      .map((l) => openAiResult(billed(r, l.tokens), { ...CREDENTIALS.openaiLitellm, model: l.model, num_model_requests: l.requests }));
+    oa.push(...(extras.openai?.get(hour) ?? []));
+    if (oa.length > 0) out.push(openAiUsagePage(iso(hour), oa));
+  }
+
+  out.push(openAiCostsPage(iso(dayStart), [
+    { amount: { value: Math.round(openaiSpend * 1.004 * 1e4) / 1e4, currency: 'usd' }, ...CREDENTIALS.openaiLitellm, line_item: 'gpt-5-mini, input', quantity: null },
+    ...(extras.openaiCosts ?? []),
+  ]));
+  const template = ANTHROPIC_COST_SAMPLE.data[0]?.results[0] ?? {};
+  out.push({
+    data: [{
+      starting_at: iso(dayStart).replace('.000Z', 'Z'),
+      ending_at: iso(dayStart + 24 * HOUR).replace('.000Z', 'Z'),
+      results: [...costByWorkspaceModel].map(([k, usd]) => {
+        const [workspace, model] = k.split('|') as [string, string];
+        // Anthropic cost_report amounts are decimal strings in cents (N2).
+        return deepMerge(template, { amount: (usd * 100).toFixed(2), workspace_id: workspace || null, model, description: `${model} usage`, token_type: null, cost_type: 'tokens' });
+      }),
+    }],
+    has_more: false,
+    next_page: null,
+  });
+  return out;
+}

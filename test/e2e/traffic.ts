@@ -1,0 +1,173 @@
+import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-prices.ts';
+import { rng as mulberry } from '../fixtures/traffic.ts';
+import { MODELS, type LiteKey, type ModelChoice, type Person } from './world.ts';
+
+/**
+ * What happens on a day, before it is serialized: model calls (one gateway request each, unless the
+ * caller went around the gateway) and Claude Code telemetry turns (user_prompt → api_request(s) →
+ * tool_result(s), the event order Claude Code exports). Everything is drawn from a seeded PRNG, so
+ * the day has the same shape on every run; only ids and the calendar date change.
+ */
+
+export type Rng = () => number;
+export const seeded = (seed: number): Rng => mulberry(seed);
+export const between = (r: Rng, lo: number, hi: number) => lo + (hi - lo) * r();
+export const int = (r: Rng, lo: number, hi: number) => Math.floor(between(r, lo, hi + 1));
+export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+export const uuid = (r: Rng) => {
+  const h = Array.from({ length: 4 }, () => Math.floor(r() * 0x100000000).toString(16).padStart(8, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[int(r, 0, 3)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+export type Via = 'litellm' | 'kong' | 'direct';
+export type TaskClass = 'coding' | 'chat' | 'review';
+
+/** One model request. `via: 'direct'` never reaches a gateway log. */
+export interface Call {
+  at: number;
+  durationMs: number;
+  via: Via;
+  person: Person | null;
+  key: LiteKey | null;
+  /** Raw team the gateway stamps (LiteLLM key team / Kong consumer custom_id). */
+  team: string;
+  session: string;
+  model: ModelChoice;
+  tokens: TokenCounts;
+  costUsd: number;
+  logged: boolean;
+  taskClass: TaskClass;
+  clientIp: string;
+  format: 'spend_log' | 'payload';
+  /** Claude Code's x-client-request-id (also the OTel client_request_id); '' for other clients. */
+  clientRequestId: string;
+}
+
+export interface AgentEvent {
+  name: 'user_prompt' | 'api_request' | 'tool_result';
+  at: number;
+  seq: number;
+  call?: Call;
+  tool?: string;
+  promptLength?: number;
+}
+
+export interface Session {
+  id: string;
+  person: Person;
+  /** OTel identity as exported: OAuth login (default), or API-key auth with only the install id. */
+  anonymous: boolean;
+  otelTeam: string;
+  /** Turns: each is one OTLP export batch. */
+  turns: AgentEvent[][];
+  calls: Call[];
+}
+
+export type Size = 'normal' | 'large' | 'huge';
+
+export function tokensOf(r: Rng, size: Size): TokenCounts {
+  switch (size) {
+    case 'normal':
+      return { uncached: int(r, 150, 2500), cacheRead: int(r, 20_000, 90_000), cacheWrite: r() < 0.5 ? int(r, 500, 4000) : 0, output: int(r, 120, 1500) };
+    case 'large':
+      return { uncached: int(r, 3000, 8000), cacheRead: int(r, 120_000, 180_000), cacheWrite: int(r, 5000, 15_000), output: int(r, 3000, 8000) };
+    case 'huge':
+      return { uncached: int(r, 12_000, 20_000), cacheRead: int(r, 150_000, 190_000), cacheWrite: int(r, 10_000, 18_000), output: int(r, 12_000, 18_000) };
+  }
+}
+
+/** List price of the model that served the call (LiteLLM and Kong price from the same public list). */
+export function costOf(model: ModelChoice, t: TokenCounts): number {
+  const served = model.served.replace(/^bedrock\/(us\.)?anthropic\./, '').replace(/-v\d+:\d+$/, '');
+  return Math.round(priceTokens(served, t).usd * 1e6) / 1e6;
+}
+
+export interface SessionSpec {
+  person: Person;
+  start: number;
+  end: number;
+  via: Via;
+  id?: string;
+  model?: ModelChoice;
+  /** Model per call time, for incidents that change the model mid-session. */
+  modelAt?: (t: number) => ModelChoice;
+  key?: LiteKey;
+  size?: Size;
+  logged?: boolean;
+  /** Seconds between turns. */
+  gap?: [number, number];
+  /** Parallel calls per turn (subagents). */
+  calls?: [number, number];
+  anonymous?: boolean;
+  otelTeam?: string;
+  tools?: readonly string[];
+}
+
+/** One Claude Code session: turns until `end`, each with 1–2 calls and a tool result per call. */
+export function claudeSession(r: Rng, spec: SessionSpec): Session {
+  const p = spec.person;
+  const via = spec.via;
+  const session: Session = {
+    id: spec.id ?? uuid(r), person: p, anonymous: spec.anonymous ?? false, otelTeam: spec.otelTeam ?? p.otelTeam, turns: [], calls: [],
+  };
+  const key = via === 'litellm' ? (spec.key ?? p.litellm) : null;
+  let seq = 1;
+  let t = spec.start;
+  while (t < spec.end) {
+    const turn: AgentEvent[] = [{ name: 'user_prompt', at: t, seq: seq++, promptLength: int(r, 40, 900) }];
+    const n = int(r, ...(spec.calls ?? [1, 2]));
+    let turnEnd = t;
+    let callStart = t + int(r, 800, 2500);
+    for (let i = 0; i < n && callStart < spec.end; i += 1) {
+      const model = spec.modelAt?.(callStart) ?? spec.model ?? (via === 'kong' ? MODELS.sonnetKong : MODELS.sonnet);
+      const tokens = tokensOf(r, spec.size ?? 'normal');
+      const durationMs = int(r, 2500, 14_000);
+      const call: Call = {
+        at: callStart, durationMs, via, person: p, key, team: key?.team ?? p.team, session: session.id, model, tokens,
+        costUsd: costOf(model, tokens), logged: spec.logged ?? true, taskClass: 'coding',
+        clientIp: p.ip, format: p.litellmFormat, clientRequestId: uuid(r),
+      };
+      session.calls.push(call);
+      turn.push({ name: 'api_request', at: callStart + durationMs, seq: seq++, call });
+      turn.push({ name: 'tool_result', at: callStart + durationMs + int(r, 300, 1500), seq: seq++, tool: pick(r, spec.tools ?? p.tools) });
+      turnEnd = Math.max(turnEnd, callStart + durationMs + 1500);
+      // Subagents of one turn start almost together; sequential calls follow the previous one.
+      callStart = (spec.calls?.[0] ?? 1) > 1 ? callStart + int(r, 200, 900) : callStart + durationMs + int(r, 1500, 4000);
+    }
+    session.turns.push(turn);
+    t = turnEnd + 1000 * between(r, ...(spec.gap ?? [150, 330]));
+  }
+  return session;
+}
+
+/** Requests of the internal chat assistant (route /v1/chat/completions, tag chat): no agent telemetry. */
+export function chatCalls(r: Rng, p: Person, dayStart: number, hours: [number, number], model: ModelChoice = MODELS.gpt5mini, perHour: [number, number] = [3, 5]): Call[] {
+  const out: Call[] = [];
+  if (!p.chat) return out;
+  for (let h = hours[0]; h < hours[1]; h += 1) {
+    for (let i = int(r, ...perHour); i > 0; i -= 1) {
+      const tokens = { uncached: int(r, 300, 3000), cacheRead: r() < 0.3 ? int(r, 200, 1000) : 0, cacheWrite: 0, output: int(r, 100, 800) };
+      out.push({
+        at: dayStart + h * 3_600_000 + int(r, 30_000, 3_570_000), durationMs: int(r, 800, 4000), via: 'litellm', person: p, key: p.chat, team: p.team,
+        session: uuid(r), model, tokens, costUsd: costOf(model, tokens), logged: true, taskClass: 'chat', clientIp: p.ip, format: 'spend_log', clientRequestId: '',
+      });
+    }
+  }
+  return out;
+}
+
+/** The web team's pull-request review bot on the policy key web-review-bot. */
+export function reviewBotCalls(r: Rng, key: LiteKey, dave: Person, dayStart: number, hours: [number, number]): Call[] {
+  const out: Call[] = [];
+  for (let h = hours[0]; h < hours[1]; h += 1) {
+    for (let i = int(r, 6, 9); i > 0; i -= 1) {
+      const tokens = { uncached: int(r, 8000, 20_000), cacheRead: 0, cacheWrite: 0, output: int(r, 500, 2000) };
+      out.push({
+        at: dayStart + h * 3_600_000 + int(r, 30_000, 3_570_000), durationMs: int(r, 3000, 9000), via: 'litellm', person: dave, key, team: key.team,
+        session: uuid(r), model: MODELS.reviewSonnet, tokens, costUsd: costOf(MODELS.reviewSonnet, tokens), logged: true, taskClass: 'review',
+        clientIp: '10.40.0.5', format: 'spend_log', clientRequestId: '',
+      });
+    }
+  }
+  return out;
+}
