@@ -1,15 +1,18 @@
 import { parentPort } from 'node:worker_threads';
 import { decodeSegment, type SegmentRequest, type SegmentResult } from './segment.ts';
+import { unpack } from './decode-pool.ts';
 
 /** Worker side of DecodePool: decode and encode segments, send the TSV bytes back without copying. */
 interface Envelope {
   id: number;
   request: SegmentRequest;
+  packed: ArrayBuffer;
+  lengths: Int32Array;
 }
 
-parentPort?.on('message', ({ id, request }: Envelope) => {
+parentPort?.on('message', ({ id, request, packed, lengths }: Envelope) => {
   try {
-    const result: SegmentResult = decodeSegment(request);
+    const result: SegmentResult = decodeSegment({ ...request, values: unpack(packed, lengths) });
     for (const t of Object.values(result.tables)) {
       // Small Buffers share Node's allocation pool: transfer only a buffer that is wholly ours.
       if (t.tsv.byteOffset !== 0 || t.tsv.byteLength !== t.tsv.buffer.byteLength) t.tsv = new Uint8Array(t.tsv);
