@@ -15,6 +15,7 @@ import { OrderedWriter } from './ordered-writer.ts';
 import type { FlushBatch } from './batch.ts';
 import { DecodePool, inlineDecoder, type SegmentDecoder } from './decode-pool.ts';
 import type { SegmentRequest } from './segment.ts';
+import { splitIntoSegments } from './segmenter.ts';
 
 /** Messages per decode segment: large enough to amortise a worker round trip, small enough to spread. */
 const SEGMENT_MESSAGES = 1_000;
@@ -174,20 +175,7 @@ export class IngestConsumer {
         buf.setForcedRanges(await this.ledger.pendingRanges(topic, partition, first.offset));
         this.ledgerChecked.add(k);
       }
-      const breaks = buf.segmentBreaks();
-      const segments: (typeof batch.messages)[] = [];
-      let current: typeof batch.messages = [];
-      for (const message of batch.messages) {
-        const offset = BigInt(message.offset);
-        const head = current[0];
-        const crossesBreak = head !== undefined && breaks.some((b) => BigInt(head.offset) < b && b <= offset);
-        if (current.length >= SEGMENT_MESSAGES || crossesBreak) {
-          segments.push(current);
-          current = [];
-        }
-        current.push(message);
-      }
-      if (current.length > 0) segments.push(current);
+      const segments = splitIntoSegments(batch.messages, buf.segmentBreaks(), SEGMENT_MESSAGES);
       // All segments decode at once (the pool spreads them); they are buffered in offset order.
       const decoded = segments.map((seg) => this.decoder.decode(this.segmentRequest(source, topic, partition, seg)));
       for (const pending of decoded) {
