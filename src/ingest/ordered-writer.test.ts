@@ -33,7 +33,7 @@ describe('OrderedWriter', () => {
     expect(writer.pending).toBe(0);
   });
 
-  it('goes on in order after a failed write (refusing later batches is the consumer'\''s job)', async () => {
+  it('goes on in order after a failed write; refusing later batches is the consumer job', async () => {
     const done: string[] = [];
     const writer = new OrderedWriter(async (b) => {
       if (b.firstOffset === '0') throw new Error('store down');
