@@ -46,7 +46,8 @@ const { values: args } = parseArgs({
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
-const log = createLogger('warn');
+// 'error': the readiness warnings detect prints for the day's last window would drown the figures.
+const log = createLogger('error');
 const TABLES = ['gateway_requests', 'agent_events', 'provider_usage', 'idp_events'] as const;
 
 async function open(dir: string): Promise<Store> {
@@ -96,7 +97,7 @@ async function phaseGen(n: number, dir: string, day: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ generatedSeconds: +generated.toFixed(1), mergedSeconds: +merged.toFixed(1), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), tables })}\n`);
 }
 
-interface DetectorFigures { id: string; windows: number; seconds: number; rowsRead: number; bytesRead: number; resultRows: number; alerts: number; newAlerts: number; peakRssMiB: number }
+interface DetectorFigures { id: string; windows: number; seconds: number; cpuSeconds: number; rowsRead: number; bytesRead: number; resultRows: number; alerts: number; newAlerts: number; peakRssMiB: number }
 
 async function phaseDetect(dir: string, day: string, only: string[] | undefined): Promise<void> {
   const store = await open(dir);
@@ -109,11 +110,13 @@ async function phaseDetect(dir: string, day: string, only: string[] | undefined)
   const figures: DetectorFigures[] = [];
   const load = loadavg()[0] ?? 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const detector of detectors) {
-    const f: DetectorFigures = { id: detector.id, windows: 0, seconds: 0, rowsRead: 0, bytesRead: 0, resultRows: 0, alerts: 0, newAlerts: 0, peakRssMiB: 0 };
+    const f: DetectorFigures = { id: detector.id, windows: 0, seconds: 0, cpuSeconds: 0, rowsRead: 0, bytesRead: 0, resultRows: 0, alerts: 0, newAlerts: 0, peakRssMiB: 0 };
     const before = await events(store);
     resetPeak();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await detectOnce(store, [detector as AnyDetector], request, {
       now, policyVersion, log,
       onWindow: (_d, run, created) => {
@@ -124,16 +127,19 @@ async function phaseDetect(dir: string, day: string, only: string[] | undefined)
       },
     });
     f.seconds = +((performance.now() - t0) / 1000).toFixed(2);
+    const cpu = process.cpuUsage(c0);
+    f.cpuSeconds = +((cpu.user + cpu.system) / 1e6).toFixed(2);
     f.peakRssMiB = Math.round(vm('VmHWM') / 2 ** 20);
     const after = await events(store);
     f.rowsRead = (after['SelectedRows'] ?? 0) - (before['SelectedRows'] ?? 0);
     f.bytesRead = (after['SelectedBytes'] ?? 0) - (before['SelectedBytes'] ?? 0);
     figures.push(f);
-    say(`  ${f.id.padEnd(40)} ${f.seconds.toFixed(2).padStart(7)} s  ${String(f.windows).padStart(3)} windows  ${(f.rowsRead / 1e6).toFixed(1).padStart(8)} M rows read  ${f.newAlerts} new alerts`);
+    say(`  ${f.id.padEnd(40)} ${f.seconds.toFixed(2).padStart(7)} s  ${f.cpuSeconds.toFixed(2).padStart(7)} s cpu  ${String(f.windows).padStart(3)} windows  ${(f.rowsRead / 1e6).toFixed(1).padStart(8)} M rows read  ${f.newAlerts} new alerts`);
   }
   const total = (performance.now() - started) / 1000;
+  const cpuAll = process.cpuUsage(cpu0);
   await store.close();
-  process.stdout.write(`${JSON.stringify({ totalSeconds: +total.toFixed(2), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), loadAvgAtStart: +load.toFixed(2), detectors: figures })}\n`);
+  process.stdout.write(`${JSON.stringify({ totalSeconds: +total.toFixed(2), totalCpuSeconds: +((cpuAll.user + cpuAll.system) / 1e6).toFixed(2), loadAvgAtEnd: +(loadavg()[0] ?? 0).toFixed(2), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), loadAvgAtStart: +load.toFixed(2), detectors: figures })}\n`);
 }
 
 function child(phase: string, extra: string[]): Record<string, unknown> {

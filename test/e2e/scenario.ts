@@ -138,7 +138,7 @@ export function plantedDay(): Scenario {
   for (let d = 1; d <= HISTORY_DAYS; d += 1) history.push(...dayTraffic(seeded(1000 + d), dayStart - d * DAY).calls);
 
   const records: Record<SourceKind, Doc[]> = {
-    gateway: [...history, ...calls].flatMap((c) => gatewayRecord(c) ?? []),
+    gateway: [...history, ...calls].flatMap((c): Doc[] => { const doc = gatewayRecord(c); return doc ? [doc] : []; }),
     // CI runs with telemetry off.
     agent: sessions.filter((s) => s.id !== ids.ci).flatMap(agentRecords),
     billing: [...billing, ...directBedrock],

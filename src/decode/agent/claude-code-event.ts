@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { claudeCodeAttributesSchema } from '../../../schemas/events/otlp.ts';
 import type { AgentEventRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodedRecord, RecordReject } from '../types.ts';
@@ -7,6 +6,7 @@ import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount, toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import { fingerprintContent, isLogged, redactedMarker } from '../../normalize/content.ts';
+import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 
 /**
  * Claude Code event (formats.md §8) → agent_events row, shared by the OTLP/JSON and flat decoders
@@ -62,17 +62,8 @@ const MAPPED_ATTRIBUTES = new Set([
 const MCP_TOOL = /^mcp__(.+?)__(.+)$/;
 const EVENT_PREFIX = 'claude_code.';
 
-export function schemaReject(format: string, error: z.ZodError, raw: string, pathPrefix = ''): RecordReject {
-  const detail = error.issues
-    .slice(0, 3)
-    .map((i) => `${[pathPrefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-  return { reason: 'schema_violation', format, detail, raw };
-}
-
-function violation(format: string, detail: string, raw: string): RecordReject {
-  return { reason: 'schema_violation', format, detail, raw };
-}
+/** Agent rejects spell out this many zod issues and count the rest. */
+export const AGENT_LISTED_ISSUES = 3;
 
 /** Attribute value as column text: scalars as written, structures as JSON. */
 export function attributeText(value: unknown): string {
@@ -132,17 +123,16 @@ function remainingAttributes(attrs: Record<string, unknown>, storeText: boolean)
 export function toAgentRecord(input: AgentEventInput, ctx: DecodeContext): DecodedRecord | RecordReject {
   const attrs: Record<string, unknown> = { ...input.resource, ...input.attributes };
   const parsed = claudeCodeAttributesSchema.safeParse(attrs);
-  if (!parsed.success) return schemaReject(input.format, parsed.error, input.raw, 'attributes');
+  if (!parsed.success) return issuesViolation(input.format, parsed.error, input.raw, { at: 'attributes', max: AGENT_LISTED_ISSUES });
 
   const eventName = eventNameOf(input, attrs);
-  if (eventName === '') return violation(input.format, 'attributes.event.name: no event.name attribute and no body', input.raw);
+  if (eventName === '') return schemaViolation(input.format, 'attributes.event.name: no event.name attribute and no body', input.raw);
 
   let time: string;
   try {
     time = resolveTime(input, attrs, ctx.maxEventTime);
   } catch (err) {
-    if (err instanceof TimeParseError) return violation(input.format, `event time: ${err.message}`, input.raw);
-    throw err;
+    return schemaViolation(input.format, timeRejectDetail('event time', err), input.raw);
   }
 
   const toolName = text(attrs['tool_name']);

@@ -1,27 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DecodeContext, DecodeOutput } from '../types.ts';
-import type { AgentEventRow } from '../../normalize/rows.ts';
+import type { DecodeOutput } from '../types.ts';
+import { CTX, loadSample, onlyRow } from '../test-support.ts';
 import { otelFlatDecoder as flat } from './otel-flat.ts';
 
-const ctx: DecodeContext = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
 const PROMPT = 'Refactor billing.ts so the invoice total uses the SECRET-MARKER-7731 discount table';
 
-function sample(): Record<string, any> {
-  return JSON.parse(readFileSync(new URL('../../../schemas/samples/claude-code-flat.json', import.meta.url), 'utf8'));
-}
-
-function only(out: DecodeOutput): AgentEventRow {
-  expect(out.rejects).toEqual([]);
-  expect(out.records).toHaveLength(1);
-  const rec = out.records[0]!;
-  if (rec.table !== 'agent_events') throw new Error(`unexpected table ${rec.table}`);
-  return rec.row;
-}
+const sample = () => loadSample('claude-code-flat');
+const only = (out: DecodeOutput) => onlyRow(out, 'agent_events');
 
 describe('otel.flat', () => {
   it('decodes the formats.md sample exactly', () => {
-    const { raw, ...rest } = only(flat.decode(sample(), ctx));
+    const { raw, ...rest } = only(flat.decode(sample(), CTX));
     expect(rest).toEqual({
       event_time: '2026-08-19 14:03:18.044',
       format: 'otel.flat',
@@ -72,7 +61,7 @@ describe('otel.flat', () => {
     for (const k of ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_usd', 'duration_ms', 'event.sequence']) {
       doc['attributes'][k] = String(doc['attributes'][k]);
     }
-    expect(only(flat.decode(doc, ctx))).toMatchObject({
+    expect(only(flat.decode(doc, CTX))).toMatchObject({
       uncached_input_tokens: 390,
       cache_read_tokens: 45100,
       cache_write_tokens: 2400,
@@ -88,7 +77,7 @@ describe('otel.flat', () => {
     delete doc['attributes']['event.timestamp'];
     delete doc['attributes']['cost_usd'];
     delete doc['attributes']['event.name'];
-    const row = only(flat.decode(doc, ctx));
+    const row = only(flat.decode(doc, CTX));
     expect(row.event_time).toBe('2026-08-19 14:03:18.044');
     expect(row.cost_usd).toBeCloseTo(0.0421, 10);
     // The body names the event when the attribute is missing.
@@ -98,10 +87,10 @@ describe('otel.flat', () => {
   it('lower-cases the e-mail and falls back to enduser.id', () => {
     const doc = sample();
     doc['attributes']['user.email'] = 'Alice.Example@Example.COM';
-    expect(only(flat.decode(doc, ctx)).user_email).toBe('alice.example@example.com');
+    expect(only(flat.decode(doc, CTX)).user_email).toBe('alice.example@example.com');
     delete doc['attributes']['user.email'];
     doc['resource']['enduser.id'] = 'JDoe@Example.com';
-    expect(only(flat.decode(doc, ctx)).user_email).toBe('jdoe@example.com');
+    expect(only(flat.decode(doc, CTX)).user_email).toBe('jdoe@example.com');
   });
 
   it('fingerprints a logged prompt but keeps its text out of raw and attributes', () => {
@@ -114,7 +103,7 @@ describe('otel.flat', () => {
       prompt_length: String(PROMPT.length),
       tool_parameters: '{"file":"SECRET-MARKER-7731"}',
     };
-    const row = only(flat.decode(doc, ctx));
+    const row = only(flat.decode(doc, CTX));
     expect(row.prompt_logged).toBe(1);
     expect(row.prompt_bytes).toBe(PROMPT.length);
     expect(row.prompt_sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -123,21 +112,21 @@ describe('otel.flat', () => {
     expect(row.attributes).not.toHaveProperty('prompt');
     expect(row.attributes['prompt_length']).toBe(String(PROMPT.length));
 
-    const opted = only(flat.decode(doc, { ...ctx, storePromptText: true }));
+    const opted = only(flat.decode(doc, { ...CTX, storePromptText: true }));
     expect(opted.prompt_text).toBe(PROMPT);
   });
 
   it('does not count a <REDACTED> prompt as logged', () => {
     const doc = sample();
     doc['attributes'] = { 'event.name': 'user_prompt', 'session.id': 's1', prompt: '<REDACTED>', prompt_length: 57 };
-    const row = only(flat.decode(doc, ctx));
+    const row = only(flat.decode(doc, CTX));
     expect(row).toMatchObject({ prompt_logged: 0, prompt_bytes: 57, prompt_sha256: '' });
   });
 
   it('rejects a non-numeric token count with the attribute path', () => {
     const doc = sample();
     doc['attributes']['input_tokens'] = 'lots';
-    const out = flat.decode(doc, ctx);
+    const out = flat.decode(doc, CTX);
     expect(out.records).toEqual([]);
     expect(out.rejects).toHaveLength(1);
     expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'otel.flat' });
@@ -150,7 +139,7 @@ describe('otel.flat', () => {
     const none = sample();
     delete none['attributes']['event.timestamp'];
     none['timeUnixNano'] = '0';
-    const out = flat.decode([future, none, sample()], ctx);
+    const out = flat.decode([future, none, sample()], CTX);
     expect(out.records).toHaveLength(1);
     expect(out.rejects.map((r) => r.detail.slice(0, 11))).toEqual(['event time:', 'event time:']);
   });

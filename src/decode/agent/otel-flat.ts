@@ -2,7 +2,9 @@ import { otelFlatRecordSchema } from '../../../schemas/events/otlp.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { cleanSourceText, redactedJson } from '../../normalize/content.ts';
 import { text } from '../../normalize/identity.ts';
-import { isRecordReject, redactAttributeMap, schemaReject, toAgentRecord } from './claude-code-event.ts';
+import { issuesViolation } from '../reject.ts';
+import { isRecord } from '../shape.ts';
+import { AGENT_LISTED_ISSUES, isRecordReject, redactAttributeMap, toAgentRecord } from './claude-code-event.ts';
 
 /**
  * Flattened OTLP log record (formats.md §8 sample): what a collector transform or a custom
@@ -10,10 +12,6 @@ import { isRecordReject, redactAttributeMap, schemaReject, toAgentRecord } from 
  */
 
 const FORMAT = 'otel.flat';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function looksFlat(doc: unknown): boolean {
   return isRecord(doc) && 'timeUnixNano' in doc && isRecord(doc['attributes']);
@@ -31,7 +29,7 @@ function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
   const raw = redactedRaw(doc, ctx.storePromptText);
   const parsed = otelFlatRecordSchema.safeParse(doc);
   if (!parsed.success) {
-    out.rejects.push(schemaReject(FORMAT, parsed.error, raw));
+    out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: AGENT_LISTED_ISSUES }));
     return;
   }
   const rec = parsed.data;

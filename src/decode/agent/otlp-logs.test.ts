@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DecodeContext, DecodeOutput } from '../types.ts';
-import type { AgentEventRow } from '../../normalize/rows.ts';
+import type { DecodeOutput } from '../types.ts';
+import { CTX, loadSample, rowsOf } from '../test-support.ts';
 import { otlpLogsDecoder as otlp } from './otlp-logs.ts';
 
-const ctx: DecodeContext = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
 const PROMPT = 'Open a PR that rotates SECRET-MARKER-4410 in deploy/prod.env';
 
-function sample(): Record<string, any> {
-  return JSON.parse(readFileSync(new URL('../../../schemas/samples/claude-code-otlp.json', import.meta.url), 'utf8'));
-}
+const sample = () => loadSample('claude-code-otlp');
 
 function logRecords(doc: Record<string, any>): Record<string, any>[] {
   return doc['resourceLogs'][0].scopeLogs[0].logRecords;
@@ -27,16 +23,11 @@ function setAttr(rec: Record<string, any>, key: string, value: Record<string, un
   }
 }
 
-function rows(out: DecodeOutput): AgentEventRow[] {
-  return out.records.map((r) => {
-    if (r.table !== 'agent_events') throw new Error(`unexpected table ${r.table}`);
-    return r.row;
-  });
-}
+const rows = (out: DecodeOutput) => rowsOf(out, 'agent_events');
 
 describe('otel.otlp_json', () => {
   it('decodes each log record of the sample request', () => {
-    const out = otlp.decode(sample(), ctx);
+    const out = otlp.decode(sample(), CTX);
     expect(out.rejects).toEqual([]);
     const [prompt, api, tool] = rows(out);
     const shared = {
@@ -101,7 +92,7 @@ describe('otel.otlp_json', () => {
   });
 
   it('stores one log record with its resource attributes and scope as raw', () => {
-    const [first] = rows(otlp.decode(sample(), ctx));
+    const [first] = rows(otlp.decode(sample(), CTX));
     const raw = JSON.parse(first!.raw);
     expect(raw.scope).toEqual({ name: 'com.anthropic.claude_code.events', version: '2.1.200' });
     expect(raw.resource.attributes).toContainEqual({ key: 'team.id', value: { stringValue: 'platform' } });
@@ -116,7 +107,7 @@ describe('otel.otlp_json', () => {
     setAttr(prompt!, 'prompt_length', undefined);
     setAttr(tool!, 'tool_parameters', { stringValue: '{"title":"rotate SECRET-MARKER-4410"}' });
     setAttr(tool!, 'tool_input', { kvlistValue: { values: [{ key: 'body', value: { stringValue: 'SECRET-MARKER-4410' } }] } });
-    const out = otlp.decode(doc, ctx);
+    const out = otlp.decode(doc, CTX);
     expect(out.rejects).toEqual([]);
     const [p, , t] = rows(out);
     expect(p).toMatchObject({ prompt_logged: 1, prompt_bytes: Buffer.byteLength(PROMPT), prompt_text: '' });
@@ -128,14 +119,14 @@ describe('otel.otlp_json', () => {
       value: { stringValue: expect.stringMatching(/^\[redacted \d+ bytes sha256:[0-9a-f]{16}\]$/) },
     });
 
-    const opted = rows(otlp.decode(doc, { ...ctx, storePromptText: true }));
+    const opted = rows(otlp.decode(doc, { ...CTX, storePromptText: true }));
     expect(opted[0]!.prompt_text).toBe(PROMPT);
   });
 
   it('lets record attributes win over resource attributes', () => {
     const doc = sample();
     setAttr(logRecords(doc)[1]!, 'team.id', { stringValue: 'data-science' });
-    const [p, a] = rows(otlp.decode(doc, ctx));
+    const [p, a] = rows(otlp.decode(doc, CTX));
     expect(p!.team_id).toBe('platform');
     expect(a!.team_id).toBe('data-science');
   });
@@ -146,7 +137,7 @@ describe('otel.otlp_json', () => {
     setAttr(first!, 'event.timestamp', undefined);
     setAttr(second!, 'event.timestamp', undefined);
     second!['timeUnixNano'] = '0';
-    const [p, a] = rows(otlp.decode(doc, ctx));
+    const [p, a] = rows(otlp.decode(doc, CTX));
     expect(p!.event_time).toBe('2026-08-19 14:03:10.512');
     expect(a!.event_time).toBe('2026-08-19 14:03:19.872');
   });
@@ -156,7 +147,7 @@ describe('otel.otlp_json', () => {
     const api = logRecords(doc)[1]!;
     setAttr(api, 'input_tokens', { intValue: 212 });
     setAttr(api, 'user.email', { stringValue: 'Alice@Example.com' });
-    const [, row] = rows(otlp.decode(doc, ctx));
+    const [, row] = rows(otlp.decode(doc, CTX));
     expect(row).toMatchObject({ uncached_input_tokens: 212, user_email: 'alice@example.com' });
   });
 
@@ -165,7 +156,7 @@ describe('otel.otlp_json', () => {
     const records = logRecords(doc);
     records[0]!['attributes'] = { 'event.name': 'user_prompt' };
     setAttr(records[1]!, 'output_tokens', { stringValue: 'many' });
-    const out = otlp.decode(doc, ctx);
+    const out = otlp.decode(doc, CTX);
     expect(rows(out).map((r) => r.event_name)).toEqual(['tool_result']);
     expect(out.rejects.map((r) => r.detail.split(':')[0])).toEqual(['logRecord.attributes', 'attributes.output_tokens']);
     expect(out.rejects.every((r) => r.reason === 'schema_violation' && r.format === 'otel.otlp_json')).toBe(true);
@@ -174,7 +165,7 @@ describe('otel.otlp_json', () => {
   it('rejects a malformed resourceLogs entry without failing the others', () => {
     const doc = sample();
     doc['resourceLogs'].unshift({ scopeLogs: 'nope' });
-    const out = otlp.decode(doc, ctx);
+    const out = otlp.decode(doc, CTX);
     expect(rows(out)).toHaveLength(3);
     expect(out.rejects).toHaveLength(1);
     expect(out.rejects[0]!.detail).toMatch(/^resourceLogs\.0\.scopeLogs: /);

@@ -7,7 +7,9 @@ import {
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { redactedJson } from '../../normalize/content.ts';
 import { text } from '../../normalize/identity.ts';
-import { isRecordReject, redactedContentValue, schemaReject, toAgentRecord } from './claude-code-event.ts';
+import { issuesViolation } from '../reject.ts';
+import { isRecord } from '../shape.ts';
+import { AGENT_LISTED_ISSUES, isRecordReject, redactedContentValue, toAgentRecord } from './claude-code-event.ts';
 
 /**
  * OTLP/JSON ExportLogsServiceRequest, as the OTel Collector kafka exporter writes it with
@@ -15,10 +17,6 @@ import { isRecordReject, redactedContentValue, schemaReject, toAgentRecord } fro
  */
 
 const FORMAT = 'otel.otlp_json';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** OTLP AnyValue → plain JSON value; lenient because nested values are not schema-checked. */
 export function anyValueToPlain(value: unknown): unknown {
@@ -75,7 +73,7 @@ function decodeLogRecord(logRecord: unknown, res: ResourceContext, ctx: DecodeCo
   const raw = rawOf({ resource: { attributes: res.attributes }, scope: res.scope, logRecord }, ctx.storePromptText);
   const parsed = otlpLogRecordSchema.safeParse(logRecord);
   if (!parsed.success) {
-    out.rejects.push(schemaReject(FORMAT, parsed.error, raw, 'logRecord'));
+    out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { at: 'logRecord', max: AGENT_LISTED_ISSUES }));
     return;
   }
   const rec = parsed.data;
@@ -99,7 +97,8 @@ function decodeLogRecord(logRecord: unknown, res: ResourceContext, ctx: DecodeCo
 function decodeResourceLogs(resourceLogs: unknown, index: number, ctx: DecodeContext, out: DecodeOutput): void {
   const parsed = otlpResourceLogsSchema.safeParse(resourceLogs);
   if (!parsed.success) {
-    out.rejects.push(schemaReject(FORMAT, parsed.error, rawOf(resourceLogs, ctx.storePromptText), `resourceLogs.${index}`));
+    const raw = rawOf(resourceLogs, ctx.storePromptText);
+    out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { at: `resourceLogs.${index}`, max: AGENT_LISTED_ISSUES }));
     return;
   }
   const attributes = parsed.data.resource?.attributes ?? [];
@@ -119,7 +118,7 @@ export const otlpLogsDecoder: FormatDecoder = {
     const out: DecodeOutput = { records: [], rejects: [] };
     const parsed = otlpLogsRequestSchema.safeParse(doc);
     if (!parsed.success) {
-      out.rejects.push(schemaReject(FORMAT, parsed.error, rawOf(doc, ctx.storePromptText)));
+      out.rejects.push(issuesViolation(FORMAT, parsed.error, rawOf(doc, ctx.storePromptText), { max: AGENT_LISTED_ISSUES }));
       return out;
     }
     parsed.data.resourceLogs.forEach((rl, i) => decodeResourceLogs(rl, i, ctx, out));

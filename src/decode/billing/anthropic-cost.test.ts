@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import type { DecodeOutput } from '../types.ts';
+import { CTX, claimedSamples, loadSample, onlyRow, rowsOf } from '../test-support.ts';
 import { anthropicCostDecoder as decoder } from './anthropic-cost.ts';
 
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
-// `any`: tests pick samples apart and rebuild them freely.
-const sample = (name: string): any =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
-const rows = (out: DecodeOutput): ProviderUsageRow[] => out.records.map((r) => r.row as ProviderUsageRow);
+const rows = (out: DecodeOutput) => rowsOf(out, 'provider_usage');
 
 const result = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  ...sample('anthropic-cost').data[0].results[0],
+  ...loadSample('anthropic-cost').data[0].results[0],
   ...overrides,
 });
 const day = (date: number, results: unknown[]) => ({
@@ -22,10 +17,8 @@ const day = (date: number, results: unknown[]) => ({
 
 describe('anthropic.cost', () => {
   it('normalises the sample: cents string to USD, description as line item', () => {
-    const out = decoder.decode(sample('anthropic-cost'), ctx);
-    expect(out.rejects).toEqual([]);
-    expect(out.records).toHaveLength(1);
-    const { raw, ...row } = rows(out)[0]!;
+    const out = decoder.decode(loadSample('anthropic-cost'), CTX);
+    const { raw, ...row } = onlyRow(out, 'provider_usage');
     expect(row).toEqual({
       event_time: '2026-08-19 00:00:00.000',
       bucket_end: '2026-08-20 00:00:00.000',
@@ -57,7 +50,7 @@ describe('anthropic.cost', () => {
   it('labels ungrouped results by cost and token type', () => {
     const out = decoder.decode(
       { data: [day(17, [result({ description: null }), result({ description: null, cost_type: 'web_search', token_type: null })])] },
-      ctx,
+      CTX,
     );
     expect(rows(out).map((r) => r.line_item)).toEqual(['tokens:output_tokens', 'web_search']);
   });
@@ -65,7 +58,7 @@ describe('anthropic.cost', () => {
   it('emits one record per result and rejects a numeric amount alone', () => {
     const out = decoder.decode(
       { data: [day(17, [result(), result({ amount: '5' })]), day(18, [result({ amount: 12.5 }), result()])] },
-      ctx,
+      CTX,
     );
     expect(rows(out).map((r) => r.cost_usd)).toEqual([1.2345, 0.05, 1.2345]);
     expect(out.rejects).toHaveLength(1);
@@ -74,16 +67,13 @@ describe('anthropic.cost', () => {
   });
 
   it('rejects non-USD amounts', () => {
-    const out = decoder.decode({ data: [day(17, [result({ currency: 'EUR' })])] }, ctx);
+    const out = decoder.decode({ data: [day(17, [result({ currency: 'EUR' })])] }, CTX);
     expect(out.records).toEqual([]);
     expect(out.rejects[0]!.detail).toContain('only USD');
   });
 
   it('does not match the other billing samples', () => {
-    expect(decoder.matches(sample('anthropic-cost'))).toBe(true);
-    for (const name of ['anthropic-usage', 'openai-usage', 'openai-costs', 'bedrock-invocation']) {
-      expect(decoder.matches(sample(name)), name).toBe(false);
-    }
+    expect(claimedSamples(decoder)).toEqual(['anthropic-cost']);
     expect(decoder.matches({ data: [day(17, [])] })).toBe(false);
   });
 });

@@ -6,7 +6,8 @@ import {
   anthropicCostResultSchema,
   type AnthropicCostResult,
 } from '../../../schemas/events/anthropic-usage.ts';
-import { anthropicDecoder, type AnthropicBucketFields } from './anthropic-usage.ts';
+import { anthropicDecoder } from './anthropic-usage.ts';
+import type { BucketFields } from './bucketed-report.ts';
 
 /**
  * Anthropic Admin API cost_report (formats.md §4b): daily billed amounts per workspace and
@@ -22,7 +23,7 @@ function lineItem(r: AnthropicCostResult): string {
   return [text(r.cost_type), text(r.token_type)].filter((part) => part !== '').join(':');
 }
 
-function costRow(r: AnthropicCostResult, bucket: AnthropicBucketFields): ProviderUsageRow {
+function costRow(r: AnthropicCostResult, bucket: BucketFields): ProviderUsageRow {
   return {
     event_time: bucket.event_time,
     bucket_end: bucket.bucket_end,

@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import type { DecodeOutput } from '../types.ts';
+import { CTX, claimedSamples, loadSample, onlyRow, rowsOf } from '../test-support.ts';
 import { anthropicUsageDecoder as decoder } from './anthropic-usage.ts';
 
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
-// `any`: tests pick samples apart and rebuild them freely.
-const sample = (name: string): any =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
-const rows = (out: DecodeOutput): ProviderUsageRow[] => out.records.map((r) => r.row as ProviderUsageRow);
+const rows = (out: DecodeOutput) => rowsOf(out, 'provider_usage');
 
 const result = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  ...sample('anthropic-usage').data[0].results[0],
+  ...loadSample('anthropic-usage').data[0].results[0],
   ...overrides,
 });
 const bucket = (hour: number, results: unknown[]) => ({
@@ -23,11 +18,9 @@ const page = (buckets: unknown[]) => ({ data: buckets, has_more: false, next_pag
 
 describe('anthropic.usage', () => {
   it('normalises the formats.md sample', () => {
-    const out = decoder.decode(sample('anthropic-usage'), ctx);
-    expect(out.rejects).toEqual([]);
-    expect(out.records).toHaveLength(1);
-    expect(out.records[0]).toMatchObject({ table: 'provider_usage', format: 'anthropic.usage' });
-    const { raw, ...row } = rows(out)[0]!;
+    const out = decoder.decode(loadSample('anthropic-usage'), CTX);
+    const { raw, ...row } = onlyRow(out, 'provider_usage');
+    expect(out.records[0]!.format).toBe('anthropic.usage');
     expect(row).toEqual({
       event_time: '2026-08-19 14:00:00.000',
       bucket_end: '2026-08-19 15:00:00.000',
@@ -66,14 +59,14 @@ describe('anthropic.usage', () => {
       account_id: null,
       service_account_id: 'svac_01abc',
     });
-    const [row] = rows(decoder.decode(page([bucket(14, [r])]), ctx));
+    const [row] = rows(decoder.decode(page([bucket(14, [r])]), CTX));
     expect(row).toMatchObject({ cache_write_tokens: 123, account_id: 'svac_01abc' });
-    const [noCache] = rows(decoder.decode(page([bucket(14, [result({ cache_creation: null, account_id: 'user_01x' })])]), ctx));
+    const [noCache] = rows(decoder.decode(page([bucket(14, [result({ cache_creation: null, account_id: 'user_01x' })])]), CTX));
     expect(noCache).toMatchObject({ cache_write_tokens: 0, account_id: 'user_01x' });
   });
 
   it('emits one record per result across buckets, skipping empty buckets', () => {
-    const out = decoder.decode(page([bucket(10, []), bucket(11, [result(), result()]), bucket(12, [result(), result()]), bucket(13, [result(), result()])]), ctx);
+    const out = decoder.decode(page([bucket(10, []), bucket(11, [result(), result()]), bucket(12, [result(), result()]), bucket(13, [result(), result()])]), CTX);
     expect(out.rejects).toEqual([]);
     expect(rows(out).map((r) => r.event_time)).toEqual([
       '2026-08-19 11:00:00.000', '2026-08-19 11:00:00.000',
@@ -84,7 +77,7 @@ describe('anthropic.usage', () => {
 
   it('rejects one invalid result and keeps its siblings', () => {
     const bad = result({ cache_creation: { ephemeral_5m_input_tokens: -1 } });
-    const out = decoder.decode(page([bucket(14, [result()]), bucket(15, [bad, result()])]), ctx);
+    const out = decoder.decode(page([bucket(14, [result()]), bucket(15, [bad, result()])]), CTX);
     expect(out.records).toHaveLength(2);
     expect(out.rejects).toHaveLength(1);
     expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'anthropic.usage' });
@@ -93,30 +86,27 @@ describe('anthropic.usage', () => {
   });
 
   it('rejects bad bucket times and broken envelopes without throwing', () => {
-    const badTime = decoder.decode(page([{ starting_at: 'yesterday', ending_at: 'today', results: [result()] }, bucket(14, [result()])]), ctx);
+    const badTime = decoder.decode(page([{ starting_at: 'yesterday', ending_at: 'today', results: [result()] }, bucket(14, [result()])]), CTX);
     expect(badTime.records).toHaveLength(1);
     expect(badTime.rejects[0]!.detail).toMatch(/^data\[0\]: unparseable timestamp/);
     for (const doc of [{ data: 'x' }, null, 'x', { data: [{ results: [] }] }]) {
-      const out = decoder.decode(doc, ctx);
+      const out = decoder.decode(doc, CTX);
       expect(out.records).toEqual([]);
       expect(out.rejects).toHaveLength(1);
     }
   });
 
   it('accepts a single bucket', () => {
-    expect(rows(decoder.decode(bucket(14, [result()]), ctx))).toHaveLength(1);
+    expect(rows(decoder.decode(bucket(14, [result()]), CTX))).toHaveLength(1);
   });
 
   it('claims a page of empty buckets and yields nothing', () => {
     const empty = page([bucket(14, []), bucket(15, [])]);
     expect(decoder.matches(empty)).toBe(true);
-    expect(decoder.decode(empty, ctx)).toEqual({ records: [], rejects: [] });
+    expect(decoder.decode(empty, CTX)).toEqual({ records: [], rejects: [] });
   });
 
   it('does not match the other billing samples', () => {
-    expect(decoder.matches(sample('anthropic-usage'))).toBe(true);
-    for (const name of ['anthropic-cost', 'openai-usage', 'openai-costs', 'bedrock-invocation']) {
-      expect(decoder.matches(sample(name)), name).toBe(false);
-    }
+    expect(claimedSamples(decoder)).toEqual(['anthropic-usage']);
   });
 });

@@ -1,16 +1,16 @@
 import type { z } from 'zod';
 import type { ProviderUsageRow } from '../../normalize/rows.ts';
-import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import type { FormatDecoder } from '../types.ts';
 import { text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
-import { eventTime, TimeParseError } from '../../normalize/time.ts';
 import {
   anthropicBucketSchema,
   anthropicPageSchema,
   anthropicUsageResultSchema,
   type AnthropicUsageResult,
 } from '../../../schemas/events/anthropic-usage.ts';
+import { isRecord } from '../shape.ts';
+import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
 
 /**
  * Anthropic Admin API usage_report/messages (formats.md §4a). The envelope walker below is shared
@@ -18,34 +18,8 @@ import {
  * results}]} and differ only in the result fields. Unlike OpenAI, pages carry no `object` tag.
  */
 
-/** The per-bucket part of every row, prepared by the walker. */
-export interface AnthropicBucketFields {
-  event_time: string;
-  bucket_end: string;
-  raw: string;
-}
-
-export interface AnthropicResultFormat<S extends z.ZodType> {
-  format: string;
-  schema: S;
-  toRow(result: z.output<S>, bucket: AnthropicBucketFields): ProviderUsageRow;
-}
-
-// cost_report buckets are 1 day wide; the current bucket legitimately ends in the future.
-const MAX_BUCKET_MS = 86_400_000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isBucket(value: unknown): value is { starting_at: string; results: unknown[] } {
   return isRecord(value) && typeof value.starting_at === 'string' && Array.isArray(value.results);
-}
-
-function zodDetail(error: z.ZodError, at: string): string {
-  return error.issues
-    .map((issue) => `${[at, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
 }
 
 /**
@@ -73,78 +47,33 @@ export function sniffAnthropicResult(doc: unknown): Record<string, unknown> | nu
 }
 
 export function anthropicDecoder<S extends z.ZodType>(
-  spec: AnthropicResultFormat<S>,
+  spec: ResultFormat<S>,
   matches: (firstResult: Record<string, unknown> | null | undefined) => boolean,
 ): FormatDecoder {
-  return {
-    format: spec.format,
-    source: 'billing',
-    matches: (doc) => matches(sniffAnthropicResult(doc)),
-    decode: (doc, ctx) => decodeAnthropic(spec, doc, ctx),
-  };
+  return bucketedReportDecoder(spec, (doc) => matches(sniffAnthropicResult(doc)), walkAnthropic);
 }
 
-function decodeAnthropic<S extends z.ZodType>(
-  spec: AnthropicResultFormat<S>,
-  doc: unknown,
-  ctx: DecodeContext,
-): DecodeOutput {
-  const out: DecodeOutput = { records: [], rejects: [] };
-  const reject = (detail: string, raw: unknown): void => {
-    out.rejects.push({
-      reason: 'schema_violation',
-      format: spec.format,
-      detail,
-      raw: redactedJson(raw, ctx.storePromptText),
-    });
-  };
-
+function walkAnthropic<S extends z.ZodType>(report: BucketedReport<S>, doc: unknown): void {
   const decodeBucket = (bucket: unknown, at: string): void => {
     const parsed = anthropicBucketSchema.safeParse(bucket);
-    if (!parsed.success) return reject(zodDetail(parsed.error, at), bucket);
+    if (!parsed.success) return report.rejectIssues(parsed.error, at, bucket);
     const { starting_at, ending_at, results } = parsed.data;
-    let event_time: string;
-    let bucket_end: string;
-    try {
-      event_time = eventTime(starting_at, ctx.maxEventTime);
-      // ending_at is exclusive; stored as is so that consecutive buckets share a bound.
-      bucket_end = eventTime(ending_at, ctx.maxEventTime + MAX_BUCKET_MS);
-      if (bucket_end < event_time) throw new TimeParseError(ending_at, 'bucket ends before it starts');
-    } catch (err) {
-      if (!(err instanceof TimeParseError)) throw err;
-      return reject(`${at || '(root)'}: ${err.message}`, bucket);
-    }
-    const prefix = at ? `${at}.` : '';
-    results.forEach((result, i) => {
-      // The stored evidence must say which bucket the result belonged to.
-      const times = { starting_at, ending_at };
-      const withTimes = isRecord(result) ? { ...times, ...result } : { ...times, result };
-      const r = spec.schema.safeParse(result);
-      if (!r.success) return reject(zodDetail(r.error, `${prefix}results[${i}]`), withTimes);
-      const raw = redactedJson(withTimes, ctx.storePromptText);
-      out.records.push({
-        table: 'provider_usage',
-        format: spec.format,
-        row: spec.toRow(r.data, { event_time, bucket_end, raw }),
-      });
-    });
+    const times = report.times(starting_at, ending_at, at, bucket);
+    if (times) report.results(results, { starting_at, ending_at }, times, at);
   };
 
   if (isRecord(doc) && 'data' in doc) {
-    const page = anthropicPageSchema.safeParse(doc);
-    if (!page.success) reject(zodDetail(page.error, ''), doc);
-    else page.data.data.forEach((bucket, i) => decodeBucket(bucket, `data[${i}]`));
+    report.page(anthropicPageSchema, doc, decodeBucket);
   } else if (isRecord(doc) && 'starting_at' in doc) {
     decodeBucket(doc, '');
   } else {
-    reject('expected an Anthropic report page {data: [buckets]} or a bucket {starting_at, ending_at, results}', doc);
+    report.reject('expected an Anthropic report page {data: [buckets]} or a bucket {starting_at, ending_at, results}', doc);
   }
-  return out;
 }
 
 const FORMAT = 'anthropic.usage';
 
-function usageRow(r: AnthropicUsageResult, bucket: AnthropicBucketFields): ProviderUsageRow {
+function usageRow(r: AnthropicUsageResult, bucket: BucketFields): ProviderUsageRow {
   return {
     event_time: bucket.event_time,
     bucket_end: bucket.bucket_end,

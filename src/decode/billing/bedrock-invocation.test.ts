@@ -1,23 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import type { DecodeOutput } from '../types.ts';
+import { CTX, claimedSamples, loadSample, onlyRow, rowsOf } from '../test-support.ts';
 import { bedrockInvocationDecoder as decoder } from './bedrock-invocation.ts';
 
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
-// `any`: tests pick samples apart and rebuild them freely.
-const sample = (name: string): any =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
-const rows = (out: DecodeOutput): ProviderUsageRow[] => out.records.map((r) => r.row as ProviderUsageRow);
+const rows = (out: DecodeOutput) => rowsOf(out, 'provider_usage');
 const ARN = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0a1b2c3d/alice@example.com';
 
 describe('bedrock.invocation', () => {
   it('normalises the formats.md sample', () => {
-    const out = decoder.decode(sample('bedrock-invocation'), ctx);
-    expect(out.rejects).toEqual([]);
-    expect(out.records).toHaveLength(1);
-    expect(out.records[0]).toMatchObject({ table: 'provider_usage', format: 'bedrock.invocation' });
-    const { raw, ...row } = rows(out)[0]!;
+    const out = decoder.decode(loadSample('bedrock-invocation'), CTX);
+    const { raw, ...row } = onlyRow(out, 'provider_usage');
+    expect(out.records[0]!.format).toBe('bedrock.invocation');
     expect(row).toEqual({
       event_time: '2026-08-19 14:03:18.000',
       bucket_end: '2026-08-19 14:03:18.000',
@@ -43,38 +36,38 @@ describe('bedrock.invocation', () => {
       cost_usd: 0,
       prompt_logged: 0,
     });
-    expect(JSON.parse(raw)).toEqual(sample('bedrock-invocation'));
+    expect(JSON.parse(raw)).toEqual(loadSample('bedrock-invocation'));
   });
 
   it('marks prompts as logged and keeps body text out of raw', () => {
-    const doc = sample('bedrock-invocation');
+    const doc = loadSample('bedrock-invocation');
     doc.input.inputBodyJson = { messages: [{ role: 'user', content: 'SECRET-PROMPT refactor billing.ts' }] };
     doc.output.outputBodyJson = { content: [{ type: 'text', text: 'SECRET-ANSWER here you go' }] };
-    const [row] = rows(decoder.decode(doc, ctx));
+    const [row] = rows(decoder.decode(doc, CTX));
     expect(row!.prompt_logged).toBe(1);
     expect(row!.raw).not.toContain('SECRET-PROMPT');
     expect(row!.raw).not.toContain('SECRET-ANSWER');
     expect(JSON.parse(row!.raw).input.inputBodyJson).toMatch(/^\[redacted \d+ bytes sha256:[0-9a-f]{16}\]$/);
     // The operator opt-in keeps the text.
-    expect(rows(decoder.decode(doc, { ...ctx, storePromptText: true }))[0]!.raw).toContain('SECRET-PROMPT');
+    expect(rows(decoder.decode(doc, { ...CTX, storePromptText: true }))[0]!.raw).toContain('SECRET-PROMPT');
   });
 
   it('takes team and session from requestMetadata', () => {
-    const doc = sample('bedrock-invocation');
+    const doc = loadSample('bedrock-invocation');
     doc.requestMetadata = { 'Team.Id': 'payments', 'x-claude-code-session-id': 'sess-42', other: 'x' };
-    expect(rows(decoder.decode(doc, ctx))[0]).toMatchObject({ team_id: 'payments', session_id: 'sess-42' });
+    expect(rows(decoder.decode(doc, CTX))[0]).toMatchObject({ team_id: 'payments', session_id: 'sess-42' });
     doc.requestMetadata = { team: 'infra', session_id: 'abc' };
-    expect(rows(decoder.decode(doc, ctx))[0]).toMatchObject({ team_id: 'infra', session_id: 'abc' });
+    expect(rows(decoder.decode(doc, CTX))[0]).toMatchObject({ team_id: 'infra', session_id: 'abc' });
   });
 
   it('keeps failed invocations without usage and non-e-mail principals', () => {
-    const doc = sample('bedrock-invocation');
+    const doc = loadSample('bedrock-invocation');
     delete doc.output;
     doc.input = { inputContentType: 'application/json' };
     doc.errorCode = 'ThrottlingException';
     doc.identity.arn = 'arn:aws:iam::123456789012:user/ci-bot';
     doc.modelId = 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-1-20250805-v1:0';
-    expect(rows(decoder.decode(doc, ctx))[0]).toMatchObject({
+    expect(rows(decoder.decode(doc, CTX))[0]).toMatchObject({
       uncached_input_tokens: 0,
       output_tokens: 0,
       request_count: 1,
@@ -85,26 +78,23 @@ describe('bedrock.invocation', () => {
   });
 
   it('rejects invalid records with the zod path, redacted', () => {
-    const doc = sample('bedrock-invocation');
+    const doc = loadSample('bedrock-invocation');
     doc.input.inputTokenCount = '390';
     doc.input.inputBodyJson = { messages: 'SECRET-PROMPT' };
-    const out = decoder.decode(doc, ctx);
+    const out = decoder.decode(doc, CTX);
     expect(out.records).toEqual([]);
     expect(out.rejects).toHaveLength(1);
     expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'bedrock.invocation' });
     expect(out.rejects[0]!.detail).toContain('input.inputTokenCount');
     expect(out.rejects[0]!.raw).not.toContain('SECRET-PROMPT');
 
-    const late = sample('bedrock-invocation');
+    const late = loadSample('bedrock-invocation');
     late.timestamp = '2999-01-01T00:00:00Z';
-    expect(decoder.decode(late, ctx).rejects[0]!.detail).toMatch(/^timestamp: .*plausible range/);
-    expect(decoder.decode(null, ctx).rejects).toHaveLength(1);
+    expect(decoder.decode(late, CTX).rejects[0]!.detail).toMatch(/^timestamp: .*plausible range/);
+    expect(decoder.decode(null, CTX).rejects).toHaveLength(1);
   });
 
   it('does not match the other billing samples', () => {
-    expect(decoder.matches(sample('bedrock-invocation'))).toBe(true);
-    for (const name of ['openai-usage', 'openai-costs', 'anthropic-usage', 'anthropic-cost']) {
-      expect(decoder.matches(sample(name)), name).toBe(false);
-    }
+    expect(claimedSamples(decoder)).toEqual(['bedrock-invocation']);
   });
 });

@@ -3,12 +3,14 @@ import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { redactedJson } from '../../normalize/content.ts';
 import { emailFromArn, text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
-import { eventTime, TimeParseError } from '../../normalize/time.ts';
+import { eventTime } from '../../normalize/time.ts';
 import {
   BEDROCK_SCHEMA_TYPE,
   bedrockInvocationSchema,
   type BedrockInvocation,
 } from '../../../schemas/events/bedrock.ts';
+import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
+import { isRecord } from '../shape.ts';
 
 /**
  * AWS Bedrock model invocation logs (formats.md §5): one record per call, no cost, no session id.
@@ -70,24 +72,14 @@ function invocationRow(r: BedrockInvocation, event_time: string, raw: string): P
 function decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
   // Bodies are prompt and response text; redaction replaces them with size + hash.
   const raw = redactedJson(doc, ctx.storePromptText);
-  const reject = (detail: string): DecodeOutput => ({
-    records: [],
-    rejects: [{ reason: 'schema_violation', format: FORMAT, detail, raw }],
-  });
+  const reject = (detail: string): DecodeOutput => ({ records: [], rejects: [schemaViolation(FORMAT, detail, raw)] });
   const parsed = bedrockInvocationSchema.safeParse(doc);
-  if (!parsed.success) {
-    return reject(
-      parsed.error.issues
-        .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-        .join('; '),
-    );
-  }
+  if (!parsed.success) return reject(issuesDetail(parsed.error));
   let time: string;
   try {
     time = eventTime(parsed.data.timestamp, ctx.maxEventTime);
   } catch (err) {
-    if (!(err instanceof TimeParseError)) throw err;
-    return reject(`timestamp: ${err.message}`);
+    return reject(timeRejectDetail('timestamp', err));
   }
   return {
     records: [{ table: 'provider_usage', format: FORMAT, row: invocationRow(parsed.data, time, raw) }],
@@ -98,7 +90,6 @@ function decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
 export const bedrockInvocationDecoder: FormatDecoder = {
   format: FORMAT,
   source: 'billing',
-  matches: (doc) =>
-    typeof doc === 'object' && doc !== null && (doc as { schemaType?: unknown }).schemaType === BEDROCK_SCHEMA_TYPE,
+  matches: (doc) => isRecord(doc) && doc['schemaType'] === BEDROCK_SCHEMA_TYPE,
   decode,
 };

@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CTX, loadSample } from '../test-support.ts';
 import { billingDecoders } from './index.ts';
-
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
-const sample = (name: string): unknown =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
 
 const SAMPLES: Record<string, string> = {
   'openai-usage': 'openai.usage',
@@ -23,9 +19,9 @@ describe('billingDecoders', () => {
   });
 
   it.each(Object.entries(SAMPLES))('%s is claimed by exactly %s and decodes cleanly', (name, format) => {
-    const doc = sample(name);
+    const doc: unknown = loadSample(name);
     expect(billingDecoders.filter((d) => d.matches(doc)).map((d) => d.format)).toEqual([format]);
-    const out = billingDecoders.find((d) => d.format === format)!.decode(doc, ctx);
+    const out = billingDecoders.find((d) => d.format === format)!.decode(doc, CTX);
     expect(out.rejects).toEqual([]);
     expect(out.records.length).toBeGreaterThan(0);
   });

@@ -5,7 +5,8 @@ import {
   openAiCostsResultSchema,
   type OpenAiCostsResult,
 } from '../../../schemas/events/openai-usage.ts';
-import { openAiDecoder, type OpenAiBucketFields } from './openai-usage.ts';
+import type { BucketFields } from './bucketed-report.ts';
+import { openAiDecoder } from './openai-usage.ts';
 
 /**
  * OpenAI organization Costs API (formats.md §3): the billed amount per day, project, line item and
@@ -14,7 +15,7 @@ import { openAiDecoder, type OpenAiBucketFields } from './openai-usage.ts';
 
 const FORMAT = 'openai.costs';
 
-function costRow(r: OpenAiCostsResult, bucket: OpenAiBucketFields): ProviderUsageRow {
+function costRow(r: OpenAiCostsResult, bucket: BucketFields): ProviderUsageRow {
   return {
     event_time: bucket.event_time,
     bucket_end: bucket.bucket_end,

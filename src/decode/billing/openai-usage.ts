@@ -1,10 +1,8 @@
 import type { z } from 'zod';
 import type { ProviderUsageRow } from '../../normalize/rows.ts';
-import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import type { FormatDecoder } from '../types.ts';
 import { text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
-import { eventTime, TimeParseError } from '../../normalize/time.ts';
 import {
   OPENAI_USAGE_RESULT,
   openAiBareResultTimesSchema,
@@ -13,6 +11,9 @@ import {
   openAiUsageResultSchema,
   type OpenAiUsageResult,
 } from '../../../schemas/events/openai-usage.ts';
+import { issuesDetail } from '../reject.ts';
+import { isRecord } from '../shape.ts';
+import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
 
 /**
  * OpenAI organization Usage API (formats.md §3). The envelope walker below is shared with the
@@ -20,32 +21,9 @@ import {
  * bounds, and differ only in the result object.
  */
 
-/** The per-bucket part of every row, prepared by the walker. */
-export interface OpenAiBucketFields {
-  event_time: string;
-  bucket_end: string;
-  raw: string;
-}
-
-export interface OpenAiResultFormat<S extends z.ZodType> {
-  format: string;
+export interface OpenAiResultFormat<S extends z.ZodType> extends ResultFormat<S> {
   /** The `object` of the results this format decodes, e.g. organization.costs.result. */
   resultObject: string;
-  schema: S;
-  toRow(result: z.output<S>, bucket: OpenAiBucketFields): ProviderUsageRow;
-}
-
-// The widest bucket either API serves is 1 day; the current bucket legitimately ends in the future.
-const MAX_BUCKET_MS = 86_400_000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function zodDetail(error: z.ZodError, at: string): string {
-  return error.issues
-    .map((issue) => `${[at, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
 }
 
 /**
@@ -79,99 +57,49 @@ export function openAiDecoder<S extends z.ZodType>(
   spec: OpenAiResultFormat<S>,
   matches: (resultObject: string | null | undefined) => boolean,
 ): FormatDecoder {
-  return {
-    format: spec.format,
-    source: 'billing',
-    matches: (doc) => matches(sniffOpenAiResultObject(doc)),
-    decode: (doc, ctx) => decodeOpenAi(spec, doc, ctx),
-  };
+  return bucketedReportDecoder(
+    spec,
+    (doc) => matches(sniffOpenAiResultObject(doc)),
+    (report, doc) => walkOpenAi(report, spec.resultObject, doc),
+  );
 }
 
-function decodeOpenAi<S extends z.ZodType>(
-  spec: OpenAiResultFormat<S>,
-  doc: unknown,
-  ctx: DecodeContext,
-): DecodeOutput {
-  const out: DecodeOutput = { records: [], rejects: [] };
-  const reject = (detail: string, raw: unknown): void => {
-    out.rejects.push({
-      reason: 'schema_violation',
-      format: spec.format,
-      detail,
-      raw: redactedJson(raw, ctx.storePromptText),
-    });
-  };
-
-  type Bounds = { start: number; end: number; event_time: string; bucket_end: string };
-  const bounds = (start: number, end: number, at: string, raw: unknown): Bounds | undefined => {
-    try {
-      return { start, end, ...bucketBounds(start, end, ctx) };
-    } catch (err) {
-      if (!(err instanceof TimeParseError)) throw err;
-      reject(`${at || '(root)'}: ${err.message}`, raw);
-      return undefined;
-    }
-  };
-
-  const decodeResult = (result: unknown, b: Bounds, at: string): void => {
-    // The stored evidence must say which bucket the result belonged to.
-    const times = { start_time: b.start, end_time: b.end };
-    const withTimes = isRecord(result) ? { ...times, ...result } : { ...times, result };
-    const parsed = spec.schema.safeParse(result);
-    if (!parsed.success) return reject(zodDetail(parsed.error, at), withTimes);
-    const row = spec.toRow(parsed.data, {
-      event_time: b.event_time,
-      bucket_end: b.bucket_end,
-      raw: redactedJson(withTimes, ctx.storePromptText),
-    });
-    out.records.push({ table: 'provider_usage', format: spec.format, row });
-  };
-
+function walkOpenAi<S extends z.ZodType>(report: BucketedReport<S>, resultObject: string, doc: unknown): void {
   const decodeBucket = (bucket: unknown, at: string): void => {
     const parsed = openAiBucketSchema.safeParse(bucket);
-    if (!parsed.success) return reject(zodDetail(parsed.error, at), bucket);
-    const b = bounds(parsed.data.start_time, parsed.data.end_time, at, bucket);
-    if (!b) return;
-    const prefix = at ? `${at}.` : '';
-    parsed.data.results.forEach((result, i) => decodeResult(result, b, `${prefix}results[${i}]`));
+    if (!parsed.success) return report.rejectIssues(parsed.error, at, bucket);
+    const { start_time, end_time, results } = parsed.data;
+    const times = report.times(start_time, end_time, at, bucket);
+    if (times) report.results(results, { start_time, end_time }, times, at);
   };
 
   if (!isRecord(doc)) {
-    reject('expected an OpenAI page, bucket or result object', doc);
+    report.reject('expected an OpenAI page, bucket or result object', doc);
   } else if (doc.object === 'page') {
-    const page = openAiPageSchema.safeParse(doc);
-    if (!page.success) reject(zodDetail(page.error, ''), doc);
-    else page.data.data.forEach((bucket, i) => decodeBucket(bucket, `data[${i}]`));
+    report.page(openAiPageSchema, doc, decodeBucket);
   } else if (doc.object === 'bucket') {
     decodeBucket(doc, '');
-  } else if (doc.object === spec.resultObject) {
-    const times = openAiBareResultTimesSchema.safeParse(doc);
-    if (!times.success) {
-      reject(
-        `a bare ${spec.resultObject} has no bucket: it needs integer start_time and end_time ` +
-          `(epoch seconds) of its own (${zodDetail(times.error, '')})`,
+  } else if (doc.object === resultObject) {
+    const bare = openAiBareResultTimesSchema.safeParse(doc);
+    if (!bare.success) {
+      report.reject(
+        `a bare ${resultObject} has no bucket: it needs integer start_time and end_time ` +
+          `(epoch seconds) of its own (${issuesDetail(bare.error)})`,
         doc,
       );
     } else {
-      const b = bounds(times.data.start_time, times.data.end_time, '', doc);
-      if (b) decodeResult(doc, b, '');
+      const { start_time, end_time } = bare.data;
+      const times = report.times(start_time, end_time, '', doc);
+      if (times) report.result(doc, { start_time, end_time }, times, '');
     }
   } else {
-    reject(`object: expected "page", "bucket" or "${spec.resultObject}", got ${JSON.stringify(doc.object)}`, doc);
+    report.reject(`object: expected "page", "bucket" or "${resultObject}", got ${JSON.stringify(doc.object)}`, doc);
   }
-  return out;
-}
-
-function bucketBounds(start: number, end: number, ctx: DecodeContext): { event_time: string; bucket_end: string } {
-  const event_time = eventTime(start, ctx.maxEventTime);
-  const bucket_end = eventTime(end, ctx.maxEventTime + MAX_BUCKET_MS);
-  if (bucket_end < event_time) throw new TimeParseError(end, 'bucket ends before it starts');
-  return { event_time, bucket_end };
 }
 
 const FORMAT = 'openai.usage';
 
-function usageRow(r: OpenAiUsageResult, bucket: OpenAiBucketFields): ProviderUsageRow {
+function usageRow(r: OpenAiUsageResult, bucket: BucketFields): ProviderUsageRow {
   const cacheRead = r.input_cached_tokens ?? 0;
   const cacheWrite = r.input_cache_write_tokens ?? 0;
   // input_tokens includes cache reads and writes (N1); older exports lack input_uncached_tokens.

@@ -1,25 +1,15 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { kongAiProxyDecoder } from './kong-ai.ts';
 import { gatewayDecoders } from './index.ts';
 import type { DecodeOutput } from '../types.ts';
-import type { GatewayRequestRow } from '../../normalize/rows.ts';
+import { CTX, claimedSamples, loadSample, onlyRow } from '../test-support.ts';
 
-type Doc = Record<string, any>;
-const load = (name: string): Doc =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86400000 };
-
-function row(out: DecodeOutput): GatewayRequestRow {
-  expect(out.rejects).toEqual([]);
-  expect(out.records).toHaveLength(1);
-  return out.records[0]!.row as GatewayRequestRow;
-}
-const decode = (doc: unknown, c = ctx) => kongAiProxyDecoder.decode(doc, c);
+const row = (out: DecodeOutput) => onlyRow(out, 'gateway_requests');
+const decode = (doc: unknown, c = CTX) => kongAiProxyDecoder.decode(doc, c);
 
 describe('kong.ai_proxy decoder', () => {
   it('normalises the formats.md sample', () => {
-    const { raw, ...rest } = row(decode(load('kong-ai')));
+    const { raw, ...rest } = row(decode(loadSample('kong-ai')));
     expect(rest).toEqual({
       event_time: '2026-08-19 14:03:11.512',
       format: 'kong.ai_proxy',
@@ -65,7 +55,7 @@ describe('kong.ai_proxy decoder', () => {
   });
 
   it('reads headers case-insensitively and falls back to any x-*-session-id header', () => {
-    const doc = load('kong-ai');
+    const doc = loadSample('kong-ai');
     doc.request.headers = {
       'User-Agent': 'claude-cli/2.1.200 (external, cli)',
       'X-Claude-Code-Session-Id': ['e96634a3-fa28-4083-b354-55542e2dca01'],
@@ -81,7 +71,7 @@ describe('kong.ai_proxy decoder', () => {
   });
 
   it('lower-cases the consumer e-mail and falls back to the consumer for the key id', () => {
-    const doc = load('kong-ai');
+    const doc = loadSample('kong-ai');
     doc.consumer.username = 'Alice@Example.COM';
     delete doc.authenticated_entity;
     const r = row(decode(doc));
@@ -91,14 +81,14 @@ describe('kong.ai_proxy decoder', () => {
   });
 
   it('treats started_at by magnitude: ms (Kong) and s give the same instant', () => {
-    const doc = load('kong-ai');
+    const doc = loadSample('kong-ai');
     doc.started_at = 1787148191.512;
     expect(row(decode(doc)).event_time).toBe('2026-08-19 14:03:11.512');
   });
 
   it('rejects an out-of-range started_at', () => {
     for (const startedAt of [4102444800000, 1000, 0]) {
-      const doc = load('kong-ai');
+      const doc = loadSample('kong-ai');
       doc.started_at = startedAt;
       const out = decode(doc);
       expect(out.records).toEqual([]);
@@ -108,7 +98,7 @@ describe('kong.ai_proxy decoder', () => {
   });
 
   it('fingerprints logged payloads and keeps them out of raw', () => {
-    const doc = load('kong-ai');
+    const doc = loadSample('kong-ai');
     const prompt = JSON.stringify({ messages: [{ role: 'user', content: 'summarise the incident channel for #sec-42' }] });
     doc.ai.proxy.payload = { request: prompt, response: '{"content":[{"text":"done"}]}' };
     const r = row(decode(doc));
@@ -119,11 +109,11 @@ describe('kong.ai_proxy decoder', () => {
     expect(r.response_logged).toBe(1);
     expect(r.raw).not.toContain('#sec-42');
 
-    expect(row(decode(doc, { ...ctx, storePromptText: true })).prompt_text).toBe(prompt);
+    expect(row(decode(doc, { ...CTX, storePromptText: true })).prompt_text).toBe(prompt);
   });
 
   it('maps status, upstream host and MCP tool calls', () => {
-    const doc = load('kong-ai');
+    const doc = loadSample('kong-ai');
     doc.response.status = 529;
     doc.tries = [{ ip: '160.79.104.10', port: 443, hostname: 'api.anthropic.com' }];
     doc.ai.mcp = {
@@ -141,23 +131,21 @@ describe('kong.ai_proxy decoder', () => {
   });
 
   it('rejects schema violations with their paths', () => {
-    const bad = load('kong-ai');
+    const bad = loadSample('kong-ai');
     bad.ai.proxy.usage.prompt_tokens = 'abc';
     const out = decode(bad);
     expect(out.records).toEqual([]);
     expect(out.rejects[0]?.reason).toBe('schema_violation');
     expect(out.rejects[0]?.detail).toContain('ai.proxy.usage.prompt_tokens');
 
-    const missing = load('kong-ai');
+    const missing = loadSample('kong-ai');
     delete missing.started_at;
     expect(decode(missing).rejects[0]?.detail).toContain('started_at');
   });
 
   it('matches only Kong AI Proxy logs', () => {
-    expect(kongAiProxyDecoder.matches(load('kong-ai'))).toBe(true);
-    expect(kongAiProxyDecoder.matches(load('litellm-spend-log'))).toBe(false);
-    expect(kongAiProxyDecoder.matches(load('litellm-payload'))).toBe(false);
-    const plain = load('kong-ai');
+    expect(claimedSamples(kongAiProxyDecoder)).toEqual(['kong-ai']);
+    const plain = loadSample('kong-ai');
     delete plain.ai;
     expect(kongAiProxyDecoder.matches(plain)).toBe(false);
   });
@@ -171,7 +159,7 @@ describe('gatewayDecoders', () => {
       'kong-ai': 'kong.ai_proxy',
     };
     for (const [sample, format] of Object.entries(expected)) {
-      const doc = load(sample);
+      const doc = loadSample(sample);
       expect(gatewayDecoders.filter((d) => d.matches(doc)).map((d) => d.format)).toEqual([format]);
     }
     expect(gatewayDecoders.every((d) => d.source === 'gateway')).toBe(true);

@@ -1,26 +1,16 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { liteLlmPayloadDecoder } from './litellm-payload.ts';
 import type { DecodeOutput } from '../types.ts';
-import type { GatewayRequestRow } from '../../normalize/rows.ts';
+import { CTX, claimedSamples, loadSample, onlyRow } from '../test-support.ts';
 
-type Doc = Record<string, any>;
-const load = (name: string): Doc =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86400000 };
-
-function row(out: DecodeOutput): GatewayRequestRow {
-  expect(out.rejects).toEqual([]);
-  expect(out.records).toHaveLength(1);
-  return out.records[0]!.row as GatewayRequestRow;
-}
-const decode = (doc: unknown, c = ctx) => liteLlmPayloadDecoder.decode(doc, c);
+const row = (out: DecodeOutput) => onlyRow(out, 'gateway_requests');
+const decode = (doc: unknown, c = CTX) => liteLlmPayloadDecoder.decode(doc, c);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('litellm.payload decoder', () => {
   it('normalises the StandardLoggingPayload sample', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     const { raw, ...rest } = row(decode(doc));
     expect(rest).toEqual({
       event_time: '2026-08-19 14:03:11.512',
@@ -69,15 +59,15 @@ describe('litellm.payload decoder', () => {
   });
 
   it('keeps prompt text only when storePromptText is set', () => {
-    const doc = load('litellm-payload');
-    const r = row(decode(doc, { ...ctx, storePromptText: true }));
+    const doc = loadSample('litellm-payload');
+    const r = row(decode(doc, { ...CTX, storePromptText: true }));
     expect(r.prompt_text).toBe(JSON.stringify(doc.messages));
     expect(r.response_text).toBe(JSON.stringify(doc.response));
     expect(r.raw).toContain('exponential backoff');
   });
 
   it('marks turned-off message logging as not logged', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     doc.messages = '{}';
     doc.response = null;
     const r = row(decode(doc));
@@ -86,7 +76,7 @@ describe('litellm.payload decoder', () => {
   });
 
   it('takes the session from the agent header, then trace_id, then any x-*-session-id header', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     doc.trace_id = '7d3c5e1f-aaaa-4bbb-8ccc-000000000000';
     expect(row(decode(doc)).session_id).toBe('e96634a3-fa28-4083-b354-55542e2dca01');
 
@@ -100,7 +90,7 @@ describe('litellm.payload decoder', () => {
   });
 
   it('lower-cases the key owner e-mail', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     doc.metadata.user_api_key_user_email = 'Alice@Example.COM';
     doc.metadata.user_api_key_user_id = 'u-123';
     const r = row(decode(doc));
@@ -109,12 +99,12 @@ describe('litellm.payload decoder', () => {
   });
 
   it('finds the cache split in whichever usage object carries it', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     delete doc.hidden_params.usage_object;
     expect(row(decode(doc)).cache_write_tokens).toBe(2400);
 
     // An OpenAI upstream: prompt_tokens includes prompt_tokens_details.cached_tokens.
-    const openai = load('litellm-payload');
+    const openai = loadSample('litellm-payload');
     openai.prompt_tokens = 1000;
     openai.completion_tokens = 50;
     openai.hidden_params.usage_object = { prompt_tokens: 1000, prompt_tokens_details: { cached_tokens: 800 } };
@@ -124,7 +114,7 @@ describe('litellm.payload decoder', () => {
   });
 
   it('falls back to cost_breakdown.total_cost and strips routing prefixes from models', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     delete doc.response_cost;
     doc.model = 'bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0';
     doc.custom_llm_provider = 'bedrock';
@@ -135,7 +125,7 @@ describe('litellm.payload decoder', () => {
   });
 
   it('decides the epoch unit by magnitude: seconds and milliseconds give the same instant', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     doc.startTime = 1787148191512;
     doc.endTime = 1787148198044;
     const r = row(decode(doc));
@@ -145,7 +135,7 @@ describe('litellm.payload decoder', () => {
 
   it('rejects an out-of-range startTime', () => {
     for (const startTime of [4102444800, 1787148, -1]) {
-      const doc = load('litellm-payload');
+      const doc = loadSample('litellm-payload');
       doc.startTime = startTime;
       const out = decode(doc);
       expect(out.records).toEqual([]);
@@ -156,7 +146,7 @@ describe('litellm.payload decoder', () => {
   });
 
   it('rejects schema violations with their paths', () => {
-    const bad = load('litellm-payload');
+    const bad = loadSample('litellm-payload');
     bad.prompt_tokens = 'abc';
     bad.metadata.usage_object.cache_read_input_tokens = -5;
     const out = decode(bad);
@@ -164,18 +154,18 @@ describe('litellm.payload decoder', () => {
     expect(out.rejects[0]?.detail).toContain('prompt_tokens');
     expect(out.rejects[0]?.detail).toContain('metadata.usage_object.cache_read_input_tokens');
 
-    const iso = load('litellm-payload');
+    const iso = loadSample('litellm-payload');
     iso.startTime = '2026-08-19T14:03:11.512Z';
     expect(decode(iso).rejects[0]?.detail).toContain('startTime');
 
-    const missing = load('litellm-payload');
+    const missing = loadSample('litellm-payload');
     delete missing.startTime;
     expect(liteLlmPayloadDecoder.matches(missing)).toBe(true);
     expect(decode(missing).rejects[0]?.detail).toContain('startTime');
   });
 
   it('reports MCP tool calls without keeping their arguments', () => {
-    const doc = load('litellm-payload');
+    const doc = loadSample('litellm-payload');
     doc.metadata.mcp_tool_call_metadata = {
       name: 'deepwiki-mcp/get_page_content',
       namespaced_tool_name: 'deepwiki-mcp/get_page_content',
@@ -189,9 +179,7 @@ describe('litellm.payload decoder', () => {
   });
 
   it('does not match the other gateway formats', () => {
-    expect(liteLlmPayloadDecoder.matches(load('litellm-payload'))).toBe(true);
-    expect(liteLlmPayloadDecoder.matches(load('litellm-spend-log'))).toBe(false);
-    expect(liteLlmPayloadDecoder.matches(load('kong-ai'))).toBe(false);
+    expect(claimedSamples(liteLlmPayloadDecoder)).toEqual(['litellm-payload']);
     expect(liteLlmPayloadDecoder.matches('msg_01')).toBe(false);
   });
 });

@@ -1,26 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { liteLlmSpendLogDecoder, postgresTime } from './litellm-spend-log.ts';
 import type { DecodeOutput } from '../types.ts';
-import type { GatewayRequestRow } from '../../normalize/rows.ts';
+import { CTX, claimedSamples, loadSample, onlyRow } from '../test-support.ts';
 
-type Doc = Record<string, any>;
-const load = (name: string): Doc =>
-  JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}.json`, import.meta.url), 'utf8'));
-const ctx = { storePromptText: false, maxEventTime: Date.now() + 86400000 };
-
-function row(out: DecodeOutput): GatewayRequestRow {
-  expect(out.rejects).toEqual([]);
-  expect(out.records).toHaveLength(1);
-  const rec = out.records[0]!;
-  expect(rec.table).toBe('gateway_requests');
-  return rec.row as GatewayRequestRow;
-}
-const decode = (doc: unknown, c = ctx) => liteLlmSpendLogDecoder.decode(doc, c);
+const row = (out: DecodeOutput) => onlyRow(out, 'gateway_requests');
+const decode = (doc: unknown, c = CTX) => liteLlmSpendLogDecoder.decode(doc, c);
 
 describe('litellm.spend_log decoder', () => {
   it('normalises the formats.md sample', () => {
-    const r = row(decode(load('litellm-spend-log')));
+    const r = row(decode(loadSample('litellm-spend-log')));
     const { raw, ...rest } = r;
     expect(rest).toEqual({
       event_time: '2026-08-19 14:03:11.512',
@@ -67,7 +55,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('lower-cases e-mails but keeps the user id as sent', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     doc.user = 'Alice.Smith@Example.COM';
     doc.metadata.user_api_key_user_id = 'Alice.Smith@Example.COM';
     const r = row(decode(doc));
@@ -76,7 +64,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('fingerprints stored prompts without keeping their text unless opted in', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     const secret = 'please rotate the prod database password hunter2';
     doc.messages = [{ role: 'user', content: secret }];
     doc.response = { content: [{ type: 'text', text: 'ok' }] };
@@ -88,7 +76,7 @@ describe('litellm.spend_log decoder', () => {
     expect(r.response_logged).toBe(1);
     expect(r.raw).not.toContain(secret);
 
-    const kept = row(decode(doc, { ...ctx, storePromptText: true }));
+    const kept = row(decode(doc, { ...CTX, storePromptText: true }));
     expect(kept.prompt_text).toBe(JSON.stringify(doc.messages));
     expect(kept.prompt_sha256).toBe(r.prompt_sha256);
   });
@@ -96,21 +84,21 @@ describe('litellm.spend_log decoder', () => {
   it('accepts Postgres and zone-less timestamptz text as UTC', () => {
     expect(postgresTime('2026-08-19 14:03:11.512+00')).toBe('2026-08-19 14:03:11.512+00:00');
     for (const startTime of ['2026-08-19 14:03:11.512+00', '2026-08-19T14:03:11.512', '2026-08-19T16:03:11.512+02:00']) {
-      const doc = load('litellm-spend-log');
+      const doc = loadSample('litellm-spend-log');
       doc.startTime = startTime;
       expect(row(decode(doc)).event_time).toBe('2026-08-19 14:03:11.512');
     }
   });
 
   it('falls back to endTime - startTime without request_duration_ms', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     delete doc.request_duration_ms;
     doc.endTime = '2026-08-19 14:03:18.044+00';
     expect(row(decode(doc)).duration_ms).toBe(6532);
   });
 
   it('rejects a non-numeric token count with its path', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     doc.prompt_tokens = 'abc';
     const out = decode(doc);
     expect(out.records).toEqual([]);
@@ -120,7 +108,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('rejects a row without startTime', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     delete doc.startTime;
     expect(liteLlmSpendLogDecoder.matches(doc)).toBe(true);
     const out = decode(doc);
@@ -130,7 +118,7 @@ describe('litellm.spend_log decoder', () => {
 
   it('rejects implausible times instead of storing them', () => {
     for (const startTime of ['2100-01-01T00:00:00Z', '1970-01-21T00:00:00Z', 'yesterday']) {
-      const doc = load('litellm-spend-log');
+      const doc = loadSample('litellm-spend-log');
       doc.startTime = startTime;
       const out = decode(doc);
       expect(out.records).toEqual([]);
@@ -140,7 +128,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('never throws on non-object input', () => {
-    for (const bad of [null, 'x', 42, [], [load('litellm-spend-log')]]) {
+    for (const bad of [null, 'x', 42, [], [loadSample('litellm-spend-log')]]) {
       const out = decode(bad);
       expect(out.records).toEqual([]);
       expect(out.rejects[0]?.reason).toBe('schema_violation');
@@ -148,7 +136,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('splits MCP tool names and masks tool arguments in raw', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     doc.mcp_namespaced_tool_name = 'github/create_issue';
     doc.metadata.mcp_tool_call_metadata = {
       name: 'create_issue',
@@ -169,7 +157,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('reads metadata and tags stored as JSON text', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     doc.metadata = JSON.stringify(doc.metadata);
     doc.request_tags = '["claude-code","ci"]';
     const r = row(decode(doc));
@@ -179,7 +167,7 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('prefers the agent session header, when logged, over the gateway session id', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     doc.session_id = '00000000-0000-4000-8000-000000000000';
     doc.metadata.requester_custom_headers = {
       'X-Claude-Code-Session-Id': 'e96634a3-fa28-4083-b354-55542e2dca01',
@@ -191,15 +179,13 @@ describe('litellm.spend_log decoder', () => {
   });
 
   it('never reports negative uncached input when the cache breakdown exceeds prompt_tokens', () => {
-    const doc = load('litellm-spend-log');
+    const doc = loadSample('litellm-spend-log');
     doc.prompt_tokens = 1000;
     expect(row(decode(doc)).uncached_input_tokens).toBe(0);
   });
 
   it('does not match the other gateway formats', () => {
-    expect(liteLlmSpendLogDecoder.matches(load('litellm-spend-log'))).toBe(true);
-    expect(liteLlmSpendLogDecoder.matches(load('litellm-payload'))).toBe(false);
-    expect(liteLlmSpendLogDecoder.matches(load('kong-ai'))).toBe(false);
+    expect(claimedSamples(liteLlmSpendLogDecoder)).toEqual(['litellm-spend-log']);
     expect(liteLlmSpendLogDecoder.matches(null)).toBe(false);
   });
 });

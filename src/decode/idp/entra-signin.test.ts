@@ -1,33 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DecodeContext, DecodeOutput } from '../types.ts';
-import type { IdpEventRow } from '../../normalize/rows.ts';
+import type { DecodeOutput } from '../types.ts';
+import { CTX, loadSample, onlyRow, rowsOf } from '../test-support.ts';
 import { entraSignInDecoder as entra } from './entra-signin.ts';
 
-const ctx: DecodeContext = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
-
-function sample(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}`, import.meta.url), 'utf8'));
-}
-
-function rows(out: DecodeOutput): IdpEventRow[] {
-  return out.records.map((r) => {
-    if (r.table !== 'idp_events') throw new Error(`unexpected table ${r.table}`);
-    return r.row;
-  });
-}
-
-function only(out: DecodeOutput): IdpEventRow {
-  expect(out.rejects).toEqual([]);
-  const all = rows(out);
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
+const rows = (out: DecodeOutput) => rowsOf(out, 'idp_events');
+const only = (out: DecodeOutput) => onlyRow(out, 'idp_events');
 
 describe('entra.signin', () => {
   it('decodes sample A (interactive user sign-in)', () => {
-    const doc = sample('entra-signin-interactive.json');
-    const { raw, ...rest } = only(entra.decode(doc, ctx));
+    const doc = loadSample('entra-signin-interactive');
+    const { raw, ...rest } = only(entra.decode(doc, CTX));
     expect(rest).toEqual({
       event_time: '2026-08-19 13:58:01.000',
       format: 'entra.signin',
@@ -55,7 +37,7 @@ describe('entra.signin', () => {
   });
 
   it('decodes sample B as a service principal with no e-mail', () => {
-    const { raw: _raw, ...rest } = only(entra.decode(sample('entra-signin-service-principal.json'), ctx));
+    const { raw: _raw, ...rest } = only(entra.decode(loadSample('entra-signin-service-principal'), CTX));
     expect(rest).toEqual({
       event_time: '2026-08-19 02:10:44.000',
       format: 'entra.signin',
@@ -81,9 +63,9 @@ describe('entra.signin', () => {
   });
 
   it('decodes the diagnostic envelope, one row per record', () => {
-    const doc = sample('entra-diagnostic-envelope.json');
+    const doc = loadSample('entra-diagnostic-envelope');
     expect(entra.matches(doc)).toBe(true);
-    const out = entra.decode(doc, ctx);
+    const out = entra.decode(doc, CTX);
     expect(out.rejects).toEqual([]);
     const [disabled, ci] = rows(out);
     expect(disabled).toMatchObject({
@@ -114,13 +96,13 @@ describe('entra.signin', () => {
   });
 
   it('fills envelope gaps from the record level and rejects non-sign-in categories', () => {
-    const doc = sample('entra-diagnostic-envelope.json');
+    const doc = loadSample('entra-diagnostic-envelope');
     const [first, second] = doc['records'];
     delete first.properties.status;
     delete first.properties.createdDateTime;
     delete first.properties.ipAddress;
     second.category = 'AuditLogs';
-    const out = entra.decode(doc, ctx);
+    const out = entra.decode(doc, CTX);
     expect(rows(out)[0]).toMatchObject({
       event_time: '2026-08-19 17:05:12.441',
       client_ip: '203.0.113.44',
@@ -132,11 +114,11 @@ describe('entra.signin', () => {
   });
 
   it('keeps the error code in a failed Graph sign-in and lower-cases the UPN', () => {
-    const doc = sample('entra-signin-interactive.json');
+    const doc = loadSample('entra-signin-interactive');
     doc['userPrincipalName'] = 'Alice@Example.COM';
     doc['status'] = { errorCode: 50126, failureReason: 'Error validating credentials due to invalid username or password.' };
     doc['sessionId'] = 'a1b2c3d4-0000-4000-8000-000000000001';
-    const row = only(entra.decode(doc, ctx));
+    const row = only(entra.decode(doc, CTX));
     expect(row).toMatchObject({
       actor_email: 'alice@example.com',
       outcome: 'failure',
@@ -146,12 +128,12 @@ describe('entra.signin', () => {
   });
 
   it('infers the sign-in kind when Graph v1.0 omits signInEventTypes', () => {
-    const user = sample('entra-signin-interactive.json');
+    const user = loadSample('entra-signin-interactive');
     delete user['signInEventTypes'];
     user['isInteractive'] = false;
-    const sp = sample('entra-signin-service-principal.json');
+    const sp = loadSample('entra-signin-service-principal');
     delete sp['signInEventTypes'];
-    const out = entra.decode([user, sp], ctx);
+    const out = entra.decode([user, sp], CTX);
     expect(rows(out).map((r) => [r.event_type, r.actor_type])).toEqual([
       ['signin.nonInteractiveUser', 'user'],
       ['signin.servicePrincipal', 'service_principal'],
@@ -159,38 +141,38 @@ describe('entra.signin', () => {
   });
 
   it('decodes a Graph list page and an array; a bad element is its own reject', () => {
-    const bad = sample('entra-signin-interactive.json');
+    const bad = loadSample('entra-signin-interactive');
     delete bad['status'];
-    const page = { '@odata.context': 'https://graph.microsoft.com/beta/$metadata#auditLogs/signIns', value: [sample('entra-signin-interactive.json'), bad] };
+    const page = { '@odata.context': 'https://graph.microsoft.com/beta/$metadata#auditLogs/signIns', value: [loadSample('entra-signin-interactive'), bad] };
     expect(entra.matches(page)).toBe(true);
-    const out = entra.decode(page, ctx);
+    const out = entra.decode(page, CTX);
     expect(rows(out)).toHaveLength(1);
     expect(out.rejects).toHaveLength(1);
     expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'entra.signin' });
     expect(out.rejects[0]!.detail).toMatch(/^status: /);
 
-    const arr = [sample('entra-signin-service-principal.json'), sample('entra-signin-interactive.json')];
+    const arr = [loadSample('entra-signin-service-principal'), loadSample('entra-signin-interactive')];
     expect(entra.matches(arr)).toBe(true);
-    expect(rows(entra.decode(arr, ctx)).map((r) => r.actor_type)).toEqual(['service_principal', 'user']);
+    expect(rows(entra.decode(arr, CTX)).map((r) => r.actor_type)).toEqual(['service_principal', 'user']);
   });
 
   it('decodes a lone diagnostic record (an envelope already split upstream)', () => {
-    const record = sample('entra-diagnostic-envelope.json')['records'][1];
+    const record = loadSample('entra-diagnostic-envelope')['records'][1];
     expect(entra.matches(record)).toBe(true);
-    expect(only(entra.decode(record, ctx)).event_type).toBe('signin.servicePrincipal');
+    expect(only(entra.decode(record, CTX)).event_type).toBe('signin.servicePrincipal');
   });
 
   it('rejects a sign-in with an unparseable time', () => {
-    const doc = sample('entra-signin-interactive.json');
+    const doc = loadSample('entra-signin-interactive');
     doc['createdDateTime'] = 'yesterday';
-    const out = entra.decode(doc, ctx);
+    const out = entra.decode(doc, CTX);
     expect(out.records).toEqual([]);
     expect(out.rejects[0]!.detail).toMatch(/^createdDateTime: /);
   });
 
   it('matches Entra shapes only', () => {
-    expect(entra.matches(sample('entra-signin-interactive.json'))).toBe(true);
-    expect(entra.matches(sample('entra-signin-service-principal.json'))).toBe(true);
+    expect(entra.matches(loadSample('entra-signin-interactive'))).toBe(true);
+    expect(entra.matches(loadSample('entra-signin-service-principal'))).toBe(true);
     expect(entra.matches({ records: [{ eventName: 'x' }] })).toBe(false);
     expect(entra.matches({ value: [] })).toBe(false);
     expect(entra.matches('text')).toBe(false);

@@ -6,10 +6,12 @@ import {
 } from '../../../schemas/events/entra.ts';
 import type { IdpEventRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { eventTime, TimeParseError } from '../../normalize/time.ts';
+import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { redactedJson } from '../../normalize/content.ts';
-import { idpSchemaReject } from './okta-system-log.ts';
+import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
+import { isRecord } from '../shape.ts';
+import { IDP_LISTED_ISSUES } from './okta-system-log.ts';
 
 /**
  * Microsoft Entra ID sign-ins (formats.md §7) in the shapes they leave Azure in: a Graph `signIn`
@@ -29,10 +31,6 @@ const CATEGORY_EVENT_TYPE: Record<string, SignInEventType> = {
   MicrosoftServicePrincipalSignInLogs: 'servicePrincipal',
   ManagedIdentitySignInLogs: 'managedIdentity',
 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function looksLikeSignIn(doc: unknown): boolean {
   return isRecord(doc) && 'createdDateTime' in doc && ('userPrincipalName' in doc || 'appId' in doc);
@@ -101,8 +99,7 @@ function pushRow(s: EntraSignIn, eventType: string, ctx: DecodeContext, out: Dec
     const time = eventTime(s.createdDateTime, ctx.maxEventTime);
     out.records.push({ table: 'idp_events', format: FORMAT, row: entraRow(s, eventType, time, raw) });
   } catch (err) {
-    if (!(err instanceof TimeParseError)) throw err;
-    out.rejects.push({ reason: 'schema_violation', format: FORMAT, detail: `createdDateTime: ${err.message}`, raw });
+    out.rejects.push(schemaViolation(FORMAT, timeRejectDetail('createdDateTime', err), raw));
   }
 }
 
@@ -110,7 +107,7 @@ function decodeSignIn(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void
   const raw = redactedJson(doc, ctx.storePromptText);
   const parsed = entraSignInSchema.safeParse(doc);
   if (!parsed.success) {
-    out.rejects.push(idpSchemaReject(FORMAT, parsed.error, raw));
+    out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: IDP_LISTED_ISSUES }));
     return;
   }
   pushRow(parsed.data, parsed.data.signInEventTypes?.[0] ?? inferEventType(parsed.data), ctx, out, raw);
@@ -136,19 +133,19 @@ function decodeDiagnosticRecord(doc: unknown, ctx: DecodeContext, out: DecodeOut
   const raw = redactedJson(doc, ctx.storePromptText);
   const rec = entraDiagnosticRecordSchema.safeParse(doc);
   if (!rec.success) {
-    out.rejects.push(idpSchemaReject(FORMAT, rec.error, raw));
+    out.rejects.push(issuesViolation(FORMAT, rec.error, raw, { max: IDP_LISTED_ISSUES }));
     return;
   }
   const categoryType = CATEGORY_EVENT_TYPE[rec.data.category];
   if (categoryType === undefined) {
     // Diagnostic settings often stream AuditLogs etc. to the same hub; those are not sign-ins.
     const detail = `category: '${rec.data.category}' is not a sign-in category (${Object.keys(CATEGORY_EVENT_TYPE).join(', ')})`;
-    out.rejects.push({ reason: 'schema_violation', format: FORMAT, detail, raw });
+    out.rejects.push(schemaViolation(FORMAT, detail, raw));
     return;
   }
   const parsed = entraSignInSchema.safeParse(signInOfRecord(rec.data));
   if (!parsed.success) {
-    out.rejects.push(idpSchemaReject(FORMAT, parsed.error, raw, 'properties'));
+    out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { at: 'properties', max: IDP_LISTED_ISSUES }));
     return;
   }
   pushRow(parsed.data, parsed.data.signInEventTypes?.[0] ?? categoryType, ctx, out, raw);

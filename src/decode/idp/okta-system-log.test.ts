@@ -1,33 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DecodeContext, DecodeOutput } from '../types.ts';
-import type { IdpEventRow } from '../../normalize/rows.ts';
+import type { DecodeOutput } from '../types.ts';
+import { CTX, loadSample, onlyRow, rowsOf } from '../test-support.ts';
 import { oktaSystemLogDecoder as okta } from './okta-system-log.ts';
 
-const ctx: DecodeContext = { storePromptText: false, maxEventTime: Date.now() + 86_400_000 };
-
-function sample(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`../../../schemas/samples/${name}`, import.meta.url), 'utf8'));
-}
-
-function rows(out: DecodeOutput): IdpEventRow[] {
-  return out.records.map((r) => {
-    if (r.table !== 'idp_events') throw new Error(`unexpected table ${r.table}`);
-    return r.row;
-  });
-}
-
-function only(out: DecodeOutput): IdpEventRow {
-  expect(out.rejects).toEqual([]);
-  const all = rows(out);
-  expect(all).toHaveLength(1);
-  return all[0]!;
-}
+const rows = (out: DecodeOutput) => rowsOf(out, 'idp_events');
+const only = (out: DecodeOutput) => onlyRow(out, 'idp_events');
 
 describe('okta.system_log', () => {
   it('decodes the formats.md OAuth token grant sample', () => {
-    const doc = sample('okta-token-grant.json');
-    const row = only(okta.decode(doc, ctx));
+    const doc = loadSample('okta-token-grant');
+    const row = only(okta.decode(doc, CTX));
     const { raw, ...rest } = row;
     expect(rest).toEqual({
       event_time: '2026-08-19 13:58:02.114',
@@ -55,7 +37,7 @@ describe('okta.system_log', () => {
   });
 
   it('takes the deactivated user from the User target, lower-cased', () => {
-    const row = only(okta.decode(sample('okta-user-deactivate.json'), ctx));
+    const row = only(okta.decode(loadSample('okta-user-deactivate'), CTX));
     expect(row).toMatchObject({
       event_time: '2026-08-19 16:41:27.503',
       event_type: 'user.lifecycle.deactivate',
@@ -74,20 +56,20 @@ describe('okta.system_log', () => {
   });
 
   it('lower-cases a mixed-case actor e-mail and snake-cases the actor type', () => {
-    const doc = sample('okta-token-grant.json');
+    const doc = loadSample('okta-token-grant');
     doc['actor'] = { id: '0oaPublic1', type: 'PublicClientApp', alternateId: 'Alice.Example@Example.COM', displayName: 'CLI' };
-    const row = only(okta.decode(doc, ctx));
+    const row = only(okta.decode(doc, CTX));
     expect(row.actor_email).toBe('alice.example@example.com');
     expect(row.actor_type).toBe('public_client_app');
   });
 
   it('prefers the AppInstance target for the app, and keeps a failure reason', () => {
-    const doc = sample('okta-token-grant.json');
+    const doc = loadSample('okta-token-grant');
     doc['eventType'] = 'user.authentication.sso';
     doc['outcome'] = { result: 'FAILURE', reason: 'INVALID_CREDENTIALS' };
     doc['target'] = [{ id: '0oaGatewayApp01', type: 'AppInstance', alternateId: 'LLM Gateway', displayName: 'LLM Gateway' }];
     delete doc['debugContext'];
-    const row = only(okta.decode(doc, ctx));
+    const row = only(okta.decode(doc, CTX));
     expect(row).toMatchObject({
       app_id: '0oaGatewayApp01',
       app_name: 'LLM Gateway',
@@ -99,18 +81,18 @@ describe('okta.system_log', () => {
   });
 
   it('falls back to requestedScopes when no scopes were granted', () => {
-    const doc = sample('okta-token-grant.json');
+    const doc = loadSample('okta-token-grant');
     doc['eventType'] = 'app.oauth2.as.token.grant';
     doc['debugContext'] = { debugData: { grantType: 'refresh_token', requestedScopes: 'openid  llm.invoke' } };
-    expect(only(okta.decode(doc, ctx)).scopes).toEqual(['openid', 'llm.invoke']);
+    expect(only(okta.decode(doc, CTX)).scopes).toEqual(['openid', 'llm.invoke']);
   });
 
   it('decodes a /api/v1/logs page; a bad element is its own reject', () => {
-    const bad = { ...sample('okta-token-grant.json') };
+    const bad = { ...loadSample('okta-token-grant') };
     delete bad['uuid'];
-    const page = [sample('okta-token-grant.json'), bad, sample('okta-user-deactivate.json')];
+    const page = [loadSample('okta-token-grant'), bad, loadSample('okta-user-deactivate')];
     expect(okta.matches(page)).toBe(true);
-    const out = okta.decode(page, ctx);
+    const out = okta.decode(page, CTX);
     expect(rows(out).map((r) => r.event_type)).toEqual(['app.oauth2.as.token.grant.access_token', 'user.lifecycle.deactivate']);
     expect(out.rejects).toHaveLength(1);
     expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'okta.system_log' });
@@ -124,29 +106,29 @@ describe('okta.system_log', () => {
       eventTypeVersion: '1.0',
       eventId: 'b5a188b9-5ece-4636-b041-482ffda96311',
       eventTime: '2026-08-19T16:41:28.000Z',
-      data: { events: [sample('okta-user-deactivate.json')] },
+      data: { events: [loadSample('okta-user-deactivate')] },
     };
     expect(okta.matches(hook)).toBe(true);
-    expect(only(okta.decode(hook, ctx)).target_user_email).toBe('bob.martin@example.com');
+    expect(only(okta.decode(hook, CTX)).target_user_email).toBe('bob.martin@example.com');
   });
 
   it('rejects implausible times and non-objects without throwing', () => {
-    const doc = sample('okta-token-grant.json');
+    const doc = loadSample('okta-token-grant');
     doc['published'] = '2099-01-01T00:00:00.000Z';
-    const out = okta.decode([doc, 'not an event', null], ctx);
+    const out = okta.decode([doc, 'not an event', null], CTX);
     expect(out.records).toEqual([]);
     expect(out.rejects.map((r) => r.detail.split(':')[0])).toEqual(['published', '(root)', '(root)']);
   });
 
   it('names the offending path in the detail', () => {
-    const doc = sample('okta-token-grant.json');
+    const doc = loadSample('okta-token-grant');
     doc['actor'] = { id: 42 };
-    const out = okta.decode(doc, ctx);
+    const out = okta.decode(doc, CTX);
     expect(out.rejects[0]!.detail).toMatch(/^actor\.id: /);
   });
 
   it('matches LogEvents only', () => {
-    expect(okta.matches(sample('okta-token-grant.json'))).toBe(true);
+    expect(okta.matches(loadSample('okta-token-grant'))).toBe(true);
     expect(okta.matches([])).toBe(false);
     expect(okta.matches({ uuid: 'x' })).toBe(false);
     expect(okta.matches(null)).toBe(false);

@@ -1,10 +1,11 @@
-import type { z } from 'zod';
 import { oktaEventHookSchema, oktaLogEventSchema, type OktaLogEvent } from '../../../schemas/events/okta.ts';
 import type { IdpEventRow } from '../../normalize/rows.ts';
-import type { DecodeContext, DecodeOutput, FormatDecoder, RecordReject } from '../types.ts';
-import { eventTime, TimeParseError } from '../../normalize/time.ts';
+import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
+import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { redactedJson } from '../../normalize/content.ts';
+import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
+import { isRecord } from '../shape.ts';
 
 /**
  * Okta System Log LogEvent (formats.md §6): one event, a `/api/v1/logs` page (top-level array),
@@ -13,18 +14,8 @@ import { redactedJson } from '../../normalize/content.ts';
 
 const FORMAT = 'okta.system_log';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Zod issues as `path: message`, the form rejects carry in `detail`. */
-export function idpSchemaReject(format: string, error: z.ZodError, raw: string, pathPrefix = ''): RecordReject {
-  const detail = error.issues
-    .slice(0, 3)
-    .map((i) => `${[pathPrefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-  return { reason: 'schema_violation', format, detail, raw };
-}
+/** IdP rejects spell out this many zod issues and count the rest. */
+export const IDP_LISTED_ISSUES = 3;
 
 function looksLikeLogEvent(doc: unknown): boolean {
   return isRecord(doc) && 'uuid' in doc && 'eventType' in doc && 'published' in doc;
@@ -83,15 +74,14 @@ function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
   const raw = redactedJson(doc, ctx.storePromptText);
   const parsed = oktaLogEventSchema.safeParse(doc);
   if (!parsed.success) {
-    out.rejects.push(idpSchemaReject(FORMAT, parsed.error, raw));
+    out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: IDP_LISTED_ISSUES }));
     return;
   }
   try {
     const time = eventTime(parsed.data.published, ctx.maxEventTime);
     out.records.push({ table: 'idp_events', format: FORMAT, row: oktaRow(parsed.data, time, raw) });
   } catch (err) {
-    if (!(err instanceof TimeParseError)) throw err;
-    out.rejects.push({ reason: 'schema_violation', format: FORMAT, detail: `published: ${err.message}`, raw });
+    out.rejects.push(schemaViolation(FORMAT, timeRejectDetail('published', err), raw));
   }
 }
 
@@ -108,8 +98,8 @@ export const oktaSystemLogDecoder: FormatDecoder = {
       doc.forEach((element) => decodeOne(element, ctx, out));
     } else if (isEventHook(doc)) {
       const hook = oktaEventHookSchema.safeParse(doc);
-      if (!hook.success) out.rejects.push(idpSchemaReject(FORMAT, hook.error, redactedJson(doc, ctx.storePromptText)));
-      else hook.data.data.events.forEach((e) => decodeOne(e, ctx, out));
+      if (hook.success) hook.data.data.events.forEach((e) => decodeOne(e, ctx, out));
+      else out.rejects.push(issuesViolation(FORMAT, hook.error, redactedJson(doc, ctx.storePromptText), { max: IDP_LISTED_ISSUES }));
     } else {
       decodeOne(doc, ctx, out);
     }
