@@ -43,7 +43,7 @@ describe('driftwatch CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dw-cli-cfg-'));
     const cfg = join(dir, 'c.yaml');
     writeFileSync(cfg, 'kafka:\n  brokers: []\nlogLevel: loud\n');
-    const res = run(['--config', cfg, '--check-config'], { LOG_LEVEL: '' });
+    const res = run(['--config', cfg, '--check-config'], { LOG_LEVEL: '', KAFKA_BROKERS: '' });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/kafka\.brokers/);
     expect(res.stderr).toMatch(/logLevel/);
