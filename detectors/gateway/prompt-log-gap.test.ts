@@ -123,7 +123,7 @@ detectorCases(detector, [
     ],
   },
   {
-    name: 'quiet for logged traffic at its usual volume, a drop with no sign of work, thin baselines, and a replay of old logs',
+    name: 'quiet for logged traffic at its usual volume, MCP tool calls, a drop with no sign of work, thin baselines, and a replay of old logs',
     // Everything here is ingested a day after it happened, every team alike: a replay, not a late team.
     records: {
       gateway: [
@@ -135,6 +135,8 @@ detectorCases(detector, [
         ...baseline(alice, 30, 2),
         ...every(at('14:05'), 5, 240).map((t) => litellmBy(alice, t)),
         ...every(at('14:06'), 25, 120).map((t) => litellmBy(carol, t, { logged: true })),
+        // carol's approved MCP server through LiteLLM's MCP gateway: tool calls have no prompt to store.
+        ...every(at('14:07'), 6, 300).map((t) => litellmBy(carol, t, { mcp: { server: 'snowflake', tool: 'run_query' } })),
       ],
       agent: [...agentWork(erin, 6), ...agentWork(alice, 6), ...agentWork(carol, 6)],
       billing: [anthropicUsagePage(HOUR.from, [GATEWAY_KEY])],

@@ -8,7 +8,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  *
  * - unlogged-prompts: share of the team's gateway requests stored without the prompt
  *   (prompt_logged = 0: LiteLLM `messages` "{}" without store_prompts_in_spend_logs, Kong without
- *   payload logging — formats.md N4) above a threshold, with a minimum volume.
+ *   payload logging — formats.md N4) above a threshold, with a minimum volume. Only model requests
+ *   count: MCP tool calls through the gateway (LiteLLM MCP gateway, Kong AI MCP proxy) have no
+ *   prompt to store, so a team using approved MCP servers is not a team that stopped logging prompts.
  * - late-logs: requests whose log arrived (ingested_at) more than maxDelaySeconds after the request
  *   beyond the pipeline's own delay in the window. The pipeline delay is the lowest per-log-team
  *   median delay, so a replay, a backfill or driftwatch catching up (every team equally late) is
@@ -27,7 +29,7 @@ const BASELINE_DAYS = 7;
 
 interface Row {
   team: string; team_name: string; owner: string;
-  requests: number; unlogged: number; unlogged_responses: number; late: number; max_delay_ms: number; pipeline_delay_ms: number;
+  requests: number; model_requests: number; unlogged: number; unlogged_responses: number; late: number; max_delay_ms: number; pipeline_delay_ms: number;
   first_request: string; last_request: string; gateways: string[];
   unlogged_keys: string[]; top_unlogged_key: string; unlogged_samples: string[]; late_samples: string[];
   /** Requests in the same window on each previous day that had any (zeros are absent). */
@@ -46,7 +48,7 @@ export default defineDetector({
   id: 'gateway.prompt-log-gap',
   title: 'Gateway prompt-log gap for a team',
   description:
-    'Per team: the share of gateway requests stored without prompt/tool logs (prompt_logged = 0) above a threshold with a ' +
+    'Per team: the share of gateway model requests stored without prompt logs (prompt_logged = 0; MCP tool calls carry no prompt) above a threshold with a ' +
     'minimum volume; gateway logs arriving late (ingested_at − event time beyond a limit, over the pipeline\'s own delay); ' +
     'or a team whose gateway volume collapsed against the same hour of the previous 7 days while agent telemetry or ' +
     'billing shows it still working. One alert per team, gap kind and UTC day.',
@@ -77,7 +79,7 @@ export default defineDetector({
   ],
   params: {
     maxUnloggedShare: param('Float64', 0.05, 'Alert when more than this share of a team\'s requests has no prompt log.'),
-    minRequests: param('UInt32', 20, 'Minimum team requests in the window before the share is judged.'),
+    minRequests: param('UInt32', 20, 'Minimum team model requests in the window before the share is judged.'),
     maxDelaySeconds: param('UInt32', 3600, 'A log is late when it arrived this much later than the pipeline\'s typical delay.'),
     minLateRequests: param('UInt32', 5, 'Minimum late requests for a late-logs alert; also the minimum rows for a team to set the pipeline delay.'),
     minBaselineRequests: param('Float64', 10, 'Minimum median requests per window on the previous 7 days to judge a collapse.'),
@@ -95,12 +97,14 @@ export default defineDetector({
       current AS (
         -- narrow columns only: raw is fetched for the few sampled request ids at the end
         SELECT team_id, api_key_id, user_email,
-          count() AS n, countIf(prompt_logged = 0) AS n_unlogged, countIf(response_logged = 0) AS n_unlogged_responses,
+          count() AS n, countIf(is_model) AS n_model,
+          countIf(prompt_logged = 0 AND is_model) AS n_unlogged, countIf(response_logged = 0 AND is_model) AS n_unlogged_responses,
           countIf(is_late) AS n_late, max(delay_ms) AS n_max_delay_ms, min(event_time) AS n_first, max(event_time) AS n_last,
           groupUniqArray(gateway) AS n_gateways, anyIf(api_key_alias, api_key_alias != '') AS key_alias,
-          groupArrayIf(3)(request_id, prompt_logged = 0) AS unlogged_ids, groupArrayIf(3)(request_id, is_late) AS late_ids
+          groupArrayIf(3)(request_id, prompt_logged = 0 AND is_model) AS unlogged_ids, groupArrayIf(3)(request_id, is_late) AS late_ids
         FROM (
           SELECT team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, request_id, event_time,
+            empty(mcp_servers) AS is_model,
             toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms,
             delay_ms > pipeline_delay_ms + {maxDelaySeconds:UInt32} * 1000 AS is_late
           FROM gateway_requests
@@ -128,7 +132,7 @@ export default defineDetector({
       ),
       cur AS (
         SELECT multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
-          sum(c.n) AS requests, sum(c.n_unlogged) AS unlogged, sum(c.n_unlogged_responses) AS unlogged_responses,
+          sum(c.n) AS requests, sum(c.n_model) AS model_requests, sum(c.n_unlogged) AS unlogged, sum(c.n_unlogged_responses) AS unlogged_responses,
           sum(c.n_late) AS late, max(c.n_max_delay_ms) AS max_delay_ms, min(c.n_first) AS first_request, max(c.n_last) AS last_request,
           groupUniqArrayArray(c.n_gateways) AS gateways,
           groupUniqArrayIf(c.key_alias, c.n_unlogged > 0 AND c.key_alias != '') AS unlogged_keys,
@@ -202,7 +206,7 @@ export default defineDetector({
           GROUP BY session_id)
       )
     SELECT t.team AS team, p.name AS team_name, p.owner_email AS owner,
-      t.requests AS requests, t.unlogged AS unlogged, t.unlogged_responses AS unlogged_responses, t.late AS late,
+      t.requests AS requests, t.model_requests AS model_requests, t.unlogged AS unlogged, t.unlogged_responses AS unlogged_responses, t.late AS late,
       t.max_delay_ms AS max_delay_ms, pipeline_delay_ms, t.first_request AS first_request, t.last_request AS last_request,
       t.gateways AS gateways, t.unlogged_keys AS unlogged_keys, t.top_unlogged_key AS top_unlogged_key,
       arrayMap(id -> gs.raws[id], t.unlogged_ids) AS unlogged_samples, arrayMap(id -> gs.raws[id], t.late_ids) AS late_samples,
@@ -210,7 +214,7 @@ export default defineDetector({
       ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions, arrayMap(s -> asm.raws[s], ag.sample_sessions) AS agent_samples,
       bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers, bl.billing_samples AS billing_samples
     FROM (
-      SELECT if(c.team != '', c.team, h.team) AS team, c.requests AS requests, c.unlogged AS unlogged,
+      SELECT if(c.team != '', c.team, h.team) AS team, c.requests AS requests, c.model_requests AS model_requests, c.unlogged AS unlogged,
         c.unlogged_responses AS unlogged_responses, c.late AS late, c.max_delay_ms AS max_delay_ms,
         c.first_request AS first_request, c.last_request AS last_request, c.gateways AS gateways,
         c.unlogged_keys AS unlogged_keys, c.top_unlogged_key AS top_unlogged_key, c.unlogged_ids AS unlogged_ids,
@@ -227,7 +231,7 @@ export default defineDetector({
   evaluate(rows: Row[], { params: p }) {
     const out: Row[] = [];
     for (const r of rows) {
-      if (r.requests >= p.minRequests && r.unlogged / r.requests > p.maxUnloggedShare) out.push({ ...r, kind: 'unlogged-prompts' });
+      if (r.model_requests >= p.minRequests && r.unlogged / r.model_requests > p.maxUnloggedShare) out.push({ ...r, kind: 'unlogged-prompts' });
       if (r.late >= p.minLateRequests) out.push({ ...r, kind: 'late-logs' });
       // Days without a single request are in the baseline as zeros.
       const days = [...r.baseline_days, ...Array<number>(BASELINE_DAYS).fill(0)].slice(0, BASELINE_DAYS);
@@ -252,14 +256,15 @@ export default defineDetector({
     };
     const base = { entity: `${r.team}:${r.kind}`, team: r.team, identity: r.owner, ...utcDay(ctx.window.from) };
     if (r.kind === 'unlogged-prompts') {
-      const share = r.unlogged / r.requests;
+      const share = r.unlogged / r.model_requests;
       return {
         ...base,
         credential: r.top_unlogged_key,
-        summary: `${team}: ${r.unlogged} of ${r.requests} gateway requests (${pct(share)}) were stored without the prompt ` +
+        // Of the model requests: MCP tool calls through the gateway have no prompt and are not counted.
+        summary: `${team}: ${r.unlogged} of ${r.model_requests} gateway requests (${pct(share)}) were stored without the prompt ` +
           `(threshold ${pct(p.maxUnloggedShare)}); keys ${r.unlogged_keys.join(', ') || 'unknown'} via ${r.gateways.join('/')}.`,
         evidence: {
-          figures: { ...figures, unloggedRequests: r.unlogged, unloggedShare: Math.round(share * 1000) / 1000, unloggedResponses: r.unlogged_responses,
+          figures: { ...figures, modelRequests: r.model_requests, unloggedRequests: r.unlogged, unloggedShare: Math.round(share * 1000) / 1000, unloggedResponses: r.unlogged_responses,
             unloggedKeys: r.unlogged_keys, firstRequest: r.first_request, lastRequest: r.last_request },
           samples: r.unlogged_samples,
         },

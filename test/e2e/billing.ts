@@ -63,7 +63,7 @@ export function billingRecords(r: Rng, dayStart: number, calls: readonly Call[],
   let openaiSpend = 0;
   const costByWorkspaceModel = new Map<string, number>();
   for (const c of calls) {
-    if (c.via === 'direct') continue;
+    if (c.via === 'direct' || c.mcp || c.failed) continue;
     const hour = Math.floor(c.at / HOUR) * HOUR;
     const model = canonicalModel(c.model.served);
     if (c.model.provider === 'bedrock') {

@@ -1,19 +1,18 @@
-import { persistAlerts, type Alert } from '../../src/detect/alerts.ts';
+import type { Alert } from '../../src/detect/alerts.ts';
 import type { AnyDetector } from '../../src/detect/define-detector.ts';
-import { planWindows } from '../../src/detect/plan.ts';
-import { runDetector } from '../../src/detect/run.ts';
+import { detectOnce } from '../../src/detect/once.ts';
 import type { Store } from '../../src/store/store.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 
 /**
- * `driftwatch detect --from --to` without the process around it (src/cli/commands/detect.ts): for
- * each detector, every scheduler window overlapping [from, to) (planWindows), run (runDetector),
- * stored through the idempotent path (persistAlerts); returns the NEW alerts, i.e. what the command
- * prints. The command also opens the store and syncs the policy; the test does that itself.
+ * `driftwatch detect --from --to` without the process around it: detectOnce is the command's own
+ * loop (every scheduler window of each detector overlapping [from, to), run, stored through the
+ * idempotent path), returning the NEW alerts — what the command prints. The command also opens the
+ * store and syncs the policy; the test does that itself. Per-detector counts are for the report.
  */
 
 export interface DetectReport {
   created: Alert[];
-  windows: number;
   /** Per detector: windows evaluated, alerts raised (new or not), milliseconds. */
   perDetector: Record<string, { windows: number; alerts: number; ms: number }>;
 }
@@ -25,20 +24,18 @@ export async function detectRange(
   policyVersion: string,
   now: Date,
 ): Promise<DetectReport> {
-  const report: DetectReport = { created: [], windows: 0, perDetector: {} };
-  for (const detector of detectors) {
-    const started = performance.now();
-    const stats = { windows: 0, alerts: 0, ms: 0 };
-    for (const window of planWindows(detector, range, now)) {
-      const run = await runDetector(store, detector, window, { now, policyVersion });
-      const persisted = await persistAlerts(store, run.alerts, now);
-      report.created.push(...persisted.created);
+  const perDetector: DetectReport['perDetector'] = {};
+  const created = await detectOnce(store, detectors, { from: range.from, to: range.to }, {
+    now,
+    policyVersion,
+    // The one-shot run warns about sources that have not reported past a window; that is expected here.
+    log: createLogger('silent'),
+    onWindow: (detector, run, _created, ms) => {
+      const stats = (perDetector[detector.id] ??= { windows: 0, alerts: 0, ms: 0 });
       stats.windows += 1;
       stats.alerts += run.alerts.length;
-    }
-    stats.ms = Math.round(performance.now() - started);
-    report.windows += stats.windows;
-    report.perDetector[detector.id] = stats;
-  }
-  return report;
+      stats.ms += Math.round(ms);
+    },
+  });
+  return { created, perDetector };
 }

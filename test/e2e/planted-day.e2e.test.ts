@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { median } from 'simple-statistics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceKind } from '../../src/decode/types.ts';
@@ -69,10 +70,13 @@ beforeAll(async () => {
           if (committed < end) return false;
         }
         return true;
-      }, 150_000, 'every offset of the four topics committed');
-    } finally {
-      await consumer.stop();
+      }, 120_000, 'every offset of the four topics committed');
+    } catch (err) {
+      // A crashed consumer cannot stop cleanly; the wait's error is the one worth reading.
+      await consumer.stop().catch(() => undefined);
+      throw err;
     }
+    await consumer.stop();
   });
   policyVersion = (await syncPolicy(store, loadPolicyFile(EXAMPLE_POLICY_FILE).policy, EXAMPLE_POLICY_FILE)).version;
   detectors = await loadDetectors();
@@ -84,6 +88,7 @@ afterAll(async () => {
   process.stderr.write(`planted day ${scenario.day}: kafka messages ${JSON.stringify(volume)}; timings ms ${JSON.stringify(timings)}\n`);
   if (first) process.stderr.write(`detect per detector: ${JSON.stringify(first.perDetector)}\n`);
   await store?.close();
+  rmSync(config.clickhouse.dataDir, { recursive: true, force: true });
 });
 
 describe('a planted day, end to end', () => {
@@ -123,6 +128,13 @@ describe('a planted day, end to end', () => {
       'anthropic.cost', 'anthropic.usage', 'bedrock.invocation', 'entra.signin', 'kong.ai_proxy', 'litellm.payload', 'litellm.spend_log',
       'okta.system_log', 'openai.costs', 'openai.usage', 'otel.flat', 'otel.otlp_json',
     ]);
+    // Governed does not mean tidy: the background has failed attempts, MCP-gateway tool calls and refused sign-ins.
+    const day = { from: scenario.window.from.toISOString().replace('T', ' ').slice(0, 19), to: scenario.window.to.toISOString().replace('T', ' ').slice(0, 19) };
+    const inDay = `event_time >= toDateTime64({from:String}, 3, 'UTC') AND event_time < toDateTime64({to:String}, 3, 'UTC')`;
+    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE status = 'failure' AND ${inDay}`, day)).toBeGreaterThan(5);
+    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE notEmpty(mcp_servers) AND ${inDay}`, day)).toBeGreaterThan(20);
+    expect(await count(store, `SELECT count() c FROM agent_events WHERE event_name = 'api_error'`)).toBeGreaterThan(5);
+    expect(await count(store, `SELECT count() c FROM idp_events WHERE outcome = 'failure'`)).toBeGreaterThan(0);
   });
 
   it('raises exactly the planted alerts: every detector fires, no misses, no extras', () => {

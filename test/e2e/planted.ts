@@ -110,9 +110,9 @@ export function plantedAlerts({ ids, facts, frankSso }: { ids: { bypass: string;
       check: (a) => expect(figures(a)).toMatchObject({ calls: 3, tools: ['mcp__notion__search'], users: [omar.email] }),
     },
     {
-      detector: 'cross-source.identity-switch', entity: `session:${ids.shared}`, team: 'team-platform-eng', identity: alice.email, credential: alice.accountId,
+      detector: 'cross-source.identity-switch', entity: `session:${ids.shared}`, team: 'team-platform-eng', identity: alice.email, credential: alice.litellm.alias,
       incident: 'alice\'s session is resumed on carol\'s machine under carol\'s login and key (16:55)',
-      check: (a) => expect(figures(a)).toMatchObject({ humans: [alice.email, carol.email], claudeAccounts: 2, gatewayKeys: 2 }),
+      check: (a) => expect(figures(a)).toMatchObject({ humans: [alice.email, carol.email], claudeAccounts: 0, gatewayKeys: 2, credentials: [alice.litellm.alias, carol.litellm.alias] }),
     },
     {
       detector: 'cross-source.ownerless-session', entity: `credential:litellm:${CI_KEY.hash}`, team: 'team-platform-eng', identity: dana.email, credential: CI_KEY.alias,
@@ -130,8 +130,8 @@ export function plantedAlerts({ ids, facts, frankSso }: { ids: { bypass: string;
       check: (a) => expect(figures(a)).toMatchObject({ kind: 'session', otelTeam: 'ml' }),
     },
     {
-      detector: 'idp.credential-after-offboarding', entity: `user:${omar.email}`, team: 'team-data', identity: omar.email, credential: `claude:${omar.accountId}`,
-      incident: 'Okta deactivates omar at 15:00; his laptop keeps using his key and login at 19:31',
+      detector: 'idp.credential-after-offboarding', entity: `user:${omar.email}`, team: 'team-data', identity: omar.email, credential: `install:${omar.installId.slice(0, 12)}`,
+      incident: 'Okta deactivates omar at 15:00; Claude Code on his laptop keeps using his LiteLLM key at 19:31',
       check: (a) => expect(figures(a)).toMatchObject({ deactivationEvent: 'user.lifecycle.deactivate', deactivatedBy: 'it-admin@example.com', deactivationIdp: 'okta' }),
     },
     {

@@ -100,7 +100,7 @@ export function plantedDay(): Scenario {
     // erin's long-context refactor: team-ml spends far above its own baseline, no approved budget change.
     ...keep('refactor', [claudeSession(r, { person: erin, start: at('21:00'), end: at('23:00'), via: 'litellm', size: 'huge', gap: [150, 240] })]),
     // A shared team-ml devbox on API-key auth and an unowned key.
-    ...keep('anon', [claudeSession(r, { person: DEVBOX, start: at('21:05'), end: at('21:25'), via: 'litellm', id: ids.anon, key: ML_SHARED_KEY, anonymous: true, otelTeam: 'ml', tools: ['Bash', 'Read'] })]),
+    ...keep('anon', [claudeSession(r, { person: DEVBOX, start: at('21:05'), end: at('21:25'), via: 'litellm', id: ids.anon, key: ML_SHARED_KEY, auth: 'apikey', otelTeam: 'ml', tools: ['Bash', 'Read'] })]),
     // The nightly CI job: headless Claude Code, telemetry off, a key nobody owns, from the runner's address.
     ...keep('ci', [claudeSession(r, { person: CI, start: at('03:01'), end: at('03:20'), via: 'litellm', id: ids.ci, key: CI_KEY, gap: [60, 90] })]),
   ];

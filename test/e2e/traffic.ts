@@ -41,10 +41,14 @@ export interface Call {
   format: 'spend_log' | 'payload';
   /** Claude Code's x-client-request-id (also the OTel client_request_id); '' for other clients. */
   clientRequestId: string;
+  /** A tool call through LiteLLM's MCP gateway (no model, no tokens) instead of a model request. */
+  mcp?: { server: string; tool: string };
+  /** An attempt the provider refused (529 overloaded): logged by the gateway, never billed, retried. */
+  failed?: boolean;
 }
 
 export interface AgentEvent {
-  name: 'user_prompt' | 'api_request' | 'tool_result';
+  name: 'user_prompt' | 'api_request' | 'api_error' | 'tool_result';
   at: number;
   seq: number;
   call?: Call;
@@ -52,11 +56,19 @@ export interface AgentEvent {
   promptLength?: number;
 }
 
+/**
+ * How Claude Code authenticates, which decides the identity its telemetry carries (formats.md §8):
+ * `gateway` — a gateway credential (apiKeyHelper): only user.id and session.id, the person comes from
+ * the managed-settings resource attribute enduser.id; `oauth` — the person's own Claude login:
+ * user.email and user.account_id as well; `apikey` — an unmanaged machine with an API key: nothing
+ * but the install id.
+ */
+export type Auth = 'gateway' | 'oauth' | 'apikey';
+
 export interface Session {
   id: string;
   person: Person;
-  /** OTel identity as exported: OAuth login (default), or API-key auth with only the install id. */
-  anonymous: boolean;
+  auth: Auth;
   otelTeam: string;
   /** Turns: each is one OTLP export batch. */
   turns: AgentEvent[][];
@@ -64,6 +76,9 @@ export interface Session {
 }
 
 export type Size = 'normal' | 'large' | 'huge';
+
+const NO_MODEL: ModelChoice = { requested: '', served: '', provider: '' };
+const NO_TOKENS: TokenCounts = { uncached: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
 
 export function tokensOf(r: Rng, size: Size): TokenCounts {
   switch (size) {
@@ -98,17 +113,22 @@ export interface SessionSpec {
   gap?: [number, number];
   /** Parallel calls per turn (subagents). */
   calls?: [number, number];
-  anonymous?: boolean;
+  auth?: Auth;
   otelTeam?: string;
   tools?: readonly string[];
 }
 
-/** One Claude Code session: turns until `end`, each with 1–2 calls and a tool result per call. */
+/**
+ * One Claude Code session: turns until `end`, each with 1–2 calls (or parallel subagent calls) and a
+ * tool result per call; ~3 % of attempts through LiteLLM fail (overloaded) and are retried, and MCP
+ * tools of people whose servers sit behind LiteLLM's MCP gateway add a gateway row per tool call.
+ */
 export function claudeSession(r: Rng, spec: SessionSpec): Session {
   const p = spec.person;
   const via = spec.via;
   const session: Session = {
-    id: spec.id ?? uuid(r), person: p, anonymous: spec.anonymous ?? false, otelTeam: spec.otelTeam ?? p.otelTeam, turns: [], calls: [],
+    id: spec.id ?? uuid(r), person: p, auth: spec.auth ?? (via === 'direct' ? 'oauth' : 'gateway'), otelTeam: spec.otelTeam ?? p.otelTeam,
+    turns: [], calls: [],
   };
   const key = via === 'litellm' ? (spec.key ?? p.litellm) : null;
   let seq = 1;
@@ -120,6 +140,17 @@ export function claudeSession(r: Rng, spec: SessionSpec): Session {
     let callStart = t + int(r, 800, 2500);
     for (let i = 0; i < n && callStart < spec.end; i += 1) {
       const model = spec.modelAt?.(callStart) ?? spec.model ?? (via === 'kong' ? MODELS.sonnetKong : MODELS.sonnet);
+      if (via === 'litellm' && r() < 0.03) {
+        // The provider is overloaded: the gateway logs the failed attempt, Claude Code reports it and retries.
+        const failedMs = int(r, 600, 1500);
+        const failed: Call = {
+          at: callStart, durationMs: failedMs, via, person: p, key, team: key?.team ?? p.team, session: session.id, model, tokens: NO_TOKENS,
+          costUsd: 0, logged: spec.logged ?? true, taskClass: 'coding', clientIp: p.ip, format: p.litellmFormat, clientRequestId: uuid(r), failed: true,
+        };
+        session.calls.push(failed);
+        turn.push({ name: 'api_error', at: callStart + failedMs, seq: seq++, call: failed });
+        callStart += failedMs + int(r, 1000, 3000);
+      }
       const tokens = tokensOf(r, spec.size ?? 'normal');
       const durationMs = int(r, 2500, 14_000);
       const call: Call = {
@@ -129,13 +160,23 @@ export function claudeSession(r: Rng, spec: SessionSpec): Session {
       };
       session.calls.push(call);
       turn.push({ name: 'api_request', at: callStart + durationMs, seq: seq++, call });
-      turn.push({ name: 'tool_result', at: callStart + durationMs + int(r, 300, 1500), seq: seq++, tool: pick(r, spec.tools ?? p.tools) });
+      const tool = pick(r, spec.tools ?? p.tools);
+      const toolAt = callStart + durationMs + int(r, 900, 2500);
+      turn.push({ name: 'tool_result', at: toolAt, seq: seq++, tool });
+      const mcp = /^mcp__(.+?)__(.+)$/.exec(tool);
+      if (mcp && p.mcpViaGateway && via === 'litellm' && key) {
+        // The MCP server sits behind LiteLLM's MCP gateway: the tool call is a gateway row of its own.
+        session.calls.push({
+          ...call, at: toolAt - 640, durationMs: 600, session: uuid(r), model: NO_MODEL, tokens: NO_TOKENS, costUsd: 0, logged: false,
+          format: 'spend_log', clientRequestId: '', mcp: { server: mcp[1] as string, tool: mcp[2] as string },
+        });
+      }
       turnEnd = Math.max(turnEnd, callStart + durationMs + 1500);
       // Subagents of one turn start almost together; sequential calls follow the previous one.
       callStart = (spec.calls?.[0] ?? 1) > 1 ? callStart + int(r, 200, 900) : callStart + durationMs + int(r, 1500, 4000);
     }
     session.turns.push(turn);
-    t = turnEnd + 1000 * between(r, ...(spec.gap ?? [150, 330]));
+    t = Math.round(turnEnd + 1000 * between(r, ...(spec.gap ?? [150, 330])));
   }
   return session;
 }

@@ -43,7 +43,7 @@ function shape(c: Call) {
 function spendLogRow(c: Call): Doc {
   const { t, prompt, route, tags, callType } = shape(c);
   const key = c.key;
-  return litellmSpendLog(iso(c.at), {
+  return litellmSpendLog(iso(c.at), deepMerge({
     request_id: c.model.provider === 'openai' ? freshId('chatcmpl-') : freshId('msg_01'),
     call_type: callType,
     api_key: key?.hash ?? '',
@@ -74,8 +74,17 @@ function spendLogRow(c: Call): Doc {
       requester_ip_address: c.clientIp,
     },
     messages: c.logged ? PROMPT : '{}',
-    response: c.logged ? RESPONSE : '{}',
-  });
+    response: c.logged && !c.failed ? RESPONSE : '{}',
+  }, failure(c)));
+}
+
+/** Status fields of a failed attempt (529 overloaded), in both LiteLLM record shapes. */
+function failure(c: Call): Doc {
+  if (!c.failed) return {};
+  return {
+    status: 'failure',
+    metadata: { status: 'failure', error_information: { error_code: '529', error_class: 'InternalServerError', llm_provider: c.model.provider } },
+  };
 }
 
 /** LiteLLM StandardLoggingPayload (§1a) from the generic HTTP logger: epoch-second floats, trace_id = session. */
@@ -92,7 +101,8 @@ function payloadRow(c: Call): Doc {
     startTime: c.at / 1000, completionStartTime: (c.at + Math.min(900, c.durationMs)) / 1000, endTime: (c.at + c.durationMs) / 1000,
     response_time: c.durationMs / 1000, request_tags: tags, requester_ip_address: c.clientIp, user_agent: 'claude-cli/2.1.200 (external, cli)',
     messages: c.logged ? PROMPT : null,
-    response: c.logged ? { id, type: 'message', role: 'assistant', model: c.model.served, ...RESPONSE } : null,
+    response: c.logged && !c.failed ? { id, type: 'message', role: 'assistant', model: c.model.served, ...RESPONSE } : null,
+    ...(c.failed ? { status: 'failure', error_str: 'litellm.InternalServerError: AnthropicException - Overloaded', error_information: { error_code: '529', error_class: 'InternalServerError', llm_provider: c.model.provider } } : {}),
     hidden_params: { api_base: apiBase(c), response_cost: c.costUsd, litellm_model_name: c.model.served, usage_object: usage },
     model_map_information: { model_map_key: canonicalModel(c.model.served) },
     metadata: {
@@ -136,9 +146,29 @@ function kongRow(c: Call): Doc {
   return doc;
 }
 
+/** LiteLLM MCP-gateway tool call (SpendLogs mcp_namespaced_tool_name): no model, no tokens, no prompt. */
+function mcpRow(c: Call, mcp: { server: string; tool: string }): Doc {
+  const key = c.key;
+  return litellmSpendLog(iso(c.at), {
+    request_id: crypto.randomUUID(), call_type: 'call_mcp_tool', api_key: key?.hash ?? '', spend: 0,
+    prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, endTime: iso(c.at + c.durationMs), completionStartTime: null,
+    request_duration_ms: c.durationMs, model: '', model_id: null, model_group: null, custom_llm_provider: null,
+    api_base: `https://llm-gateway.example.com/mcp/${mcp.server}`, user: key?.user ?? null, team_id: c.team, session_id: c.session,
+    request_tags: [], requester_ip_address: c.clientIp, mcp_namespaced_tool_name: `${mcp.server}/${mcp.tool}`,
+    metadata: {
+      user_api_key: key ? `${key.hash.slice(0, 8)}…${key.hash.slice(-4)}` : null, user_api_key_alias: key?.alias ?? null,
+      user_api_key_team_id: c.team, user_api_key_team_alias: null, user_api_key_user_id: key?.user ?? null,
+      user_api_key_request_route: '/mcp', additional_usage_values: null, requester_ip_address: c.clientIp,
+      mcp_tool_call_metadata: { name: mcp.tool, mcp_server_name: mcp.server, arguments: { query: 'checkout button states' }, result: { content: [{ type: 'text', text: 'ok' }] } },
+    },
+    messages: '{}', response: '{}',
+  });
+}
+
 /** The gateway's log record of a call; null when the call went around every gateway. */
 export function gatewayRecord(c: Call): Doc | null {
   if (c.via === 'direct') return null;
+  if (c.mcp) return mcpRow(c, c.mcp);
   if (c.via === 'kong') return kongRow(c);
   return c.format === 'payload' ? payloadRow(c) : spendLogRow(c);
 }
@@ -150,12 +180,22 @@ const NOT_A_MODEL_CALL = {
   cache_creation_tokens: null, request_id: null, client_request_id: null, speed: null, query_source: null, duration_ms: null,
 };
 
+/**
+ * OTEL_RESOURCE_ATTRIBUTES from managed settings: the team, and the person (enduser.id) on managed
+ * laptops; a shared devbox has only the team.
+ */
+function resourceOf(s: Session): Doc {
+  return { ...RESOURCE, 'team.id': s.otelTeam, ...(s.auth === 'apikey' ? {} : { 'enduser.id': s.person.email }) };
+}
+
 function eventAttributes(s: Session, e: AgentEvent): Doc {
   const p = s.person;
+  const oauth = s.auth === 'oauth';
   const identity = {
-    'session.id': s.id, 'event.sequence': e.seq, 'user.id': p.installId, 'terminal.type': p.terminal, 'team.id': s.otelTeam,
-    'user.email': s.anonymous ? null : p.email, 'user.account_id': s.anonymous ? null : p.accountId,
-    'user.account_uuid': s.anonymous ? null : p.accountUuid, 'organization.id': s.anonymous ? null : ORG_ID,
+    'session.id': s.id, 'event.sequence': e.seq, 'user.id': p.installId, 'terminal.type': p.terminal,
+    // Only a Claude login fills these; a gateway credential or API key leaves them out (formats.md §8).
+    'user.email': oauth ? p.email : null, 'user.account_id': oauth ? p.accountId : null,
+    'user.account_uuid': oauth ? p.accountUuid : null, 'organization.id': oauth ? ORG_ID : null,
   };
   if (e.name === 'api_request' && e.call) {
     const c = e.call;
@@ -163,6 +203,13 @@ function eventAttributes(s: Session, e: AgentEvent): Doc {
       ...identity, 'event.name': 'api_request', model: canonicalModel(c.model.served), cost_usd: c.costUsd, cost_usd_micros: Math.round(c.costUsd * 1e6),
       duration_ms: c.durationMs, input_tokens: c.tokens.uncached, output_tokens: c.tokens.output, cache_read_tokens: c.tokens.cacheRead,
       cache_creation_tokens: c.tokens.cacheWrite, client_request_id: c.clientRequestId, speed: 'normal', query_source: 'repl_main_thread',
+    };
+  }
+  if (e.name === 'api_error' && e.call) {
+    const c = e.call;
+    return {
+      ...NOT_A_MODEL_CALL, ...identity, 'event.name': 'api_error', model: canonicalModel(c.model.served), error: 'Overloaded', status_code: 529,
+      duration_ms: c.durationMs, attempt: 1, client_request_id: c.clientRequestId, speed: 'normal', query_source: 'repl_main_thread',
     };
   }
   if (e.name === 'user_prompt') return { ...NOT_A_MODEL_CALL, ...identity, 'event.name': 'user_prompt', prompt_length: e.promptLength ?? 100, prompt: '<REDACTED>' };
@@ -175,9 +222,12 @@ function eventAttributes(s: Session, e: AgentEvent): Doc {
 
 const RESOURCE = { 'service.name': 'claude-code', 'service.version': '2.1.200', 'os.type': 'darwin', 'host.arch': 'arm64' };
 
-/** A flattened OTLP log record (§8 sample form). */
+/** A flattened OTLP log record (§8 sample form): resource attributes inlined under `resource`. */
 export function flatEvent(s: Session, e: AgentEvent): Doc {
-  return claudeCodeEvent(iso(e.at), eventAttributes(s, e), RESOURCE);
+  const doc = claudeCodeEvent(iso(e.at), eventAttributes(s, e), resourceOf(s));
+  // The sample's own identity attributes (team.id) must not survive into another person's record.
+  delete (doc['attributes'] as Doc)['team.id'];
+  return doc;
 }
 
 function anyValue(v: unknown): Doc | null {
@@ -192,16 +242,14 @@ const keyValues = (m: Doc) => Object.entries(m).flatMap(([key, v]) => (anyValue(
 export function otlpBatch(s: Session, turn: AgentEvent[]): Doc {
   const records = turn.map((e) => {
     const flat = flatEvent(s, e) as { timeUnixNano: string; body: Doc; attributes: Doc };
-    const { 'team.id': _team, ...attributes } = flat.attributes;
     return {
       timeUnixNano: flat.timeUnixNano, observedTimeUnixNano: `${e.at + 1}000000`, severityNumber: 9, severityText: 'INFO',
-      body: flat.body, attributes: keyValues(attributes), flags: 0, traceId: '', spanId: '',
+      body: flat.body, attributes: keyValues(flat.attributes), flags: 0, traceId: '', spanId: '',
     };
   });
   return {
     resourceLogs: [{
-      // OTEL_RESOURCE_ATTRIBUTES team.id travels on the resource.
-      resource: { attributes: keyValues({ ...RESOURCE, 'os.version': '25.0.0', department: 'engineering', 'team.id': s.otelTeam }), droppedAttributesCount: 0 },
+      resource: { attributes: keyValues({ ...resourceOf(s), 'os.version': '25.0.0', department: 'engineering' }), droppedAttributesCount: 0 },
       scopeLogs: [{ scope: { name: 'com.anthropic.claude_code.events', version: '2.1.200' }, logRecords: records }],
       schemaUrl: '',
     }],

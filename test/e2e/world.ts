@@ -49,6 +49,8 @@ export interface Person extends FixturePerson {
   ip: string;
   /** Tools this person's agent uses, all approved for the team (policy tools: org-wide ∪ team). */
   tools: readonly string[];
+  /** The person's MCP servers are reached through LiteLLM's MCP gateway (each call is a gateway row). */
+  mcpViaGateway?: boolean;
 }
 
 function key(alias: string, user: string | null, team: string, hash = hex64(alias)): LiteKey {
@@ -87,13 +89,13 @@ export const PEOPLE = {
   dana: person(DANA, { chat: true, litellmFormat: 'spend_log', telemetry: 'flat', terminal: 'vscode', ip: '10.20.1.31', tools: [...ORG_TOOLS, 'mcp__kubernetes__describe_pod'] }),
   // Policy key carol-claude-code.
   carol: person(F.carol, {
-    litellmHash: F.carol.keyHash, chat: true, litellmFormat: 'spend_log', telemetry: 'otlp', terminal: 'iTerm.app', ip: '10.20.2.12',
+    litellmHash: F.carol.keyHash, chat: true, litellmFormat: 'spend_log', telemetry: 'otlp', terminal: 'iTerm.app', ip: '10.20.2.12', mcpViaGateway: true,
     tools: [...ORG_TOOLS, 'mcp__snowflake__run_query', 'mcp__dbt__compile'],
   }),
   omar: person(F.omar, { chat: true, litellmFormat: 'spend_log', telemetry: 'flat', terminal: 'tmux', ip: '10.20.2.40', tools: [...ORG_TOOLS, 'mcp__snowflake__run_query'] }),
   // dave's Claude Code key is his own; the policy key web-review-bot (owner dave) runs the review bot.
   dave: person(F.dave, {
-    chat: true, litellmFormat: 'payload', telemetry: 'otlp', terminal: 'cursor', ip: '10.20.3.8',
+    chat: true, litellmFormat: 'payload', telemetry: 'otlp', terminal: 'cursor', ip: '10.20.3.8', mcpViaGateway: true,
     tools: [...ORG_TOOLS, 'WebFetch', 'mcp__figma__get_file', 'mcp__playwright__browser_navigate'],
   }),
   // Policy Kong credential 7d0e2a41….
@@ -130,7 +132,8 @@ export const MODELS = {
   gpt5mini: { requested: 'gpt-5-mini', served: 'gpt-5-mini-2025-08-07', provider: 'openai' },
   reviewSonnet: { requested: 'claude-sonnet-4-5', served: 'claude-sonnet-4-5-20250929', provider: 'anthropic' },
 } as const;
-export type ModelChoice = { requested: string; served: string; provider: 'anthropic' | 'openai' | 'bedrock' };
+/** What the client asked for, what served it and where ('' for MCP tool calls, which have no model). */
+export type ModelChoice = { requested: string; served: string; provider: 'anthropic' | 'openai' | 'bedrock' | '' };
 
 /** IdP apps: the approved gateway apps (policy aiApps), everyday non-AI apps, and AI apps nobody approved. */
 export const APPS = {
