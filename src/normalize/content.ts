@@ -83,10 +83,11 @@ export function rememberSourceText(doc: unknown, text: string): void {
   if (doc !== null && typeof doc === 'object') SOURCE_TEXT.set(doc, text);
 }
 
-// A key that redaction would change, unless its value is one of the "nothing logged" forms, or
-// Kong's HTTP response envelope (kept, see isHttpEnvelope).
+// A key that redaction would change, unless its value is one of the "nothing logged" forms,
+// Kong's HTTP response envelope (kept, see isHttpEnvelope), or an OTLP log body that is only the
+// Claude Code event name.
 const REDACTABLE_IN_TEXT =
-  /"(?:messages|response|proxy_server_request|prompt|completion|inputBodyJson|outputBodyJson|tool_parameters|tool_input|tool_content|body_text|request_body|response_body|assistant_response|payload|authorization|x-api-key|api-key|cookie|proxy-authorization|arguments|result|mcp_tool_call_metadata|body)"\s*:(?!\s*(?:"\{\}"|"\[\]"|""|null|\{\}|\[\]|"<REDACTED>"|"REDACTED")\s*[,}\]]|\s*\{\s*"status"\s*:\s*\d)/i;
+  /"(?:messages|response|proxy_server_request|prompt|completion|inputBodyJson|outputBodyJson|tool_parameters|tool_input|tool_content|body_text|request_body|response_body|assistant_response|payload|authorization|x-api-key|api-key|cookie|proxy-authorization|arguments|result|mcp_tool_call_metadata|body)"\s*:(?!\s*(?:"\{\}"|"\[\]"|""|null|\{\}|\[\]|"<REDACTED>"|"REDACTED")\s*[,}\]]|\s*\{\s*"status"\s*:\s*\d|\s*\{\s*"stringValue"\s*:\s*"claude_code\.[a-z_]+"\s*\})/i;
 
 /** The original text of `record` if it was parsed from a message and needs no redaction. */
 export function cleanSourceText(record: unknown): string | undefined {
