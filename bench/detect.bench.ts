@@ -29,6 +29,7 @@ import { loadDetectors } from '../src/detect/registry.ts';
 import { EXAMPLE_POLICY_FILE, loadPolicyFile } from '../src/policy/load.ts';
 import { syncPolicy } from '../src/policy/sync.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { ROLLUPS } from '../src/store/rollups.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
 import { dayShape, generateDay } from './detect-data.ts';
@@ -49,6 +50,8 @@ const say = (msg: string) => process.stderr.write(`${msg}\n`);
 // 'error': the readiness warnings detect prints for the day's last window would drown the figures.
 const log = createLogger('error');
 const TABLES = ['gateway_requests', 'agent_events', 'provider_usage', 'idp_events'] as const;
+// The roll-ups the source tables feed at insert (schemas/clickhouse/0010_rollups.sql), merged like their sources.
+const ALL_TABLES = TABLES.flatMap((t) => [t, ...ROLLUPS[t]]);
 
 async function open(dir: string): Promise<Store> {
   const config = loadConfig({ env: {}, overrides: { 'clickhouse.dataDir': dir, logLevel: 'warn' } });
@@ -84,12 +87,12 @@ async function phaseGen(n: number, dir: string, day: string): Promise<void> {
   await generateDay(store, n, day, say);
   const generated = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  for (const table of TABLES) await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL`, clickhouse_settings: { max_execution_time: 0 } });
+  for (const table of ALL_TABLES) await store.client.command({ query: `OPTIMIZE TABLE ${table} FINAL`, clickhouse_settings: { max_execution_time: 0 } });
   const merged = (performance.now() - t1) / 1000;
   const res = await store.client.query({
     query: `SELECT table, sum(rows) AS rows, count() AS parts, sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed
             FROM system.parts WHERE database = currentDatabase() AND active AND table IN {t:Array(String)} GROUP BY table`,
-    query_params: { t: [...TABLES] }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    query_params: { t: ALL_TABLES }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
   const tables = Object.fromEntries((await res.json<{ table: string; rows: number; parts: number; compressed: number; uncompressed: number }>())
     .map((r) => [r.table, { rows: Number(r.rows), parts: Number(r.parts), compressedMiB: Math.round(r.compressed / 2 ** 20), uncompressedMiB: Math.round(r.uncompressed / 2 ** 20) }]));
@@ -101,6 +104,8 @@ interface DetectorFigures { id: string; windows: number; seconds: number; cpuSec
 
 async function phaseDetect(dir: string, day: string, only: string[] | undefined): Promise<void> {
   const store = await open(dir);
+  // A re-run on a kept directory starts from no stored alerts, as the first run did.
+  await store.client.command({ query: 'TRUNCATE TABLE alerts' });
   const { policy } = loadPolicyFile(EXAMPLE_POLICY_FILE);
   const { version: policyVersion } = await syncPolicy(store, policy, EXAMPLE_POLICY_FILE, log);
   const detectors = (await loadDetectors()).filter((d) => !only || only.includes(d.id));
@@ -149,31 +154,36 @@ function child(phase: string, extra: string[]): Record<string, unknown> {
   return JSON.parse(res.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
 }
 
-interface SizeResult { n: number; gen: Record<string, unknown>; detect: { totalSeconds: number; maxRssMiB: number; loadAvgAtStart: number; detectors: DetectorFigures[] } }
+interface SizeResult { n: number; gen: Record<string, unknown>; detect: { totalSeconds: number; totalCpuSeconds: number; maxRssMiB: number; loadAvgAtStart: number; loadAvgAtEnd: number; detectors: DetectorFigures[] } }
 
 function report(results: SizeResult[], day: string): void {
-  const head = ['detector', ...results.flatMap((r) => [`${r.n / 1e6}M s`, `${r.n / 1e6}M Mrows`, `${r.n / 1e6}M MiB`])];
+  const size = (r: SizeResult) => `${r.n / 1e6}M`;
+  const head = ['detector', ...results.flatMap((r) => [`${size(r)} s`, `${size(r)} cpu s`, `${size(r)} Mrows`, `${size(r)} MiB`])];
   const rows: string[][] = [];
-  const first = results[0];
-  for (const d of first?.detect.detectors ?? []) {
+  for (const d of results[0]?.detect.detectors ?? []) {
     rows.push([d.id, ...results.flatMap((r) => {
       const x = r.detect.detectors.find((y) => y.id === d.id);
-      return x ? [x.seconds.toFixed(2), (x.rowsRead / 1e6).toFixed(1), String(x.peakRssMiB)] : ['', '', ''];
+      return x ? [x.seconds.toFixed(2), x.cpuSeconds.toFixed(2), (x.rowsRead / 1e6).toFixed(1), String(x.peakRssMiB)] : ['', '', '', ''];
     })]);
   }
-  rows.push(['TOTAL (one cycle)', ...results.flatMap((r) => [r.detect.totalSeconds.toFixed(2), (r.detect.detectors.reduce((a, d) => a + d.rowsRead, 0) / 1e6).toFixed(1), String(r.detect.maxRssMiB)])]);
+  rows.push(['TOTAL (one cycle)', ...results.flatMap((r) => [r.detect.totalSeconds.toFixed(2), r.detect.totalCpuSeconds.toFixed(2),
+    (r.detect.detectors.reduce((a, d) => a + d.rowsRead, 0) / 1e6).toFixed(1), String(r.detect.maxRssMiB)])]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const out = ['', `bench:detect — one cycle of every detector over ${day} (detect --from ${day}T00:00Z --to +24h), embedded ClickHouse`];
+  const out = ['', `bench:detect — one cycle of every detector over ${day} (detect --from ${day}T00:00Z --to +24h), embedded ClickHouse;`,
+    's = wall seconds, cpu s = process CPU (engine in-process), Mrows = rows the engine read, MiB = peak RSS (per detector: its own peak)'];
   for (const r of results) {
-    const s = dayShape(r.n);
-    out.push(`  ${r.n.toLocaleString('en-US')} gateway requests: ${JSON.stringify(r.gen['tables'])} users ${s.users}; load average at start ${r.detect.loadAvgAtStart}`);
+    const t = r.gen['tables'] as Record<string, { rows: number; compressedMiB: number }>;
+    const src = ['gateway_requests', 'agent_events', 'provider_usage', 'idp_events'].map((k) => `${k} ${(t[k]?.rows ?? 0).toLocaleString('en-US')} rows / ${t[k]?.compressedMiB ?? 0} MiB`);
+    out.push(`  ${size(r)}: ${src.join(', ')}; ${dayShape(r.n).users} users; generated in ${String(r.gen['generatedSeconds'])} s + merged in ` +
+      `${String(r.gen['mergedSeconds'])} s; load average ${r.detect.loadAvgAtStart} at start, ${r.detect.loadAvgAtEnd} at end of the cycle`);
   }
   out.push('', line(head), ...rows.map(line));
   if (results.length > 1) {
     const a = results[0] as SizeResult;
     const b = results[results.length - 1] as SizeResult;
-    out.push('', `ratio ${b.n / 1e6}M / ${a.n / 1e6}M: ${(b.detect.totalSeconds / a.detect.totalSeconds).toFixed(2)}x time for ${(b.n / a.n).toFixed(0)}x data`);
+    out.push('', `ratio ${size(b)} / ${size(a)}: ${(b.detect.totalSeconds / a.detect.totalSeconds).toFixed(2)}x wall, ` +
+      `${(b.detect.totalCpuSeconds / a.detect.totalCpuSeconds).toFixed(2)}x CPU for ${(b.n / a.n).toFixed(0)}x data`);
   }
   out.push(JSON.stringify(results.map((r) => ({ n: r.n, gen: r.gen, ...r.detect }))), '');
   process.stdout.write(out.join('\n'));

@@ -22,6 +22,10 @@ import { cents, priceTokens } from '../_shared/model-prices.ts';
  * policy approved an increase in that period (an effective-from entry raising a limit), which makes
  * the rise visible as approved rather than anomalous. Cumulative spend only grows, so testing the
  * day so far against full-day thresholds never fires early by mistake.
+ *
+ * Reads the roll-ups (0010_rollups.sql: gateway_daily / gateway_hourly, provider_hourly,
+ * agent_accounts), so a run costs the same whether the month holds one day or thirty; raw records
+ * are read by primary key for the samples only.
  */
 
 type SeriesPoint = [day: string, source: 'gateway' | 'direct', model: string, usd: number, tokens: number, uncached: number, read: number, write: number, output: number];
@@ -120,14 +124,19 @@ export default defineDetector({
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       keys AS (SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
       gw AS (
-        SELECT toDate(event_time) AS day, team_id, api_key_id, user_email, sum(cost_usd) AS usd,
-               sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens
-        FROM gateway_requests
-        WHERE event_time >= scan_from AND event_time < {to:DateTime64(3)}
+        -- roll-ups (0010_rollups.sql): whole days before today, today's hours up to the window end
+        SELECT day, team_id, api_key_id, user_email, sum(cost_usd) AS usd, sum(tokens) AS tokens, max(costliest) AS costliest
+        FROM (
+          SELECT day, team_id, api_key_id, user_email, cost_usd, tokens, (0., toDateTime64(0, 3, 'UTC'), '') AS costliest FROM gateway_daily
+          WHERE day >= toDate(scan_from) AND day < toDate(day_start)
+          UNION ALL
+          SELECT toDate(hour), team_id, api_key_id, user_email, cost_usd, tokens, costliest FROM gateway_hourly
+          WHERE hour >= day_start AND hour < {to:DateTime64(3)})
         GROUP BY day, team_id, api_key_id, user_email
       ),
       gw_team AS (
         SELECT g.day AS day, g.usd AS usd, g.tokens AS tokens, g.team_id AS raw_team, g.api_key_id AS api_key_id, g.user_email AS user_email,
+               g.costliest AS costliest,
                if(k.owner != '', k.owner, g.user_email) AS who,
                multiIf(k.team_id != '', k.team_id, a.team_id != '', a.team_id,
                        arrayFilter(s -> s.1 <= toDateTime64(g.day, 3) AND toDateTime64(g.day, 3) < s.2, m.spans)[1].3) AS team
@@ -137,19 +146,19 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = g.user_email
       ),
       usage AS (
-        SELECT toDate(event_time) AS day, provider, api_key_id, workspace_id, principal, account_id, user_email, model,
+        SELECT toDate(hour) AS day, provider, api_key_id, workspace_id, principal, account_id, user_email, model,
                sum(uncached_input_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
                sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output,
-               groupArrayIf(1)(raw, event_time >= day_start) AS samples
-        FROM provider_usage
-        WHERE kind IN ('usage', 'invocation') AND event_time >= scan_from AND event_time < {to:DateTime64(3)}
+               groupArrayIf(1)(first_record, hour >= day_start) AS sample_refs
+        FROM provider_hourly
+        WHERE kind IN ('usage', 'invocation') AND hour >= scan_from AND hour < {to:DateTime64(3)}
         GROUP BY day, provider, api_key_id, workspace_id, principal, account_id, user_email, model
       ),
       direct AS (
         -- Not gateway-held: the rule of billing.unmanaged-key-usage.
-        SELECT u.day AS day, u.account_id AS account_id, u.user_email AS user_email, u.model AS model,
-               any(u.uncached) AS uncached, any(u.cache_read) AS cache_read, any(u.cache_write) AS cache_write,
-               any(u.output) AS output, any(u.samples) AS samples
+        SELECT u.day AS day, u.provider AS provider, u.api_key_id AS api_key_id, u.account_id AS account_id, u.user_email AS user_email,
+               u.model AS model, any(u.uncached) AS uncached, any(u.cache_read) AS cache_read, any(u.cache_write) AS cache_write,
+               any(u.output) AS output, any(u.sample_refs) AS sample_refs
         FROM usage AS u LEFT JOIN policy_credentials AS c ON c.provider = u.provider
         GROUP BY u.day, u.provider, u.api_key_id, u.workspace_id, u.principal, u.account_id, u.user_email, u.model
         HAVING countIf(c.credential_id != '' AND (u.provider = 'bedrock' OR u.api_key_id != '')
@@ -157,9 +166,9 @@ export default defineDetector({
             AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))) = 0
       ),
       accounts AS (
-        SELECT account_id, argMax(user_email, event_time) AS email FROM agent_events
+        SELECT account_id, argMax(user_email, last_at) AS email FROM agent_accounts
         WHERE account_id IN (SELECT account_id FROM direct WHERE account_id != '') AND user_email != ''
-          AND event_time >= {from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+          AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32})) AND hour < {to:DateTime64(3)}
         GROUP BY account_id
       ),
       direct_team AS (
@@ -169,40 +178,53 @@ export default defineDetector({
         LEFT JOIN accounts AS a ON a.account_id = d.account_id
         LEFT JOIN members AS m ON m.email = if(d.user_email != '', d.user_email, a.email)
       ),
-      series AS (
-        SELECT team, groupArray((toString(day), source, model, usd, tokens, uncached, cache_read, cache_write, output)) AS series
-        FROM (
-          SELECT team, day, 'gateway' AS source, '' AS model, round(sum(usd), 4) AS usd, sum(tokens) AS tokens,
-                 toUInt64(0) AS uncached, toUInt64(0) AS cache_read, toUInt64(0) AS cache_write, toUInt64(0) AS output
-          FROM gw_team WHERE team != '' GROUP BY team, day
-          UNION ALL
-          SELECT team, day, 'direct', model, 0, sum(uncached + cache_read + cache_write + output),
-                 sum(uncached), sum(cache_read), sum(cache_write), sum(output)
-          FROM direct_team WHERE team != '' GROUP BY team, day, model
-        )
-        GROUP BY team
-      ),
-      today AS (
-        SELECT team, arraySlice(arrayReverseSort(x -> x.2, groupArray((who, round(u, 2)))), 1, 3) AS top_spenders
-        FROM (SELECT team, who, sum(usd) AS u FROM gw_team WHERE team != '' AND day = toDate(day_start) GROUP BY team, who)
-        GROUP BY team
-      ),
-      samples AS (
-        -- The costliest request of each key today; raw is read only for those rows (filter columns first).
-        SELECT t.team AS team, arraySlice(arrayMap(x -> x.1, arrayReverseSort(x -> x.2, groupArray((r.raw, r.cost_usd)))), 1, 2) AS gw_samples
-        FROM (SELECT DISTINCT team, raw_team, api_key_id FROM gw_team WHERE day = toDate(day_start) AND team != '') AS t
+      -- Per team, one pass over each source, kept as constants (a handful of teams): nothing below is computed twice.
+      -- Gateway: the daily series; today's spend per person (top spenders) and the costliest request of each key
+      -- (gateway_hourly pointers), of which the top two per team are the samples.
+      (SELECT groupArray((team, points, top_spenders, picks)) FROM (
+         SELECT team,
+                sumMap([day], [usd], [tokens], [toUInt64(1)]) AS by_day,
+                arrayMap((d, u, k) -> (toString(d), 'gateway', '', round(u, 4), k, toUInt64(0), toUInt64(0), toUInt64(0), toUInt64(0)),
+                         by_day.1, by_day.2, by_day.3) AS points,
+                sumMapIf([who], [usd], [toUInt64(1)], day = toDate(day_start)) AS by_who,
+                arraySlice(arrayReverseSort(x -> x.2, arrayMap((w, u) -> (w, round(u, 2)), by_who.1, by_who.2)), 1, 3) AS top_spenders,
+                maxMapIf([concat(raw_team, '|', api_key_id)], [(costliest.1, costliest.2, costliest.3, raw_team, api_key_id)],
+                         day = toDate(day_start) AND costliest.3 != '') AS by_key,
+                arraySlice(arrayReverseSort(x -> x.1, by_key.2), 1, 2) AS picks
+         FROM gw_team WHERE team != '' GROUP BY team)) AS gw_teams,
+      -- Direct usage: the daily series per model (priced in evaluate), today's identities and sample pointers.
+      (SELECT groupArray((team, points, identities, refs)) FROM (
+         SELECT team, groupArray((toString(day), 'direct', model, toFloat64(0), tokens_d, uncached_d, cache_read_d, cache_write_d, output_d)) AS points,
+                groupUniqArrayArray(whos) AS identities, groupArrayArray(refs_today) AS refs
+         FROM (
+           SELECT team, day, model, sum(uncached + cache_read + cache_write + output) AS tokens_d, sum(uncached) AS uncached_d,
+                  sum(cache_read) AS cache_read_d, sum(cache_write) AS cache_write_d, sum(output) AS output_d,
+                  groupUniqArrayIf(who, day = toDate(day_start)) AS whos,
+                  groupArrayArrayIf(arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), sample_refs), day = toDate(day_start)) AS refs_today
+           FROM direct_team WHERE team != '' GROUP BY team, day, model)
+         GROUP BY team)) AS direct_teams,
+      arrayFlatten(arrayMap(g -> arrayMap(p -> (p.1, p.2, p.3, p.4, g.1), g.4), gw_teams)) AS gw_picks,
+      arrayFlatten(arrayMap(x -> arrayMap(r -> (r.1, r.2, r.3, r.4, r.5, x.1), x.4), direct_teams)) AS direct_picks,
+      gw_samples AS (
+        -- raw by primary key (team_id, event_time) for the picked requests only
+        SELECT p.c.5 AS team, arrayMap(x -> x.1, arrayReverseSort(x -> x.2, groupArray((r.raw, p.c.1)))) AS samples
+        FROM (SELECT arrayJoin(gw_picks) AS c) AS p
         INNER JOIN (
-          SELECT team_id, api_key_id, raw, cost_usd FROM gateway_requests
-          WHERE event_time >= day_start AND event_time < {to:DateTime64(3)}
-            AND (team_id, api_key_id, event_time) IN (
-              SELECT team_id, api_key_id, argMax(event_time, cost_usd) FROM gateway_requests
-              WHERE event_time >= day_start AND event_time < {to:DateTime64(3)} GROUP BY team_id, api_key_id)
-        ) AS r ON r.team_id = t.raw_team AND r.api_key_id = t.api_key_id
-        GROUP BY t.team
+          SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
+          WHERE (team_id, event_time, request_id) IN (SELECT c.4, c.2, c.3 FROM (SELECT arrayJoin(gw_picks) AS c))
+          GROUP BY team_id, event_time, request_id
+        ) AS r ON r.team_id = p.c.4 AND r.event_time = p.c.2 AND r.request_id = p.c.3
+        GROUP BY team
       ),
-      direct_today AS (
-        SELECT team, groupUniqArray(who) AS identities, arraySlice(groupArrayArray(samples), 1, 2) AS samples
-        FROM direct_team WHERE team != '' AND day = toDate(day_start) GROUP BY team
+      direct_samples AS (
+        SELECT p.r.6 AS team, arraySlice(groupArray(u.raw), 1, 2) AS samples
+        FROM (SELECT arrayJoin(direct_picks) AS r) AS p
+        INNER JOIN (
+          SELECT provider, api_key_id, event_time, source_offset, record_index, any(raw) AS raw FROM provider_usage
+          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (SELECT r.1, r.2, r.3, r.4, r.5 FROM (SELECT arrayJoin(direct_picks) AS r))
+          GROUP BY provider, api_key_id, event_time, source_offset, record_index
+        ) AS u ON u.provider = p.r.1 AND u.api_key_id = p.r.2 AND u.event_time = p.r.3 AND u.source_offset = p.r.4 AND u.record_index = p.r.5
+        GROUP BY team
       ),
       budget AS (
         -- The entry in force at the window end; a tuple, so NULL limits are kept (no limit), not skipped.
@@ -218,20 +240,21 @@ export default defineDetector({
           AND (ifNull(daily_usd, 0) > ifNull(previous_daily_usd, 0) OR ifNull(monthly_usd, 0) > ifNull(previous_monthly_usd, 0))
         GROUP BY team_id
       )
-    SELECT t.team_id AS team, t.owner_email AS owner, toString(toDate(day_start)) AS day, s.series AS series,
+    SELECT t.team_id AS team, t.owner_email AS owner, toString(toDate(day_start)) AS day, arrayConcat(gt.g.2, dt.x.2) AS series,
            tupleElement(b.b, 1) AS daily_usd, tupleElement(b.b, 2) AS monthly_usd, tupleElement(b.b, 3) AS daily_tokens,
            tupleElement(b.b, 4) AS monthly_tokens, tupleElement(b.b, 5) AS previous_daily_usd,
            tupleElement(b.b, 6) AS previous_monthly_usd, tupleElement(b.b, 7) AS budget_note, toString(b.budget_from) AS budget_from,
            c.change_note AS change_note, if(c.team_id != '', toString(c.change_from), '') AS change_from,
-           d.top_spenders AS top_spenders, x.identities AS direct_identities,
-           arrayFilter(r -> r != '', arrayConcat(g.gw_samples, x.samples)) AS samples
+           gt.g.3 AS top_spenders, dt.x.3 AS direct_identities,
+           arrayFilter(r -> r != '', arrayConcat(gs.samples, ds.samples)) AS samples
     FROM policy_teams AS t
-    INNER JOIN series AS s ON s.team = t.team_id
+    LEFT JOIN (SELECT arrayJoin(gw_teams) AS g) AS gt ON gt.g.1 = t.team_id
+    LEFT JOIN (SELECT arrayJoin(direct_teams) AS x) AS dt ON dt.x.1 = t.team_id
     LEFT JOIN budget AS b ON b.team_id = t.team_id
     LEFT JOIN changes AS c ON c.team_id = t.team_id
-    LEFT JOIN today AS d ON d.team = t.team_id
-    LEFT JOIN samples AS g ON g.team = t.team_id
-    LEFT JOIN direct_today AS x ON x.team = t.team_id
+    LEFT JOIN gw_samples AS gs ON gs.team = t.team_id
+    LEFT JOIN direct_samples AS ds ON ds.team = t.team_id
+    WHERE notEmpty(gt.g.2) OR notEmpty(dt.x.2)
     ORDER BY team
   `,
   evaluate(rows: Row[], { params: p }) {

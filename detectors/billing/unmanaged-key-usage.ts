@@ -16,6 +16,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  * Identity: Bedrock's role session name (the SSO e-mail); for an Anthropic account_id, the
  * Claude Code telemetry that carries the same `user.account_id` (exact when OAuth, formats.md N6).
  * Team: the policy membership of that person at the time, else the OTel team alias.
+ *
+ * Reads the hourly roll-ups (0010_rollups.sql: provider_hourly, agent_accounts); raw records are read
+ * by primary key for the unmanaged credentials' samples only.
  */
 
 interface Row {
@@ -75,11 +78,12 @@ export default defineDetector({
   query: sql`
     WITH
       usage AS (
+        -- provider usage per credential and day, from the hourly roll-up (0010_rollups.sql)
         SELECT
           provider, api_key_id, workspace_id, account_id, principal,
-          toStartOfDay(event_time) AS day,
-          min(event_time) AS first_usage,
-          max(bucket_end) AS last_usage,
+          toStartOfDay(hour) AS day,
+          min(first_at) AS first_usage,
+          max(last_end) AS last_usage,
           sum(uncached_input_tokens) AS uncached_input_tokens,
           sum(cache_read_tokens) AS cache_read_tokens,
           sum(cache_write_tokens) AS cache_write_tokens,
@@ -88,10 +92,10 @@ export default defineDetector({
           round(sum(cost_usd), 4) AS cost_usd,
           groupUniqArray(10)(model) AS models,
           anyIf(user_email, user_email != '') AS principal_email,
-          groupArray(3)(raw) AS samples
-        FROM provider_usage
+          groupArray(3)(first_record) AS sample_refs
+        FROM provider_hourly
         WHERE kind IN ('usage', 'invocation')
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
         GROUP BY provider, api_key_id, workspace_id, account_id, principal, day
         HAVING uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens >= {minTokens:UInt64}
       ),
@@ -109,13 +113,22 @@ export default defineDetector({
           ) = 0
       ),
       accounts AS (
-        SELECT account_id, argMax(user_email, event_time) AS account_email, argMaxIf(team_id, event_time, team_id != '') AS otel_team
-        FROM agent_events
+        SELECT account_id, argMax(user_email, last_at) AS account_email, argMaxIf(team_id, last_at, team_id != '') AS otel_team
+        FROM agent_accounts
         WHERE account_id IN (SELECT account_id FROM usage WHERE account_id != '')
           AND user_email != ''
-          AND event_time >= {from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32})
-          AND event_time < {to:DateTime64(3)}
+          AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32}))
+          AND hour < {to:DateTime64(3)}
         GROUP BY account_id
+      ),
+      samples AS (
+        -- raw records of the unmanaged credentials only, by primary key (provider, api_key_id, event_time)
+        SELECT provider, api_key_id, workspace_id, account_id, principal, toStartOfDay(event_time) AS day, groupArray(3)(raw) AS samples
+        FROM provider_usage
+        WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (
+          SELECT provider, api_key_id, r.1, r.2, r.3 FROM usage ARRAY JOIN sample_refs AS r
+          WHERE (provider, api_key_id, workspace_id, account_id, principal, day) IN (SELECT * FROM unmanaged))
+        GROUP BY provider, api_key_id, workspace_id, account_id, principal, day
       ),
       members AS (
         SELECT email, argMax(team_id, valid_from) AS team_id
@@ -129,10 +142,12 @@ export default defineDetector({
       u.first_usage AS first_usage, u.last_usage AS last_usage,
       u.uncached_input_tokens AS uncached_input_tokens, u.cache_read_tokens AS cache_read_tokens,
       u.cache_write_tokens AS cache_write_tokens, u.output_tokens AS output_tokens,
-      u.requests AS requests, u.cost_usd AS cost_usd, u.models AS models, u.samples AS samples,
+      u.requests AS requests, u.cost_usd AS cost_usd, u.models AS models, x.samples AS samples,
       if(u.principal_email != '', u.principal_email, a.account_email) AS identity,
       if(m.team_id != '', m.team_id, t.team_id) AS team
     FROM usage AS u
+    LEFT JOIN samples AS x ON x.provider = u.provider AND x.api_key_id = u.api_key_id AND x.workspace_id = u.workspace_id
+                          AND x.account_id = u.account_id AND x.principal = u.principal AND x.day = u.day
     LEFT JOIN accounts AS a ON a.account_id = u.account_id
     LEFT JOIN members AS m ON m.email = if(u.principal_email != '', u.principal_email, a.account_email)
     LEFT JOIN policy_team_aliases AS t ON t.alias = lower(a.otel_team)

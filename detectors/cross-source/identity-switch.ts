@@ -26,6 +26,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  * flagged sessions are looked up again (start, samples). The incident window is the UTC day the
  * session started (its first telemetry ever, else its first observation in the lookback), so every
  * re-run and the overlapping next run land on the same fingerprint.
+ *
+ * Reads the hourly roll-ups (0010_rollups.sql: agent_hourly, gateway_sessions_hourly, agent_session_starts);
+ * raw records for the flagged sessions' samples only, by primary key.
  */
 
 interface Row {
@@ -85,11 +88,12 @@ export default defineDetector({
     WITH
       idents AS (
         -- One row per session and person/credential seen, pre-aggregated per source before any join.
+        -- from the hourly roll-ups (0010_rollups.sql)
         SELECT session_id, 'agent' AS source, user_email AS email, account_id AS credential, account_id AS label,
-               any(team_id) AS team_hint, '' AS key_team, min(event_time) AS first_at, max(event_time) AS last_at, count() AS n
-        FROM agent_events
+               any(team_id) AS team_hint, '' AS key_team, min(first_at) AS first_at, max(last_at) AS last_at, sum(events) AS n
+        FROM agent_hourly
         WHERE session_id != '' AND (user_email != '' OR account_id != '')
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
         GROUP BY session_id, user_email, account_id
         UNION ALL
         SELECT g.session_id, g.gateway, multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
@@ -97,10 +101,10 @@ export default defineDetector({
                if(ki.team_id != '', ki.team_id, ka.team_id), g.first_at, g.last_at, g.n
         FROM (
           SELECT session_id, gateway, api_key_id, api_key_alias, user_email, any(team_id) AS team_hint,
-                 min(event_time) AS first_at, max(event_time) AS last_at, count() AS n
-          FROM gateway_requests
+                 min(first_at) AS first_at, max(last_at) AS last_at, sum(requests) AS n
+          FROM gateway_sessions_hourly
           WHERE session_id != '' AND (user_email != '' OR api_key_id != '')
-            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+            AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
           GROUP BY session_id, gateway, api_key_id, api_key_alias, user_email
         ) AS g
         LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email, any(team_id) AS team_id
@@ -108,7 +112,9 @@ export default defineDetector({
         LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email, any(team_id) AS team_id
                    FROM policy_gateway_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka ON ka.key_alias = g.api_key_alias
       ),
-      sessions AS (
+      -- the sessions that switched, computed once (a few rows): their start and raw samples are looked up below
+      (SELECT groupArray((session_id, first_seen, last_seen, events, humans, accounts, gateway_keys, credentials, sources, seen,
+                          first_human, first_credential, team_hint, key_team)) FROM (
         SELECT
           session_id,
           min(first_at) AS first_seen,
@@ -130,31 +136,40 @@ export default defineDetector({
           argMinIf(key_team, first_at, key_team != '') AS key_team
         FROM idents
         GROUP BY session_id
-        HAVING length(humans) >= {minHumans:UInt8} OR greatest(accounts, keys_per_gateway) >= {minCredentials:UInt8}
+        HAVING length(humans) >= {minHumans:UInt8} OR greatest(accounts, keys_per_gateway) >= {minCredentials:UInt8})) AS flagged,
+      arrayMap(x -> x.1, flagged) AS flagged_ids,
+      starts AS (
+        SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(flagged_ids, session_id) GROUP BY session_id
       ),
-      agent_lookup AS (
-        -- agent_events is ordered by session_id, so this reads only the flagged sessions' granules: their start
-        -- (all history) and the first record of each person/account in the lookback as evidence.
-        SELECT session_id, min(session_start) AS session_start, groupArrayIf(3)(raw, raw != '') AS samples
+      agent_samples AS (
+        -- agent_events is ordered by session_id: the first record of each person/account of these sessions in the window
+        SELECT session_id, groupArrayIf(3)(raw, raw != '') AS samples
         FROM (
-          SELECT session_id, user_email, account_id, min(event_time) AS session_start,
-                 argMinIf(raw, event_time, event_time >= {from:DateTime64(3)} AND (user_email != '' OR account_id != '')) AS raw
+          SELECT session_id, argMin(raw, event_time) AS raw
           FROM agent_events
-          WHERE session_id IN (SELECT session_id FROM sessions) AND event_time < {to:DateTime64(3)}
+          WHERE has(flagged_ids, session_id) AND (user_email != '' OR account_id != '')
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
           GROUP BY session_id, user_email, account_id
         )
         GROUP BY session_id
       ),
       gateway_samples AS (
-        SELECT session_id, groupArray(3)(raw) AS samples
+        -- the first request of each person/key of these sessions (gateway_sessions_hourly pointers), by primary key (team_id, event_time)
+        SELECT p.session_id AS session_id, groupArray(3)(r.raw) AS samples
         FROM (
-          SELECT session_id, argMin(raw, event_time) AS raw
-          FROM gateway_requests
-          WHERE session_id IN (SELECT session_id FROM sessions)
-            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-          GROUP BY session_id, user_email, api_key_id
-        )
-        GROUP BY session_id
+          SELECT session_id, team_id, (min(first_request)).1 AS event_time, (min(first_request)).2 AS request_id
+          FROM gateway_sessions_hourly
+          WHERE has(flagged_ids, session_id) AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+          GROUP BY session_id, team_id, user_email, api_key_id) AS p
+        INNER JOIN (
+          SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
+          WHERE (team_id, event_time, request_id) IN (
+            SELECT team_id, (min(first_request)).1, (min(first_request)).2 FROM gateway_sessions_hourly
+            WHERE has(flagged_ids, session_id) AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+            GROUP BY session_id, team_id, user_email, api_key_id)
+          GROUP BY team_id, event_time, request_id) AS r
+          ON r.team_id = p.team_id AND r.event_time = p.event_time AND r.request_id = p.request_id
+        GROUP BY p.session_id
       ),
       members AS (
         SELECT email, argMax(team_id, valid_from) AS team_id
@@ -163,20 +178,21 @@ export default defineDetector({
         GROUP BY email
       )
     SELECT
-      x.session_id AS session_id, x.first_seen AS first_seen, x.last_seen AS last_seen, x.events AS events,
-      x.humans AS humans, x.accounts AS accounts, x.gateway_keys AS gateway_keys, x.credentials AS credentials,
-      x.sources AS sources, x.first_human AS first_human, x.first_credential AS first_credential,
-      arrayDistinct(arrayFilter(e -> e != '', arrayMap(t -> t.3, arraySort(x.seen)))) AS people_in_order,
+      x.f.1 AS session_id, x.f.2 AS first_seen, x.f.3 AS last_seen, x.f.4 AS events,
+      x.f.5 AS humans, x.f.6 AS accounts, x.f.7 AS gateway_keys, x.f.8 AS credentials,
+      x.f.9 AS sources, x.f.11 AS first_human, x.f.12 AS first_credential,
+      arrayDistinct(arrayFilter(e -> e != '', arrayMap(t -> t.3, arraySort(x.f.10)))) AS people_in_order,
       arrayMap(t -> concat(toString(t.1), ' ', t.2, ' ', if(t.3 != '', t.3, '(no e-mail)'),
-                           if(t.4 != '', concat(' via ', t.4), ''), ' x', toString(t.5)), arraySort(x.seen)) AS timeline,
-      multiIf(m.team_id != '', m.team_id, x.key_team != '', x.key_team, t.team_id) AS team,
-      if(a.session_id != '', least(a.session_start, x.first_seen), x.first_seen) AS session_start,
+                           if(t.4 != '', concat(' via ', t.4), ''), ' x', toString(t.5)), arraySort(x.f.10)) AS timeline,
+      multiIf(m.team_id != '', m.team_id, x.f.14 != '', x.f.14, t.team_id) AS team,
+      if(st.session_id != '', least(st.session_start, x.f.2), x.f.2) AS session_start,
       arrayConcat(a.samples, gs.samples) AS samples
-    FROM sessions AS x
-    LEFT JOIN agent_lookup AS a ON a.session_id = x.session_id
-    LEFT JOIN gateway_samples AS gs ON gs.session_id = x.session_id
-    LEFT JOIN members AS m ON m.email = x.first_human
-    LEFT JOIN policy_team_aliases AS t ON t.alias = lower(x.team_hint)
+    FROM (SELECT arrayJoin(flagged) AS f) AS x
+    LEFT JOIN starts AS st ON st.session_id = x.f.1
+    LEFT JOIN agent_samples AS a ON a.session_id = x.f.1
+    LEFT JOIN gateway_samples AS gs ON gs.session_id = x.f.1
+    LEFT JOIN members AS m ON m.email = x.f.11
+    LEFT JOIN policy_team_aliases AS t ON t.alias = lower(x.f.13)
     ORDER BY first_seen, session_id
   `,
   alert(row: Row) {

@@ -22,6 +22,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  * Team: OTel `team.id` alias, else the gateway team (LiteLLM key team / Kong consumer custom_id),
  * else for workloads the team the aiApps entry approves it for, else ''. Accountable identity: the
  * owner of that team in the policy, else ''.
+ *
+ * Reads the hourly roll-ups (0010_rollups.sql: agent_hourly, gateway_sessions_hourly, agent_session_starts);
+ * the raw tables only for the unnamed sessions' gateway requests within the tolerance and for samples.
  */
 
 interface Row {
@@ -91,52 +94,77 @@ export default defineDetector({
         UNION ALL
         SELECT key_alias, any(owner_email) FROM policy_gateway_keys WHERE api_key_id = '' AND key_alias != '' GROUP BY key_alias
       ),
-      gw AS (
-        SELECT session_id, event_time, gateway, api_key_id, api_key_alias, user_id, user_email, team_id, client_ip, user_agent,
-               uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens AS tokens, cost_usd, raw,
-               api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys) AS key_owned
-        FROM gateway_requests
-        WHERE event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
-          AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
-      ),
-      sessions AS (
-        SELECT session_id, min(event_time) AS first_at, max(event_time) AS last_at, count() AS events,
-               sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
-               round(sum(cost_usd), 4) AS cost_usd, anyIf(user_id, user_id != '') AS install_id,
-               anyIf(team_id, team_id != '') AS otel_team, groupUniqArrayIf(3)(terminal_type, terminal_type != '') AS terminals,
-               groupArray(3)(raw) AS samples
-        FROM agent_events
-        WHERE session_id != '' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+      -- Agent sessions of the window with no e-mail on any event, from the hourly roll-up (0010_rollups.sql), computed once:
+      -- their gateway traffic, start and raw samples are looked up by session below.
+      (SELECT groupArray((session_id, s_first, s_last, s_events, s_tokens, s_cost, install_id, otel_team, terminals)) FROM (
+        SELECT session_id, min(first_at) AS s_first, max(last_at) AS s_last, sum(events) AS s_events, sum(tokens) AS s_tokens,
+               round(sum(cost_usd), 4) AS s_cost, anyIf(user_id, user_id != '') AS install_id,
+               anyIf(team_id, team_id != '') AS otel_team, groupUniqArrayIf(3)(terminal_type, terminal_type != '') AS terminals
+        FROM agent_hourly
+        WHERE session_id != '' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
         GROUP BY session_id
-        HAVING countIf(user_email != '') = 0 AND events >= {minActivity:UInt32}
+        HAVING sumIf(events, user_email != '') = 0 AND s_events >= {minActivity:UInt32})) AS unnamed,
+      arrayMap(x -> x.1, unnamed) AS unnamed_ids,
+      sessions AS (
+        SELECT x.1 AS session_id, x.2 AS first_at, x.3 AS last_at, x.4 AS events, x.5 AS tokens, x.6 AS cost_usd, x.7 AS install_id,
+               x.8 AS otel_team, x.9 AS terminals
+        FROM (SELECT arrayJoin(unnamed) AS x)
       ),
       session_gw AS (
-        SELECT session_id, count() AS requests, countIf(user_email != '' OR key_owned) AS owned_requests,
+        -- their gateway requests within the tolerance (gateway_requests by time, only these sessions' rows kept)
+        SELECT session_id, count() AS requests,
+               countIf(user_email != '' OR api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys)) AS owned_requests,
                groupUniqArrayIf(3)(if(api_key_alias != '', api_key_alias, api_key_id), api_key_id != '' OR api_key_alias != '') AS keys,
                anyIf(user_id, user_id != '') AS gw_user, anyIf(team_id, team_id != '') AS gw_team,
                groupUniqArrayIf(3)(client_ip, client_ip != '') AS ips
-        FROM gw
-        WHERE session_id IN (SELECT session_id FROM sessions)
+        FROM gateway_requests
+        WHERE has(unnamed_ids, session_id)
+          AND event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
+          AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
         GROUP BY session_id
       ),
       started AS (
-        SELECT session_id, min(event_time) AS session_start
-        FROM agent_events WHERE session_id IN (SELECT session_id FROM sessions) GROUP BY session_id
+        SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(unnamed_ids, session_id) GROUP BY session_id
       ),
-      keys AS (
+      session_samples AS (
+        -- agent_events is ordered by session_id: raw for these sessions' window only
+        SELECT session_id, groupArray(3)(raw) AS samples FROM agent_events
+        WHERE has(unnamed_ids, session_id) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        GROUP BY session_id
+      ),
+      agent_sessions AS (
+        -- sessions with telemetry in [from - tolerance, to + tolerance): an hour bucket at an edge counts by its first/last event
+        SELECT DISTINCT session_id FROM agent_hourly
+        WHERE session_id != ''
+          AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32}))
+          AND hour < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
+          AND last_at >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
+          AND first_at < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
+      ),
+      -- Gateway keys with no user and no owner outside any telemetry session, from gateway_sessions_hourly; samples are the first request
+      -- of each group, read by primary key.
+      (SELECT groupArray((gateway, key, alias, first_at, last_at, requests, tokens, cost_usd, gw_team, gw_user, ips, agents, refs)) FROM (
         SELECT gateway, if(api_key_id != '', api_key_id, api_key_alias) AS key, any(api_key_alias) AS alias,
-               min(event_time) AS first_at, max(event_time) AS last_at, count() AS requests, sum(tokens) AS tokens,
+               min(first_at) AS first_at, max(last_at) AS last_at, sum(requests) AS requests, sum(tokens) AS tokens,
                round(sum(cost_usd), 4) AS cost_usd, anyIf(team_id, team_id != '') AS gw_team, anyIf(user_id, user_id != '') AS gw_user,
                groupUniqArrayIf(5)(client_ip, client_ip != '') AS ips, groupUniqArrayIf(3)(user_agent, user_agent != '') AS agents,
-               groupArray(3)(raw) AS samples
-        FROM gw
-        WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND user_email = '' AND NOT key_owned
-          AND session_id NOT IN (
-            SELECT session_id FROM agent_events WHERE session_id != ''
-              AND event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
-              AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32}))
+               groupArray(3)((team_id, (first_request).1, (first_request).2)) AS refs
+        FROM gateway_sessions_hourly
+        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND user_email = ''
+          AND NOT (api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys))
+          AND session_id NOT IN (SELECT session_id FROM agent_sessions)
         GROUP BY gateway, key
-        HAVING requests >= {minActivity:UInt32}
+        HAVING requests >= {minActivity:UInt32})) AS unowned_keys,
+      keys AS (
+        SELECT x.1 AS gateway, x.2 AS key, x.3 AS alias, x.4 AS first_at, x.5 AS last_at, x.6 AS requests, x.7 AS tokens, x.8 AS cost_usd,
+               x.9 AS gw_team, x.10 AS gw_user, x.11 AS ips, x.12 AS agents, x.13 AS refs
+        FROM (SELECT arrayJoin(unowned_keys) AS x)
+      ),
+      key_samples AS (
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+          SELECT toString((team_id, event_time, request_id)) AS k, any(raw) AS raw FROM gateway_requests
+          WHERE (team_id, event_time, request_id) IN (SELECT arrayJoin(arrayFlatten(arrayMap(x -> x.13, unowned_keys))))
+          GROUP BY k)
       ),
       workloads AS (
         SELECT idp, actor_id, any(actor_name) AS name,
@@ -149,10 +177,10 @@ export default defineDetector({
         HAVING signins >= {minActivity:UInt32}
       ),
       workload_gw AS (
-        SELECT w.idp AS idp, w.actor_id AS actor_id, count() AS requests, anyIf(g.team_id, g.team_id != '') AS gw_team
+        SELECT w.idp AS idp, w.actor_id AS actor_id, sum(g.requests) AS requests, anyIf(g.team_id, g.team_id != '') AS gw_team
         FROM (SELECT idp, actor_id, arrayJoin(ips) AS ip FROM workloads) AS w
-        INNER JOIN (SELECT client_ip, team_id FROM gw WHERE client_ip != ''
-                      AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}) AS g ON g.client_ip = w.ip
+        INNER JOIN (SELECT client_ip, team_id, requests FROM gateway_sessions_hourly WHERE client_ip != ''
+                      AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}) AS g ON g.client_ip = w.ip
         GROUP BY idp, actor_id
       ),
       workload_apps AS (
@@ -170,9 +198,10 @@ export default defineDetector({
                toFloat64(s.cost_usd) AS cost_usd, s.install_id AS label, g.keys AS credentials,
                arrayConcat(s.terminals, g.ips) AS addresses, s.otel_team AS otel_team,
                multiIf(ta.team_id != '', ta.team_id, tg.team_id) AS team,
-               if(st.session_id != '', st.session_start, s.first_at) AS started, s.samples AS samples
+               if(st.session_id != '', st.session_start, s.first_at) AS started, ss.samples AS samples
         FROM sessions AS s
         LEFT JOIN session_gw AS g ON g.session_id = s.session_id
+        LEFT JOIN session_samples AS ss ON ss.session_id = s.session_id
         LEFT JOIN started AS st ON st.session_id = s.session_id
         LEFT JOIN people AS pa ON pa.actor_id = s.install_id
         LEFT JOIN people AS pg ON pg.actor_id = g.gw_user
@@ -182,8 +211,10 @@ export default defineDetector({
         UNION ALL
         SELECT 'credential', concat('credential:', k.gateway, ':', if(k.key != '', k.key, 'anonymous')), k.first_at, k.last_at,
                toUInt64(k.requests), toUInt64(k.requests), toUInt64(k.tokens), toFloat64(k.cost_usd), k.alias, [k.key],
-               arrayConcat(k.ips, k.agents), '', t.team_id, k.first_at, k.samples
+               arrayConcat(k.ips, k.agents), '', t.team_id, k.first_at,
+               arrayFilter(x -> x != '', arrayMap(r -> ks.m[toString(r)], k.refs))
         FROM keys AS k
+        CROSS JOIN key_samples AS ks
         LEFT JOIN people AS p ON p.actor_id = k.gw_user
         LEFT JOIN policy_team_aliases AS t ON t.alias = lower(k.gw_team)
         WHERE p.email = ''

@@ -14,6 +14,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  *
  * Incident window: the UTC day the session started (its first api_request ever seen), so a
  * session spanning many hourly runs is one alert, whatever window first saw it.
+ *
+ * Reads the hourly roll-ups (0010_rollups.sql: agent_hourly, gateway_sessions_hourly, agent_session_starts),
+ * so the window is whole hours (the runtime's windows are); raw records only for the flagged sessions.
  */
 
 interface Row {
@@ -73,39 +76,51 @@ export default defineDetector({
   query: sql`
     WITH
       sessions AS (
+        -- model-request sessions of the window, from the hourly roll-up (0010_rollups.sql)
         SELECT
           session_id,
-          count() AS api_requests,
-          min(event_time) AS first_request,
-          max(event_time) AS last_request,
-          sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
+          sum(events) AS api_requests,
+          min(first_at) AS first_request,
+          max(last_at) AS last_request,
+          sum(tokens) AS tokens,
           round(sum(cost_usd), 4) AS est_cost_usd,
-          groupUniqArray(5)(model) AS models,
-          argMaxIf(user_email, event_time, user_email != '') AS user_email,
-          argMaxIf(account_id, event_time, account_id != '') AS account_id,
-          argMaxIf(team_id, event_time, team_id != '') AS otel_team,
-          argMaxIf(user_id, event_time, user_id != '') AS install_id,
-          argMaxIf(terminal_type, event_time, terminal_type != '') AS terminal,
-          groupArrayIf(3)(raw, raw != '') AS samples
-        FROM agent_events
+          groupUniqArrayArray(5)(models) AS models,
+          argMaxIf(user_email, last_at, user_email != '') AS user_email,
+          argMaxIf(account_id, last_at, account_id != '') AS account_id,
+          argMaxIf(team_id, last_at, team_id != '') AS otel_team,
+          argMaxIf(user_id, last_at, user_id != '') AS install_id,
+          argMaxIf(terminal_type, last_at, terminal_type != '') AS terminal
+        FROM agent_hourly
         WHERE event_name = 'api_request' AND session_id != ''
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
         GROUP BY session_id
         HAVING api_requests >= {minRequests:UInt32}
       ),
-      ungoverned AS (
-        SELECT * FROM sessions
-        WHERE session_id NOT IN (
-          SELECT session_id FROM gateway_requests
-          WHERE session_id IN (SELECT session_id FROM sessions)
-            AND event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
-            AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32}))
+      gateway AS (
+        -- sessions with a gateway request in [from - tolerance, to + tolerance): an hour bucket at an edge
+        -- counts by its first/last request time, which is exact for windows of an hour or more
+        SELECT DISTINCT session_id FROM gateway_sessions_hourly
+        WHERE session_id != ''
+          AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32}))
+          AND hour < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
+          AND last_at >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
+          AND first_at < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
       ),
+      -- the few ungoverned sessions, computed once: a constant for the primary-key lookups below
+      (SELECT groupArray((session_id, api_requests, first_request, last_request, tokens, est_cost_usd, models, user_email,
+                          account_id, otel_team, install_id, terminal))
+       FROM sessions WHERE session_id NOT IN (SELECT session_id FROM gateway)) AS ungoverned,
+      arrayMap(u -> u.1, ungoverned) AS ungoverned_ids,
       started AS (
-        -- agent_events is ordered by session_id: this lookup reads only these sessions' granules.
-        SELECT session_id, min(event_time) AS session_start
+        SELECT session_id, min(first_api_at) AS session_start
+        FROM agent_session_starts WHERE has(ungoverned_ids, session_id) GROUP BY session_id
+      ),
+      samples AS (
+        -- agent_events is ordered by session_id: raw is read for these sessions' window only
+        SELECT session_id, groupArray(3)(raw) AS samples
         FROM agent_events
-        WHERE session_id IN (SELECT session_id FROM ungoverned) AND event_name = 'api_request'
+        WHERE has(ungoverned_ids, session_id) AND event_name = 'api_request' AND raw != ''
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
         GROUP BY session_id
       ),
       direct AS (
@@ -114,8 +129,8 @@ export default defineDetector({
                groupUniqArray(provider) AS direct_providers
         FROM provider_usage
         WHERE kind IN ('usage', 'invocation')
-          AND (account_id IN (SELECT account_id FROM ungoverned WHERE account_id != '')
-               OR user_email IN (SELECT user_email FROM ungoverned WHERE user_email != ''))
+          AND (has(arrayFilter(a -> a != '', arrayMap(u -> u.9, ungoverned)), account_id)
+               OR has(arrayFilter(e -> e != '', arrayMap(u -> u.8, ungoverned)), user_email))
           AND event_time >= toStartOfHour({from:DateTime64(3)}) AND event_time < {to:DateTime64(3)}
         GROUP BY who
       ),
@@ -126,18 +141,18 @@ export default defineDetector({
         GROUP BY email
       )
     SELECT
-      g.session_id AS session_id, g.api_requests AS api_requests, g.first_request AS first_request,
-      g.last_request AS last_request, g.tokens AS tokens, g.est_cost_usd AS est_cost_usd, g.models AS models,
-      g.user_email AS user_email, g.account_id AS account_id, g.otel_team AS otel_team,
-      g.install_id AS install_id, g.terminal AS terminal, g.samples AS samples,
+      g.u.1 AS session_id, g.u.2 AS api_requests, g.u.3 AS first_request, g.u.4 AS last_request, g.u.5 AS tokens,
+      g.u.6 AS est_cost_usd, g.u.7 AS models, g.u.8 AS user_email, g.u.9 AS account_id, g.u.10 AS otel_team,
+      g.u.11 AS install_id, g.u.12 AS terminal, x.samples AS samples,
       s.session_start AS session_start,
       d.direct_tokens AS direct_tokens, d.direct_providers AS direct_providers,
       if(m.team_id != '', m.team_id, t.team_id) AS team
-    FROM ungoverned AS g
-    LEFT JOIN started AS s ON s.session_id = g.session_id
-    LEFT JOIN direct AS d ON d.who = if(g.account_id != '', g.account_id, g.user_email)
-    LEFT JOIN members AS m ON m.email = g.user_email
-    LEFT JOIN policy_team_aliases AS t ON t.alias = lower(g.otel_team)
+    FROM (SELECT arrayJoin(ungoverned) AS u) AS g
+    LEFT JOIN started AS s ON s.session_id = g.u.1
+    LEFT JOIN samples AS x ON x.session_id = g.u.1
+    LEFT JOIN direct AS d ON d.who = if(g.u.9 != '', g.u.9, g.u.8)
+    LEFT JOIN members AS m ON m.email = g.u.8
+    LEFT JOIN policy_team_aliases AS t ON t.alias = lower(g.u.10)
     ORDER BY first_request
   `,
   alert(row: Row, ctx) {

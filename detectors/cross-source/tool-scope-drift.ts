@@ -19,6 +19,10 @@ import { utcDay } from '../../src/detect/windows.ts';
  * only user, or the team owner when several people used it (their e-mails are in the evidence).
  * Incident window: the UTC day the team first used it within firstSeenDays, so continued use is
  * one alert, re-raised at most once per firstSeenDays.
+ *
+ * The roll-ups (0010_rollups.sql: agent_tools_hourly, gateway_hourly) find the tools used outside
+ * an approved list in the window and their first use; agent_tool_calls (tool calls ordered by tool
+ * and time) gives those tools' calls; raw events are read for the samples only.
  */
 
 interface Row {
@@ -74,15 +78,36 @@ export default defineDetector({
   },
   query: sql`
     WITH
+      keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      members AS (
+        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
+      ),
+      approved AS (
+        SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
+        FROM policy_tools GROUP BY team_id
+      ),
+      -- The window's agent tools that some team uses outside its approved list, judged per team and tool on the hourly
+      -- roll-up (0010_rollups.sql); only those tools' calls are read below (agent_tool_calls, ordered by tool and time).
+      (SELECT (groupUniqArrayIf(u.mcp_server, u.mcp_server != ''), groupUniqArrayIf(u.tool_name, u.mcp_server = ''))
+       FROM (
+         SELECT multiIf(m.team_id != '', m.team_id, a.team_id) AS team, h.mcp_server AS mcp_server, h.tool_name AS tool_name
+         FROM agent_tools_hourly AS h
+         LEFT JOIN members AS m ON m.email = h.user_email
+         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.team_id)
+         WHERE h.hour >= toStartOfHour({from:DateTime64(3)}) AND h.hour < {to:DateTime64(3)}
+         GROUP BY team, mcp_server, tool_name) AS u
+       LEFT JOIN approved AS ap ON ap.team_id = u.team
+       WHERE NOT ((u.mcp_server != '' AND arrayExists(p -> match(u.mcp_server, concat('(?i)', p)), ap.server_patterns))
+                  OR (u.tool_name != '' AND arrayExists(p -> match(u.tool_name, concat('(?i)', p)), ap.tool_patterns)))) AS candidates,
       recent AS (
         -- window only, narrow columns; raw is fetched for the sampled calls at the end
         SELECT 'agent' AS source, event_time, user_email, team_id AS log_team, '' AS api_key_id, '' AS key_alias,
           if(mcp_server != '', 'mcp_server', 'tool') AS kind, if(mcp_server != '', mcp_server, tool_name) AS name, tool_name AS full_tool,
-          event_name = 'tool_decision' AND decision = 'reject' AS rejected,
-          if(attributes['tool_use_id'] != '', attributes['tool_use_id'], concat(session_id, '#', toString(event_sequence))) AS call_id,
+          event_name = 'tool_decision' AND decision = 'reject' AS rejected, call_id,
           session_id, concat(session_id, '@', toString(event_time)) AS sample_key
-        FROM agent_events
-        WHERE event_name IN ('tool_result', 'tool_decision') AND (tool_name != '' OR mcp_server != '')
+        FROM agent_tool_calls
+        WHERE (has(candidates.1, mcp_server) OR (mcp_server = '' AND has(candidates.2, tool_name)))
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
         UNION ALL
         -- gateway tool names are bare; give them Claude Code's mcp__server__tool form for the policy globs
@@ -93,16 +118,9 @@ export default defineDetector({
         FROM gateway_requests
         WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
-      keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
-      members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
-      ),
-      approved AS (
-        SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
-        FROM policy_tools GROUP BY team_id
-      ),
-      drift AS (
+      -- the drift, computed once (a few rows): earlier use and raw samples are looked up for it below
+      (SELECT groupArray((team, kind, name, calls, rejected_calls, agent_calls, gateway_calls, sessions, first_in_window, last_seen, users,
+                          tools, sources, key_aliases, sample_keys)) FROM (
         SELECT team, u.kind AS kind, u.name AS name,
           uniqExactIf(u.call_id, NOT u.rejected) AS calls, uniqExactIf(u.call_id, u.rejected) AS rejected_calls,
           uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'agent') AS agent_calls,
@@ -124,51 +142,52 @@ export default defineDetector({
         WHERE NOT ((u.kind = 'mcp_server' AND arrayExists(p -> match(u.name, concat('(?i)', p)), ap.server_patterns))
                    OR (u.full_tool != '' AND arrayExists(p -> match(u.full_tool, concat('(?i)', p)), ap.tool_patterns)))
         GROUP BY team, kind, name
-        HAVING calls >= {minCalls:UInt32} AND calls > 0
-      ),
+        HAVING calls >= {minCalls:UInt32} AND calls > 0)) AS drifts,
+      arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'mcp_server', drifts)) AS drift_servers,
+      arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'tool', drifts)) AS drift_tools,
       earlier AS (
         -- first use of the same server/tool by the team in the firstSeenDays before the window
         SELECT multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team, h.kind AS kind, h.name AS name,
           min(h.first) AS first_seen
         FROM (
           SELECT user_email, team_id AS log_team, '' AS api_key_id, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
-            if(mcp_server != '', mcp_server, tool_name) AS name, min(event_time) AS first
-          FROM agent_events
-          WHERE event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
-            AND (tool_name != '' OR mcp_server != '')
-            AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {from:DateTime64(3)}
+            if(mcp_server != '', mcp_server, tool_name) AS name, min(first_at) AS first
+          FROM agent_tools_hourly
+          WHERE (has(drift_servers, mcp_server) OR (mcp_server = '' AND has(drift_tools, tool_name)))
+            AND NOT (event_name = 'tool_decision' AND decision = 'reject')
+            AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32})) AND hour < {from:DateTime64(3)}
           GROUP BY user_email, log_team, kind, name
           UNION ALL
-          SELECT user_email, team_id AS log_team, api_key_id, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, min(event_time) AS first
-          FROM gateway_requests
-          WHERE notEmpty(mcp_servers)
-            AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {from:DateTime64(3)}
+          SELECT user_email, team_id AS log_team, api_key_id, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, min(first_at) AS first
+          FROM gateway_hourly
+          WHERE hasAny(drift_servers, mcp_servers)
+            AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32})) AND hour < {from:DateTime64(3)}
           GROUP BY user_email, log_team, api_key_id, kind, name) AS h
         LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
         LEFT JOIN members AS m ON m.email = h.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.log_team)
         GROUP BY team, kind, name
       ),
-      (SELECT groupArray(k) FROM (SELECT arrayJoin(sample_keys) AS k FROM drift)) AS picked,
+      arrayFlatten(arrayMap(d -> d.15, drifts)) AS picked,
       raws AS (
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
           SELECT concat(session_id, '@', toString(event_time)) AS k, any(raw) AS raw FROM agent_events
-          WHERE event_name IN ('tool_result', 'tool_decision') AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-            AND has(picked, k)
+          WHERE has(arrayMap(k -> splitByChar('@', k)[1], picked), session_id) AND event_name IN ('tool_result', 'tool_decision')
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, k)
           GROUP BY k
           UNION ALL
           SELECT request_id AS k, any(raw) AS raw FROM gateway_requests
           WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, request_id)
           GROUP BY k)
       )
-    SELECT d.team AS team, t.owner_email AS owner, d.kind AS kind, d.name AS name, d.calls AS calls, d.rejected_calls AS rejected,
-      d.agent_calls AS agent_calls, d.gateway_calls AS gateway_calls, d.sessions AS sessions,
-      if(e.first_seen > toDateTime64(0, 3, 'UTC'), least(e.first_seen, d.first_in_window), d.first_in_window) AS first_seen,
-      d.first_in_window AS first_in_window, d.last_seen AS last_seen, d.users AS users, d.tools AS tools, d.sources AS sources,
-      d.key_aliases AS key_aliases, arrayMap(k -> raws.m[k], d.sample_keys) AS samples
-    FROM drift AS d
-    LEFT JOIN earlier AS e ON e.team = d.team AND e.kind = d.kind AND e.name = d.name
-    LEFT JOIN policy_teams AS t ON t.team_id = d.team
+    SELECT d.1 AS team, t.owner_email AS owner, d.2 AS kind, d.3 AS name, d.4 AS calls, d.5 AS rejected,
+      d.6 AS agent_calls, d.7 AS gateway_calls, d.8 AS sessions,
+      if(e.first_seen > toDateTime64(0, 3, 'UTC'), least(e.first_seen, d.9), d.9) AS first_seen,
+      d.9 AS first_in_window, d.10 AS last_seen, d.11 AS users, d.12 AS tools, d.13 AS sources,
+      d.14 AS key_aliases, arrayMap(k -> raws.m[k], d.15) AS samples
+    FROM (SELECT arrayJoin(drifts) AS d) AS x
+    LEFT JOIN earlier AS e ON e.team = x.d.1 AND e.kind = x.d.2 AND e.name = x.d.3
+    LEFT JOIN policy_teams AS t ON t.team_id = x.d.1
     CROSS JOIN raws
     ORDER BY team, kind, name
   `,

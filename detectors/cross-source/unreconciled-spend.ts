@@ -22,6 +22,9 @@ import { cents, priceTokens, type TokenCounts } from '../_shared/model-prices.ts
  *
  * Accountable team: the credential's dedicated team if it has one, else the largest gateway
  * consumer of that account that day (where FinOps charges it back), whose policy owner is asked.
+ *
+ * Reads the hourly roll-ups (0010_rollups.sql: provider_hourly, gateway_hourly); raw records by
+ * primary key for the samples only.
  */
 
 interface Row {
@@ -103,16 +106,16 @@ export default defineDetector({
         FROM policy_credentials AS c INNER JOIN policy_gateways AS g ON g.gateway_id = c.gateway_id
       ),
       usage AS (
+        -- from the hourly roll-up (0010_rollups.sql); samples are pointers, read at the end for the lines that alert
         SELECT provider, api_key_id, workspace_id, principal, model,
-               if(kind = 'cost', 'cost', 'tokens') AS measure,
-               if(kind = 'invocation' OR dateDiff('second', event_time, bucket_end) <= 3600, 'h', 'd') AS grain,
-               if(grain = 'h', toStartOfHour(event_time), toStartOfDay(event_time)) AS slot,
+               if(kind = 'cost', 'cost', 'tokens') AS measure, grain,
+               if(grain = 'h', hour, toStartOfDay(hour)) AS slot,
                sum(uncached_input_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
                sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output, sum(cost_usd) AS cost,
-               groupArray(2)(raw) AS samples
-        FROM provider_usage
+               arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), groupArray(2)(first_record)) AS samples
+        FROM provider_hourly
         WHERE kind IN ('usage', 'invocation', 'cost')
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
         GROUP BY provider, api_key_id, workspace_id, principal, model, measure, grain, slot
       ),
       billed AS (
@@ -139,11 +142,10 @@ export default defineDetector({
         FROM billed GROUP BY gateway_kind, provider, model, measure, grain, slot
       ),
       logged_team AS (
-        SELECT gateway AS gateway_kind, provider, model_served AS model, toStartOfHour(event_time) AS hour, team_id, api_key_id,
-               sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
-               sum(cost_usd) AS cost, count() AS requests
-        FROM gateway_requests
-        WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        SELECT gateway AS gateway_kind, provider, model_served AS model, hour, team_id, api_key_id,
+               sum(tokens) AS tokens, sum(cost_usd) AS cost, sum(requests) AS requests
+        FROM gateway_hourly
+        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
           AND (gateway, provider) IN (SELECT gateway_kind, provider FROM lines)
         GROUP BY gateway_kind, provider, model, hour, team_id, api_key_id
       ),
@@ -167,6 +169,13 @@ export default defineDetector({
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(t.team_id)
         GROUP BY gateway_kind, provider, day
       ),
+      raws AS (
+        -- raw records of the sampled usage rows, by primary key (provider, api_key_id, event_time)
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+          SELECT toString((provider, api_key_id, event_time, source_offset, record_index)) AS k, any(raw) AS raw FROM provider_usage
+          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (SELECT arrayJoin(samples) FROM lines)
+          GROUP BY k)
+      ),
       result AS (
         SELECT l.gateways AS gateways, l.provider AS provider, l.model AS model, l.measure AS measure, l.slot AS slot,
                l.credentials AS credentials, l.billed_keys AS billed_keys,
@@ -188,8 +197,9 @@ export default defineDetector({
                AND l.billed_cost - g.cost >= {minGapUsd:Float64}
                AND l.billed_cost - g.cost > {tolerancePct:Float64} * l.billed_cost)
       )
-    SELECT r.*, t.owner_email AS owner
+    SELECT r.* EXCEPT samples, arrayFilter(x -> x != '', arrayMap(p -> raws.m[toString(p)], r.samples)) AS samples, t.owner_email AS owner
     FROM result AS r LEFT JOIN policy_teams AS t ON t.team_id = r.team
+    CROSS JOIN raws
     ORDER BY gateways, provider, model, measure, slot
   `,
   evaluate(rows: Row[], ctx) {

@@ -22,6 +22,10 @@ import { utcDay } from '../../src/detect/windows.ts';
  * Team: LiteLLM team id / Kong consumer custom_id via the policy aliases, else the gateway key's
  * policy team, else the key owner's membership. Requests that map to no policy team are left to
  * cross-source.ownerless-session. Team-level incident: the accountable identity is the team owner.
+ *
+ * The window's gateway requests are read once (delays are per request); the baseline, telemetry and
+ * billing come from the hourly roll-ups (0010_rollups.sql), whole hours; raw records by primary key
+ * for the samples only.
  */
 
 type Kind = 'unlogged-prompts' | 'late-logs' | 'stopped-logging';
@@ -94,14 +98,17 @@ export default defineDetector({
          FROM gateway_requests
          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
          GROUP BY team_id HAVING count() >= {minLateRequests:UInt32})) AS pipeline_delay_ms,
-      current AS (
-        -- narrow columns only: raw is fetched for the few sampled request ids at the end
+      -- The window's requests per log team, key and person, read once (ingest delays need every request) and kept as a
+      -- constant; narrow columns only: raw is fetched by primary key (team_id, event_time) for the sampled requests.
+      (SELECT groupArray((team_id, api_key_id, user_email, n, n_model, n_unlogged, n_unlogged_responses, n_late, n_max_delay_ms,
+                          n_first, n_last, n_gateways, key_alias, unlogged_ids, late_ids)) FROM (
         SELECT team_id, api_key_id, user_email,
           count() AS n, countIf(is_model) AS n_model,
           countIf(prompt_logged = 0 AND is_model) AS n_unlogged, countIf(response_logged = 0 AND is_model) AS n_unlogged_responses,
           countIf(is_late) AS n_late, max(delay_ms) AS n_max_delay_ms, min(event_time) AS n_first, max(event_time) AS n_last,
           groupUniqArray(gateway) AS n_gateways, anyIf(api_key_alias, api_key_alias != '') AS key_alias,
-          groupArrayIf(3)(request_id, prompt_logged = 0 AND is_model) AS unlogged_ids, groupArrayIf(3)(request_id, is_late) AS late_ids
+          groupArrayIf(3)((team_id, event_time, request_id), prompt_logged = 0 AND is_model) AS unlogged_ids,
+          groupArrayIf(3)((team_id, event_time, request_id), is_late) AS late_ids
         FROM (
           SELECT team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, request_id, event_time,
             empty(mcp_servers) AS is_model,
@@ -109,20 +116,20 @@ export default defineDetector({
             delay_ms > pipeline_delay_ms + {maxDelaySeconds:UInt32} * 1000 AS is_late
           FROM gateway_requests
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
-        GROUP BY team_id, api_key_id, user_email
-      ),
+        GROUP BY team_id, api_key_id, user_email)) AS current_rows,
       history AS (
-        -- the same window on each of the previous 7 days; explicit ranges keep the primary key in use
-        SELECT intDiv(toUnixTimestamp64Milli({to:DateTime64(3)}) - 1 - toUnixTimestamp64Milli(event_time), 86400000) AS days_back,
-          team_id, api_key_id, user_email, count() AS n
-        FROM gateway_requests
-        WHERE (event_time >= {from:DateTime64(3)} - toIntervalDay(1) AND event_time < {to:DateTime64(3)} - toIntervalDay(1))
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(2) AND event_time < {to:DateTime64(3)} - toIntervalDay(2))
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(3) AND event_time < {to:DateTime64(3)} - toIntervalDay(3))
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(4) AND event_time < {to:DateTime64(3)} - toIntervalDay(4))
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(5) AND event_time < {to:DateTime64(3)} - toIntervalDay(5))
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(6) AND event_time < {to:DateTime64(3)} - toIntervalDay(6))
-           OR (event_time >= {from:DateTime64(3)} - toIntervalDay(7) AND event_time < {to:DateTime64(3)} - toIntervalDay(7))
+        -- the same hours on each of the previous 7 days, from the hourly roll-up (0010_rollups.sql); explicit ranges keep
+        -- its primary key in use
+        SELECT intDiv(toUnixTimestamp64Milli({to:DateTime64(3)}) - 1 - toUnixTimestamp64Milli(toDateTime64(hour, 3)), 86400000) AS days_back,
+          team_id, api_key_id, user_email, sum(requests) AS n
+        FROM gateway_hourly
+        WHERE (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(1)) AND hour < {to:DateTime64(3)} - toIntervalDay(1))
+           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(2)) AND hour < {to:DateTime64(3)} - toIntervalDay(2))
+           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(3)) AND hour < {to:DateTime64(3)} - toIntervalDay(3))
+           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(4)) AND hour < {to:DateTime64(3)} - toIntervalDay(4))
+           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(5)) AND hour < {to:DateTime64(3)} - toIntervalDay(5))
+           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(6)) AND hour < {to:DateTime64(3)} - toIntervalDay(6))
+           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(7)) AND hour < {to:DateTime64(3)} - toIntervalDay(7))
         GROUP BY days_back, team_id, api_key_id, user_email
       ),
       keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
@@ -130,7 +137,9 @@ export default defineDetector({
         SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
         WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
       ),
-      cur AS (
+      -- per team, kept as a constant: its three sample ids per kind are all the raw records read
+      (SELECT groupArray((team, requests, model_requests, unlogged, unlogged_responses, late, max_delay_ms, first_request, last_request,
+                          gateways, unlogged_keys, top_unlogged_key, unlogged_ids, late_ids)) FROM (
         SELECT multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
           sum(c.n) AS requests, sum(c.n_model) AS model_requests, sum(c.n_unlogged) AS unlogged, sum(c.n_unlogged_responses) AS unlogged_responses,
           sum(c.n_late) AS late, max(c.n_max_delay_ms) AS max_delay_ms, min(c.n_first) AS first_request, max(c.n_last) AS last_request,
@@ -139,11 +148,20 @@ export default defineDetector({
           argMaxIf(c.key_alias, c.n_unlogged, c.n_unlogged > 0) AS top_unlogged_key,
           arraySlice(arrayFlatten(groupArray(c.unlogged_ids)), 1, 3) AS unlogged_ids,
           arraySlice(arrayFlatten(groupArray(c.late_ids)), 1, 3) AS late_ids
-        FROM current AS c
+        FROM (
+          SELECT r.1 AS team_id, r.2 AS api_key_id, r.3 AS user_email, r.4 AS n, r.5 AS n_model, r.6 AS n_unlogged, r.7 AS n_unlogged_responses,
+            r.8 AS n_late, r.9 AS n_max_delay_ms, r.10 AS n_first, r.11 AS n_last, r.12 AS n_gateways, r.13 AS key_alias,
+            r.14 AS unlogged_ids, r.15 AS late_ids
+          FROM (SELECT arrayJoin(current_rows) AS r)) AS c
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.team_id)
         LEFT JOIN keys AS k ON k.api_key_id = c.api_key_id
         LEFT JOIN members AS m ON m.email = c.user_email
-        GROUP BY team
+        GROUP BY team)) AS cur_rows,
+      cur AS (
+        SELECT r.1 AS team, r.2 AS requests, r.3 AS model_requests, r.4 AS unlogged, r.5 AS unlogged_responses, r.6 AS late,
+          r.7 AS max_delay_ms, r.8 AS first_request, r.9 AS last_request, r.10 AS gateways, r.11 AS unlogged_keys,
+          r.12 AS top_unlogged_key, r.13 AS unlogged_ids, r.14 AS late_ids
+        FROM (SELECT arrayJoin(cur_rows) AS r)
       ),
       hist AS (
         SELECT team, groupArray(n) AS baseline_days FROM (
@@ -159,9 +177,9 @@ export default defineDetector({
         SELECT if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests, sum(e.sessions) AS agent_sessions,
           arraySlice(arrayFlatten(groupArray(e.sample_sessions)), 1, 2) AS sample_sessions
         FROM (
-          SELECT user_email, team_id, count() AS n, uniqExact(session_id) AS sessions, groupUniqArray(2)(session_id) AS sample_sessions
-          FROM agent_events
-          WHERE event_name = 'api_request' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          SELECT user_email, team_id, sum(events) AS n, uniqExact(session_id) AS sessions, groupUniqArray(2)(session_id) AS sample_sessions
+          FROM agent_hourly
+          WHERE event_name = 'api_request' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
           GROUP BY user_email, team_id) AS e
         LEFT JOIN members AS m ON m.email = e.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(e.team_id)
@@ -174,10 +192,11 @@ export default defineDetector({
             AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
             AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))) AS credential_team
         FROM (
-          SELECT provider, api_key_id, workspace_id, principal, user_email, team_id, groupArray(2)(raw) AS samples,
+          SELECT provider, api_key_id, workspace_id, principal, user_email, team_id,
+            arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), groupArray(2)(first_record)) AS samples,
             sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens
-          FROM provider_usage
-          WHERE kind IN ('usage', 'invocation') AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          FROM provider_hourly
+          WHERE kind IN ('usage', 'invocation') AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
           GROUP BY provider, api_key_id, workspace_id, principal, user_email, team_id) AS u
         LEFT JOIN policy_credentials AS c ON c.provider = u.provider
         GROUP BY u.provider, u.api_key_id, u.workspace_id, u.principal, u.user_email, u.team_id
@@ -192,11 +211,16 @@ export default defineDetector({
         GROUP BY team
       ),
       gateway_samples AS (
-        SELECT mapFromArrays(groupArray(request_id), groupArray(raw)) AS raws FROM (
-          SELECT request_id, any(raw) AS raw FROM gateway_requests
-          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-            AND request_id IN (SELECT arrayJoin(arrayConcat(unlogged_ids, late_ids)) FROM current)
-          GROUP BY request_id)
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
+          SELECT toString((team_id, event_time, request_id)) AS k, any(raw) AS raw FROM gateway_requests
+          WHERE (team_id, event_time, request_id) IN (SELECT arrayJoin(arrayFlatten(arrayMap(r -> arrayConcat(r.13, r.14), cur_rows))))
+          GROUP BY k)
+      ),
+      billing_raws AS (
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
+          SELECT toString((provider, api_key_id, event_time, source_offset, record_index)) AS k, any(raw) AS raw FROM provider_usage
+          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (SELECT arrayJoin(samples) FROM usage)
+          GROUP BY k)
       ),
       agent_samples AS (
         SELECT mapFromArrays(groupArray(session_id), groupArray(raw)) AS raws FROM (
@@ -209,10 +233,11 @@ export default defineDetector({
       t.requests AS requests, t.model_requests AS model_requests, t.unlogged AS unlogged, t.unlogged_responses AS unlogged_responses, t.late AS late,
       t.max_delay_ms AS max_delay_ms, pipeline_delay_ms, t.first_request AS first_request, t.last_request AS last_request,
       t.gateways AS gateways, t.unlogged_keys AS unlogged_keys, t.top_unlogged_key AS top_unlogged_key,
-      arrayMap(id -> gs.raws[id], t.unlogged_ids) AS unlogged_samples, arrayMap(id -> gs.raws[id], t.late_ids) AS late_samples,
+      arrayMap(id -> gs.raws[toString(id)], t.unlogged_ids) AS unlogged_samples, arrayMap(id -> gs.raws[toString(id)], t.late_ids) AS late_samples,
       t.baseline_days AS baseline_days,
       ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions, arrayMap(s -> asm.raws[s], ag.sample_sessions) AS agent_samples,
-      bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers, bl.billing_samples AS billing_samples
+      bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers,
+      arrayFilter(x -> x != '', arrayMap(p -> br.raws[toString(p)], bl.billing_samples)) AS billing_samples
     FROM (
       SELECT if(c.team != '', c.team, h.team) AS team, c.requests AS requests, c.model_requests AS model_requests, c.unlogged AS unlogged,
         c.unlogged_responses AS unlogged_responses, c.late AS late, c.max_delay_ms AS max_delay_ms,
@@ -225,6 +250,7 @@ export default defineDetector({
     LEFT JOIN policy_teams AS p ON p.team_id = t.team
     CROSS JOIN gateway_samples AS gs
     CROSS JOIN agent_samples AS asm
+    CROSS JOIN billing_raws AS br
     WHERE t.team != ''
     ORDER BY team
   `,

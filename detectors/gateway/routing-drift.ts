@@ -20,6 +20,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  *   and the team has no override in the policy recording that choice.
  *
  * One alert per team, class and served model per UTC day, listing every reason that applies.
+ *
+ * Reads the hourly roll-up (0010_rollups.sql: gateway_hourly); raw records by primary key for the
+ * flagged lines' samples only (the first and the costliest request of each group).
  */
 
 interface Row {
@@ -81,46 +84,66 @@ export default defineDetector({
   },
   query: sql`
     WITH
-      task_classes AS (
-        SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns)) AS classes
-        FROM (SELECT * FROM policy_task_classes ORDER BY priority)
-      ),
-      keys AS (SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
-      members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
-      ),
+      -- The policy as constants (read once per query): task classes in priority order, and the lookups that attribute a
+      -- request to a team (gateway key, logged team alias, membership).
+      (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
+       FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
+      arrayMap(c -> c.1, classes) AS class_ids,
+      -- every class's patterns in one list per field, each tagged with its class's rank: a request's class is the best-ranked
+      -- class with a match, and multiMatchAllIndices compiles each list once per query instead of once per row
+      arrayFlatten(arrayMap(c -> c.2, classes)) AS class_tags,
+      arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.2), i), classes, arrayEnumerate(classes))) AS class_tags_rank,
+      arrayFlatten(arrayMap(c -> c.3, classes)) AS route_res,
+      arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.3), i), classes, arrayEnumerate(classes))) AS route_rank,
+      arrayFlatten(arrayMap(c -> c.4, classes)) AS alias_res,
+      arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.4), i), classes, arrayEnumerate(classes))) AS alias_rank,
+      arrayFlatten(arrayMap(c -> c.5, classes)) AS agent_res,
+      arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.5), i), classes, arrayEnumerate(classes))) AS agent_rank,
+      (SELECT mapFromArrays(groupArray(api_key_id), groupArray((team_id, owner))) FROM (
+         SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id)) AS key_map,
+      (SELECT mapFromArrays(groupArray(alias), groupArray(team_id)) FROM policy_team_aliases) AS alias_map,
+      (SELECT mapFromArrays(groupArray(email), groupArray(team_id)) FROM (
+         SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+         WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email)) AS member_map,
       reqs AS (
+        -- from the hourly roll-up (0010_rollups.sql); sample pointers: the first and the costliest request of each group
         SELECT team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider,
-               model_requested, model_served, count() AS requests, sum(cost_usd) AS cost, min(event_time) AS first_seen
-        FROM gateway_requests
-        WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND model_served != ''
+               model_requested, model_served, sum(requests) AS requests, sum(cost_usd) AS cost, min(first_at) AS first_seen,
+               arrayDistinct([min(first_request), ((max(costliest)).2, (max(costliest)).3)]) AS refs
+        FROM gateway_hourly
+        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND model_served != ''
         GROUP BY team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider, model_requested, model_served
       ),
       classified AS (
         SELECT r.team_id AS raw_team, r.api_key_id AS api_key_id, r.gateway AS gateway, r.provider AS provider,
                r.model_requested AS model_requested, r.model_served AS model_served, r.requests AS n, r.cost AS cost,
-               r.first_seen AS seen, if(k.owner != '', k.owner, r.user_email) AS who,
-               multiIf(k.team_id != '', k.team_id, a.team_id != '', a.team_id, m.team_id) AS team,
-               arrayFirst(c -> hasAny(c.2, r.tags) OR arrayExists(p -> match(r.route, p), c.3)
-                   OR arrayExists(p -> match(r.api_key_alias, p), c.4) OR arrayExists(p -> match(r.user_agent, p), c.5), tc.classes).1 AS class_id,
+               r.first_seen AS seen, arrayMap(x -> (r.team_id, x.1, x.2), r.refs) AS refs,
+               key_map[r.api_key_id] AS k, if(k.2 != '', k.2, r.user_email) AS who,
+               multiIf(k.1 != '', k.1, alias_map[lower(r.team_id)] != '', alias_map[lower(r.team_id)], member_map[r.user_email]) AS team,
+               arrayConcat(arrayFilter((rank, t) -> has(r.tags, t), class_tags_rank, class_tags),
+                           arrayMap(j -> route_rank[j], multiMatchAllIndices(r.route, route_res)),
+                           arrayMap(j -> alias_rank[j], multiMatchAllIndices(r.api_key_alias, alias_res)),
+                           arrayMap(j -> agent_rank[j], multiMatchAllIndices(r.user_agent, agent_res))) AS hits,
+               if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id,
                model_requested != '' AND NOT startsWith(model_served, model_requested) AND NOT startsWith(model_requested, model_served)
                    AND NOT has({ignoredAliases:Array(String)}, model_requested) AS is_fallback
         FROM reqs AS r
-        CROSS JOIN task_classes AS tc
-        LEFT JOIN keys AS k ON k.api_key_id = r.api_key_id
-        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.team_id)
-        LEFT JOIN members AS m ON m.email = r.user_email
       ),
-      lines AS (
+      -- per team, class and served model, computed once (org and flagged both read it)
+      (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
+                          identities, first_seen, sample_refs)) FROM (
         SELECT team, class_id, model_served AS served, sum(n) AS requests, round(sum(cost), 4) AS cost_usd,
                sumIf(n, is_fallback) AS fallback_requests, arraySort(groupUniqArrayIf(model_requested, is_fallback)) AS fallback_from,
                arraySort(groupUniqArray(model_requested)) AS requested, arraySort(groupUniqArray(provider)) AS providers,
                arraySort(groupUniqArray(gateway)) AS gateways, arraySort(groupUniqArrayIf(who, who != '')) AS identities,
-               toString(min(seen)) AS first_seen
+               toString(min(seen)) AS first_seen, groupArrayArray(3)(refs) AS sample_refs
         FROM classified WHERE class_id != ''
         GROUP BY team, class_id, served
-        HAVING requests >= {minRequests:UInt32}
+        HAVING requests >= {minRequests:UInt32})) AS line_rows,
+      lines AS (
+        SELECT l.1 AS team, l.2 AS class_id, l.3 AS served, l.4 AS requests, l.5 AS cost_usd, l.6 AS fallback_requests, l.7 AS fallback_from,
+               l.8 AS requested, l.9 AS providers, l.10 AS gateways, l.11 AS identities, l.12 AS first_seen, l.13 AS sample_refs
+        FROM (SELECT arrayJoin(line_rows) AS l)
       ),
       approved AS (
         SELECT team_id, class_id, groupArray(model_pattern) AS patterns, groupArray(model_glob) AS globs, any(scope) AS scope
@@ -135,7 +158,9 @@ export default defineDetector({
         FROM (SELECT class_id, team, argMax(served, requests) AS main FROM lines WHERE team != '' GROUP BY class_id, team)
         GROUP BY class_id
       ),
-      flagged AS (
+      -- The flagged lines, computed once: the raw samples are then read by primary key for them only.
+      (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
+                          identities, first_seen, approved_globs, scope, org_model, class_models, reasons, sample_refs)) FROM (
         SELECT l.team AS team, l.class_id AS class_id, l.served AS served, l.requests AS requests, l.cost_usd AS cost_usd,
                l.fallback_requests AS fallback_requests, l.fallback_from AS fallback_from, l.requested AS requested,
                l.providers AS providers, l.gateways AS gateways, l.identities AS identities, l.first_seen AS first_seen,
@@ -144,38 +169,27 @@ export default defineDetector({
                  if(NOT arrayExists(p -> match(l.served, p), ap.patterns), 'unapproved', ''),
                  if(l.fallback_requests > 0, 'fallback', ''),
                  if(l.team != '' AND ap.scope = 'org' AND o.settled AND o.org_model != l.served AND has(o.class_models, (l.team, l.served))
-                    AND arrayExists(p -> match(l.served, p), ap.patterns), 'divergent', '')]) AS reasons
+                    AND arrayExists(p -> match(l.served, p), ap.patterns), 'divergent', '')]) AS reasons,
+               l.sample_refs AS sample_refs
         FROM lines AS l
         LEFT JOIN approved AS ap ON ap.team_id = l.team AND ap.class_id = l.class_id
         LEFT JOIN org AS o ON o.class_id = l.class_id
-        WHERE length(reasons) > 0
-      ),
-      flagged_keys AS (
-        SELECT DISTINCT c.raw_team AS raw_team, c.api_key_id AS api_key_id, c.model_requested AS model_requested,
-               c.model_served AS model_served, c.team AS team, c.class_id AS class_id
-        FROM classified AS c
-        INNER JOIN (SELECT team, class_id, served FROM flagged) AS f
-          ON f.team = c.team AND f.class_id = c.class_id AND f.served = c.model_served
-      ),
-      raw_samples AS (
-        -- Reads raw only for the flagged groups (the filter columns are read first).
-        SELECT team_id, api_key_id, model_requested, model_served, groupArray(2)(raw) AS samples
-        FROM gateway_requests
-        WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-          AND (team_id, api_key_id, model_requested, model_served) IN (SELECT raw_team, api_key_id, model_requested, model_served FROM flagged_keys)
-        GROUP BY team_id, api_key_id, model_requested, model_served
-      ),
-      line_samples AS (
-        SELECT k.team AS s_team, k.class_id AS s_class, k.model_served AS s_served, arraySlice(groupArrayArray(s.samples), 1, 3) AS samples
-        FROM flagged_keys AS k
-        INNER JOIN raw_samples AS s ON s.team_id = k.raw_team AND s.api_key_id = k.api_key_id
-                                    AND s.model_requested = k.model_requested AND s.model_served = k.model_served
-        GROUP BY k.team, k.class_id, k.model_served
+        WHERE length(reasons) > 0)) AS flagged,
+      arrayFlatten(arrayMap(f -> f.18, flagged)) AS flagged_refs,
+      raws AS (
+        SELECT mapFromArrays(groupArray(concat(team_id, '|', toString(event_time), '|', request_id)), groupArray(raw)) AS m FROM (
+          SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
+          WHERE (team_id, event_time, request_id) IN (SELECT r.1, r.2, r.3 FROM (SELECT arrayJoin(flagged_refs) AS r))
+          GROUP BY team_id, event_time, request_id)
       )
-    SELECT f.*, s.samples AS samples, t.owner_email AS owner
-    FROM flagged AS f
-    LEFT JOIN line_samples AS s ON s.s_team = f.team AND s.s_class = f.class_id AND s.s_served = f.served
-    LEFT JOIN policy_teams AS t ON t.team_id = f.team
+    SELECT f.1 AS team, f.2 AS class_id, f.3 AS served, f.4 AS requests, f.5 AS cost_usd, f.6 AS fallback_requests, f.7 AS fallback_from,
+           f.8 AS requested, f.9 AS providers, f.10 AS gateways, f.11 AS identities, f.12 AS first_seen, f.13 AS approved_globs,
+           f.14 AS scope, f.15 AS org_model, f.16 AS class_models, f.17 AS reasons,
+           arrayFilter(r -> r != '', arrayMap(r -> raws.m[concat(r.1, '|', toString(r.2), '|', r.3)], f.18)) AS samples,
+           t.owner_email AS owner
+    FROM (SELECT arrayJoin(flagged) AS f) AS x
+    CROSS JOIN raws
+    LEFT JOIN policy_teams AS t ON t.team_id = x.f.1
     ORDER BY team, class_id, served
   `,
   alert(row: Row) {

@@ -19,6 +19,8 @@ import { utcDay } from '../../src/detect/windows.ts';
  * Usage in the window (formats.md N6, lower-cased e-mail): gateway requests by the person (LiteLLM
  * user, Kong consumer) or on a virtual key the policy gives them (gatewayKeys), Claude Code
  * telemetry with their `user.email`, provider usage booked to them (Bedrock role session e-mail).
+ * The hourly roll-ups (0010_rollups.sql) say whether, and in which agent sessions, any leaver
+ * appears in the window; raw records are read only then.
  */
 
 interface Row {
@@ -103,6 +105,15 @@ export default defineDetector({
       leaver_keys AS (
         SELECT api_key_id, key_alias, owner_email FROM policy_gateway_keys WHERE owner_email IN (SELECT email FROM disabled)
       ),
+      -- Who to look for, as constants: the leavers, their keys, and whether the hourly roll-ups (0010_rollups.sql) show any
+      -- of them in the window at all — usually not, and then no raw record is read.
+      (SELECT groupUniqArray(email) FROM disabled) AS leavers,
+      (SELECT (groupArrayIf(api_key_id, api_key_id != ''), groupArrayIf(key_alias, api_key_id = '')) FROM leaver_keys) AS leaver_key_ids,
+      (SELECT groupUniqArray(team_id) FROM gateway_hourly
+       WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+         AND (has(leavers, user_email) OR has(leaver_key_ids.1, api_key_id) OR has(leaver_key_ids.2, api_key_alias))) AS leaver_teams,
+      (SELECT groupUniqArray(session_id) FROM agent_hourly
+       WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND has(leavers, user_email)) AS leaver_sessions,
       usage AS (
         SELECT arrayJoin(arrayDistinct(arrayFilter(x -> x != '' AND x IN (SELECT email FROM disabled),
                  [g.user_email, ki.owner_email, ka.owner_email]))) AS email,
@@ -110,33 +121,38 @@ export default defineDetector({
                concat(g.gateway, ':', if(g.api_key_alias != '', g.api_key_alias, g.api_key_id)) AS credential,
                g.uncached_input_tokens + g.cache_read_tokens + g.cache_write_tokens + g.output_tokens AS tokens, g.cost_usd AS cost_usd,
                concat('g/', g.source_topic, '/', toString(g.source_partition), '/', toString(g.source_offset), '/', toString(g.record_index)) AS rid,
-               g.raw AS raw
+               -- where its raw record is (by primary key), read only for the few samples at the end
+               ('g', g.team_id, g.request_id, '') AS ptr
         FROM gateway_requests AS g
         LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email FROM leaver_keys WHERE api_key_id != '' GROUP BY api_key_id) AS ki
           ON ki.api_key_id = g.api_key_id
         LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email FROM leaver_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka
           ON ka.key_alias = g.api_key_alias
-        WHERE g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
-          AND (g.user_email IN (SELECT email FROM disabled) OR g.api_key_id IN (SELECT api_key_id FROM leaver_keys WHERE api_key_id != '')
-               OR g.api_key_alias IN (SELECT key_alias FROM leaver_keys WHERE api_key_id = ''))
+        -- gateway_requests is ordered by (team_id, event_time): only the logged teams the leavers appear under are read
+        WHERE has(leaver_teams, g.team_id) AND g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
+          AND (has(leavers, g.user_email) OR has(leaver_key_ids.1, g.api_key_id) OR has(leaver_key_ids.2, g.api_key_alias))
         UNION ALL
         SELECT user_email, event_time, 'agent', if(account_id != '', concat('claude:', account_id), concat('install:', substring(user_id, 1, 12))),
                uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens, cost_usd,
-               concat('a/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)), raw
+               concat('a/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)),
+               ('a', session_id, toString(event_sequence), '')
         FROM agent_events
-        WHERE user_email IN (SELECT email FROM disabled) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        -- agent_events is ordered by session_id: only the leavers' sessions of the window are read
+        WHERE has(leaver_sessions, session_id) AND has(leavers, user_email)
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
         UNION ALL
         SELECT user_email, event_time, provider, concat(provider, ':', if(principal != '', principal, api_key_id)),
                uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens, cost_usd,
-               concat('p/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)), raw
+               concat('p/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)),
+               ('p', provider, api_key_id, concat(toString(source_offset), '/', toString(record_index)))
         FROM provider_usage
-        WHERE kind IN ('usage', 'invocation') AND user_email IN (SELECT email FROM disabled)
+        WHERE kind IN ('usage', 'invocation') AND has(leavers, user_email)
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
       violations AS (
         -- One row per usage record and IdP that had the person disabled at that moment.
         SELECT u.email AS email, u.rid AS rid, u.event_time AS event_time, u.source AS source, u.credential AS credential,
-               u.tokens AS tokens, u.cost_usd AS cost_usd, u.raw AS raw,
+               u.tokens AS tokens, u.cost_usd AS cost_usd, u.ptr AS ptr,
                (l.event_time, l.event_type, l.actor, l.idp, l.raw) AS deactivation
         FROM usage AS u
         INNER JOIN disabled AS d ON d.email = u.email
@@ -147,19 +163,43 @@ export default defineDetector({
       records AS (
         -- A record flagged by two IdPs counts once, against the earlier deactivation.
         SELECT email, rid, any(event_time) AS event_time, any(source) AS source, any(credential) AS credential,
-               any(tokens) AS tokens, any(cost_usd) AS cost_usd, any(raw) AS raw, min(deactivation) AS deactivation
+               any(tokens) AS tokens, any(cost_usd) AS cost_usd, any(ptr) AS ptr, min(deactivation) AS deactivation
         FROM violations
         GROUP BY email, rid
       ),
-      people AS (
+      -- per person, computed once: the raw records of their samples are read below
+      (SELECT groupArray((email, first_usage, last_usage, usage_records, gateway_requests, agent_events, provider_usage, tokens, cost_usd,
+                          credentials, first_credential, sources, d, samples)) FROM (
         SELECT email, min(event_time) AS first_usage, max(event_time) AS last_usage, count() AS usage_records,
                countIf(source = 'gateway') AS gateway_requests, countIf(source = 'agent') AS agent_events,
                countIf(source NOT IN ('gateway', 'agent')) AS provider_usage, sum(tokens) AS tokens, round(sum(cost_usd), 4) AS cost_usd,
                arraySort(groupUniqArray(10)(credential)) AS credentials, argMin(credential, event_time) AS first_credential,
                arraySort(groupUniqArray(source)) AS sources, argMin(deactivation, event_time) AS d,
-               arrayMap(t -> t.2, arraySort(groupArray(4)((event_time, raw)))) AS usage_samples
+               arraySort(groupArray(4)((event_time, ptr))) AS samples
         FROM records
-        GROUP BY email
+        GROUP BY email)) AS people_rows,
+      arrayFlatten(arrayMap(p -> p.14, people_rows)) AS sample_ptrs,
+      sample_raws AS (
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+          SELECT toString((event_time, ('g', team_id, request_id, ''))) AS k, any(raw) AS raw FROM gateway_requests
+          WHERE (team_id, event_time, request_id) IN (SELECT s.2.2, s.1, s.2.3 FROM (SELECT arrayJoin(sample_ptrs) AS s) WHERE s.2.1 = 'g')
+          GROUP BY k
+          UNION ALL
+          SELECT toString((event_time, ('a', session_id, toString(event_sequence), ''))) AS k, any(raw) FROM agent_events
+          WHERE (session_id, event_time, toString(event_sequence)) IN (SELECT s.2.2, s.1, s.2.3 FROM (SELECT arrayJoin(sample_ptrs) AS s) WHERE s.2.1 = 'a')
+          GROUP BY k
+          UNION ALL
+          SELECT toString((event_time, ('p', provider, api_key_id, concat(toString(source_offset), '/', toString(record_index))))) AS k, any(raw)
+          FROM provider_usage
+          WHERE (provider, api_key_id, event_time, concat(toString(source_offset), '/', toString(record_index))) IN (
+            SELECT s.2.2, s.2.3, s.1, s.2.4 FROM (SELECT arrayJoin(sample_ptrs) AS s) WHERE s.2.1 = 'p')
+          GROUP BY k)
+      ),
+      people AS (
+        SELECT p.1 AS email, p.2 AS first_usage, p.3 AS last_usage, p.4 AS usage_records, p.5 AS gateway_requests, p.6 AS agent_events,
+               p.7 AS provider_usage, p.8 AS tokens, p.9 AS cost_usd, p.10 AS credentials, p.11 AS first_credential, p.12 AS sources,
+               p.13 AS d, arrayMap(x -> sr.m[toString(x)], p.14) AS usage_samples
+        FROM (SELECT arrayJoin(people_rows) AS p) AS x CROSS JOIN sample_raws AS sr
       ),
       teams AS (
         -- The last team the person belonged to: membership usually ends at offboarding.

@@ -88,20 +88,24 @@ export default defineDetector({
   },
   query: sql`
     WITH
+      -- The window's grants, narrow columns, read once and kept as a constant (every step below reads them);
+      -- raw is fetched for the sampled event ids at the end.
+      (SELECT groupArray((idp, actor_email, actor_id, app_id, app_name, event_type, event_time, event_id, scopes, grant_type, client_ip,
+                          user_agent, if(app_id != '', app_id, lower(app_name))))
+       FROM idp_events
+       WHERE actor_email != '' AND actor_type = 'user' AND outcome IN ('success', 'allow') AND (app_id != '' OR app_name != '')
+         AND (event_type IN ('user.authentication.sso', 'user.consent.grant', 'signin.interactiveUser', 'signin.nonInteractiveUser')
+              OR match(event_type, '^app[.]oauth2[.](as[.])?token[.]grant[.]'))
+         AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}) AS grants,
       recent AS (
-        -- narrow columns of the window's grants; raw is fetched for the sampled event ids at the end
-        SELECT idp, actor_email, actor_id, app_id, app_name, event_type, event_time, event_id, scopes, grant_type, client_ip, user_agent,
-          if(app_id != '', app_id, lower(app_name)) AS app_key
-        FROM idp_events
-        WHERE actor_email != '' AND actor_type = 'user' AND outcome IN ('success', 'allow') AND (app_id != '' OR app_name != '')
-          AND (event_type IN ('user.authentication.sso', 'user.consent.grant', 'signin.interactiveUser', 'signin.nonInteractiveUser')
-               OR match(event_type, '^app[.]oauth2[.](as[.])?token[.]grant[.]'))
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        SELECT g.1 AS idp, g.2 AS actor_email, g.3 AS actor_id, g.4 AS app_id, g.5 AS app_name, g.6 AS event_type, g.7 AS event_time,
+          g.8 AS event_id, g.9 AS scopes, g.10 AS grant_type, g.11 AS client_ip, g.12 AS user_agent, g.13 AS app_key
+        FROM (SELECT arrayJoin(grants) AS g)
       ),
       names AS (
         SELECT idp, app_id, argMax(app_name, event_time) AS known_name
         FROM idp_events
-        WHERE app_id IN (SELECT app_id FROM recent WHERE app_name = '' AND app_id != '') AND app_name != ''
+        WHERE has(arrayDistinct(arrayMap(g -> g.4, arrayFilter(g -> g.5 = '' AND g.4 != '', grants))), app_id) AND app_name != ''
           AND event_time >= {from:DateTime64(3)} - toIntervalDay({nameLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
         GROUP BY idp, app_id
       ),
@@ -110,7 +114,9 @@ export default defineDetector({
         WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
       ),
       (SELECT groupArray((idp, app_id, app_name, team_ids)) FROM policy_ai_apps) AS approved_apps,
-      flagged AS (
+      -- flagged grants, computed once: their first use and raw samples are looked up below
+      (SELECT groupArray((idp, email, app_key, app_id, app, team, events, event_types, first_in_window, last_seen, scopes, grant_types,
+                          client_ips, user_agents, actor_ids, approved_for, sample_ids)) FROM (
         SELECT u.*, m.team_id AS team,
           arrayFilter(a -> a.1 = u.idp AND ((a.2 != '' AND a.2 = u.app_id) OR (a.2 = '' AND a.3 != '' AND a.3 = lower(u.app))), approved_apps) AS entries,
           arrayDistinct(arrayFlatten(arrayMap(a -> a.4, entries))) AS approved_for
@@ -129,24 +135,31 @@ export default defineDetector({
         WHERE NOT arrayExists(a -> empty(a.4) OR has(a.4, team), entries)
           -- … and an AI app: the catalogue parameters, or an id or name the policy lists as an AI app
           AND (has({aiAppIds:Array(String)}, u.app_id)
-               OR arrayExists(x -> match(u.app, concat('(?i)', x)), {aiAppPatterns:Array(String)})
-               OR arrayExists(a -> (a.2 != '' AND a.2 = u.app_id) OR (a.3 != '' AND a.3 = lower(u.app)), approved_apps))
+               OR multiMatchAny(u.app, arrayMap(x -> concat('(?i)', x), {aiAppPatterns:Array(String)}))
+               OR arrayExists(a -> (a.2 != '' AND a.2 = u.app_id) OR (a.3 != '' AND a.3 = lower(u.app)), approved_apps)))) AS flagged_rows,
+      flagged AS (
+        SELECT f.1 AS idp, f.2 AS email, f.3 AS app_key, f.4 AS app_id, f.5 AS app, f.6 AS team, f.7 AS events, f.8 AS event_types,
+          f.9 AS first_in_window, f.10 AS last_seen, f.11 AS scopes, f.12 AS grant_types, f.13 AS client_ips, f.14 AS user_agents,
+          f.15 AS actor_ids, f.16 AS approved_for, f.17 AS sample_ids
+        FROM (SELECT arrayJoin(flagged_rows) AS f)
       ),
+      arrayDistinct(arrayMap(f -> f.2, flagged_rows)) AS flagged_people,
       earlier AS (
         -- the person's first grant to the app in the firstSeenDays before the window
         SELECT idp, actor_email AS email, if(app_id != '', app_id, lower(app_name)) AS app_key, min(event_time) AS first_seen
         FROM idp_events
-        WHERE actor_email IN (SELECT email FROM flagged) AND actor_type = 'user' AND outcome IN ('success', 'allow')
+        WHERE has(flagged_people, actor_email) AND actor_type = 'user' AND outcome IN ('success', 'allow')
           AND (event_type IN ('user.authentication.sso', 'user.consent.grant', 'signin.interactiveUser', 'signin.nonInteractiveUser')
                OR match(event_type, '^app[.]oauth2[.](as[.])?token[.]grant[.]'))
           AND event_time >= {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}) AND event_time < {from:DateTime64(3)}
         GROUP BY idp, email, app_key
       ),
-      (SELECT groupArray(id) FROM (SELECT arrayJoin(sample_ids) AS id FROM flagged)) AS picked,
+      arrayFlatten(arrayMap(f -> f.17, flagged_rows)) AS picked,
       raws AS (
         SELECT mapFromArrays(groupArray(event_id), groupArray(raw)) AS m FROM (
           SELECT event_id, any(raw) AS raw FROM idp_events
-          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, event_id)
+          WHERE has(flagged_people, actor_email) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+            AND has(picked, event_id)
           GROUP BY event_id)
       )
     SELECT f.idp AS idp, f.email AS email, f.app_key AS app_key, f.app_id AS app_id, f.app AS app, f.team AS team,

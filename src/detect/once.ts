@@ -1,3 +1,4 @@
+import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { persistAlerts, type Alert } from './alerts.ts';
@@ -23,12 +24,19 @@ export interface OnceOptions {
 export async function detectOnce(store: Store, detectors: readonly AnyDetector[], request: WindowRequest, options: OnceOptions): Promise<Alert[]> {
   const { now, policyVersion, log } = options;
   const created: Alert[] = [];
+  // How far each source has reported, read once per run (as a scheduler cycle does): it is a
+  // warning here, and reading a week of a source table per window cost more than most detectors.
+  const highWater = new Map<SourceKind, Promise<number | null>>();
+  const reportedUntil = (s: SourceKind) => {
+    if (!highWater.has(s)) highWater.set(s, sourceHighWater(store, s, now));
+    return highWater.get(s) as Promise<number | null>;
+  };
   for (const detector of detectors) {
     for (const window of planWindows(detector, request, now)) {
       const started = performance.now();
       // A one-shot run does not wait for late sources; it says so instead.
       for (const source of detector.requires) {
-        const hw = await sourceHighWater(store, source, now);
+        const hw = await reportedUntil(source);
         if (hw === null || hw < window.to.getTime()) {
           log.warn({ detector: detector.id, source, windowEnd: window.to.toISOString(), reportedUntil: hw === null ? null : new Date(hw).toISOString() },
             'Source has not reported past the window end; results may be incomplete');

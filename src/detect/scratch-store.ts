@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { migrate } from '../store/migrate.ts';
+import { withRollups } from '../store/rollups.ts';
 import { openStore, type Store } from '../store/store.ts';
 
 /**
@@ -74,7 +75,7 @@ export function sharedScratchStore(): Promise<ScratchStore> {
   return shared;
 }
 
-/** Empties tables between test cases (TRUNCATE is cheap on both engines). */
+/** Empties tables, and the roll-ups of source tables, between test cases (TRUNCATE is cheap on both engines). */
 export async function truncateTables(store: Store, tables: readonly string[]): Promise<void> {
-  for (const table of tables) await store.client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` });
+  for (const table of withRollups(tables)) await store.client.command({ query: `TRUNCATE TABLE IF EXISTS ${table}` });
 }

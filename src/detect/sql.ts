@@ -1,5 +1,7 @@
 import { AppError } from '../errors.ts';
 import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
+import type { DataTable } from '../normalize/rows.ts';
+import { ROLLUPS } from '../store/rollups.ts';
 
 /**
  * Detector SQL. `sql` is a template tag that refuses interpolation twice over: its values are typed
@@ -46,7 +48,10 @@ export const SOURCE_TABLES: Record<SourceKind, { table: string; reportedUntil: s
   agent: { table: 'agent_events', reportedUntil: 'event_time', periodic: '0' },
 };
 
-/** Sources whose tables the query reads; drives late-data re-evaluation. */
+/** Sources whose tables (or their roll-ups, store/rollups.ts) the query reads; drives late-data re-evaluation. */
 export function sourcesOf(query: string): SourceKind[] {
-  return SOURCE_KINDS.filter((s) => new RegExp(`\\b${SOURCE_TABLES[s].table}\\b`).test(query));
+  return SOURCE_KINDS.filter((s) => {
+    const { table } = SOURCE_TABLES[s];
+    return [table, ...ROLLUPS[table as DataTable]].some((t) => new RegExp(`\\b${t}\\b`).test(query));
+  });
 }

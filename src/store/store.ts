@@ -17,6 +17,8 @@ export const PINNED_SETTINGS: ClickHouseSettings = {
   date_time_input_format: 'basic',
   input_format_skip_unknown_fields: 0,
   insert_deduplicate: 1,
+  // A block skipped as a duplicate is skipped by the roll-up views too (0010_rollups.sql).
+  deduplicate_blocks_in_dependent_materialized_views: 1,
   output_format_json_quote_64bit_integers: 1,
 };
 
@@ -63,7 +65,7 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
     if (payload.byteLength === 0) return;
     await raw.chdb.rawInsert({
       table: `${database}.${table}`, values: payload, format: 'TabSeparated', columns,
-      settings: { insert_deduplication_token: dedupToken, async_insert: 0, insert_deduplicate: 1 },
+      settings: { insert_deduplication_token: dedupToken, async_insert: 0, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 },
     });
   };
   embeddedPath = path;

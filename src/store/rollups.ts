@@ -1,0 +1,18 @@
+import type { DataTable } from '../normalize/rows.ts';
+
+/**
+ * The roll-up tables each source table feeds through materialized views at insert
+ * (schemas/clickhouse/0010_rollups.sql). A detector reading a roll-up reads its source: late data
+ * in the source re-runs it (detect/sql.ts), and emptying a source empties its roll-ups (tests).
+ */
+export const ROLLUPS: Readonly<Record<DataTable, readonly string[]>> = {
+  gateway_requests: ['gateway_hourly', 'gateway_sessions_hourly', 'gateway_daily'],
+  provider_usage: ['provider_hourly'],
+  idp_events: [],
+  agent_events: ['agent_hourly', 'agent_tools_hourly', 'agent_tool_calls', 'agent_accounts', 'agent_session_starts'],
+};
+
+/** The tables plus the roll-ups of those that are source tables. */
+export function withRollups(tables: readonly string[]): string[] {
+  return tables.flatMap((t) => [t, ...((ROLLUPS as Record<string, readonly string[] | undefined>)[t] ?? [])]);
+}

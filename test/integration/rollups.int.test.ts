@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SourceKind } from '../../src/decode/types.ts';
+import { sharedScratchStore, truncateTables } from '../../src/detect/scratch-store.ts';
+import { replayFiles } from '../../src/ingest/replay.ts';
+import { DATA_TABLES } from '../../src/normalize/rows.ts';
+import type { Store } from '../../src/store/store.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+
+/**
+ * The roll-ups of schemas/clickhouse/0010_rollups.sql, fed by materialized views at insert, hold the
+ * same totals as their source tables — and stay exactly-once when the consumer retries a batch with
+ * the same deduplication token (the source skips the block, so must every roll-up).
+ */
+
+const SAMPLES = fileURLToPath(new URL('../../schemas/samples/', import.meta.url));
+const FILES: Record<SourceKind, string[]> = {
+  gateway: ['litellm-spend-log.json', 'litellm-payload.json', 'kong-ai.json'],
+  billing: ['anthropic-usage.json', 'openai-usage.json', 'bedrock-invocation.json', 'anthropic-cost.json', 'openai-costs.json'],
+  idp: ['okta-token-grant.json', 'entra-signin-interactive.json'],
+  agent: ['claude-code-otlp.json', 'claude-code-flat.json'],
+};
+
+const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
+
+async function one(store: Store, query: string): Promise<Record<string, number>> {
+  const rows = await (await store.client.query({ query, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<Record<string, number>>();
+  return rows[0] ?? {};
+}
+
+/** Each roll-up's totals next to the same totals computed from its source table. */
+async function totals(store: Store) {
+  return {
+    gateway: await one(store, `SELECT
+        (SELECT count() FROM gateway_requests) AS requests,
+        (SELECT sum(requests) FROM gateway_hourly) AS hourly, (SELECT sum(requests) FROM gateway_sessions_hourly) AS sessions,
+        (SELECT sum(requests) FROM gateway_daily) AS daily,
+        (SELECT round(sum(cost_usd), 6) FROM gateway_requests) AS cost, (SELECT round(sum(cost_usd), 6) FROM gateway_hourly) AS hourly_cost,
+        (SELECT sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) FROM gateway_requests) AS tokens,
+        (SELECT sum(tokens) FROM gateway_sessions_hourly) AS sessions_tokens`),
+    agent: await one(store, `SELECT
+        (SELECT count() FROM agent_events) AS events, (SELECT sum(events) FROM agent_hourly) AS hourly,
+        (SELECT countIf(event_name IN ('tool_result', 'tool_decision') AND (tool_name != '' OR mcp_server != '')) FROM agent_events) AS tool_events,
+        (SELECT sum(events) FROM agent_tools_hourly) AS tools_hourly, (SELECT count() FROM agent_tool_calls) AS tool_calls,
+        (SELECT uniqExact(session_id) FROM agent_events WHERE session_id != '') AS sessions,
+        (SELECT uniqExact(session_id) FROM agent_session_starts) AS session_starts,
+        (SELECT uniqExact(account_id) FROM agent_events WHERE account_id != '') AS accounts,
+        (SELECT uniqExact(account_id) FROM agent_accounts) AS account_rows`),
+    billing: await one(store, `SELECT
+        (SELECT count() FROM provider_usage) AS records, (SELECT sum(records) FROM provider_hourly) AS hourly,
+        (SELECT sum(output_tokens) FROM provider_usage) AS output, (SELECT sum(output_tokens) FROM provider_hourly) AS hourly_output`),
+  };
+}
+
+describe('roll-ups (0010_rollups.sql)', () => {
+  let store: Store;
+
+  beforeAll(async () => {
+    const scratch = await sharedScratchStore();
+    store = scratch.store;
+    await truncateTables(store, [...DATA_TABLES]);
+    const log = createLogger('silent');
+    for (const [source, files] of Object.entries(FILES) as [SourceKind, string[]][]) {
+      const summary = await replayFiles(source, files.map((f) => `${SAMPLES}${f}`), scratch.config, store, log);
+      expect(summary.rejected, `${source} samples decode`).toBe(0);
+    }
+  });
+
+  it('hold the same totals as their source tables', async () => {
+    const t = await totals(store);
+    expect(t.gateway['requests']).toBeGreaterThan(0);
+    expect(t.gateway).toMatchObject({ hourly: t.gateway['requests'], sessions: t.gateway['requests'], daily: t.gateway['requests'],
+      hourly_cost: t.gateway['cost'], sessions_tokens: t.gateway['tokens'] });
+    expect(t.agent['tool_events']).toBeGreaterThan(0);
+    expect(t.agent).toMatchObject({ hourly: t.agent['events'], tools_hourly: t.agent['tool_events'], tool_calls: t.agent['tool_events'],
+      session_starts: t.agent['sessions'], account_rows: t.agent['accounts'] });
+    expect(t.billing).toMatchObject({ hourly: t.billing['records'], hourly_output: t.billing['output'] });
+  });
+
+  it('count a batch retried with the same deduplication token once', async () => {
+    const before = await totals(store);
+    const rows = await (await store.client.query({
+      query: 'SELECT * EXCEPT ingested_at FROM gateway_requests LIMIT 2', format: 'JSONEachRow', clickhouse_settings: SETTINGS,
+    })).json<Record<string, unknown>>();
+    const batch = rows.map((r) => ({ ...r, source_topic: 'retry-test', request_id: `${String(r['request_id'])}-retry` }));
+    await store.insertRows('gateway_requests', batch, 'retry-test:0:0-1:gateway_requests');
+    await store.insertRows('gateway_requests', batch, 'retry-test:0:0-1:gateway_requests');
+    const after = await totals(store);
+    expect(after.gateway['requests']).toBe(Number(before.gateway['requests']) + batch.length);
+    expect(after.gateway).toMatchObject({ hourly: after.gateway['requests'], sessions: after.gateway['requests'], daily: after.gateway['requests'] });
+  });
+});
