@@ -4,23 +4,6 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';
 
-/**
- * Environment variables that override the file. Listed in one place so the README table and the
- * loader cannot drift apart.
- */
-export const ENV_OVERRIDES = {
-  KAFKA_BROKERS: 'kafka.brokers (comma-separated host:port)',
-  KAFKA_GROUP_ID: 'kafka.groupId',
-  CLICKHOUSE_URL: 'clickhouse.url (unset: embedded chdb)',
-  CLICKHOUSE_USER: 'clickhouse.username',
-  CLICKHOUSE_PASSWORD: 'clickhouse.password (environment only)',
-  CLICKHOUSE_DATABASE: 'clickhouse.database',
-  DRIFTWATCH_DATA_DIR: 'clickhouse.dataDir (embedded engine data)',
-  DRIFTWATCH_STORE_PROMPT_TEXT: 'ingest.storePromptText (true/false)',
-  DRIFTWATCH_POLICY: 'policyFile',
-  LOG_LEVEL: 'logLevel',
-} as const;
-
 type Env = Record<string, string | undefined>;
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

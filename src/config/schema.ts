@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { SOURCE_KINDS } from '../decode/types.ts';
 
 /**
  * The one configuration object. Every default is stated here; unknown keys are errors (a typo in
@@ -68,5 +67,3 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
-export type TopicsConfig = Config['kafka']['topics'];
-export const ALL_SOURCES = SOURCE_KINDS;

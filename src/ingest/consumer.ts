@@ -4,7 +4,6 @@ import type { SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
-import { BatchLedger } from './batch-ledger.ts';
 import { rangeLabel } from './batch.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
 import { ClickHouseSink } from './sink.ts';
@@ -44,7 +43,6 @@ export class IngestConsumer {
   readonly counters = new IngestCounters();
   private readonly consumer: Consumer;
   private readonly sink: ClickHouseSink;
-  private readonly ledger: BatchLedger;
   private readonly buffers = new Map<string, PartitionBuffer>();
   /** Partitions whose ledger must be read before the first message after an assignment. */
   private readonly ledgerChecked = new Set<string>();
@@ -85,7 +83,6 @@ export class IngestConsumer {
       maxWaitTimeInMs: 250,
     });
     this.sink = new ClickHouseSink(store, log);
-    this.ledger = new BatchLedger(store);
     this.decoder = config.ingest.decodeWorkers > 0 ? new DecodePool(config.ingest.decodeWorkers) : inlineDecoder;
     this.writer = new OrderedWriter((batch) => this.writeAndCommit(batch), 6);
     for (const source of options.sources ?? (['gateway', 'billing', 'idp', 'agent'] as const)) {
@@ -172,7 +169,7 @@ export class IngestConsumer {
         // A batch of this partition still being written may not have its ledger row yet; reading
         // the ledger before it lands would let this member form other ranges for the same offsets.
         await this.writer.drainKey(k);
-        buf.setForcedRanges(await this.ledger.pendingRanges(topic, partition, first.offset));
+        buf.setForcedRanges(await this.sink.ledger.pendingRanges(topic, partition, first.offset));
         this.ledgerChecked.add(k);
       }
       const segments = splitIntoSegments(batch.messages, buf.segmentBreaks(), SEGMENT_MESSAGES);

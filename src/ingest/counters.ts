@@ -1,4 +1,3 @@
-import type { DecodedMessage } from '../decode/message.ts';
 import type { SegmentResult } from './segment.ts';
 
 /** The fixed ingest counters: received messages and bytes, records accepted, rejects by reason. */
@@ -10,20 +9,6 @@ export class IngestCounters {
   readonly byFormat: Record<string, number> = {};
   readonly rejectReasons: Record<string, number> = {};
   readonly bySource: Record<string, number> = {};
-
-  record(source: string, decoded: DecodedMessage, bytes: number): void {
-    this.received += 1;
-    this.receivedBytes += bytes;
-    this.bySource[source] = (this.bySource[source] ?? 0) + 1;
-    for (const r of decoded.records) {
-      this.accepted += 1;
-      this.byFormat[r.format] = (this.byFormat[r.format] ?? 0) + 1;
-    }
-    for (const r of decoded.rejects) {
-      this.rejected += 1;
-      this.rejectReasons[r.reason] = (this.rejectReasons[r.reason] ?? 0) + 1;
-    }
-  }
 
   recordSegment(source: string, segment: SegmentResult): void {
     this.received += segment.messageCount;

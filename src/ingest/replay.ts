@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { SourceKind } from '../decode/types.ts';
@@ -28,7 +28,7 @@ export async function replayFiles(source: SourceKind, files: string[], config: C
   const counters = new IngestCounters();
   const { ingest } = config;
   for (const file of files) {
-    const hash = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+    const hash = (await sha256OfFile(file)).slice(0, 16);
     const topic = `replay:${basename(file)}#${hash}`;
     const buf = new PartitionBuffer(source, topic, 0, { maxBatchRows: ingest.maxBatchRows, maxBatchBytes: ingest.maxBatchBytes, maxBatchAgeMs: Number.MAX_SAFE_INTEGER });
     let n = 0;
@@ -60,4 +60,11 @@ export async function replayFiles(source: SourceKind, files: string[], config: C
 async function flush(sink: ClickHouseSink, buf: PartitionBuffer): Promise<void> {
   const batch = buf.take();
   if (batch) await sink.write(batch);
+}
+
+/** Streamed, so a large replay file is never held in memory just to name it. */
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

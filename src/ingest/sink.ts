@@ -31,7 +31,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class ClickHouseSink {
   readonly stats: SinkStats = { rowsInserted: 0, rejectsInserted: 0, batches: 0 };
-  private readonly ledger: BatchLedger;
+  /** The write-ahead ledger this sink records to; the consumer reads pending ranges from it. */
+  readonly ledger: BatchLedger;
 
   constructor(
     private readonly store: Store,

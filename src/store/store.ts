@@ -38,6 +38,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
+type InsertTsv = Store['insertTsv'];
+
+/** insertRows on top of a store's insertTsv: the column list is the rows' own keys. */
+function rowInserter(insertTsv: InsertTsv): Store['insertRows'] {
+  return (table, rows, dedupToken) => {
+    const columns = columnsOf(rows);
+    return insertTsv(table, columns, encodeTsv(rows, columns), dedupToken);
+  };
+}
+
 interface ChdbRawInsert {
   chdb: { rawInsert(p: { table: string; values: Uint8Array; format: 'TabSeparated'; columns: readonly string[]; settings: Record<string, string | number> }): Promise<unknown> };
 }
@@ -77,7 +87,7 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
     kind: 'embedded',
     database,
     location: `chdb:${path}`,
-    insertRows: (table, rows, dedupToken) => insertTsv(table, columnsOf(rows), encodeTsv(rows, columnsOf(rows)), dedupToken),
+    insertRows: rowInserter(insertTsv),
     insertTsv,
     close: async () => {
       await client.close();
@@ -111,7 +121,7 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
   });
   return {
     client, kind: 'server', database: cfg.database, location: url,
-    insertRows: (table, rows, dedupToken) => insertTsv(table, columnsOf(rows), encodeTsv(rows, columnsOf(rows)), dedupToken),
+    insertRows: rowInserter(insertTsv),
     insertTsv,
     close: () => client.close(),
   };
