@@ -73,11 +73,17 @@ export default defineDetector({
     toleranceSeconds: param('UInt32', 600, 'Gateway requests this far before/after the window still count for its sessions.'),
     minRequests: param('UInt32', 1, 'Ignore sessions with fewer api_request events in the window.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
+      toIntervalSecond({toleranceSeconds:UInt32}) AS tolerance,
+      toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
       sessions AS (
-        -- model-request sessions of the window, from the hourly roll-up (0010_rollups.sql)
+        -- model-request sessions per window, from the hourly roll-up (0010_rollups.sql)
         SELECT
+          {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
           session_id,
           sum(events) AS api_requests,
           min(first_at) AS first_request,
@@ -93,38 +99,45 @@ export default defineDetector({
         FROM agent_hourly
         WHERE event_name = 'api_request' AND session_id != ''
           AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-        GROUP BY session_id
+        GROUP BY window_end, session_id
         HAVING api_requests >= {minRequests:UInt32}
       ),
       gateway AS (
-        -- sessions with a gateway request in [from - tolerance, to + tolerance): an hour bucket at an edge
-        -- counts by its first/last request time, which is exact for windows of an hour or more
-        SELECT DISTINCT session_id FROM gateway_sessions_hourly
-        WHERE session_id != ''
-          AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32}))
-          AND hour < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
-          AND last_at >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
-          AND first_at < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
+        -- (window, session) with a gateway request in [window start - tolerance, window end + tolerance): an hour
+        -- bucket at an edge counts by its first/last request time, which is exact for windows of an hour or more
+        SELECT DISTINCT window_end, session_id FROM (
+          SELECT session_id,
+                 {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end
+          FROM gateway_sessions_hourly
+          ARRAY JOIN range(toUInt32(greatest(intDiv(dateDiff('second', {from:DateTime64(3)}, first_at - tolerance), {every:UInt32}), 0)),
+                           toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at + tolerance), 0), {every:UInt32}), windows - 1) + 1)) AS k
+          WHERE session_id != ''
+            AND hour >= toStartOfHour({from:DateTime64(3)} - tolerance)
+            AND hour < {to:DateTime64(3)} + tolerance
+            AND last_at >= window_end - toIntervalSecond({lookback:UInt32}) - tolerance
+            AND first_at < window_end + tolerance)
       ),
       -- the few ungoverned sessions, computed once: a constant for the primary-key lookups below
       (SELECT groupArray((session_id, api_requests, first_request, last_request, tokens, est_cost_usd, models, user_email,
-                          account_id, otel_team, install_id, terminal))
-       FROM sessions WHERE session_id NOT IN (SELECT session_id FROM gateway)) AS ungoverned,
-      arrayMap(u -> u.1, ungoverned) AS ungoverned_ids,
+                          account_id, otel_team, install_id, terminal, window_end))
+       FROM sessions WHERE (window_end, session_id) NOT IN (SELECT window_end, session_id FROM gateway)) AS ungoverned,
+      arrayDistinct(arrayMap(u -> u.1, ungoverned)) AS ungoverned_ids,
       started AS (
         SELECT session_id, min(first_api_at) AS session_start
         FROM agent_session_starts WHERE has(ungoverned_ids, session_id) GROUP BY session_id
       ),
       samples AS (
-        -- agent_events is ordered by session_id: raw is read for these sessions' window only
-        SELECT session_id, groupArray(3)(raw) AS samples
+        -- agent_events is ordered by session_id: raw is read for these sessions' windows only; the first three
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) + 1)) AS window_end,
+               session_id, arrayMap(x -> x.2, groupArraySorted(3)((event_time, raw))) AS samples
         FROM agent_events
         WHERE has(ungoverned_ids, session_id) AND event_name = 'api_request' AND raw != ''
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-        GROUP BY session_id
+        GROUP BY window_end, session_id
       ),
       direct AS (
-        SELECT if(account_id != '', account_id, user_email) AS who,
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
+               if(account_id != '', account_id, user_email) AS who,
                sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS direct_tokens,
                groupUniqArray(provider) AS direct_providers
         FROM provider_usage
@@ -132,28 +145,26 @@ export default defineDetector({
           AND (has(arrayFilter(a -> a != '', arrayMap(u -> u.9, ungoverned)), account_id)
                OR has(arrayFilter(e -> e != '', arrayMap(u -> u.8, ungoverned)), user_email))
           AND event_time >= toStartOfHour({from:DateTime64(3)}) AND event_time < {to:DateTime64(3)}
-        GROUP BY who
+        GROUP BY window_end, who
       ),
-      members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id
-        FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)}
-        GROUP BY email
-      )
+      -- memberships with their validity: the team is the latest membership overlapping the session's window
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email)
     SELECT
+      g.u.13 AS window_end,
       g.u.1 AS session_id, g.u.2 AS api_requests, g.u.3 AS first_request, g.u.4 AS last_request, g.u.5 AS tokens,
       g.u.6 AS est_cost_usd, g.u.7 AS models, g.u.8 AS user_email, g.u.9 AS account_id, g.u.10 AS otel_team,
       g.u.11 AS install_id, g.u.12 AS terminal, x.samples AS samples,
       s.session_start AS session_start,
       d.direct_tokens AS direct_tokens, d.direct_providers AS direct_providers,
-      if(m.team_id != '', m.team_id, t.team_id) AS team
+      arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < g.u.13 AND span.2 > g.u.13 - toIntervalSecond({lookback:UInt32}), m.spans)) AS spans_in_force,
+      if(notEmpty(spans_in_force), spans_in_force[1].3, t.team_id) AS team
     FROM (SELECT arrayJoin(ungoverned) AS u) AS g
     LEFT JOIN started AS s ON s.session_id = g.u.1
-    LEFT JOIN samples AS x ON x.session_id = g.u.1
-    LEFT JOIN direct AS d ON d.who = if(g.u.9 != '', g.u.9, g.u.8)
+    LEFT JOIN samples AS x ON x.window_end = g.u.13 AND x.session_id = g.u.1
+    LEFT JOIN direct AS d ON d.window_end = g.u.13 AND d.who = if(g.u.9 != '', g.u.9, g.u.8)
     LEFT JOIN members AS m ON m.email = g.u.8
     LEFT JOIN policy_team_aliases AS t ON t.alias = lower(g.u.10)
-    ORDER BY first_request
+    ORDER BY window_end, first_request
   `,
   alert(row: Row, ctx) {
     const who = row.user_email || (row.account_id ? `Claude account ${row.account_id}` : `install ${row.install_id.slice(0, 12) || 'unknown'}`);

@@ -184,7 +184,10 @@ export interface PersistResult {
 
 /** Stores alerts idempotently; see the file comment for the rules. */
 export async function persistAlerts(store: Store, alerts: readonly Alert[], now: Date): Promise<PersistResult> {
-  const unique = [...new Map(alerts.map((a) => [a.fingerprint, a])).values()];
+  // The first alert of a fingerprint wins, as it does when the windows are run one by one.
+  const first = new Map<string, Alert>();
+  for (const a of alerts) if (!first.has(a.fingerprint)) first.set(a.fingerprint, a);
+  const unique = [...first.values()];
   if (unique.length === 0) return { created: [], seenAgain: [] };
   const stored = await storedAlerts(store, unique.map((a) => a.fingerprint));
   const created: Alert[] = [];

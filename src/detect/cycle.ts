@@ -3,7 +3,8 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { persistAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
-import { runDetector } from './run.ts';
+import { batchWindows } from './plan.ts';
+import { runDetectorWindows } from './run.ts';
 import { lateSources, minuteMarks, sourceHighWater, windowMarks } from './sources.ts';
 import { readWatermark, recentRuns, recordRun, writeWatermark, type RunRecord } from './state.ts';
 import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
@@ -16,8 +17,9 @@ import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
  *    evaluated only when each `requires` source has reported past its end (or maxWait has passed:
  *    then it runs anyway, flagged, because a source that never reports must not stall detection
  *    forever — a gateway with no traffic at all is itself what session-without-gateway is about).
- *    The watermark advances after each window, so a crash resumes at the first unevaluated one and
- *    downtime is caught up window by window.
+ *    The watermark advances after each batch (a day of windows in one query for a batch detector,
+ *    else one window), so a crash resumes at the first unevaluated window and downtime is caught
+ *    up batch by batch.
  * 2. Late data: windows evaluated within the recheck horizon whose sources have rows ingested after
  *    that evaluation are evaluated again. Fingerprints make the repeat idempotent; only incidents
  *    the late data revealed come out as new alerts.
@@ -52,6 +54,51 @@ export interface CycleReport {
   watermark: number;
 }
 
+/**
+ * Evaluates consecutive windows (one query for a batch detector), stores their alerts and records
+ * each window's run with the source marks read before the query.
+ */
+export async function evaluateWindows(
+  deps: CycleDeps,
+  detector: AnyDetector,
+  windows: readonly TimeWindow[],
+  triggers: readonly RunRecord['trigger'][],
+  now: Date,
+): Promise<WindowOutcome[]> {
+  const first = windows[0] as TimeWindow;
+  const last = windows[windows.length - 1] as TimeWindow;
+  // Marks before the query: data landing during the run is then seen as late, never as covered.
+  const marks = await minuteMarks(deps.store, detector.sources, { from: first.from, to: last.to });
+  const runs = await runDetectorWindows(deps.store, detector, windows, { now, policyVersion: deps.policyVersion });
+  const { created } = await persistAlerts(deps.store, runs.flatMap((r) => r.alerts), now);
+  const unreported = new Map(created.map((a) => [a.fingerprint, a]));
+  const outcomes: WindowOutcome[] = [];
+  for (const [i, run] of runs.entries()) {
+    const trigger = triggers[i] ?? 'schedule';
+    const newAlerts = run.alerts.flatMap((a) => {
+      const c = unreported.get(a.fingerprint);
+      unreported.delete(a.fingerprint);
+      return c ? [c] : [];
+    });
+    await recordRun(deps.store, detector.id, {
+      window: run.window, evaluatedAt: now, trigger, sourceMarks: windowMarks(marks, run.window),
+      rows: run.rows, alerts: run.alerts.length, newAlerts: newAlerts.length, durationMs: run.durationMs,
+    });
+    deps.log.info(
+      {
+        detector: detector.id, trigger, windowStart: run.window.from.toISOString(), windowEnd: run.window.to.toISOString(),
+        durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: newAlerts.length,
+        lagMs: now.getTime() - run.window.to.getTime(),
+      },
+      'Detector run finished',
+    );
+    if (newAlerts.length > 0) deps.onNewAlerts?.(newAlerts, detector);
+    outcomes.push({ window: run.window, trigger, rows: run.rows, alerts: run.alerts.length, newAlerts, durationMs: run.durationMs });
+  }
+  return outcomes;
+}
+
+/** One window (late-data re-evaluation, tests). */
 export async function evaluateWindow(
   deps: CycleDeps,
   detector: AnyDetector,
@@ -59,24 +106,7 @@ export async function evaluateWindow(
   trigger: RunRecord['trigger'],
   now: Date,
 ): Promise<WindowOutcome> {
-  // Marks before the query: data landing during the run is then seen as late, never as covered.
-  const marks = windowMarks(await minuteMarks(deps.store, detector.sources, window), window);
-  const run = await runDetector(deps.store, detector, window, { now, policyVersion: deps.policyVersion });
-  const { created } = await persistAlerts(deps.store, run.alerts, now);
-  await recordRun(deps.store, detector.id, {
-    window, evaluatedAt: now, trigger, sourceMarks: marks,
-    rows: run.rows, alerts: run.alerts.length, newAlerts: created.length, durationMs: run.durationMs,
-  });
-  deps.log.info(
-    {
-      detector: detector.id, trigger, windowStart: window.from.toISOString(), windowEnd: window.to.toISOString(),
-      durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: created.length,
-      lagMs: now.getTime() - window.to.getTime(),
-    },
-    'Detector run finished',
-  );
-  if (created.length > 0) deps.onNewAlerts?.(created, detector);
-  return { window, trigger, rows: run.rows, alerts: run.alerts.length, newAlerts: created, durationMs: run.durationMs };
+  return (await evaluateWindows(deps, detector, [window], [trigger], now))[0] as WindowOutcome;
 }
 
 export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date, options: { recheck?: boolean } = {}): Promise<CycleReport> {
@@ -92,7 +122,10 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
   };
 
   const max = deps.maxWindowsPerCycle ?? 500;
-  for (let end = watermark + every; end <= limit && report.evaluated.length < max; end += every) {
+  // The due windows first (readiness is read once per source), then evaluated in batches; the
+  // watermark moves after each batch, so a crash resumes at the batch's first window.
+  const due: { end: number; trigger: RunRecord['trigger'] }[] = [];
+  for (let end = watermark + every; end <= limit && due.length < max; end += every) {
     let missing: SourceKind | undefined;
     for (const s of detector.requires) {
       const hw = await reportedUntil(s);
@@ -111,7 +144,12 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
       trigger = 'max-wait';
       deps.log.warn({ detector: detector.id, source: missing, windowEnd: new Date(end).toISOString() }, 'Source has not reported past the window end within maxWait; evaluating anyway');
     }
-    report.evaluated.push(await evaluateWindow(deps, detector, dataWindow(end, lookback), trigger, now));
+    due.push({ end, trigger });
+  }
+  for (const batch of batchWindows(detector, due.map((d) => dataWindow(d.end, lookback)))) {
+    const triggers = batch.map((w) => (due.find((d) => d.end === w.to.getTime()) as (typeof due)[number]).trigger);
+    report.evaluated.push(...(await evaluateWindows(deps, detector, batch, triggers, now)));
+    const end = (batch[batch.length - 1] as TimeWindow).to.getTime();
     await writeWatermark(deps.store, detector.id, end, now);
     report.watermark = end;
   }

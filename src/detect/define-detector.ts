@@ -11,10 +11,19 @@ import { placeholders, sourcesOf, type SqlText } from './sql.ts';
  *
  * Metadata is validated here when the file is loaded (startup and CI), never at 3 a.m.:
  * enums, durations (lookback ≥ every), non-empty framework controls / runbook / false positives,
- * and the query's placeholders — only {from:DateTime64(3)}, {to:DateTime64(3)} and declared params
- * with their declared ClickHouse type. The runtime (run.ts) binds the window and params, runs the
- * query in ClickHouse (aggregation happens there), passes the small result through `evaluate`
- * (optional TypeScript statistics), and maps each remaining row to an alert with `alert`.
+ * and the query's placeholders — only {from:DateTime64(3)}, {to:DateTime64(3)}, the batch
+ * placeholders below and declared params with their declared ClickHouse type. The runtime (run.ts)
+ * binds the window and params, runs the query in ClickHouse (aggregation happens there), passes the
+ * small result through `evaluate` (optional TypeScript statistics), and maps each remaining row to
+ * an alert with `alert`.
+ *
+ * `batch: true` — the query evaluates a run of consecutive windows in one go, which is what makes
+ * catch-up, `detect --from/--to` and `backtest` cost one query per day instead of one per window
+ * (a detector query costs 100–400 ms of ClickHouse analysis before it reads a row). The runtime
+ * binds {from} = start of the first window's data, {to} = end of the last window, and
+ * {every:UInt32} / {lookback:UInt32} in seconds: window k reads [from + k·every, from + k·every +
+ * lookback). Every result row carries `window_end` (DateTime64(3)), the end of the window it was
+ * computed for, and must equal what a batch of that one window returns (batch.test.ts checks).
  */
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -154,11 +163,15 @@ export const detectorMetaSchema = z
     runbook: z.string().trim().min(40, 'runbook must tell an analyst what to check and do (≥ 40 characters)'),
     falsePositives: z.array(nonEmpty).min(1),
     params: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'param names are camelCase'), paramSpecSchema).default({}),
+    batch: z.boolean().default(false),
     query: z.string().min(1),
     evaluate: fn.optional(),
     alert: fn,
   })
   .strict();
+
+/** Placeholders the runtime binds for batch detectors, in seconds. */
+export const BATCH_PLACEHOLDERS = ['every', 'lookback'] as const;
 
 /**
  * Query checks, run whether or not the rest of the metadata parsed (zod skips object refinements
@@ -170,10 +183,19 @@ function queryIssues(spec: Record<string, unknown>): string[] {
   const issues: string[] = [];
   const declared = (typeof spec['params'] === 'object' && spec['params'] !== null ? spec['params'] : {}) as Record<string, { type?: unknown }>;
   const seen = new Set<string>();
+  const batch = spec['batch'] === true;
+  for (const name of BATCH_PLACEHOLDERS) {
+    if (name in declared) issues.push(`params.${name}: "${name}" is bound by the runtime; choose another name`);
+  }
   for (const { name, type } of placeholders(query)) {
     seen.add(name);
     if (name === 'from' || name === 'to') {
       if (type !== 'DateTime64(3)') issues.push(`query: {${name}:…} must be typed DateTime64(3)`);
+      continue;
+    }
+    if ((BATCH_PLACEHOLDERS as readonly string[]).includes(name)) {
+      if (!batch) issues.push(`query: {${name}:…} is only bound for batch detectors (batch: true)`);
+      else if (type !== 'UInt32') issues.push(`query: {${name}:…} must be typed UInt32 (seconds)`);
       continue;
     }
     const p = declared[name];
@@ -183,6 +205,7 @@ function queryIssues(spec: Record<string, unknown>): string[] {
   for (const bound of ['from', 'to']) {
     if (!seen.has(bound)) issues.push(`query: the query must filter on {${bound}:DateTime64(3)}`);
   }
+  if (batch && !/\bwindow_end\b/.test(query)) issues.push('query: a batch query must return a window_end column');
   if (/\bFORMAT\s+\w+\s*;?\s*$/i.test(query) || /;\s*$/.test(query)) issues.push('query: no trailing FORMAT or ";" — the runtime sets the format');
   const sources = sourcesOf(query);
   if (sources.length === 0) issues.push('query: the query reads none of gateway_requests, provider_usage, idp_events, agent_events');
@@ -212,6 +235,8 @@ export interface DetectorSpec<P extends ParamSpecs, Row extends object, Out exte
   runbook: string;
   falsePositives: string[];
   params?: P;
+  /** The query evaluates consecutive windows at once and returns `window_end` (see the file comment). */
+  batch?: boolean;
   query: SqlText;
   /** Optional statistics over the aggregated rows; returns the rows that should alert. */
   evaluate?(rows: Row[], ctx: DetectorContext<P>): Out[];
@@ -225,6 +250,7 @@ export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object 
   extends Readonly<DetectorSpec<P, Row, Out>> {
   readonly requires: SourceKind[];
   readonly params: P;
+  readonly batch: boolean;
   readonly schedule: { every: string; lookback: string; settle: string; maxWait: string; recheck: string };
   /** Sources the query reads (derived from its table names). */
   readonly sources: SourceKind[];
@@ -261,6 +287,7 @@ export function defineDetector<
     ...spec,
     requires: parsed.data.requires,
     params: (spec.params ?? {}) as P,
+    batch: parsed.data.batch,
     schedule: s,
     sources: sourcesOf(spec.query),
     scheduleMs: {

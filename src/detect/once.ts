@@ -3,8 +3,8 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { persistAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
-import { planWindows, type WindowRequest } from './plan.ts';
-import { runDetector, type RunResult } from './run.ts';
+import { batchWindows, planWindows, type WindowRequest } from './plan.ts';
+import { runDetectorWindows, type RunResult } from './run.ts';
 import { sourceHighWater } from './sources.ts';
 
 /**
@@ -32,22 +32,33 @@ export async function detectOnce(store: Store, detectors: readonly AnyDetector[]
     return highWater.get(s) as Promise<number | null>;
   };
   for (const detector of detectors) {
-    for (const window of planWindows(detector, request, now)) {
+    for (const batch of batchWindows(detector, planWindows(detector, request, now))) {
       const started = performance.now();
       // A one-shot run does not wait for late sources; it says so instead.
       for (const source of detector.requires) {
         const hw = await reportedUntil(source);
-        if (hw === null || hw < window.to.getTime()) {
-          log.warn({ detector: detector.id, source, windowEnd: window.to.toISOString(), reportedUntil: hw === null ? null : new Date(hw).toISOString() },
+        const end = (batch[batch.length - 1] as { to: Date }).to;
+        if (hw === null || hw < end.getTime()) {
+          log.warn({ detector: detector.id, source, windowEnd: end.toISOString(), reportedUntil: hw === null ? null : new Date(hw).toISOString() },
             'Source has not reported past the window end; results may be incomplete');
         }
       }
-      const run = await runDetector(store, detector, window, { now, policyVersion });
-      const persisted = await persistAlerts(store, run.alerts, now);
+      const runs = await runDetectorWindows(store, detector, batch, { now, policyVersion });
+      const persisted = await persistAlerts(store, runs.flatMap((r) => r.alerts), now);
       created.push(...persisted.created);
-      log.info({ detector: detector.id, windowStart: window.from.toISOString(), windowEnd: window.to.toISOString(),
-        durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: persisted.created.length }, 'Detector run finished');
-      options.onWindow?.(detector, run, persisted.created, performance.now() - started);
+      const ms = (performance.now() - started) / batch.length;
+      // A new alert is reported with the first window of the batch that raised it.
+      const unreported = new Map(persisted.created.map((a) => [a.fingerprint, a]));
+      for (const run of runs) {
+        const createdHere = run.alerts.flatMap((a) => {
+          const c = unreported.get(a.fingerprint);
+          unreported.delete(a.fingerprint);
+          return c ? [c] : [];
+        });
+        log.info({ detector: detector.id, windowStart: run.window.from.toISOString(), windowEnd: run.window.to.toISOString(),
+          durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: createdHere.length }, 'Detector run finished');
+        options.onWindow?.(detector, run, createdHere, ms);
+      }
     }
   }
   return created;

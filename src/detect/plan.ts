@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { AnyDetector } from './define-detector.ts';
+import { DAY_MS } from './duration.ts';
 import { alignDown, dataWindow, windowEnds, type TimeWindow } from './windows.ts';
 
 /**
@@ -37,4 +38,17 @@ export function planWindows(detector: AnyDetector, req: WindowRequest, now: Date
   if (req.from && req.to) return windowEnds(req.from, req.to, every).map((end) => dataWindow(end, lookback));
   const end = req.at ? alignDown(req.at.getTime(), every) : alignDown(now.getTime() - settle, every);
   return [dataWindow(end, lookback)];
+}
+
+/**
+ * Consecutive windows cut into the batches one query evaluates: a day of windows per query for a
+ * batch detector (a day of hourly windows is one query instead of 24; a month of backtest is 30),
+ * one window per query for any other. Bounded so a long backtest still reports progress, and a
+ * query's result stays a day's worth of rows.
+ */
+export function batchWindows(detector: AnyDetector, windows: readonly TimeWindow[]): TimeWindow[][] {
+  const size = detector.batch ? Math.max(1, Math.floor(DAY_MS / detector.scheduleMs.every)) : 1;
+  const batches: TimeWindow[][] = [];
+  for (let i = 0; i < windows.length; i += size) batches.push(windows.slice(i, i + size));
+  return batches;
 }
