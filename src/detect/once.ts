@@ -17,6 +17,8 @@ export interface OnceOptions {
   now: Date;
   policyVersion: string;
   log: Logger;
+  /** One query per window even for batch detectors (the reference bench:detect compares against). */
+  oneWindowPerQuery?: boolean;
   /** Called after each window (for measurements); `ms` includes the readiness check and the store. */
   onWindow?: (detector: AnyDetector, run: RunResult, created: Alert[], ms: number) => void;
 }
@@ -32,7 +34,8 @@ export async function detectOnce(store: Store, detectors: readonly AnyDetector[]
     return highWater.get(s) as Promise<number | null>;
   };
   for (const detector of detectors) {
-    for (const batch of batchWindows(detector, planWindows(detector, request, now))) {
+    const windows = planWindows(detector, request, now);
+    for (const batch of options.oneWindowPerQuery ? windows.map((w) => [w]) : batchWindows(detector, windows)) {
       const started = performance.now();
       // A one-shot run does not wait for late sources; it says so instead.
       for (const source of detector.requires) {
