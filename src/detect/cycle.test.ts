@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { anthropicUsagePage, at, bedrockInvocation, litellmSpendLog, openAiUsagePage } from '../../detectors/_shared/fixtures.ts';
 import type { SourceKind } from '../decode/types.ts';
 import { replayFiles } from '../ingest/replay.ts';
@@ -40,6 +40,18 @@ const gatewayVolume = defineDetector({
   alert: alertPerHour,
 });
 
+// The same detector in batch form: one query evaluates every due window (define-detector.ts).
+const gatewayVolumeBatch = defineDetector({
+  ...common,
+  id: 'gateway.test-volume-batch',
+  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+  batch: true,
+  query: sql`SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
+                    team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
+             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY window_end, team_id ORDER BY window_end, team`,
+  alert: alertPerHour,
+});
+
 const billingVolume = defineDetector({
   ...common,
   id: 'billing.test-volume',
@@ -62,6 +74,7 @@ async function deps(): Promise<CycleDeps> {
   return { store: (await sharedScratchStore()).store, log, policyVersion: 'test' };
 }
 
+const chTime = (t: string) => at(t).replace('T', ' ').replace('Z', '.000');
 const hoursOf = (r: Awaited<ReturnType<typeof runCycle>>) => r.evaluated.map((o) => [o.window.to.toISOString(), o.trigger, o.newAlerts.length]);
 
 beforeEach(async () => {
@@ -86,6 +99,38 @@ describe('detector cycle', () => {
     expect((await runCycle(d, gatewayVolume, new Date(at('14:09')))).evaluated).toEqual([]);
     const next = await runCycle(d, gatewayVolume, new Date(at('14:10')));
     expect(hoursOf(next)).toEqual([[at('14:00:00.000'), 'schedule', 0]]);
+  });
+
+  it('catches up a batch detector with one query for all due windows, recording each window', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('10:15')), litellmSpendLog(at('12:40')), litellmSpendLog(at('12:41'))]);
+    await writeWatermark(d.store, gatewayVolumeBatch.id, Date.parse(at('10:00')), new Date(at('10:05')));
+    const query = vi.spyOn(d.store.client, 'query');
+    try {
+      const report = await runCycle(d, gatewayVolumeBatch, new Date(at('14:09')));
+      expect(hoursOf(report)).toEqual([
+        [at('11:00:00.000'), 'catch-up', 1],
+        [at('12:00:00.000'), 'catch-up', 0],
+        [at('13:00:00.000'), 'schedule', 1],
+      ]);
+      expect(query.mock.calls.filter(([q]) => q.query === gatewayVolumeBatch.query)).toHaveLength(1);
+    } finally {
+      query.mockRestore();
+    }
+    expect(await readWatermark(d.store, gatewayVolumeBatch.id)).toBe(Date.parse(at('13:00')));
+    const res = await d.store.client.query({
+      query: 'SELECT toString(window_end) AS w, rows, new_alerts FROM detector_runs WHERE detector = {d:String} ORDER BY window_end',
+      query_params: { d: gatewayVolumeBatch.id }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    });
+    expect(await res.json()).toEqual([
+      { w: chTime('11:00'), rows: 1, new_alerts: 1 },
+      { w: chTime('12:00'), rows: 0, new_alerts: 0 },
+      { w: chTime('13:00'), rows: 1, new_alerts: 1 },
+    ]);
+    // Late data in a batch-evaluated window: that window alone is evaluated again.
+    await ingest('gateway', [litellmSpendLog(at('11:30'), { team_id: 'team-web', metadata: { user_api_key_team_id: 'team-web' } })]);
+    const late = await runCycle(d, gatewayVolumeBatch, new Date(at('14:09')));
+    expect(hoursOf(late)).toEqual([[at('12:00:00.000'), 'late-data', 1]]);
   });
 
   it('waits for billing to report past the window end, then evaluates', async () => {

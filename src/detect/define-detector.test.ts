@@ -40,6 +40,23 @@ describe('defineDetector', () => {
     expect(d.schedule.maxWait).toBe('24h');
   });
 
+  it('checks the batch contract: window placeholders only for batch detectors, window_end returned, reserved names', () => {
+    const grid = sql`SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32}) AS window_end, count() AS n FROM gateway_requests
+                     WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} - toIntervalSecond({lookback:UInt32})`;
+    expect(defineDetector({ ...base, params: {}, batch: true, query: grid }).batch).toBe(true);
+    expect(defineDetector(base).batch).toBe(false);
+    expect(problems({ ...base, params: {}, query: grid }).join('\n')).toMatch(/\{every:…\} is only bound for batch detectors/);
+    const text = problems({
+      ...base,
+      batch: true,
+      params: { every: param('UInt32', 1, 'clashes') },
+      query: sql`SELECT count() AS n FROM gateway_requests WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} + toIntervalSecond({lookback:UInt64})`,
+    }).join('\n');
+    expect(text).toMatch(/params\.every: "every" is bound by the runtime/);
+    expect(text).toMatch(/\{lookback:…\} must be typed UInt32/);
+    expect(text).toMatch(/must return a window_end column/);
+  });
+
   it('reports every metadata problem at once', () => {
     const issues = problems({
       ...base,
