@@ -84,38 +84,58 @@ export default defineDetector({
     minHumans: param('UInt8', 2, 'Fire when a session shows at least this many distinct people (e-mails).'),
     minCredentials: param('UInt8', 2, 'Fire when a session shows at least this many Claude accounts, or this many keys on one gateway.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows slide (lookback 2 h, every 1 h), so an hour
+  // (and an event) belongs to two windows and is counted in each.
+  batch: true,
   query: sql`
     WITH
+      toIntervalSecond({lookback:UInt32}) AS lookback,
+      toUInt32((dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) - {lookback:UInt32}) / {every:UInt32} + 1) AS windows,
+      hour_windows AS (
+        -- every hour of the batch with the end of each window that reads it: window k ends at from + k*every + lookback
+        -- and reads the hours [toStartOfHour(its start), its end), so an hour is in lookback/every windows (two)
+        SELECT hour, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end
+        FROM (SELECT toDateTime(toStartOfHour({from:DateTime64(3)}) + toIntervalHour(number), 'UTC') AS hour
+              FROM numbers(toUInt64(dateDiff('hour', toStartOfHour({from:DateTime64(3)}), {to:DateTime64(3)})) + 1))
+        ARRAY JOIN range(windows) AS k
+        WHERE hour >= toStartOfHour(window_end - lookback) AND hour < window_end
+      ),
       idents AS (
-        -- One row per session and person/credential seen, pre-aggregated per source before any join.
-        -- from the hourly roll-ups (0010_rollups.sql)
-        SELECT session_id, 'agent' AS source, user_email AS email, account_id AS credential, account_id AS label,
-               any(team_id) AS team_hint, '' AS key_team, min(first_at) AS first_at, max(last_at) AS last_at, sum(events) AS n
-        FROM agent_hourly
-        WHERE session_id != '' AND (user_email != '' OR account_id != '')
-          AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-        GROUP BY session_id, user_email, account_id
+        -- One row per window, session and person/credential seen, pre-aggregated per source before any join,
+        -- from the hourly roll-ups (0010_rollups.sql): each hour of the batch is read once and joined to its windows.
+        SELECT w.window_end AS window_end, a.session_id AS session_id, 'agent' AS source, a.user_email AS email,
+               a.account_id AS credential, a.account_id AS label, any(a.team_id) AS team_hint, '' AS key_team,
+               min(a.first_at) AS first_at, max(a.last_at) AS last_at, sum(a.events) AS n
+        FROM agent_hourly AS a
+        INNER JOIN hour_windows AS w ON w.hour = a.hour
+        WHERE a.session_id != '' AND (a.user_email != '' OR a.account_id != '')
+          AND a.hour >= toStartOfHour({from:DateTime64(3)}) AND a.hour < {to:DateTime64(3)}
+        GROUP BY window_end, session_id, email, credential
         UNION ALL
-        SELECT g.session_id, g.gateway, multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
+        SELECT g.window_end, g.session_id, g.gateway, multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
                g.api_key_id, if(g.api_key_alias != '', g.api_key_alias, g.api_key_id), g.team_hint,
                if(ki.team_id != '', ki.team_id, ka.team_id), g.first_at, g.last_at, g.n
         FROM (
-          SELECT session_id, gateway, api_key_id, api_key_alias, user_email, any(team_id) AS team_hint,
-                 min(first_at) AS first_at, max(last_at) AS last_at, sum(requests) AS n
-          FROM gateway_sessions_hourly
-          WHERE session_id != '' AND (user_email != '' OR api_key_id != '')
-            AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-          GROUP BY session_id, gateway, api_key_id, api_key_alias, user_email
+          SELECT w.window_end AS window_end, s.session_id AS session_id, s.gateway AS gateway, s.api_key_id AS api_key_id,
+                 s.api_key_alias AS api_key_alias, s.user_email AS user_email, any(s.team_id) AS team_hint,
+                 min(s.first_at) AS first_at, max(s.last_at) AS last_at, sum(s.requests) AS n
+          FROM gateway_sessions_hourly AS s
+          INNER JOIN hour_windows AS w ON w.hour = s.hour
+          WHERE s.session_id != '' AND (s.user_email != '' OR s.api_key_id != '')
+            AND s.hour >= toStartOfHour({from:DateTime64(3)}) AND s.hour < {to:DateTime64(3)}
+          GROUP BY window_end, session_id, gateway, api_key_id, api_key_alias, user_email
         ) AS g
         LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email, any(team_id) AS team_id
                    FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS ki ON ki.api_key_id = g.api_key_id
         LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email, any(team_id) AS team_id
                    FROM policy_gateway_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka ON ka.key_alias = g.api_key_alias
       ),
-      -- the sessions that switched, computed once (a few rows): their start and raw samples are looked up below
+      -- the (window, session) pairs that switched, computed once (a few rows): their start and raw samples are looked up below
       (SELECT groupArray((session_id, first_seen, last_seen, events, humans, accounts, gateway_keys, credentials, sources, seen,
-                          first_human, first_credential, team_hint, key_team)) FROM (
+                          first_human, first_credential, team_hint, key_team, window_end)) FROM (
         SELECT
+          window_end,
           session_id,
           min(first_at) AS first_seen,
           max(last_at) AS last_seen,
@@ -135,65 +155,73 @@ export default defineDetector({
           argMinIf(team_hint, first_at, team_hint != '') AS team_hint,
           argMinIf(key_team, first_at, key_team != '') AS key_team
         FROM idents
-        GROUP BY session_id
+        GROUP BY window_end, session_id
         HAVING length(humans) >= {minHumans:UInt8} OR greatest(accounts, keys_per_gateway) >= {minCredentials:UInt8})) AS flagged,
-      arrayMap(x -> x.1, flagged) AS flagged_ids,
+      arrayDistinct(arrayMap(x -> x.1, flagged)) AS flagged_ids,
       starts AS (
         SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(flagged_ids, session_id) GROUP BY session_id
       ),
       agent_samples AS (
-        -- agent_events is ordered by session_id: the first record of each person/account of these sessions in the window
-        SELECT session_id, groupArrayIf(3)(raw, raw != '') AS samples
+        -- agent_events is ordered by session_id: the first record of each person/account of these sessions per window, read once
+        -- for the batch and fanned out to the windows each event falls in; the first three by time (deterministic)
+        SELECT window_end, session_id, arrayMap(x -> x.2, groupArraySortedIf(3)((first_time, raw), raw != '')) AS samples
         FROM (
-          SELECT session_id, argMin(raw, event_time) AS raw
-          FROM agent_events
-          WHERE has(flagged_ids, session_id) AND (user_email != '' OR account_id != '')
-            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-          GROUP BY session_id, user_email, account_id
+          SELECT window_end, session_id, min(event_time) AS first_time, argMin(raw, event_time) AS raw
+          FROM (
+            SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end,
+                   session_id, user_email, account_id, event_time, raw
+            FROM agent_events
+            ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) - {lookback:UInt32}, 0), {every:UInt32})),
+                             toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}), windows - 1) + 1)) AS k
+            WHERE has(flagged_ids, session_id) AND (user_email != '' OR account_id != '')
+              AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+              AND event_time >= window_end - lookback AND event_time < window_end)
+          GROUP BY window_end, session_id, user_email, account_id
         )
-        GROUP BY session_id
+        GROUP BY window_end, session_id
+      ),
+      pointers AS (
+        -- the first request of each person/key of these sessions per window (gateway_sessions_hourly pointers)
+        SELECT w.window_end AS window_end, s.session_id AS session_id, s.team_id AS team_id,
+               (min(s.first_request)).1 AS event_time, (min(s.first_request)).2 AS request_id
+        FROM gateway_sessions_hourly AS s
+        INNER JOIN hour_windows AS w ON w.hour = s.hour
+        WHERE has(flagged_ids, s.session_id) AND s.hour >= toStartOfHour({from:DateTime64(3)}) AND s.hour < {to:DateTime64(3)}
+        GROUP BY window_end, session_id, team_id, s.user_email, s.api_key_id
       ),
       gateway_samples AS (
-        -- the first request of each person/key of these sessions (gateway_sessions_hourly pointers), by primary key (team_id, event_time)
-        SELECT p.session_id AS session_id, groupArray(3)(r.raw) AS samples
-        FROM (
-          SELECT session_id, team_id, (min(first_request)).1 AS event_time, (min(first_request)).2 AS request_id
-          FROM gateway_sessions_hourly
-          WHERE has(flagged_ids, session_id) AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-          GROUP BY session_id, team_id, user_email, api_key_id) AS p
+        -- raw of those first requests by primary key (team_id, event_time); the first three by time (deterministic)
+        SELECT p.window_end AS window_end, p.session_id AS session_id, arrayMap(x -> x.2, groupArraySorted(3)((p.event_time, r.raw))) AS samples
+        FROM pointers AS p
         INNER JOIN (
           SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
-          WHERE (team_id, event_time, request_id) IN (
-            SELECT team_id, (min(first_request)).1, (min(first_request)).2 FROM gateway_sessions_hourly
-            WHERE has(flagged_ids, session_id) AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-            GROUP BY session_id, team_id, user_email, api_key_id)
+          WHERE (team_id, event_time, request_id) IN (SELECT team_id, event_time, request_id FROM pointers)
           GROUP BY team_id, event_time, request_id) AS r
           ON r.team_id = p.team_id AND r.event_time = p.event_time AND r.request_id = p.request_id
-        GROUP BY p.session_id
+        GROUP BY p.window_end, p.session_id
       ),
-      members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id
-        FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)}
-        GROUP BY email
-      )
+      -- memberships with their validity: the team is the latest membership overlapping the window
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email)
     SELECT
+      x.f.15 AS window_end,
       x.f.1 AS session_id, x.f.2 AS first_seen, x.f.3 AS last_seen, x.f.4 AS events,
       x.f.5 AS humans, x.f.6 AS accounts, x.f.7 AS gateway_keys, x.f.8 AS credentials,
       x.f.9 AS sources, x.f.11 AS first_human, x.f.12 AS first_credential,
       arrayDistinct(arrayFilter(e -> e != '', arrayMap(t -> t.3, arraySort(x.f.10)))) AS people_in_order,
       arrayMap(t -> concat(toString(t.1), ' ', t.2, ' ', if(t.3 != '', t.3, '(no e-mail)'),
                            if(t.4 != '', concat(' via ', t.4), ''), ' x', toString(t.5)), arraySort(x.f.10)) AS timeline,
-      multiIf(m.team_id != '', m.team_id, x.f.14 != '', x.f.14, t.team_id) AS team,
+      arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < x.f.15 AND span.2 > x.f.15 - lookback, m.spans)) AS spans_in_force,
+      if(notEmpty(spans_in_force), spans_in_force[1].3, '') AS member_team,
+      multiIf(member_team != '', member_team, x.f.14 != '', x.f.14, t.team_id) AS team,
       if(st.session_id != '', least(st.session_start, x.f.2), x.f.2) AS session_start,
       arrayConcat(a.samples, gs.samples) AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS x
     LEFT JOIN starts AS st ON st.session_id = x.f.1
-    LEFT JOIN agent_samples AS a ON a.session_id = x.f.1
-    LEFT JOIN gateway_samples AS gs ON gs.session_id = x.f.1
+    LEFT JOIN agent_samples AS a ON a.window_end = x.f.15 AND a.session_id = x.f.1
+    LEFT JOIN gateway_samples AS gs ON gs.window_end = x.f.15 AND gs.session_id = x.f.1
     LEFT JOIN members AS m ON m.email = x.f.11
     LEFT JOIN policy_team_aliases AS t ON t.alias = lower(x.f.13)
-    ORDER BY first_seen, session_id
+    ORDER BY window_end, first_seen, session_id
   `,
   alert(row: Row) {
     const [first, ...later] = row.people_in_order;

@@ -80,13 +80,24 @@ export default defineDetector({
     idpLookbackDays: param('UInt32', 30, 'How far back IdP events are searched to resolve a user id to a person.'),
     minActivity: param('UInt32', 1, 'Ignore a session / key / workload with fewer events, requests or sign-ins.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
+      toIntervalSecond({lookback:UInt32}) AS lookback,
+      toIntervalSecond({toleranceSeconds:UInt32}) AS tolerance,
+      toIntervalDay({idpLookbackDays:UInt32}) AS idp_lookback,
+      toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
       people AS (
-        SELECT actor_id, argMax(actor_email, event_time) AS email
+        -- IdP user ids seen with an e-mail, and when: a window knows the person if one of these falls in
+        -- [window start - idpLookbackDays, window end). Before the batch only the latest time matters.
+        SELECT actor_id,
+               arrayConcat(if(countIf(event_time < {from:DateTime64(3)}) > 0, [maxIf(event_time, event_time < {from:DateTime64(3)})], []),
+                           arraySort(groupUniqArrayIf(event_time, event_time >= {from:DateTime64(3)}))) AS seen
         FROM idp_events
         WHERE actor_type = 'user' AND actor_email != '' AND actor_id != ''
-          AND event_time >= {from:DateTime64(3)} - toIntervalDay({idpLookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+          AND event_time >= {from:DateTime64(3)} - idp_lookback AND event_time < {to:DateTime64(3)}
         GROUP BY actor_id
       ),
       owned_keys AS (
@@ -94,70 +105,84 @@ export default defineDetector({
         UNION ALL
         SELECT key_alias, any(owner_email) FROM policy_gateway_keys WHERE api_key_id = '' AND key_alias != '' GROUP BY key_alias
       ),
-      -- Agent sessions of the window with no e-mail on any event, from the hourly roll-up (0010_rollups.sql), computed once:
+      -- Agent sessions per window with no e-mail on any event, from the hourly roll-up (0010_rollups.sql), computed once:
       -- their gateway traffic, start and raw samples are looked up by session below.
-      (SELECT groupArray((session_id, s_first, s_last, s_events, s_tokens, s_cost, install_id, otel_team, terminals)) FROM (
-        SELECT session_id, min(first_at) AS s_first, max(last_at) AS s_last, sum(events) AS s_events, sum(tokens) AS s_tokens,
+      (SELECT groupArray((session_id, s_first, s_last, s_events, s_tokens, s_cost, install_id, otel_team, terminals, window_end)) FROM (
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+               session_id, min(first_at) AS s_first, max(last_at) AS s_last, sum(events) AS s_events, sum(tokens) AS s_tokens,
                round(sum(cost_usd), 4) AS s_cost, anyIf(user_id, user_id != '') AS install_id,
                anyIf(team_id, team_id != '') AS otel_team, groupUniqArrayIf(3)(terminal_type, terminal_type != '') AS terminals
         FROM agent_hourly
         WHERE session_id != '' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-        GROUP BY session_id
+        GROUP BY window_end, session_id
         HAVING sumIf(events, user_email != '') = 0 AND s_events >= {minActivity:UInt32})) AS unnamed,
-      arrayMap(x -> x.1, unnamed) AS unnamed_ids,
+      arrayDistinct(arrayMap(x -> x.1, unnamed)) AS unnamed_ids,
       sessions AS (
-        SELECT x.1 AS session_id, x.2 AS first_at, x.3 AS last_at, x.4 AS events, x.5 AS tokens, x.6 AS cost_usd, x.7 AS install_id,
-               x.8 AS otel_team, x.9 AS terminals
+        SELECT x.10 AS window_end, x.1 AS session_id, x.2 AS first_at, x.3 AS last_at, x.4 AS events, x.5 AS tokens, x.6 AS cost_usd,
+               x.7 AS install_id, x.8 AS otel_team, x.9 AS terminals
         FROM (SELECT arrayJoin(unnamed) AS x)
       ),
       session_gw AS (
-        -- their gateway requests within the tolerance (gateway_requests by time, only these sessions' rows kept)
-        SELECT session_id, count() AS requests,
+        -- their gateway requests within the tolerance around each window (gateway_requests by time, read once for the batch,
+        -- only these sessions' rows kept, each fanned out to the windows whose tolerance it falls in)
+        SELECT window_end, session_id, count() AS requests,
                countIf(user_email != '' OR api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys)) AS owned_requests,
                groupUniqArrayIf(3)(if(api_key_alias != '', api_key_alias, api_key_id), api_key_id != '' OR api_key_alias != '') AS keys,
                anyIf(user_id, user_id != '') AS gw_user, anyIf(team_id, team_id != '') AS gw_team,
                groupUniqArrayIf(3)(client_ip, client_ip != '') AS ips
-        FROM gateway_requests
-        WHERE has(unnamed_ids, session_id)
-          AND event_time >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
-          AND event_time < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
-        GROUP BY session_id
+        FROM (
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end, *
+          FROM (
+            SELECT session_id, event_time, user_email, api_key_id, api_key_alias, user_id, team_id, client_ip
+            FROM gateway_requests
+            WHERE has(unnamed_ids, session_id)
+              AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)} + tolerance)
+          ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) - {lookback:UInt32} - {toleranceSeconds:UInt32}, 0), {every:UInt32})),
+                           toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) + {toleranceSeconds:UInt32}, 0), {every:UInt32}), windows - 1) + 1)) AS k
+          WHERE event_time >= window_end - lookback - tolerance AND event_time < window_end + tolerance)
+        GROUP BY window_end, session_id
       ),
       started AS (
         SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(unnamed_ids, session_id) GROUP BY session_id
       ),
       session_samples AS (
-        -- agent_events is ordered by session_id: raw for these sessions' window only
-        SELECT session_id, groupArray(3)(raw) AS samples FROM agent_events
+        -- agent_events is ordered by session_id: raw for these sessions' windows only; the first three (deterministic)
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) + 1)) AS window_end,
+               session_id, arrayMap(x -> x.2, groupArraySorted(3)((event_time, raw))) AS samples
+        FROM agent_events
         WHERE has(unnamed_ids, session_id) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-        GROUP BY session_id
+        GROUP BY window_end, session_id
       ),
       agent_sessions AS (
-        -- sessions with telemetry in [from - tolerance, to + tolerance): an hour bucket at an edge counts by its first/last event
-        SELECT DISTINCT session_id FROM agent_hourly
-        WHERE session_id != ''
-          AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32}))
-          AND hour < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
-          AND last_at >= {from:DateTime64(3)} - toIntervalSecond({toleranceSeconds:UInt32})
-          AND first_at < {to:DateTime64(3)} + toIntervalSecond({toleranceSeconds:UInt32})
+        -- (window, session) with telemetry in [window start - tolerance, window end + tolerance): an hour bucket at an edge
+        -- counts by its first/last event
+        SELECT DISTINCT window_end, session_id FROM (
+          SELECT session_id, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end
+          FROM agent_hourly
+          ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, first_at - tolerance) - {lookback:UInt32}, 0), {every:UInt32})),
+                           toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at + tolerance), 0), {every:UInt32}), windows - 1) + 1)) AS k
+          WHERE session_id != ''
+            AND hour >= toStartOfHour({from:DateTime64(3)} - tolerance) AND hour < {to:DateTime64(3)} + tolerance
+            AND last_at >= window_end - lookback - tolerance AND first_at < window_end + tolerance)
       ),
-      -- Gateway keys with no user and no owner outside any telemetry session, from gateway_sessions_hourly; samples are the first request
-      -- of each group, read by primary key.
-      (SELECT groupArray((gateway, key, alias, first_at, last_at, requests, tokens, cost_usd, gw_team, gw_user, ips, agents, refs)) FROM (
-        SELECT gateway, if(api_key_id != '', api_key_id, api_key_alias) AS key, any(api_key_alias) AS alias,
+      -- Gateway keys with no user and no owner outside any telemetry session, per window, from gateway_sessions_hourly; samples
+      -- are the first request of the first three groups by time, read by primary key.
+      (SELECT groupArray((gateway, key, alias, first_at, last_at, requests, tokens, cost_usd, gw_team, gw_user, ips, agents, refs, window_end)) FROM (
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+               gateway, if(api_key_id != '', api_key_id, api_key_alias) AS key, any(api_key_alias) AS alias,
                min(first_at) AS first_at, max(last_at) AS last_at, sum(requests) AS requests, sum(tokens) AS tokens,
                round(sum(cost_usd), 4) AS cost_usd, anyIf(team_id, team_id != '') AS gw_team, anyIf(user_id, user_id != '') AS gw_user,
                groupUniqArrayIf(5)(client_ip, client_ip != '') AS ips, groupUniqArrayIf(3)(user_agent, user_agent != '') AS agents,
-               groupArray(3)((team_id, (first_request).1, (first_request).2)) AS refs
+               arrayMap(r -> (r.2, r.1, r.3), groupArraySorted(3)(((first_request).1, team_id, (first_request).2))) AS refs
         FROM gateway_sessions_hourly
         WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND user_email = ''
           AND NOT (api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys))
-          AND session_id NOT IN (SELECT session_id FROM agent_sessions)
-        GROUP BY gateway, key
+          AND (window_end, session_id) NOT IN (SELECT window_end, session_id FROM agent_sessions)
+        GROUP BY window_end, gateway, key
         HAVING requests >= {minActivity:UInt32})) AS unowned_keys,
       keys AS (
-        SELECT x.1 AS gateway, x.2 AS key, x.3 AS alias, x.4 AS first_at, x.5 AS last_at, x.6 AS requests, x.7 AS tokens, x.8 AS cost_usd,
-               x.9 AS gw_team, x.10 AS gw_user, x.11 AS ips, x.12 AS agents, x.13 AS refs
+        SELECT x.14 AS window_end, x.1 AS gateway, x.2 AS key, x.3 AS alias, x.4 AS first_at, x.5 AS last_at, x.6 AS requests, x.7 AS tokens,
+               x.8 AS cost_usd, x.9 AS gw_team, x.10 AS gw_user, x.11 AS ips, x.12 AS agents, x.13 AS refs
         FROM (SELECT arrayJoin(unowned_keys) AS x)
       ),
       key_samples AS (
@@ -167,49 +192,58 @@ export default defineDetector({
           GROUP BY k)
       ),
       workloads AS (
-        SELECT idp, actor_id, any(actor_name) AS name,
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) + 1)) AS window_end,
+               idp, actor_id, any(actor_name) AS name,
                groupUniqArrayIf(3)(app_id, app_id != '') AS apps, min(event_time) AS first_at, max(event_time) AS last_at,
-               count() AS signins, groupUniqArrayIf(5)(client_ip, client_ip != '') AS ips, groupArray(3)(raw) AS samples
+               count() AS signins, groupUniqArrayIf(5)(client_ip, client_ip != '') AS ips,
+               arrayMap(x -> x.2, groupArraySorted(3)((event_time, raw))) AS samples
         FROM idp_events
         WHERE actor_type NOT IN ('user', 'system_principal', '') AND outcome IN ('success', 'allow') AND actor_id != ''
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-        GROUP BY idp, actor_id
+        GROUP BY window_end, idp, actor_id
         HAVING signins >= {minActivity:UInt32}
       ),
       workload_gw AS (
-        SELECT w.idp AS idp, w.actor_id AS actor_id, sum(g.requests) AS requests, anyIf(g.team_id, g.team_id != '') AS gw_team
-        FROM (SELECT idp, actor_id, arrayJoin(ips) AS ip FROM workloads) AS w
-        INNER JOIN (SELECT client_ip, team_id, requests FROM gateway_sessions_hourly WHERE client_ip != ''
-                      AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}) AS g ON g.client_ip = w.ip
-        GROUP BY idp, actor_id
+        SELECT w.window_end AS window_end, w.idp AS idp, w.actor_id AS actor_id, sum(g.requests) AS requests,
+               anyIf(g.team_id, g.team_id != '') AS gw_team
+        FROM (SELECT window_end, idp, actor_id, arrayJoin(ips) AS ip FROM workloads) AS w
+        INNER JOIN (SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+                           client_ip, team_id, requests
+                    FROM gateway_sessions_hourly WHERE client_ip != ''
+                      AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}) AS g
+          ON g.window_end = w.window_end AND g.client_ip = w.ip
+        GROUP BY window_end, idp, actor_id
       ),
       workload_apps AS (
-        SELECT w.idp AS idp, w.actor_id AS actor_id, any(a.team_ids) AS app_teams
-        FROM (SELECT idp, actor_id, arrayJoin(arrayPushBack(apps, lower(name))) AS app FROM workloads) AS w
+        SELECT w.window_end AS window_end, w.idp AS idp, w.actor_id AS actor_id, any(a.team_ids) AS app_teams
+        FROM (SELECT window_end, idp, actor_id, arrayJoin(arrayPushBack(apps, lower(name))) AS app FROM workloads) AS w
         INNER JOIN (SELECT idp, app_id AS app, team_ids FROM policy_ai_apps WHERE app_id != ''
                     UNION ALL SELECT idp, app_name, team_ids FROM policy_ai_apps WHERE app_name != '') AS a
           ON a.idp = w.idp AND a.app = w.app
-        GROUP BY idp, actor_id
+        GROUP BY window_end, idp, actor_id
       ),
       declared AS (SELECT lower(key_alias) AS alias FROM policy_gateway_keys WHERE key_alias != ''),
       found AS (
-        SELECT 'session' AS kind, concat('session:', s.session_id) AS entity, s.first_at AS first_at, s.last_at AS last_at,
-               toUInt64(s.events) AS activity, toUInt64(g.requests) AS gateway_requests, toUInt64(s.tokens) AS tokens,
+        SELECT s.window_end AS window_end, 'session' AS kind, concat('session:', s.session_id) AS entity, s.first_at AS first_at,
+               s.last_at AS last_at, toUInt64(s.events) AS activity, toUInt64(g.requests) AS gateway_requests, toUInt64(s.tokens) AS tokens,
                toFloat64(s.cost_usd) AS cost_usd, s.install_id AS label, g.keys AS credentials,
                arrayConcat(s.terminals, g.ips) AS addresses, s.otel_team AS otel_team,
                multiIf(ta.team_id != '', ta.team_id, tg.team_id) AS team,
                if(st.session_id != '', st.session_start, s.first_at) AS started, ss.samples AS samples
         FROM sessions AS s
-        LEFT JOIN session_gw AS g ON g.session_id = s.session_id
-        LEFT JOIN session_samples AS ss ON ss.session_id = s.session_id
+        LEFT JOIN session_gw AS g ON g.window_end = s.window_end AND g.session_id = s.session_id
+        LEFT JOIN session_samples AS ss ON ss.window_end = s.window_end AND ss.session_id = s.session_id
         LEFT JOIN started AS st ON st.session_id = s.session_id
         LEFT JOIN people AS pa ON pa.actor_id = s.install_id
         LEFT JOIN people AS pg ON pg.actor_id = g.gw_user
         LEFT JOIN policy_team_aliases AS ta ON ta.alias = lower(s.otel_team)
         LEFT JOIN policy_team_aliases AS tg ON tg.alias = lower(g.gw_team)
-        WHERE g.owned_requests = 0 AND pa.email = '' AND pg.email = ''
+        -- no person known to the IdP in [window start - idpLookbackDays, window end) under either id
+        WHERE g.owned_requests = 0
+          AND NOT arrayExists(t -> t >= s.window_end - lookback - idp_lookback AND t < s.window_end, pa.seen)
+          AND NOT arrayExists(t -> t >= s.window_end - lookback - idp_lookback AND t < s.window_end, pg.seen)
         UNION ALL
-        SELECT 'credential', concat('credential:', k.gateway, ':', if(k.key != '', k.key, 'anonymous')), k.first_at, k.last_at,
+        SELECT k.window_end, 'credential', concat('credential:', k.gateway, ':', if(k.key != '', k.key, 'anonymous')), k.first_at, k.last_at,
                toUInt64(k.requests), toUInt64(k.requests), toUInt64(k.tokens), toFloat64(k.cost_usd), k.alias, [k.key],
                arrayConcat(k.ips, k.agents), '', t.team_id, k.first_at,
                arrayFilter(x -> x != '', arrayMap(r -> ks.m[toString(r)], k.refs))
@@ -217,26 +251,26 @@ export default defineDetector({
         CROSS JOIN key_samples AS ks
         LEFT JOIN people AS p ON p.actor_id = k.gw_user
         LEFT JOIN policy_team_aliases AS t ON t.alias = lower(k.gw_team)
-        WHERE p.email = ''
+        WHERE NOT arrayExists(t -> t >= k.window_end - lookback - idp_lookback AND t < k.window_end, p.seen)
         UNION ALL
-        SELECT 'service_principal', concat('service-principal:', w.idp, ':', w.actor_id), w.first_at, w.last_at,
+        SELECT w.window_end, 'service_principal', concat('service-principal:', w.idp, ':', w.actor_id), w.first_at, w.last_at,
                toUInt64(w.signins), toUInt64(g.requests), toUInt64(0), toFloat64(0), w.name, w.apps, w.ips, '',
                if(notEmpty(a.app_teams), a.app_teams[1], t.team_id), w.first_at, w.samples
         FROM workloads AS w
-        LEFT JOIN workload_gw AS g ON g.idp = w.idp AND g.actor_id = w.actor_id
-        LEFT JOIN workload_apps AS a ON a.idp = w.idp AND a.actor_id = w.actor_id
+        LEFT JOIN workload_gw AS g ON g.window_end = w.window_end AND g.idp = w.idp AND g.actor_id = w.actor_id
+        LEFT JOIN workload_apps AS a ON a.window_end = w.window_end AND a.idp = w.idp AND a.actor_id = w.actor_id
         LEFT JOIN policy_team_aliases AS t ON t.alias = lower(g.gw_team)
         WHERE (a.actor_id != '' OR g.requests > 0)
           AND lower(w.actor_id) NOT IN (SELECT alias FROM declared) AND lower(w.name) NOT IN (SELECT alias FROM declared)
           AND NOT hasAny(arrayMap(x -> lower(x), w.apps), (SELECT groupArray(alias) FROM declared))
       )
-    SELECT f.kind AS kind, f.entity AS entity, f.first_at AS first_at, f.last_at AS last_at, f.activity AS activity,
+    SELECT f.window_end AS window_end, f.kind AS kind, f.entity AS entity, f.first_at AS first_at, f.last_at AS last_at, f.activity AS activity,
            f.gateway_requests AS gateway_requests, f.tokens AS tokens, f.cost_usd AS cost_usd, f.label AS label,
            f.credentials AS credentials, f.addresses AS addresses, f.otel_team AS otel_team, f.team AS team,
            pt.owner_email AS team_owner, f.started AS started, f.samples AS samples
     FROM found AS f
     LEFT JOIN policy_teams AS pt ON pt.team_id = f.team
-    ORDER BY kind, first_at, entity
+    ORDER BY window_end, kind, first_at, entity
   `,
   alert(row: Row) {
     const owner = row.team ? `team ${row.team}${row.team_owner ? ` (owner ${row.team_owner})` : ''}` : 'no team';
