@@ -91,124 +91,145 @@ export default defineDetector({
     minAgentRequests: param('UInt32', 5, 'Claude Code api_request events that show a team still working.'),
     minBillingTokens: param('UInt64', 10000, 'Provider-billed tokens that show a team still working.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
-      (SELECT min(med) FROM (
-         SELECT quantileExact(0.5)(toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time)) AS med
-         FROM gateway_requests
-         WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-         GROUP BY team_id HAVING count() >= {minLateRequests:UInt32})) AS pipeline_delay_ms,
-      -- The window's requests per log team, key and person, read once (ingest delays need every request) and kept as a
-      -- constant; narrow columns only: raw is fetched by primary key (team_id, event_time) for the sampled requests.
-      (SELECT groupArray((team_id, api_key_id, user_email, n, n_model, n_unlogged, n_unlogged_responses, n_late, n_max_delay_ms,
-                          n_first, n_last, n_gateways, key_alias, unlogged_ids, late_ids)) FROM (
-        SELECT team_id, api_key_id, user_email,
+      toIntervalSecond({lookback:UInt32}) AS lookback,
+      arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),
+               range(toUInt32((dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) - {lookback:UInt32}) / {every:UInt32} + 1))) AS window_ends,
+      -- per window (by index): the pipeline's own delay, the lowest per-log-team median delay (0 when no team has enough rows)
+      (SELECT arrayMap(k -> m[k], range(length(window_ends))) FROM (
+         SELECT mapFromArrays(groupArray(k), groupArray(delay)) AS m FROM (
+           SELECT k, min(med) AS delay FROM (
+             SELECT toUInt32(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32})) AS k,
+               quantileExact(0.5)(toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time)) AS med
+             FROM gateway_requests
+             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+             GROUP BY k, team_id HAVING count() >= {minLateRequests:UInt32})
+           GROUP BY k))) AS pipeline_delays,
+      -- The windows' requests per log team, key and person, read once (ingest delays need every request); narrow columns
+      -- only: raw is fetched by primary key (team_id, event_time) for the sampled requests, the three earliest of each kind.
+      -- A key's alias is the one on its earliest request in the window (deterministic, unlike any()).
+      current AS (
+        SELECT window_end, team_id, api_key_id, user_email,
           count() AS n, countIf(is_model) AS n_model,
           countIf(prompt_logged = 0 AND is_model) AS n_unlogged, countIf(response_logged = 0 AND is_model) AS n_unlogged_responses,
           countIf(is_late) AS n_late, max(delay_ms) AS n_max_delay_ms, min(event_time) AS n_first, max(event_time) AS n_last,
-          groupUniqArray(gateway) AS n_gateways, anyIf(api_key_alias, api_key_alias != '') AS key_alias,
-          groupArrayIf(3)((team_id, event_time, request_id), prompt_logged = 0 AND is_model) AS unlogged_ids,
-          groupArrayIf(3)((team_id, event_time, request_id), is_late) AS late_ids
+          groupUniqArray(gateway) AS n_gateways, argMinIf(api_key_alias, (event_time, api_key_alias), api_key_alias != '') AS key_alias,
+          groupArraySortedIf(3)((team_id, event_time, request_id), prompt_logged = 0 AND is_model) AS unlogged_ids,
+          groupArraySortedIf(3)((team_id, event_time, request_id), is_late) AS late_ids
         FROM (
           SELECT team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, request_id, event_time,
+            intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) AS k,
+            {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
             empty(mcp_servers) AS is_model,
             toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms,
-            delay_ms > pipeline_delay_ms + {maxDelaySeconds:UInt32} * 1000 AS is_late
+            delay_ms > pipeline_delays[k + 1] + {maxDelaySeconds:UInt32} * 1000 AS is_late
           FROM gateway_requests
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
-        GROUP BY team_id, api_key_id, user_email)) AS current_rows,
+        GROUP BY window_end, team_id, api_key_id, user_email
+      ),
       history AS (
-        -- the same hours on each of the previous 7 days, from the hourly roll-up (0010_rollups.sql); explicit ranges keep
-        -- its primary key in use
-        SELECT intDiv(toUnixTimestamp64Milli({to:DateTime64(3)}) - 1 - toUnixTimestamp64Milli(toDateTime64(hour, 3)), 86400000) AS days_back,
+        -- the same hours on each of the previous 7 days, from the hourly roll-up (0010_rollups.sql): an hour counts for the
+        -- window that holds it d = 1..7 days later, if it is in [toStartOfHour(window start - d days), window end - d days)
+        -- as a window alone would read it; one range over the days keeps the primary key in use
+        SELECT window_end, intDiv(toUnixTimestamp64Milli(window_end) - 1 - toUnixTimestamp64Milli(toDateTime64(hour, 3)), 86400000) AS days_back,
           team_id, api_key_id, user_email, sum(requests) AS n
         FROM gateway_hourly
-        WHERE (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(1)) AND hour < {to:DateTime64(3)} - toIntervalDay(1))
-           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(2)) AND hour < {to:DateTime64(3)} - toIntervalDay(2))
-           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(3)) AND hour < {to:DateTime64(3)} - toIntervalDay(3))
-           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(4)) AND hour < {to:DateTime64(3)} - toIntervalDay(4))
-           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(5)) AND hour < {to:DateTime64(3)} - toIntervalDay(5))
-           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(6)) AND hour < {to:DateTime64(3)} - toIntervalDay(6))
-           OR (hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(7)) AND hour < {to:DateTime64(3)} - toIntervalDay(7))
-        GROUP BY days_back, team_id, api_key_id, user_email
+        ARRAY JOIN arrayDistinct(arrayMap(c -> c.2, arrayFilter(
+            c -> c.2 <= {to:DateTime64(3)} AND hour >= toStartOfHour(c.2 - lookback - toIntervalDay(c.1)) AND hour < c.2 - toIntervalDay(c.1),
+            arrayMap(d -> (d, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour + toIntervalDay(d)), 0), {every:UInt32}) + 1))),
+                     range(1, 8))))) AS window_end
+        WHERE hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay(7)) AND hour < {to:DateTime64(3)} - toIntervalDay(1)
+        GROUP BY window_end, days_back, team_id, api_key_id, user_email
       ),
       keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      -- per window and person, the latest membership overlapping the window
       members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
+        SELECT window_end, email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+        ARRAY JOIN window_ends AS window_end
+        WHERE valid_from < window_end AND valid_to > window_end - lookback
+        GROUP BY window_end, email
       ),
-      -- per team, kept as a constant: its three sample ids per kind are all the raw records read
+      -- per window and team, kept as a constant: its three sample ids per kind are all the raw records read. Made
+      -- deterministic (whatever order the groups arrive in): sorted gateways and keys, the earliest samples, ties of the
+      -- top unlogged key broken by alias.
       (SELECT groupArray((team, requests, model_requests, unlogged, unlogged_responses, late, max_delay_ms, first_request, last_request,
-                          gateways, unlogged_keys, top_unlogged_key, unlogged_ids, late_ids)) FROM (
-        SELECT multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
+                          gateways, unlogged_keys, top_unlogged_key, unlogged_ids, late_ids, window_end)) FROM (
+        SELECT c.window_end AS window_end, multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
           sum(c.n) AS requests, sum(c.n_model) AS model_requests, sum(c.n_unlogged) AS unlogged, sum(c.n_unlogged_responses) AS unlogged_responses,
           sum(c.n_late) AS late, max(c.n_max_delay_ms) AS max_delay_ms, min(c.n_first) AS first_request, max(c.n_last) AS last_request,
-          groupUniqArrayArray(c.n_gateways) AS gateways,
-          groupUniqArrayIf(c.key_alias, c.n_unlogged > 0 AND c.key_alias != '') AS unlogged_keys,
-          argMaxIf(c.key_alias, c.n_unlogged, c.n_unlogged > 0) AS top_unlogged_key,
-          arraySlice(arrayFlatten(groupArray(c.unlogged_ids)), 1, 3) AS unlogged_ids,
-          arraySlice(arrayFlatten(groupArray(c.late_ids)), 1, 3) AS late_ids
-        FROM (
-          SELECT r.1 AS team_id, r.2 AS api_key_id, r.3 AS user_email, r.4 AS n, r.5 AS n_model, r.6 AS n_unlogged, r.7 AS n_unlogged_responses,
-            r.8 AS n_late, r.9 AS n_max_delay_ms, r.10 AS n_first, r.11 AS n_last, r.12 AS n_gateways, r.13 AS key_alias,
-            r.14 AS unlogged_ids, r.15 AS late_ids
-          FROM (SELECT arrayJoin(current_rows) AS r)) AS c
+          arraySort(groupUniqArrayArray(c.n_gateways)) AS gateways,
+          arraySort(groupUniqArrayIf(c.key_alias, c.n_unlogged > 0 AND c.key_alias != '')) AS unlogged_keys,
+          argMaxIf(c.key_alias, (c.n_unlogged, c.key_alias), c.n_unlogged > 0) AS top_unlogged_key,
+          arraySlice(arraySort(x -> (x.2, x.3, x.1), arrayFlatten(groupArray(c.unlogged_ids))), 1, 3) AS unlogged_ids,
+          arraySlice(arraySort(x -> (x.2, x.3, x.1), arrayFlatten(groupArray(c.late_ids))), 1, 3) AS late_ids
+        FROM current AS c
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.team_id)
         LEFT JOIN keys AS k ON k.api_key_id = c.api_key_id
-        LEFT JOIN members AS m ON m.email = c.user_email
-        GROUP BY team)) AS cur_rows,
+        LEFT JOIN members AS m ON m.window_end = c.window_end AND m.email = c.user_email
+        GROUP BY window_end, team)) AS cur_rows,
       cur AS (
         SELECT r.1 AS team, r.2 AS requests, r.3 AS model_requests, r.4 AS unlogged, r.5 AS unlogged_responses, r.6 AS late,
           r.7 AS max_delay_ms, r.8 AS first_request, r.9 AS last_request, r.10 AS gateways, r.11 AS unlogged_keys,
-          r.12 AS top_unlogged_key, r.13 AS unlogged_ids, r.14 AS late_ids
+          r.12 AS top_unlogged_key, r.13 AS unlogged_ids, r.14 AS late_ids, r.15 AS window_end
         FROM (SELECT arrayJoin(cur_rows) AS r)
       ),
       hist AS (
-        SELECT team, groupArray(n) AS baseline_days FROM (
-          SELECT multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team, h.days_back AS days_back, sum(h.n) AS n
+        -- baseline_days ordered by days back
+        SELECT window_end, team, arrayMap(x -> x.2, arraySort(groupArray((days_back, n)))) AS baseline_days FROM (
+          SELECT h.window_end AS window_end, multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
+            h.days_back AS days_back, sum(h.n) AS n
           FROM history AS h
           LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.team_id)
           LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
-          LEFT JOIN members AS m ON m.email = h.user_email
-          GROUP BY team, days_back)
-        GROUP BY team
+          LEFT JOIN members AS m ON m.window_end = h.window_end AND m.email = h.user_email
+          GROUP BY window_end, team, days_back)
+        GROUP BY window_end, team
       ),
       agent AS (
-        SELECT if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests, sum(e.sessions) AS agent_sessions,
-          arraySlice(arrayFlatten(groupArray(e.sample_sessions)), 1, 2) AS sample_sessions
+        -- sample sessions: the two smallest ids
+        SELECT e.window_end AS window_end, if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests,
+          sum(e.sessions) AS agent_sessions, arraySlice(arraySort(arrayFlatten(groupArray(e.sample_sessions))), 1, 2) AS sample_sessions
         FROM (
-          SELECT user_email, team_id, sum(events) AS n, uniqExact(session_id) AS sessions, groupUniqArray(2)(session_id) AS sample_sessions
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+            user_email, team_id, sum(events) AS n, uniqExact(session_id) AS sessions, arraySlice(arraySort(groupUniqArray(session_id)), 1, 2) AS sample_sessions
           FROM agent_hourly
           WHERE event_name = 'api_request' AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-          GROUP BY user_email, team_id) AS e
-        LEFT JOIN members AS m ON m.email = e.user_email
+          GROUP BY window_end, user_email, team_id) AS e
+        LEFT JOIN members AS m ON m.window_end = e.window_end AND m.email = e.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(e.team_id)
-        GROUP BY team
+        GROUP BY window_end, team
       ),
       usage AS (
-        -- billing booked to a team: a team-scoped gateway credential, a Bedrock requestMetadata team, the caller's membership
-        SELECT u.provider AS provider, u.user_email AS user_email, u.team_id AS team_id, any(u.tokens) AS tokens, any(u.samples) AS samples,
+        -- billing booked to a team: a team-scoped gateway credential, a Bedrock requestMetadata team, the caller's membership;
+        -- samples: the two earliest records
+        SELECT u.window_end AS window_end, u.provider AS provider, u.user_email AS user_email, u.team_id AS team_id, any(u.tokens) AS tokens,
+          any(u.samples) AS samples,
           anyIf(c.team_id, c.team_id != '' AND (c.api_key_id = '' OR c.api_key_id = u.api_key_id)
             AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
             AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))) AS credential_team
         FROM (
-          SELECT provider, api_key_id, workspace_id, principal, user_email, team_id,
-            arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), groupArray(2)(first_record)) AS samples,
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+            provider, api_key_id, workspace_id, principal, user_email, team_id,
+            arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), groupArraySorted(2)(first_record)) AS samples,
             sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens
           FROM provider_hourly
           WHERE kind IN ('usage', 'invocation') AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-          GROUP BY provider, api_key_id, workspace_id, principal, user_email, team_id) AS u
+          GROUP BY window_end, provider, api_key_id, workspace_id, principal, user_email, team_id) AS u
         LEFT JOIN policy_credentials AS c ON c.provider = u.provider
-        GROUP BY u.provider, u.api_key_id, u.workspace_id, u.principal, u.user_email, u.team_id
+        GROUP BY u.window_end, u.provider, u.api_key_id, u.workspace_id, u.principal, u.user_email, u.team_id
       ),
       billing AS (
-        SELECT multiIf(u.credential_team != '', u.credential_team, a.team_id != '', a.team_id, m.team_id) AS team,
-          sum(u.tokens) AS billing_tokens, groupUniqArray(u.provider) AS billing_providers,
-          arraySlice(arrayFlatten(groupArray(u.samples)), 1, 2) AS billing_samples
+        SELECT u.window_end AS window_end, multiIf(u.credential_team != '', u.credential_team, a.team_id != '', a.team_id, m.team_id) AS team,
+          sum(u.tokens) AS billing_tokens, arraySort(groupUniqArray(u.provider)) AS billing_providers,
+          arraySlice(arraySort(x -> (x.3, x.1, x.2, x.4, x.5), arrayFlatten(groupArray(u.samples))), 1, 2) AS billing_samples
         FROM usage AS u
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(u.team_id)
-        LEFT JOIN members AS m ON m.email = u.user_email
-        GROUP BY team
+        LEFT JOIN members AS m ON m.window_end = u.window_end AND m.email = u.user_email
+        GROUP BY window_end, team
       ),
       gateway_samples AS (
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
@@ -223,36 +244,42 @@ export default defineDetector({
           GROUP BY k)
       ),
       agent_samples AS (
-        SELECT mapFromArrays(groupArray(session_id), groupArray(raw)) AS raws FROM (
-          SELECT session_id, argMin(raw, event_time) AS raw FROM agent_events
+        -- per window and sampled session, its first model request in the window
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
+          SELECT concat(toString({from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) + 1))),
+                        '|', session_id) AS k,
+            argMin(raw, event_time) AS raw FROM agent_events
           WHERE session_id IN (SELECT arrayJoin(sample_sessions) FROM agent) AND event_name = 'api_request'
             AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-          GROUP BY session_id)
+          GROUP BY k)
       )
-    SELECT t.team AS team, p.name AS team_name, p.owner_email AS owner,
+    SELECT t.window_end AS window_end, t.team AS team, p.name AS team_name, p.owner_email AS owner,
       t.requests AS requests, t.model_requests AS model_requests, t.unlogged AS unlogged, t.unlogged_responses AS unlogged_responses, t.late AS late,
-      t.max_delay_ms AS max_delay_ms, pipeline_delay_ms, t.first_request AS first_request, t.last_request AS last_request,
+      t.max_delay_ms AS max_delay_ms, pipeline_delays[indexOf(window_ends, t.window_end)] AS pipeline_delay_ms,
+      t.first_request AS first_request, t.last_request AS last_request,
       t.gateways AS gateways, t.unlogged_keys AS unlogged_keys, t.top_unlogged_key AS top_unlogged_key,
       arrayMap(id -> gs.raws[toString(id)], t.unlogged_ids) AS unlogged_samples, arrayMap(id -> gs.raws[toString(id)], t.late_ids) AS late_samples,
       t.baseline_days AS baseline_days,
-      ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions, arrayMap(s -> asm.raws[s], ag.sample_sessions) AS agent_samples,
+      ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions,
+      arrayMap(s -> asm.raws[concat(toString(t.window_end), '|', s)], ag.sample_sessions) AS agent_samples,
       bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers,
       arrayFilter(x -> x != '', arrayMap(p -> br.raws[toString(p)], bl.billing_samples)) AS billing_samples
     FROM (
-      SELECT if(c.team != '', c.team, h.team) AS team, c.requests AS requests, c.model_requests AS model_requests, c.unlogged AS unlogged,
+      SELECT if(c.team != '', c.window_end, h.window_end) AS window_end, if(c.team != '', c.team, h.team) AS team,
+        c.requests AS requests, c.model_requests AS model_requests, c.unlogged AS unlogged,
         c.unlogged_responses AS unlogged_responses, c.late AS late, c.max_delay_ms AS max_delay_ms,
         c.first_request AS first_request, c.last_request AS last_request, c.gateways AS gateways,
         c.unlogged_keys AS unlogged_keys, c.top_unlogged_key AS top_unlogged_key, c.unlogged_ids AS unlogged_ids,
         c.late_ids AS late_ids, h.baseline_days AS baseline_days
-      FROM cur AS c FULL OUTER JOIN hist AS h ON h.team = c.team) AS t
-    LEFT JOIN agent AS ag ON ag.team = t.team
-    LEFT JOIN billing AS bl ON bl.team = t.team
+      FROM cur AS c FULL OUTER JOIN hist AS h ON h.window_end = c.window_end AND h.team = c.team) AS t
+    LEFT JOIN agent AS ag ON ag.window_end = t.window_end AND ag.team = t.team
+    LEFT JOIN billing AS bl ON bl.window_end = t.window_end AND bl.team = t.team
     LEFT JOIN policy_teams AS p ON p.team_id = t.team
     CROSS JOIN gateway_samples AS gs
     CROSS JOIN agent_samples AS asm
     CROSS JOIN billing_raws AS br
     WHERE t.team != ''
-    ORDER BY team
+    ORDER BY window_end, team
   `,
   evaluate(rows: Row[], { params: p }) {
     const out: Row[] = [];

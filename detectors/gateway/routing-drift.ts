@@ -22,7 +22,7 @@ import { utcDay } from '../../src/detect/windows.ts';
  * One alert per team, class and served model per UTC day, listing every reason that applies.
  *
  * Reads the hourly roll-up (0010_rollups.sql: gateway_hourly); raw records by primary key for the
- * flagged lines' samples only (the first and the costliest request of each group).
+ * flagged lines' samples only (the earliest three of the first and the costliest request of each group).
  */
 
 interface Row {
@@ -82,6 +82,9 @@ export default defineDetector({
     minTeams: param('UInt32', 2, 'Divergence needs the org model to be the main model of at least this many teams.'),
     ignoredAliases: param('Array(String)', [], 'Requested model names that are routing aliases, never a fallback.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
       -- The policy as constants (read once per query): task classes in priority order, and the lookups that attribute a
@@ -102,24 +105,31 @@ export default defineDetector({
       (SELECT mapFromArrays(groupArray(api_key_id), groupArray((team_id, owner))) FROM (
          SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id)) AS key_map,
       (SELECT mapFromArrays(groupArray(alias), groupArray(team_id)) FROM policy_team_aliases) AS alias_map,
-      (SELECT mapFromArrays(groupArray(email), groupArray(team_id)) FROM (
-         SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
-         WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email)) AS member_map,
+      -- per window and person, the latest membership overlapping the window (joined on window and e-mail)
+      members AS (
+        SELECT window_end, email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
+        ARRAY JOIN arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),
+                            range(toUInt32((dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) - {lookback:UInt32}) / {every:UInt32} + 1))) AS window_end
+        WHERE valid_from < window_end AND valid_to > window_end - toIntervalSecond({lookback:UInt32})
+        GROUP BY window_end, email
+      ),
       reqs AS (
-        -- from the hourly roll-up (0010_rollups.sql); sample pointers: the first and the costliest request of each group
-        SELECT team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider,
+        -- from the hourly roll-up (0010_rollups.sql), per window; sample pointers: the first and the costliest request of each group
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+               team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider,
                model_requested, model_served, sum(requests) AS requests, sum(cost_usd) AS cost, min(first_at) AS first_seen,
                arrayDistinct([min(first_request), ((max(costliest)).2, (max(costliest)).3)]) AS refs
         FROM gateway_hourly
         WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND model_served != ''
-        GROUP BY team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider, model_requested, model_served
+        GROUP BY window_end, team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider, model_requested, model_served
       ),
       classified AS (
-        SELECT r.team_id AS raw_team, r.api_key_id AS api_key_id, r.gateway AS gateway, r.provider AS provider,
+        SELECT r.window_end AS window_end, r.team_id AS raw_team, r.api_key_id AS api_key_id, r.gateway AS gateway, r.provider AS provider,
                r.model_requested AS model_requested, r.model_served AS model_served, r.requests AS n, r.cost AS cost,
-               r.first_seen AS seen, arrayMap(x -> (r.team_id, x.1, x.2), r.refs) AS refs,
+               -- pointers (event_time, request_id, team_id): ordered by time, so the earliest are the samples
+               r.first_seen AS seen, arrayMap(x -> (x.1, x.2, r.team_id), r.refs) AS refs,
                key_map[r.api_key_id] AS k, if(k.2 != '', k.2, r.user_email) AS who,
-               multiIf(k.1 != '', k.1, alias_map[lower(r.team_id)] != '', alias_map[lower(r.team_id)], member_map[r.user_email]) AS team,
+               multiIf(k.1 != '', k.1, alias_map[lower(r.team_id)] != '', alias_map[lower(r.team_id)], m.team_id) AS team,
                arrayConcat(arrayFilter((rank, t) -> has(r.tags, t), class_tags_rank, class_tags),
                            arrayMap(j -> route_rank[j], multiMatchAllIndices(r.route, route_res)),
                            arrayMap(j -> alias_rank[j], multiMatchAllIndices(r.api_key_alias, alias_res)),
@@ -128,21 +138,24 @@ export default defineDetector({
                model_requested != '' AND NOT startsWith(model_served, model_requested) AND NOT startsWith(model_requested, model_served)
                    AND NOT has({ignoredAliases:Array(String)}, model_requested) AS is_fallback
         FROM reqs AS r
+        LEFT JOIN members AS m ON m.window_end = r.window_end AND m.email = r.user_email
       ),
-      -- per team, class and served model, computed once (org and flagged both read it)
+      -- per window, team, class and served model, computed once (org and flagged both read it); the samples are the three
+      -- earliest of the groups' pointers (deterministic, whatever order the groups arrive in)
       (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
-                          identities, first_seen, sample_refs)) FROM (
-        SELECT team, class_id, model_served AS served, sum(n) AS requests, round(sum(cost), 4) AS cost_usd,
+                          identities, first_seen, sample_refs, window_end)) FROM (
+        SELECT window_end, team, class_id, model_served AS served, sum(n) AS requests, round(sum(cost), 4) AS cost_usd,
                sumIf(n, is_fallback) AS fallback_requests, arraySort(groupUniqArrayIf(model_requested, is_fallback)) AS fallback_from,
                arraySort(groupUniqArray(model_requested)) AS requested, arraySort(groupUniqArray(provider)) AS providers,
                arraySort(groupUniqArray(gateway)) AS gateways, arraySort(groupUniqArrayIf(who, who != '')) AS identities,
-               toString(min(seen)) AS first_seen, groupArrayArray(3)(refs) AS sample_refs
+               toString(min(seen)) AS first_seen, groupArraySortedArray(3)(refs) AS sample_refs
         FROM classified WHERE class_id != ''
-        GROUP BY team, class_id, served
+        GROUP BY window_end, team, class_id, served
         HAVING requests >= {minRequests:UInt32})) AS line_rows,
       lines AS (
         SELECT l.1 AS team, l.2 AS class_id, l.3 AS served, l.4 AS requests, l.5 AS cost_usd, l.6 AS fallback_requests, l.7 AS fallback_from,
-               l.8 AS requested, l.9 AS providers, l.10 AS gateways, l.11 AS identities, l.12 AS first_seen, l.13 AS sample_refs
+               l.8 AS requested, l.9 AS providers, l.10 AS gateways, l.11 AS identities, l.12 AS first_seen, l.13 AS sample_refs,
+               l.14 AS window_end
         FROM (SELECT arrayJoin(line_rows) AS l)
       ),
       approved AS (
@@ -150,18 +163,19 @@ export default defineDetector({
         FROM policy_models GROUP BY team_id, class_id
       ),
       org AS (
-        -- Each team's main model per class; the org model is the main model of the most teams, strictly.
-        SELECT class_id, arraySort(groupArray((team, main))) AS class_models, groupArray(main) AS mains,
+        -- Per window, each team's main model per class (ties: the greatest model id); the org model is the main model of
+        -- the most teams, strictly (mains sorted, so a tie names the same model whatever order the teams arrive in).
+        SELECT window_end, class_id, arraySort(groupArray((team, main))) AS class_models, arraySort(groupArray(main)) AS mains,
                arrayDistinct(mains) AS models, arrayMap(m -> countEqual(mains, m), models) AS counts,
                models[indexOf(counts, arrayMax(counts))] AS org_model,
                countEqual(counts, arrayMax(counts)) = 1 AND arrayMax(counts) >= {minTeams:UInt32} AS settled
-        FROM (SELECT class_id, team, argMax(served, requests) AS main FROM lines WHERE team != '' GROUP BY class_id, team)
-        GROUP BY class_id
+        FROM (SELECT window_end, class_id, team, argMax(served, (requests, served)) AS main FROM lines WHERE team != '' GROUP BY window_end, class_id, team)
+        GROUP BY window_end, class_id
       ),
       -- The flagged lines, computed once: the raw samples are then read by primary key for them only.
       (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
-                          identities, first_seen, approved_globs, scope, org_model, class_models, reasons, sample_refs)) FROM (
-        SELECT l.team AS team, l.class_id AS class_id, l.served AS served, l.requests AS requests, l.cost_usd AS cost_usd,
+                          identities, first_seen, approved_globs, scope, org_model, class_models, reasons, sample_refs, window_end)) FROM (
+        SELECT l.window_end AS window_end, l.team AS team, l.class_id AS class_id, l.served AS served, l.requests AS requests, l.cost_usd AS cost_usd,
                l.fallback_requests AS fallback_requests, l.fallback_from AS fallback_from, l.requested AS requested,
                l.providers AS providers, l.gateways AS gateways, l.identities AS identities, l.first_seen AS first_seen,
                ap.globs AS approved_globs, ap.scope AS scope, o.org_model AS org_model, o.class_models AS class_models,
@@ -173,24 +187,25 @@ export default defineDetector({
                l.sample_refs AS sample_refs
         FROM lines AS l
         LEFT JOIN approved AS ap ON ap.team_id = l.team AND ap.class_id = l.class_id
-        LEFT JOIN org AS o ON o.class_id = l.class_id
+        LEFT JOIN org AS o ON o.window_end = l.window_end AND o.class_id = l.class_id
         WHERE length(reasons) > 0)) AS flagged,
       arrayFlatten(arrayMap(f -> f.18, flagged)) AS flagged_refs,
       raws AS (
         SELECT mapFromArrays(groupArray(concat(team_id, '|', toString(event_time), '|', request_id)), groupArray(raw)) AS m FROM (
           SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
-          WHERE (team_id, event_time, request_id) IN (SELECT r.1, r.2, r.3 FROM (SELECT arrayJoin(flagged_refs) AS r))
+          WHERE (team_id, event_time, request_id) IN (SELECT r.3, r.1, r.2 FROM (SELECT arrayJoin(flagged_refs) AS r))
           GROUP BY team_id, event_time, request_id)
       )
-    SELECT f.1 AS team, f.2 AS class_id, f.3 AS served, f.4 AS requests, f.5 AS cost_usd, f.6 AS fallback_requests, f.7 AS fallback_from,
+    SELECT f.19 AS window_end,
+           f.1 AS team, f.2 AS class_id, f.3 AS served, f.4 AS requests, f.5 AS cost_usd, f.6 AS fallback_requests, f.7 AS fallback_from,
            f.8 AS requested, f.9 AS providers, f.10 AS gateways, f.11 AS identities, f.12 AS first_seen, f.13 AS approved_globs,
            f.14 AS scope, f.15 AS org_model, f.16 AS class_models, f.17 AS reasons,
-           arrayFilter(r -> r != '', arrayMap(r -> raws.m[concat(r.1, '|', toString(r.2), '|', r.3)], f.18)) AS samples,
+           arrayFilter(r -> r != '', arrayMap(r -> raws.m[concat(r.3, '|', toString(r.1), '|', r.2)], f.18)) AS samples,
            t.owner_email AS owner
     FROM (SELECT arrayJoin(flagged) AS f) AS x
     CROSS JOIN raws
     LEFT JOIN policy_teams AS t ON t.team_id = x.f.1
-    ORDER BY team, class_id, served
+    ORDER BY window_end, team, class_id, served
   `,
   alert(row: Row) {
     // One person made every request: they are accountable; otherwise the team owner.
