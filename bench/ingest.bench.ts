@@ -22,6 +22,7 @@ import { createLogger } from '../src/telemetry/logger.ts';
 import { generateTraffic } from '../test/fixtures/traffic.ts';
 import { groupProgress } from '../test/helpers/kafka.ts';
 import type { SourceKind } from '../src/decode/types.ts';
+import { formatThreadCpu, groupThreadCpu, sampleThreads, type ThreadSample } from './thread-cpu.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: process.env['BENCH_N'] ?? '1000000' }, partitions: { type: 'string', default: '3' }, workers: { type: 'string' } } });
 const N = Number(args.n);
@@ -80,6 +81,7 @@ try {
   let firstCommit = 0;
   let cpuAtFirstCommit = 0;
   let committedAtFirst = 0;
+  let threadsAtFirstCommit: ThreadSample[] = [];
   let peak = 0;
   for (;;) {
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -88,6 +90,7 @@ try {
     if (done > 0 && firstCommit === 0) {
       firstCommit = Date.now();
       cpuAtFirstCommit = processCpuSeconds(child.pid as number);
+      threadsAtFirstCommit = sampleThreads(child.pid as number);
       committedAtFirst = done;
     }
     if (done >= N) break;
@@ -97,6 +100,10 @@ try {
   const dwSeconds = (Date.now() - started) / 1000;
   const dwSteady = (Date.now() - firstCommit) / 1000;
   const dwCpu = processCpuSeconds(child.pid as number);
+  const threadGroups = groupThreadCpu(child.pid as number, threadsAtFirstCommit, sampleThreads(child.pid as number));
+  // Threads that ended during steady state (idle ClickHouse pool threads) are only in the process total.
+  const endedThreads = dwCpu - cpuAtFirstCommit - threadGroups.reduce((s, g) => s + g.seconds, 0);
+  if (endedThreads > 0.05) threadGroups.push({ group: 'threads that ended meanwhile', threads: 0, seconds: endedThreads });
   // Start-up (tsx compile, engine and group join) excluded: CPU per event once consuming.
   const dwSteadyCpuMicros = Math.round(((dwCpu - cpuAtFirstCommit) / Math.max(1, N - committedAtFirst)) * 1e6);
   child.kill('SIGTERM');
@@ -127,7 +134,9 @@ try {
     row('ClickHouse Kafka engine + MV', ref.seconds, refSteady, ref.peakRssBytes),
     `ratio driftwatch / native: ${result.ratio}x end to end, ${result.steadyRatio}x steady state`,
     `CPU per event (load-independent): driftwatch ${result.driftwatch.cpuMicrosPerEvent} µs (${dwSteadyCpuMicros} µs once consuming), native ${result.nativeKafkaEngine.cpuMicrosPerEvent} µs (machine load average at the end: ${loadavg()[0]?.toFixed(1)})`,
-    JSON.stringify(result),
+    `driftwatch CPU per thread group once consuming (${N - committedAtFirst} events):`,
+    ...formatThreadCpu(threadGroups, Math.max(1, N - committedAtFirst)),
+    JSON.stringify({ ...result, driftwatchThreads: threadGroups.map((g) => ({ ...g, microsPerEvent: +((g.seconds / Math.max(1, N - committedAtFirst)) * 1e6).toFixed(1) })) }),
     '',
   ].join('\n'));
 } finally {

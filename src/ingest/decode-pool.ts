@@ -73,7 +73,7 @@ export class DecodePool implements SegmentDecoder {
   constructor(size: number = Math.max(1, availableParallelism())) {
     const url = new URL('./decode-worker.mjs', import.meta.url);
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(url);
+      const worker = new Worker(url, { workerData: { index: i } });
       worker.on('message', (msg: { id: number; result?: SegmentResult; error?: string }) => {
         const p = this.pending.get(msg.id);
         if (!p) return;

@@ -1,6 +1,7 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { decodeSegment, type SegmentRequest, type SegmentResult } from './segment.ts';
 import { unpack } from './decode-pool.ts';
+import { nameThisThread } from './thread-name.ts';
 
 /** Worker side of DecodePool: decode and encode segments, send the TSV bytes back without copying. */
 interface Envelope {
@@ -9,6 +10,8 @@ interface Envelope {
   packed: ArrayBuffer;
   lengths: Int32Array;
 }
+
+nameThisThread(`dw-decode-${(workerData as { index?: number } | null)?.index ?? 0}`);
 
 parentPort?.on('message', ({ id, request, packed, lengths }: Envelope) => {
   try {

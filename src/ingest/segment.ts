@@ -2,7 +2,7 @@ import type { SourceKind } from '../decode/types.ts';
 import { decodeContext, decodeMessage } from '../decode/message.ts';
 import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import type { DataTable, IngestRejectRow } from '../normalize/rows.ts';
-import { encodeTsv } from '../store/tsv.ts';
+import { tsvBuilder, type TsvBuilder } from '../store/tsv.ts';
 
 /**
  * A segment is a run of consecutive messages of one partition, decoded and encoded together:
@@ -46,7 +46,8 @@ export interface SegmentResult {
 export function decodeSegment(req: SegmentRequest): SegmentResult {
   const ctx = decodeContext(req.storePromptText, req.maxFutureSkewMs);
   const limits = { maxMessageBytes: req.maxMessageBytes };
-  const rows: Partial<Record<DataTable, object[]>> = {};
+  // Rows are encoded as they are produced, so a record and its parsed message die young (GC).
+  const builders: Partial<Record<DataTable, TsvBuilder>> = {};
   const rejects: IngestRejectRow[] = [];
   const counts: SegmentCounts = { accepted: 0, rejected: 0, byFormat: {}, rejectReasons: {} };
   let payloadBytes = 0;
@@ -62,7 +63,7 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
       row['source_partition'] = req.partition;
       row['source_offset'] = offset;
       row['record_index'] = index++;
-      (rows[record.table] ??= []).push(row);
+      (builders[record.table] ??= tsvBuilder(TABLE_COLUMNS[record.table])).add(row);
       counts.accepted += 1;
       counts.byFormat[record.format] = (counts.byFormat[record.format] ?? 0) + 1;
     }
@@ -76,8 +77,8 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
     }
   }
   const tables: Partial<Record<DataTable, EncodedTable>> = {};
-  for (const [table, list] of Object.entries(rows) as [DataTable, object[]][]) {
-    tables[table] = { tsv: encodeTsv(list, TABLE_COLUMNS[table]), rows: list.length };
+  for (const [table, builder] of Object.entries(builders) as [DataTable, TsvBuilder][]) {
+    tables[table] = { tsv: builder.finish(), rows: builder.rows };
   }
   return {
     firstOffset: req.offsets[0] as string,

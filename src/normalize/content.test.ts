@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cleanSourceText, fingerprintContent, redactedJson, rememberSourceText } from './content.ts';
+import { cleanSourceText, fingerprintContent, redactedJson, redactRecord, rememberSourceText } from './content.ts';
+import { allSamples } from '../decode/test-support.ts';
+import { generateTraffic } from '../../test/fixtures/traffic.ts';
 
 const parsed = (text: string) => {
   const doc = JSON.parse(text) as unknown;
@@ -43,5 +45,25 @@ describe('prompt redaction', () => {
     for (const text of dirty) expect(cleanSourceText(parsed(text)), text).toBeUndefined();
     // A document that was not parsed from a message (e.g. one element of a page) has no source text.
     expect(cleanSourceText({ a: 1 })).toBeUndefined();
+  });
+});
+
+describe('redactedJson without copying unchanged subtrees', () => {
+  // redactedJson serialises a shared-structure redaction; it must be the text of the full copy.
+  const docs: unknown[] = [
+    ...allSamples().map(([, doc]) => doc),
+    ...[...generateTraffic(300, { seed: 3 })].map((r) => JSON.parse(r.value.toString('utf8')) as unknown),
+  ];
+  const tricky: unknown[] = [
+    JSON.parse('{"a": 1, "__proto__": {"x": 1}, "messages": "hi"}'),
+    JSON.parse('{"__proto__": "s", "b": [1, {"authorization": "Bearer x"}]}'),
+    JSON.parse('{"1": {"prompt": "p"}, "z": 2, "0": [null, {"api-key": "k"}]}'),
+    JSON.parse('[{"payload": {"request": "r", "other": {}}}, "x", {"response": {"status": 200, "headers": {"Cookie": "c"}}}]'),
+    JSON.parse('{"Authorization": "REDACTED", "cookie": 5, "tool_input": {}, "completion": "[]"}'),
+  ];
+  it.each([false, true])('storeText=%s: same text as JSON.stringify(redactRecord(...))', (storeText) => {
+    for (const doc of [...docs, ...tricky]) {
+      expect(redactedJson(doc, storeText)).toBe(JSON.stringify(redactRecord(doc, storeText)));
+    }
   });
 });

@@ -47,21 +47,58 @@ export function redactRecord(record: unknown, storeText: boolean): unknown {
   return redactValue(record, storeText, '');
 }
 
+type Redactor = (value: unknown, storeText: boolean, parentKey: string) => unknown;
+
+/** The redacted value of `key` (its lower-cased form `k`) in an object under `parentKey`. */
+function redactEntry(k: string, v: unknown, storeText: boolean, parentKey: string, walk: Redactor): unknown {
+  if (SECRET_KEYS.has(k) && typeof v === 'string') return v === 'REDACTED' ? v : '[redacted credential]';
+  if (!storeText && (CONTENT_KEYS.has(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) && isLogged(v) && !isHttpEnvelope(v)) {
+    return redactedMarker(fingerprintContent(v, false));
+  }
+  return walk(v, storeText, k);
+}
+
 function redactValue(value: unknown, storeText: boolean, parentKey: string): unknown {
   if (Array.isArray(value)) return value.map((v) => redactValue(v, storeText, parentKey));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const k = key.toLowerCase();
-    if (SECRET_KEYS.has(k) && typeof v === 'string') {
-      out[key] = v === 'REDACTED' ? v : '[redacted credential]';
-    } else if (!storeText && (CONTENT_KEYS.has(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) && isLogged(v) && !isHttpEnvelope(v)) {
-      out[key] = redactedMarker(fingerprintContent(v, false));
-    } else {
-      out[key] = redactValue(v, storeText, k);
-    }
+    out[key] = redactEntry(key.toLowerCase(), v, storeText, parentKey, redactValue);
   }
   return out;
+}
+
+/**
+ * redactValue for a result that is only serialised (redactedJson): unchanged objects and arrays
+ * are returned as they are instead of copied, so a record with one header to mask copies one
+ * path, not the whole tree. Serialises to the same text as redactValue's copy.
+ */
+function redactShared(value: unknown, storeText: boolean, parentKey: string): unknown {
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const r = redactShared(v, storeText, parentKey);
+      if (out === undefined && r !== v) out = value.slice(0, i);
+      out?.push(r);
+    }
+    return out ?? value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  // redactValue's copy assigns `__proto__` through the setter, which drops it from the text: copy
+  // such an object the same way.
+  let out: Record<string, unknown> | undefined = Object.prototype.hasOwnProperty.call(value, '__proto__') ? {} : undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const [key, v] = entries[i] as [string, unknown];
+    const r = redactEntry(key.toLowerCase(), v, storeText, parentKey, redactShared);
+    if (out === undefined && r !== v) {
+      out = {};
+      for (let j = 0; j < i; j++) out[(entries[j] as [string, unknown])[0]] = (entries[j] as [string, unknown])[1];
+    }
+    if (out !== undefined) out[key] = r;
+  }
+  return out ?? value;
 }
 
 /**
@@ -98,5 +135,5 @@ export function cleanSourceText(record: unknown): string | undefined {
 
 /** Redacted JSON text of a record, ready for the `raw` column. */
 export function redactedJson(record: unknown, storeText: boolean): string {
-  return cleanSourceText(record) ?? JSON.stringify(redactRecord(record, storeText));
+  return cleanSourceText(record) ?? JSON.stringify(redactShared(record, storeText, ''));
 }

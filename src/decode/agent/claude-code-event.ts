@@ -7,6 +7,7 @@ import { toCount, toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import { fingerprintContent, isLogged, redactedMarker } from '../../normalize/content.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * Claude Code event (formats.md §8) → agent_events row, shared by the OTLP/JSON and flat decoders
@@ -122,7 +123,7 @@ function remainingAttributes(attrs: Record<string, unknown>, storeText: boolean)
  */
 export function toAgentRecord(input: AgentEventInput, ctx: DecodeContext): DecodedRecord | RecordReject {
   const attrs: Record<string, unknown> = { ...input.resource, ...input.attributes };
-  const parsed = claudeCodeAttributesSchema.safeParse(attrs);
+  const parsed = safeParseFast(claudeCodeAttributesSchema, attrs);
   if (!parsed.success) return issuesViolation(input.format, parsed.error, input.raw, { at: 'attributes', max: AGENT_LISTED_ISSUES });
 
   const eventName = eventNameOf(input, attrs);

@@ -5,6 +5,7 @@ import { text } from '../../normalize/identity.ts';
 import { issuesViolation } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { AGENT_LISTED_ISSUES, isRecordReject, redactAttributeMap, toAgentRecord } from './claude-code-event.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * Flattened OTLP log record (formats.md §8 sample): what a collector transform or a custom
@@ -27,7 +28,7 @@ function redactedRaw(doc: unknown, storeText: boolean): string {
 
 function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
   const raw = redactedRaw(doc, ctx.storePromptText);
-  const parsed = otelFlatRecordSchema.safeParse(doc);
+  const parsed = safeParseFast(otelFlatRecordSchema, doc);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: AGENT_LISTED_ISSUES }));
     return;

@@ -10,6 +10,7 @@ import { text } from '../../normalize/identity.ts';
 import { issuesViolation } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { AGENT_LISTED_ISSUES, isRecordReject, redactedContentValue, toAgentRecord } from './claude-code-event.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * OTLP/JSON ExportLogsServiceRequest, as the OTel Collector kafka exporter writes it with
@@ -71,7 +72,7 @@ interface ResourceContext {
 function decodeLogRecord(logRecord: unknown, res: ResourceContext, ctx: DecodeContext, out: DecodeOutput): void {
   // The stored record is self-contained: this log record plus what it inherits from its envelope.
   const raw = rawOf({ resource: { attributes: res.attributes }, scope: res.scope, logRecord }, ctx.storePromptText);
-  const parsed = otlpLogRecordSchema.safeParse(logRecord);
+  const parsed = safeParseFast(otlpLogRecordSchema, logRecord);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { at: 'logRecord', max: AGENT_LISTED_ISSUES }));
     return;
@@ -95,7 +96,7 @@ function decodeLogRecord(logRecord: unknown, res: ResourceContext, ctx: DecodeCo
 }
 
 function decodeResourceLogs(resourceLogs: unknown, index: number, ctx: DecodeContext, out: DecodeOutput): void {
-  const parsed = otlpResourceLogsSchema.safeParse(resourceLogs);
+  const parsed = safeParseFast(otlpResourceLogsSchema, resourceLogs);
   if (!parsed.success) {
     const raw = rawOf(resourceLogs, ctx.storePromptText);
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { at: `resourceLogs.${index}`, max: AGENT_LISTED_ISSUES }));
@@ -116,7 +117,7 @@ export const otlpLogsDecoder: FormatDecoder = {
   },
   decode(doc, ctx) {
     const out: DecodeOutput = { records: [], rejects: [] };
-    const parsed = otlpLogsRequestSchema.safeParse(doc);
+    const parsed = safeParseFast(otlpLogsRequestSchema, doc);
     if (!parsed.success) {
       out.rejects.push(issuesViolation(FORMAT, parsed.error, rawOf(doc, ctx.storePromptText), { max: AGENT_LISTED_ISSUES }));
       return out;

@@ -11,6 +11,7 @@ import {
 } from '../../../schemas/events/anthropic-usage.ts';
 import { isRecord } from '../shape.ts';
 import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * Anthropic Admin API usage_report/messages (formats.md §4a). The envelope walker below is shared
@@ -55,7 +56,7 @@ export function anthropicDecoder<S extends z.ZodType>(
 
 function walkAnthropic<S extends z.ZodType>(report: BucketedReport<S>, doc: unknown): void {
   const decodeBucket = (bucket: unknown, at: string): void => {
-    const parsed = anthropicBucketSchema.safeParse(bucket);
+    const parsed = safeParseFast(anthropicBucketSchema, bucket);
     if (!parsed.success) return report.rejectIssues(parsed.error, at, bucket);
     const { starting_at, ending_at, results } = parsed.data;
     const times = report.times(starting_at, ending_at, at, bucket);

@@ -11,6 +11,7 @@ import {
 } from '../../../schemas/events/bedrock.ts';
 import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * AWS Bedrock model invocation logs (formats.md §5): one record per call, no cost, no session id.
@@ -73,7 +74,7 @@ function decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
   // Bodies are prompt and response text; redaction replaces them with size + hash.
   const raw = redactedJson(doc, ctx.storePromptText);
   const reject = (detail: string): DecodeOutput => ({ records: [], rejects: [schemaViolation(FORMAT, detail, raw)] });
-  const parsed = bedrockInvocationSchema.safeParse(doc);
+  const parsed = safeParseFast(bedrockInvocationSchema, doc);
   if (!parsed.success) return reject(issuesDetail(parsed.error));
   let time: string;
   try {

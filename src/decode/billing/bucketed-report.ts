@@ -5,6 +5,7 @@ import { redactedJson } from '../../normalize/content.ts';
 import { eventTime, TimeParseError } from '../../normalize/time.ts';
 import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * The usage and cost reports of OpenAI (formats.md §3) and Anthropic (§4) share one envelope: a
@@ -52,7 +53,7 @@ export class BucketedReport<S extends z.ZodType> {
 
   /** A page: its `data` elements are the buckets `data[0]`, `data[1]`, … */
   page(schema: z.ZodType<{ data: unknown[] }>, doc: unknown, decodeBucket: (bucket: unknown, at: string) => void): void {
-    const page = schema.safeParse(doc);
+    const page = safeParseFast(schema, doc);
     if (!page.success) this.rejectIssues(page.error, '', doc);
     else page.data.data.forEach((bucket, i) => decodeBucket(bucket, `data[${i}]`));
   }
@@ -82,7 +83,7 @@ export class BucketedReport<S extends z.ZodType> {
   result(result: unknown, bounds: Record<string, unknown>, times: BucketTimes, at: string): void {
     // The stored evidence must say which bucket the result belonged to.
     const withBounds = isRecord(result) ? { ...bounds, ...result } : { ...bounds, result };
-    const parsed = this.spec.schema.safeParse(result);
+    const parsed = safeParseFast(this.spec.schema, result);
     if (!parsed.success) return this.rejectIssues(parsed.error, at, withBounds);
     const row = this.spec.toRow(parsed.data, { ...times, raw: redactedJson(withBounds, this.ctx.storePromptText) });
     this.out.records.push({ table: 'provider_usage', format: this.spec.format, row });

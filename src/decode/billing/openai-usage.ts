@@ -14,6 +14,7 @@ import {
 import { issuesDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * OpenAI organization Usage API (formats.md §3). The envelope walker below is shared with the
@@ -66,7 +67,7 @@ export function openAiDecoder<S extends z.ZodType>(
 
 function walkOpenAi<S extends z.ZodType>(report: BucketedReport<S>, resultObject: string, doc: unknown): void {
   const decodeBucket = (bucket: unknown, at: string): void => {
-    const parsed = openAiBucketSchema.safeParse(bucket);
+    const parsed = safeParseFast(openAiBucketSchema, bucket);
     if (!parsed.success) return report.rejectIssues(parsed.error, at, bucket);
     const { start_time, end_time, results } = parsed.data;
     const times = report.times(start_time, end_time, at, bucket);
@@ -80,7 +81,7 @@ function walkOpenAi<S extends z.ZodType>(report: BucketedReport<S>, resultObject
   } else if (doc.object === 'bucket') {
     decodeBucket(doc, '');
   } else if (doc.object === resultObject) {
-    const bare = openAiBareResultTimesSchema.safeParse(doc);
+    const bare = safeParseFast(openAiBareResultTimesSchema, doc);
     if (!bare.success) {
       report.reject(
         `a bare ${resultObject} has no bucket: it needs integer start_time and end_time ` +

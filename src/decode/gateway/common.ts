@@ -8,6 +8,7 @@ import { toCount } from '../../normalize/numbers.ts';
 import type { LiteLlmUsage } from '../../../schemas/events/litellm.ts';
 import { issuesDetail, schemaViolation } from '../reject.ts';
 import { isRecord } from '../shape.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /** Helpers shared by the LiteLLM and Kong decoders (formats.md §1, §2 and N1–N6). */
 
@@ -45,7 +46,7 @@ export function gatewayDecoder<T>(spec: GatewayDecodeSpec<T>): FormatDecoder {
  */
 function decodeGatewayRecord<T>(spec: GatewayDecodeSpec<T>, doc: unknown, ctx: DecodeContext): DecodeOutput {
   const raw = cleanSourceText(doc) ?? redactedJson(spec.prepareRaw ? spec.prepareRaw(doc, ctx.storePromptText) : doc, ctx.storePromptText);
-  const parsed = spec.schema.safeParse(doc);
+  const parsed = safeParseFast(spec.schema, doc);
   if (!parsed.success) return violation(spec.format, issuesDetail(parsed.error, { max: MAX_ISSUES }), raw);
   try {
     const row = spec.build(parsed.data, raw, ctx);

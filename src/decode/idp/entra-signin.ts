@@ -12,6 +12,7 @@ import { redactedJson } from '../../normalize/content.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { IDP_LISTED_ISSUES } from './okta-system-log.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * Microsoft Entra ID sign-ins (formats.md §7) in the shapes they leave Azure in: a Graph `signIn`
@@ -105,7 +106,7 @@ function pushRow(s: EntraSignIn, eventType: string, ctx: DecodeContext, out: Dec
 
 function decodeSignIn(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
   const raw = redactedJson(doc, ctx.storePromptText);
-  const parsed = entraSignInSchema.safeParse(doc);
+  const parsed = safeParseFast(entraSignInSchema, doc);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: IDP_LISTED_ISSUES }));
     return;
@@ -131,7 +132,7 @@ function signInOfRecord(rec: EntraDiagnosticRecord): Record<string, unknown> {
 
 function decodeDiagnosticRecord(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
   const raw = redactedJson(doc, ctx.storePromptText);
-  const rec = entraDiagnosticRecordSchema.safeParse(doc);
+  const rec = safeParseFast(entraDiagnosticRecordSchema, doc);
   if (!rec.success) {
     out.rejects.push(issuesViolation(FORMAT, rec.error, raw, { max: IDP_LISTED_ISSUES }));
     return;
@@ -143,7 +144,7 @@ function decodeDiagnosticRecord(doc: unknown, ctx: DecodeContext, out: DecodeOut
     out.rejects.push(schemaViolation(FORMAT, detail, raw));
     return;
   }
-  const parsed = entraSignInSchema.safeParse(signInOfRecord(rec.data));
+  const parsed = safeParseFast(entraSignInSchema, signInOfRecord(rec.data));
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { at: 'properties', max: IDP_LISTED_ISSUES }));
     return;

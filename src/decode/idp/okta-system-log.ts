@@ -6,6 +6,7 @@ import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { redactedJson } from '../../normalize/content.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
+import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
  * Okta System Log LogEvent (formats.md §6): one event, a `/api/v1/logs` page (top-level array),
@@ -72,7 +73,7 @@ export function oktaRow(e: OktaLogEvent, time: string, raw: string): IdpEventRow
 
 function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
   const raw = redactedJson(doc, ctx.storePromptText);
-  const parsed = oktaLogEventSchema.safeParse(doc);
+  const parsed = safeParseFast(oktaLogEventSchema, doc);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: IDP_LISTED_ISSUES }));
     return;
@@ -97,7 +98,7 @@ export const oktaSystemLogDecoder: FormatDecoder = {
     if (Array.isArray(doc)) {
       doc.forEach((element) => decodeOne(element, ctx, out));
     } else if (isEventHook(doc)) {
-      const hook = oktaEventHookSchema.safeParse(doc);
+      const hook = safeParseFast(oktaEventHookSchema, doc);
       if (hook.success) hook.data.data.events.forEach((e) => decodeOne(e, ctx, out));
       else out.rejects.push(issuesViolation(FORMAT, hook.error, redactedJson(doc, ctx.storePromptText), { max: IDP_LISTED_ISSUES }));
     } else {
