@@ -53,7 +53,10 @@ try {
       for (const k of Object.keys(pending)) pending[k] = [];
     };
     let i = 0;
-    for (const rec of generateTraffic(N, { seed: 1 })) {
+    // Yesterday's traffic, as a live consumer sees it: with the generator's fixed 2026 date the raw
+    // columns' 90-day TTL would already have expired, and merges would drop what production keeps.
+    const yesterday = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000;
+    for (const rec of generateTraffic(N, { seed: 1, startMs: yesterday })) {
       (pending[topics[rec.source]] ??= []).push({ value: rec.value });
       bytes += rec.value.byteLength;
       records += rec.records;
