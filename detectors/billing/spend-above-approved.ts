@@ -31,6 +31,7 @@ import { cents, priceTokens } from '../_shared/model-prices.ts';
 type SeriesPoint = [day: string, source: 'gateway' | 'direct', model: string, usd: number, tokens: number, uncached: number, read: number, write: number, output: number];
 
 interface Row {
+  window_end: string;
   team: string;
   owner: string;
   day: string;
@@ -117,145 +118,200 @@ export default defineDetector({
     minDailyUsd: param('Float64', 25, 'Volume floor: no baseline alert for a day below this spend.'),
     identityLookbackDays: param('UInt32', 30, 'How far back agent telemetry is searched to name a Claude account id.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to. Each window reads its UTC day so far (the window's day
+  // up to its end) and the whole days before it (month, baseline): the history is computed once per
+  // day of the batch, the day so far once per window.
+  batch: true,
   query: sql`
     WITH
-      toStartOfDay({from:DateTime64(3)}) AS day_start,
-      least(toDateTime64(toStartOfMonth({from:DateTime64(3)}), 3, 'UTC'), day_start - toIntervalDay({baselineDays:UInt32})) AS scan_from,
+      arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),
+               range(toUInt32(intDiv(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) - {lookback:UInt32}, {every:UInt32}) + 1))) AS window_ends,
+      -- a window's day: the UTC day of its start
+      arrayDistinct(arrayMap(e -> toDateTime64(toStartOfDay(e - toIntervalSecond({lookback:UInt32})), 3, 'UTC'), window_ends)) AS day_starts,
+      -- what a window reads, cut in slices (part, key, [lo, hi)): part 0, per day of the batch, the whole days before
+      -- it back to the start of its month or baselineDays; part 1, per window, its day up to the window end
+      arrayConcat(
+        arrayMap(d -> (0, d, least(toDateTime64(toStartOfMonth(d), 3, 'UTC'), d - toIntervalDay({baselineDays:UInt32})), d), day_starts),
+        arrayMap(e -> (1, e, toDateTime64(toStartOfDay(e - toIntervalSecond({lookback:UInt32})), 3, 'UTC'), e), window_ends)) AS slices,
+      arrayMin(arrayMap(s -> s.3, slices)) AS scan_from,
+      (SELECT groupArray((provider, api_key_id, workspace_id, principal_pattern)) FROM policy_credentials WHERE credential_id != '') AS credentials,
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       keys AS (SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
       gw AS (
-        -- roll-ups (0010_rollups.sql): whole days before today, today's hours up to the window end
-        SELECT day, team_id, api_key_id, user_email, sum(cost_usd) AS usd, sum(tokens) AS tokens, max(costliest) AS costliest
+        -- roll-ups (0010_rollups.sql): whole days before the batch's days (gateway_daily), at their day; the batch's
+        -- hours (gateway_hourly), at the start of their window (the hours of the first window's day before it, at its start)
+        SELECT hourly, day, at, team_id, api_key_id, user_email, sum(cost_usd) AS usd, sum(tokens) AS tokens, max(costliest) AS costliest
         FROM (
-          SELECT day, team_id, api_key_id, user_email, cost_usd, tokens, (0., toDateTime64(0, 3, 'UTC'), '') AS costliest FROM gateway_daily
-          WHERE day >= toDate(scan_from) AND day < toDate(day_start)
+          SELECT 0 AS hourly, day, toDateTime64(day, 3, 'UTC') AS at, team_id, api_key_id, user_email, cost_usd, tokens,
+                 (0., toDateTime64(0, 3, 'UTC'), '') AS costliest
+          FROM gateway_daily WHERE day >= toDate(scan_from) AND day < toDate(arrayMax(day_starts))
           UNION ALL
-          SELECT toDate(hour), team_id, api_key_id, user_email, cost_usd, tokens, costliest FROM gateway_hourly
-          WHERE hour >= day_start AND hour < {to:DateTime64(3)})
-        GROUP BY day, team_id, api_key_id, user_email
+          SELECT 1, toDate(hour),
+                 {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32})),
+                 team_id, api_key_id, user_email, cost_usd, tokens, costliest
+          FROM gateway_hourly WHERE hour >= arrayMin(day_starts) AND hour < {to:DateTime64(3)})
+        GROUP BY hourly, day, at, team_id, api_key_id, user_email
       ),
       gw_team AS (
-        SELECT g.day AS day, g.usd AS usd, g.tokens AS tokens, g.team_id AS raw_team, g.api_key_id AS api_key_id, g.user_email AS user_email,
-               g.costliest AS costliest,
+        SELECT g.hourly AS hourly, g.day AS day, g.at AS at, g.usd AS usd, g.tokens AS tokens, g.team_id AS raw_team,
+               g.api_key_id AS api_key_id, g.costliest AS costliest,
                if(k.owner != '', k.owner, g.user_email) AS who,
                multiIf(k.team_id != '', k.team_id, a.team_id != '', a.team_id,
-                       arrayFilter(s -> s.1 <= toDateTime64(g.day, 3) AND toDateTime64(g.day, 3) < s.2, m.spans)[1].3) AS team
+                       arrayFilter(span -> span.1 <= toDateTime64(g.day, 3) AND toDateTime64(g.day, 3) < span.2, m.spans)[1].3) AS team
         FROM gw AS g
         LEFT JOIN keys AS k ON k.api_key_id = g.api_key_id
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(g.team_id)
         LEFT JOIN members AS m ON m.email = g.user_email
+        WHERE team != ''
+      ),
+      gw_slices AS (
+        -- each person and key's rows read once, then summed into every slice they fall in: a day into the history of
+        -- the batch day(s) it precedes, a window's hours into that window and the later ones of its day (rather than
+        -- every hour copied into every later window)
+        SELECT s.1 AS part, s.2 AS slice, team, day, s.1 = 1 AND day = toDate(s.2 - toIntervalSecond({lookback:UInt32})) AS today,
+               who, raw_team, api_key_id, arraySum(x -> x.2, in_slice) AS usd, arraySum(x -> x.3, in_slice) AS tokens,
+               arrayReduce('max', arrayMap(x -> x.4, in_slice)) AS costliest
+        FROM (
+          SELECT hourly, team, day, who, raw_team, api_key_id, arraySort(groupArray((at, usd, tokens, costliest))) AS times
+          FROM gw_team GROUP BY hourly, team, day, who, raw_team, api_key_id)
+        ARRAY JOIN arrayFilter(s -> s.1 = hourly AND arrayExists(x -> x.1 >= s.3 AND x.1 < s.4, times), slices) AS s
+        ARRAY JOIN [arrayFilter(x -> x.1 >= s.3 AND x.1 < s.4, times)] AS in_slice
       ),
       usage AS (
-        SELECT toDate(hour) AS day, provider, api_key_id, workspace_id, principal, account_id, user_email, model,
+        -- direct usage, not gateway-held (the rule of billing.unmanaged-key-usage), per slice, day and model
+        SELECT s.1 AS part, s.2 AS slice, toDate(hour) AS day, provider, api_key_id, workspace_id, principal, account_id, user_email, model,
                sum(uncached_input_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
                sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output,
-               groupArrayIf(1)(first_record, hour >= day_start) AS sample_refs
-        FROM provider_hourly
+               -- the earliest record pointer of the window's day: the same whatever order the roll-up is read in
+               groupArraySortedIf(1)(first_record, s.1 = 1) AS sample_refs
+        FROM provider_hourly ARRAY JOIN arrayFilter(s -> hour >= s.3 AND hour < s.4, slices) AS s
         WHERE kind IN ('usage', 'invocation') AND hour >= scan_from AND hour < {to:DateTime64(3)}
-        GROUP BY day, provider, api_key_id, workspace_id, principal, account_id, user_email, model
+        GROUP BY part, slice, day, provider, api_key_id, workspace_id, principal, account_id, user_email, model
+        HAVING NOT ((provider = 'bedrock' OR api_key_id != '')
+                    AND arrayExists(c -> c.1 = provider AND (c.2 = '' OR c.2 = api_key_id) AND (c.3 = '' OR c.3 = workspace_id)
+                                         AND (c.4 = '' OR match(principal, c.4)), credentials))
       ),
       direct AS (
-        -- Not gateway-held: the rule of billing.unmanaged-key-usage.
-        SELECT u.day AS day, u.provider AS provider, u.api_key_id AS api_key_id, u.account_id AS account_id, u.user_email AS user_email,
-               u.model AS model, any(u.uncached) AS uncached, any(u.cache_read) AS cache_read, any(u.cache_write) AS cache_write,
-               any(u.output) AS output, any(u.sample_refs) AS sample_refs
-        FROM usage AS u LEFT JOIN policy_credentials AS c ON c.provider = u.provider
-        GROUP BY u.day, u.provider, u.api_key_id, u.workspace_id, u.principal, u.account_id, u.user_email, u.model
-        HAVING countIf(c.credential_id != '' AND (u.provider = 'bedrock' OR u.api_key_id != '')
-            AND (c.api_key_id = '' OR c.api_key_id = u.api_key_id) AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
-            AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))) = 0
+        -- per window: the history slice of its day and its own day so far (a person is named per window below)
+        SELECT window_end, day, provider, api_key_id, account_id, user_email, model, uncached, cache_read, cache_write, output, sample_refs
+        FROM usage
+        ARRAY JOIN if(part = 1, [slice], arrayFilter(e -> toStartOfDay(e - toIntervalSecond({lookback:UInt32})) = slice, window_ends)) AS window_end
       ),
       accounts AS (
-        SELECT account_id, argMax(user_email, last_at) AS email FROM agent_accounts
-        WHERE account_id IN (SELECT account_id FROM direct WHERE account_id != '') AND user_email != ''
+        -- per window: the account's latest telemetry identity in [window start - identityLookbackDays, window end)
+        SELECT window_end, account_id, argMax(user_email, last_at) AS email FROM agent_accounts
+        ARRAY JOIN arrayFilter(e -> hour >= toStartOfHour(e - toIntervalSecond({lookback:UInt32}) - toIntervalDay({identityLookbackDays:UInt32})) AND hour < e,
+                               window_ends) AS window_end
+        WHERE account_id IN (SELECT account_id FROM provider_hourly WHERE account_id != '' AND hour >= scan_from AND hour < {to:DateTime64(3)})
+          AND user_email != ''
           AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32})) AND hour < {to:DateTime64(3)}
-        GROUP BY account_id
+        GROUP BY window_end, account_id
       ),
       direct_team AS (
-        SELECT d.*, if(d.user_email != '', d.user_email, a.email) AS who,
-               arrayFilter(s -> s.1 <= toDateTime64(d.day, 3) AND toDateTime64(d.day, 3) < s.2, m.spans)[1].3 AS team
+        SELECT d.window_end AS window_end, d.day AS day, d.provider AS provider, d.api_key_id AS api_key_id, d.model AS model,
+               d.uncached AS uncached, d.cache_read AS cache_read, d.cache_write AS cache_write, d.output AS output, d.sample_refs AS sample_refs,
+               d.day = toDate(d.window_end - toIntervalSecond({lookback:UInt32})) AS today,
+               if(d.user_email != '', d.user_email, a.email) AS who,
+               arrayFilter(span -> span.1 <= toDateTime64(d.day, 3) AND toDateTime64(d.day, 3) < span.2, m.spans)[1].3 AS team
         FROM direct AS d
-        LEFT JOIN accounts AS a ON a.account_id = d.account_id
+        LEFT JOIN accounts AS a ON a.window_end = d.window_end AND a.account_id = d.account_id
         LEFT JOIN members AS m ON m.email = if(d.user_email != '', d.user_email, a.email)
       ),
-      -- Per team, one pass over each source, kept as constants (a handful of teams): nothing below is computed twice.
-      -- Gateway: the daily series; today's spend per person (top spenders) and the costliest request of each key
+      -- Per team and slice, one pass over each source, kept as constants (a handful of teams): nothing below is computed twice.
+      -- Gateway: the daily series; the window's day's spend per person (top spenders) and the costliest request of each key
       -- (gateway_hourly pointers), of which the top two per team are the samples.
-      (SELECT groupArray((team, points, top_spenders, picks)) FROM (
-         SELECT team,
+      (SELECT groupArray((part, slice, team, points, top_spenders, picks)) FROM (
+         SELECT part, slice, team,
                 sumMap([day], [usd], [tokens], [toUInt64(1)]) AS by_day,
                 arrayMap((d, u, k) -> (toString(d), 'gateway', '', round(u, 4), k, toUInt64(0), toUInt64(0), toUInt64(0), toUInt64(0)),
                          by_day.1, by_day.2, by_day.3) AS points,
-                sumMapIf([who], [usd], [toUInt64(1)], day = toDate(day_start)) AS by_who,
+                sumMapIf([who], [usd], [toUInt64(1)], today) AS by_who,
                 arraySlice(arrayReverseSort(x -> x.2, arrayMap((w, u) -> (w, round(u, 2)), by_who.1, by_who.2)), 1, 3) AS top_spenders,
                 maxMapIf([concat(raw_team, '|', api_key_id)], [(costliest.1, costliest.2, costliest.3, raw_team, api_key_id)],
-                         day = toDate(day_start) AND costliest.3 != '') AS by_key,
+                         today AND costliest.3 != '') AS by_key,
                 arraySlice(arrayReverseSort(x -> x.1, by_key.2), 1, 2) AS picks
-         FROM gw_team WHERE team != '' GROUP BY team)) AS gw_teams,
-      -- Direct usage: the daily series per model (priced in evaluate), today's identities and sample pointers.
-      (SELECT groupArray((team, points, identities, refs)) FROM (
-         SELECT team, groupArray((toString(day), 'direct', model, toFloat64(0), tokens_d, uncached_d, cache_read_d, cache_write_d, output_d)) AS points,
-                groupUniqArrayArray(whos) AS identities, groupArrayArray(refs_today) AS refs
+         FROM gw_slices GROUP BY part, slice, team)) AS gw_teams,
+      -- Direct usage, per window: the daily series per model (priced in evaluate), the day's identities and sample pointers
+      -- (series and identities sorted: the same whatever order the rows arrive in).
+      (SELECT groupArray((window_end, team, points, identities, refs)) FROM (
+         SELECT window_end, team,
+                arraySort(groupArray((toString(day), 'direct', model, toFloat64(0), tokens_d, uncached_d, cache_read_d, cache_write_d, output_d))) AS points,
+                arraySort(groupUniqArrayArray(whos)) AS identities, groupArrayArray(refs_today) AS refs
          FROM (
-           SELECT team, day, model, sum(uncached + cache_read + cache_write + output) AS tokens_d, sum(uncached) AS uncached_d,
+           SELECT window_end, team, day, model, sum(uncached + cache_read + cache_write + output) AS tokens_d, sum(uncached) AS uncached_d,
                   sum(cache_read) AS cache_read_d, sum(cache_write) AS cache_write_d, sum(output) AS output_d,
-                  groupUniqArrayIf(who, day = toDate(day_start)) AS whos,
-                  groupArrayArrayIf(arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), sample_refs), day = toDate(day_start)) AS refs_today
-           FROM direct_team WHERE team != '' GROUP BY team, day, model)
-         GROUP BY team)) AS direct_teams,
-      arrayFlatten(arrayMap(g -> arrayMap(p -> (p.1, p.2, p.3, p.4, g.1), g.4), gw_teams)) AS gw_picks,
-      arrayFlatten(arrayMap(x -> arrayMap(r -> (r.1, r.2, r.3, r.4, r.5, x.1), x.4), direct_teams)) AS direct_picks,
+                  groupUniqArrayIf(who, today) AS whos,
+                  groupArrayArrayIf(arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), sample_refs), today) AS refs_today
+           FROM direct_team WHERE team != '' GROUP BY window_end, team, day, model)
+         GROUP BY window_end, team)) AS direct_teams,
+      arrayFlatten(arrayMap(g -> arrayMap((p, i) -> (p.1, p.2, p.3, p.4, g.3, g.2, i), g.6, arrayEnumerate(g.6)), gw_teams)) AS gw_picks,
+      arrayFlatten(arrayMap(x -> arrayMap(r -> (r.1, r.2, r.3, r.4, r.5, x.2, x.1), x.5), direct_teams)) AS direct_picks,
+      grid AS (
+        SELECT window_end, toDateTime64(toStartOfDay(window_end - toIntervalSecond({lookback:UInt32})), 3, 'UTC') AS day_start
+        FROM (SELECT arrayJoin(window_ends) AS window_end)
+      ),
+      gw_history AS (SELECT g.2 AS day_start, g.3 AS team, g.4 AS points FROM (SELECT arrayJoin(gw_teams) AS g) WHERE g.1 = 0),
+      gw_today AS (SELECT g.2 AS window_end, g.3 AS team, g.4 AS points, g.5 AS top_spenders FROM (SELECT arrayJoin(gw_teams) AS g) WHERE g.1 = 1),
+      direct_today AS (SELECT x.1 AS window_end, x.2 AS team, x.3 AS points, x.4 AS identities FROM (SELECT arrayJoin(direct_teams) AS x)),
       gw_samples AS (
-        -- raw by primary key (team_id, event_time) for the picked requests only
-        SELECT p.c.5 AS team, arrayMap(x -> x.1, arrayReverseSort(x -> x.2, groupArray((r.raw, p.c.1)))) AS samples
+        -- raw by primary key (team_id, event_time) for the picked requests only, costliest first
+        SELECT p.c.6 AS window_end, p.c.5 AS team, arrayMap(x -> x.2, arraySort(groupArray((p.c.7, r.raw)))) AS samples
         FROM (SELECT arrayJoin(gw_picks) AS c) AS p
         INNER JOIN (
           SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
           WHERE (team_id, event_time, request_id) IN (SELECT c.4, c.2, c.3 FROM (SELECT arrayJoin(gw_picks) AS c))
           GROUP BY team_id, event_time, request_id
         ) AS r ON r.team_id = p.c.4 AND r.event_time = p.c.2 AND r.request_id = p.c.3
-        GROUP BY team
+        GROUP BY window_end, team
       ),
       direct_samples AS (
-        SELECT p.r.6 AS team, arraySlice(groupArray(u.raw), 1, 2) AS samples
+        -- the window's day's two earliest direct records of the team
+        SELECT p.r.7 AS window_end, p.r.6 AS team, arraySlice(arrayMap(x -> x.2, arraySort(groupArray(((p.r.3, p.r.4, p.r.5, p.r.1, p.r.2), u.raw)))), 1, 2) AS samples
         FROM (SELECT arrayJoin(direct_picks) AS r) AS p
         INNER JOIN (
           SELECT provider, api_key_id, event_time, source_offset, record_index, any(raw) AS raw FROM provider_usage
           WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (SELECT r.1, r.2, r.3, r.4, r.5 FROM (SELECT arrayJoin(direct_picks) AS r))
           GROUP BY provider, api_key_id, event_time, source_offset, record_index
         ) AS u ON u.provider = p.r.1 AND u.api_key_id = p.r.2 AND u.event_time = p.r.3 AND u.source_offset = p.r.4 AND u.record_index = p.r.5
-        GROUP BY team
+        GROUP BY window_end, team
       ),
       budget AS (
         -- The entry in force at the window end; a tuple, so NULL limits are kept (no limit), not skipped.
-        SELECT team_id, argMax((daily_usd, monthly_usd, daily_tokens, monthly_tokens, previous_daily_usd, previous_monthly_usd, note), effective_from) AS b,
+        SELECT window_end, team_id,
+               argMax((daily_usd, monthly_usd, daily_tokens, monthly_tokens, previous_daily_usd, previous_monthly_usd, note), effective_from) AS b,
                max(effective_from) AS budget_from
-        FROM policy_budgets WHERE effective_from < {to:DateTime64(3)} GROUP BY team_id
+        FROM policy_budgets ARRAY JOIN arrayFilter(e -> effective_from < e, window_ends) AS window_end
+        GROUP BY window_end, team_id
       ),
       changes AS (
         -- Approved increases taking effect within the baseline period: the rise is approved, not anomalous.
-        SELECT team_id, argMax(note, effective_from) AS change_note, max(effective_from) AS change_from
+        SELECT window_end, team_id, argMax(note, effective_from) AS change_note, max(effective_from) AS change_from
         FROM policy_budgets
-        WHERE effective_from >= day_start - toIntervalDay({baselineDays:UInt32}) AND effective_from < {to:DateTime64(3)}
-          AND (ifNull(daily_usd, 0) > ifNull(previous_daily_usd, 0) OR ifNull(monthly_usd, 0) > ifNull(previous_monthly_usd, 0))
-        GROUP BY team_id
+        ARRAY JOIN arrayFilter(e -> effective_from >= toStartOfDay(e - toIntervalSecond({lookback:UInt32})) - toIntervalDay({baselineDays:UInt32})
+                                    AND effective_from < e, window_ends) AS window_end
+        WHERE ifNull(daily_usd, 0) > ifNull(previous_daily_usd, 0) OR ifNull(monthly_usd, 0) > ifNull(previous_monthly_usd, 0)
+        GROUP BY window_end, team_id
       )
-    SELECT t.team_id AS team, t.owner_email AS owner, toString(toDate(day_start)) AS day, arrayConcat(gt.g.2, dt.x.2) AS series,
+    SELECT w.window_end AS window_end, t.team_id AS team, t.owner_email AS owner, toString(toDate(w.day_start)) AS day,
+           arrayConcat(gh.points, gt.points, dt.points) AS series,
            tupleElement(b.b, 1) AS daily_usd, tupleElement(b.b, 2) AS monthly_usd, tupleElement(b.b, 3) AS daily_tokens,
            tupleElement(b.b, 4) AS monthly_tokens, tupleElement(b.b, 5) AS previous_daily_usd,
            tupleElement(b.b, 6) AS previous_monthly_usd, tupleElement(b.b, 7) AS budget_note, toString(b.budget_from) AS budget_from,
            c.change_note AS change_note, if(c.team_id != '', toString(c.change_from), '') AS change_from,
-           gt.g.3 AS top_spenders, dt.x.3 AS direct_identities,
+           gt.top_spenders AS top_spenders, dt.identities AS direct_identities,
            arrayFilter(r -> r != '', arrayConcat(gs.samples, ds.samples)) AS samples
     FROM policy_teams AS t
-    LEFT JOIN (SELECT arrayJoin(gw_teams) AS g) AS gt ON gt.g.1 = t.team_id
-    LEFT JOIN (SELECT arrayJoin(direct_teams) AS x) AS dt ON dt.x.1 = t.team_id
-    LEFT JOIN budget AS b ON b.team_id = t.team_id
-    LEFT JOIN changes AS c ON c.team_id = t.team_id
-    LEFT JOIN gw_samples AS gs ON gs.team = t.team_id
-    LEFT JOIN direct_samples AS ds ON ds.team = t.team_id
-    WHERE notEmpty(gt.g.2) OR notEmpty(dt.x.2)
-    ORDER BY team
+    CROSS JOIN grid AS w
+    LEFT JOIN gw_history AS gh ON gh.day_start = w.day_start AND gh.team = t.team_id
+    LEFT JOIN gw_today AS gt ON gt.window_end = w.window_end AND gt.team = t.team_id
+    LEFT JOIN direct_today AS dt ON dt.window_end = w.window_end AND dt.team = t.team_id
+    LEFT JOIN budget AS b ON b.window_end = w.window_end AND b.team_id = t.team_id
+    LEFT JOIN changes AS c ON c.window_end = w.window_end AND c.team_id = t.team_id
+    LEFT JOIN gw_samples AS gs ON gs.window_end = w.window_end AND gs.team = t.team_id
+    LEFT JOIN direct_samples AS ds ON ds.window_end = w.window_end AND ds.team = t.team_id
+    WHERE notEmpty(gh.points) OR notEmpty(gt.points) OR notEmpty(dt.points)
+    ORDER BY window_end, team
   `,
   evaluate(rows: Row[], { params: p }) {
     const out: Row[] = [];

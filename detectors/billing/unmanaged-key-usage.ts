@@ -22,6 +22,7 @@ import { utcDay } from '../../src/detect/windows.ts';
  */
 
 interface Row {
+  window_end: string;
   provider: string;
   api_key_id: string;
   workspace_id: string;
@@ -75,11 +76,18 @@ export default defineDetector({
     minTokens: param('UInt64', 1, 'Ignore a credential-day below this many tokens (all kinds).'),
     identityLookbackDays: param('UInt32', 7, 'How far back agent telemetry is searched to name the owner of an account id.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
+      arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),
+               range(toUInt32(intDiv(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) - {lookback:UInt32}, {every:UInt32}) + 1))) AS window_ends,
+      (SELECT groupArray((provider, api_key_id, workspace_id, principal_pattern)) FROM policy_credentials WHERE credential_id != '') AS credentials,
       usage AS (
-        -- provider usage per credential and day, from the hourly roll-up (0010_rollups.sql)
+        -- provider usage per window, credential and day, from the hourly roll-up (0010_rollups.sql)
         SELECT
+          {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
           provider, api_key_id, workspace_id, account_id, principal,
           toStartOfDay(hour) AS day,
           min(first_at) AS first_usage,
@@ -92,51 +100,60 @@ export default defineDetector({
           round(sum(cost_usd), 4) AS cost_usd,
           groupUniqArray(10)(model) AS models,
           anyIf(user_email, user_email != '') AS principal_email,
-          groupArray(3)(first_record) AS sample_refs
+          -- the three earliest record pointers: the same whatever order the roll-up is read in
+          groupArraySorted(3)(first_record) AS sample_refs
         FROM provider_hourly
         WHERE kind IN ('usage', 'invocation')
           AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-        GROUP BY provider, api_key_id, workspace_id, account_id, principal, day
+        GROUP BY window_end, provider, api_key_id, workspace_id, account_id, principal, day
         HAVING uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens >= {minTokens:UInt64}
+          -- unmanaged: no credential of the provider matches on every field it sets (keyless Anthropic/OpenAI never does)
+          AND NOT ((provider = 'bedrock' OR api_key_id != '')
+                   AND arrayExists(c -> c.1 = provider AND (c.2 = '' OR c.2 = api_key_id) AND (c.3 = '' OR c.3 = workspace_id)
+                                        AND (c.4 = '' OR match(principal, c.4)), credentials))
       ),
+      -- the unmanaged credential-windows, computed once: a constant for the lookups below
+      (SELECT groupArray((window_end, provider, api_key_id, workspace_id, account_id, principal, day, first_usage, last_usage,
+                          uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, requests, cost_usd, models,
+                          principal_email, sample_refs))
+       FROM usage) AS flagged,
       unmanaged AS (
-        SELECT u.provider, u.api_key_id, u.workspace_id, u.account_id, u.principal, u.day
-        FROM usage AS u
-        LEFT JOIN policy_credentials AS c ON c.provider = u.provider
-        GROUP BY u.provider, u.api_key_id, u.workspace_id, u.account_id, u.principal, u.day
-        HAVING countIf(
-            c.credential_id != ''
-            AND (u.provider = 'bedrock' OR u.api_key_id != '')
-            AND (c.api_key_id = '' OR c.api_key_id = u.api_key_id)
-            AND (c.workspace_id = '' OR c.workspace_id = u.workspace_id)
-            AND (c.principal_pattern = '' OR match(u.principal, c.principal_pattern))
-          ) = 0
+        SELECT f.1 AS window_end, f.2 AS provider, f.3 AS api_key_id, f.4 AS workspace_id, f.5 AS account_id, f.6 AS principal, f.7 AS day,
+               f.8 AS first_usage, f.9 AS last_usage, f.10 AS uncached_input_tokens, f.11 AS cache_read_tokens, f.12 AS cache_write_tokens,
+               f.13 AS output_tokens, f.14 AS requests, f.15 AS cost_usd, f.16 AS models, f.17 AS principal_email, f.18 AS sample_refs
+        FROM (SELECT arrayJoin(flagged) AS f)
       ),
       accounts AS (
-        SELECT account_id, argMax(user_email, last_at) AS account_email, argMaxIf(team_id, last_at, team_id != '') AS otel_team
+        -- per window: the account's latest telemetry identity in [window start - identityLookbackDays, window end)
+        SELECT window_end, account_id, argMax(user_email, last_at) AS account_email, argMaxIf(team_id, last_at, team_id != '') AS otel_team
         FROM agent_accounts
-        WHERE account_id IN (SELECT account_id FROM usage WHERE account_id != '')
+        ARRAY JOIN arrayFilter(e -> hour >= toStartOfHour(e - toIntervalSecond({lookback:UInt32}) - toIntervalDay({identityLookbackDays:UInt32})) AND hour < e,
+                               window_ends) AS window_end
+        WHERE has(arrayFilter(a -> a != '', arrayMap(f -> f.5, flagged)), account_id)
           AND user_email != ''
           AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({identityLookbackDays:UInt32}))
           AND hour < {to:DateTime64(3)}
-        GROUP BY account_id
+        GROUP BY window_end, account_id
       ),
       samples AS (
-        -- raw records of the unmanaged credentials only, by primary key (provider, api_key_id, event_time)
-        SELECT provider, api_key_id, workspace_id, account_id, principal, toStartOfDay(event_time) AS day, groupArray(3)(raw) AS samples
-        FROM provider_usage
-        WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (
-          SELECT provider, api_key_id, r.1, r.2, r.3 FROM usage ARRAY JOIN sample_refs AS r
-          WHERE (provider, api_key_id, workspace_id, account_id, principal, day) IN (SELECT * FROM unmanaged))
-        GROUP BY provider, api_key_id, workspace_id, account_id, principal, day
+        -- raw records of the unmanaged credentials only, by primary key (provider, api_key_id, event_time), earliest first
+        SELECT window_end, provider, api_key_id, workspace_id, account_id, principal, day,
+               arrayMap(x -> x.2, arraySort(groupArray((ref, raw)))) AS samples
+        FROM (SELECT window_end, provider, api_key_id, workspace_id, account_id, principal, day, ref
+              FROM unmanaged ARRAY JOIN sample_refs AS ref) AS f
+        INNER JOIN (
+          SELECT provider, api_key_id, event_time, source_offset, record_index, any(raw) AS raw FROM provider_usage
+          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (
+            SELECT f.2, f.3, r.1, r.2, r.3 FROM (SELECT arrayJoin(flagged) AS f) ARRAY JOIN f.18 AS r)
+          GROUP BY provider, api_key_id, event_time, source_offset, record_index
+        ) AS r ON r.provider = f.provider AND r.api_key_id = f.api_key_id AND r.event_time = f.ref.1
+              AND r.source_offset = f.ref.2 AND r.record_index = f.ref.3
+        GROUP BY window_end, provider, api_key_id, workspace_id, account_id, principal, day
       ),
-      members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id
-        FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)}
-        GROUP BY email
-      )
+      -- memberships with their validity: the team is the latest membership overlapping the window
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email)
     SELECT
+      u.window_end AS window_end,
       u.provider AS provider, u.api_key_id AS api_key_id, u.workspace_id AS workspace_id,
       u.account_id AS account_id, u.principal AS principal, u.day AS day,
       u.first_usage AS first_usage, u.last_usage AS last_usage,
@@ -144,15 +161,16 @@ export default defineDetector({
       u.cache_write_tokens AS cache_write_tokens, u.output_tokens AS output_tokens,
       u.requests AS requests, u.cost_usd AS cost_usd, u.models AS models, x.samples AS samples,
       if(u.principal_email != '', u.principal_email, a.account_email) AS identity,
-      if(m.team_id != '', m.team_id, t.team_id) AS team
-    FROM usage AS u
-    LEFT JOIN samples AS x ON x.provider = u.provider AND x.api_key_id = u.api_key_id AND x.workspace_id = u.workspace_id
-                          AND x.account_id = u.account_id AND x.principal = u.principal AND x.day = u.day
-    LEFT JOIN accounts AS a ON a.account_id = u.account_id
+      arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < u.window_end AND span.2 > u.window_end - toIntervalSecond({lookback:UInt32}), m.spans)) AS spans_in_force,
+      if(spans_in_force[1].3 != '', spans_in_force[1].3, t.team_id) AS team
+    FROM unmanaged AS u
+    LEFT JOIN samples AS x ON x.window_end = u.window_end AND x.provider = u.provider AND x.api_key_id = u.api_key_id
+                          AND x.workspace_id = u.workspace_id AND x.account_id = u.account_id AND x.principal = u.principal AND x.day = u.day
+    LEFT JOIN accounts AS a ON a.window_end = u.window_end AND a.account_id = u.account_id
     LEFT JOIN members AS m ON m.email = if(u.principal_email != '', u.principal_email, a.account_email)
     LEFT JOIN policy_team_aliases AS t ON t.alias = lower(a.otel_team)
-    WHERE (u.provider, u.api_key_id, u.workspace_id, u.account_id, u.principal, u.day) IN (SELECT * FROM unmanaged)
-    ORDER BY provider, day, api_key_id, principal
+    -- ties (keyless credentials of a provider) broken by the remaining key, so a window's alerts come in a fixed order
+    ORDER BY window_end, provider, day, api_key_id, principal, workspace_id, account_id
   `,
   alert(row: Row) {
     const credential = row.api_key_id || row.principal || (row.account_id ? `account ${row.account_id}` : `workspace ${row.workspace_id || 'default'}`);
