@@ -76,32 +76,42 @@ export default defineDetector({
     minCalls: param('UInt32', 1, 'Minimum calls of the unapproved server/tool by the team in the window.'),
     firstSeenDays: param('UInt32', 7, 'How far back the first use by the team is looked for (also the re-alert period for continued use).'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
+      toIntervalSecond({lookback:UInt32}) AS window_length,
       keys AS (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
-      members AS (
-        SELECT email, argMax(team_id, valid_from) AS team_id FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} AND valid_to > {from:DateTime64(3)} GROUP BY email
-      ),
+      -- memberships with their validity: a person's team in a window is their latest membership overlapping it
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       approved AS (
         SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
         FROM policy_tools GROUP BY team_id
       ),
-      -- The window's agent tools that some team uses outside its approved list, judged per team and tool on the hourly
-      -- roll-up (0010_rollups.sql); only those tools' calls are read below (agent_tool_calls, ordered by tool and time).
+      -- The agent tools that some team uses outside its approved list in some window, judged per window, team and tool on
+      -- the hourly roll-up (0010_rollups.sql); only those tools' calls are read below (agent_tool_calls, ordered by tool and
+      -- time) and judged again per call, so a tool a window does not flag is dropped there.
       (SELECT (groupUniqArrayIf(u.mcp_server, u.mcp_server != ''), groupUniqArrayIf(u.tool_name, u.mcp_server = ''))
        FROM (
-         SELECT multiIf(m.team_id != '', m.team_id, a.team_id) AS team, h.mcp_server AS mcp_server, h.tool_name AS tool_name
-         FROM agent_tools_hourly AS h
+         SELECT h.window_end AS window_end,
+           multiIf(arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < h.window_end AND span.2 > h.window_end - window_length, m.spans))[1].3 AS m_team != '',
+                   m_team, a.team_id) AS team,
+           h.mcp_server AS mcp_server, h.tool_name AS tool_name
+         FROM (
+           SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+             user_email, team_id, mcp_server, tool_name
+           FROM agent_tools_hourly
+           WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+           GROUP BY window_end, user_email, team_id, mcp_server, tool_name) AS h
          LEFT JOIN members AS m ON m.email = h.user_email
          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.team_id)
-         WHERE h.hour >= toStartOfHour({from:DateTime64(3)}) AND h.hour < {to:DateTime64(3)}
-         GROUP BY team, mcp_server, tool_name) AS u
+         GROUP BY window_end, team, mcp_server, tool_name) AS u
        LEFT JOIN approved AS ap ON ap.team_id = u.team
        WHERE NOT ((u.mcp_server != '' AND arrayExists(p -> match(u.mcp_server, concat('(?i)', p)), ap.server_patterns))
                   OR (u.tool_name != '' AND arrayExists(p -> match(u.tool_name, concat('(?i)', p)), ap.tool_patterns)))) AS candidates,
       recent AS (
-        -- window only, narrow columns; raw is fetched for the sampled calls at the end
+        -- all windows, narrow columns; raw is fetched for the sampled calls at the end
         SELECT 'agent' AS source, event_time, user_email, team_id AS log_team, '' AS api_key_id, '' AS key_alias,
           if(mcp_server != '', 'mcp_server', 'tool') AS kind, if(mcp_server != '', mcp_server, tool_name) AS name, tool_name AS full_tool,
           event_name = 'tool_decision' AND decision = 'reject' AS rejected, call_id,
@@ -118,22 +128,26 @@ export default defineDetector({
         FROM gateway_requests
         WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
-      -- the drift, computed once (a few rows): earlier use and raw samples are looked up for it below
+      -- the drift per window, computed once (a few rows): earlier use and raw samples are looked up for it below.
+      -- Arrays are sorted (and cut after sorting) so that a window's figures do not depend on the order rows were read in.
       (SELECT groupArray((team, kind, name, calls, rejected_calls, agent_calls, gateway_calls, sessions, first_in_window, last_seen, users,
-                          tools, sources, key_aliases, sample_keys)) FROM (
-        SELECT team, u.kind AS kind, u.name AS name,
+                          tools, sources, key_aliases, sample_keys, window_end)) FROM (
+        SELECT u.window_end AS window_end, team, u.kind AS kind, u.name AS name,
           uniqExactIf(u.call_id, NOT u.rejected) AS calls, uniqExactIf(u.call_id, u.rejected) AS rejected_calls,
           uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'agent') AS agent_calls,
           uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'gateway') AS gateway_calls,
           uniqExactIf(u.session_id, NOT u.rejected AND u.session_id != '') AS sessions,
           minIf(u.event_time, NOT u.rejected) AS first_in_window, maxIf(u.event_time, NOT u.rejected) AS last_seen,
-          groupUniqArrayIf(u.user_email, NOT u.rejected AND u.user_email != '') AS users,
-          groupUniqArrayIf(10)(u.full_tool, NOT u.rejected AND u.full_tool != '') AS tools,
-          groupUniqArrayIf(u.source, NOT u.rejected) AS sources,
-          groupUniqArrayIf(u.key_alias, NOT u.rejected AND u.key_alias != '') AS key_aliases,
+          arraySort(groupUniqArrayIf(u.user_email, NOT u.rejected AND u.user_email != '')) AS users,
+          arraySlice(arraySort(groupUniqArrayIf(u.full_tool, NOT u.rejected AND u.full_tool != '')), 1, 10) AS tools,
+          arraySort(groupUniqArrayIf(u.source, NOT u.rejected)) AS sources,
+          arraySort(groupUniqArrayIf(u.key_alias, NOT u.rejected AND u.key_alias != '')) AS key_aliases,
           arrayDistinct(groupArraySortedIf(3)(u.sample_key, NOT u.rejected)) AS sample_keys
         FROM (
-          SELECT r.*, multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team
+          SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.event_time), 0), {every:UInt32}) + 1)) AS window_end,
+            multiIf(k.team_id != '', k.team_id,
+                    arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < window_end AND span.2 > window_end - window_length, m.spans))[1].3 AS m_team != '', m_team,
+                    a.team_id) AS team
           FROM recent AS r
           LEFT JOIN keys AS k ON k.api_key_id = r.api_key_id
           LEFT JOIN members AS m ON m.email = r.user_email
@@ -141,55 +155,86 @@ export default defineDetector({
         LEFT JOIN approved AS ap ON ap.team_id = u.team
         WHERE NOT ((u.kind = 'mcp_server' AND arrayExists(p -> match(u.name, concat('(?i)', p)), ap.server_patterns))
                    OR (u.full_tool != '' AND arrayExists(p -> match(u.full_tool, concat('(?i)', p)), ap.tool_patterns)))
-        GROUP BY team, kind, name
+        GROUP BY window_end, team, kind, name
         HAVING calls >= {minCalls:UInt32} AND calls > 0)) AS drifts,
-      arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'mcp_server', drifts)) AS drift_servers,
-      arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'tool', drifts)) AS drift_tools,
+      arrayDistinct(arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'mcp_server', drifts))) AS drift_servers,
+      arrayDistinct(arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'tool', drifts))) AS drift_tools,
       earlier AS (
-        -- first use of the same server/tool by the team in the firstSeenDays before the window
-        SELECT multiIf(k.team_id != '', k.team_id, m.team_id != '', m.team_id, a.team_id) AS team, h.kind AS kind, h.name AS name,
-          min(h.first) AS first_seen
+        -- First use of the same server/tool by the team in the firstSeenDays before each window it drifts in, with people
+        -- and keys attributed to teams as of that window. Hourly roll-up rows in [{from} - firstSeenDays, last window
+        -- start) keep their earliest use per person/key and slot (a, b): an hour is in [start of window wk -
+        -- firstSeenDays, start of window wk) exactly when a >= wk and b < wk. Slots sort in time order, so the earliest
+        -- use in a window's range is the first slot with a >= wk, if its b < wk.
+        SELECT window_end, team, kind, name, min(slot_first) AS first_seen
         FROM (
-          SELECT user_email, team_id AS log_team, '' AS api_key_id, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
-            if(mcp_server != '', mcp_server, tool_name) AS name, min(first_at) AS first
-          FROM agent_tools_hourly
-          WHERE (has(drift_servers, mcp_server) OR (mcp_server = '' AND has(drift_tools, tool_name)))
-            AND NOT (event_name = 'tool_decision' AND decision = 'reject')
-            AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32})) AND hour < {from:DateTime64(3)}
-          GROUP BY user_email, log_team, kind, name
-          UNION ALL
-          SELECT user_email, team_id AS log_team, api_key_id, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, min(first_at) AS first
-          FROM gateway_hourly
-          WHERE hasAny(drift_servers, mcp_servers)
-            AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32})) AND hour < {from:DateTime64(3)}
-          GROUP BY user_email, log_team, api_key_id, kind, name) AS h
-        LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
-        LEFT JOIN members AS m ON m.email = h.user_email
-        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.log_team)
-        GROUP BY team, kind, name
+          SELECT h.window_end AS window_end,
+            multiIf(k.team_id != '', k.team_id,
+                    arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < h.window_end AND span.2 > h.window_end - window_length, m.spans))[1].3 AS m_team != '', m_team,
+                    a.team_id) AS team,
+            h.kind AS kind, h.name AS name, h.slot_first AS slot_first
+          FROM (
+            SELECT user_email, log_team, api_key_id, kind, name, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * wk) + window_length AS window_end,
+              slots[arrayFirstIndex(s -> s.1 >= wk, slots) AS i].3 AS slot_first
+            FROM (
+              SELECT user_email, log_team, api_key_id, kind, name, arraySort(groupArray((a, b, first))) AS slots,
+                -- the windows in which some team drifts on it
+                arrayDistinct(arrayMap(d -> intDiv(dateDiff('second', {from:DateTime64(3)}, d.16) - {lookback:UInt32}, {every:UInt32}),
+                                       arrayFilter(d -> d.2 = kind AND d.3 = name, drifts))) AS drift_windows
+              FROM (
+                SELECT user_email, log_team, api_key_id, kind, name,
+                  intDiv(dateDiff('second', {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}), hour + toIntervalHour(1)) - 1, {every:UInt32}) AS a,
+                  if(hour < {from:DateTime64(3)}, -1, intDiv(dateDiff('second', {from:DateTime64(3)}, hour), {every:UInt32})) AS b,
+                  min(hour_first) AS first
+                FROM (
+                  SELECT user_email, team_id AS log_team, '' AS api_key_id, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
+                    if(mcp_server != '', mcp_server, tool_name) AS name, hour, min(first_at) AS hour_first
+                  FROM agent_tools_hourly
+                  WHERE (has(drift_servers, mcp_server) OR (mcp_server = '' AND has(drift_tools, tool_name)))
+                    AND NOT (event_name = 'tool_decision' AND decision = 'reject')
+                    AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}))
+                    AND hour < {to:DateTime64(3)} - window_length
+                  GROUP BY user_email, log_team, kind, name, hour
+                  UNION ALL
+                  SELECT user_email, team_id AS log_team, api_key_id, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, hour, min(first_at) AS hour_first
+                  FROM gateway_hourly
+                  WHERE hasAny(drift_servers, mcp_servers)
+                    AND hour >= toStartOfHour({from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}))
+                    AND hour < {to:DateTime64(3)} - window_length
+                  GROUP BY user_email, log_team, api_key_id, kind, name, hour)
+                GROUP BY user_email, log_team, api_key_id, kind, name, a, b)
+              GROUP BY user_email, log_team, api_key_id, kind, name)
+            ARRAY JOIN drift_windows AS wk
+            WHERE i > 0 AND slots[i].2 < wk) AS h
+          LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
+          LEFT JOIN members AS m ON m.email = h.user_email
+          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.log_team))
+        GROUP BY window_end, team, kind, name
       ),
       arrayFlatten(arrayMap(d -> d.15, drifts)) AS picked,
       raws AS (
+        -- a key names one call; when two events share it (a decision and its result), the first recorded one
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
-          SELECT concat(session_id, '@', toString(event_time)) AS k, any(raw) AS raw FROM agent_events
-          WHERE has(arrayMap(k -> splitByChar('@', k)[1], picked), session_id) AND event_name IN ('tool_result', 'tool_decision')
-            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, k)
+          SELECT concat(session_id, '@', toString(event_time)) AS k, argMin(raw, (source_partition, source_offset, record_index)) AS raw FROM agent_events
+          -- IN sets, not has(): a day's few hundred keys would be compared one by one with every row
+          WHERE session_id IN (SELECT splitByChar('@', arrayJoin(picked))[1]) AND event_name IN ('tool_result', 'tool_decision')
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND k IN (SELECT arrayJoin(picked))
           GROUP BY k
           UNION ALL
-          SELECT request_id AS k, any(raw) AS raw FROM gateway_requests
-          WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND has(picked, request_id)
+          SELECT request_id AS k, argMin(raw, (source_partition, source_offset, record_index)) AS raw FROM gateway_requests
+          WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+            AND request_id IN (SELECT arrayJoin(picked))
           GROUP BY k)
       )
-    SELECT d.1 AS team, t.owner_email AS owner, d.2 AS kind, d.3 AS name, d.4 AS calls, d.5 AS rejected,
+    SELECT d.16 AS window_end, d.1 AS team, t.owner_email AS owner, d.2 AS kind, d.3 AS name, d.4 AS calls, d.5 AS rejected,
       d.6 AS agent_calls, d.7 AS gateway_calls, d.8 AS sessions,
       if(e.first_seen > toDateTime64(0, 3, 'UTC'), least(e.first_seen, d.9), d.9) AS first_seen,
       d.9 AS first_in_window, d.10 AS last_seen, d.11 AS users, d.12 AS tools, d.13 AS sources,
       d.14 AS key_aliases, arrayMap(k -> raws.m[k], d.15) AS samples
     FROM (SELECT arrayJoin(drifts) AS d) AS x
-    LEFT JOIN earlier AS e ON e.team = x.d.1 AND e.kind = x.d.2 AND e.name = x.d.3
+    LEFT JOIN earlier AS e ON e.window_end = x.d.16 AND e.team = x.d.1 AND e.kind = x.d.2 AND e.name = x.d.3
     LEFT JOIN policy_teams AS t ON t.team_id = x.d.1
     CROSS JOIN raws
-    ORDER BY team, kind, name
+    ORDER BY window_end, team, kind, name
   `,
   alert(row: Row) {
     const what = row.kind === 'mcp_server' ? `MCP server "${row.name}"` : `tool "${row.name}"`;

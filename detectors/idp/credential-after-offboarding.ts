@@ -77,8 +77,14 @@ export default defineDetector({
     lookbackDays: param('UInt32', 90, 'How far back IdP deactivations are searched (offboarding can predate misuse by months).'),
     graceSeconds: param('UInt32', 60, 'Usage this soon after the deactivation is treated as in flight and ignored.'),
   },
+  // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
+  // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  batch: true,
   query: sql`
     WITH
+      toIntervalSecond({lookback:UInt32}) AS window_length,
+      -- Lifecycle events of all windows: [{from} - lookbackDays, {to}); a window sees those in [its start - lookbackDays,
+      -- its end), which the violations below enforce.
       lifecycle AS (
         SELECT if(target_user_email != '', target_user_email, actor_email) AS email, event_time, idp,
                if(event_type IN ('user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.account.lock'), 'disabled', 'active') AS state,
@@ -101,19 +107,21 @@ export default defineDetector({
                                 AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}))
           AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
       ),
+      -- disabled in some window (a superset for each window: a violation needs a disabled event the window sees)
       disabled AS (SELECT DISTINCT email, idp FROM lifecycle WHERE state = 'disabled'),
       leaver_keys AS (
         SELECT api_key_id, key_alias, owner_email FROM policy_gateway_keys WHERE owner_email IN (SELECT email FROM disabled)
       ),
       -- Who to look for, as constants: the leavers, their keys, and whether the hourly roll-ups (0010_rollups.sql) show any
-      -- of them in the window at all — usually not, and then no raw record is read.
+      -- of them in the windows at all — usually not, and then no raw record is read. Matched with IN (a set), not has():
+      -- a day's leaver sessions are too many to compare one by one with every row.
       (SELECT groupUniqArray(email) FROM disabled) AS leavers,
       (SELECT (groupArrayIf(api_key_id, api_key_id != ''), groupArrayIf(key_alias, api_key_id = '')) FROM leaver_keys) AS leaver_key_ids,
       (SELECT groupUniqArray(team_id) FROM gateway_hourly
        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-         AND (has(leavers, user_email) OR has(leaver_key_ids.1, api_key_id) OR has(leaver_key_ids.2, api_key_alias))) AS leaver_teams,
+         AND (user_email IN (SELECT arrayJoin(leavers)) OR has(leaver_key_ids.1, api_key_id) OR has(leaver_key_ids.2, api_key_alias))) AS leaver_teams,
       (SELECT groupUniqArray(session_id) FROM agent_hourly
-       WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND has(leavers, user_email)) AS leaver_sessions,
+       WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND user_email IN (SELECT arrayJoin(leavers))) AS leaver_sessions,
       usage AS (
         SELECT arrayJoin(arrayDistinct(arrayFilter(x -> x != '' AND x IN (SELECT email FROM disabled),
                  [g.user_email, ki.owner_email, ka.owner_email]))) AS email,
@@ -129,16 +137,16 @@ export default defineDetector({
         LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email FROM leaver_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka
           ON ka.key_alias = g.api_key_alias
         -- gateway_requests is ordered by (team_id, event_time): only the logged teams the leavers appear under are read
-        WHERE has(leaver_teams, g.team_id) AND g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
-          AND (has(leavers, g.user_email) OR has(leaver_key_ids.1, g.api_key_id) OR has(leaver_key_ids.2, g.api_key_alias))
+        WHERE g.team_id IN (SELECT arrayJoin(leaver_teams)) AND g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
+          AND (g.user_email IN (SELECT arrayJoin(leavers)) OR has(leaver_key_ids.1, g.api_key_id) OR has(leaver_key_ids.2, g.api_key_alias))
         UNION ALL
         SELECT user_email, event_time, 'agent', if(account_id != '', concat('claude:', account_id), concat('install:', substring(user_id, 1, 12))),
                uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens, cost_usd,
                concat('a/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)),
                ('a', session_id, toString(event_sequence), '')
         FROM agent_events
-        -- agent_events is ordered by session_id: only the leavers' sessions of the window are read
-        WHERE has(leaver_sessions, session_id) AND has(leavers, user_email)
+        -- agent_events is ordered by session_id: only the leavers' sessions of the windows are read
+        WHERE session_id IN (SELECT arrayJoin(leaver_sessions)) AND user_email IN (SELECT arrayJoin(leavers))
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
         UNION ALL
         SELECT user_email, event_time, provider, concat(provider, ':', if(principal != '', principal, api_key_id)),
@@ -146,12 +154,14 @@ export default defineDetector({
                concat('p/', source_topic, '/', toString(source_partition), '/', toString(source_offset), '/', toString(record_index)),
                ('p', provider, api_key_id, concat(toString(source_offset), '/', toString(record_index)))
         FROM provider_usage
-        WHERE kind IN ('usage', 'invocation') AND has(leavers, user_email)
+        WHERE kind IN ('usage', 'invocation') AND user_email IN (SELECT arrayJoin(leavers))
           AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
       violations AS (
-        -- One row per usage record and IdP that had the person disabled at that moment.
-        SELECT u.email AS email, u.rid AS rid, u.event_time AS event_time, u.source AS source, u.credential AS credential,
+        -- One row per usage record and IdP that had the person disabled at that moment, as its window sees it: the latest
+        -- lifecycle event at or before the record is a deactivation, and not older than the window start - lookbackDays.
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, u.event_time), 0), {every:UInt32}) + 1)) AS window_end,
+               u.email AS email, u.rid AS rid, u.event_time AS event_time, u.source AS source, u.credential AS credential,
                u.tokens AS tokens, u.cost_usd AS cost_usd, u.ptr AS ptr,
                (l.event_time, l.event_type, l.actor, l.idp, l.raw) AS deactivation
         FROM usage AS u
@@ -159,25 +169,27 @@ export default defineDetector({
         ASOF INNER JOIN (SELECT * FROM lifecycle WHERE email IN (SELECT email FROM disabled)) AS l
           ON l.email = u.email AND l.idp = d.idp AND u.event_time >= l.event_time
         WHERE l.state = 'disabled' AND u.event_time >= l.event_time + toIntervalSecond({graceSeconds:UInt32})
+          AND l.event_time >= window_end - window_length - toIntervalDay({lookbackDays:UInt32})
       ),
       records AS (
         -- A record flagged by two IdPs counts once, against the earlier deactivation.
-        SELECT email, rid, any(event_time) AS event_time, any(source) AS source, any(credential) AS credential,
+        SELECT window_end, email, rid, any(event_time) AS event_time, any(source) AS source, any(credential) AS credential,
                any(tokens) AS tokens, any(cost_usd) AS cost_usd, any(ptr) AS ptr, min(deactivation) AS deactivation
         FROM violations
-        GROUP BY email, rid
+        GROUP BY window_end, email, rid
       ),
-      -- per person, computed once: the raw records of their samples are read below
+      -- per window and person, computed once: the raw records of their samples are read below. Ties and samples are
+      -- broken by value and time (the first four records), so a window's figures do not depend on the order rows were read in.
       (SELECT groupArray((email, first_usage, last_usage, usage_records, gateway_requests, agent_events, provider_usage, tokens, cost_usd,
-                          credentials, first_credential, sources, d, samples)) FROM (
-        SELECT email, min(event_time) AS first_usage, max(event_time) AS last_usage, count() AS usage_records,
+                          credentials, first_credential, sources, d, samples, window_end)) FROM (
+        SELECT window_end, email, min(event_time) AS first_usage, max(event_time) AS last_usage, count() AS usage_records,
                countIf(source = 'gateway') AS gateway_requests, countIf(source = 'agent') AS agent_events,
                countIf(source NOT IN ('gateway', 'agent')) AS provider_usage, sum(tokens) AS tokens, round(sum(cost_usd), 4) AS cost_usd,
-               arraySort(groupUniqArray(10)(credential)) AS credentials, argMin(credential, event_time) AS first_credential,
-               arraySort(groupUniqArray(source)) AS sources, argMin(deactivation, event_time) AS d,
-               arraySort(groupArray(4)((event_time, ptr))) AS samples
+               arraySlice(arraySort(groupUniqArray(credential)), 1, 10) AS credentials, argMin(credential, (event_time, credential)) AS first_credential,
+               arraySort(groupUniqArray(source)) AS sources, argMin(deactivation, (event_time, deactivation)) AS d,
+               groupArraySorted(4)((event_time, ptr)) AS samples
         FROM records
-        GROUP BY email)) AS people_rows,
+        GROUP BY window_end, email)) AS people_rows,
       arrayFlatten(arrayMap(p -> p.14, people_rows)) AS sample_ptrs,
       sample_raws AS (
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
@@ -196,28 +208,27 @@ export default defineDetector({
           GROUP BY k)
       ),
       people AS (
-        SELECT p.1 AS email, p.2 AS first_usage, p.3 AS last_usage, p.4 AS usage_records, p.5 AS gateway_requests, p.6 AS agent_events,
-               p.7 AS provider_usage, p.8 AS tokens, p.9 AS cost_usd, p.10 AS credentials, p.11 AS first_credential, p.12 AS sources,
-               p.13 AS d, arrayMap(x -> sr.m[toString(x)], p.14) AS usage_samples
+        SELECT p.15 AS window_end, p.1 AS email, p.2 AS first_usage, p.3 AS last_usage, p.4 AS usage_records, p.5 AS gateway_requests,
+               p.6 AS agent_events, p.7 AS provider_usage, p.8 AS tokens, p.9 AS cost_usd, p.10 AS credentials, p.11 AS first_credential,
+               p.12 AS sources, p.13 AS d, arrayMap(x -> sr.m[toString(x)], p.14) AS usage_samples
         FROM (SELECT arrayJoin(people_rows) AS p) AS x CROSS JOIN sample_raws AS sr
       ),
-      teams AS (
-        -- The last team the person belonged to: membership usually ends at offboarding.
-        SELECT email, argMax(team_id, valid_to) AS team_id FROM policy_team_members
-        WHERE valid_from < {to:DateTime64(3)} GROUP BY email
-      ),
+      -- memberships with their validity: the last team the person belonged to by the window end (membership usually ends
+      -- at offboarding)
+      teams AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       key_teams AS (SELECT owner_email, any(team_id) AS team_id FROM policy_gateway_keys GROUP BY owner_email)
-    SELECT p.email AS email, p.first_usage AS first_usage, p.last_usage AS last_usage, p.usage_records AS usage_records,
+    SELECT p.window_end AS window_end, p.email AS email, p.first_usage AS first_usage, p.last_usage AS last_usage, p.usage_records AS usage_records,
            p.gateway_requests AS gateway_requests, p.agent_events AS agent_events, p.provider_usage AS provider_usage,
            p.tokens AS tokens, p.cost_usd AS cost_usd, p.credentials AS credentials, p.first_credential AS first_credential,
            p.sources AS sources, tupleElement(p.d, 1) AS disabled_at, tupleElement(p.d, 2) AS disabled_event,
            tupleElement(p.d, 3) AS disabled_by, tupleElement(p.d, 4) AS disabled_idp, tupleElement(p.d, 5) AS disabled_raw,
            p.usage_samples AS usage_samples,
-           if(t.team_id != '', t.team_id, k.team_id) AS team
+           arrayReverseSort(span -> span.2, arrayFilter(span -> span.1 < p.window_end, t.spans)) AS spans_by_end,
+           if(spans_by_end[1].3 != '', spans_by_end[1].3, k.team_id) AS team
     FROM people AS p
     LEFT JOIN teams AS t ON t.email = p.email
     LEFT JOIN key_teams AS k ON k.owner_email = p.email
-    ORDER BY first_usage, email
+    ORDER BY window_end, first_usage, email
   `,
   alert(row: Row) {
     const by = row.disabled_by ? ` by ${row.disabled_by}` : '';
