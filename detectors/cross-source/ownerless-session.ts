@@ -24,7 +24,7 @@ import { utcDay } from '../../src/detect/windows.ts';
  * owner of that team in the policy, else ''.
  *
  * Reads the hourly roll-ups (0010_rollups.sql: agent_hourly, gateway_sessions_hourly, agent_session_starts);
- * the raw tables only for the unnamed sessions' gateway requests within the tolerance and for samples.
+ * the raw tables only for the unnamed sessions' gateway requests in the hours a window's tolerance cuts, and for samples.
  */
 
 interface Row {
@@ -122,24 +122,56 @@ export default defineDetector({
                x.7 AS install_id, x.8 AS otel_team, x.9 AS terminals
         FROM (SELECT arrayJoin(unnamed) AS x)
       ),
+      -- Their gateway requests within the tolerance around each window. Scanning gateway_requests for a few sessions reads
+      -- the session_id of every request of the day (10 M at scale); gateway_sessions_hourly (0010_rollups.sql, ordered by
+      -- hour and session) has them per hour instead. A session's roll-up rows are paired with every window whose range
+      -- [window start - tolerance, window end + tolerance) they touch; an hour of a session whose rows all lie within that
+      -- range (by first/last request) counts whole, and only an hour the range cuts (at the window's edges) is counted from
+      -- its raw requests, read by primary key for those teams and minutes only.
+      session_hours AS (
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end, *
+        FROM (
+          SELECT hour, session_id, api_key_id, api_key_alias, user_email, team_id, user_id, client_ip, requests, first_at, last_at
+          FROM gateway_sessions_hourly
+          WHERE session_id IN (SELECT arrayJoin(unnamed_ids))
+            AND hour >= toStartOfHour({from:DateTime64(3)} - tolerance) AND hour < {to:DateTime64(3)} + tolerance)
+        ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, first_at) - {lookback:UInt32} - {toleranceSeconds:UInt32} - 1, 0), {every:UInt32})),
+                         toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at) + {toleranceSeconds:UInt32} + 1, 0), {every:UInt32}), windows - 1) + 1)) AS k
+        WHERE last_at >= window_end - lookback - tolerance AND first_at < window_end + tolerance
+      ),
+      -- (window, session, hour) whose requests the window's range may cut, computed once, with the (team, minute) slices of
+      -- gateway_requests that hold their requests within the range
+      (SELECT groupArray((window_end, session_id, hour)) FROM (
+        SELECT window_end, session_id, hour FROM session_hours GROUP BY window_end, session_id, hour
+        HAVING min(first_at) < window_end - lookback - tolerance OR max(last_at) >= window_end + tolerance)) AS cut_hours,
+      (SELECT groupUniqArrayArray(arrayMap(i -> (team_id, toStartOfMinute(lo + toIntervalMinute(i))), range(toUInt32(dateDiff('minute', lo, hi) + 1))))
+       FROM (SELECT team_id, greatest(first_at, window_end - lookback - tolerance) AS lo, least(last_at, window_end + tolerance) AS hi
+             FROM session_hours WHERE has(cut_hours, (window_end, session_id, hour)))) AS cut_minutes,
       session_gw AS (
-        -- their gateway requests within the tolerance around each window (gateway_requests by time, read once for the batch,
-        -- only these sessions' rows kept, each fanned out to the windows whose tolerance it falls in)
-        SELECT window_end, session_id, count() AS requests,
-               countIf(user_email != '' OR api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys)) AS owned_requests,
+        SELECT window_end, session_id, sum(n) AS requests,
+               sumIf(n, user_email != '' OR api_key_id IN (SELECT k FROM owned_keys) OR api_key_alias IN (SELECT k FROM owned_keys)) AS owned_requests,
                groupUniqArrayIf(3)(if(api_key_alias != '', api_key_alias, api_key_id), api_key_id != '' OR api_key_alias != '') AS keys,
                anyIf(user_id, user_id != '') AS gw_user, anyIf(team_id, team_id != '') AS gw_team,
                groupUniqArrayIf(3)(client_ip, client_ip != '') AS ips
         FROM (
-          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end, *
+          -- hours within the range: their roll-up rows, whole
+          SELECT window_end, session_id, requests AS n, user_email, api_key_id, api_key_alias, user_id, team_id, client_ip
+          FROM session_hours WHERE NOT has(cut_hours, (window_end, session_id, hour))
+          UNION ALL
+          -- hours the range cuts: their raw requests within the range, each fanned out to the windows whose range it falls in
+          SELECT window_end, session_id, 1, user_email, api_key_id, api_key_alias, user_id, team_id, client_ip
           FROM (
-            SELECT session_id, event_time, user_email, api_key_id, api_key_alias, user_id, team_id, client_ip
-            FROM gateway_requests
-            WHERE has(unnamed_ids, session_id)
-              AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)} + tolerance)
-          ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) - {lookback:UInt32} - {toleranceSeconds:UInt32}, 0), {every:UInt32})),
-                           toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) + {toleranceSeconds:UInt32}, 0), {every:UInt32}), windows - 1) + 1)) AS k
-          WHERE event_time >= window_end - lookback - tolerance AND event_time < window_end + tolerance)
+            SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}) AS window_end, *
+            FROM (
+              SELECT session_id, event_time, user_email, api_key_id, api_key_alias, user_id, team_id, client_ip
+              FROM gateway_requests
+              WHERE (team_id, toStartOfMinute(event_time)) IN (SELECT arrayJoin(cut_minutes))
+                AND session_id IN (SELECT arrayJoin(arrayMap(x -> x.2, cut_hours)))  -- a hash set: a million rows are tested
+                AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)} + tolerance)
+            ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) - {lookback:UInt32} - {toleranceSeconds:UInt32}, 0), {every:UInt32})),
+                             toUInt32(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time) + {toleranceSeconds:UInt32}, 0), {every:UInt32}), windows - 1) + 1)) AS k
+            WHERE event_time >= window_end - lookback - tolerance AND event_time < window_end + tolerance)
+          WHERE has(cut_hours, (window_end, session_id, toStartOfHour(event_time))))
         GROUP BY window_end, session_id
       ),
       started AS (

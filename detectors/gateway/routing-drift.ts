@@ -113,49 +113,56 @@ export default defineDetector({
         WHERE valid_from < window_end AND valid_to > window_end - toIntervalSecond({lookback:UInt32})
         GROUP BY window_end, email
       ),
-      reqs AS (
-        -- from the hourly roll-up (0010_rollups.sql), per window; sample pointers: the first and the costliest request of each group
-        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
-               team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider,
-               model_requested, model_served, sum(requests) AS requests, sum(cost_usd) AS cost, min(first_at) AS first_seen,
-               arrayDistinct([min(first_request), ((max(costliest)).2, (max(costliest)).3)]) AS refs
-        FROM gateway_hourly
-        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND model_served != ''
-        GROUP BY window_end, team_id, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider, model_requested, model_served
+      -- The class depends only on (tags, route, key alias, user agent): a day has a few thousand such combinations against
+      -- hundreds of thousands of roll-up rows, so each combination is classified once (computed once as a scalar, joined by
+      -- both passes below) instead of running the pattern matching and its arrays on every row.
+      -- (Rows of no class are dropped in the aggregate, not by a WHERE: ClickHouse pushes a filter on class_id below the
+      -- DISTINCT, which would classify every row again.)
+      (SELECT groupArrayIf((tags, route, api_key_alias, user_agent, class_id), class_id != '') FROM (
+        SELECT tags, route, api_key_alias, user_agent,
+               arrayConcat(arrayFilter((rank, t) -> has(tags, t), class_tags_rank, class_tags),
+                           arrayMap(j -> route_rank[j], multiMatchAllIndices(route, route_res)),
+                           arrayMap(j -> alias_rank[j], multiMatchAllIndices(api_key_alias, alias_res)),
+                           arrayMap(j -> agent_rank[j], multiMatchAllIndices(user_agent, agent_res))) AS hits,
+               if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id
+        FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_hourly
+              WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND model_served != ''))) AS class_combos,
+      combo_classes AS (
+        SELECT c.1 AS tags, c.2 AS route, c.3 AS api_key_alias, c.4 AS user_agent, c.5 AS class_id FROM (SELECT arrayJoin(class_combos) AS c)
       ),
+      -- Roll-up rows (0010_rollups.sql) with their window, team, class and fallback flag. Each figure of a line below is a
+      -- sum / min / distinct set over rows, so the rows are grouped straight into lines; only the sample pointers depend on
+      -- the full roll-up key (pass 2). Rows of no class drop out at the (inner) join.
       classified AS (
-        SELECT r.window_end AS window_end, r.team_id AS raw_team, r.api_key_id AS api_key_id, r.gateway AS gateway, r.provider AS provider,
-               r.model_requested AS model_requested, r.model_served AS model_served, r.requests AS n, r.cost AS cost,
-               -- pointers (event_time, request_id, team_id): ordered by time, so the earliest are the samples
-               r.first_seen AS seen, arrayMap(x -> (x.1, x.2, r.team_id), r.refs) AS refs,
+        SELECT r.window_end AS window_end, r.team_id AS raw_team, r.api_key_id AS api_key_id, r.api_key_alias AS api_key_alias,
+               r.user_email AS user_email, r.route AS route, r.user_agent AS user_agent, r.tags AS tags, r.gateway AS gateway,
+               r.provider AS provider, r.model_requested AS model_requested, r.model_served AS model_served, r.requests AS n,
+               r.cost_usd AS cost, r.first_at AS seen, r.first_request AS first_request, r.costliest AS costliest,
                key_map[r.api_key_id] AS k, if(k.2 != '', k.2, r.user_email) AS who,
                multiIf(k.1 != '', k.1, alias_map[lower(r.team_id)] != '', alias_map[lower(r.team_id)], m.team_id) AS team,
-               arrayConcat(arrayFilter((rank, t) -> has(r.tags, t), class_tags_rank, class_tags),
-                           arrayMap(j -> route_rank[j], multiMatchAllIndices(r.route, route_res)),
-                           arrayMap(j -> alias_rank[j], multiMatchAllIndices(r.api_key_alias, alias_res)),
-                           arrayMap(j -> agent_rank[j], multiMatchAllIndices(r.user_agent, agent_res))) AS hits,
-               if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id,
+               c.class_id AS class_id,
                model_requested != '' AND NOT startsWith(model_served, model_requested) AND NOT startsWith(model_requested, model_served)
                    AND NOT has({ignoredAliases:Array(String)}, model_requested) AS is_fallback
-        FROM reqs AS r
+        FROM (SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end, *
+              FROM gateway_hourly
+              WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND model_served != '') AS r
+        INNER JOIN combo_classes AS c ON c.tags = r.tags AND c.route = r.route AND c.api_key_alias = r.api_key_alias AND c.user_agent = r.user_agent
         LEFT JOIN members AS m ON m.window_end = r.window_end AND m.email = r.user_email
       ),
-      -- per window, team, class and served model, computed once (org and flagged both read it); the samples are the three
-      -- earliest of the groups' pointers (deterministic, whatever order the groups arrive in)
+      -- Pass 1: per window, team, class and served model, computed once (org and flagged both read it).
       (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
-                          identities, first_seen, sample_refs, window_end)) FROM (
+                          identities, first_seen, window_end)) FROM (
         SELECT window_end, team, class_id, model_served AS served, sum(n) AS requests, round(sum(cost), 4) AS cost_usd,
                sumIf(n, is_fallback) AS fallback_requests, arraySort(groupUniqArrayIf(model_requested, is_fallback)) AS fallback_from,
                arraySort(groupUniqArray(model_requested)) AS requested, arraySort(groupUniqArray(provider)) AS providers,
                arraySort(groupUniqArray(gateway)) AS gateways, arraySort(groupUniqArrayIf(who, who != '')) AS identities,
-               toString(min(seen)) AS first_seen, groupArraySortedArray(3)(refs) AS sample_refs
-        FROM classified WHERE class_id != ''
+               toString(min(seen)) AS first_seen
+        FROM classified
         GROUP BY window_end, team, class_id, served
         HAVING requests >= {minRequests:UInt32})) AS line_rows,
       lines AS (
         SELECT l.1 AS team, l.2 AS class_id, l.3 AS served, l.4 AS requests, l.5 AS cost_usd, l.6 AS fallback_requests, l.7 AS fallback_from,
-               l.8 AS requested, l.9 AS providers, l.10 AS gateways, l.11 AS identities, l.12 AS first_seen, l.13 AS sample_refs,
-               l.14 AS window_end
+               l.8 AS requested, l.9 AS providers, l.10 AS gateways, l.11 AS identities, l.12 AS first_seen, l.13 AS window_end
         FROM (SELECT arrayJoin(line_rows) AS l)
       ),
       approved AS (
@@ -174,7 +181,7 @@ export default defineDetector({
       ),
       -- The flagged lines, computed once: the raw samples are then read by primary key for them only.
       (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
-                          identities, first_seen, approved_globs, scope, org_model, class_models, reasons, sample_refs, window_end)) FROM (
+                          identities, first_seen, approved_globs, scope, org_model, class_models, reasons, window_end)) FROM (
         SELECT l.window_end AS window_end, l.team AS team, l.class_id AS class_id, l.served AS served, l.requests AS requests, l.cost_usd AS cost_usd,
                l.fallback_requests AS fallback_requests, l.fallback_from AS fallback_from, l.requested AS requested,
                l.providers AS providers, l.gateways AS gateways, l.identities AS identities, l.first_seen AS first_seen,
@@ -183,24 +190,38 @@ export default defineDetector({
                  if(NOT arrayExists(p -> match(l.served, p), ap.patterns), 'unapproved', ''),
                  if(l.fallback_requests > 0, 'fallback', ''),
                  if(l.team != '' AND ap.scope = 'org' AND o.settled AND o.org_model != l.served AND has(o.class_models, (l.team, l.served))
-                    AND arrayExists(p -> match(l.served, p), ap.patterns), 'divergent', '')]) AS reasons,
-               l.sample_refs AS sample_refs
+                    AND arrayExists(p -> match(l.served, p), ap.patterns), 'divergent', '')]) AS reasons
         FROM lines AS l
         LEFT JOIN approved AS ap ON ap.team_id = l.team AND ap.class_id = l.class_id
         LEFT JOIN org AS o ON o.window_end = l.window_end AND o.class_id = l.class_id
         WHERE length(reasons) > 0)) AS flagged,
-      arrayFlatten(arrayMap(f -> f.18, flagged)) AS flagged_refs,
+      arrayMap(f -> (f.18, f.1, f.2, f.3), flagged) AS flagged_lines,
+      -- Pass 2, the flagged lines' sample pointers: the first and the costliest request of each group of the roll-up key
+      -- (window, team_id, key, alias, person, route, user agent, tags, gateway, provider, requested and served model),
+      -- (event_time, request_id, team_id), the three earliest per line (deterministic, whatever order the groups arrive
+      -- in). Only the rows of flagged lines are grouped: the served-model test is cheap and drops nearly all rows first.
+      (SELECT groupArray((line, sample_refs)) FROM (
+        SELECT line, groupArraySortedArray(3)(refs) AS sample_refs FROM (
+          SELECT (window_end, team, class_id, model_served) AS line,
+                 arrayMap(x -> (x.1, x.2, raw_team), arrayDistinct([min(first_request), ((max(costliest)).2, (max(costliest)).3)])) AS refs
+          FROM classified
+          WHERE has(arrayMap(f -> f.4, flagged_lines), model_served) AND has(flagged_lines, (window_end, team, class_id, model_served))
+          GROUP BY window_end, team, class_id, raw_team, api_key_id, api_key_alias, user_email, route, user_agent, tags, gateway, provider,
+                   model_requested, model_served)
+        GROUP BY line)) AS line_samples,
+      arrayFlatten(arrayMap(x -> x.2, line_samples)) AS flagged_refs,
       raws AS (
         SELECT mapFromArrays(groupArray(concat(team_id, '|', toString(event_time), '|', request_id)), groupArray(raw)) AS m FROM (
           SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
           WHERE (team_id, event_time, request_id) IN (SELECT r.3, r.1, r.2 FROM (SELECT arrayJoin(flagged_refs) AS r))
           GROUP BY team_id, event_time, request_id)
       )
-    SELECT f.19 AS window_end,
+    SELECT f.18 AS window_end,
            f.1 AS team, f.2 AS class_id, f.3 AS served, f.4 AS requests, f.5 AS cost_usd, f.6 AS fallback_requests, f.7 AS fallback_from,
            f.8 AS requested, f.9 AS providers, f.10 AS gateways, f.11 AS identities, f.12 AS first_seen, f.13 AS approved_globs,
            f.14 AS scope, f.15 AS org_model, f.16 AS class_models, f.17 AS reasons,
-           arrayFilter(r -> r != '', arrayMap(r -> raws.m[concat(r.3, '|', toString(r.1), '|', r.2)], f.18)) AS samples,
+           arrayFilter(r -> r != '', arrayMap(r -> raws.m[concat(r.3, '|', toString(r.1), '|', r.2)],
+                                              arrayFirst(x -> x.1 = (f.18, f.1, f.2, f.3), line_samples).2)) AS samples,
            t.owner_email AS owner
     FROM (SELECT arrayJoin(flagged) AS f) AS x
     CROSS JOIN raws
