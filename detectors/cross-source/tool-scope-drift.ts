@@ -89,24 +89,50 @@ export default defineDetector({
         SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
         FROM policy_tools GROUP BY team_id
       ),
-      -- The agent tools that some team uses outside its approved list in some window, judged per window, team and tool on
-      -- the hourly roll-up (0010_rollups.sql); only those tools' calls are read below (agent_tool_calls, ordered by tool and
-      -- time) and judged again per call, so a tool a window does not flag is dropped there.
-      (SELECT (groupUniqArrayIf(u.mcp_server, u.mcp_server != ''), groupUniqArrayIf(u.tool_name, u.mcp_server = ''))
+      -- The agent (server, tool) pairs of the day that some team could be judged against and not approve (a team of a
+      -- membership or an OTel alias, or '' for the org-wide list): a superset of the candidates below found on ~20 pairs, so
+      -- that only those pairs' roll-up rows are attributed per window and person (most calls are approved built-in tools).
+      (SELECT groupUniqArray((t.mcp_server, t.tool_name))
+       FROM (SELECT DISTINCT mcp_server, tool_name FROM agent_tools_hourly
+             WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}) AS t
+       CROSS JOIN (SELECT DISTINCT team_id FROM (SELECT team_id FROM policy_team_members UNION ALL SELECT team_id FROM policy_team_aliases
+                                                 UNION ALL SELECT '' AS team_id)) AS tm
+       LEFT JOIN approved AS ap ON ap.team_id = tm.team_id
+       WHERE NOT ((t.mcp_server != '' AND arrayExists(p -> match(t.mcp_server, concat('(?i)', p)), ap.server_patterns))
+                  OR (t.tool_name != '' AND arrayExists(p -> match(t.tool_name, concat('(?i)', p)), ap.tool_patterns)))) AS unapproved_pairs,
+      -- The agent tools (.1 servers, .2 built-in tools) and gateway MCP servers (.3) that some team uses outside its approved
+      -- list in some window, judged per window, team and tool on the hourly roll-ups (0010_rollups.sql); only those tools'
+      -- calls are read below (agent_tool_calls, ordered by tool and time; gateway_requests carrying such a server) and judged
+      -- again per call, so a tool a window does not flag is dropped there. Gateway servers are judged by server only (the
+      -- roll-up has no tool names), which keeps every server a gateway call could drift on. Without this filter the columns
+      -- of every request with any MCP server (approved github calls, in nearly every granule) were read: ~300 MB more at 10 M.
+      (SELECT (groupUniqArrayIf(u.mcp_server, u.source = 'agent' AND u.mcp_server != ''),
+               groupUniqArrayIf(u.tool_name, u.source = 'agent' AND u.mcp_server = ''),
+               groupUniqArrayIf(u.mcp_server, u.source = 'gateway'))
        FROM (
-         SELECT h.window_end AS window_end,
-           multiIf(arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < h.window_end AND span.2 > h.window_end - window_length, m.spans))[1].3 AS m_team != '',
+         SELECT h.window_end AS window_end, h.source AS source,
+           -- as for the calls below (agent rows have no key)
+           multiIf(k.team_id != '', k.team_id,
+                   arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 < h.window_end AND span.2 > h.window_end - window_length, m.spans))[1].3 AS m_team != '',
                    m_team, a.team_id) AS team,
            h.mcp_server AS mcp_server, h.tool_name AS tool_name
          FROM (
            SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
-             user_email, team_id, mcp_server, tool_name
+             'agent' AS source, user_email, team_id, '' AS api_key_id, mcp_server, tool_name
            FROM agent_tools_hourly
-           WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-           GROUP BY window_end, user_email, team_id, mcp_server, tool_name) AS h
+           WHERE (mcp_server, tool_name) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(unapproved_pairs) AS p))
+             AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+           GROUP BY window_end, user_email, team_id, mcp_server, tool_name
+           UNION ALL
+           SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32}) + 1)) AS window_end,
+             'gateway' AS source, user_email, team_id, api_key_id, arrayJoin(mcp_servers) AS mcp_server, '' AS tool_name
+           FROM gateway_hourly
+           WHERE notEmpty(mcp_servers) AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+           GROUP BY window_end, user_email, team_id, api_key_id, mcp_server) AS h
+         LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
          LEFT JOIN members AS m ON m.email = h.user_email
          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.team_id)
-         GROUP BY window_end, team, mcp_server, tool_name) AS u
+         GROUP BY window_end, source, team, mcp_server, tool_name) AS u
        LEFT JOIN approved AS ap ON ap.team_id = u.team
        WHERE NOT ((u.mcp_server != '' AND arrayExists(p -> match(u.mcp_server, concat('(?i)', p)), ap.server_patterns))
                   OR (u.tool_name != '' AND arrayExists(p -> match(u.tool_name, concat('(?i)', p)), ap.tool_patterns)))) AS candidates,
@@ -126,12 +152,13 @@ export default defineDetector({
           toUInt8(0) AS rejected, concat(request_id, '#', server, '#', arrayJoin(if(empty(tool_names), [''], tool_names)) AS tool) AS call_id,
           session_id, request_id AS sample_key
         FROM gateway_requests
-        WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+        WHERE notEmpty(mcp_servers) AND hasAny(candidates.3, mcp_servers)
+          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
       ),
       -- the drift per window, computed once (a few rows): earlier use and raw samples are looked up for it below.
       -- Arrays are sorted (and cut after sorting) so that a window's figures do not depend on the order rows were read in.
       (SELECT groupArray((team, kind, name, calls, rejected_calls, agent_calls, gateway_calls, sessions, first_in_window, last_seen, users,
-                          tools, sources, key_aliases, sample_keys, window_end)) FROM (
+                          tools, sources, key_aliases, sample_keys, window_end, gateway_pointers)) FROM (
         SELECT u.window_end AS window_end, team, u.kind AS kind, u.name AS name,
           uniqExactIf(u.call_id, NOT u.rejected) AS calls, uniqExactIf(u.call_id, u.rejected) AS rejected_calls,
           uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'agent') AS agent_calls,
@@ -142,7 +169,10 @@ export default defineDetector({
           arraySlice(arraySort(groupUniqArrayIf(u.full_tool, NOT u.rejected AND u.full_tool != '')), 1, 10) AS tools,
           arraySort(groupUniqArrayIf(u.source, NOT u.rejected)) AS sources,
           arraySort(groupUniqArrayIf(u.key_alias, NOT u.rejected AND u.key_alias != '')) AS key_aliases,
-          arrayDistinct(groupArraySortedIf(3)(u.sample_key, NOT u.rejected)) AS sample_keys
+          arrayDistinct(groupArraySortedIf(3)(u.sample_key, NOT u.rejected)) AS sample_keys,
+          -- where the gateway requests among those samples are (team_id, event_time: gateway_requests' primary key), so the
+          -- raw lookup below reads their granules only: the three smallest gateway keys include every gateway sample key
+          groupArraySortedIf(3)((u.sample_key, u.log_team, u.event_time), NOT u.rejected AND u.source = 'gateway') AS gateway_pointers
         FROM (
           SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.event_time), 0), {every:UInt32}) + 1)) AS window_end,
             multiIf(k.team_id != '', k.team_id,
@@ -159,6 +189,13 @@ export default defineDetector({
         HAVING calls >= {minCalls:UInt32} AND calls > 0)) AS drifts,
       arrayDistinct(arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'mcp_server', drifts))) AS drift_servers,
       arrayDistinct(arrayMap(d -> d.3, arrayFilter(d -> d.2 = 'tool', drifts))) AS drift_tools,
+      -- the windows in which some team drifts on a server/tool (window index wk: window wk starts at {from} + wk·every),
+      -- as a small table joined below: filtering the drifts array per row instead copies the whole array (samples,
+      -- users, …) into every row first, which cost ~20 s at 10 M requests
+      drift_windows AS (
+        SELECT DISTINCT d.2 AS kind, d.3 AS name, intDiv(dateDiff('second', {from:DateTime64(3)}, d.16) - {lookback:UInt32}, {every:UInt32}) AS wk
+        FROM (SELECT arrayJoin(drifts) AS d)
+      ),
       earlier AS (
         -- First use of the same server/tool by the team in the firstSeenDays before each window it drifts in, with people
         -- and keys attributed to teams as of that window. Hourly roll-up rows in [{from} - firstSeenDays, last window
@@ -173,13 +210,11 @@ export default defineDetector({
                     a.team_id) AS team,
             h.kind AS kind, h.name AS name, h.slot_first AS slot_first
           FROM (
-            SELECT user_email, log_team, api_key_id, kind, name, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * wk) + window_length AS window_end,
-              slots[arrayFirstIndex(s -> s.1 >= wk, slots) AS i].3 AS slot_first
+            SELECT s.user_email AS user_email, s.log_team AS log_team, s.api_key_id AS api_key_id, s.kind AS kind, s.name AS name,
+              {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * w.wk) + window_length AS window_end,
+              s.slots[arrayFirstIndex(x -> x.1 >= w.wk, s.slots) AS i].3 AS slot_first
             FROM (
-              SELECT user_email, log_team, api_key_id, kind, name, arraySort(groupArray((a, b, first))) AS slots,
-                -- the windows in which some team drifts on it
-                arrayDistinct(arrayMap(d -> intDiv(dateDiff('second', {from:DateTime64(3)}, d.16) - {lookback:UInt32}, {every:UInt32}),
-                                       arrayFilter(d -> d.2 = kind AND d.3 = name, drifts))) AS drift_windows
+              SELECT user_email, log_team, api_key_id, kind, name, arraySort(groupArray((a, b, first))) AS slots
               FROM (
                 SELECT user_email, log_team, api_key_id, kind, name,
                   intDiv(dateDiff('second', {from:DateTime64(3)} - toIntervalDay({firstSeenDays:UInt32}), hour + toIntervalHour(1)) - 1, {every:UInt32}) AS a,
@@ -202,15 +237,16 @@ export default defineDetector({
                     AND hour < {to:DateTime64(3)} - window_length
                   GROUP BY user_email, log_team, api_key_id, kind, name, hour)
                 GROUP BY user_email, log_team, api_key_id, kind, name, a, b)
-              GROUP BY user_email, log_team, api_key_id, kind, name)
-            ARRAY JOIN drift_windows AS wk
-            WHERE i > 0 AND slots[i].2 < wk) AS h
+              GROUP BY user_email, log_team, api_key_id, kind, name) AS s
+            INNER JOIN drift_windows AS w ON w.kind = s.kind AND w.name = s.name
+            WHERE i > 0 AND s.slots[i].2 < w.wk) AS h
           LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
           LEFT JOIN members AS m ON m.email = h.user_email
           LEFT JOIN policy_team_aliases AS a ON a.alias = lower(h.log_team))
         GROUP BY window_end, team, kind, name
       ),
       arrayFlatten(arrayMap(d -> d.15, drifts)) AS picked,
+      arrayFlatten(arrayMap(d -> d.17, drifts)) AS picked_gateway,
       raws AS (
         -- a key names one call; when two events share it (a decision and its result), the first recorded one
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
@@ -221,7 +257,9 @@ export default defineDetector({
           GROUP BY k
           UNION ALL
           SELECT request_id AS k, argMin(raw, (source_partition, source_offset, record_index)) AS raw FROM gateway_requests
-          WHERE notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          -- by primary key: request_id alone would read that column in nearly every granule of the day (~250 MB at 10 M)
+          WHERE (team_id, event_time) IN (SELECT p.2, p.3 FROM (SELECT arrayJoin(picked_gateway) AS p))
+            AND notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND request_id IN (SELECT arrayJoin(picked))
           GROUP BY k)
       )

@@ -84,8 +84,9 @@ export default defineDetector({
     WITH
       toIntervalSecond({lookback:UInt32}) AS window_length,
       -- Lifecycle events of all windows: [{from} - lookbackDays, {to}); a window sees those in [its start - lookbackDays,
-      -- its end), which the violations below enforce.
-      lifecycle AS (
+      -- its end), which the violations below enforce. Read once, as a scalar (a few hundred events): as a CTE, each of the
+      -- half-dozen references below (through disabled) would scan the lookbackDays of idp_events again.
+      (SELECT groupArray((email, event_time, idp, state, event_type, actor, raw)) FROM (
         SELECT if(target_user_email != '', target_user_email, actor_email) AS email, event_time, idp,
                if(event_type IN ('user.lifecycle.deactivate', 'user.lifecycle.suspend', 'user.account.lock'), 'disabled', 'active') AS state,
                event_type, if(actor_email != '', actor_email, actor_name) AS actor, raw
@@ -106,6 +107,10 @@ export default defineDetector({
                                 AND startsWith(outcome_reason, '50057') AND event_time < {to:DateTime64(3)}
                                 AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}))
           AND event_time >= {from:DateTime64(3)} - toIntervalDay({lookbackDays:UInt32}) AND event_time < {to:DateTime64(3)}
+      )) AS lifecycle_events,
+      lifecycle AS (
+        SELECT e.1 AS email, e.2 AS event_time, e.3 AS idp, e.4 AS state, e.5 AS event_type, e.6 AS actor, e.7 AS raw
+        FROM (SELECT arrayJoin(lifecycle_events) AS e)
       ),
       -- disabled in some window (a superset for each window: a violation needs a disabled event the window sees)
       disabled AS (SELECT DISTINCT email, idp FROM lifecycle WHERE state = 'disabled'),
