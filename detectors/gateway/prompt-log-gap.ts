@@ -23,9 +23,11 @@ import { utcDay } from '../../src/detect/windows.ts';
  * policy team, else the key owner's membership. Requests that map to no policy team are left to
  * cross-source.ownerless-session. Team-level incident: the accountable identity is the team owner.
  *
- * The window's gateway requests are read once (delays are per request); the baseline, telemetry and
- * billing come from the hourly roll-ups (0010_rollups.sql), whole hours; raw records by primary key
- * for the samples only.
+ * Everything comes from the hourly roll-ups, whole hours: prompt logging, volume, the baseline and the
+ * ingest delays from 0011_gateway_logging_rollup.sql (a delay histogram per log team for the exact
+ * median, the longest delay per team, key and person), telemetry and billing from 0010_rollups.sql.
+ * Raw records are read by primary key for the samples of what alerts, and for the (window, log team)
+ * pairs with a request beyond the late threshold (known only at query time) to count late requests.
  */
 
 type Kind = 'unlogged-prompts' | 'late-logs' | 'stopped-logging';
@@ -99,45 +101,71 @@ export default defineDetector({
       toIntervalSecond({lookback:UInt32}) AS lookback,
       arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),
                range(toUInt32((dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) - {lookback:UInt32}) / {every:UInt32} + 1))) AS window_ends,
-      -- per window (by index): the pipeline's own delay, the lowest per-log-team median delay (0 when no team has enough rows)
-      (SELECT arrayMap(k -> m[k], range(length(window_ends))) FROM (
-         SELECT mapFromArrays(groupArray(k), groupArray(delay)) AS m FROM (
-           SELECT k, min(med) AS delay FROM (
-             SELECT toUInt32(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32})) AS k,
-               quantileExact(0.5)(toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time)) AS med
-             FROM gateway_requests
-             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-             GROUP BY k, team_id HAVING count() >= {minLateRequests:UInt32})
-           GROUP BY k))) AS pipeline_delays,
-      -- The windows' requests per log team, key and person, read once (ingest delays need every request); narrow columns
-      -- only: raw is fetched by primary key (team_id, event_time) for the sampled requests, the three earliest of each kind.
-      -- A key's alias is the one on its earliest request in the window (deterministic, unlike any()).
-      current AS (
-        SELECT window_end, team_id, api_key_id, user_email,
-          count() AS n, countIf(is_model) AS n_model,
-          countIf(prompt_logged = 0 AND is_model) AS n_unlogged, countIf(response_logged = 0 AND is_model) AS n_unlogged_responses,
-          countIf(is_late) AS n_late, max(delay_ms) AS n_max_delay_ms, min(event_time) AS n_first, max(event_time) AS n_last,
-          groupUniqArray(gateway) AS n_gateways, argMinIf(api_key_alias, (event_time, api_key_alias), api_key_alias != '') AS key_alias,
-          groupArraySortedIf(3)((team_id, event_time, request_id), prompt_logged = 0 AND is_model) AS unlogged_ids,
-          groupArraySortedIf(3)((team_id, event_time, request_id), is_late) AS late_ids
-        FROM (
-          SELECT team_id, api_key_id, api_key_alias, user_email, gateway, prompt_logged, response_logged, request_id, event_time,
-            intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) AS k,
-            {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
-            empty(mcp_servers) AS is_model,
-            toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms,
-            delay_ms > pipeline_delays[k + 1] + {maxDelaySeconds:UInt32} * 1000 AS is_late
-          FROM gateway_requests
-          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
+      -- windows as the hourly roll-ups give them: hour -> its window's index / end (windows are whole hours)
+      toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32})) AS hour_k,
+      -- From the delay histogram per hour and log team (0011_gateway_logging_rollup.sql), per window (by index):
+      -- .1 the pipeline's own delay, the lowest per-log-team median delay (0 when no team has enough rows);
+      -- .2 the (window index, log team) pairs with a request later than the window's late threshold (pipeline delay +
+      --    maxDelaySeconds), known only now: only their raw requests are read to count late requests (late below).
+      -- The median as quantileExact(0.5) takes it: the value of rank floor(n / 2) (0-based), here walked up the sorted
+      -- histogram to the first delay whose running count exceeds floor(n / 2). Not re-aggregated per delay first (a
+      -- million-key GROUP BY): rows of one delay not yet merged sort next to each other, and the walk lands on the same delay.
+      (SELECT (arrayMap(k -> m[k], range(length(window_ends))), late) FROM (
+         SELECT mapFromArrays(groupArray(k), groupArray(delay)) AS m, arrayFlatten(groupArray(late_teams)) AS late FROM (
+           SELECT k, minIf(med, total >= {minLateRequests:UInt32}) AS delay,
+             arrayMap(t -> (k, t.1), arrayFilter(t -> t.2 > delay + {maxDelaySeconds:UInt32} * 1000, groupArray((team_id, longest)))) AS late_teams
+           FROM (
+             SELECT hour_k AS k, team_id, sum(requests) AS total, max(delay_ms) AS longest, arraySort(groupArray((delay_ms, requests))) AS hist,
+               arrayFirst(x -> x.2 > intDiv(total, 2), arrayZip(arrayMap(x -> x.1, hist), arrayCumSum(arrayMap(x -> x.2, hist)))).1 AS med
+             FROM gateway_delays_hourly
+             WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+             GROUP BY k, team_id)
+           GROUP BY k))) AS delays,
+      delays.1 AS pipeline_delays,
+      delays.2 AS late_team_windows,
+      -- The windows' requests per log team, key and person, from the logging roll-up (0011_gateway_logging_rollup.sql).
+      -- A key's alias is the one on its earliest request in the window (deterministic, unlike any()); unlogged samples
+      -- are the three earliest per group.
+      logged AS (
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (hour_k + 1)) AS window_end, team_id, api_key_id, user_email,
+          sum(requests) AS n, sum(model_requests) AS n_model, sum(unlogged_prompts) AS n_unlogged,
+          sum(unlogged_responses) AS n_unlogged_responses, max(max_delay_ms) AS n_max_delay_ms, min(first_at) AS n_first, max(last_at) AS n_last,
+          groupUniqArray(gateway) AS n_gateways, min(first_alias).2 AS key_alias,
+          arrayMap(x -> (team_id, x.1, x.2), groupArraySortedMerge(3)(unlogged_first)) AS unlogged_ids
+        FROM gateway_logging_hourly
+        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
         GROUP BY window_end, team_id, api_key_id, user_email
       ),
+      -- Late requests, counted on the raw requests of the (window, log team) pairs that have one (late_team_windows; none
+      -- on a normal day), read by primary key: those log teams over those windows' time range.
+      late AS (
+        SELECT window_end, team_id, api_key_id, user_email, count() AS n_late,
+          groupArraySorted(3)((team_id, event_time, request_id)) AS late_ids
+        FROM (
+          SELECT team_id, api_key_id, user_email, request_id, event_time,
+            toUInt32(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32})) AS k,
+            {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
+            toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time) AS delay_ms
+          FROM gateway_requests
+          WHERE team_id IN (SELECT arrayJoin(late_team_windows).2)
+            AND event_time >= {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * arrayMin(arrayMap(w -> w.1, late_team_windows)))
+            AND event_time < least({to:DateTime64(3)}, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * arrayMax(arrayMap(w -> w.1, late_team_windows)) + {lookback:UInt32}))
+            AND (k, team_id) IN (SELECT arrayJoin(late_team_windows)))
+        WHERE delay_ms > pipeline_delays[k + 1] + {maxDelaySeconds:UInt32} * 1000
+        GROUP BY window_end, team_id, api_key_id, user_email
+      ),
+      current AS (
+        SELECT g.*, l.n_late AS n_late, l.late_ids AS late_ids
+        FROM logged AS g
+        LEFT JOIN late AS l ON l.window_end = g.window_end AND l.team_id = g.team_id AND l.api_key_id = g.api_key_id AND l.user_email = g.user_email
+      ),
       history AS (
-        -- the same hours on each of the previous 7 days, from the hourly roll-up (0010_rollups.sql): an hour counts for the
-        -- window that holds it d = 1..7 days later, if it is in [toStartOfHour(window start - d days), window end - d days)
-        -- as a window alone would read it; one range over the days keeps the primary key in use
+        -- the same hours on each of the previous 7 days, from the hourly roll-up (0011_gateway_logging_rollup.sql): an hour
+        -- counts for the window that holds it d = 1..7 days later, if it is in [toStartOfHour(window start - d days), window
+        -- end - d days) as a window alone would read it; one range over the days keeps the primary key in use
         SELECT window_end, intDiv(toUnixTimestamp64Milli(window_end) - 1 - toUnixTimestamp64Milli(toDateTime64(hour, 3)), 86400000) AS days_back,
           team_id, api_key_id, user_email, sum(requests) AS n
-        FROM gateway_hourly
+        FROM gateway_logging_hourly
         ARRAY JOIN arrayDistinct(arrayMap(c -> c.2, arrayFilter(
             c -> c.2 <= {to:DateTime64(3)} AND hour >= toStartOfHour(c.2 - lookback - toIntervalDay(c.1)) AND hour < c.2 - toIntervalDay(c.1),
             arrayMap(d -> (d, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour + toIntervalDay(d)), 0), {every:UInt32}) + 1))),
@@ -164,8 +192,10 @@ export default defineDetector({
           arraySort(groupUniqArrayArray(c.n_gateways)) AS gateways,
           arraySort(groupUniqArrayIf(c.key_alias, c.n_unlogged > 0 AND c.key_alias != '')) AS unlogged_keys,
           argMaxIf(c.key_alias, (c.n_unlogged, c.key_alias), c.n_unlogged > 0) AS top_unlogged_key,
-          arraySlice(arraySort(x -> (x.2, x.3, x.1), arrayFlatten(groupArray(c.unlogged_ids))), 1, 3) AS unlogged_ids,
-          arraySlice(arraySort(x -> (x.2, x.3, x.1), arrayFlatten(groupArray(c.late_ids))), 1, 3) AS late_ids
+          -- the three earliest of the groups' samples, by (event time, request id, log team): a top-3 over the elements,
+          -- not a sort of every group's samples
+          arrayMap(x -> (x.3, x.1, x.2), groupArraySortedArray(3)(arrayMap(x -> (x.2, x.3, x.1), c.unlogged_ids))) AS unlogged_ids,
+          arrayMap(x -> (x.3, x.1, x.2), groupArraySortedArray(3)(arrayMap(x -> (x.2, x.3, x.1), c.late_ids))) AS late_ids
         FROM current AS c
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.team_id)
         LEFT JOIN keys AS k ON k.api_key_id = c.api_key_id
@@ -177,7 +207,8 @@ export default defineDetector({
           r.12 AS top_unlogged_key, r.13 AS unlogged_ids, r.14 AS late_ids, r.15 AS window_end
         FROM (SELECT arrayJoin(cur_rows) AS r)
       ),
-      hist AS (
+      -- per window and team, kept as a constant (used twice: the baseline itself and which teams' samples to read)
+      (SELECT groupArray((window_end, team, baseline_days)) FROM (
         -- baseline_days ordered by days back
         SELECT window_end, team, arrayMap(x -> x.2, arraySort(groupArray((days_back, n)))) AS baseline_days FROM (
           SELECT h.window_end AS window_end, multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
@@ -187,8 +218,12 @@ export default defineDetector({
           LEFT JOIN keys AS k ON k.api_key_id = h.api_key_id
           LEFT JOIN members AS m ON m.window_end = h.window_end AND m.email = h.user_email
           GROUP BY window_end, team, days_back)
-        GROUP BY window_end, team
-      ),
+        GROUP BY window_end, team)) AS hist_rows,
+      hist AS (SELECT r.1 AS window_end, r.2 AS team, r.3 AS baseline_days FROM (SELECT arrayJoin(hist_rows) AS r)),
+      -- (window, team) pairs whose baseline can raise stopped-logging: evaluate()'s expected volume, the median of the
+      -- BASELINE_DAYS = 7 days (a day without requests a zero), is at least minBaselineRequests. Only their agent and
+      -- billing samples are read (each costs a granule of raw events or usage records).
+      arrayMap(r -> (r.1, r.2), arrayFilter(r -> arraySort(arrayResize(r.3, 7, 0))[4] >= {minBaselineRequests:Float64}, hist_rows)) AS baseline_teams,
       agent AS (
         -- sample sessions: the two smallest ids
         SELECT e.window_end AS window_end, if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests,
@@ -231,16 +266,21 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.window_end = u.window_end AND m.email = u.user_email
         GROUP BY window_end, team
       ),
+      -- raw requests only for the samples an alert shows: a team's unlogged / late samples when evaluate() raises
+      -- unlogged-prompts / late-logs for it (the same conditions; each sample read costs a granule of the raw JSON)
       gateway_samples AS (
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
           SELECT toString((team_id, event_time, request_id)) AS k, any(raw) AS raw FROM gateway_requests
-          WHERE (team_id, event_time, request_id) IN (SELECT arrayJoin(arrayFlatten(arrayMap(r -> arrayConcat(r.13, r.14), cur_rows))))
+          WHERE (team_id, event_time, request_id) IN (SELECT arrayJoin(arrayFlatten(arrayMap(r -> arrayConcat(
+              if(r.3 >= {minRequests:UInt32} AND r.4 / r.3 > {maxUnloggedShare:Float64}, r.13, []),
+              if(r.6 >= {minLateRequests:UInt32}, r.14, [])), cur_rows))))
           GROUP BY k)
       ),
       billing_raws AS (
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
           SELECT toString((provider, api_key_id, event_time, source_offset, record_index)) AS k, any(raw) AS raw FROM provider_usage
-          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (SELECT arrayJoin(samples) FROM usage)
+          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (
+            SELECT arrayJoin(billing_samples) FROM billing WHERE has(baseline_teams, (window_end, team)))
           GROUP BY k)
       ),
       agent_samples AS (
@@ -249,7 +289,8 @@ export default defineDetector({
           SELECT concat(toString({from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) + 1))),
                         '|', session_id) AS k,
             argMin(raw, event_time) AS raw FROM agent_events
-          WHERE session_id IN (SELECT arrayJoin(sample_sessions) FROM agent) AND event_name = 'api_request'
+          WHERE session_id IN (SELECT arrayJoin(sample_sessions) FROM agent WHERE has(baseline_teams, (window_end, team)))
+            AND event_name = 'api_request'
             AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
           GROUP BY k)
       )

@@ -8,9 +8,10 @@ import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 
 /**
- * The roll-ups of schemas/clickhouse/0010_rollups.sql, fed by materialized views at insert, hold the
- * same totals as their source tables — and stay exactly-once when the consumer retries a batch with
- * the same deduplication token (the source skips the block, so must every roll-up).
+ * The roll-ups of schemas/clickhouse/0010_rollups.sql and 0011_gateway_logging_rollup.sql, fed by
+ * materialized views at insert, hold the same totals as their source tables — and stay exactly-once
+ * when the consumer retries a batch with the same deduplication token (the source skips the block,
+ * so must every roll-up).
  */
 
 const SAMPLES = fileURLToPath(new URL('../../schemas/samples/', import.meta.url));
@@ -35,6 +36,9 @@ async function totals(store: Store) {
         (SELECT count() FROM gateway_requests) AS requests,
         (SELECT sum(requests) FROM gateway_hourly) AS hourly, (SELECT sum(requests) FROM gateway_sessions_hourly) AS sessions,
         (SELECT sum(requests) FROM gateway_daily) AS daily,
+        (SELECT sum(requests) FROM gateway_logging_hourly) AS logging, (SELECT sum(requests) FROM gateway_delays_hourly) AS delays,
+        (SELECT countIf(prompt_logged = 0 AND empty(mcp_servers)) FROM gateway_requests) AS unlogged,
+        (SELECT sum(unlogged_prompts) FROM gateway_logging_hourly) AS logging_unlogged,
         (SELECT round(sum(cost_usd), 6) FROM gateway_requests) AS cost, (SELECT round(sum(cost_usd), 6) FROM gateway_hourly) AS hourly_cost,
         (SELECT sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) FROM gateway_requests) AS tokens,
         (SELECT sum(tokens) FROM gateway_sessions_hourly) AS sessions_tokens`),
@@ -52,7 +56,7 @@ async function totals(store: Store) {
   };
 }
 
-describe('roll-ups (0010_rollups.sql)', () => {
+describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql)', () => {
   let store: Store;
 
   beforeAll(async () => {
@@ -70,6 +74,7 @@ describe('roll-ups (0010_rollups.sql)', () => {
     const t = await totals(store);
     expect(t.gateway['requests']).toBeGreaterThan(0);
     expect(t.gateway).toMatchObject({ hourly: t.gateway['requests'], sessions: t.gateway['requests'], daily: t.gateway['requests'],
+      logging: t.gateway['requests'], delays: t.gateway['requests'], logging_unlogged: t.gateway['unlogged'],
       hourly_cost: t.gateway['cost'], sessions_tokens: t.gateway['tokens'] });
     expect(t.agent['tool_events']).toBeGreaterThan(0);
     expect(t.agent).toMatchObject({ hourly: t.agent['events'], tools_hourly: t.agent['tool_events'], tool_calls: t.agent['tool_events'],
@@ -87,6 +92,7 @@ describe('roll-ups (0010_rollups.sql)', () => {
     await store.insertRows('gateway_requests', batch, 'retry-test:0:0-1:gateway_requests');
     const after = await totals(store);
     expect(after.gateway['requests']).toBe(Number(before.gateway['requests']) + batch.length);
-    expect(after.gateway).toMatchObject({ hourly: after.gateway['requests'], sessions: after.gateway['requests'], daily: after.gateway['requests'] });
+    expect(after.gateway).toMatchObject({ hourly: after.gateway['requests'], sessions: after.gateway['requests'], daily: after.gateway['requests'],
+      logging: after.gateway['requests'], delays: after.gateway['requests'] });
   });
 });
