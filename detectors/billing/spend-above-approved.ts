@@ -169,14 +169,20 @@ export default defineDetector({
         -- each person and key's rows read once, then summed into every slice they fall in: a day into the history of
         -- the batch day(s) it precedes, a window's hours into that window and the later ones of its day (rather than
         -- every hour copied into every later window)
+        -- (times sorted: a slice is the index range [lo, hi) of its times, cut with arraySlice — the same elements
+        -- in the same order as filtering them, without a lambda over string tuples per slice)
         SELECT s.1 AS part, s.2 AS slice, team, day, s.1 = 1 AND day = toDate(s.2 - toIntervalSecond({lookback:UInt32})) AS today,
-               who, raw_team, api_key_id, arraySum(x -> x.2, in_slice) AS usd, arraySum(x -> x.3, in_slice) AS tokens,
-               arrayReduce('max', arrayMap(x -> x.4, in_slice)) AS costliest
+               who, raw_team, api_key_id, arraySum(arraySlice(usds, s.5 + 1, s.6 - s.5)) AS usd,
+               arraySum(arraySlice(tokenss, s.5 + 1, s.6 - s.5)) AS tokens,
+               arrayReduce('max', arraySlice(costliests, s.5 + 1, s.6 - s.5)) AS costliest
         FROM (
-          SELECT hourly, team, day, who, raw_team, api_key_id, arraySort(groupArray((at, usd, tokens, costliest))) AS times
+          SELECT hourly, team, day, who, raw_team, api_key_id, arraySort(groupArray((at, usd, tokens, costliest))) AS times,
+                 arrayMap(x -> x.1, times) AS ats, arrayMap(x -> x.2, times) AS usds, arrayMap(x -> x.3, times) AS tokenss,
+                 arrayMap(x -> x.4, times) AS costliests
           FROM gw_team GROUP BY hourly, team, day, who, raw_team, api_key_id)
-        ARRAY JOIN arrayFilter(s -> s.1 = hourly AND arrayExists(x -> x.1 >= s.3 AND x.1 < s.4, times), slices) AS s
-        ARRAY JOIN [arrayFilter(x -> x.1 >= s.3 AND x.1 < s.4, times)] AS in_slice
+        ARRAY JOIN arrayFilter(s -> s.6 > s.5,
+                               arrayMap(s -> (s.1, s.2, s.3, s.4, toUInt32(arrayCount(t -> t < s.3, ats)), toUInt32(arrayCount(t -> t < s.4, ats))),
+                                        arrayFilter(s -> s.1 = hourly, slices))) AS s
       ),
       usage AS (
         -- direct usage, not gateway-held (the rule of billing.unmanaged-key-usage), per slice, day and model

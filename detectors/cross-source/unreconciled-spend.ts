@@ -141,40 +141,39 @@ export default defineDetector({
                sum(output) AS billed_output, round(sum(cost), 4) AS billed_cost, arraySlice(groupArrayArray(samples), 1, 3) AS samples
         FROM billed GROUP BY gateway_kind, provider, model, measure, grain, slot
       ),
-      logged_team AS (
-        SELECT gateway AS gateway_kind, provider, model_served AS model, hour, team_id, api_key_id,
-               sum(tokens) AS tokens, sum(cost_usd) AS cost, sum(requests) AS requests
-        FROM gateway_hourly
-        WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-          AND (gateway, provider) IN (SELECT gateway_kind, provider FROM lines)
-        GROUP BY gateway_kind, provider, model, hour, team_id, api_key_id
-      ),
+      -- The gateway side in ONE scan of gateway_hourly, kept as a constant (a few hundred tuples): ClickHouse inlines every
+      -- reference to a CTE, so the three grains and the consumers below would each scan the roll-up again. Per account,
+      -- model and hour: the logged tokens / cost / requests, and the hour's largest consumer at the (logged team, key)
+      -- grain with its tokens (the day's largest consumer is then the largest of the hours').
+      (SELECT groupArray((gateway_kind, provider, model, hour, tokens, cost, requests, top_team, top_tokens)) FROM (
+         SELECT t.gateway_kind AS gateway_kind, t.provider AS provider, t.model AS model, t.hour AS hour,
+                sum(t.tokens) AS tokens, sum(t.cost) AS cost, sum(t.requests) AS requests,
+                argMax(if(k.team_id != '', k.team_id, a.team_id), t.tokens) AS top_team, max(t.tokens) AS top_tokens
+         FROM (
+           SELECT gateway AS gateway_kind, provider, model_served AS model, hour, team_id, api_key_id,
+                  sum(tokens) AS tokens, sum(cost_usd) AS cost, sum(requests) AS requests
+           FROM gateway_hourly
+           WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+             AND (gateway, provider) IN (SELECT gateway_kind, provider FROM lines)
+           GROUP BY gateway_kind, provider, model, hour, team_id, api_key_id) AS t
+         LEFT JOIN (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS k
+           ON k.api_key_id = t.api_key_id
+         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(t.team_id)
+         GROUP BY gateway_kind, provider, model, hour)) AS logged_hours,
       logged AS (
-        SELECT gateway_kind, provider, model, 'h' AS grain, hour AS slot, sum(tokens) AS tokens, sum(cost) AS cost, sum(requests) AS requests
-        FROM logged_team GROUP BY gateway_kind, provider, model, hour
+        SELECT h.1 AS gateway_kind, h.2 AS provider, h.3 AS model, 'h' AS grain, h.4 AS slot, h.5 AS tokens, h.6 AS cost, h.7 AS requests
+        FROM (SELECT arrayJoin(logged_hours) AS h)
         UNION ALL
-        SELECT gateway_kind, provider, model, 'd' AS grain, toStartOfDay(hour) AS slot, sum(tokens), sum(cost), sum(requests)
-        FROM logged_team GROUP BY gateway_kind, provider, model, slot
+        SELECT h.1, h.2, h.3, 'd', toStartOfDay(h.4) AS day, sum(h.5), sum(h.6), sum(h.7)
+        FROM (SELECT arrayJoin(logged_hours) AS h) GROUP BY h.1, h.2, h.3, day
         UNION ALL
-        SELECT gateway_kind, provider, '' AS model, 'd' AS grain, toStartOfDay(hour) AS slot, sum(tokens), sum(cost), sum(requests)
-        FROM logged_team GROUP BY gateway_kind, provider, slot
+        SELECT h.1, h.2, '', 'd', toStartOfDay(h.4) AS day, sum(h.5), sum(h.6), sum(h.7)
+        FROM (SELECT arrayJoin(logged_hours) AS h) GROUP BY h.1, h.2, day
       ),
       consumers AS (
         -- The chargeback team of each ledger account and day: its largest gateway consumer.
-        SELECT t.gateway_kind AS gateway_kind, t.provider AS provider, toStartOfDay(t.hour) AS day,
-               argMax(if(k.team_id != '', k.team_id, a.team_id), t.tokens) AS top_team
-        FROM logged_team AS t
-        LEFT JOIN (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS k
-          ON k.api_key_id = t.api_key_id
-        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(t.team_id)
-        GROUP BY gateway_kind, provider, day
-      ),
-      raws AS (
-        -- raw records of the sampled usage rows, by primary key (provider, api_key_id, event_time)
-        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
-          SELECT toString((provider, api_key_id, event_time, source_offset, record_index)) AS k, any(raw) AS raw FROM provider_usage
-          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (SELECT arrayJoin(samples) FROM lines)
-          GROUP BY k)
+        SELECT h.1 AS gateway_kind, h.2 AS provider, toStartOfDay(h.4) AS day, argMax(h.8, h.9) AS top_team
+        FROM (SELECT arrayJoin(logged_hours) AS h) GROUP BY gateway_kind, provider, day
       ),
       result AS (
         SELECT l.gateways AS gateways, l.provider AS provider, l.model AS model, l.measure AS measure, l.slot AS slot,
@@ -196,6 +195,18 @@ export default defineDetector({
            OR (l.measure = 'cost'
                AND l.billed_cost - g.cost >= {minGapUsd:Float64}
                AND l.billed_cost - g.cost > {tolerancePct:Float64} * l.billed_cost)
+      ),
+      raws AS (
+        -- raw records of the sampled usage rows, by primary key (provider, api_key_id, event_time), and only those an
+        -- alert shows: evaluate() keeps the first three pointers of a finding's lines in slot order (the rows arrive
+        -- ordered by gateways, provider, model, measure, slot), so the other lines' pointers — each in its own ~8 MB
+        -- granule of raw — are not read
+        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+          SELECT toString((provider, api_key_id, event_time, source_offset, record_index)) AS k, any(raw) AS raw FROM provider_usage
+          WHERE (provider, api_key_id, event_time, source_offset, record_index) IN (
+            SELECT arrayJoin(arraySlice(arrayFlatten(arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((slot, samples))))), 1, 3))
+            FROM result GROUP BY gateways, provider, model, measure, toDate(slot))
+          GROUP BY k)
       )
     SELECT r.* EXCEPT samples, arrayFilter(x -> x != '', arrayMap(p -> raws.m[toString(p)], r.samples)) AS samples, t.owner_email AS owner
     FROM result AS r LEFT JOIN policy_teams AS t ON t.team_id = r.team
