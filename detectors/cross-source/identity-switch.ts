@@ -101,6 +101,41 @@ export default defineDetector({
         ARRAY JOIN range(windows) AS k
         WHERE hour >= toStartOfHour(window_end - lookback) AND hour < window_end
       ),
+      -- gateway keys' policy owners, by key id and (Kong, no key id) by alias
+      keys_by_id AS (SELECT api_key_id, any(owner_email) AS owner_email, any(team_id) AS team_id
+                     FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      keys_by_alias AS (SELECT key_alias, any(owner_email) AS owner_email, any(team_id) AS team_id
+                        FROM policy_gateway_keys WHERE api_key_id = '' GROUP BY key_alias),
+      -- The sessions that can have switched in some window, as a constant. A window's people, Claude accounts and keys per
+      -- gateway are a subset of the whole batch's, so a session that does not switch over [from, to) switches in none of
+      -- its windows. This pass reads each hour once, without the per-window fan-out and the wide aggregates below (the
+      -- bulk of the cost: ~100k session rows a day, nearly all one person and one key); idents reads only the candidates.
+      (SELECT groupArray(session_id) FROM (
+        SELECT session_id, groupArrayIf((source, credential), source != 'agent' AND credential != '') AS key_pairs
+        FROM (
+          SELECT session_id, 'agent' AS source, user_email AS email, account_id AS credential
+          FROM agent_hourly
+          WHERE session_id != '' AND (user_email != '' OR account_id != '')
+            AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+          GROUP BY session_id, email, credential
+          UNION ALL
+          SELECT g.session_id, g.gateway, multiIf(g.user_email != '', g.user_email, ki.owner_email != '', ki.owner_email, ka.owner_email),
+                 g.api_key_id
+          FROM (
+            SELECT session_id, gateway, api_key_id, api_key_alias, user_email FROM gateway_sessions_hourly
+            WHERE session_id != '' AND (user_email != '' OR api_key_id != '')
+              AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+            GROUP BY session_id, gateway, api_key_id, api_key_alias, user_email
+          ) AS g
+          LEFT JOIN keys_by_id AS ki ON ki.api_key_id = g.api_key_id
+          LEFT JOIN keys_by_alias AS ka ON ka.key_alias = g.api_key_alias
+        )
+        GROUP BY session_id
+        -- the same test as flagged's HAVING, over the batch
+        HAVING uniqExactIf(email, email != '') >= {minHumans:UInt8}
+            OR greatest(uniqExactIf(credential, source = 'agent' AND credential != ''),
+                        arrayMax(arrayMap(gw -> length(arrayDistinct(arrayFilter(k -> k.1 = gw, key_pairs))),
+                                          arrayPushBack(arrayDistinct(arrayMap(k -> k.1, key_pairs)), '')))) >= {minCredentials:UInt8})) AS candidates,
       idents AS (
         -- One row per window, session and person/credential seen, pre-aggregated per source before any join,
         -- from the hourly roll-ups (0010_rollups.sql): each hour of the batch is read once and joined to its windows.
@@ -109,7 +144,7 @@ export default defineDetector({
                min(a.first_at) AS first_at, max(a.last_at) AS last_at, sum(a.events) AS n
         FROM agent_hourly AS a
         INNER JOIN hour_windows AS w ON w.hour = a.hour
-        WHERE a.session_id != '' AND (a.user_email != '' OR a.account_id != '')
+        WHERE a.session_id IN (SELECT arrayJoin(candidates)) AND (a.user_email != '' OR a.account_id != '')
           AND a.hour >= toStartOfHour({from:DateTime64(3)}) AND a.hour < {to:DateTime64(3)}
         GROUP BY window_end, session_id, email, credential
         UNION ALL
@@ -122,14 +157,12 @@ export default defineDetector({
                  min(s.first_at) AS first_at, max(s.last_at) AS last_at, sum(s.requests) AS n
           FROM gateway_sessions_hourly AS s
           INNER JOIN hour_windows AS w ON w.hour = s.hour
-          WHERE s.session_id != '' AND (s.user_email != '' OR s.api_key_id != '')
+          WHERE s.session_id IN (SELECT arrayJoin(candidates)) AND (s.user_email != '' OR s.api_key_id != '')
             AND s.hour >= toStartOfHour({from:DateTime64(3)}) AND s.hour < {to:DateTime64(3)}
           GROUP BY window_end, session_id, gateway, api_key_id, api_key_alias, user_email
         ) AS g
-        LEFT JOIN (SELECT api_key_id, any(owner_email) AS owner_email, any(team_id) AS team_id
-                   FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS ki ON ki.api_key_id = g.api_key_id
-        LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email, any(team_id) AS team_id
-                   FROM policy_gateway_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka ON ka.key_alias = g.api_key_alias
+        LEFT JOIN keys_by_id AS ki ON ki.api_key_id = g.api_key_id
+        LEFT JOIN keys_by_alias AS ka ON ka.key_alias = g.api_key_alias
       ),
       -- the (window, session) pairs that switched, computed once (a few rows): their start and raw samples are looked up below
       (SELECT groupArray((session_id, first_seen, last_seen, events, humans, accounts, gateway_keys, credentials, sources, seen,
@@ -180,22 +213,29 @@ export default defineDetector({
         )
         GROUP BY window_end, session_id
       ),
-      pointers AS (
-        -- the first request of each person/key of these sessions per window (gateway_sessions_hourly pointers)
-        SELECT w.window_end AS window_end, s.session_id AS session_id, s.team_id AS team_id,
-               (min(s.first_request)).1 AS event_time, (min(s.first_request)).2 AS request_id
-        FROM gateway_sessions_hourly AS s
-        INNER JOIN hour_windows AS w ON w.hour = s.hour
-        WHERE has(flagged_ids, s.session_id) AND s.hour >= toStartOfHour({from:DateTime64(3)}) AND s.hour < {to:DateTime64(3)}
-        GROUP BY window_end, session_id, team_id, s.user_email, s.api_key_id
-      ),
+      -- The first request of each person/key of the flagged sessions per window (gateway_sessions_hourly pointers), computed
+      -- once as a constant (a CTE would be computed again for each of its two uses below). Only the first three by time
+      -- can be samples: a pointer with three strictly earlier ones in its window is dropped before any raw is read (ties
+      -- are kept; they are broken by raw below).
+      (SELECT groupArray((window_end, session_id, team_id, event_time, request_id)) FROM (
+        SELECT window_end, session_id, team_id, event_time, request_id,
+               rank() OVER (PARTITION BY window_end, session_id ORDER BY event_time) AS pos
+        FROM (
+          SELECT w.window_end AS window_end, s.session_id AS session_id, s.team_id AS team_id,
+                 (min(s.first_request)).1 AS event_time, (min(s.first_request)).2 AS request_id
+          FROM gateway_sessions_hourly AS s
+          INNER JOIN hour_windows AS w ON w.hour = s.hour
+          WHERE has(flagged_ids, s.session_id) AND s.hour >= toStartOfHour({from:DateTime64(3)}) AND s.hour < {to:DateTime64(3)}
+          GROUP BY window_end, session_id, team_id, s.user_email, s.api_key_id)
+      ) WHERE pos <= 3) AS pointers,
       gateway_samples AS (
         -- raw of those first requests by primary key (team_id, event_time); the first three by time (deterministic)
         SELECT p.window_end AS window_end, p.session_id AS session_id, arrayMap(x -> x.2, groupArraySorted(3)((p.event_time, r.raw))) AS samples
-        FROM pointers AS p
+        FROM (SELECT ptr.1 AS window_end, ptr.2 AS session_id, ptr.3 AS team_id, ptr.4 AS event_time, ptr.5 AS request_id
+              FROM (SELECT arrayJoin(pointers) AS ptr)) AS p
         INNER JOIN (
           SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
-          WHERE (team_id, event_time, request_id) IN (SELECT team_id, event_time, request_id FROM pointers)
+          WHERE (team_id, event_time, request_id) IN (SELECT ptr.3, ptr.4, ptr.5 FROM (SELECT arrayJoin(pointers) AS ptr))
           GROUP BY team_id, event_time, request_id) AS r
           ON r.team_id = p.team_id AND r.event_time = p.event_time AND r.request_id = p.request_id
         GROUP BY p.window_end, p.session_id

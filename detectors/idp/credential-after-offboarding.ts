@@ -121,12 +121,17 @@ export default defineDetector({
       -- of them in the windows at all — usually not, and then no raw record is read. Matched with IN (a set), not has():
       -- a day's leaver sessions are too many to compare one by one with every row.
       (SELECT groupUniqArray(email) FROM disabled) AS leavers,
+      -- No record before the earliest deactivation + graceSeconds can be a violation (violations below: at or after a
+      -- disabled event + graceSeconds), so usage is read from there, not from {from}: an offboarding in the middle of the
+      -- batch skips its first hours (gateway_requests is ordered by (team_id, event_time)). Empty lifecycle: 1970 -> {from}.
+      greatest({from:DateTime64(3)},
+               (SELECT min(event_time) FROM lifecycle WHERE state = 'disabled') + toIntervalSecond({graceSeconds:UInt32})) AS usage_from,
       (SELECT (groupArrayIf(api_key_id, api_key_id != ''), groupArrayIf(key_alias, api_key_id = '')) FROM leaver_keys) AS leaver_key_ids,
       (SELECT groupUniqArray(team_id) FROM gateway_hourly
-       WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+       WHERE hour >= toStartOfHour(usage_from) AND hour < {to:DateTime64(3)}
          AND (user_email IN (SELECT arrayJoin(leavers)) OR has(leaver_key_ids.1, api_key_id) OR has(leaver_key_ids.2, api_key_alias))) AS leaver_teams,
       (SELECT groupUniqArray(session_id) FROM agent_hourly
-       WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND user_email IN (SELECT arrayJoin(leavers))) AS leaver_sessions,
+       WHERE hour >= toStartOfHour(usage_from) AND hour < {to:DateTime64(3)} AND user_email IN (SELECT arrayJoin(leavers))) AS leaver_sessions,
       usage AS (
         SELECT arrayJoin(arrayDistinct(arrayFilter(x -> x != '' AND x IN (SELECT email FROM disabled),
                  [g.user_email, ki.owner_email, ka.owner_email]))) AS email,
@@ -142,7 +147,7 @@ export default defineDetector({
         LEFT JOIN (SELECT key_alias, any(owner_email) AS owner_email FROM leaver_keys WHERE api_key_id = '' GROUP BY key_alias) AS ka
           ON ka.key_alias = g.api_key_alias
         -- gateway_requests is ordered by (team_id, event_time): only the logged teams the leavers appear under are read
-        WHERE g.team_id IN (SELECT arrayJoin(leaver_teams)) AND g.event_time >= {from:DateTime64(3)} AND g.event_time < {to:DateTime64(3)}
+        WHERE g.team_id IN (SELECT arrayJoin(leaver_teams)) AND g.event_time >= usage_from AND g.event_time < {to:DateTime64(3)}
           AND (g.user_email IN (SELECT arrayJoin(leavers)) OR has(leaver_key_ids.1, g.api_key_id) OR has(leaver_key_ids.2, g.api_key_alias))
         UNION ALL
         SELECT user_email, event_time, 'agent', if(account_id != '', concat('claude:', account_id), concat('install:', substring(user_id, 1, 12))),
@@ -152,7 +157,7 @@ export default defineDetector({
         FROM agent_events
         -- agent_events is ordered by session_id: only the leavers' sessions of the windows are read
         WHERE session_id IN (SELECT arrayJoin(leaver_sessions)) AND user_email IN (SELECT arrayJoin(leavers))
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND event_time >= usage_from AND event_time < {to:DateTime64(3)}
         UNION ALL
         SELECT user_email, event_time, provider, concat(provider, ':', if(principal != '', principal, api_key_id)),
                uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens, cost_usd,
@@ -160,7 +165,7 @@ export default defineDetector({
                ('p', provider, api_key_id, concat(toString(source_offset), '/', toString(record_index)))
         FROM provider_usage
         WHERE kind IN ('usage', 'invocation') AND user_email IN (SELECT arrayJoin(leavers))
-          AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+          AND event_time >= usage_from AND event_time < {to:DateTime64(3)}
       ),
       violations AS (
         -- One row per usage record and IdP that had the person disabled at that moment, as its window sees it: the latest
@@ -184,7 +189,12 @@ export default defineDetector({
         GROUP BY window_end, email, rid
       ),
       -- per window and person, computed once: the raw records of their samples are read below. Ties and samples are
-      -- broken by value and time (the first four records), so a window's figures do not depend on the order rows were read in.
+      -- broken by value and time, so a window's figures do not depend on the order rows were read in.
+      -- Samples (four): the window's first violating record and the next ones from the same place in storage — the same
+      -- gateway team log (gateway_requests is ordered by team and time), agent session or provider key — i.e. the start of
+      -- the misuse as one run of consecutive records; when that run is shorter, the window's earliest other records fill
+      -- up. raw is read granule by granule (thousands of rows each), so one run costs one or two granules, where the
+      -- first four across sources and teams cost several.
       (SELECT groupArray((email, first_usage, last_usage, usage_records, gateway_requests, agent_events, provider_usage, tokens, cost_usd,
                           credentials, first_credential, sources, d, samples, window_end)) FROM (
         SELECT window_end, email, min(event_time) AS first_usage, max(event_time) AS last_usage, count() AS usage_records,
@@ -192,8 +202,10 @@ export default defineDetector({
                countIf(source NOT IN ('gateway', 'agent')) AS provider_usage, sum(tokens) AS tokens, round(sum(cost_usd), 4) AS cost_usd,
                arraySlice(arraySort(groupUniqArray(credential)), 1, 10) AS credentials, argMin(credential, (event_time, credential)) AS first_credential,
                arraySort(groupUniqArray(source)) AS sources, argMin(deactivation, (event_time, deactivation)) AS d,
-               groupArraySorted(4)((event_time, ptr)) AS samples
-        FROM records
+               argMin(ptr_run, (event_time, ptr)) AS first_run,
+               groupArraySortedMap(4)(map(ptr_run, (event_time, ptr)))[first_run] AS run_samples,
+               arraySlice(arrayConcat(run_samples, arrayFilter(x -> NOT has(run_samples, x), groupArraySorted(4)((event_time, ptr)))), 1, 4) AS samples
+        FROM (SELECT *, concat(ptr.1, '/', ptr.2, if(ptr.1 = 'p', concat('/', ptr.3), '')) AS ptr_run FROM records)
         GROUP BY window_end, email)) AS people_rows,
       arrayFlatten(arrayMap(p -> p.14, people_rows)) AS sample_ptrs,
       sample_raws AS (
