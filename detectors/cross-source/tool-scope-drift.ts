@@ -158,7 +158,7 @@ export default defineDetector({
       -- the drift per window, computed once (a few rows): earlier use and raw samples are looked up for it below.
       -- Arrays are sorted (and cut after sorting) so that a window's figures do not depend on the order rows were read in.
       (SELECT groupArray((team, kind, name, calls, rejected_calls, agent_calls, gateway_calls, sessions, first_in_window, last_seen, users,
-                          tools, sources, key_aliases, sample_keys, window_end, gateway_pointers)) FROM (
+                          tools, sources, key_aliases, sample_keys, window_end, gateway_pointers, agent_pointers)) FROM (
         SELECT u.window_end AS window_end, team, u.kind AS kind, u.name AS name,
           uniqExactIf(u.call_id, NOT u.rejected) AS calls, uniqExactIf(u.call_id, u.rejected) AS rejected_calls,
           uniqExactIf(u.call_id, NOT u.rejected AND u.source = 'agent') AS agent_calls,
@@ -169,10 +169,21 @@ export default defineDetector({
           arraySlice(arraySort(groupUniqArrayIf(u.full_tool, NOT u.rejected AND u.full_tool != '')), 1, 10) AS tools,
           arraySort(groupUniqArrayIf(u.source, NOT u.rejected)) AS sources,
           arraySort(groupUniqArrayIf(u.key_alias, NOT u.rejected AND u.key_alias != '')) AS key_aliases,
-          arrayDistinct(groupArraySortedIf(3)(u.sample_key, NOT u.rejected)) AS sample_keys,
+          -- Samples: of the first three calls by sample key, those of the same source and session as the first (agent keys
+          -- are session@time, so these are the earliest calls of the drift's first session). Raw is read granule by granule
+          -- (~6,000 events, ~6 MB uncompressed, read whole for one row); agent_events is ordered by session, so the samples of
+          -- one session share a granule where three sessions would need three.
+          groupArraySortedIf(3)((u.sample_key, u.source, u.session_id, u.event_time), NOT u.rejected) AS first_calls,
+          arrayFilter(c -> c.2 = first_calls[1].2 AND c.3 = first_calls[1].3, first_calls) AS sample_calls,
+          arrayDistinct(arrayMap(c -> c.1, sample_calls)) AS sample_keys,
+          -- the agent samples as (session_id, event_time), agent_events' primary key: the lookup reads their granules only,
+          -- not every granule of their sessions
+          arrayMap(c -> (c.3, c.4), arrayFilter(c -> c.2 = 'agent', sample_calls)) AS agent_pointers,
           -- where the gateway requests among those samples are (team_id, event_time: gateway_requests' primary key), so the
-          -- raw lookup below reads their granules only: the three smallest gateway keys include every gateway sample key
-          groupArraySortedIf(3)((u.sample_key, u.log_team, u.event_time), NOT u.rejected AND u.source = 'gateway') AS gateway_pointers
+          -- raw lookup below reads their granules only: the three smallest gateway keys include every gateway sample key, and
+          -- only those that are samples are kept (each pointer costs a granule of narrow columns)
+          arrayFilter(p -> has(sample_keys, p.1),
+                      groupArraySortedIf(3)((u.sample_key, u.log_team, u.event_time), NOT u.rejected AND u.source = 'gateway')) AS gateway_pointers
         FROM (
           SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.event_time), 0), {every:UInt32}) + 1)) AS window_end,
             multiIf(k.team_id != '', k.team_id,
@@ -247,12 +258,13 @@ export default defineDetector({
       ),
       arrayFlatten(arrayMap(d -> d.15, drifts)) AS picked,
       arrayFlatten(arrayMap(d -> d.17, drifts)) AS picked_gateway,
+      arrayFlatten(arrayMap(d -> d.18, drifts)) AS picked_agent,
       raws AS (
         -- a key names one call; when two events share it (a decision and its result), the first recorded one
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
           SELECT concat(session_id, '@', toString(event_time)) AS k, argMin(raw, (source_partition, source_offset, record_index)) AS raw FROM agent_events
           -- IN sets, not has(): a day's few hundred keys would be compared one by one with every row
-          WHERE session_id IN (SELECT splitByChar('@', arrayJoin(picked))[1]) AND event_name IN ('tool_result', 'tool_decision')
+          WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(picked_agent) AS p)) AND event_name IN ('tool_result', 'tool_decision')
             AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND k IN (SELECT arrayJoin(picked))
           GROUP BY k
           UNION ALL
