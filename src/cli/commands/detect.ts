@@ -20,7 +20,7 @@ export function detectCommand(): Command {
       'stdout and as a table on stderr. Without --at/--from: the window the scheduler would evaluate now.',
     )
     .option('--at <iso>', 'evaluate the last complete window of each detector ending at or before this time')
-    .option('--from <iso>', 'with --to: evaluate every window in [from, to), window by window')
+    .option('--from <iso>', 'with --to: evaluate every window in [from, to) (a day of windows per query)')
     .option('--to <iso>', 'end of the --from range (exclusive)')
     .option('--detector <id...>', DETECTOR_OPTION_HELP)
     .option('--policy <file>', POLICY_OPTION_HELP)
