@@ -140,22 +140,23 @@ export default defineDetector({
       keys AS (SELECT api_key_id, any(team_id) AS team_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
       gw AS (
         -- roll-ups (0010_rollups.sql): whole days before the batch's days (gateway_daily), at their day; the batch's
-        -- hours (gateway_hourly), at the start of their window (the hours of the first window's day before it, at its start)
-        SELECT hourly, day, at, team_id, api_key_id, user_email, sum(cost_usd) AS usd, sum(tokens) AS tokens, max(costliest) AS costliest
+        -- hours (gateway_hourly), at the start of their window (the hours of the first window's day before it, at its start).
+        -- first_at: the time of the earliest request of the hours, a sample pointer with the logged team (none for days;
+        -- a time, not the first_request tuple: no request id string to carry through the aggregation)
+        SELECT hourly, day, at, team_id, api_key_id, user_email, sum(cost_usd) AS usd, sum(tokens) AS tokens, min(first_at) AS first_at
         FROM (
           SELECT 0 AS hourly, day, toDateTime64(day, 3, 'UTC') AS at, team_id, api_key_id, user_email, cost_usd, tokens,
-                 (0., toDateTime64(0, 3, 'UTC'), '') AS costliest
+                 toDateTime64(0, 3, 'UTC') AS first_at
           FROM gateway_daily WHERE day >= toDate(scan_from) AND day < toDate(arrayMax(day_starts))
           UNION ALL
           SELECT 1, toDate(hour),
                  {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, hour), 0), {every:UInt32})),
-                 team_id, api_key_id, user_email, cost_usd, tokens, costliest
+                 team_id, api_key_id, user_email, cost_usd, tokens, first_request.1
           FROM gateway_hourly WHERE hour >= arrayMin(day_starts) AND hour < {to:DateTime64(3)})
         GROUP BY hourly, day, at, team_id, api_key_id, user_email
       ),
       gw_team AS (
-        SELECT g.hourly AS hourly, g.day AS day, g.at AS at, g.usd AS usd, g.tokens AS tokens, g.team_id AS raw_team,
-               g.api_key_id AS api_key_id, g.costliest AS costliest,
+        SELECT g.hourly AS hourly, g.day AS day, g.at AS at, g.usd AS usd, g.tokens AS tokens, (g.first_at, toString(g.team_id)) AS first,
                if(k.owner != '', k.owner, g.user_email) AS who,
                multiIf(k.team_id != '', k.team_id, a.team_id != '', a.team_id,
                        arrayFilter(span -> span.1 <= toDateTime64(g.day, 3) AND toDateTime64(g.day, 3) < span.2, m.spans)[1].3) AS team
@@ -166,20 +167,22 @@ export default defineDetector({
         WHERE team != ''
       ),
       gw_slices AS (
-        -- each person and key's rows read once, then summed into every slice they fall in: a day into the history of
-        -- the batch day(s) it precedes, a window's hours into that window and the later ones of its day (rather than
-        -- every hour copied into every later window)
+        -- each person's rows (keys merged: nothing below needs the key) read once, then summed into every slice they
+        -- fall in: a day into the history of the batch day(s) it precedes, a window's hours into that window and the
+        -- later ones of its day (rather than every hour copied into every later window). One row per (slice, team,
+        -- day, person), so the top spenders below need no map keyed by person.
         -- (times sorted: a slice is the index range [lo, hi) of its times, cut with arraySlice — the same elements
-        -- in the same order as filtering them, without a lambda over string tuples per slice)
+        -- in the same order as filtering them, without a lambda per slice)
         SELECT s.1 AS part, s.2 AS slice, team, day, s.1 = 1 AND day = toDate(s.2 - toIntervalSecond({lookback:UInt32})) AS today,
-               who, raw_team, api_key_id, arraySum(arraySlice(usds, s.5 + 1, s.6 - s.5)) AS usd,
-               arraySum(arraySlice(tokenss, s.5 + 1, s.6 - s.5)) AS tokens,
-               arrayReduce('max', arraySlice(costliests, s.5 + 1, s.6 - s.5)) AS costliest
+               who, arraySum(arraySlice(usds, s.5 + 1, s.6 - s.5)) AS usd,
+               arraySum(arraySlice(tokenss, s.5 + 1, s.6 - s.5)) AS tokens, first
         FROM (
-          SELECT hourly, team, day, who, raw_team, api_key_id, arraySort(groupArray((at, usd, tokens, costliest))) AS times,
+          -- first: (time, logged team) of the person's earliest request of the day; it lies in their earliest hour, which every non-empty
+          -- slice of the day so far (from the start of the day) contains, so it needs no per-slice cut
+          SELECT hourly, team, day, who, arraySort(groupArray((at, usd, tokens))) AS times,
                  arrayMap(x -> x.1, times) AS ats, arrayMap(x -> x.2, times) AS usds, arrayMap(x -> x.3, times) AS tokenss,
-                 arrayMap(x -> x.4, times) AS costliests
-          FROM gw_team GROUP BY hourly, team, day, who, raw_team, api_key_id)
+                 min(first) AS first
+          FROM gw_team GROUP BY hourly, team, day, who)
         ARRAY JOIN arrayFilter(s -> s.6 > s.5,
                                arrayMap(s -> (s.1, s.2, s.3, s.4, toUInt32(arrayCount(t -> t < s.3, ats)), toUInt32(arrayCount(t -> t < s.4, ats))),
                                         arrayFilter(s -> s.1 = hourly, slices))) AS s
@@ -225,18 +228,21 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = if(d.user_email != '', d.user_email, a.email)
       ),
       -- Per team and slice, one pass over each source, kept as constants (a handful of teams): nothing below is computed twice.
-      -- Gateway: the daily series; the window's day's spend per person (top spenders) and the costliest request of each key
-      -- (gateway_hourly pointers), of which the top two per team are the samples.
+      -- Gateway: the daily series; the window's day's spend per person, of which the top three are the top spenders
+      -- (sorted by person first: ties keep the same order whatever order the rows arrive in); and the samples.
+      -- Samples: the team's two earliest requesters of the day so far, the first request of each (gateway_hourly
+      -- first_request times with the logged team; gw_samples reads them by primary key). Deterministic, the same in every window of the day once the team has spent (so the
+      -- same whether a window runs alone or in a batch), a request that counts toward the day's spend, and both from
+      -- the first minutes of the team's day: a granule or two of gateway_requests (primary key (team_id, event_time)),
+      -- where each window's costliest requests would be scattered over the day.
       (SELECT groupArray((part, slice, team, points, top_spenders, picks)) FROM (
          SELECT part, slice, team,
                 sumMap([day], [usd], [tokens], [toUInt64(1)]) AS by_day,
                 arrayMap((d, u, k) -> (toString(d), 'gateway', '', round(u, 4), k, toUInt64(0), toUInt64(0), toUInt64(0), toUInt64(0)),
                          by_day.1, by_day.2, by_day.3) AS points,
-                sumMapIf([who], [usd], [toUInt64(1)], today) AS by_who,
-                arraySlice(arrayReverseSort(x -> x.2, arrayMap((w, u) -> (w, round(u, 2)), by_who.1, by_who.2)), 1, 3) AS top_spenders,
-                maxMapIf([concat(raw_team, '|', api_key_id)], [(costliest.1, costliest.2, costliest.3, raw_team, api_key_id)],
-                         today AND costliest.3 != '') AS by_key,
-                arraySlice(arrayReverseSort(x -> x.1, by_key.2), 1, 2) AS picks
+                arraySlice(arrayReverseSort(x -> x.2, arrayMap(x -> (x.1, round(x.2, 2)), arraySort(groupArrayIf((who, usd), today)))), 1, 3)
+                  AS top_spenders,
+                groupArraySortedIf(2)(first, today AND first.1 > 0) AS picks
          FROM gw_slices GROUP BY part, slice, team)) AS gw_teams,
       -- Direct usage, per window: the daily series per model (priced in evaluate), the day's identities and sample pointers
       -- (series and identities sorted: the same whatever order the rows arrive in).
@@ -251,7 +257,8 @@ export default defineDetector({
                   groupArrayArrayIf(arrayMap(r -> (provider, api_key_id, r.1, r.2, r.3), sample_refs), today) AS refs_today
            FROM direct_team WHERE team != '' GROUP BY window_end, team, day, model)
          GROUP BY window_end, team)) AS direct_teams,
-      arrayFlatten(arrayMap(g -> arrayMap((p, i) -> (p.1, p.2, p.3, p.4, g.3, g.2, i), g.6, arrayEnumerate(g.6)), gw_teams)) AS gw_picks,
+      -- (event_time, logged team, team, window_end, rank)
+      arrayFlatten(arrayMap(g -> arrayMap((p, i) -> (p.1, p.2, g.3, g.2, i), g.6, arrayEnumerate(g.6)), gw_teams)) AS gw_picks,
       arrayFlatten(arrayMap(x -> arrayMap(r -> (r.1, r.2, r.3, r.4, r.5, x.2, x.1), x.5), direct_teams)) AS direct_picks,
       grid AS (
         SELECT window_end, toDateTime64(toStartOfDay(window_end - toIntervalSecond({lookback:UInt32})), 3, 'UTC') AS day_start
@@ -261,14 +268,15 @@ export default defineDetector({
       gw_today AS (SELECT g.2 AS window_end, g.3 AS team, g.4 AS points, g.5 AS top_spenders FROM (SELECT arrayJoin(gw_teams) AS g) WHERE g.1 = 1),
       direct_today AS (SELECT x.1 AS window_end, x.2 AS team, x.3 AS points, x.4 AS identities FROM (SELECT arrayJoin(direct_teams) AS x)),
       gw_samples AS (
-        -- raw by primary key (team_id, event_time) for the picked requests only, costliest first
-        SELECT p.c.6 AS window_end, p.c.5 AS team, arrayMap(x -> x.2, arraySort(groupArray((p.c.7, r.raw)))) AS samples
+        -- raw by primary key (team_id, event_time) for the picked requests only (a handful, the same in every window
+        -- of a day), earliest first; of requests logged in the same millisecond, the lowest request id (as first_request)
+        SELECT p.c.4 AS window_end, p.c.3 AS team, arrayMap(x -> x.2, arraySort(groupArray((p.c.5, r.raw)))) AS samples
         FROM (SELECT arrayJoin(gw_picks) AS c) AS p
         INNER JOIN (
-          SELECT team_id, event_time, request_id, any(raw) AS raw FROM gateway_requests
-          WHERE (team_id, event_time, request_id) IN (SELECT c.4, c.2, c.3 FROM (SELECT arrayJoin(gw_picks) AS c))
-          GROUP BY team_id, event_time, request_id
-        ) AS r ON r.team_id = p.c.4 AND r.event_time = p.c.2 AND r.request_id = p.c.3
+          SELECT team_id, event_time, argMin(raw, request_id) AS raw FROM gateway_requests
+          WHERE (team_id, event_time) IN (SELECT c.2, c.1 FROM (SELECT arrayJoin(gw_picks) AS c))
+          GROUP BY team_id, event_time
+        ) AS r ON r.team_id = p.c.2 AND r.event_time = p.c.1
         GROUP BY window_end, team
       ),
       direct_samples AS (
