@@ -217,11 +217,20 @@ export default defineDetector({
                x.8 AS cost_usd, x.9 AS gw_team, x.10 AS gw_user, x.11 AS ips, x.12 AS agents, x.13 AS refs
         FROM (SELECT arrayJoin(unowned_keys) AS x)
       ),
+      -- each key's samples in refs order (missing or empty raws dropped), joined per pointer: a single map of every raw
+      -- sample CROSS JOINed to the keys was copied into each of the ~300 credential rows (~480 raws each) before the lookup
       key_samples AS (
-        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+        SELECT s.window_end AS window_end, s.gateway AS gateway, s.key AS key,
+               arrayMap(x -> x.2, arraySort(groupArray((s.i, r.raw)))) AS samples
+        FROM (SELECT x.1 AS window_end, x.2 AS gateway, x.3 AS key, x.4 AS i, x.5 AS k
+              FROM (SELECT arrayJoin(arrayFlatten(arrayMap(u -> arrayMap((r, i) -> (u.14, u.1, u.2, i, toString(r)), u.13, arrayEnumerate(u.13)),
+                                                           unowned_keys))) AS x)) AS s
+        INNER JOIN (
           SELECT toString((team_id, event_time, request_id)) AS k, any(raw) AS raw FROM gateway_requests
           WHERE (team_id, event_time, request_id) IN (SELECT arrayJoin(arrayFlatten(arrayMap(x -> x.13, unowned_keys))))
-          GROUP BY k)
+          GROUP BY k) AS r ON r.k = s.k
+        WHERE r.raw != ''
+        GROUP BY window_end, gateway, key
       ),
       workloads AS (
         SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(dateDiff('second', {from:DateTime64(3)}, event_time), {every:UInt32}) + 1)) AS window_end,
@@ -278,9 +287,9 @@ export default defineDetector({
         SELECT k.window_end, 'credential', concat('credential:', k.gateway, ':', if(k.key != '', k.key, 'anonymous')), k.first_at, k.last_at,
                toUInt64(k.requests), toUInt64(k.requests), toUInt64(k.tokens), toFloat64(k.cost_usd), k.alias, [k.key],
                arrayConcat(k.ips, k.agents), '', t.team_id, k.first_at,
-               arrayFilter(x -> x != '', arrayMap(r -> ks.m[toString(r)], k.refs))
+               ks.samples
         FROM keys AS k
-        CROSS JOIN key_samples AS ks
+        LEFT JOIN key_samples AS ks ON ks.window_end = k.window_end AND ks.gateway = k.gateway AND ks.key = k.key
         LEFT JOIN people AS p ON p.actor_id = k.gw_user
         LEFT JOIN policy_team_aliases AS t ON t.alias = lower(k.gw_team)
         WHERE NOT arrayExists(t -> t >= k.window_end - lookback - idp_lookback AND t < k.window_end, p.seen)

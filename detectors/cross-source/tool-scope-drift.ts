@@ -261,11 +261,12 @@ export default defineDetector({
       arrayFlatten(arrayMap(d -> d.18, drifts)) AS picked_agent,
       raws AS (
         -- a key names one call; when two events share it (a decision and its result), the first recorded one
-        SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS m FROM (
+        SELECT k, raw FROM (
           SELECT concat(session_id, '@', toString(event_time)) AS k, argMin(raw, (source_partition, source_offset, record_index)) AS raw FROM agent_events
-          -- IN sets, not has(): a day's few hundred keys would be compared one by one with every row
+          -- IN sets, not has(): a day's few hundred keys would be compared one by one with every row. The pointers are exactly
+          -- the picked agent keys (session@time), so k is not tested again: that built it for every row of the granules read
           WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(picked_agent) AS p)) AND event_name IN ('tool_result', 'tool_decision')
-            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND k IN (SELECT arrayJoin(picked))
+            AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
           GROUP BY k
           UNION ALL
           SELECT request_id AS k, argMin(raw, (source_partition, source_offset, record_index)) AS raw FROM gateway_requests
@@ -274,16 +275,26 @@ export default defineDetector({
             AND notEmpty(mcp_servers) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND request_id IN (SELECT arrayJoin(picked))
           GROUP BY k)
+      ),
+      -- each drift's samples in sample-key order, joined per key: a single map of every raw sample CROSS JOINed to the
+      -- drifts was copied into each of the ~200 result rows (~450 raws each, ~150 MB at 10 M) before the lookup
+      samples AS (
+        SELECT s.window_end AS window_end, s.team AS team, s.kind AS kind, s.name AS name,
+               arrayMap(x -> x.2, arraySort(groupArray((s.i, r.raw)))) AS samples
+        FROM (SELECT x.1 AS window_end, x.2 AS team, x.3 AS kind, x.4 AS name, x.5 AS i, x.6 AS k
+              FROM (SELECT arrayJoin(arrayFlatten(arrayMap(d -> arrayMap((k, i) -> (d.16, d.1, d.2, d.3, i, k), d.15, arrayEnumerate(d.15)), drifts))) AS x)) AS s
+        LEFT JOIN raws AS r ON r.k = s.k
+        GROUP BY window_end, team, kind, name
       )
     SELECT d.16 AS window_end, d.1 AS team, t.owner_email AS owner, d.2 AS kind, d.3 AS name, d.4 AS calls, d.5 AS rejected,
       d.6 AS agent_calls, d.7 AS gateway_calls, d.8 AS sessions,
       if(e.first_seen > toDateTime64(0, 3, 'UTC'), least(e.first_seen, d.9), d.9) AS first_seen,
       d.9 AS first_in_window, d.10 AS last_seen, d.11 AS users, d.12 AS tools, d.13 AS sources,
-      d.14 AS key_aliases, arrayMap(k -> raws.m[k], d.15) AS samples
+      d.14 AS key_aliases, sa.samples AS samples
     FROM (SELECT arrayJoin(drifts) AS d) AS x
     LEFT JOIN earlier AS e ON e.window_end = x.d.16 AND e.team = x.d.1 AND e.kind = x.d.2 AND e.name = x.d.3
     LEFT JOIN policy_teams AS t ON t.team_id = x.d.1
-    CROSS JOIN raws
+    LEFT JOIN samples AS sa ON sa.window_end = x.d.16 AND sa.team = x.d.1 AND sa.kind = x.d.2 AND sa.name = x.d.3
     ORDER BY window_end, team, kind, name
   `,
   alert(row: Row) {
