@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlert, fingerprintOf, persistAlerts, storedAlerts } from './alerts.ts';
+import { buildAlert, createdPerWindow, fingerprintOf, persistAlerts, storedAlerts, type Alert } from './alerts.ts';
 import { defineDetector, type AlertDraft } from './define-detector.ts';
 import { sharedScratchStore, truncateTables } from './scratch-store.ts';
 import { sql } from './sql.ts';
@@ -94,5 +94,14 @@ describe('evidence redaction', () => {
     expect(text).toContain('task-classification-pipeline-v2');
     expect(out.samples).toHaveLength(2);
     expect(out.figures['tokens']).toBe(12);
+  });
+});
+
+describe('createdPerWindow', () => {
+  it('reports a new alert with the first window of the batch that raised it, once', () => {
+    const alert = (fingerprint: string) => ({ fingerprint }) as Alert;
+    const [a, b, c] = [alert('a'), alert('b'), alert('c')];
+    // b spans windows 0 and 2; c was already stored, so it is not new.
+    expect(createdPerWindow([[a, b], [c], [b]], [a, b]).map((w) => w.map((x) => x.fingerprint))).toEqual([['a', 'b'], [], []]);
   });
 });

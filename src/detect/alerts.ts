@@ -207,3 +207,16 @@ export async function persistAlerts(store: Store, alerts: readonly Alert[], now:
   });
   return { created, seenAgain };
 }
+
+/**
+ * The newly created alerts of a batch, per window: each one with the first window that raised it
+ * (a fingerprint spanning several windows of the batch is new once), in the order of `alertsPerWindow`.
+ */
+export function createdPerWindow(alertsPerWindow: readonly (readonly Alert[])[], created: readonly Alert[]): Alert[][] {
+  const unreported = new Map(created.map((a) => [a.fingerprint, a]));
+  return alertsPerWindow.map((alerts) => alerts.flatMap((a) => {
+    const c = unreported.get(a.fingerprint);
+    unreported.delete(a.fingerprint);
+    return c ? [c] : [];
+  }));
+}

@@ -1,7 +1,7 @@
 import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { persistAlerts, type Alert } from './alerts.ts';
+import { createdPerWindow, persistAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows } from './plan.ts';
 import { runDetectorWindows } from './run.ts';
@@ -71,15 +71,11 @@ export async function evaluateWindows(
   const marks = await minuteMarks(deps.store, detector.sources, { from: first.from, to: last.to });
   const runs = await runDetectorWindows(deps.store, detector, windows, { now, policyVersion: deps.policyVersion });
   const { created } = await persistAlerts(deps.store, runs.flatMap((r) => r.alerts), now);
-  const unreported = new Map(created.map((a) => [a.fingerprint, a]));
+  const createdByWindow = createdPerWindow(runs.map((r) => r.alerts), created);
   const outcomes: WindowOutcome[] = [];
   for (const [i, run] of runs.entries()) {
     const trigger = triggers[i] ?? 'schedule';
-    const newAlerts = run.alerts.flatMap((a) => {
-      const c = unreported.get(a.fingerprint);
-      unreported.delete(a.fingerprint);
-      return c ? [c] : [];
-    });
+    const newAlerts = createdByWindow[i] ?? [];
     await recordRun(deps.store, detector.id, {
       window: run.window, evaluatedAt: now, trigger, sourceMarks: windowMarks(marks, run.window),
       rows: run.rows, alerts: run.alerts.length, newAlerts: newAlerts.length, durationMs: run.durationMs,

@@ -1,7 +1,7 @@
 import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { persistAlerts, type Alert } from './alerts.ts';
+import { createdPerWindow, persistAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows, planWindows, type WindowRequest } from './plan.ts';
 import { runDetectorWindows, type RunResult } from './run.ts';
@@ -50,14 +50,9 @@ export async function detectOnce(store: Store, detectors: readonly AnyDetector[]
       const persisted = await persistAlerts(store, runs.flatMap((r) => r.alerts), now);
       created.push(...persisted.created);
       const ms = (performance.now() - started) / batch.length;
-      // A new alert is reported with the first window of the batch that raised it.
-      const unreported = new Map(persisted.created.map((a) => [a.fingerprint, a]));
-      for (const run of runs) {
-        const createdHere = run.alerts.flatMap((a) => {
-          const c = unreported.get(a.fingerprint);
-          unreported.delete(a.fingerprint);
-          return c ? [c] : [];
-        });
+      const createdByWindow = createdPerWindow(runs.map((r) => r.alerts), persisted.created);
+      for (const [i, run] of runs.entries()) {
+        const createdHere = createdByWindow[i] ?? [];
         log.info({ detector: detector.id, windowStart: run.window.from.toISOString(), windowEnd: run.window.to.toISOString(),
           durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: createdHere.length }, 'Detector run finished');
         options.onWindow?.(detector, run, createdHere, ms);
