@@ -142,8 +142,11 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
     }
     due.push({ end, trigger });
   }
+  let next = 0;
   for (const batch of batchWindows(detector, due.map((d) => dataWindow(d.end, lookback)))) {
-    const triggers = batch.map((w) => (due.find((d) => d.end === w.to.getTime()) as (typeof due)[number]).trigger);
+    // Batches are consecutive slices of `due`, in order.
+    const triggers = due.slice(next, next + batch.length).map((d) => d.trigger);
+    next += batch.length;
     report.evaluated.push(...(await evaluateWindows(deps, detector, batch, triggers, now)));
     const end = (batch[batch.length - 1] as TimeWindow).to.getTime();
     await writeWatermark(deps.store, detector.id, end, now);

@@ -38,9 +38,9 @@ export async function detectOnce(store: Store, detectors: readonly AnyDetector[]
     for (const batch of options.oneWindowPerQuery ? windows.map((w) => [w]) : batchWindows(detector, windows)) {
       const started = performance.now();
       // A one-shot run does not wait for late sources; it says so instead.
+      const end = (batch[batch.length - 1] as { to: Date }).to;
       for (const source of detector.requires) {
         const hw = await reportedUntil(source);
-        const end = (batch[batch.length - 1] as { to: Date }).to;
         if (hw === null || hw < end.getTime()) {
           log.warn({ detector: detector.id, source, windowEnd: end.toISOString(), reportedUntil: hw === null ? null : new Date(hw).toISOString() },
             'Source has not reported past the window end; results may be incomplete');

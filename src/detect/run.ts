@@ -61,7 +61,8 @@ export function windowGrid(detector: AnyDetector, windows: readonly TimeWindow[]
       throw new AppError('DETECTOR_FAILED', `${detector.id}: a batch needs consecutive windows of equal length`, { detector: detector.id });
     }
   });
-  if (lookback % 1000 !== 0 || every % 1000 !== 0) {
+  // Only a batch query binds the grid (in seconds); any other query sees just {from}/{to}.
+  if (detector.batch && (lookback % 1000 !== 0 || every % 1000 !== 0)) {
     throw new AppError('DETECTOR_FAILED', `${detector.id}: batch windows must be whole seconds`, { detector: detector.id });
   }
   return { from: first.from, to: last.to, every, lookback };
