@@ -159,6 +159,9 @@ describe('detector cycle', () => {
     expect(await sourceHighWater(d.store, 'billing', now)).toBe(Date.parse(at('14:00')));
     await ingest('gateway', [litellmSpendLog(at('09:00')), litellmSpendLog(at('17:45'))]);
     expect(await sourceHighWater(d.store, 'gateway', now)).toBe(Date.parse(at('17:45')));
+    // A stream counts while it is active this week: eight days on, the same gateway log says nothing.
+    expect(await sourceHighWater(d.store, 'gateway', new Date(now.getTime() + 8 * 86_400_000))).toBeNull();
+    expect(await sourceHighWater(d.store, 'gateway', new Date(now.getTime() + 6 * 86_400_000))).toBe(Date.parse(at('17:45')));
   });
 
   it('stops waiting after maxWait and flags the run', async () => {

@@ -47,7 +47,21 @@ export async function sourceFeeds(store: Store, source: SourceKind, now: Date): 
 
 /** Epoch ms the source has reported until, or null when no feed of it has data this week. */
 export async function sourceHighWater(store: Store, source: SourceKind, now: Date): Promise<number | null> {
-  return combineFeeds(await sourceFeeds(store, source, now));
+  const { table, periodic, reportedUntil } = SOURCE_TABLES[source];
+  if (periodic !== '0' || reportedUntil !== 'event_time') return combineFeeds(await sourceFeeds(store, source, now));
+  // A source of streams only: the max over its feeds active this week is its latest event time, if
+  // that is within the week. Asked with no WHERE, ClickHouse answers max(event_time) from each part's
+  // min-max index (event_time is the partition key), without reading the week's rows: a week of
+  // feeds grouped by format read 10 M rows per day of gateway traffic, every detector run.
+  const res = await store.client.query({
+    query: `SELECT max(event_time) AS hw, count() AS n FROM ${table}`,
+    format: 'JSONEachRow',
+    clickhouse_settings: SETTINGS,
+  });
+  const [row] = await res.json<{ hw: string; n: number }>();
+  if (!row || Number(row.n) === 0) return null;
+  const hw = fromClickHouseTime(row.hw).getTime();
+  return hw >= now.getTime() - ACTIVE_FEED_MS ? hw : null;
 }
 
 /** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */
