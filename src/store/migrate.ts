@@ -59,6 +59,9 @@ export async function migrate(store: Store, log?: Logger, dir: string = DDL_DIR)
       if (known !== m.checksum) log?.warn({ migration: m.name }, 'Applied migration file changed since; add a new migration instead');
       continue;
     }
+    // Some migrations copy whole tables (0012): say which one runs before it does.
+    log?.info({ migration: m.name, statements: m.statements.length }, 'Applying migration');
+    const started = performance.now();
     for (const statement of m.statements) {
       try {
         await client.command({ query: statement });
@@ -72,7 +75,7 @@ export async function migrate(store: Store, log?: Logger, dir: string = DDL_DIR)
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplication_token: '' },
     });
-    log?.info({ migration: m.name }, 'Applied migration');
+    log?.info({ migration: m.name, seconds: +((performance.now() - started) / 1000).toFixed(1) }, 'Applied migration');
     done.push(m.version);
   }
   return done;
