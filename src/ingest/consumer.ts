@@ -123,7 +123,7 @@ export class IngestConsumer {
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.ageTimer = setInterval(() => void this.flushAged(), Math.max(50, Math.floor(config.ingest.maxBatchAgeMs / 4)));
-    this.progressTimer = setInterval(() => log.info(this.stats, 'Ingest progress'), 10_000);
+    this.progressTimer = setInterval(() => log.info({ ...this.stats, bufferedBytes: this.bufferedBytes(), memory: memoryFigures() }, 'Ingest progress'), 10_000);
     this.ageTimer.unref();
     this.progressTimer.unref();
     log.info({ topics: [...this.topicSource.keys()], brokers: config.kafka.brokers, store: this.options.store.location }, 'Ingest started');
@@ -284,4 +284,15 @@ export class IngestConsumer {
       this.options.log.info(this.stats, 'Ingest stopped');
     }
   }
+}
+
+/**
+ * The process's memory in MiB, for the progress log: rss is everything (the embedded ClickHouse
+ * engine and the decode workers included), heap and arrayBuffers are the main thread's own share —
+ * the difference is what to look at when the RSS limit is near.
+ */
+function memoryFigures(): { rssMiB: number; heapUsedMiB: number; arrayBuffersMiB: number } {
+  const m = process.memoryUsage();
+  const mib = (n: number) => Math.round(n / 1048576);
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), arrayBuffersMiB: mib(m.arrayBuffers) };
 }
