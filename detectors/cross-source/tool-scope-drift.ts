@@ -171,7 +171,7 @@ export default defineDetector({
           arraySort(groupUniqArrayIf(u.key_alias, NOT u.rejected AND u.key_alias != '')) AS key_aliases,
           -- Samples: of the first three calls by sample key, those of the same source and session as the first (agent keys
           -- are session@time, so these are the earliest calls of the drift's first session). Raw is read granule by granule
-          -- (~6,000 events, ~6 MB uncompressed, read whole for one row); agent_events is ordered by session, so the samples of
+          -- (1,024 events since 0012_source_granules.sql, read whole for one row); agent_events is ordered by session, so the samples of
           -- one session share a granule where three sessions would need three.
           groupArraySortedIf(3)((u.sample_key, u.source, u.session_id, u.event_time), NOT u.rejected) AS first_calls,
           arrayFilter(c -> c.2 = first_calls[1].2 AND c.3 = first_calls[1].3, first_calls) AS sample_calls,

@@ -154,8 +154,8 @@ export default defineDetector({
       -- gateway_requests. min over the roll-up rows' first_request is exactly that request whatever the parts' merge state,
       -- so the choice is deterministic and the same for a window alone or in a batch, and it needs no second pass over the
       -- roll-up. Why one: a flagged line is typically a dozen requests spread over the hour, so every further sample is one
-      -- more granule of raw read whole (~5,000 rows, ~9 MB uncompressed, ~3-4 ms of CPU each; 3 samples a line cost ~0.7 s
-      -- more CPU over a 10 M-request day than 1).
+      -- more granule of raw read whole (1,024 rows since 0012_source_granules.sql; at ~5,000 rows, ~9 MB uncompressed and
+      -- ~3-4 ms of CPU each, 3 samples a line cost ~0.7 s more CPU over a 10 M-request day than 1).
       (SELECT groupArray((team, class_id, served, requests, cost_usd, fallback_requests, fallback_from, requested, providers, gateways,
                           identities, first_seen, window_end, sample_refs)) FROM (
         SELECT window_end, team, class_id, model_served AS served, sum(n) AS requests, round(sum(cost), 4) AS cost_usd,

@@ -193,7 +193,7 @@ export default defineDetector({
       -- Samples (four): the window's first violating record and the next ones from the same place in storage — the same
       -- gateway team log (gateway_requests is ordered by team and time), agent session or provider key — i.e. the start of
       -- the misuse as one run of consecutive records; when that run is shorter, the window's earliest other records fill
-      -- up. raw is read granule by granule (thousands of rows each), so one run costs one or two granules, where the
+      -- up. raw is read granule by granule (1,024 rows each), so one run costs one or two granules, where the
       -- first four across sources and teams cost several.
       (SELECT groupArray((email, first_usage, last_usage, usage_records, gateway_requests, agent_events, provider_usage, tokens, cost_usd,
                           credentials, first_credential, sources, d, samples, window_end)) FROM (
