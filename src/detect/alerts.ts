@@ -208,6 +208,12 @@ export async function persistAlerts(store: Store, alerts: readonly Alert[], now:
   return { created, seenAgain };
 }
 
+/** Stores a batch's alerts (the first of a fingerprint wins) and returns the newly created ones per window. */
+export async function persistBatchAlerts(store: Store, alertsPerWindow: readonly (readonly Alert[])[], now: Date): Promise<Alert[][]> {
+  const { created } = await persistAlerts(store, alertsPerWindow.flat(), now);
+  return createdPerWindow(alertsPerWindow, created);
+}
+
 /**
  * The newly created alerts of a batch, per window: each one with the first window that raised it
  * (a fingerprint spanning several windows of the batch is new once), in the order of `alertsPerWindow`.

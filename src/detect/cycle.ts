@@ -1,11 +1,11 @@
 import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { createdPerWindow, persistAlerts, type Alert } from './alerts.ts';
+import { persistBatchAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows } from './plan.ts';
 import { runDetectorWindows } from './run.ts';
-import { lateSources, minuteMarks, sourceHighWater, windowMarks } from './sources.ts';
+import { highWaterReader, lateSources, minuteMarks, windowMarks } from './sources.ts';
 import { readWatermark, recentRuns, recordRun, writeWatermark, type RunRecord } from './state.ts';
 import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
 
@@ -70,8 +70,7 @@ export async function evaluateWindows(
   // Marks before the query: data landing during the run is then seen as late, never as covered.
   const marks = await minuteMarks(deps.store, detector.sources, { from: first.from, to: last.to });
   const runs = await runDetectorWindows(deps.store, detector, windows, { now, policyVersion: deps.policyVersion });
-  const { created } = await persistAlerts(deps.store, runs.flatMap((r) => r.alerts), now);
-  const createdByWindow = createdPerWindow(runs.map((r) => r.alerts), created);
+  const createdByWindow = await persistBatchAlerts(deps.store, runs.map((r) => r.alerts), now);
   const outcomes: WindowOutcome[] = [];
   for (const [i, run] of runs.entries()) {
     const trigger = triggers[i] ?? 'schedule';
@@ -111,11 +110,7 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
   let watermark = (await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? limit - every;
   watermark = alignDown(watermark, every);
   const report: CycleReport = { detector: detector.id, evaluated: [], watermark };
-  const highWater = new Map<SourceKind, number | null>();
-  const reportedUntil = async (s: SourceKind) => {
-    if (!highWater.has(s)) highWater.set(s, await sourceHighWater(deps.store, s, now));
-    return highWater.get(s) ?? null;
-  };
+  const reportedUntil = highWaterReader(deps.store, now);
 
   const max = deps.maxWindowsPerCycle ?? 500;
   // The due windows first (readiness is read once per source), then evaluated in batches; the
@@ -123,17 +118,19 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
   const due: { end: number; trigger: RunRecord['trigger'] }[] = [];
   for (let end = watermark + every; end <= limit && due.length < max; end += every) {
     let missing: SourceKind | undefined;
+    let missingUntil: number | null = null;
     for (const s of detector.requires) {
       const hw = await reportedUntil(s);
       if (hw === null || hw < end) {
         missing = s;
+        missingUntil = hw;
         break;
       }
     }
     let trigger: RunRecord['trigger'] = end < limit ? 'catch-up' : 'schedule';
     if (missing !== undefined) {
       if (now.getTime() - end < maxWait) {
-        report.waiting = { source: missing, reportedUntil: highWater.get(missing) ?? null, windowEnd: end };
+        report.waiting = { source: missing, reportedUntil: missingUntil, windowEnd: end };
         deps.log.debug({ detector: detector.id, source: missing, windowEnd: new Date(end).toISOString() }, 'Waiting for source data');
         break;
       }

@@ -1,11 +1,11 @@
 import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { createdPerWindow, persistAlerts, type Alert } from './alerts.ts';
+import { persistBatchAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows, planWindows, type WindowRequest } from './plan.ts';
 import { runDetectorWindows, type RunResult } from './run.ts';
-import { sourceHighWater } from './sources.ts';
+import { highWaterReader } from './sources.ts';
 
 /**
  * One-shot detection (`driftwatch detect`): every detector over its planned windows, in order,
@@ -26,13 +26,8 @@ export interface OnceOptions {
 export async function detectOnce(store: Store, detectors: readonly AnyDetector[], request: WindowRequest, options: OnceOptions): Promise<Alert[]> {
   const { now, policyVersion, log } = options;
   const created: Alert[] = [];
-  // How far each source has reported, read once per run (as a scheduler cycle does): it is a
-  // warning here, and reading a week of a source table per window cost more than most detectors.
-  const highWater = new Map<SourceKind, Promise<number | null>>();
-  const reportedUntil = (s: SourceKind) => {
-    if (!highWater.has(s)) highWater.set(s, sourceHighWater(store, s, now));
-    return highWater.get(s) as Promise<number | null>;
-  };
+  // How far each source has reported, read once per run (as a scheduler cycle does); only a warning here.
+  const reportedUntil = highWaterReader(store, now);
   for (const detector of detectors) {
     const windows = planWindows(detector, request, now);
     for (const batch of options.oneWindowPerQuery ? windows.map((w) => [w]) : batchWindows(detector, windows)) {
@@ -47,10 +42,9 @@ export async function detectOnce(store: Store, detectors: readonly AnyDetector[]
         }
       }
       const runs = await runDetectorWindows(store, detector, batch, { now, policyVersion });
-      const persisted = await persistAlerts(store, runs.flatMap((r) => r.alerts), now);
-      created.push(...persisted.created);
+      const createdByWindow = await persistBatchAlerts(store, runs.map((r) => r.alerts), now);
+      created.push(...createdByWindow.flat());
       const ms = (performance.now() - started) / batch.length;
-      const createdByWindow = createdPerWindow(runs.map((r) => r.alerts), persisted.created);
       for (const [i, run] of runs.entries()) {
         const createdHere = createdByWindow[i] ?? [];
         log.info({ detector: detector.id, windowStart: run.window.from.toISOString(), windowEnd: run.window.to.toISOString(),

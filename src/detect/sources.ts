@@ -64,6 +64,22 @@ export async function sourceHighWater(store: Store, source: SourceKind, now: Dat
   return hw >= now.getTime() - ACTIVE_FEED_MS ? hw : null;
 }
 
+/**
+ * sourceHighWater, read once per source for the lifetime of the returned function: a scheduler cycle
+ * or a `detect` run asks about the same sources for every window and detector.
+ */
+export function highWaterReader(store: Store, now: Date): (source: SourceKind) => Promise<number | null> {
+  const marks = new Map<SourceKind, Promise<number | null>>();
+  return (source) => {
+    let mark = marks.get(source);
+    if (!mark) {
+      mark = sourceHighWater(store, source, now);
+      marks.set(source, mark);
+    }
+    return mark;
+  };
+}
+
 /** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */
 export type MinuteMarks = Map<SourceKind, [number, number][]>;
 
