@@ -74,6 +74,9 @@ try {
   writeFileSync(cfgFile, JSON.stringify({ kafka: { brokers: broker.brokers, groupId, topics }, clickhouse: { dataDir: join(dir, 'dw-data') }, logLevel: 'warn',
     ...(args.workers !== undefined ? { ingest: { decodeWorkers: Number(args.workers) } } : {}) }));
   const config = loadConfig({ file: cfgFile, env: {} });
+  // The broker shares the 2 cores; its CPU while each consumer reads is part of that consumer's cost.
+  const brokerCpu = () => (broker.pid === undefined ? Number.NaN : processCpuSeconds(broker.pid));
+  const brokerBefore = brokerCpu();
   const started = Date.now();
   const child = spawn(process.execPath, [join(root, 'bin/driftwatch.js'), '--config', cfgFile, 'ingest'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: process.env['CLICKHOUSE_URL'] ?? '' } });
   const progress = async () => {
@@ -111,12 +114,15 @@ try {
   const dwSteadyCpuMicros = Math.round(((dwCpu - cpuAtFirstCommit) / Math.max(1, N - committedAtFirst)) * 1e6);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  const brokerDw = brokerCpu() - brokerBefore;
   say(`driftwatch: ${dwSeconds.toFixed(1)} s`);
 
   // (b) ClickHouse's Kafka engine, same topics, its own process.
+  const brokerBeforeNative = brokerCpu();
   const native = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/native-kafka-engine.ts'), broker.brokers.join(','), Object.values(topics).join(','), String(N), join(dir, 'native-data')], { encoding: 'utf8', maxBuffer: 1 << 20, cwd: root });
   if (native.status !== 0) throw new Error(`native reference failed: ${native.stderr}`);
   const ref = JSON.parse(native.stdout.trim().split('\n').pop() as string) as { seconds: number; firstRowSeconds: number; peakRssBytes: number; cpuSeconds: number };
+  const brokerNative = brokerCpu() - brokerBeforeNative;
 
   const mb = bytes / 1e6;
   const row = (name: string, s: number, steady: number, rss: number) =>
@@ -126,6 +132,7 @@ try {
     messages: N, records, megabytes: Math.round(mb), partitionsPerTopic: PARTITIONS, broker: broker.origin,
     driftwatch: { cpuSeconds: dwCpu, cpuMicrosPerEvent: Math.round((dwCpu / N) * 1e6), steadyCpuMicrosPerEvent: dwSteadyCpuMicros, seconds: dwSeconds, eventsPerSecond: Math.round(N / dwSeconds), mbPerSecond: +(mb / dwSeconds).toFixed(1), steadyEventsPerSecond: Math.round(N / dwSteady), peakRssMiB: Math.round(peak / 2 ** 20) },
     nativeKafkaEngine: { cpuSeconds: ref.cpuSeconds, cpuMicrosPerEvent: Math.round((ref.cpuSeconds / N) * 1e6), seconds: ref.seconds, eventsPerSecond: Math.round(N / ref.seconds), mbPerSecond: +(mb / ref.seconds).toFixed(1), steadyEventsPerSecond: Math.round(N / refSteady), peakRssMiB: Math.round(ref.peakRssBytes / 2 ** 20) },
+    brokerCpuMicrosPerEvent: { duringDriftwatch: Math.round((brokerDw / N) * 1e6), duringNative: Math.round((brokerNative / N) * 1e6) },
     ratio: +(ref.seconds / dwSeconds).toFixed(2),
     steadyRatio: +(refSteady / dwSteady).toFixed(2),
   };
@@ -137,6 +144,7 @@ try {
     row('ClickHouse Kafka engine + MV', ref.seconds, refSteady, ref.peakRssBytes),
     `ratio driftwatch / native: ${result.ratio}x end to end, ${result.steadyRatio}x steady state`,
     `CPU per event (load-independent): driftwatch ${result.driftwatch.cpuMicrosPerEvent} µs (${dwSteadyCpuMicros} µs once consuming), native ${result.nativeKafkaEngine.cpuMicrosPerEvent} µs (machine load average at the end: ${loadavg()[0]?.toFixed(1)})`,
+    `broker CPU per event (same 2 cores): ${result.brokerCpuMicrosPerEvent.duringDriftwatch} µs while driftwatch read, ${result.brokerCpuMicrosPerEvent.duringNative} µs while native read${broker.pid === undefined ? ' (broker not started here: n/a)' : ''}`,
     `driftwatch CPU per thread group once consuming (${N - committedAtFirst} events):`,
     ...formatThreadCpu(threadGroups, Math.max(1, N - committedAtFirst)),
     JSON.stringify({ ...result, driftwatchThreads: threadGroups.map((g) => ({ ...g, microsPerEvent: +((g.seconds / Math.max(1, N - committedAtFirst)) * 1e6).toFixed(1) })) }),

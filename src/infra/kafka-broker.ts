@@ -6,6 +6,8 @@ export interface ResolvedBroker {
   brokers: string[];
   /** Where the broker came from, for logs and test output. */
   origin: 'env' | 'testcontainers' | 'local-jars';
+  /** The broker's process on this machine, when we started it (bench:ingest reports its CPU). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -42,5 +44,5 @@ export async function resolveBroker(log?: Logger, env = process.env): Promise<Re
   }
   const local = await startLocalKafka(log ? { log } : {});
   log?.info({ brokers: local.brokers, version: KAFKA_VERSION }, 'Using local Kafka broker from Maven Central jars');
-  return { brokers: local.brokers, origin: 'local-jars', stop: local.stop };
+  return { brokers: local.brokers, origin: 'local-jars', pid: local.pid, stop: local.stop };
 }

@@ -59,6 +59,8 @@ export function freePort(): Promise<number> {
 
 export interface LocalKafka {
   brokers: string[];
+  /** The JVM's process id: its CPU is part of the machine's budget in bench:ingest. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -150,6 +152,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   log?.info({ port, version: KAFKA_VERSION }, 'Local Kafka broker started');
   return {
     brokers: [`127.0.0.1:${port}`],
+    pid: child.pid as number,
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (child.exitCode === null) {
