@@ -144,7 +144,9 @@ try {
     row('ClickHouse Kafka engine + MV', ref.seconds, refSteady, ref.peakRssBytes),
     `ratio driftwatch / native: ${result.ratio}x end to end, ${result.steadyRatio}x steady state`,
     `CPU per event (load-independent): driftwatch ${result.driftwatch.cpuMicrosPerEvent} µs (${dwSteadyCpuMicros} µs once consuming), native ${result.nativeKafkaEngine.cpuMicrosPerEvent} µs (machine load average at the end: ${loadavg()[0]?.toFixed(1)})`,
-    `broker CPU per event (same 2 cores): ${result.brokerCpuMicrosPerEvent.duringDriftwatch} µs while driftwatch read, ${result.brokerCpuMicrosPerEvent.duringNative} µs while native read${broker.pid === undefined ? ' (broker not started here: n/a)' : ''}`,
+    broker.pid === undefined
+      ? 'broker CPU per event: n/a (the broker was not started by the bench)'
+      : `broker CPU per event (same 2 cores): ${result.brokerCpuMicrosPerEvent.duringDriftwatch} µs while driftwatch read, ${result.brokerCpuMicrosPerEvent.duringNative} µs while native read`,
     `driftwatch CPU per thread group once consuming (${N - committedAtFirst} events):`,
     ...formatThreadCpu(threadGroups, Math.max(1, N - committedAtFirst)),
     JSON.stringify({ ...result, driftwatchThreads: threadGroups.map((g) => ({ ...g, microsPerEvent: +((g.seconds / Math.max(1, N - committedAtFirst)) * 1e6).toFixed(1) })) }),
