@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { decodeSegment } from '../src/ingest/segment.ts';
 import { escapeField } from '../src/store/tsv-builder.ts';
 import type { SourceKind } from '../src/decode/types.ts';
+import { ownCpuSeconds } from './thread-cpu.ts';
 
 export const RAW_ONLY_TABLE = 'raw_messages';
 
@@ -24,7 +25,6 @@ function batchesOf<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 /** driftwatch's inserts: each batch decoded as one partition's flush, one file per table. */
 export function writeDriftwatchBatches(bySource: Map<SourceKind, Buffer[]>, batch: number, dir: string): EncodedBatches {
@@ -35,12 +35,12 @@ export function writeDriftwatchBatches(bySource: Map<SourceKind, Buffer[]>, batc
   for (const [source, messages] of bySource) {
     let offset = 0;
     for (const values of batchesOf(messages, batch)) {
-      const c0 = cpu();
+      const c0 = ownCpuSeconds();
       const seg = decodeSegment({
         source, topic: `bench.${source}`, partition: 0, offsets: values.map((_, i) => String(offset + i)), values,
         storePromptText: false, maxFutureSkewMs: 3_600_000, maxMessageBytes: 1 << 20,
       });
-      decodeCpuSeconds += cpu() - c0;
+      decodeCpuSeconds += ownCpuSeconds() - c0;
       offset += values.length;
       const n = String(seq++).padStart(6, '0');
       for (const [table, encoded] of Object.entries(seg.tables)) {

@@ -13,6 +13,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { TABLE_COLUMNS } from '../src/normalize/columns.ts';
 import type { DataTable } from '../src/normalize/rows.ts';
 import { RAW_ONLY_TABLE } from './store-files.ts';
+import { ownCpuSeconds } from './thread-cpu.ts';
 
 const [filesDir, mode, dataDir] = process.argv.slice(2);
 const MODES = ['driftwatch', 'no-rollups', 'raw-only'];
@@ -35,8 +36,7 @@ if (mode !== 'raw-only') {
 while ((await count('SELECT count() c FROM system.merges')) > 0) await new Promise((r) => setTimeout(r, 200));
 
 const files = readdirSync(filesDir).filter((f) => f.endsWith('.tsv')).sort();
-const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-const cpu0 = cpu();
+const cpu0 = ownCpuSeconds();
 const t0 = performance.now();
 let bytes = 0;
 for (const file of files) {
@@ -52,10 +52,10 @@ for (let quiet = 0; quiet < 3;) {
   await new Promise((r) => setTimeout(r, 1000));
   quiet = (await count('SELECT count() c FROM system.merges')) === 0 ? quiet + 1 : 0;
 }
-const cpuSeconds = cpu() - cpu0;
+const cpuSeconds = ownCpuSeconds() - cpu0;
 const seconds = (performance.now() - t0) / 1000 - 3;
 const parts = await count(`SELECT count() c FROM system.parts WHERE database = 'driftwatch' AND active`);
-const peakRssBytes = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 process.stdout.write(`${JSON.stringify({ cpuSeconds, seconds, inserts: files.length, bytes, peakRssBytes, parts })}\n`);
 await store.close();
 process.exit(0);

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateTraffic } from '../test/fixtures/traffic.ts';
 import type { SourceKind } from '../src/decode/types.ts';
+import { tuneEmbeddedAllocator } from '../src/store/embedded-allocator.ts';
 import { writeDriftwatchBatches, writeRawOnlyBatches, type EncodedBatches } from './store-files.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '200000' }, batches: { type: 'string', default: '5000,20000' }, repeat: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
@@ -28,11 +29,15 @@ if (process.env['CLICKHOUSE_URL']) throw new Error('bench:store measures the emb
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (msg: string) => process.stderr.write(`${msg}\n`);
 
+// The children hold the engine, so they get the allocator setting `driftwatch ingest` runs with.
+const childEnv = { ...process.env };
+tuneEmbeddedAllocator(childEnv);
+
 interface InsertResult { cpuSeconds: number; seconds: number; inserts: number; bytes: number; peakRssBytes: number; parts: number }
 
 function runInserts(files: EncodedBatches, mode: 'driftwatch' | 'no-rollups' | 'raw-only', dataDir: string): InsertResult {
   const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/store-insert.ts'), files.dir, mode, dataDir],
-    { encoding: 'utf8', cwd: root, maxBuffer: 1 << 20, env: { ...process.env, JE_MALLOC_CONF: process.env['JE_MALLOC_CONF'] ?? 'dirty_decay_ms:1000,muzzy_decay_ms:0' } });
+    { encoding: 'utf8', cwd: root, maxBuffer: 1 << 20, env: childEnv });
   if (res.status !== 0) throw new Error(`store-insert ${mode} failed: ${res.stderr}`);
   return JSON.parse(res.stdout.trim().split('\n').pop() as string) as InsertResult;
 }

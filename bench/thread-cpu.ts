@@ -14,6 +14,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** User + system CPU of this process, all its threads included, in seconds. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 export interface ThreadSample {
   tid: number;
   comm: string;

@@ -2,14 +2,8 @@
 // Runs the TypeScript sources directly through tsx so `npx driftwatch` works without a build step.
 import { register } from 'tsx/esm/api';
 
-// The embedded ClickHouse engine (chdb) allocates with its own jemalloc, which keeps freed pages
-// for dirty_decay_ms (ClickHouse builds it with 5 s) before returning them to the system. Ingest
-// frees a batch's columns every second, so those pages are most of the gap between the engine's
-// tracked memory (50-250 MiB) and the process's RSS. 1 s brought ingest's peak RSS from
-// 1,450-1,655 MiB (six runs) to 1,361-1,505 MiB (nine runs), under the 1.5 GiB limit, for ~5 % more
-// CPU per event (npm run bench:ingest); 0 s purges on every free and costs ~40 % more CPU.
-// Set before the engine's library loads (it reads the variable once); an operator's own wins.
-process.env.JE_MALLOC_CONF ??= 'dirty_decay_ms:1000,muzzy_decay_ms:0';
-
 register();
+// Before anything loads chdb (src/store/store.ts imports it lazily): see embedded-allocator.ts.
+const { tuneEmbeddedAllocator } = await import('../src/store/embedded-allocator.ts');
+tuneEmbeddedAllocator();
 await import('../src/cli/main.ts');
