@@ -33,10 +33,13 @@ export function deepMerge(base: Doc, overrides: Overrides = {}): Doc {
 }
 
 /**
- * Fixture clock: yesterday (UTC). Fixtures use recent times because the stored raw record (the
- * evidence samples) has a 90-day column TTL: records dated months back lose it on insert.
+ * Fixture clock: a fixed day, never derived from today, so a case's month (its length, the day's
+ * position in it) and its place against the example policy's effective dates are the case's own.
+ * 2026-10-20 is day 20 of a 31-day month, after every effective date in policy.example.yaml.
+ * Retention counts from ingest time (schemas/clickhouse/0013), so a past day keeps its raw
+ * evidence. test/calendar.test.ts runs the fixture suite with "today" pinned to several dates.
  */
-export const FIXTURE_DAY = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000).toISOString().slice(0, 10);
+export const FIXTURE_DAY = '2026-10-20';
 
 /** `at('14:03:11')` → ISO time on the fixture day; dayOffset moves whole days. */
 export function at(time: string, dayOffset = 0): string {

@@ -5,6 +5,16 @@ import { anthropicUsagePage, at, bedrockInvocation, oktaEvent } from '../_shared
 import { PEOPLE, apiRequestBy, every, kongBy, litellmBy, minutesAgo, type Person } from '../_shared/fixtures-logging.ts';
 import detector from './prompt-log-gap.ts';
 
+/**
+ * The late team's ten requests, a minute apart and 190-200 minutes before now: never across a UTC
+ * midnight, so they fall in one daily window whatever the hour the suite runs at.
+ */
+const LATE_START = ((now) => {
+  const start = now - 190 * 60_000;
+  const midnight = Math.floor((start + 9 * 60_000) / 86_400_000) * 86_400_000;
+  return new Date(midnight > start ? start - 10 * 60_000 : start).toISOString();
+})(Date.now());
+
 const HOUR = { from: at('14:00'), to: at('15:00') };
 const { alice, carol, dave, erin } = PEOPLE;
 const GATEWAY_KEY = { api_key_id: 'apikey_01Rj2N8SVvo6BePZj99NhmiT', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', account_id: null };
@@ -100,7 +110,7 @@ detectorCases(detector, [
     // Ingest delay is measured against the wall clock, so this case lives in the last four hours.
     records: {
       gateway: [
-        ...every(minutesAgo(190), 10, 60).map((t) => litellmBy(carol, t, { logged: true })),
+        ...every(LATE_START, 10, 60).map((t) => litellmBy(carol, t, { logged: true })),
         ...every(minutesAgo(12), 10, 60).map((t) => litellmBy(alice, t, { logged: true })),
       ],
       agent: [apiRequestBy(alice, minutesAgo(10))],
@@ -117,7 +127,7 @@ detectorCases(detector, [
           expect(a.evidence.figures).toMatchObject({ requests: 10, lateRequests: 10, limitMinutes: 60 });
           expect(Number(a.evidence.figures['maxDelayMinutes'])).toBeGreaterThanOrEqual(180);
           expect(Number(a.evidence.figures['pipelineDelayMinutes'])).toBeLessThan(15);
-          expect(a.windowStart).toBe(utcDay(minutesAgo(240)).windowStart.toISOString());
+          expect(a.windowStart).toBe(utcDay(LATE_START).windowStart.toISOString());
           expect(a.evidence.samples?.length).toBe(3);
         },
       },
