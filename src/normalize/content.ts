@@ -177,6 +177,11 @@ function isEventNameBody(v: unknown): boolean {
  */
 const SOURCE_TEXT = new WeakMap<object, string>();
 
+/** The message text `doc` was parsed from, if it is a top-level document of a message. */
+export function sourceTextOf(doc: unknown): string | undefined {
+  return doc !== null && typeof doc === 'object' ? SOURCE_TEXT.get(doc) : undefined;
+}
+
 export function rememberSourceText(doc: unknown, text: string): void {
   if (doc !== null && typeof doc === 'object') SOURCE_TEXT.set(doc, text);
 }
