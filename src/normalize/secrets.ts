@@ -136,11 +136,13 @@ export function replaceForms(text: string, forms: ReadonlyMap<string, string>): 
   return out;
 }
 
-/** A deep copy of `value` with every string (keys too) passed through `mask`. */
+/** A deep copy of `value` with every string (keys too) of plain objects and arrays passed through `mask`. */
 export function maskDeep(value: unknown, mask: (s: string) => string): unknown {
   if (typeof value === 'string') return mask(value);
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask));
   if (value === null || typeof value !== 'object') return value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // Buffers, Dates, class instances: as they are
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[mask(k)] = maskDeep(v, mask);
   return out;
