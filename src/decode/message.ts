@@ -4,6 +4,7 @@ import { redactedJson, rememberSourceText } from '../normalize/content.ts';
 import type { RejectReason } from '../normalize/rows.ts';
 import { errorMessage } from '../errors.ts';
 import { exceedsDepth, MAX_JSON_DEPTH } from './depth.ts';
+import { decoderFault } from '../ingest/fault-injection.ts';
 
 /**
  * Message-level decoding, shared by the Kafka consumer and `replay`: bytes → JSON → per-record
@@ -69,6 +70,7 @@ export function decodeDocument(source: SourceKind, doc: unknown, ctx: DecodeCont
   }
   let out: ReturnType<FormatDecoder['decode']>;
   try {
+    decoderFault(doc);
     out = decoder.decode(doc, ctx);
   } catch (err) {
     // A decoder bug must cost this record only, never its segment: the rest of the partition

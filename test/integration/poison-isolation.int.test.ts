@@ -16,6 +16,9 @@ const spend = JSON.parse(readFileSync(new URL('../../schemas/samples/litellm-spe
 const record = (id: string, patch: Record<string, unknown> = {}) => Buffer.from(JSON.stringify({ ...spend, request_id: id, ...patch }));
 
 const DEPTH = 100_000;
+const FAULT_KEY = 'driftwatch_test_decoder_fault';
+// Read by src/ingest/fault-injection.ts when the decode workers load it, i.e. after this line.
+process.env['DRIFTWATCH_FAULT_DECODER_THROWS'] = FAULT_KEY;
 const poisons = [
   { kind: 'prompt_tokens 1e21', reason: 'out_of_range', field: 'prompt_tokens', value: record('poison-1e21', { prompt_tokens: 1e21 }) },
   { kind: 'prompt_tokens 1e20', reason: 'out_of_range', field: 'prompt_tokens', value: record('poison-1e20', { prompt_tokens: 1e20 }) },
@@ -24,6 +27,8 @@ const poisons = [
     kind: `${DEPTH}-level nesting`, reason: 'too_deep', field: 'levels',
     value: Buffer.from(`{"request_id":"poison-deep","metadata":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}}`),
   },
+  // No real record makes a decoder throw (the samples were fuzzed); the test-only fault hook stands in for a bug.
+  { kind: 'decoder exception', reason: 'decode_error', field: 'injected decoder fault', value: record('poison-throws', { [FAULT_KEY]: true }) },
 ] as const;
 
 const config = testConfig('poison', { 'ingest.maxBatchAgeMs': 300 });
@@ -78,6 +83,6 @@ describe('a poison record between good ones', () => {
     await produce(config, topic, [{ value: record('after-the-poison'), partition: 0 }], poisons.length);
     await waitFor(async () => (await count(store, `SELECT count() c FROM gateway_requests WHERE request_id = 'after-the-poison'`)) === 1,
       60_000, 'a record produced after the poison');
-    expect(consumer.stats.rejectReasons).toEqual({ out_of_range: 3, too_deep: 1 });
+    expect(consumer.stats.rejectReasons).toEqual({ out_of_range: 3, too_deep: 1, decode_error: 1 });
   });
 });
