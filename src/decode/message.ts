@@ -1,7 +1,10 @@
-import type { DecodeContext, DecodedRecord, RecordReject, SourceKind } from './types.ts';
+import type { DecodeContext, DecodedRecord, FormatDecoder, RecordReject, SourceKind } from './types.ts';
 import { findDecoder } from './registry.ts';
 import { redactedJson, rememberSourceText } from '../normalize/content.ts';
 import type { RejectReason } from '../normalize/rows.ts';
+import { errorMessage } from '../errors.ts';
+import { exceedsDepth, MAX_JSON_DEPTH } from './depth.ts';
+import { decoderFault } from '../ingest/fault-injection.ts';
 
 /**
  * Message-level decoding, shared by the Kafka consumer and `replay`: bytes → JSON → per-record
@@ -24,6 +27,9 @@ export interface DecodedMessage {
   records: DecodedRecord[];
   rejects: MessageReject[];
 }
+
+/** How much of a too-deep message the rejects keep. */
+const TOO_DEEP_KEPT_CHARS = 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -62,11 +68,34 @@ export function decodeDocument(source: SourceKind, doc: unknown, ctx: DecodeCont
       }],
     };
   }
-  const out = decoder.decode(doc, ctx);
+  let out: ReturnType<FormatDecoder['decode']>;
+  try {
+    decoderFault(doc);
+    out = decoder.decode(doc, ctx);
+  } catch (err) {
+    // A decoder bug must cost this record only, never its segment: the rest of the partition
+    // would otherwise stop behind it (the worker fails, the consumer restarts on the same offset).
+    return {
+      records: [],
+      rejects: [{
+        reason: 'decode_error', format: decoder.format, rawEncoding: 'utf8', recordIndex, rawBytes: 0,
+        detail: `${decoder.format} decoder failed: ${errorMessage(err)}`, raw: safeRedactedJson(doc, ctx.storePromptText),
+      }],
+    };
+  }
   return {
     records: out.records,
     rejects: out.rejects.map((r) => ({ ...r, rawEncoding: 'utf8' as const, rawBytes: Buffer.byteLength(r.raw), recordIndex })),
   };
+}
+
+/** redactedJson, or '' when even that fails (the record is what broke the decoder). */
+function safeRedactedJson(doc: unknown, storePromptText: boolean): string {
+  try {
+    return redactedJson(doc, storePromptText);
+  } catch {
+    return '';
+  }
 }
 
 function describeKeys(doc: unknown): string {
@@ -95,6 +124,11 @@ export function decodeMessage(
     text = utf8.decode(value);
   } catch {
     return wholeMessageReject('invalid_utf8', 'message bytes are not valid UTF-8', value);
+  }
+  if (exceedsDepth(text)) {
+    // Only a prefix is kept: the rest is more of the same brackets, and it is what overflowed.
+    return wholeMessageReject('too_deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels`, value,
+      maskUnparsedContent(text.slice(0, TOO_DEEP_KEPT_CHARS)));
   }
   let doc: unknown;
   try {
