@@ -1,10 +1,13 @@
-import type { DecodeContext, DecodedRecord, RecordReject, SourceKind } from './types.ts';
+import type { DecodeContext, DecodedRecord, FormatDecoder, RecordReject, SourceKind } from './types.ts';
 import { findDecoder } from './registry.ts';
 import { rememberSourceText } from '../normalize/content.ts';
 import { maskSecrets } from '../normalize/secrets.ts';
 import { REJECT_PREFIX_CHARS, sha256Hex, shapeOnly, shapeOnlyPrefix } from './reject-evidence.ts';
 import { scrubSecrets } from './scrub-secrets.ts';
 import type { RejectReason } from '../normalize/rows.ts';
+import { errorMessage } from '../errors.ts';
+import { exceedsDepth, MAX_JSON_DEPTH } from './depth.ts';
+import { decoderFault } from '../ingest/fault-injection.ts';
 
 /**
  * Message-level decoding, shared by the Kafka consumer and `replay`: bytes → JSON → per-record
@@ -29,6 +32,9 @@ export interface DecodedMessage {
   records: DecodedRecord[];
   rejects: MessageReject[];
 }
+
+/** How much of a too-deep message the rejects keep. */
+const TOO_DEEP_KEPT_CHARS = 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -84,11 +90,35 @@ export function decodeDocument(source: SourceKind, doc: unknown, ctx: DecodeCont
       }],
     };
   }
-  const out = scrubSecrets(doc, decoder.decode(doc, ctx));
+  let out: ReturnType<FormatDecoder['decode']>;
+  try {
+    decoderFault(doc);
+    out = scrubSecrets(doc, decoder.decode(doc, ctx));
+  } catch (err) {
+    // A decoder bug must cost this record only, never its segment: the rest of the partition
+    // would otherwise stop behind it (the worker fails, the consumer restarts on the same offset).
+    // The decoder did not get to say which fields are content, so only the shape is kept.
+    return {
+      records: [],
+      rejects: [{
+        reason: 'decode_error', format: decoder.format, rawEncoding: 'utf8', recordIndex, rawBytes: 0,
+        detail: `${decoder.format} decoder failed: ${maskSecrets(errorMessage(err))}`, raw: safeShape(doc),
+      }],
+    };
+  }
   return {
     records: out.records,
     rejects: out.rejects.map((r) => ({ ...r, rawEncoding: 'utf8' as const, rawBytes: Buffer.byteLength(r.raw), recordIndex })),
   };
+}
+
+/** The record's shape (keys and figures), or '' when even that fails (it broke the decoder). */
+function safeShape(doc: unknown): string {
+  try {
+    return JSON.stringify(shapeOnly(doc)) ?? 'null';
+  } catch {
+    return '';
+  }
 }
 
 function describeKeys(doc: unknown): string {
@@ -116,6 +146,11 @@ export function decodeMessage(
     text = utf8.decode(value);
   } catch {
     return wholeMessageReject('invalid_utf8', 'message bytes are not valid UTF-8', value, limits);
+  }
+  if (exceedsDepth(text)) {
+    // Only a prefix is kept: the rest is more of the same brackets, and it is what overflowed.
+    return wholeMessageReject('too_deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels`, value, limits,
+      text.slice(0, TOO_DEEP_KEPT_CHARS));
   }
   let doc: unknown;
   try {
