@@ -61,6 +61,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    service: z
+      .object({
+        /** HTTP port of the api role (`run --port` overrides). */
+        port: z.number().int().min(0).max(65_535).default(7070),
+        /**
+         * Scheduler / dispatcher / migrations leases: a replica that dies is replaced after this
+         * long; renewed every third of it. Longer tolerates slower stores, shorter fails over faster.
+         */
+        leaseTtlMs: z.number().int().min(1_000).default(15_000),
+      })
+      .strict()
+      .prefault({}),
     policyFile: z.string().optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
