@@ -97,6 +97,10 @@ async function groupCoordinatorReady(brokers: string[], output: string): Promise
 
 export interface LocalKafka {
   brokers: string[];
+  /** The SASL_PLAINTEXT (SCRAM-SHA-256) listener, when asked for. */
+  scramBrokers?: string[];
+  /** The SSL listener, when asked for. */
+  sslBrokers?: string[];
   /** The JVM's process id: its CPU is part of the machine's budget in bench:ingest. */
   pid: number;
   stop(): Promise<void>;
@@ -109,18 +113,57 @@ export interface LocalKafkaOptions {
   heapMb?: number;
   /** Default: DRIFTWATCH_KAFKA_VERSION, else DEFAULT_KAFKA_VERSION. */
   version?: string;
+  /** A SASL_PLAINTEXT listener with SCRAM-SHA-256; the user is created when storage is formatted. */
+  scram?: { username: string; password: string };
+  /** An SSL listener whose certificate chain and key (PEM, key unencrypted PKCS#8) are given here. */
+  ssl?: { certificateChainPem: string; keyPem: string };
 }
 
-function serverProperties(port: number, controllerPort: number, logDir: string, partitions: number): string {
+/** Extra listeners of a local broker, beside PLAINTEXT (tests of TLS and SASL). */
+interface SecureListeners {
+  scramPort?: number;
+  sslPort?: number;
+  ssl?: LocalKafkaOptions['ssl'];
+}
+
+/** A PEM block as one properties value: newlines escaped (`\n` is a newline in a .properties value). */
+function propertyValue(pem: string): string {
+  return pem.trim().replace(/\r?\n/g, '\\n');
+}
+
+function serverProperties(port: number, controllerPort: number, logDir: string, partitions: number, secure: SecureListeners = {}): string {
+  const listeners = [`PLAINTEXT://127.0.0.1:${port}`];
+  const protocols = ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT'];
+  const extra: string[] = [];
+  if (secure.scramPort !== undefined) {
+    listeners.push(`SASL_PLAINTEXT://127.0.0.1:${secure.scramPort}`);
+    protocols.push('SASL_PLAINTEXT:SASL_PLAINTEXT');
+    extra.push(
+      'sasl.enabled.mechanisms=SCRAM-SHA-256',
+      'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    );
+  }
+  if (secure.sslPort !== undefined && secure.ssl) {
+    listeners.push(`SSL://127.0.0.1:${secure.sslPort}`);
+    protocols.push('SSL:SSL');
+    extra.push(
+      // PEM straight in the config (Kafka ≥ 2.7): no JKS keystore to build.
+      'ssl.keystore.type=PEM',
+      `ssl.keystore.certificate.chain=${propertyValue(secure.ssl.certificateChainPem)}`,
+      `ssl.keystore.key=${propertyValue(secure.ssl.keyPem)}`,
+      'ssl.client.auth=none',
+    );
+  }
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${listeners.join(',')},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=${listeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=${protocols.join(',')}`,
+    ...extra,
     `log.dirs=${logDir}`,
     `num.partitions=${partitions}`,
     'offsets.topic.replication.factor=1',
@@ -177,14 +220,20 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const libs = ensureKafkaJars(log, version);
   const dir = mkdtempSync(join(tmpdir(), 'driftwatch-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
+  const secure: SecureListeners = {
+    ...(options.scram ? { scramPort: await freePort() } : {}),
+    ...(options.ssl ? { sslPort: await freePort(), ssl: options.ssl } : {}),
+  };
   const props = join(dir, 'server.properties');
-  writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'logs'), options.defaultPartitions ?? 3));
+  writeFileSync(props, serverProperties(port, controllerPort, join(dir, 'logs'), options.defaultPartitions ?? 3, secure));
   const logging = usesLog4j2(version)
     ? (writeFileSync(join(dir, 'log4j2.properties'), log4j2Properties()), `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`)
     : (writeFileSync(join(dir, 'log4j.properties'), log4jProperties()), `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`);
   const cp = `${libs}/*`;
   const clusterId = spawnSync('java', ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim();
-  const format = spawnSync('java', ['-cp', cp, logging, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
+  const format = spawnSync('java', ['-cp', cp, logging, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted',
+    // SCRAM users live in the cluster metadata; in KRaft they are written when storage is formatted.
+    ...(options.scram ? ['--add-scram', `SCRAM-SHA-256=[name=${options.scram.username},password=${options.scram.password}]`] : [])], { encoding: 'utf8' });
   if (format.status !== 0) throw new AppError('KAFKA_LAUNCH_FAILED', `kafka storage format failed: ${format.stderr}`);
   const heap = `${options.heapMb ?? 512}m`;
   const child: ChildProcess = spawn('java', [
@@ -218,6 +267,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   log?.info({ port, version }, 'Local Kafka broker started');
   return {
     brokers: [`127.0.0.1:${port}`],
+    ...(secure.scramPort !== undefined ? { scramBrokers: [`127.0.0.1:${secure.scramPort}`] } : {}),
+    ...(secure.sslPort !== undefined ? { sslBrokers: [`127.0.0.1:${secure.sslPort}`] } : {}),
     pid: child.pid as number,
     stop: async () => {
       process.removeListener('exit', killOnExit);
