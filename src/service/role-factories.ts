@@ -9,16 +9,72 @@ import type { Role, RoleContext, RoleFactory, RoleName } from './role.ts';
 /**
  * How `driftwatch run` builds each role. ingest and detect are built here; deliver and api are
  * the registration point for the alert dispatcher (src/alerts/dispatcher.ts) and the HTTP API
- * (src/api/server.ts), wired when they land:
+ * (src/api/server.ts), wired when they land, through the two adapters below:
  *
- *   deliver: (ctx) => new LeasedRole({ name: 'deliver', log: ctx.log, lease: lease(ctx, 'dispatcher'),
- *              build: (fence) => dispatcherRole(new AlertDispatcher({ ...ctx, fence })) }),
- *   api:     (ctx) => apiRole(createApiServer({ ...ctx, ready: ctx.readiness }), ctx.port),
+ *   deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ store: ctx.store, log: ctx.log, config: ctx.config, fence })),
+ *   api:     apiRole((ctx) => createApiServer({ store: ctx.store, log: ctx.log, config: ctx.config, readiness: ctx.readiness })),
  *
- * where the dispatcher stops with its deliveries drained and the API closes its listener. A role
- * whose factory is missing is refused when named with --role and skipped (with a warning) when
- * `run` starts every role by default.
+ * A role whose factory is missing is refused when named with --role and skipped (with a warning)
+ * when `run` starts every role by default.
  */
+
+/** What the dispatcher offers the service: stop() returns once in-flight deliveries are drained. */
+export interface Startable {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/**
+ * The dispatcher as a role: one active across replicas (lease `dispatcher`), rebuilt at every
+ * tenure; `fence` throws LEASE_LOST once the tenure is over — check it before recording a delivery.
+ */
+export function dispatcherRole(make: (ctx: RoleContext, fence: () => Promise<void>) => Startable): RoleFactory {
+  return (ctx) => new LeasedRole({
+    name: 'deliver', log: ctx.log, lease: leaseFor(ctx, 'dispatcher'),
+    build: (fence) => {
+      const dispatcher = make(ctx, fence);
+      let running = false;
+      return {
+        name: 'deliver',
+        start: async () => {
+          await dispatcher.start();
+          running = true;
+        },
+        stop: async () => {
+          running = false;
+          await dispatcher.stop();
+        },
+        ready: () => ({ ok: true, detail: { dispatcher: running ? 'running' : 'stopped' } }),
+      };
+    },
+  });
+}
+
+/** What createApiServer(deps) returns: listen(port) resolves to the bound port and a close(). */
+export interface Listenable {
+  listen(port: number): { port: number; close(): Promise<void> | void } | Promise<{ port: number; close(): Promise<void> | void }>;
+}
+
+/** The HTTP API as a role: listens on ctx.port at start, closes its listener at stop. */
+export function apiRole(make: (ctx: RoleContext) => Listenable): RoleFactory {
+  return (ctx) => {
+    const server = make(ctx);
+    let bound: { port: number; close(): Promise<void> | void } | undefined;
+    return {
+      name: 'api',
+      start: async () => {
+        bound = await server.listen(ctx.port);
+        ctx.log.info({ port: bound.port }, 'API listening');
+      },
+      stop: async () => {
+        const b = bound;
+        bound = undefined;
+        await b?.close();
+      },
+      ready: () => ({ ok: bound !== undefined, detail: { port: bound?.port ?? null } }),
+    };
+  };
+}
 
 export interface DetectionInputs {
   detectors: readonly AnyDetector[];
@@ -54,9 +110,9 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
         }),
       });
     },
-    // REGISTRATION POINT (merge): the alert dispatcher, as a LeasedRole on the `dispatcher` lease.
+    // REGISTRATION POINT (merge): deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ ... })).
     deliver: undefined,
-    // REGISTRATION POINT (merge): the HTTP API, createApiServer(deps).listen(ctx.port).
+    // REGISTRATION POINT (merge): api: apiRole((ctx) => createApiServer({ ... })).
     api: undefined,
   };
 }
