@@ -24,6 +24,14 @@ export interface LeaseOptions {
   holder?: string;
   ttlMs: number;
   clock?: () => number;
+  /**
+   * No other process can reach this store while this one lives (the embedded engine opens a data
+   * directory in one process only). Then the holder's own expiry is not enforced: the engine runs
+   * one query at a time, so a renewal can wait behind a long detector query or insert past the
+   * TTL, and nobody could have taken over meanwhile. Expiry still lets a successor in after this
+   * process dies. Default: true for the embedded store.
+   */
+  exclusive?: boolean;
 }
 
 export interface LeaseState {
@@ -42,6 +50,7 @@ export class Lease {
   readonly ttlMs: number;
   private readonly store: Store;
   private readonly clock: () => number;
+  private readonly exclusive: boolean;
   /** What this holder last confirmed in the store. */
   private held: { epoch: number; expiresAt: number } | undefined;
 
@@ -51,11 +60,12 @@ export class Lease {
     this.holder = options.holder ?? defaultHolder();
     this.ttlMs = options.ttlMs;
     this.clock = options.clock ?? Date.now;
+    this.exclusive = options.exclusive ?? options.store.kind === 'embedded';
   }
 
   /** The epoch this holder holds, as far as it last confirmed; undefined when not held. */
   get epoch(): number | undefined {
-    return this.held && this.held.expiresAt > this.clock() ? this.held.epoch : undefined;
+    return this.held && (this.exclusive || this.held.expiresAt > this.clock()) ? this.held.epoch : undefined;
   }
 
   /**
@@ -94,8 +104,9 @@ export class Lease {
   async tryAcquire(): Promise<boolean> {
     const now = this.clock();
     const current = await this.read();
-    if (current && current.expiresAt > now) {
-      if (current.holder === this.holder && current.epoch === this.held?.epoch) {
+    const mine = current !== null && current.holder === this.holder && current.epoch === this.held?.epoch;
+    if (current && (current.expiresAt > now || (mine && this.exclusive))) {
+      if (mine) {
         const expiresAt = now + this.ttlMs;
         await this.write(current.epoch, expiresAt, `lease:${this.name}:${current.epoch}:renew:${this.holder}:${now}`);
         this.held = { epoch: current.epoch, expiresAt };
@@ -130,10 +141,10 @@ export class Lease {
     const lost = (why: string) =>
       new AppError('LEASE_LOST', `lease ${this.name} epoch ${epoch} is no longer held: ${why}`, { lease: this.name, epoch, holder: this.holder });
     if (!this.held || this.held.epoch !== epoch) throw lost('a newer epoch or no claim');
-    if (this.held.expiresAt <= now) throw lost('expired before it was renewed');
+    if (!this.exclusive && this.held.expiresAt <= now) throw lost('expired before it was renewed');
     const current = await this.read();
     if (!current || current.epoch !== epoch || current.holder !== this.holder) throw lost(`the store names ${current?.holder ?? 'nobody'} at epoch ${current?.epoch ?? 0}`);
-    if (current.expiresAt <= now) throw lost('expired in the store');
+    if (!this.exclusive && current.expiresAt <= now) throw lost('expired in the store');
   }
 
   /** Gives the lease up at once (expires now), so another replica need not wait out the TTL. */

@@ -36,11 +36,13 @@ function clock(start = Date.UTC(2026, 9, 20, 12)) {
   return { now: () => t, advance: (ms: number) => void (t += ms) };
 }
 
+// Lease clients here behave as against a ClickHouse server (`exclusive: false`): the holder's own
+// expiry is enforced. The embedded default's exclusive mode has its own case at the end.
 describe('lease', () => {
   it('one holder at a time; renewal; takeover only after expiry; the old holder is fenced', async () => {
     const c = clock();
-    const a = new Lease({ store, name: 'l1', holder: 'a', ttlMs: TTL, clock: c.now });
-    const b = new Lease({ store, name: 'l1', holder: 'b', ttlMs: TTL, clock: c.now });
+    const a = new Lease({ store, name: 'l1', holder: 'a', ttlMs: TTL, clock: c.now, exclusive: false });
+    const b = new Lease({ store, name: 'l1', holder: 'b', ttlMs: TTL, clock: c.now, exclusive: false });
     expect(await a.tryAcquire()).toBe(true);
     expect(a.epoch).toBe(1);
     expect(await b.tryAcquire()).toBe(false);
@@ -65,8 +67,8 @@ describe('lease', () => {
     const c = clock();
     for (let round = 1; round <= 5; round += 1) {
       const name = `race-${round}`;
-      const a = new Lease({ store, name, holder: 'a', ttlMs: TTL, clock: c.now });
-      const b = new Lease({ store, name, holder: 'b', ttlMs: TTL, clock: c.now });
+      const a = new Lease({ store, name, holder: 'a', ttlMs: TTL, clock: c.now, exclusive: false });
+      const b = new Lease({ store, name, holder: 'b', ttlMs: TTL, clock: c.now, exclusive: false });
       // Both saw "no lease" and claim epoch 1; the order of arrival varies with the round.
       const results = round % 2 ? await Promise.all([a.claim(1), b.claim(1)]) : (await Promise.all([b.claim(1), a.claim(1)])).reverse();
       expect(results.filter(Boolean)).toHaveLength(1);
@@ -79,8 +81,8 @@ describe('lease', () => {
 
   it('release hands the lease over at once, with the next epoch', async () => {
     const c = clock();
-    const a = new Lease({ store, name: 'l2', holder: 'a', ttlMs: TTL, clock: c.now });
-    const b = new Lease({ store, name: 'l2', holder: 'b', ttlMs: TTL, clock: c.now });
+    const a = new Lease({ store, name: 'l2', holder: 'a', ttlMs: TTL, clock: c.now, exclusive: false });
+    const b = new Lease({ store, name: 'l2', holder: 'b', ttlMs: TTL, clock: c.now, exclusive: false });
     expect(await a.tryAcquire()).toBe(true);
     await a.release();
     expect(await b.tryAcquire()).toBe(true);
@@ -96,8 +98,8 @@ describe('lease', () => {
       stop: async () => void events.push(`${tag} stop ${epoch}`),
       ready: () => ({ ok: true, detail: {} }),
     });
-    const leaseA = new Lease({ store, name: 'l3', holder: 'a', ttlMs: TTL, clock: c.now });
-    const leaseB = new Lease({ store, name: 'l3', holder: 'b', ttlMs: TTL, clock: c.now });
+    const leaseA = new Lease({ store, name: 'l3', holder: 'a', ttlMs: TTL, clock: c.now, exclusive: false });
+    const leaseB = new Lease({ store, name: 'l3', holder: 'b', ttlMs: TTL, clock: c.now, exclusive: false });
     // Heartbeats far apart: the test drives them through start() and explicit beats.
     const a = new LeasedRole({ name: 'detect', lease: leaseA, log, build: inner('a'), heartbeatMs: 3_600_000 });
     const b = new LeasedRole({ name: 'detect', lease: leaseB, log, build: inner('b'), heartbeatMs: 3_600_000 });
@@ -128,8 +130,8 @@ describe('lease', () => {
     });
     const now = new Date(Date.UTC(2026, 9, 20, 12, 30));
     const c = clock(now.getTime());
-    const mine = new Lease({ store, name: 'scheduler-test', holder: 'a', ttlMs: TTL, clock: c.now });
-    const other = new Lease({ store, name: 'scheduler-test', holder: 'b', ttlMs: TTL, clock: c.now });
+    const mine = new Lease({ store, name: 'scheduler-test', holder: 'a', ttlMs: TTL, clock: c.now, exclusive: false });
+    const other = new Lease({ store, name: 'scheduler-test', holder: 'b', ttlMs: TTL, clock: c.now, exclusive: false });
     expect(await mine.tryAcquire()).toBe(true);
     c.advance(TTL + 1);
     expect(await other.tryAcquire()).toBe(true);
@@ -141,6 +143,21 @@ describe('lease', () => {
     const report = await runCycle({ ...deps, fence: () => other.fence(2) }, always, now);
     expect(report.evaluated.length).toBeGreaterThan(0);
     expect(await count(store, "SELECT count() AS c FROM alerts WHERE detector = 'gateway.test-always'")).toBeGreaterThan(0);
+  });
+
+  it('on a store only this process can open, a holder whose renewal was held up past the TTL keeps its lease', async () => {
+    const c = clock();
+    const a = new Lease({ store, name: 'l4', holder: 'a', ttlMs: TTL, clock: c.now, exclusive: true });
+    expect(await a.tryAcquire()).toBe(true);
+    c.advance(TTL * 3); // a long query held the renewal up
+    await a.fence(1);
+    expect(await a.tryAcquire()).toBe(true);
+    expect(a.epoch).toBe(1);
+    // After this process is gone, a successor still gets in once the lease has expired.
+    c.advance(TTL + 1);
+    const successor = new Lease({ store, name: 'l4', holder: 'b', ttlMs: TTL, clock: c.now, exclusive: true });
+    expect(await successor.tryAcquire()).toBe(true);
+    expect(successor.epoch).toBe(2);
   });
 
   it('replicas migrating one store at once: one migrates, the others wait and find it done', async () => {
