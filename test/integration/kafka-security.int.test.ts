@@ -44,11 +44,11 @@ function secureConfig(tag: string, kafka: Record<string, unknown>, env: Record<s
 
 async function roundTrip(tag: string, config: ReturnType<typeof secureConfig>): Promise<number> {
   const security = kafkaSecurity(config.kafka);
-  await ensureTopics(config.kafka.brokers, Object.values(config.kafka.topics), 1, undefined, security);
+  await ensureTopics(config.kafka.brokers, Object.values(config.kafka.topics), 1, log, security);
   const records = [...generateTraffic(50, { formats: ['litellm.spend_log'], seed: tag.length })];
   await withProducer(config.kafka.brokers, async (p) => {
     await p.send({ topic: config.kafka.topics.gateway, acks: -1, messages: records.map((r) => ({ value: r.value })) });
-  }, undefined, security);
+  }, log, security);
   const role = ingestRole({ config: { ...config, ingest: { ...config.ingest, maxBatchAgeMs: 200, decodeWorkers: 0 } }, store, log, sources: ['gateway'] });
   await role.start();
   try {
@@ -70,7 +70,7 @@ describe('Kafka TLS and SASL', () => {
 
   it('SCRAM with a wrong password from the environment is refused', async () => {
     const config = secureConfig('scram-bad', { brokers: broker.scramBrokers, sasl: { mechanism: 'scram-sha-256', username: 'driftwatch' } }, { KAFKA_SASL_PASSWORD: 'wrong' });
-    await expect(ensureTopics(config.kafka.brokers, ['x'], 1, undefined, { ...kafkaSecurity(config.kafka) })).rejects.toThrow(/SASL|authentication|credentials/i);
+    await expect(ensureTopics(config.kafka.brokers, ['x'], 1, log, { ...kafkaSecurity(config.kafka) })).rejects.toThrow(/SASL|authentication|credentials/i);
   });
 
   it('TLS verified against the CA made for the test', async () => {
@@ -80,6 +80,6 @@ describe('Kafka TLS and SASL', () => {
 
   it('TLS without the CA is refused (the certificate is not trusted)', async () => {
     const config = secureConfig('tls-untrusted', { brokers: broker.sslBrokers, ssl: {} });
-    await expect(ensureTopics(config.kafka.brokers, ['x'], 1, undefined, kafkaSecurity(config.kafka))).rejects.toThrow();
+    await expect(ensureTopics(config.kafka.brokers, ['x'], 1, log, kafkaSecurity(config.kafka))).rejects.toThrow();
   });
 });
