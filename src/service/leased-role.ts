@@ -58,10 +58,18 @@ export class LeasedRole implements Role {
     const epoch = lease.epoch;
     if (held && !this.inner && !this.stopping && epoch !== undefined) {
       this.innerEpoch = epoch;
-      this.inner = await this.options.build(() => lease.fence(epoch), epoch);
-      this.tenures += 1;
+      const inner = await this.options.build(() => lease.fence(epoch), epoch);
       log.info({ lease: lease.name, role: this.name, epoch, holder: lease.holder }, 'Lease acquired; role active');
-      await this.inner.start();
+      try {
+        await inner.start();
+      } catch (err) {
+        // Give the lease back so another replica (or this one, next beat) can try.
+        this.innerEpoch = undefined;
+        await lease.release().catch(() => undefined);
+        throw err;
+      }
+      this.inner = inner;
+      this.tenures += 1;
     }
   }
 
