@@ -46,16 +46,21 @@ export function runCommand(): Command {
       const { config, log } = ctx;
       const since = parseTimeOption('since', opts.since);
       const named = opts.role !== undefined;
-      const wanted = [...new Set(opts.role ?? ROLE_NAMES)];
+      let wanted = [...new Set(opts.role ?? ROLE_NAMES)];
       const inputs: RunInputs = opts.source ? { sources: opts.source } : {};
-      const detection = wanted.includes('detect') ? await loadDetection(ctx, opts) : undefined;
       const factories = roleFactories(inputs);
       const missing = wanted.filter((r) => factories[r] === undefined);
       if (named && missing.length > 0) {
         throw new AppError('CONFIG_INVALID', `role ${missing.join(', ')} is not available in this build`, { roles: missing });
       }
       if (missing.length > 0) log.warn({ roles: missing }, 'Roles not available in this build; running the others');
+      if (!named && wanted.includes('detect') && !opts.policy && !config.policyFile) {
+        // `npm start` on a fresh checkout: ingest anyway; detectors need a policy to judge against.
+        log.warn('No policy file (--policy, DRIFTWATCH_POLICY or policyFile): not running the detectors');
+        wanted = wanted.filter((r) => r !== 'detect');
+      }
       const roles = wanted.filter((r) => factories[r] !== undefined);
+      const detection = roles.includes('detect') ? await loadDetection(ctx, opts) : undefined;
 
       const stopBroker = opts.local && roles.includes('ingest') ? await useLocalBroker(config, opts.partitions, log) : async () => {};
       const store = await openMigratedStore(ctx);
