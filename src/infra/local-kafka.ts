@@ -14,7 +14,8 @@ import type { Logger } from '../telemetry/logger.ts';
  *
  * The version is DRIFTWATCH_KAFKA_VERSION, default a current 4.x: kafkajs 2.2.4 works against
  * 4.x brokers (topic creation, idempotent produce, consumer groups with eachBatch, manual commits,
- * pause/resume: the whole integration suite), although the docs long said KIP-896 ruled it out.
+ * pause/resume; the integration tests run against it), although the docs long said KIP-896 ruled
+ * it out.
  * 3.9.x stays selectable and CI runs the integration tests against both. 4.x needs Java 17+.
  */
 export const DEFAULT_KAFKA_VERSION = '4.4.0';
