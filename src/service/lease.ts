@@ -135,16 +135,21 @@ export class Lease {
     return false;
   }
 
-  /** Throws LEASE_LOST unless this holder still holds the lease at `epoch` (local expiry first, then the store). */
+  /**
+   * Throws LEASE_LOST unless this holder still holds the lease at `epoch` (local state first, then
+   * the store). A third of the TTL must remain: the write that follows the check must land before
+   * anyone else may claim, and a heartbeat renews every third of the TTL, so a healthy holder
+   * always has more.
+   */
   async fence(epoch: number): Promise<void> {
-    const now = this.clock();
+    const deadline = this.clock() + Math.floor(this.ttlMs / 3);
     const lost = (why: string) =>
       new AppError('LEASE_LOST', `lease ${this.name} epoch ${epoch} is no longer held: ${why}`, { lease: this.name, epoch, holder: this.holder });
     if (!this.held || this.held.epoch !== epoch) throw lost('a newer epoch or no claim');
-    if (!this.exclusive && this.held.expiresAt <= now) throw lost('expired before it was renewed');
+    if (!this.exclusive && this.held.expiresAt <= deadline) throw lost('expires before a write could land (renewal overdue)');
     const current = await this.read();
     if (!current || current.epoch !== epoch || current.holder !== this.holder) throw lost(`the store names ${current?.holder ?? 'nobody'} at epoch ${current?.epoch ?? 0}`);
-    if (!this.exclusive && current.expiresAt <= now) throw lost('expired in the store');
+    if (!this.exclusive && current.expiresAt <= deadline) throw lost('expires in the store before a write could land');
   }
 
   /** Gives the lease up at once (expires now), so another replica need not wait out the TTL. */

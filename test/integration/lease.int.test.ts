@@ -50,9 +50,12 @@ describe('lease', () => {
 
     c.advance(10_000);
     expect(await a.tryAcquire()).toBe(true); // renewed until +25 s
-    c.advance(10_000);
+    c.advance(8_000);
     expect(await b.tryAcquire()).toBe(false); // a's renewal still holds
     await a.fence(1);
+    c.advance(3_000); // 4 s left: too little for a write to land safely before b may claim
+    await expect(a.fence(1)).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    expect(await b.tryAcquire()).toBe(false);
 
     c.advance(TTL); // a stalls: no renewal
     await expect(a.fence(1)).rejects.toMatchObject({ code: 'LEASE_LOST' });
