@@ -16,7 +16,8 @@
 -- token; a release is one more with expires_at in the past. ReplacingMergeTree(renewed_at) ORDER BY
 -- (name, epoch, holder) collapses them; the reader also takes argMax(expires_at, renewed_at) so it
 -- never depends on merges. The epoch is the fencing token: a scheduler checks that the lease still
--- names it with its epoch, unexpired, before it stores alerts and moves a watermark, so a replica
+-- names it with its epoch, a third of the TTL still left, before it stores alerts and moves a
+-- watermark, so a replica
 -- that stalled past its expiry and lost the lease stops before writing anything.
 --
 -- No TTL: rows are a few bytes per renewal, collapse on merge, and epochs must never go backwards
