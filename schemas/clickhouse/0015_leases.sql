@@ -17,8 +17,8 @@
 -- (name, epoch, holder) collapses them; the reader also takes argMax(expires_at, renewed_at) so it
 -- never depends on merges. The epoch is the fencing token: a scheduler checks that the lease still
 -- names it with its epoch, a third of the TTL still left, before it stores alerts and moves a
--- watermark, so a replica
--- that stalled past its expiry and lost the lease stops before writing anything.
+-- watermark, so a replica that stalled past its expiry and lost the lease stops before writing
+-- anything.
 --
 -- No TTL: rows are a few bytes per renewal, collapse on merge, and epochs must never go backwards
 -- (a deleted history would restart epochs at 1, whose claim token may still be in the log).
