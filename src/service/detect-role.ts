@@ -46,6 +46,8 @@ export interface DetectRoleDeps {
   onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void;
   /** The scheduler lease's fencing check (leased-role.ts); absent for `schedule`, which runs alone. */
   fence?: () => Promise<void>;
+  /** Injected clock for tests. */
+  now?: () => Date;
 }
 
 /** The detector scheduler as a role. stop() waits for the running cycle to finish. */
@@ -55,6 +57,7 @@ export function detectRole(deps: DetectRoleDeps): Role {
     ...(deps.since ? { since: deps.since } : {}),
     ...(deps.onNewAlerts ? { onNewAlerts: deps.onNewAlerts } : {}),
     ...(deps.fence ? { fence: deps.fence } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
   });
   let running = false;
   return {

@@ -8,10 +8,11 @@ import { AppError } from '../../src/errors.ts';
 import { Lease } from '../../src/service/lease.ts';
 import { LeasedRole } from '../../src/service/leased-role.ts';
 import type { Role } from '../../src/service/role.ts';
+import { detectRole } from '../../src/service/detect-role.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
-import { count, testConfig, testStore } from '../helpers/env.ts';
+import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 
 /**
  * The lease algorithm (src/service/lease.ts, 0015_leases.sql) with two holders on one real store
@@ -29,6 +30,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.close();
 });
+
+const alwaysDetector = (id: string) => defineDetector({
+  id, title: 'Always one alert', description: 'Fires for every window; makes writes observable.',
+  severity: 'info', audience: 'finops',
+  controls: { owaspAgentic: ['ASI08'], maestro: ['L5'], nistAiRmf: ['MEASURE 2.7'], nistCsf: ['DE.CM-01'] },
+  runbook: 'Test detector: an alert means the cycle stored what it evaluated.', falsePositives: ['None; test only'],
+  schedule: { every: '1h', lookback: '1h', settle: '0m', maxWait: '6h', recheck: '24h' },
+  query: sql`SELECT 'platform' AS team, toStartOfHour({from:DateTime64(3)}) AS hour, count() + 1 AS n FROM gateway_requests
+             WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}`,
+  alert: (r: { team: string; hour: string; n: number }) => ({
+    entity: `team:${r.team}`, team: r.team, identity: '', credential: '', summary: 'always', evidence: { figures: { n: r.n } }, ...utcHour(r.hour),
+  }),
+});
+const always = alwaysDetector('gateway.test-always');
+const alwaysB = alwaysDetector('gateway.test-always-failover');
 
 const TTL = 15_000;
 function clock(start = Date.UTC(2026, 9, 20, 12)) {
@@ -119,18 +135,6 @@ describe('lease', () => {
   });
 
   it('a scheduler cycle that lost its lease stores no alert and moves no watermark', async () => {
-    const always = defineDetector({
-      id: 'gateway.test-always', title: 'Always one alert', description: 'Fires for every window; makes writes observable.',
-      severity: 'info', audience: 'finops',
-      controls: { owaspAgentic: ['ASI08'], maestro: ['L5'], nistAiRmf: ['MEASURE 2.7'], nistCsf: ['DE.CM-01'] },
-      runbook: 'Test detector: an alert means the cycle stored what it evaluated.', falsePositives: ['None; test only'],
-      schedule: { every: '1h', lookback: '1h', settle: '0m', maxWait: '6h', recheck: '24h' },
-      query: sql`SELECT 'platform' AS team, toStartOfHour({from:DateTime64(3)}) AS hour, count() + 1 AS n FROM gateway_requests
-                 WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}`,
-      alert: (r: { team: string; hour: string; n: number }) => ({
-        entity: `team:${r.team}`, team: r.team, identity: '', credential: '', summary: 'always', evidence: { figures: { n: r.n } }, ...utcHour(r.hour),
-      }),
-    });
     const now = new Date(Date.UTC(2026, 9, 20, 12, 30));
     const c = clock(now.getTime());
     const mine = new Lease({ store, name: 'scheduler-test', holder: 'a', ttlMs: TTL, clock: c.now, exclusive: false });
@@ -161,6 +165,41 @@ describe('lease', () => {
     const successor = new Lease({ store, name: 'l4', holder: 'b', ttlMs: TTL, clock: c.now, exclusive: true });
     expect(await successor.tryAcquire()).toBe(true);
     expect(successor.epoch).toBe(2);
+  });
+
+  it('scheduler failover between two replicas: the successor continues from the watermark, no alert raised twice', async () => {
+    const now = new Date(Date.UTC(2026, 9, 21, 12, 30));
+    const c = clock(now.getTime());
+    const raised: { replica: string; fingerprint: string }[] = [];
+    const replica = (holder: string) => new LeasedRole({
+      name: 'detect', log, lease: new Lease({ store, name: 'scheduler-failover', holder, ttlMs: TTL, clock: c.now, exclusive: false }),
+      heartbeatMs: 3_600_000,
+      build: (fence) => detectRole({
+        store, log, detectors: [alwaysB], policyVersion: async () => 'test', fence, now: () => new Date(c.now()),
+        since: new Date(now.getTime() - 6 * 3_600_000),
+        onNewAlerts: (alerts) => raised.push(...alerts.map((a) => ({ replica: holder, fingerprint: a.fingerprint }))),
+      }),
+    });
+    const a = replica('a');
+    const b = replica('b');
+    const beat = (r: LeasedRole) => (r as unknown as { beat(): Promise<void> }).beat();
+    await a.start();
+    await b.start();
+    await waitFor(async () => (await readWatermark(store, alwaysB.id)) === Date.UTC(2026, 9, 21, 12), 60_000, "a's catch-up");
+    c.advance(TTL + 1); // a stalls
+    await beat(b); // b takes over
+    await beat(a); // a notices and stops
+    expect([a.active, b.active]).toEqual([false, true]);
+    c.advance(3_600_000 - TTL - 1); // an hour on: one more window, for b
+    await beat(b);
+    await waitFor(async () => (await readWatermark(store, alwaysB.id)) === Date.UTC(2026, 9, 21, 13), 60_000, "b's window");
+    await a.stop();
+    await b.stop();
+    const fingerprints = raised.map((r) => r.fingerprint);
+    expect(new Set(fingerprints).size).toBe(fingerprints.length);
+    expect(raised.filter((r) => r.replica === 'a')).toHaveLength(6);
+    expect(raised.filter((r) => r.replica === 'b')).toHaveLength(1);
+    expect(await count(store, "SELECT count() AS c FROM alerts FINAL WHERE detector = 'gateway.test-always-failover'")).toBe(7);
   });
 
   it('replicas migrating one store at once: one migrates, the others wait and find it done', async () => {
