@@ -8,7 +8,7 @@
  * - String: `\`, tab, LF, CR and NUL backslash-escaped; everything else as UTF-8;
  * - number: decimal (`String(n)`), non-finite as 0; boolean 1/0; null/undefined empty;
  * - Array: `[elem,…]`, numbers bare, anything else single-quoted with `\` `'` tab LF CR NUL escaped;
- * - object (Map column): `{'k':'v',…}`, keys and values quoted the same way.
+ * - object (Map column): `{'k':'v',…}`, keys quoted the same way, values like array elements.
  */
 
 const BACKSLASH = 92;
@@ -43,7 +43,10 @@ function arrayLiteral(v: readonly unknown[]): string {
 
 function mapLiteral(v: Record<string, unknown>): string {
   const entries = Object.entries(v);
-  return entries.length === 0 ? '{}' : `{${entries.map(([k, x]) => `${quoted(k)}:${quoted(String(x))}`).join(',')}}`;
+  // Numbers bare, as in arrays, so a Map(…, Float64) value parses; strings quoted.
+  return entries.length === 0
+    ? '{}'
+    : `{${entries.map(([k, x]) => `${quoted(k)}:${typeof x === 'number' ? String(x) : quoted(String(x))}`).join(',')}}`;
 }
 
 /** Strings up to this length are copied by a JS loop; longer ones by Buffer#write (native). */

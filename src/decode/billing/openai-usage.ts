@@ -129,6 +129,7 @@ function usageRow(r: OpenAiUsageResult, bucket: BucketFields): ProviderUsageRow 
     request_count: r.num_model_requests,
     // Usage is priced later, from the model price table; the Costs API is the billed amount.
     cost_usd: 0,
+    metrics: {},
     prompt_logged: 0,
     raw: bucket.raw,
   };

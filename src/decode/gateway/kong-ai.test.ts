@@ -21,6 +21,7 @@ describe('kong.ai_proxy decoder', () => {
       api_key_alias: 'alice@example.com',
       user_id: 'ae974d6c-0f8a-4dc5-b701-fa0aa38592bd',
       user_email: 'alice@example.com',
+      end_user: '',
       team_id: 'team-platform-eng',
       org_id: '',
       provider: 'anthropic',

@@ -72,6 +72,7 @@ function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestR
     api_key_alias: text(consumer?.username),
     user_id: text(consumer?.id),
     user_email: normalizeEmail(consumer?.username),
+    end_user: '',
     team_id: text(consumer?.custom_id),
     org_id: '',
     provider: text(meta?.provider_name),
