@@ -4,6 +4,7 @@ import { anthropicUsageDecoder } from './anthropic-usage.ts';
 import { bedrockInvocationDecoder } from './bedrock-invocation.ts';
 import { openAiCostsDecoder } from './openai-costs.ts';
 import { openAiUsageDecoder } from './openai-usage.ts';
+import { openAiUsageFamilyDecoder } from './openai-usage-family.ts';
 
 /**
  * Billing-topic decoders. Their `matches` are mutually exclusive (tested); the order only puts the
@@ -12,6 +13,7 @@ import { openAiUsageDecoder } from './openai-usage.ts';
 export const billingDecoders: readonly FormatDecoder[] = [
   bedrockInvocationDecoder,
   openAiCostsDecoder,
+  openAiUsageFamilyDecoder,
   openAiUsageDecoder,
   anthropicCostDecoder,
   anthropicUsageDecoder,
