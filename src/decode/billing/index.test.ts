@@ -8,6 +8,7 @@ const SAMPLES: Record<string, string> = {
   'anthropic-usage': 'anthropic.usage',
   'anthropic-cost': 'anthropic.cost',
   'bedrock-invocation': 'bedrock.invocation',
+  'anthropic-claude-code': 'anthropic.claude_code',
   'openai-usage-embeddings': 'openai.usage_family',
   'openai-usage-images': 'openai.usage_family',
 };

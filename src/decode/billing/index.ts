@@ -1,4 +1,5 @@
 import type { FormatDecoder } from '../types.ts';
+import { anthropicClaudeCodeDecoder } from './anthropic-claude-code.ts';
 import { anthropicCostDecoder } from './anthropic-cost.ts';
 import { anthropicUsageDecoder } from './anthropic-usage.ts';
 import { bedrockInvocationDecoder } from './bedrock-invocation.ts';
@@ -15,6 +16,7 @@ export const billingDecoders: readonly FormatDecoder[] = [
   openAiCostsDecoder,
   openAiUsageFamilyDecoder,
   openAiUsageDecoder,
+  anthropicClaudeCodeDecoder,
   anthropicCostDecoder,
   anthropicUsageDecoder,
 ];
