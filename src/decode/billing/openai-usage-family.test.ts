@@ -77,7 +77,7 @@ describe('openai.usage_family', () => {
     expect(onlyRow(decoder.decode(bare, CTX), 'provider_usage').kind).toBe('embeddings');
 
     const bad = loadSample('openai-usage-embeddings');
-    bad.data[0].results[0].input_tokens = -1;
+    bad.data[0].results[0].input_tokens = 'lots';
     const out = decoder.decode(bad, CTX);
     expect(out.records).toEqual([]);
     expect(out.rejects[0]?.reason).toBe('schema_violation');
