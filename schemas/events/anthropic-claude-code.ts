@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ABS_USD, boundedNumber, tokenCount, uint64Count } from './bounds.ts';
 
 /**
  * Anthropic Admin API `GET /v1/organizations/usage_report/claude_code` (Claude Code Analytics,
@@ -7,8 +8,9 @@ import { z } from 'zod';
  * Loose objects: the report gains tools and figures over time.
  */
 
-const count = z.number().nonnegative();
-const optionalCount = count.nullish();
+// Productivity figures (sessions, lines, commits, tool actions) have no domain of their own.
+const optionalCount = uint64Count.nullish();
+const optionalTokens = tokenCount.nullish();
 const optionalText = z.string().nullish();
 
 export const anthropicClaudeCodePageSchema = z.looseObject({
@@ -48,12 +50,12 @@ export const anthropicClaudeCodeItemSchema = z.looseObject({
       z.looseObject({
         model: optionalText,
         tokens: z
-          .looseObject({ input: optionalCount, output: optionalCount, cache_read: optionalCount, cache_creation: optionalCount })
+          .looseObject({ input: optionalTokens, output: optionalTokens, cache_read: optionalTokens, cache_creation: optionalTokens })
           .nullish(),
         // Cents (N2), a number here (cost_report sends a string).
         estimated_cost: z
           .looseObject({
-            amount: z.number(),
+            amount: boundedNumber(-MAX_ABS_USD * 100, MAX_ABS_USD * 100),
             // A non-USD amount would be stored as dollars silently; reject it instead.
             currency: z
               .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tokenCount, usdAmount } from './bounds.ts';
+import { UINT64_SAFE_MAX, boundedNumber, tokenCount, usdAmount } from './bounds.ts';
 
 /**
  * OpenAI organization Usage and Costs APIs (formats.md §3). Objects are loose because OpenAI adds
@@ -81,7 +81,7 @@ export const openAiUsageFamilyResultSchema = z.looseObject({
   // The measure of each family that is not a token count.
   images: optionalCount,
   characters: optionalCount,
-  seconds: z.number().nonnegative().nullish(),
+  seconds: boundedNumber(0, UINT64_SAFE_MAX).nullish(),
   usage_bytes: optionalCount,
   // `num_sessions` in the API reference; older spec revisions name it `sessions`.
   num_sessions: optionalCount,
