@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { anthropicUsagePage, bedrockInvocation, deepMerge, openAiUsagePage, type Overrides } from '../../detectors/_shared/fixtures.ts';
 import { anthropicResult, bedrockTokens, openAiCostsPage, openAiResult } from '../../detectors/_shared/fixtures-finops.ts';
 import type { TokenCounts } from '../../detectors/_shared/model-prices.ts';
-import { canonicalModel } from '../../src/normalize/model.ts';
+import { canonicalModel } from '../normalize/model.ts';
 import { between, type Call, type Rng } from './traffic.ts';
 import { CREDENTIALS } from './world.ts';
 
