@@ -56,69 +56,88 @@ function billed(r: Rng, t: TokenCounts): TokenCounts {
   return { ...t, cacheRead: Math.round(t.cacheRead * (1 + between(r, 0, 0.01))) };
 }
 
-export function billingRecords(r: Rng, dayStart: number, calls: readonly Call[], extras: Extras = {}): Doc[] {
+/** Bedrock invocation logs: CloudWatch delivers one per request, minutes after it, not in buckets. */
+export function bedrockRecords(calls: readonly Call[]): Doc[] {
+  return calls.filter((c) => c.via !== 'direct' && !c.mcp && !c.failed && c.model.provider === 'bedrock').map((c) => bedrockInvocation(iso(c.at + 150), {
+    identity: { arn: CREDENTIALS.bedrockGatewayRole },
+    operation: 'InvokeModelWithResponseStream',
+    modelId: c.model.served.replace(/^bedrock\//, ''),
+    ...bedrockTokens(c.tokens),
+  }));
+}
+
+/** Calls the providers bill on the gateways' own credentials (failed attempts and direct calls are not theirs). */
+const billable = (c: Call) => c.via !== 'direct' && !c.mcp && !c.failed && c.model.provider !== 'bedrock';
+
+/**
+ * The hourly usage pages of one closed hour as the poller fetches them: Anthropic's (written even
+ * when empty, formats.md §4a) and OpenAI's (only when it has results). `calls` may hold other hours'.
+ */
+export function hourlyUsagePages(r: Rng, hour: number, calls: readonly Call[], extras: { anthropic?: Overrides[]; openai?: Overrides[] } = {}): Doc[] {
   const anthropic = new Map<string, Line>();
   const openai = new Map<string, Line>();
+  for (const c of calls) {
+    if (!billable(c) || c.at < hour || c.at >= hour + HOUR) continue;
+    const model = canonicalModel(c.model.served);
+    if (c.model.provider === 'openai') add(openai, model, hour, model, c);
+    else add(anthropic, `${c.via === 'kong' ? 'kong' : 'litellm'}|${model}`, hour, model, c);
+  }
   const out: Doc[] = [];
+  const results: Overrides[] = [];
+  for (const [k, l] of anthropic) {
+    const cred = k.split('|')[0] === 'kong' ? CREDENTIALS.anthropicKong : CREDENTIALS.anthropicLitellm;
+    results.push(anthropicResult(billed(r, l.tokens), { ...cred, account_id: null, model: l.model }));
+  }
+  results.push(...(extras.anthropic ?? []));
+  out.push(anthropicUsagePage(iso(hour), results));
+  const oa: Overrides[] = [...openai.values()].map((l) => openAiResult(billed(r, l.tokens), { ...CREDENTIALS.openaiLitellm, model: l.model, num_model_requests: l.requests }));
+  oa.push(...(extras.openai ?? []));
+  if (oa.length > 0) out.push(openAiUsagePage(iso(hour), oa));
+  return out;
+}
+
+/** The daily cost reports of one closed day: OpenAI Costs API (USD) and Anthropic cost_report (cents). */
+export function dailyCostReports(dayStart: number, calls: readonly Call[], openaiCosts: Overrides[] = []): Doc[] {
   let openaiSpend = 0;
   const costByWorkspaceModel = new Map<string, number>();
   for (const c of calls) {
-    if (c.via === 'direct' || c.mcp || c.failed) continue;
-    const hour = Math.floor(c.at / HOUR) * HOUR;
-    const model = canonicalModel(c.model.served);
-    if (c.model.provider === 'bedrock') {
-      out.push(bedrockInvocation(iso(c.at + 150), {
-        identity: { arn: CREDENTIALS.bedrockGatewayRole },
-        operation: 'InvokeModelWithResponseStream',
-        modelId: c.model.served.replace(/^bedrock\//, ''),
-        ...bedrockTokens(c.tokens),
-      }));
-    } else if (c.model.provider === 'openai') {
-      add(openai, `${hour}|${model}`, hour, model, c);
+    if (!billable(c) || c.at < dayStart || c.at >= dayStart + 24 * HOUR) continue;
+    if (c.model.provider === 'openai') {
       openaiSpend += c.costUsd;
-    } else {
-      const credential = c.via === 'kong' ? 'kong' : 'litellm';
-      add(anthropic, `${hour}|${credential}|${model}`, hour, model, c);
-      const ws = `${credential === 'kong' ? '' : CREDENTIALS.anthropicLitellm.workspace_id}|${model}`;
-      costByWorkspaceModel.set(ws, (costByWorkspaceModel.get(ws) ?? 0) + c.costUsd);
+      continue;
     }
+    const ws = `${c.via === 'kong' ? '' : CREDENTIALS.anthropicLitellm.workspace_id}|${canonicalModel(c.model.served)}`;
+    costByWorkspaceModel.set(ws, (costByWorkspaceModel.get(ws) ?? 0) + c.costUsd);
   }
+  const template = ANTHROPIC_COST_SAMPLE.data[0]?.results[0] ?? {};
+  return [
+    openAiCostsPage(iso(dayStart), [
+      { amount: { value: Math.round(openaiSpend * 1.004 * 1e4) / 1e4, currency: 'usd' }, ...CREDENTIALS.openaiLitellm, line_item: 'gpt-5-mini, input', quantity: null },
+      ...openaiCosts,
+    ]),
+    {
+      data: [{
+        starting_at: iso(dayStart).replace('.000Z', 'Z'),
+        ending_at: iso(dayStart + 24 * HOUR).replace('.000Z', 'Z'),
+        results: [...costByWorkspaceModel].map(([k, usd]) => {
+          const [workspace, model] = k.split('|') as [string, string];
+          // Anthropic cost_report amounts are decimal strings in cents (N2).
+          return deepMerge(template, { amount: (usd * 100).toFixed(2), workspace_id: workspace || null, model, description: `${model} usage`, token_type: null, cost_type: 'tokens' });
+        }),
+      }],
+      has_more: false,
+      next_page: null,
+    },
+  ];
+}
 
+/** A whole day of provider records: invocation logs, 24 hourly usage pages, the day's cost reports. */
+export function billingRecords(r: Rng, dayStart: number, calls: readonly Call[], extras: Extras = {}): Doc[] {
+  const out = bedrockRecords(calls);
   for (let h = 0; h < 24; h += 1) {
     const hour = dayStart + h * HOUR;
-    const results: Overrides[] = [];
-    for (const [k, l] of anthropic) {
-      if (l.hour !== hour) continue;
-      const cred = k.split('|')[1] === 'kong' ? CREDENTIALS.anthropicKong : CREDENTIALS.anthropicLitellm;
-      results.push(anthropicResult(billed(r, l.tokens), { ...cred, account_id: null, model: l.model }));
-    }
-    results.push(...(extras.anthropic?.get(hour) ?? []));
-    // The poller writes every hourly page, empty buckets included (formats.md §4a).
-    out.push(anthropicUsagePage(iso(hour), results));
-    const oa: Overrides[] = [...openai.values()]
-      .filter((l) => l.hour === hour)
-      .map((l) => openAiResult(billed(r, l.tokens), { ...CREDENTIALS.openaiLitellm, model: l.model, num_model_requests: l.requests }));
-    oa.push(...(extras.openai?.get(hour) ?? []));
-    if (oa.length > 0) out.push(openAiUsagePage(iso(hour), oa));
+    out.push(...hourlyUsagePages(r, hour, calls, { anthropic: extras.anthropic?.get(hour) ?? [], openai: extras.openai?.get(hour) ?? [] }));
   }
-
-  out.push(openAiCostsPage(iso(dayStart), [
-    { amount: { value: Math.round(openaiSpend * 1.004 * 1e4) / 1e4, currency: 'usd' }, ...CREDENTIALS.openaiLitellm, line_item: 'gpt-5-mini, input', quantity: null },
-    ...(extras.openaiCosts ?? []),
-  ]));
-  const template = ANTHROPIC_COST_SAMPLE.data[0]?.results[0] ?? {};
-  out.push({
-    data: [{
-      starting_at: iso(dayStart).replace('.000Z', 'Z'),
-      ending_at: iso(dayStart + 24 * HOUR).replace('.000Z', 'Z'),
-      results: [...costByWorkspaceModel].map(([k, usd]) => {
-        const [workspace, model] = k.split('|') as [string, string];
-        // Anthropic cost_report amounts are decimal strings in cents (N2).
-        return deepMerge(template, { amount: (usd * 100).toFixed(2), workspace_id: workspace || null, model, description: `${model} usage`, token_type: null, cost_type: 'tokens' });
-      }),
-    }],
-    has_more: false,
-    next_page: null,
-  });
+  out.push(...dailyCostReports(dayStart, calls, extras.openaiCosts));
   return out;
 }
