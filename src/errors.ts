@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
   | 'DETECTOR_INVALID'
-  | 'DETECTOR_FAILED';
+  | 'DETECTOR_FAILED'
+  | 'SIMULATOR_FAILED';
 
 export class AppError extends Error {
   constructor(

@@ -240,7 +240,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     }
     if (real - lastProgress >= (opts.progressEveryMs ?? 10_000)) {
       lastProgress = real;
-      opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: truth().length }, 'Simulator progress');
+      opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: plantedCount(), expectedAlerts: truth().length }, 'Simulator progress');
     }
   }
 
@@ -255,6 +255,9 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     });
   }, opts.tickMs ?? 200);
 
+  const plantedCount = () => planted.filter((p) => p.producedAt !== undefined).length;
+
+  /** One entry per alert an incident must raise, once its first record is out. */
   function truth(): PlantedIncident[] {
     return planted.flatMap(({ plan, producedAt }) => producedAt === undefined ? [] : plan.expected.map((e) => ({
       ...e, plantedAt: iso(plan.start), until: iso(plan.end), producedAt: iso(producedAt), incident: plan.description,
@@ -266,10 +269,10 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
       stopped = true;
       clearInterval(timer);
       await inFlight;
-      opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: truth().length }, 'Simulator stopped');
+      opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: plantedCount(), expectedAlerts: truth().length }, 'Simulator stopped');
     },
     truth,
-    stats: () => ({ simulatedTime: iso(simNow), produced: { ...produced }, incidents: planted.filter((p) => p.producedAt !== undefined).length, plannedHours }),
+    stats: () => ({ simulatedTime: iso(simNow), produced: { ...produced }, incidents: plantedCount(), plannedHours }),
     failed,
   };
 }
