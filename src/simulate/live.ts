@@ -17,6 +17,7 @@ import type { PlantedIncident } from './scorecard.ts';
  */
 
 const HOUR = 3_600_000;
+const MAX_MESSAGES_PER_SEND = 500;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export { SIMULATED_TEAMS } from './planner.ts';
@@ -58,7 +59,7 @@ export interface Simulator {
   stop(): Promise<void>;
   truth(): PlantedIncident[];
   stats(): SimulatorStats;
-  /** Rejects when producing fails; the simulator has stopped by then. */
+  /** Resolves with the error when producing fails; the simulator has stopped by then. */
   failed: Promise<Error>;
 }
 
@@ -87,9 +88,12 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     simNow = Math.min(real, simStart + (real - realStart) * speedup);
     const batch = planner.due(simNow);
     if (batch.length > 0) {
-      const byTopic = new Map<SourceKind, Message[]>();
-      for (const rec of batch) push(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
-      await opts.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([s, messages]) => ({ topic: opts.topics[s], messages })) });
+      // Bounded requests: a catch-up round (a slow broker, a long pause) can hold many seconds of traffic.
+      for (let i = 0; i < batch.length; i += MAX_MESSAGES_PER_SEND) {
+        const byTopic = new Map<SourceKind, Message[]>();
+        for (const rec of batch.slice(i, i + MAX_MESSAGES_PER_SEND)) push(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
+        await opts.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([s, messages]) => ({ topic: opts.topics[s], messages })) });
+      }
       const at = now();
       for (const rec of batch) {
         produced[rec.source] += 1;
@@ -107,15 +111,19 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     }
   }
 
+  // One round at a time: a tick that finds the previous round still producing is skipped, and the
+  // next round takes everything that fell due meanwhile.
+  let busy = false;
   const timer = setInterval(() => {
-    inFlight = inFlight.then(async () => {
-      if (stopped) return;
-      await round().catch((err: unknown) => {
+    if (busy || stopped) return;
+    busy = true;
+    inFlight = round()
+      .catch((err: unknown) => {
         stopped = true;
         clearInterval(timer);
         failWith(err instanceof Error ? err : new Error(String(err)));
-      });
-    });
+      })
+      .finally(() => (busy = false));
   }, opts.tickMs ?? 200);
 
   const plantedCount = () => producedAt.size;
