@@ -121,7 +121,8 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   function plantIncidents(hour: number): void {
     let n = 0;
     const expected = opts.incidentsPerHour ?? 1;
-    for (let x = r(); x < expected && n < 10; x += r()) n += 1;
+    // Poisson with mean `expected`: count exponential inter-arrival gaps that fit in the hour.
+    for (let x = -Math.log(1 - r()); x < expected && n < 10; x += -Math.log(1 - r())) n += 1;
     for (let i = 0; i < n; i += 1) {
       const kind = pick(r, INCIDENT_KINDS);
       const t = hour + int(r, 0, 50) * MIN;
