@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
   | 'DETECTOR_INVALID'
-  | 'DETECTOR_FAILED';
+  | 'DETECTOR_FAILED'
+  | 'ALERT_NOT_FOUND'
+  | 'ALERT_BAD_TRANSITION'
+  | 'SESSION_NOT_FOUND';
 
 export class AppError extends Error {
   constructor(

@@ -61,6 +61,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    api: z
+      .object({
+        /** `driftwatch run --port` overrides it. */
+        port: z.number().int().min(0).max(65_535).default(7070),
+        /** Bearer token for GET under /api/ (DRIFTWATCH_READ_TOKEN). Unset: /api/ answers 401 to everyone. */
+        readToken: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+        /** Bearer token for reads and triage actions (DRIFTWATCH_WRITE_TOKEN). */
+        writeToken: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     policyFile: z.string().optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })

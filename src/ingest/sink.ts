@@ -7,6 +7,7 @@ import { dedupToken, rangeLabel, type FlushBatch } from './batch.ts';
 import type { EncodedTable } from './segment.ts';
 import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import { encodeTsv } from '../store/tsv.ts';
+import { batchesInFlight, insertLatency } from '../telemetry/metrics.ts';
 
 export interface SinkOptions {
   /** Attempts per insert before the error reaches the consumer (which then stops committing). */
@@ -43,12 +44,23 @@ export class ClickHouseSink {
   }
 
   async write(batch: FlushBatch): Promise<void> {
+    batchesInFlight.inc();
+    try {
+      await this.writeBatch(batch);
+    } finally {
+      batchesInFlight.dec();
+    }
+  }
+
+  private async writeBatch(batch: FlushBatch): Promise<void> {
     if (this.options.useLedger ?? true) await this.withRetry(batch, 'ingest_batches', () => this.ledger.record(batch));
     for (const table of DATA_TABLES) {
       const parts = batch.tables[table];
       if (!parts || parts.length === 0) continue;
       const payload = parts.length === 1 ? (parts[0] as EncodedTable).tsv : Buffer.concat(parts.map((p) => p.tsv));
+      const stopTimer = insertLatency.startTimer({ table });
       await this.withRetry(batch, table, () => this.store.insertTsv(table, TABLE_COLUMNS[table], payload, dedupToken(batch, table)));
+      stopTimer();
       this.stats.rowsInserted += parts.reduce((n, p) => n + p.rows, 0);
     }
     if (batch.rejects.length > 0) {
