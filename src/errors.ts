@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'DETECTOR_FAILED'
   | 'ALERT_NOT_FOUND'
   | 'ALERT_BAD_TRANSITION'
-  | 'SESSION_NOT_FOUND';
+  | 'SESSION_NOT_FOUND'
+  | 'LEASE_LOST'
+  | 'SERVICE_FAILED';
 
 export class AppError extends Error {
   constructor(

@@ -15,12 +15,11 @@ describe('configuration', () => {
     expect(config.kafka.topics.agent).toBe('ag');
     expect(config.clickhouse.url).toBe('http://clickhouse:8123');
     expect(config.ingest).toMatchObject({ decodeWorkers: 1, storePromptText: true, maxBatchRows: 1000 });
-    expect(config.api.port).toBe(8080);
   });
 
   it('takes the API tokens from the environment', () => {
     const config = loadConfig({ env: { DRIFTWATCH_READ_TOKEN: 'r'.repeat(20), DRIFTWATCH_WRITE_TOKEN: 'w'.repeat(20) } });
-    expect(config.api).toEqual({ port: 7070, readToken: 'r'.repeat(20), writeToken: 'w'.repeat(20) });
+    expect(config.api).toEqual({ readToken: 'r'.repeat(20), writeToken: 'w'.repeat(20) });
     expect(() => loadConfig({ env: { DRIFTWATCH_READ_TOKEN: 'short' } })).toThrow(/api.readToken/);
   });
 
