@@ -56,6 +56,8 @@ export const configSchema = z
         decodeWorkers: z.number().int().min(0).max(64).default(Math.max(1, availableParallelism())),
         /** Opt-in: keep prompt/response text. Default stores presence, size and hash only. */
         storePromptText: z.boolean().default(false),
+        /** Opt-in: keep unreadable messages (oversized, not UTF-8, not JSON) whole in ingest_rejects. Default: redacted prefix + size + SHA-256. */
+        keepWholeRejects: z.boolean().default(false),
         /** Tolerated clock skew for event times in the future. */
         maxFutureSkewMs: z.number().int().nonnegative().default(24 * 3600 * 1000),
       })

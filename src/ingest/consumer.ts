@@ -199,7 +199,7 @@ export class IngestConsumer {
       source, topic, partition,
       offsets: messages.map((m) => m.offset),
       values: messages.map((m) => m.value),
-      storePromptText: ingest.storePromptText, maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes,
+      storePromptText: ingest.storePromptText, maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes, keepWholeRejects: ingest.keepWholeRejects,
     };
   }
 

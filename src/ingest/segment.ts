@@ -20,6 +20,8 @@ export interface SegmentRequest {
   storePromptText: boolean;
   maxFutureSkewMs: number;
   maxMessageBytes: number;
+  /** ingest.keepWholeRejects (see decode/reject-evidence.ts). */
+  keepWholeRejects?: boolean;
 }
 
 export interface EncodedTable {
@@ -46,7 +48,7 @@ export interface SegmentResult {
 
 export function decodeSegment(req: SegmentRequest): SegmentResult {
   const ctx = decodeContext(req.storePromptText, req.maxFutureSkewMs);
-  const limits = { maxMessageBytes: req.maxMessageBytes };
+  const limits = { maxMessageBytes: req.maxMessageBytes, keepWholeRejects: req.keepWholeRejects === true };
   // Rows are encoded as they are produced, so a record and its parsed message die young (GC).
   const builders: Partial<Record<DataTable, TsvBuilder>> = {};
   const rejects: IngestRejectRow[] = [];
