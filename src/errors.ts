@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
   | 'DETECTOR_INVALID'
-  | 'DETECTOR_FAILED';
+  | 'DETECTOR_FAILED'
+  | 'LEASE_LOST'
+  | 'SERVICE_FAILED';
 
 export class AppError extends Error {
   constructor(
