@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'DETECTOR_INVALID'
   | 'DETECTOR_FAILED'
   | 'LEASE_LOST'
-  | 'SERVICE_FAILED';
+  | 'SERVICE_FAILED'
+  | 'SIMULATOR_FAILED';
 
 export class AppError extends Error {
   constructor(
