@@ -27,6 +27,7 @@ interface RunOptions {
   duration?: string;
   seed?: string;
   teams?: string;
+  incidentsPerHour?: string;
   scorecard?: string;
 }
 
@@ -56,6 +57,7 @@ export function runCommand(): Command {
     .option('--speedup <n>', 'with --simulate: simulated seconds per real second', '120')
     .option('--seed <n>', 'with --simulate: seed of the traffic and the incidents', '1')
     .option('--teams <n>', 'with --simulate: how many of the example policy\'s teams work (1-4)', '4')
+    .option('--incidents-per-hour <n>', 'with --simulate: planted incidents per simulated hour', '6')
     .option('--duration <d>', 'stop by itself after this long, e.g. 90s, 15m (default: until SIGTERM/Ctrl-C)')
     .option('--scorecard <file>', 'with --simulate: also write the scorecard (planted vs detected) as JSON here')
     .action(async (opts: RunOptions, cmd: Command) => {
@@ -63,7 +65,7 @@ export function runCommand(): Command {
       const { config, log } = ctx;
       const since = parseTimeOption('since', opts.since);
       const simulation = opts.simulate
-        ? { ...parseSimulateOptions({ rate: opts.rate, speedup: opts.speedup, seed: opts.seed, teams: opts.teams, duration: opts.duration }), ...(opts.scorecard ? { scorecard: opts.scorecard } : {}) }
+        ? { ...parseSimulateOptions({ rate: opts.rate, speedup: opts.speedup, seed: opts.seed, teams: opts.teams, incidentsPerHour: opts.incidentsPerHour, duration: opts.duration }), ...(opts.scorecard ? { scorecard: opts.scorecard } : {}) }
         : undefined;
       const durationMs = opts.duration ? parseSimulateOptions({ duration: opts.duration }).duration : undefined;
       // The simulator's teams are the example policy's: judge them against it unless told otherwise.
