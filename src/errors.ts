@@ -13,7 +13,11 @@ export type ErrorCode =
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
   | 'DETECTOR_INVALID'
-  | 'DETECTOR_FAILED';
+  | 'DETECTOR_FAILED'
+  | 'ALERT_NOT_FOUND'
+  | 'ALERT_BAD_TRANSITION'
+  | 'DELIVERY_FAILED'
+  | 'SECRET_MISSING';
 
 export class AppError extends Error {
   constructor(
