@@ -17,12 +17,14 @@ export interface Receiver {
   mode: 'ok' | 'fail' | 'hang';
   accepted: Received[];
   all: Received[];
+  /** Ends the requests left hanging (their senders see a reset). */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
   const hanging = new Set<import('node:http').ServerResponse>();
-  const r: Receiver = { url: '', mode: 'ok', accepted: [], all: [], close: async () => undefined };
+  const r: Receiver = { url: '', mode: 'ok', accepted: [], all: [], release: () => undefined, close: async () => undefined };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -43,6 +45,10 @@ export async function startReceiver(): Promise<Receiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  r.release = () => {
+    for (const res of hanging) res.destroy();
+    hanging.clear();
+  };
   r.close = async () => {
     for (const res of hanging) res.destroy();
     server.closeAllConnections();

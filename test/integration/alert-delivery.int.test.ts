@@ -51,6 +51,11 @@ async function raise(alert: Alert, routes: Route[], now: Date) {
   return enqueueDeliveries(store, created, routes, now);
 }
 
+/** Waits for a condition on the receivers (no wall-clock assertion: only the outcome is checked). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
+}
+
 const alertA = () => makeAlert({ entity: 'key:a', windowStart: '2026-10-20T00:00:00Z', windowEnd: '2026-10-21T00:00:00Z', severity: 'critical' }, T0);
 
 beforeAll(async () => {
@@ -148,6 +153,23 @@ describe('alert delivery to real HTTP receivers', () => {
     const attempts = await attemptsOf(store, a.fingerprint);
     expect(attempts.filter((x) => x.destination === 'hook').map((x) => x.ok)).toEqual([false, false, true]);
     expect((await getAlert(store, a.id))?.deliveries.map((x) => x.state)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('a hanging destination never holds up the others while it waits', async () => {
+    const clock = { now: T0 };
+    const { dispatcher, routes } = setup(['hook', 'pd'], clock, { timeoutMs: 120_000 });
+    hook.mode = 'hang';
+    await raise(alertA(), routes, T0);
+    await dispatcher.poll();
+    await until(() => pd.accepted.length === 1 && hook.all.length === 1);
+    const b = makeAlert({ entity: 'key:b', windowStart: '2026-10-20T00:00:00Z', windowEnd: '2026-10-21T00:00:00Z' }, T0);
+    await raise(b, routes, T0);
+    await dispatcher.poll(); // hook is still busy with the first alert: skipped, pd is served
+    await until(() => pd.accepted.length === 2);
+    expect(hook.all).toHaveLength(1);
+    hook.release();
+    await dispatcher.stop();
+    expect((await getAlert(store, b.id))?.deliveries.map((d) => `${d.destination}:${d.state}`)).toEqual(['hook:pending', 'pd:delivered']);
   });
 
   it('gives up after maxAttempts and records the failure', async () => {
