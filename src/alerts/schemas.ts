@@ -9,8 +9,10 @@ export const TRIAGE_STATUSES = ['open', 'acknowledged', 'resolved', 'invalid', '
 export type TriageStatus = (typeof TRIAGE_STATUSES)[number];
 
 const list = z.preprocess(
-  // `?status=open,acknowledged` and `--status open acknowledged` both arrive as a list.
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  // `?status=open,acknowledged`, `--status open acknowledged` and `--status open,acknowledged` all arrive as one list.
+  (v) => (typeof v === 'string' || Array.isArray(v)
+    ? [v].flat().flatMap((x) => (typeof x === 'string' ? x.split(',').map((s) => s.trim()).filter(Boolean) : [x]))
+    : v),
   z.array(z.string().min(1)),
 );
 const time = z.coerce.date();
