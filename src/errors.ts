@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'KAFKA_LAUNCH_FAILED'
   | 'CH_UNAVAILABLE'
   | 'CH_INSERT_FAILED'
+  | 'CH_INSERT_REJECTED'
+  | 'VALUE_OUT_OF_RANGE'
   | 'CH_MIGRATION_FAILED'
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
@@ -17,7 +19,9 @@ export type ErrorCode =
   | 'ALERT_NOT_FOUND'
   | 'ALERT_BAD_TRANSITION'
   | 'DELIVERY_FAILED'
-  | 'SECRET_MISSING';
+  | 'SECRET_MISSING'
+  | 'LEASE_LOST'
+  | 'SERVICE_FAILED';
 
 export class AppError extends Error {
   constructor(

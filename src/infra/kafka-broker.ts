@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from '../telemetry/logger.ts';
-import { startLocalKafka, KAFKA_VERSION } from './local-kafka.ts';
+import { kafkaVersion, startLocalKafka } from './local-kafka.ts';
 
 export interface ResolvedBroker {
   brokers: string[];
@@ -28,7 +28,7 @@ async function startContainer(log?: Logger): Promise<ResolvedBroker> {
 /**
  * A Kafka broker for tests and `--local` runs, in this order: KAFKA_BROKERS → Docker through
  * testcontainers when a Docker engine answers → a single-node KRaft broker from Maven Central jars
- * (Kafka 3.9.1, Java 17) → an error that says what to install.
+ * (DRIFTWATCH_KAFKA_VERSION, default a current 4.x; Java 17) → an error that says what to install.
  */
 export async function resolveBroker(log?: Logger, env = process.env): Promise<ResolvedBroker> {
   const fromEnv = env['KAFKA_BROKERS'];
@@ -43,6 +43,6 @@ export async function resolveBroker(log?: Logger, env = process.env): Promise<Re
     }
   }
   const local = await startLocalKafka(log ? { log } : {});
-  log?.info({ brokers: local.brokers, version: KAFKA_VERSION }, 'Using local Kafka broker from Maven Central jars');
+  log?.info({ brokers: local.brokers, version: kafkaVersion() }, 'Using local Kafka broker from Maven Central jars');
   return { brokers: local.brokers, origin: 'local-jars', pid: local.pid, stop: local.stop };
 }

@@ -9,10 +9,11 @@ import { backtestCommand } from './backtest.ts';
 import { scheduleCommand } from './schedule.ts';
 import { policyCommand } from './policy.ts';
 import { alertsCommand } from './alerts.ts';
+import { runCommand } from './run.ts';
 
 /** Every CLI command; a new command is one file here plus one line in this list. */
 export const COMMANDS: (() => Command)[] = [
-  ingestCommand, replayCommand, produceCommand, migrateCommand,
+  runCommand, ingestCommand, replayCommand, produceCommand, migrateCommand,
   detectCommand, detectorsCommand, backtestCommand, scheduleCommand, policyCommand,
   alertsCommand,
 ];
