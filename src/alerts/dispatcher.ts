@@ -33,6 +33,12 @@ export interface DispatcherOptions {
   log?: Logger;
   /** The detector's runbook for a notification. */
   runbookOf?: (detector: string) => string | undefined;
+  /**
+   * Throws (LEASE_LOST) once this process no longer holds the dispatcher lease (src/service): checked
+   * before outcomes are recorded, so a deposed dispatcher never overwrites its successor's state.
+   * What it sent meanwhile is sent again by the successor: at least once, deduped by fingerprint.
+   */
+  fence?: () => Promise<void>;
 }
 
 /** Wait before retry n (n ≥ 1): base · 2^(n−1), capped. */
@@ -44,7 +50,7 @@ export class Dispatcher {
   private readonly byName: Map<string, Destination>;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<string>();
-  private readonly o: Required<Omit<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs'>> & Pick<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs'>;
+  private readonly o: Required<Omit<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs' | 'fence'>> & Pick<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs' | 'fence'>;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -161,6 +167,7 @@ export class Dispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, list.length) }, lane));
+    await this.o.fence?.();
     // Outcome first, then the attempt log: a crash in between at worst loses a log line, never a state.
     await writeDeliveries(this.store, updates, this.o.clock());
     await writeAttempts(this.store, attempts);

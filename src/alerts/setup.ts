@@ -24,6 +24,8 @@ export interface DispatcherDeps extends DestinationDeps {
   log?: Logger;
   clock?: () => Date;
   runbookOf?: (detector: string) => string | undefined;
+  /** The dispatcher lease's fence (src/service/role-factories.ts dispatcherRole). */
+  fence?: () => Promise<void>;
 }
 
 export function dispatcherFromConfig(store: Store, config: AlertsConfig, deps: DispatcherDeps = {}): Dispatcher {
@@ -35,5 +37,6 @@ export function dispatcherFromConfig(store: Store, config: AlertsConfig, deps: D
     ...(deps.log ? { log: deps.log } : {}),
     ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.runbookOf ? { runbookOf: deps.runbookOf } : {}),
+    ...(deps.fence ? { fence: deps.fence } : {}),
   });
 }

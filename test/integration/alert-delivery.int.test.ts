@@ -172,6 +172,19 @@ describe('alert delivery to real HTTP receivers', () => {
     expect((await getAlert(store, b.id))?.deliveries.map((d) => `${d.destination}:${d.state}`)).toEqual(['hook:pending', 'pd:delivered']);
   });
 
+  it('a dispatcher that lost its lease records nothing: its successor sends again (at least once)', async () => {
+    const clock = { now: T0 };
+    const deposed = setup(['hook'], clock, { fence: async () => { throw new Error('LEASE_LOST'); } });
+    const a = alertA();
+    await raise(a, deposed.routes, T0);
+    await deposed.dispatcher.runOnce();
+    expect(hook.accepted).toHaveLength(1);
+    expect((await getAlert(store, a.id))?.deliveries[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    await setup(['hook'], clock).dispatcher.runOnce();
+    expect(hook.accepted.map((r) => JSON.parse(r.body).dedupKey)).toEqual([a.fingerprint, a.fingerprint]);
+    expect((await getAlert(store, a.id))?.deliveries[0]).toMatchObject({ state: 'delivered' });
+  });
+
   it('gives up after maxAttempts and records the failure', async () => {
     const clock = { now: T0 };
     const { dispatcher, routes } = setup(['hook'], clock, { maxAttempts: 2 });
