@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'DELIVERY_FAILED'
   | 'SECRET_MISSING'
   | 'LEASE_LOST'
-  | 'SERVICE_FAILED';
+  | 'SERVICE_FAILED'
+  | 'SIMULATOR_FAILED';
 
 export class AppError extends Error {
   constructor(

@@ -10,10 +10,12 @@ import { scheduleCommand } from './schedule.ts';
 import { policyCommand } from './policy.ts';
 import { alertsCommand } from './alerts.ts';
 import { runCommand } from './run.ts';
+import { simulateCommand } from './simulate.ts';
+import { scorecardCommand } from './scorecard.ts';
 
 /** Every CLI command; a new command is one file here plus one line in this list. */
 export const COMMANDS: (() => Command)[] = [
   runCommand, ingestCommand, replayCommand, produceCommand, migrateCommand,
-  detectCommand, detectorsCommand, backtestCommand, scheduleCommand, policyCommand,
+  detectCommand, detectorsCommand, backtestCommand, scheduleCommand, policyCommand, simulateCommand, scorecardCommand,
   alertsCommand,
 ];
