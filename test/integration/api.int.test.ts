@@ -17,7 +17,7 @@ import { plantedDay } from '../../src/simulate/planted-day.ts';
 import { insertAlerts, tableAlertsPort } from '../helpers/table-alerts-port.ts';
 
 /**
- * The HTTP API end to end on the real engine: the planted day (test/e2e/scenario.ts) replayed
+ * The HTTP API end to end on the real engine: the planted day (src/simulate/planted-day.ts) replayed
  * through the real decoders into a scratch store, the example policy synced, a few alerts in the
  * alerts table behind a table-backed AlertsPort, and the app driven through app.request() (and
  * once over a real socket). "Now" is pinned to the day after the planted day.
