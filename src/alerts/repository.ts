@@ -17,7 +17,8 @@ import { requeueForAction } from './outbox.ts';
 
 export type { AlertFilter, TriageAction } from './schemas.ts';
 
-export interface AlertRecord {
+// Type aliases, not interfaces: they fit the API port's open records (src/api/alerts-port.ts).
+export type AlertRecord = {
   id: string;
   fingerprint: string;
   detector: string;
@@ -47,7 +48,7 @@ export interface AlertRecord {
   /** Set on a duplicate folded into another alert by the suppression window. */
   groupedInto: string;
   exceptionId: string;
-}
+};
 
 export interface AlertComment {
   at: string;
@@ -55,13 +56,13 @@ export interface AlertComment {
   text: string;
 }
 
-export interface AlertDetail extends AlertRecord {
+export type AlertDetail = AlertRecord & {
   evidence: Evidence;
   controls: Controls;
   history: (Omit<HistoryEntry, 'at'> & { at: string })[];
   comments: AlertComment[];
   deliveries: (Omit<Delivery, 'nextAttemptAt' | 'createdAt' | 'deliveredAt'> & { nextAttemptAt: string; createdAt: string; deliveredAt: string | null })[];
-}
+};
 
 export interface AlertPage {
   limit: number;
