@@ -15,6 +15,32 @@ describe('configuration', () => {
     expect(config.kafka.topics.agent).toBe('ag');
     expect(config.clickhouse.url).toBe('http://clickhouse:8123');
     expect(config.ingest).toMatchObject({ decodeWorkers: 1, storePromptText: true, maxBatchRows: 1000 });
+    expect(config.alerts.destinations.map((d) => d.type)).toEqual(['webhook', 'slack', 'pagerduty', 'splunk_hec', 'kafka', 'stdout']);
+    expect(config.alerts.routes[0]?.match.audience).toEqual(['soc']);
+    expect(config.alerts.dispatcher).toMatchObject({ maxAttempts: 5, timeoutMs: 3000 });
+  });
+
+  it('alerts: route destinations must exist; secrets and urls are required where the type needs them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-config-'));
+    const bad = join(dir, 'alerts.yaml');
+    writeFileSync(bad, [
+      'alerts:',
+      '  destinations:',
+      '    - { name: hook, type: webhook, url: "https://x.example.com" }',
+      '    - { name: slack, type: slack }',
+      '  routes:',
+      '    - { match: {}, destinations: [hook, nowhere] }',
+      '',
+    ].join('\n'));
+    try {
+      loadConfig({ file: bad, env: {} });
+      expect.unreachable();
+    } catch (err) {
+      const issues = (err as AppError).context['issues'] as string[];
+      expect(issues.some((i) => i.startsWith('alerts.routes.0.destinations.1') && i.includes('nowhere'))).toBe(true);
+      expect(issues.some((i) => i.startsWith('alerts.destinations.0.secretFromEnv'))).toBe(true);
+      expect(issues.some((i) => i.startsWith('alerts.destinations.1.url'))).toBe(true);
+    }
   });
 
   it('takes the API tokens from the environment', () => {

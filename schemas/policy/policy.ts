@@ -204,6 +204,24 @@ const aiApp = z
   .strict()
   .refine((a) => a.appId !== undefined || a.name !== undefined, { message: 'give appId and/or name' });
 
+/**
+ * An approved exception: alerts of `detector` about `entity` (globs) are suppressed until
+ * `expires`, and cite this entry (src/alerts/noise.ts). Owner and reason are required: an
+ * exception nobody answers for is a hole, and expiry forces it to be re-approved.
+ */
+const exception = z
+  .object({
+    id: policyId,
+    detector: glob,
+    entity: glob,
+    reason: nonEmptyText,
+    owner: email,
+    expires: policyTime,
+    /** The ticket or approval that granted it. */
+    reference: nonEmptyText.optional(),
+  })
+  .strict();
+
 const policyObject = z
   .object({
     version: z.literal(1),
@@ -216,6 +234,7 @@ const policyObject = z
     /** Tools and MCP servers every team may use. */
     tools: z.object({ orgWide: toolSet.prefault({}) }).strict().prefault({}),
     aiApps: z.array(aiApp).default([]),
+    exceptions: z.array(exception).optional(),
   })
   .strict();
 
@@ -252,6 +271,7 @@ function crossChecks(p: PolicyShape, ctx: Ctx): void {
   );
   duplicates(ctx, p.taskClasses.map((c, i) => ({ value: c.id, path: ['taskClasses', i, 'id'] })), 'task class id');
   duplicates(ctx, p.credentials.map((c, i) => ({ value: c.id, path: ['credentials', i, 'id'] })), 'credential id');
+  duplicates(ctx, (p.exceptions ?? []).map((e, i) => ({ value: e.id, path: ['exceptions', i, 'id'] })), 'exception id');
   p.teams.forEach((t, i) => {
     t.budgets.forEach((b, j) => {
       const prev = t.budgets[j - 1];
@@ -281,3 +301,4 @@ export type PolicyInput = z.input<typeof policySchema>;
 export type PolicyTeam = Policy['teams'][number];
 export type PolicyCredential = Policy['credentials'][number];
 export type PolicyTaskClass = Policy['taskClasses'][number];
+export type PolicyException = NonNullable<Policy['exceptions']>[number];

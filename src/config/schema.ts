@@ -14,6 +14,91 @@ const topicsSchema = z
   })
   .strict();
 
+/**
+ * Alert delivery (src/alerts/). Secrets (HMAC secrets, tokens, routing keys, webhook URLs that
+ * embed a token) are never written here: `secretFromEnv` / `secretFile` and `urlFromEnv` /
+ * `urlFile` name where they are read from at start-up.
+ */
+const DESTINATION_TYPES = ['webhook', 'slack', 'pagerduty', 'splunk_hec', 'kafka', 'stdout'] as const;
+const oneOrMany = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string().min(1)).min(1));
+const destinationSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-"'),
+    type: z.enum(DESTINATION_TYPES),
+    url: z.string().url().optional(),
+    urlFromEnv: z.string().min(1).optional(),
+    urlFile: z.string().min(1).optional(),
+    /** webhook: HMAC key; pagerduty: routing key; splunk_hec: HEC token. */
+    secretFromEnv: z.string().min(1).optional(),
+    secretFile: z.string().min(1).optional(),
+    /** kafka: topic. */
+    topic: z.string().min(1).default('driftwatch.alerts'),
+    /** splunk_hec: the `host` field of the event envelope; Splunk `index` when set. */
+    host: z.string().min(1).optional(),
+    index: z.string().min(1).optional(),
+    /** Per-destination override of dispatcher.timeoutMs. */
+    timeoutMs: z.number().int().positive().optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const urls = [d.url, d.urlFromEnv, d.urlFile].filter((v) => v !== undefined).length;
+    const needsUrl = d.type === 'webhook' || d.type === 'slack' || d.type === 'splunk_hec';
+    if (needsUrl && urls === 0) ctx.addIssue({ code: 'custom', path: ['url'], message: `a ${d.type} destination needs url, urlFromEnv or urlFile` });
+    if (urls > 1) ctx.addIssue({ code: 'custom', path: ['url'], message: 'give only one of url, urlFromEnv, urlFile' });
+    const secrets = [d.secretFromEnv, d.secretFile].filter((v) => v !== undefined).length;
+    if ((d.type === 'webhook' || d.type === 'pagerduty' || d.type === 'splunk_hec') && secrets === 0) {
+      ctx.addIssue({ code: 'custom', path: ['secretFromEnv'], message: `a ${d.type} destination needs secretFromEnv or secretFile` });
+    }
+    if (secrets > 1) ctx.addIssue({ code: 'custom', path: ['secretFromEnv'], message: 'give only one of secretFromEnv, secretFile' });
+  });
+const routeSchema = z
+  .object({
+    match: z
+      .object({ detector: oneOrMany.optional(), severity: oneOrMany.optional(), audience: oneOrMany.optional(), team: oneOrMany.optional() })
+      .strict()
+      .default({}),
+    destinations: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+const alertsSchema = z
+  .object({
+    destinations: z.array(destinationSchema).default([]),
+    routes: z.array(routeSchema).default([]),
+    dispatcher: z
+      .object({
+        pollMs: z.number().int().positive().default(1_000),
+        /** After this many failed attempts a delivery is given up (state failed, kept for audit). */
+        maxAttempts: z.number().int().positive().default(12),
+        /** Retry n waits baseDelayMs * 2^(n-1), capped at maxDelayMs. */
+        baseDelayMs: z.number().int().positive().default(5_000),
+        maxDelayMs: z.number().int().positive().default(3_600_000),
+        timeoutMs: z.number().int().positive().default(10_000),
+        /** Due deliveries read per poll, and sent at once per destination. */
+        batchSize: z.number().int().positive().default(500),
+        concurrency: z.number().int().positive().default(16),
+      })
+      .strict()
+      .prefault({}),
+    /** A firing of the same detector + entity within this long of the last is grouped into that alert. */
+    suppressionWindowMs: z.number().int().nonnegative().default(24 * 3600 * 1000),
+    suppressionWindowByDetector: z.record(z.string(), z.number().int().nonnegative()).default({}),
+    consoleBaseUrl: z.string().url().default('http://localhost:8080'),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const names = new Set<string>();
+    a.destinations.forEach((d, i) => {
+      if (names.has(d.name)) ctx.addIssue({ code: 'custom', path: ['destinations', i, 'name'], message: `duplicate destination ${d.name}` });
+      names.add(d.name);
+    });
+    a.routes.forEach((r, i) => r.destinations.forEach((n, j) => {
+      if (!names.has(n)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'destinations', j], message: `unknown destination ${n}` });
+    }));
+  });
+export type AlertsConfig = z.infer<typeof alertsSchema>;
+export type DestinationConfig = AlertsConfig['destinations'][number];
+export type RouteConfig = AlertsConfig['routes'][number];
+
 /** TLS to the brokers: CA, client certificate and key as PEM files (mounted secrets). */
 const kafkaSslSchema = z
   .object({
@@ -105,6 +190,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    alerts: alertsSchema.prefault({}),
+
     service: z
       .object({
         /** HTTP port of the api role (`run --port` overrides). */

@@ -8,6 +8,7 @@ import { detectorsCommand } from './detectors.ts';
 import { backtestCommand } from './backtest.ts';
 import { scheduleCommand } from './schedule.ts';
 import { policyCommand } from './policy.ts';
+import { alertsCommand } from './alerts.ts';
 import { runCommand } from './run.ts';
 import { simulateCommand } from './simulate.ts';
 import { scorecardCommand } from './scorecard.ts';
@@ -18,4 +19,5 @@ export const COMMANDS: (() => Command)[] = [
   runCommand, ingestCommand, replayCommand, produceCommand, migrateCommand,
   detectCommand, detectorsCommand, backtestCommand, scheduleCommand, policyCommand, sessionCommand,
   simulateCommand, scorecardCommand,
+  alertsCommand,
 ];

@@ -1,0 +1,183 @@
+import { storedAlerts, type Alert } from '../detect/alerts.ts';
+import { errorMessage } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { isSnoozed } from './lifecycle.ts';
+import { deliveryKey, dueDeliveries, writeAttempts, writeDeliveries, type Attempt, type Delivery } from './outbox-table.ts';
+import { readTriage } from './triage-table.ts';
+import type { Destination, Notification } from './destinations/types.ts';
+
+/**
+ * Sends what the outbox (alert_deliveries) holds, at least once. Every poll reads the due
+ * deliveries and hands each destination its own worker; a destination still busy with an earlier
+ * batch (slow, or timing out) is skipped for this poll, so it never holds up the others. Every
+ * attempt is recorded, and the delivery's state (delivered / pending with the next attempt after
+ * exponential backoff / failed after maxAttempts) is written back before the worker ends, so a
+ * new dispatcher after a restart continues exactly where this one stopped.
+ */
+
+export interface DispatcherOptions {
+  destinations: readonly Destination[];
+  consoleBaseUrl: string;
+  pollMs?: number;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  timeoutMs?: number;
+  /** Per-destination timeout overrides, by name. */
+  timeoutsMs?: Readonly<Record<string, number>>;
+  batchSize?: number;
+  /** Sends at once per destination. */
+  concurrency?: number;
+  clock?: () => Date;
+  log?: Logger;
+  /** The detector's runbook for a notification. */
+  runbookOf?: (detector: string) => string | undefined;
+  /**
+   * Throws (LEASE_LOST) once this process no longer holds the dispatcher lease (src/service): checked
+   * before outcomes are recorded, so a deposed dispatcher never overwrites its successor's state.
+   * What it sent meanwhile is sent again by the successor: at least once, deduped by fingerprint.
+   */
+  fence?: () => Promise<void>;
+}
+
+/** Wait before retry n (n ≥ 1): base · 2^(n−1), capped. */
+export function backoffMs(attempt: number, baseDelayMs: number, maxDelayMs: number): number {
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
+}
+
+export class Dispatcher {
+  private readonly byName: Map<string, Destination>;
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<string>();
+  private readonly o: Required<Omit<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs' | 'fence'>> & Pick<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs' | 'fence'>;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly store: Store, options: DispatcherOptions) {
+    this.o = {
+      pollMs: 1_000, maxAttempts: 12, baseDelayMs: 5_000, maxDelayMs: 3_600_000, timeoutMs: 10_000, batchSize: 500, concurrency: 16,
+      clock: () => new Date(), ...options,
+    };
+    this.byName = new Map(options.destinations.map((d) => [d.name, d]));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.poll();
+        } catch (err) {
+          this.o.log?.error({ err: errorMessage(err) }, 'Alert dispatcher poll failed; retrying next poll');
+        }
+        if (!this.running) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.o.pollMs);
+          this.wake = () => { clearTimeout(timer); resolve(); };
+        });
+      }
+    })();
+  }
+
+  /** Stops polling and waits for the deliveries in flight (each bounded by its timeout) to be recorded. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.drain();
+  }
+
+  /** One poll, then waits for every worker it started: the deterministic step tests and the bench use. */
+  async runOnce(): Promise<void> {
+    await this.poll();
+    await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy.values()]);
+  }
+
+  /** Reads due deliveries and starts a worker per idle destination; does not wait for them. */
+  async poll(): Promise<void> {
+    const now = this.o.clock();
+    const due = (await dueDeliveries(this.store, now, this.o.batchSize)).filter((d) => !this.inFlight.has(deliveryKey(d)));
+    const perDestination = new Map<string, Delivery[]>();
+    for (const d of due) {
+      if (this.busy.has(d.destination)) continue;
+      const list = perDestination.get(d.destination) ?? [];
+      list.push(d);
+      perDestination.set(d.destination, list);
+    }
+    for (const [name, list] of perDestination) {
+      for (const d of list) this.inFlight.add(deliveryKey(d));
+      const work = this.work(name, list)
+        .catch((err) => this.o.log?.error({ destination: name, err: errorMessage(err) }, 'Alert delivery worker failed; deliveries stay queued'))
+        .finally(() => {
+          for (const d of list) this.inFlight.delete(deliveryKey(d));
+          this.busy.delete(name);
+        });
+      this.busy.set(name, work);
+    }
+  }
+
+  private async work(name: string, list: Delivery[]): Promise<void> {
+    const destination = this.byName.get(name);
+    const alerts = await storedAlerts(this.store, [...new Set(list.map((d) => d.fingerprint))]);
+    const triage = await readTriage(this.store, [...new Set(list.map((d) => d.alertId))]);
+    const updates: Delivery[] = [];
+    const attempts: Attempt[] = [];
+    let next = 0;
+    const one = async (d: Delivery): Promise<void> => {
+      const alert = alerts.get(d.fingerprint);
+      const state = triage.get(d.alertId);
+      const now = this.o.clock();
+      if (!destination || !alert) {
+        const why = !destination ? `destination ${name} is no longer configured` : 'alert not found';
+        updates.push({ ...d, state: 'failed', lastError: why, rev: d.rev + 1 });
+        return;
+      }
+      if (d.kind === 'trigger' && state && isSnoozed(state, now) && state.snoozedUntil) {
+        // Held, not dropped: it goes out when the snooze ends if the alert is still open then.
+        updates.push({ ...d, nextAttemptAt: state.snoozedUntil, rev: d.rev + 1 });
+        return;
+      }
+      const attempt = d.attempts + 1;
+      try {
+        await destination.send(this.notification(d, alert, state?.occurrences ?? 1, now), AbortSignal.timeout(this.o.timeoutsMs?.[name] ?? this.o.timeoutMs));
+        updates.push({ ...d, state: 'delivered', attempts: attempt, lastError: '', deliveredAt: this.o.clock(), rev: d.rev + 1 });
+        attempts.push({ fingerprint: d.fingerprint, destination: name, kind: d.kind, attempt, at: now, ok: true, error: '' });
+      } catch (err) {
+        const error = errorMessage(err).slice(0, 500);
+        const gaveUp = attempt >= this.o.maxAttempts;
+        updates.push({
+          ...d, state: gaveUp ? 'failed' : 'pending', attempts: attempt, lastError: error, rev: d.rev + 1,
+          nextAttemptAt: new Date(now.getTime() + backoffMs(attempt, this.o.baseDelayMs, this.o.maxDelayMs)),
+        });
+        attempts.push({ fingerprint: d.fingerprint, destination: name, kind: d.kind, attempt, at: now, ok: false, error });
+        this.o.log?.warn({ destination: name, alert: d.alertId, attempt, gaveUp, err: error }, 'Alert delivery failed');
+      }
+    };
+    const lane = async () => {
+      while (next < list.length) {
+        const d = list[next++];
+        if (d) await one(d);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, list.length) }, lane));
+    await this.o.fence?.();
+    // Outcome first, then the attempt log: a crash in between at worst loses a log line, never a state.
+    await writeDeliveries(this.store, updates, this.o.clock());
+    await writeAttempts(this.store, attempts);
+  }
+
+  private notification(d: Delivery, alert: Alert, occurrences: number, now: Date): Notification {
+    return {
+      kind: d.kind, alert, occurrences, dedupKey: alert.fingerprint, sentAt: now,
+      consoleUrl: `${this.o.consoleBaseUrl.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alert.id)}`,
+      runbook: this.o.runbookOf?.(alert.detector),
+    };
+  }
+}

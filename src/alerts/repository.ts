@@ -1,0 +1,217 @@
+import { AppError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+import type { Alert } from '../detect/alerts.ts';
+import { fromRow as alertFromRow } from '../detect/alerts.ts';
+import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
+import type { Controls, Evidence } from '../detect/define-detector.ts';
+import { initialState, transition } from './lifecycle.ts';
+import type { AlertFilter, TriageAction, TriageStatus } from './schemas.ts';
+import { READ_SETTINGS, readHistory, readTriage, writeTriage, type HistoryEntry, type StoredTriage } from './triage-table.ts';
+import { deliveriesOf, type Delivery } from './outbox-table.ts';
+import { requeueForAction } from './outbox.ts';
+
+/**
+ * Alerts as analysts see them: the detector's row (alerts) joined with its triage state
+ * (alert_triage). The functions and shapes here are the contract of the HTTP API and the CLI.
+ */
+
+export type { AlertFilter, TriageAction } from './schemas.ts';
+
+// Type aliases, not interfaces: they fit the API port's open records (src/api/alerts-port.ts).
+export type AlertRecord = {
+  id: string;
+  fingerprint: string;
+  detector: string;
+  title: string;
+  severity: string;
+  audience: string;
+  team: string;
+  identity: string;
+  credential: string;
+  entity: string;
+  windowStart: string;
+  windowEnd: string;
+  summary: string;
+  impactUsd: number | null;
+  policyVersion: string;
+  firstSeen: string;
+  /** The latest firing of this alert or of a duplicate grouped into it. */
+  lastSeen: string;
+  status: TriageStatus;
+  /** Why it was resolved, marked invalid or suppressed (an exception's reason). */
+  reason: string;
+  assignee: string;
+  snoozedUntil: string | null;
+  resolvedAt: string | null;
+  /** Firings grouped into this alert, itself included. */
+  occurrences: number;
+  /** Set on a duplicate folded into another alert by the suppression window. */
+  groupedInto: string;
+  exceptionId: string;
+};
+
+export interface AlertComment {
+  at: string;
+  actor: string;
+  text: string;
+}
+
+export type AlertDetail = AlertRecord & {
+  evidence: Evidence;
+  controls: Controls;
+  history: (Omit<HistoryEntry, 'at'> & { at: string })[];
+  comments: AlertComment[];
+  deliveries: (Omit<Delivery, 'nextAttemptAt' | 'createdAt' | 'deliveredAt'> & { nextAttemptAt: string; createdAt: string; deliveredAt: string | null })[];
+};
+
+export interface AlertPage {
+  limit: number;
+  offset: number;
+  sort?: 'last_seen' | 'severity' | 'first_seen';
+  order?: 'asc' | 'desc';
+}
+
+// Triage columns with the values an alert has before anyone touched it (LEFT JOIN defaults).
+const JOINED = `
+  SELECT a.*,
+         if(t.alert_id = '', a.status, t.status) AS eff_status,
+         t.reason AS t_reason, t.assignee AS t_assignee, t.snoozed_until AS t_snoozed_until,
+         t.resolved_at AS t_resolved_at, if(t.alert_id = '', 1, t.occurrences) AS eff_occurrences,
+         greatest(a.last_seen, if(t.alert_id = '', a.last_seen, t.last_fired)) AS eff_last_seen,
+         t.grouped_into AS t_grouped_into, t.exception_id AS t_exception_id
+  FROM alerts AS a FINAL
+  LEFT JOIN (SELECT * FROM alert_triage FINAL) AS t ON t.alert_id = a.id
+  SETTINGS join_use_nulls = 0`;
+
+const SORT_SQL = {
+  last_seen: 'eff_last_seen',
+  first_seen: 'first_seen',
+  severity: "indexOf(['info', 'low', 'medium', 'high', 'critical'], severity)",
+} as const;
+
+/** WHERE fragments are fixed text; values travel as typed parameters only. */
+function whereOf(filter: AlertFilter, withStatus: boolean): { sql: string; params: Record<string, unknown> } {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  const inList = (column: string, name: string, values: string[] | undefined) => {
+    if (values && values.length > 0) {
+      parts.push(`${column} IN {${name}:Array(String)}`);
+      params[name] = values;
+    }
+  };
+  if (withStatus) inList('eff_status', 'status', filter.status);
+  inList('detector', 'detector', filter.detector);
+  inList('severity', 'severity', filter.severity);
+  inList('audience', 'audience', filter.audience);
+  inList('team', 'team', filter.team);
+  if (filter.from) {
+    parts.push("eff_last_seen >= {from:DateTime64(3, 'UTC')}");
+    params['from'] = clickHouseTime(filter.from);
+  }
+  if (filter.to) {
+    parts.push("first_seen < {to:DateTime64(3, 'UTC')}");
+    params['to'] = clickHouseTime(filter.to);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+type JoinedRow = Parameters<typeof alertFromRow>[0] & {
+  eff_status: string; t_reason: string; t_assignee: string; t_snoozed_until: string | null; t_resolved_at: string | null;
+  eff_occurrences: number; eff_last_seen: string; t_grouped_into: string; t_exception_id: string;
+};
+
+const iso = (v: string | null) => (v === null ? null : fromClickHouseTime(v).toISOString());
+
+function recordOf(r: JoinedRow): { record: AlertRecord; alert: Alert } {
+  const alert = alertFromRow(r);
+  const { evidence: _e, controls: _c, ...rest } = alert;
+  return {
+    alert,
+    record: {
+      ...rest,
+      lastSeen: iso(r.eff_last_seen) ?? alert.lastSeen,
+      status: r.eff_status as TriageStatus,
+      reason: r.t_reason, assignee: r.t_assignee,
+      // LEFT JOIN fills a missing Nullable with NULL, a missing time with the epoch: both mean unset.
+      snoozedUntil: r.t_snoozed_until && !r.t_snoozed_until.startsWith('1970') ? iso(r.t_snoozed_until) : null,
+      resolvedAt: r.t_resolved_at && !r.t_resolved_at.startsWith('1970') ? iso(r.t_resolved_at) : null,
+      occurrences: Number(r.eff_occurrences), groupedInto: r.t_grouped_into, exceptionId: r.t_exception_id,
+    },
+  };
+}
+
+export async function listAlerts(
+  store: Store,
+  filter: AlertFilter,
+  page: AlertPage,
+): Promise<{ items: AlertRecord[]; total: number; countsByStatus: Record<string, number> }> {
+  const all = whereOf(filter, true);
+  const noStatus = whereOf(filter, false);
+  const sort = SORT_SQL[page.sort ?? 'last_seen'];
+  const order = page.order === 'asc' ? 'ASC' : 'DESC';
+  const [items, counts] = await Promise.all([
+    store.client.query({
+      query: `SELECT * FROM (${JOINED}) ${all.sql} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      query_params: { ...all.params, limit: page.limit, offset: page.offset },
+      format: 'JSONEachRow',
+      clickhouse_settings: READ_SETTINGS,
+    }).then((r) => r.json<JoinedRow>()),
+    // Counts per status ignore the status filter, so a console can show every tab's count at once.
+    store.client.query({
+      query: `SELECT eff_status AS status, count() AS n FROM (${JOINED}) ${noStatus.sql} GROUP BY status`,
+      query_params: noStatus.params,
+      format: 'JSONEachRow',
+      clickhouse_settings: READ_SETTINGS,
+    }).then((r) => r.json<{ status: string; n: number }>()),
+  ]);
+  const countsByStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
+  const wanted = filter.status && filter.status.length > 0 ? filter.status : Object.keys(countsByStatus);
+  const total = wanted.reduce((sum, s) => sum + (countsByStatus[s] ?? 0), 0);
+  return { items: items.map((r) => recordOf(r).record), total, countsByStatus };
+}
+
+async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {
+  const res = await store.client.query({
+    query: `SELECT * FROM (${JOINED}) WHERE id = {id:String} LIMIT 1`,
+    query_params: { id },
+    format: 'JSONEachRow',
+    clickhouse_settings: READ_SETTINGS,
+  });
+  const [row] = await res.json<JoinedRow>();
+  return row ? recordOf(row) : undefined;
+}
+
+export async function getAlert(store: Store, id: string): Promise<AlertDetail | undefined> {
+  const found = await joinedById(store, id);
+  if (!found) return undefined;
+  const [history, deliveries] = await Promise.all([readHistory(store, id), deliveriesOf(store, [found.alert.fingerprint])]);
+  return {
+    ...found.record,
+    evidence: found.alert.evidence,
+    controls: found.alert.controls,
+    history: history.map((h) => ({ ...h, at: h.at.toISOString() })),
+    comments: history.filter((h) => h.action === 'comment').map((h) => ({ at: h.at.toISOString(), actor: h.actor, text: h.comment })),
+    deliveries: deliveries.map((d) => ({
+      ...d, nextAttemptAt: d.nextAttemptAt.toISOString(), createdAt: d.createdAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null,
+    })),
+  };
+}
+
+/** The stored triage state of an alert, or the state it implicitly has before the first action. */
+export function triageOf(alert: Alert, stored: StoredTriage | undefined): StoredTriage {
+  if (stored) return stored;
+  const base = initialState(new Date(alert.lastSeen));
+  return { ...base, status: alert.status as TriageStatus, alertId: alert.id, fingerprint: alert.fingerprint, groupedInto: '', exceptionId: '', rev: 0 };
+}
+
+export async function applyAction(store: Store, id: string, action: TriageAction, actor: string, now: Date): Promise<AlertDetail> {
+  const found = await joinedById(store, id);
+  if (!found) throw new AppError('ALERT_NOT_FOUND', `no alert ${id}`, { id });
+  const current = triageOf(found.alert, (await readTriage(store, [id])).get(id));
+  const next = transition(current, action, actor, now);
+  await writeTriage(store, [{ ...current, ...next.state, rev: current.rev + 1 }], [{ ...next.event, alertId: id }], now);
+  if (next.notify) await requeueForAction(store, found.alert, next.notify, now);
+  const detail = await getAlert(store, id);
+  if (!detail) throw new AppError('ALERT_NOT_FOUND', `no alert ${id}`, { id });
+  return detail;
+}
