@@ -201,7 +201,7 @@ describe('scheduler', () => {
     const scheduler = new DetectorScheduler({
       store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test',
       since: new Date(at('09:00')), now: () => new Date(at('10:30')),
-      onNewAlerts: (created) => alerts.push(...created.map((a) => a.entity)),
+      onNewAlerts: (created) => { alerts.push(...created.map((a) => a.entity)); },
     });
     scheduler.start();
     await scheduler.tick(gatewayVolume);

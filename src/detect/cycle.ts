@@ -30,7 +30,7 @@ export interface CycleDeps {
   log: Logger;
   /** The policy version in force, recorded on alerts. */
   policyVersion: string;
-  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void;
+  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void | Promise<void>;
   /** Where a detector without a watermark starts; default: its last complete window only. */
   initialWatermark?: number;
   /** Bound on windows per cycle so one detector's long catch-up does not starve the others. */
@@ -94,7 +94,8 @@ export async function evaluateWindows(
       },
       'Detector run finished',
     );
-    if (newAlerts.length > 0) deps.onNewAlerts?.(newAlerts, detector);
+    // Awaited: the outbox rows are written before the watermark moves past this window.
+    if (newAlerts.length > 0) await deps.onNewAlerts?.(newAlerts, detector);
     outcomes.push({ window: run.window, trigger, rows: run.rows, alerts: run.alerts.length, newAlerts, durationMs: run.durationMs });
   }
   return outcomes;

@@ -24,7 +24,7 @@ export interface SchedulerOptions {
   detectors: readonly AnyDetector[];
   /** Current policy version; called before each cycle (the schedule command re-syncs on change). */
   policyVersion: () => Promise<string>;
-  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void;
+  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void | Promise<void>;
   /** Start of history for detectors that have no watermark yet. */
   since?: Date;
   /** Checked before every write of a cycle (cycle.ts `fence`): the scheduler lease's fencing token. */

@@ -43,7 +43,7 @@ export interface DetectRoleDeps {
   detectors: readonly AnyDetector[];
   policyVersion: () => Promise<string>;
   since?: Date;
-  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void;
+  onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void | Promise<void>;
   /** The scheduler lease's fencing check (leased-role.ts); absent for `schedule`, which runs alone. */
   fence?: () => Promise<void>;
   /** Injected clock for tests. */

@@ -7,15 +7,15 @@ import { LeasedRole } from './leased-role.ts';
 import type { Role, RoleContext, RoleFactory, RoleName, RoleReadiness } from './role.ts';
 import { createApiServer } from '../api/server.ts';
 import { metricsRegistry } from '../telemetry/metrics.ts';
+import { alertsPortFor } from '../alerts/port.ts';
+import { enqueueDeliveries } from '../alerts/outbox.ts';
+import { dispatcherFromConfig, enqueueOptionsOf, routesOf } from '../alerts/setup.ts';
+import { loadPolicyFile } from '../policy/load.ts';
 
 /**
- * How `driftwatch run` builds each role. ingest, detect and api (src/api/server.ts) are built here;
- * deliver is the registration point for the alert dispatcher (src/alerts/dispatcher.ts), wired when
- * it lands, through the adapter below:
- *
- *   deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ store: ctx.store, log: ctx.log, config: ctx.config, fence })),
- *
- * The API gets its alerts port (`alerts:`) once the alert repository lands; until then /api/alerts answers 503.
+ * How `driftwatch run` builds each role: ingest (src/ingest), detect (src/detect, new alerts queued
+ * in the outbox of src/alerts before the watermark moves on), deliver (the dispatcher of
+ * src/alerts draining that outbox) and api (src/api, with the alert repository behind its port).
  *
  * A role whose factory is missing is refused when named with --role and skipped (with a warning)
  * when `run` starts every role by default.
@@ -112,20 +112,26 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
       const detection = inputs.detection;
       if (!detection) throw new Error('detect role built without detectors');
       const policyVersion = policyTracker(ctx.store, detection.policyFile, detection.policyVersion, ctx.log);
+      // Exceptions come from the policy file read at start; a changed file takes effect on restart.
+      const enqueueOptions = enqueueOptionsOf(ctx.config.alerts, loadPolicyFile(detection.policyFile).policy);
+      const announce = logNewAlerts(ctx.log);
+      const onNewAlerts = async (created: Parameters<typeof announce>[0]) => {
+        announce(created);
+        await enqueueDeliveries(ctx.store, created, routesOf(ctx.config.alerts), new Date(), enqueueOptions);
+      };
       // One active scheduler across replicas: the `scheduler` lease, its epoch checked before every write.
       return new LeasedRole({
         name: 'detect', log: ctx.log, lease: leaseFor(ctx, 'scheduler'),
         build: (fence) => detectRole({
           store: ctx.store, log: ctx.log, detectors: detection.detectors, policyVersion, fence,
-          onNewAlerts: logNewAlerts(ctx.log), ...(detection.since ? { since: detection.since } : {}),
+          onNewAlerts, ...(detection.since ? { since: detection.since } : {}),
         }),
       });
     },
-    // REGISTRATION POINT (merge): deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ ... })).
-    deliver: undefined,
+    deliver: dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence })),
     api: apiRole((ctx) => createApiServer({
       store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? [], metrics: metricsRegistry,
-      tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken },
+      tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store),
       readiness: () => readinessOf(ctx.readiness()),
     })),
   };

@@ -177,7 +177,7 @@ describe('lease', () => {
       build: (fence) => detectRole({
         store, log, detectors: [alwaysB], policyVersion: async () => 'test', fence, now: () => new Date(c.now()),
         since: new Date(now.getTime() - 6 * 3_600_000),
-        onNewAlerts: (alerts) => raised.push(...alerts.map((a) => ({ replica: holder, fingerprint: a.fingerprint }))),
+        onNewAlerts: (alerts) => { raised.push(...alerts.map((a) => ({ replica: holder, fingerprint: a.fingerprint }))); },
       }),
     });
     const a = replica('a');

@@ -60,9 +60,8 @@ describe('driftwatch run', () => {
 
     await waitFor(async () => (await groupProgress(config, config.kafka.topics.gateway)).committed === N, 120_000, 'every offset committed by run');
     await waitFor(async () => logs().some((l) => l['msg'] === 'Lease acquired; role active'), 60_000, 'scheduler active');
-    expect(logs().find((l) => l['msg'] === 'driftwatch running')?.['roles']).toEqual(['ingest', 'detect', 'api']);
-    // deliver is registered at merge; until then `run` says it runs without it.
-    expect(logs().find((l) => l['msg'] === 'Roles not available in this build; running the others')?.['roles']).toEqual(['deliver']);
+    expect(logs().find((l) => l['msg'] === 'driftwatch running')?.['roles']).toEqual(['ingest', 'detect', 'deliver', 'api']);
+    await waitFor(async () => logs().filter((l) => l['msg'] === 'Lease acquired; role active').length >= 2, 60_000, 'dispatcher active');
     const port = logs().find((l) => l['msg'] === 'API listening')?.['port'] as number;
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status, await ready.clone().text()).toBe(200);
@@ -71,7 +70,7 @@ describe('driftwatch run', () => {
     child.kill('SIGTERM');
     expect(await exit, text.slice(-3000)).toBe(0);
     const stopped = logs().filter((l) => l['msg'] === 'Role stopped').map((l) => l['role']);
-    expect(stopped).toEqual(['ingest', 'detect', 'api']);
+    expect(stopped).toEqual(['ingest', 'detect', 'deliver', 'api']);
 
     store = await testStore(config);
     expect(await count(store, 'SELECT count() c FROM gateway_requests')).toBe(N);
