@@ -65,6 +65,6 @@ export function scheduleCommand(): Command {
       await untilSignal(async () => {
         await scheduler.stop();
         await store.close();
-      }, log);
+      }, log, 'stopping the detector schedule and closing the store');
     });
 }
