@@ -8,7 +8,7 @@ const BROKER_TESTS = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 export default defineConfig({
   test: {
     pool: 'forks',
-    setupFiles: ['test/helpers/temp-root.ts'],
+    setupFiles: ['test/helpers/temp-root.ts', 'test/helpers/pinned-today.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Integration files start consumers against one shared broker; two at a time fit 2 cores.

@@ -11,11 +11,15 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_DIR_INVALID'
   | 'CH_INSERT_FAILED'
+  | 'CH_INSERT_REJECTED'
+  | 'VALUE_OUT_OF_RANGE'
   | 'CH_MIGRATION_FAILED'
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
   | 'DETECTOR_INVALID'
-  | 'DETECTOR_FAILED';
+  | 'DETECTOR_FAILED'
+  | 'LEASE_LOST'
+  | 'SERVICE_FAILED';
 
 export class AppError extends Error {
   constructor(

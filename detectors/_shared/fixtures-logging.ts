@@ -68,9 +68,18 @@ export function every(start: string, count: number, stepSeconds: number): string
   return Array.from({ length: count }, (_, i) => new Date(t0 + i * stepSeconds * 1000).toISOString());
 }
 
-/** An ISO time `minutes` before now (for tests about ingest delay, which is measured against now). */
+/**
+ * The machine's real clock in epoch ms. Ingest delay is ingested_at (stamped by the store's clock,
+ * which no test can pin) minus the event time, so tests about delay read the real clock even when
+ * the test's Date is pinned to another day (test/helpers/pinned-today.ts).
+ */
+export function storeClockNow(): number {
+  return Math.round(performance.timeOrigin + performance.now());
+}
+
+/** An ISO time `minutes` before now on the store's clock (for tests about ingest delay). */
 export function minutesAgo(minutes: number): string {
-  return new Date(Date.now() - minutes * 60_000).toISOString();
+  return new Date(storeClockNow() - minutes * 60_000).toISOString();
 }
 
 const PROMPT = [{ role: 'user', content: 'Refactor the retry helper to use capped exponential backoff.' }];

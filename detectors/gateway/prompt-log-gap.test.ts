@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { utcDay } from '../../src/detect/windows.ts';
 import { anthropicUsagePage, at, bedrockInvocation, oktaEvent } from '../_shared/fixtures.ts';
-import { PEOPLE, apiRequestBy, every, kongBy, litellmBy, minutesAgo, type Person } from '../_shared/fixtures-logging.ts';
+import { PEOPLE, apiRequestBy, every, kongBy, litellmBy, minutesAgo, storeClockNow, type Person } from '../_shared/fixtures-logging.ts';
 import detector from './prompt-log-gap.ts';
 
 /**
@@ -13,7 +13,7 @@ const LATE_START = ((now) => {
   const start = now - 190 * 60_000;
   const midnight = Math.floor((start + 9 * 60_000) / 86_400_000) * 86_400_000;
   return new Date(midnight > start ? start - 10 * 60_000 : start).toISOString();
-})(Date.now());
+})(storeClockNow());
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
 const { alice, carol, dave, erin } = PEOPLE;
@@ -117,7 +117,7 @@ detectorCases(detector, [
       idp: [oktaEvent(minutesAgo(30))],
     },
     // Both ends from one instant: the window of a batch detector must last whole seconds (src/detect/run.ts, windowGrid).
-    window: ((to) => ({ from: new Date(to - 240 * 60_000).toISOString(), to: new Date(to).toISOString() }))(Date.now()),
+    window: ((to) => ({ from: new Date(to - 240 * 60_000).toISOString(), to: new Date(to).toISOString() }))(storeClockNow()),
     expect: [
       {
         entity: 'team-data:late-logs',

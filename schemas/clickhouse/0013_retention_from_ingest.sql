@@ -36,3 +36,13 @@ ALTER TABLE agent_accounts REMOVE TTL;
 ALTER TABLE provider_hourly REMOVE TTL;
 ALTER TABLE gateway_logging_hourly REMOVE TTL;
 ALTER TABLE gateway_delays_hourly REMOVE TTL;
+
+-- The scheduler's run log and the alerts had the same trap: their TTLs counted from evaluated_at
+-- and last_seen, which are the detection run's "now" — a backtest or `detect --at` over last
+-- year's windows wrote rows that were already expired. They now expire from the wall-clock time
+-- the row was written (recorded_at, filled by the server).
+ALTER TABLE detector_runs ADD COLUMN IF NOT EXISTS recorded_at DateTime('UTC') DEFAULT now();
+ALTER TABLE detector_runs MODIFY TTL recorded_at + INTERVAL 30 DAY;
+
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS recorded_at DateTime('UTC') DEFAULT now();
+ALTER TABLE alerts MODIFY TTL recorded_at + INTERVAL 730 DAY;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ABS_USD, OUT_OF_RANGE, tokenCount } from './bounds.ts';
 
 /**
  * Anthropic Admin API usage_report/messages and cost_report (formats.md §4a, §4b). Loose objects:
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * null unless grouped by, so they are nullish.
  */
 
-const count = z.number().nonnegative();
+const count = tokenCount;
 const optionalCount = count.nullish();
 const optionalText = z.string().nullish();
 
@@ -47,7 +48,10 @@ export type AnthropicUsageResult = z.infer<typeof anthropicUsageResultSchema>;
 
 export const anthropicCostResultSchema = z.looseObject({
   // Decimal string in cents (N2): "123.45" is $1.2345.
-  amount: z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string of cents'),
+  amount: z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, 'expected a decimal string of cents')
+    .refine((c) => Math.abs(Number(c)) <= MAX_ABS_USD * 100, `${OUT_OF_RANGE}: expected at most ${MAX_ABS_USD * 100} cents either way`),
   // A non-USD amount would be stored as dollars silently; reject it instead.
   currency: z
     .string()

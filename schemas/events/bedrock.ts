@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tokenCount } from './bounds.ts';
 
 /**
  * AWS Bedrock model invocation log record (formats.md §5). Loose objects: AWS adds fields
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * invocations are logged too, without usage.
  */
 
-const optionalCount = z.number().int().nonnegative().nullish();
+const optionalCount = tokenCount.int().nullish();
 const optionalText = z.string().nullish();
 
 export const BEDROCK_SCHEMA_TYPE = 'ModelInvocationLog';

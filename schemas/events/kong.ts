@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMs, tokenCount, usdAmount } from './bounds.ts';
 
 /**
  * Kong Gateway log object (http-log, kafka-log, file-log, …) for a request proxied by AI Proxy /
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * the AI section both grow per Kong release. Only the fields driftwatch maps are validated.
  */
 
-const count = z.number().nonnegative();
+const count = tokenCount;
 const optionalCount = count.nullish();
 const optionalText = z.string().nullish();
 
@@ -22,7 +23,7 @@ export const kongAiProxySchema = z.looseObject({
       response_model: optionalText,
       request_mode: optionalText,
       operation_name: optionalText,
-      llm_latency: optionalCount,
+      llm_latency: durationMs.nullish(),
     })
     .nullish(),
   usage: z
@@ -36,7 +37,7 @@ export const kongAiProxySchema = z.looseObject({
       input_tokens: optionalCount,
       output_tokens: optionalCount,
       // In whatever currency the plugin's model pricing was configured (N2); assumed USD.
-      cost: z.number().nullish(),
+      cost: usdAmount.nullish(),
     })
     .nullish(),
   // Present only with payload logging on (N4).
@@ -70,9 +71,9 @@ export const kongAiLogSchema = z.looseObject({
     .nullish(),
   latencies: z
     .looseObject({
-      request: z.number().nullish(),
-      proxy: z.number().nullish(),
-      kong: z.number().nullish(),
+      request: durationMs.nullish(),
+      proxy: durationMs.nullish(),
+      kong: durationMs.nullish(),
     })
     .nullish(),
   tries: z.array(z.looseObject({ hostname: optionalText, ip: optionalText })).nullish(),

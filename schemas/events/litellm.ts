@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMs, tokenCount, usdAmount } from './bounds.ts';
 
 /**
  * LiteLLM proxy records (formats.md §1): the `LiteLLM_SpendLogs` Postgres row (§1b) and the
@@ -7,11 +8,11 @@ import { z } from 'zod';
  * because the Python TypedDicts are Optional and older builds omit newer keys.
  */
 
-const count = z.number().nonnegative();
+const count = tokenCount;
 const optionalCount = count.nullish();
 const optionalText = z.string().nullish();
 // USD floats; not non-negative, because LiteLLM applies discounts and margins in cost_breakdown.
-const optionalUsd = z.number().nullish();
+const optionalUsd = usdAmount.nullish();
 
 /**
  * Postgres Json columns reach us either as JSON or, from CDC/JDBC exports, as their JSON text.
@@ -93,7 +94,7 @@ export const liteLlmSpendLogSchema = z.looseObject({
   startTime: z.string().min(1),
   endTime: optionalText,
   completionStartTime: optionalText,
-  request_duration_ms: optionalCount,
+  request_duration_ms: durationMs.nullish(),
   model: optionalText,
   model_id: optionalText,
   model_group: optionalText,

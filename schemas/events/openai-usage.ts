@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tokenCount, usdAmount } from './bounds.ts';
 
 /**
  * OpenAI organization Usage and Costs APIs (formats.md §3). Objects are loose because OpenAI adds
@@ -9,7 +10,8 @@ import { z } from 'zod';
 export const OPENAI_USAGE_RESULT = 'organization.usage.completions.result';
 export const OPENAI_COSTS_RESULT = 'organization.costs.result';
 
-const count = z.number().int().nonnegative();
+// num_model_requests shares the token bound: both are per-bucket counts of one organisation.
+const count = tokenCount.int();
 const optionalCount = count.nullish();
 const optionalText = z.string().nullish();
 /** Bucket bounds are epoch seconds (N3); the decoder turns them into times. */
@@ -57,7 +59,7 @@ export const openAiCostsResultSchema = z.looseObject({
   object: z.literal(OPENAI_COSTS_RESULT),
   amount: z.looseObject({
     // USD, not cents (N2). Credits may be negative.
-    value: z.number(),
+    value: usdAmount,
     // A non-USD amount would be stored as dollars silently; reject it instead.
     currency: z
       .string()

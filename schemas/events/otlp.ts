@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumeric, MAX_ABS_USD, MAX_DURATION_MS, MAX_TOKENS, UINT32_MAX, UINT64_SAFE_MAX } from './bounds.ts';
 
 /**
  * OTLP/JSON logs (ExportLogsServiceRequest, as the OTel Collector's kafka exporter writes it with
@@ -68,7 +69,7 @@ export const otelFlatRecordSchema = z.looseObject({
 });
 export type OtelFlatRecord = z.infer<typeof otelFlatRecordSchema>;
 
-const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)]).nullish();
+const tokens = boundedNumeric(0, MAX_TOKENS).nullish();
 const optText = z.string().nullish();
 
 /**
@@ -79,15 +80,15 @@ const optText = z.string().nullish();
 export const claudeCodeAttributesSchema = z.looseObject({
   'event.name': optText,
   'event.timestamp': optText,
-  'event.sequence': numeric,
+  'event.sequence': boundedNumeric(0, UINT64_SAFE_MAX).nullish(),
   'session.id': optText,
   'prompt.id': optText,
-  input_tokens: numeric,
-  output_tokens: numeric,
-  cache_read_tokens: numeric,
-  cache_creation_tokens: numeric,
-  cost_usd: numeric,
-  cost_usd_micros: numeric,
-  duration_ms: numeric,
-  prompt_length: numeric,
+  input_tokens: tokens,
+  output_tokens: tokens,
+  cache_read_tokens: tokens,
+  cache_creation_tokens: tokens,
+  cost_usd: boundedNumeric(-MAX_ABS_USD, MAX_ABS_USD).nullish(),
+  cost_usd_micros: boundedNumeric(-MAX_ABS_USD * 1e6, MAX_ABS_USD * 1e6).nullish(),
+  duration_ms: boundedNumeric(0, MAX_DURATION_MS).nullish(),
+  prompt_length: boundedNumeric(0, UINT32_MAX).nullish(),
 });

@@ -22,6 +22,11 @@ function applyEnv(raw: Record<string, unknown>, env: Env): void {
   };
   set('KAFKA_BROKERS', ['kafka', 'brokers'], (v) => v.split(',').map((s) => s.trim()).filter(Boolean));
   set('KAFKA_GROUP_ID', ['kafka', 'groupId']);
+  set('KAFKA_SASL_MECHANISM', ['kafka', 'sasl', 'mechanism']);
+  set('KAFKA_SASL_USERNAME', ['kafka', 'sasl', 'username']);
+  set('KAFKA_SASL_PASSWORD', ['kafka', 'sasl', 'password']);
+  set('KAFKA_SASL_OAUTH_TOKEN', ['kafka', 'sasl', 'token']);
+  set('KAFKA_SSL_CA_FILE', ['kafka', 'ssl', 'caFile']);
   set('CLICKHOUSE_URL', ['clickhouse', 'url']);
   set('CLICKHOUSE_USER', ['clickhouse', 'username']);
   set('CLICKHOUSE_PASSWORD', ['clickhouse', 'password']);

@@ -14,6 +14,46 @@ const topicsSchema = z
   })
   .strict();
 
+/** TLS to the brokers: CA, client certificate and key as PEM files (mounted secrets). */
+const kafkaSslSchema = z
+  .object({
+    /** PEM file of the CA(s) that signed the brokers' certificates; default: the system's CAs. */
+    caFile: z.string().min(1).optional(),
+    /** Client certificate and key (mutual TLS), PEM files. */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    /** Only for a test broker: false accepts any certificate. */
+    rejectUnauthorized: z.boolean().default(true),
+    /** Server name to verify, when it differs from the broker address. */
+    servername: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => (s.certFile === undefined) === (s.keyFile === undefined), { message: 'certFile and keyFile go together' });
+
+/**
+ * SASL. Secrets never sit in the config file: the password comes from KAFKA_SASL_PASSWORD or a
+ * file (passwordFile, e.g. a mounted secret), the OAUTHBEARER token from KAFKA_SASL_OAUTH_TOKEN or
+ * tokenFile (re-read at every authentication, so a sidecar can rotate it).
+ */
+const kafkaSaslSchema = z
+  .object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer']),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    passwordFile: z.string().min(1).optional(),
+    token: z.string().min(1).optional(),
+    tokenFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.mechanism === 'oauthbearer') {
+      if (!s.token && !s.tokenFile) ctx.addIssue({ code: 'custom', path: ['tokenFile'], message: 'oauthbearer needs tokenFile or KAFKA_SASL_OAUTH_TOKEN' });
+      return;
+    }
+    if (!s.username) ctx.addIssue({ code: 'custom', path: ['username'], message: `${s.mechanism} needs a username (or KAFKA_SASL_USERNAME)` });
+    if (!s.password && !s.passwordFile) ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: `${s.mechanism} needs passwordFile or KAFKA_SASL_PASSWORD` });
+  });
+
 export const configSchema = z
   .object({
     kafka: z
@@ -26,6 +66,8 @@ export const configSchema = z
         sessionTimeoutMs: z.number().int().min(6_000).default(30_000),
         /** Start from the earliest offset when the group has none: nothing already on the topic is lost. */
         fromBeginning: z.boolean().default(true),
+        ssl: kafkaSslSchema.optional(),
+        sasl: kafkaSaslSchema.optional(),
       })
       .strict()
       .prefault({}),
@@ -56,8 +98,22 @@ export const configSchema = z
         decodeWorkers: z.number().int().min(0).max(64).default(Math.max(1, availableParallelism())),
         /** Opt-in: keep prompt/response text. Default stores presence, size and hash only. */
         storePromptText: z.boolean().default(false),
+        /** Opt-in: keep unreadable messages (oversized, not UTF-8, not JSON) whole in ingest_rejects. Default: redacted prefix + size + SHA-256. */
+        keepWholeRejects: z.boolean().default(false),
         /** Tolerated clock skew for event times in the future. */
         maxFutureSkewMs: z.number().int().nonnegative().default(24 * 3600 * 1000),
+      })
+      .strict()
+      .prefault({}),
+    service: z
+      .object({
+        /** HTTP port of the api role (`run --port` overrides). */
+        port: z.number().int().min(0).max(65_535).default(7070),
+        /**
+         * Scheduler / dispatcher / migrations leases: a replica that dies is replaced after this
+         * long; renewed every third of it. Longer tolerates slower stores, shorter fails over faster.
+         */
+        leaseTtlMs: z.number().int().min(1_000).default(15_000),
       })
       .strict()
       .prefault({}),

@@ -1,7 +1,13 @@
-import type { DecodeContext, DecodedRecord, RecordReject, SourceKind } from './types.ts';
+import type { DecodeContext, DecodedRecord, FormatDecoder, RecordReject, SourceKind } from './types.ts';
 import { findDecoder } from './registry.ts';
-import { redactedJson, rememberSourceText } from '../normalize/content.ts';
+import { rememberSourceText } from '../normalize/content.ts';
+import { maskSecrets } from '../normalize/secrets.ts';
+import { REJECT_PREFIX_CHARS, sha256Hex, shapeOnly, shapeOnlyPrefix } from './reject-evidence.ts';
+import { scrubSecrets } from './scrub-secrets.ts';
 import type { RejectReason } from '../normalize/rows.ts';
+import { errorMessage } from '../errors.ts';
+import { exceedsDepth, MAX_JSON_DEPTH } from './depth.ts';
+import { decoderFault } from '../ingest/fault-injection.ts';
 
 /**
  * Message-level decoding, shared by the Kafka consumer and `replay`: bytes → JSON → per-record
@@ -11,6 +17,8 @@ import type { RejectReason } from '../normalize/rows.ts';
 
 export interface MessageLimits {
   maxMessageBytes: number;
+  /** Keep an unreadable message whole in its reject (opt-in); by default a redacted prefix + SHA-256. */
+  keepWholeRejects?: boolean;
 }
 
 /** A reject that still holds the undecodable bytes (not JSON text) for the rejects table. */
@@ -25,28 +33,47 @@ export interface DecodedMessage {
   rejects: MessageReject[];
 }
 
+/** How much of a too-deep message the rejects keep. */
+const TOO_DEEP_KEPT_CHARS = 1024;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function wholeMessageReject(
   reason: RejectReason,
   detail: string,
   bytes: Uint8Array,
+  limits: MessageLimits,
   asText?: string,
 ): DecodedMessage {
-  const raw = asText ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let raw: string;
+  let rawEncoding: 'utf8' | 'base64' = 'utf8';
+  let why = detail;
+  if (bytes.byteLength === 0) raw = asText ?? '';
+  else if (limits.keepWholeRejects === true) {
+    rawEncoding = asText === undefined ? 'base64' : 'utf8';
+    raw = asText ?? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  } else {
+    // Never the whole message: see decode/reject-evidence.ts. Non-UTF-8 bytes show as U+FFFD.
+    const head = asText ?? lenientUtf8.decode(bytes.subarray(0, REJECT_PREFIX_CHARS * 4));
+    raw = shapeOnlyPrefix(head);
+    why = `${detail}; kept: redacted prefix, sha256 ${sha256Hex(bytes)}`;
+  }
   return {
     records: [],
-    rejects: [{ reason, format: '', detail, raw, rawEncoding: asText === undefined ? 'base64' : 'utf8', rawBytes: bytes.byteLength, recordIndex: 0 }],
+    rejects: [{ reason, format: '', detail: why, raw, rawEncoding, rawBytes: bytes.byteLength, recordIndex: 0 }],
   };
 }
 
+const lenientUtf8 = new TextDecoder('utf-8', { fatal: false });
+
 /**
- * The prompt-bearing keys cannot be redacted in text that does not parse; this masks the string
- * values of those keys so a malformed record is not a back door for prompt text into the store.
+ * V8's JSON.parse messages quote the text around the error (`Unexpected token 'x', "{"prompt":
+ * "…" is not valid JSON`), which would copy the message into `detail`: keep the error, not the quote.
  */
-const CONTENT_VALUE = /("(?:messages|prompt|response|completion|inputBodyJson|outputBodyJson|tool_input|tool_parameters)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
-export function maskUnparsedContent(text: string): string {
-  return text.replace(CONTENT_VALUE, '$1"[redacted]"');
+function jsonErrorDetail(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cut = message.search(/, "|"/);
+  return cut === -1 ? message : message.slice(0, cut);
 }
 
 /** Decodes one parsed document (a record, or an envelope the format itself knows) of a source. */
@@ -57,16 +84,41 @@ export function decodeDocument(source: SourceKind, doc: unknown, ctx: DecodeCont
       records: [],
       rejects: [{
         reason: 'unknown_format', format: '', rawEncoding: 'utf8', recordIndex, rawBytes: 0,
-        detail: `no ${source} format matches this record (top-level keys: ${describeKeys(doc)})`,
-        raw: redactedJson(doc, ctx.storePromptText),
+        detail: `no ${source} format matches this record (top-level keys: ${maskSecrets(describeKeys(doc))})`,
+        // No format, so no contract says which fields are not content: keep the shape only.
+        raw: JSON.stringify(shapeOnly(doc)) ?? 'null',
       }],
     };
   }
-  const out = decoder.decode(doc, ctx);
+  let out: ReturnType<FormatDecoder['decode']>;
+  try {
+    decoderFault(doc);
+    out = scrubSecrets(doc, decoder.decode(doc, ctx));
+  } catch (err) {
+    // A decoder bug must cost this record only, never its segment: the rest of the partition
+    // would otherwise stop behind it (the worker fails, the consumer restarts on the same offset).
+    // The decoder did not get to say which fields are content, so only the shape is kept.
+    return {
+      records: [],
+      rejects: [{
+        reason: 'decode_error', format: decoder.format, rawEncoding: 'utf8', recordIndex, rawBytes: 0,
+        detail: `${decoder.format} decoder failed: ${maskSecrets(errorMessage(err))}`, raw: safeShape(doc),
+      }],
+    };
+  }
   return {
     records: out.records,
     rejects: out.rejects.map((r) => ({ ...r, rawEncoding: 'utf8' as const, rawBytes: Buffer.byteLength(r.raw), recordIndex })),
   };
+}
+
+/** The record's shape (keys and figures), or '' when even that fails (it broke the decoder). */
+function safeShape(doc: unknown): string {
+  try {
+    return JSON.stringify(shapeOnly(doc)) ?? 'null';
+  } catch {
+    return '';
+  }
 }
 
 function describeKeys(doc: unknown): string {
@@ -84,23 +136,27 @@ export function decodeMessage(
   limits: MessageLimits,
 ): DecodedMessage {
   if (value === null || value.byteLength === 0) {
-    return wholeMessageReject('empty_message', 'message has no value (tombstone or empty payload)', new Uint8Array(0), '');
+    return wholeMessageReject('empty_message', 'message has no value (tombstone or empty payload)', new Uint8Array(0), limits, '');
   }
   if (value.byteLength > limits.maxMessageBytes) {
-    // Kept as base64 of the first bytes only would lose evidence; keep it whole, it is compressed.
-    return wholeMessageReject('oversized', `message is ${value.byteLength} bytes, limit ${limits.maxMessageBytes}`, value);
+    return wholeMessageReject('oversized', `message is ${value.byteLength} bytes, limit ${limits.maxMessageBytes}`, value, limits);
   }
   let text: string;
   try {
     text = utf8.decode(value);
   } catch {
-    return wholeMessageReject('invalid_utf8', 'message bytes are not valid UTF-8', value);
+    return wholeMessageReject('invalid_utf8', 'message bytes are not valid UTF-8', value, limits);
+  }
+  if (exceedsDepth(text)) {
+    // Only a prefix is kept: the rest is more of the same brackets, and it is what overflowed.
+    return wholeMessageReject('too_deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels`, value, limits,
+      text.slice(0, TOO_DEEP_KEPT_CHARS));
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return wholeMessageReject('invalid_json', `invalid JSON: ${(err as Error).message}`, value, maskUnparsedContent(text));
+    return wholeMessageReject('invalid_json', `invalid JSON: ${jsonErrorDetail(err)}`, value, limits, text);
   }
   if (!Array.isArray(doc)) {
     rememberSourceText(doc, text);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { TimeParseError } from '../normalize/time.ts';
 import type { RecordReject } from './types.ts';
+import { OUT_OF_RANGE } from '../../schemas/events/bounds.ts';
 
 /**
  * How decoders say what they refuse. A record that breaks its format's contract is a
@@ -10,7 +11,9 @@ import type { RecordReject } from './types.ts';
  */
 
 export function schemaViolation(format: string, detail: string, raw: string): RecordReject {
-  return { reason: 'schema_violation', format, detail, raw };
+  // A bounded number (schemas/events/bounds.ts) is a reason of its own: the record is well formed
+  // but carries a value no column can hold, which an operator looks for separately.
+  return { reason: detail.includes(OUT_OF_RANGE) ? 'out_of_range' : 'schema_violation', format, detail, raw };
 }
 
 export interface IssueListing {

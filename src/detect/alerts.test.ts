@@ -33,6 +33,20 @@ const draft = (over: Partial<AlertDraft> = {}): AlertDraft => ({
 });
 
 describe('alerts', () => {
+  it('turns a credential in any text field into its fingerprint (issue 9: ownerless-session put a raw key in entity, credential, summary)', () => {
+    const key = 'sk-ant-api03-' + 'Q'.repeat(40) + 'LEAK';
+    const a = buildAlert(detector, draft({
+      entity: `credential:${key}`, credential: key, identity: `Bearer ${'t'.repeat(24)}`, team: 'team-web',
+      summary: `Key ${key} was used with no owner.`, evidence: { figures: { credential: key }, samples: [`{"api_key":"${key}"}`] },
+    }), { now: new Date('2026-08-20T00:00:00Z'), policyVersion: 'v1' });
+    const text = JSON.stringify(a);
+    expect(text).not.toContain(key);
+    expect(text).not.toContain('t'.repeat(24));
+    expect(a.credential).toMatch(/^sk-ant-api03-…LEAK#[0-9a-f]{12}$/);
+    expect(a.entity).toBe(`credential:${a.credential}`);
+    expect(a.summary).toContain(a.credential);
+  });
+
   it('fingerprints detector + entity + incident window, nothing else', () => {
     const ctx = { now: new Date(), policyVersion: 'v1' };
     const a = buildAlert(detector, draft(), ctx);

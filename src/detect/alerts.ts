@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { AlertDraft, AnyDetector, Audience, Controls, Evidence, Severity } from './define-detector.ts';
-import { redactEvidence } from './redact.ts';
+import { maskSecrets, redactEvidence } from './redact.ts';
 import { clickHouseTime, fromClickHouseTime, toDate } from './windows.ts';
 
 /**
@@ -82,7 +82,11 @@ export function buildAlert(detector: AnyDetector, draft: AlertDraft, ctx: BuildC
     const why = ok.success ? 'windowStart/windowEnd must be times with windowStart < windowEnd' : ok.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new AppError('DETECTOR_FAILED', `${detector.id} produced an invalid alert: ${why}`, { detector: detector.id });
   }
-  const fingerprint = fingerprintOf(detector.id, draft.entity, start, end);
+  // Every text field of an alert goes to stdout, chat and the alerts table: a credential a
+  // detector copied from a column (an ownerless session's key, say) leaves here as a fingerprint.
+  // Done once, here, so no detector can forget it; the fingerprint is stable, so is the alert's.
+  const entity = maskSecrets(draft.entity);
+  const fingerprint = fingerprintOf(detector.id, entity, start, end);
   const now = ctx.now.toISOString();
   return {
     id: `dw-${fingerprint.slice(0, 20)}`,
@@ -91,13 +95,13 @@ export function buildAlert(detector: AnyDetector, draft: AlertDraft, ctx: BuildC
     title: detector.title,
     severity: detector.severity,
     audience: detector.audience,
-    team: draft.team,
-    identity: draft.identity,
-    credential: draft.credential,
-    entity: draft.entity,
+    team: maskSecrets(draft.team),
+    identity: maskSecrets(draft.identity),
+    credential: maskSecrets(draft.credential),
+    entity,
     windowStart: start.toISOString(),
     windowEnd: end.toISOString(),
-    summary: draft.summary,
+    summary: maskSecrets(draft.summary),
     evidence: redactEvidence(draft.evidence),
     impactUsd: draft.impactUsd ?? null,
     controls: detector.controls,

@@ -35,6 +35,12 @@ export interface CycleDeps {
   initialWatermark?: number;
   /** Bound on windows per cycle so one detector's long catch-up does not starve the others. */
   maxWindowsPerCycle?: number;
+  /**
+   * Throws when this process may no longer write (it lost the scheduler lease: src/service/lease.ts).
+   * Called before alerts are stored and before a watermark moves, so a replica that stalled past its
+   * lease stops before writing anything the new holder also writes.
+   */
+  fence?: () => Promise<void>;
 }
 
 export interface WindowOutcome {
@@ -70,6 +76,7 @@ export async function evaluateWindows(
   // Marks before the query: data landing during the run is then seen as late, never as covered.
   const marks = await minuteMarks(deps.store, detector.sources, { from: first.from, to: last.to });
   const runs = await runDetectorWindows(deps.store, detector, windows, { now, policyVersion: deps.policyVersion });
+  await deps.fence?.();
   const createdByWindow = await persistBatchAlerts(deps.store, runs.map((r) => r.alerts), now);
   const outcomes: WindowOutcome[] = [];
   for (const [i, run] of runs.entries()) {
@@ -146,6 +153,7 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
     next += batch.length;
     report.evaluated.push(...(await evaluateWindows(deps, detector, batch, triggers, now)));
     const end = (batch[batch.length - 1] as TimeWindow).to.getTime();
+    await deps.fence?.();
     await writeWatermark(deps.store, detector.id, end, now);
     report.watermark = end;
   }

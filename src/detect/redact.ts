@@ -1,4 +1,5 @@
 import { redactRecord } from '../normalize/content.ts';
+import { maskSecrets as maskSecretsByRule, secretFingerprint } from '../normalize/secrets.ts';
 import type { Evidence } from './define-detector.ts';
 
 /**
@@ -11,20 +12,11 @@ import type { Evidence } from './define-detector.ts';
 const MAX_SAMPLES = 5;
 const MAX_SAMPLE_CHARS = 8_000;
 
-const SECRET_KEY = /^(password|passwd|secret|client_secret|access_token|refresh_token|id_token|x-goog-api-key|openai-api-key|anthropic-api-key)$/i;
-const SECRET_VALUE = new RegExp(
-  [
-    '\\bsk-ant-[A-Za-z0-9_-]{8,}', // Anthropic keys (api03, admin01)
-    '\\bsk-(proj-|svcacct-)?[A-Za-z0-9_-]{16,}', // OpenAI and LiteLLM virtual keys
-    '\\bAKIA[0-9A-Z]{16}', // AWS access key ids
-    '[Bb]earer\\s+[A-Za-z0-9._~+/-]{8,}=*',
-    'eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}', // JWTs
-  ].join('|'),
-  'g',
-);
+const SECRET_KEY = /^(password|passwd|secret|client_secret|access_token|refresh_token|id_token|x-goog-api-key|openai-api-key|anthropic-api-key|api_key|api-key|x-api-key|authorization)$/i;
 
+/** Credentials in `text` replaced by their fingerprints (the shared rule set, normalize/secrets.ts). */
 export function maskSecrets(text: string): string {
-  return text.replace(SECRET_VALUE, '[redacted secret]');
+  return maskSecretsByRule(text);
 }
 
 function walk(value: unknown): unknown {
@@ -32,8 +24,14 @@ function walk(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(walk);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted credential]' : walk(v);
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && typeof v === 'string' && v !== '' ? maskCredential(v) : walk(v);
   return out;
+}
+
+/** A value under a credential-named key: a fingerprint unless it already is one (or a key id). */
+function maskCredential(v: string): string {
+  const masked = maskSecretsByRule(v);
+  return masked !== v || v.includes('…') || /^(?:key_|apikey_|REDACTED$)/.test(v) ? masked : secretFingerprint(v);
 }
 
 /** A sample as stored: parsed when it is JSON text (the `raw` column), redacted, size-bounded. */

@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { errorMessage } from '../errors.ts';
+import { AppError, errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Alert } from './alerts.ts';
@@ -27,6 +27,8 @@ export interface SchedulerOptions {
   onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void;
   /** Start of history for detectors that have no watermark yet. */
   since?: Date;
+  /** Checked before every write of a cycle (cycle.ts `fence`): the scheduler lease's fencing token. */
+  fence?: () => Promise<void>;
   now?: () => Date;
 }
 
@@ -75,6 +77,7 @@ export class DetectorScheduler {
             policyVersion: await this.options.policyVersion(),
             onNewAlerts: this.options.onNewAlerts,
             initialWatermark: this.options.since?.getTime(),
+            ...(this.options.fence ? { fence: this.options.fence } : {}),
           },
           detector,
           now,
@@ -89,6 +92,12 @@ export class DetectorScheduler {
           );
         }
       } catch (err) {
+        if (err instanceof AppError && err.code === 'LEASE_LOST') {
+          // Another replica runs the detectors now; the service stops this scheduler (service/leased-role.ts).
+          this.stopped = true;
+          this.options.log.warn({ detector: detector.id, err: err.message }, 'Scheduler lease lost; cycle abandoned before writing');
+          return;
+        }
         this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle failed; retrying next tick');
       }
     };

@@ -1,5 +1,5 @@
 import type { Logger } from '../telemetry/logger.ts';
-import { startLocalKafka, KAFKA_VERSION } from './local-kafka.ts';
+import { kafkaVersion, startLocalKafka } from './local-kafka.ts';
 
 export interface ResolvedBroker {
   brokers: string[];
@@ -21,8 +21,8 @@ export interface ResolveOptions {
 
 /**
  * A Kafka broker for tests and `--local` runs, in this order: KAFKA_BROKERS → a container when the
- * caller offers one → a single-node KRaft broker from Maven Central jars (Kafka 3.9.1, Java 17) →
- * an error that says what to install.
+ * caller offers one (tests only) → a single-node KRaft broker from Maven Central jars
+ * (DRIFTWATCH_KAFKA_VERSION, default a current 4.x; Java 17) → an error that says what to install.
  */
 export async function resolveBroker(log?: Logger, env = process.env, opts: ResolveOptions = {}): Promise<ResolvedBroker> {
   const fromEnv = env['KAFKA_BROKERS'];
@@ -32,6 +32,6 @@ export async function resolveBroker(log?: Logger, env = process.env, opts: Resol
   const container = await opts.startContainer?.(log);
   if (container) return container;
   const local = await startLocalKafka(log ? { log } : {});
-  log?.info({ brokers: local.brokers, version: KAFKA_VERSION }, 'Using local Kafka broker from Maven Central jars');
+  log?.info({ brokers: local.brokers, version: kafkaVersion() }, 'Using local Kafka broker from Maven Central jars');
   return { brokers: local.brokers, origin: 'local-jars', pid: local.pid, stop: local.stop };
 }

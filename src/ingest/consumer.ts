@@ -9,6 +9,7 @@ import { PartitionBuffer } from './partition-buffer.ts';
 import { ClickHouseSink } from './sink.ts';
 import { IngestCounters } from './counters.ts';
 import { kafkaLogCreator } from '../infra/kafka-log.ts';
+import { kafkaSecurity } from '../infra/kafka-security.ts';
 import { afterBatchInserted } from './fault-injection.ts';
 import { OrderedWriter } from './ordered-writer.ts';
 import type { FlushBatch } from './batch.ts';
@@ -70,6 +71,7 @@ export class IngestConsumer {
     const kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: config.kafka.brokers,
+      ...kafkaSecurity(config.kafka),
       logLevel: KafkaLogLevel.WARN,
       logCreator: kafkaLogCreator(log),
       retry: { retries: 10, initialRetryTime: 200 },
@@ -198,7 +200,7 @@ export class IngestConsumer {
       source, topic, partition,
       offsets: messages.map((m) => m.offset),
       values: messages.map((m) => m.value),
-      storePromptText: ingest.storePromptText, maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes,
+      storePromptText: ingest.storePromptText, maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes, keepWholeRejects: ingest.keepWholeRejects,
     };
   }
 

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, CompressionTypes, type Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { kafkaLogCreator } from '../infra/kafka-log.ts';
+import type { KafkaSecurity } from '../infra/kafka-security.ts';
 import { readRecords } from './record-files.ts';
 
 export interface ProduceOptions {
@@ -10,10 +11,11 @@ export interface ProduceOptions {
   log?: Logger;
   /** Messages per send() call. */
   chunk?: number;
+  security?: KafkaSecurity;
 }
 
-export async function withProducer<T>(brokers: string[], fn: (p: Producer) => Promise<T>, log?: Logger): Promise<T> {
-  const kafka = new Kafka({ clientId: 'driftwatch-producer', brokers, logLevel: logLevel.WARN, ...(log ? { logCreator: kafkaLogCreator(log) } : {}) });
+export async function withProducer<T>(brokers: string[], fn: (p: Producer) => Promise<T>, log?: Logger, security: KafkaSecurity = {}): Promise<T> {
+  const kafka = new Kafka({ clientId: 'driftwatch-producer', brokers, ...security, logLevel: logLevel.WARN, ...(log ? { logCreator: kafkaLogCreator(log) } : {}) });
   // Idempotent: kafkajs retries a whole request when one partition's leader is not ready yet
   // (e.g. just after topic creation); without producer ids the partitions that did succeed would
   // get the messages twice.
@@ -47,5 +49,5 @@ export async function produceFiles(options: ProduceOptions): Promise<number> {
     await send();
     options.log?.info({ topic: options.topic, messages: sent }, 'Produced records');
     return sent;
-  }, options.log);
+  }, options.log, options.security);
 }

@@ -37,7 +37,7 @@ export async function replayFiles(source: SourceKind, files: string[], config: C
     const decodeChunk = async () => {
       if (values.length === 0) return;
       const segment = decodeSegment({ source, topic, partition: 0, offsets, values, storePromptText: ingest.storePromptText,
-        maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes });
+        maxFutureSkewMs: ingest.maxFutureSkewMs, maxMessageBytes: ingest.maxMessageBytes, keepWholeRejects: ingest.keepWholeRejects });
       buf.add(segment);
       counters.recordSegment(source, segment);
       offsets = [];

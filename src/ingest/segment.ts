@@ -3,6 +3,7 @@ import { decodeContext, decodeMessage } from '../decode/message.ts';
 import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import type { DataTable, IngestRejectRow } from '../normalize/rows.ts';
 import { tsvBuilder, type TsvBuilder } from '../store/tsv.ts';
+import { AppError } from '../errors.ts';
 
 /**
  * A segment is a run of consecutive messages of one partition, decoded and encoded together:
@@ -19,6 +20,8 @@ export interface SegmentRequest {
   storePromptText: boolean;
   maxFutureSkewMs: number;
   maxMessageBytes: number;
+  /** ingest.keepWholeRejects (see decode/reject-evidence.ts). */
+  keepWholeRejects?: boolean;
 }
 
 export interface EncodedTable {
@@ -45,7 +48,7 @@ export interface SegmentResult {
 
 export function decodeSegment(req: SegmentRequest): SegmentResult {
   const ctx = decodeContext(req.storePromptText, req.maxFutureSkewMs);
-  const limits = { maxMessageBytes: req.maxMessageBytes };
+  const limits = { maxMessageBytes: req.maxMessageBytes, keepWholeRejects: req.keepWholeRejects === true };
   // Rows are encoded as they are produced, so a record and its parsed message die young (GC).
   const builders: Partial<Record<DataTable, TsvBuilder>> = {};
   const rejects: IngestRejectRow[] = [];
@@ -56,24 +59,38 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
     const offset = req.offsets[m] as string;
     payloadBytes += value?.byteLength ?? 0;
     const decoded = decodeMessage(req.source, value, ctx, limits);
+    const reject = (r: IngestRejectRow) => {
+      rejects.push(r);
+      counts.rejected += 1;
+      counts.rejectReasons[r.reason] = (counts.rejectReasons[r.reason] ?? 0) + 1;
+    };
     let index = 0;
     for (const record of decoded.records) {
       const row = record.row as unknown as Record<string, unknown>;
+      const recordIndex = index++;
       row['source_topic'] = req.topic;
       row['source_partition'] = req.partition;
       row['source_offset'] = offset;
-      row['record_index'] = index++;
-      (builders[record.table] ??= tsvBuilder(TABLE_COLUMNS[record.table])).add(row);
+      row['record_index'] = recordIndex;
+      try {
+        (builders[record.table] ??= tsvBuilder(TABLE_COLUMNS[record.table])).add(row);
+      } catch (err) {
+        // A number the decoder's bounds let through but the column cannot hold (a derived sum, a
+        // decoder without bounds): this record is rejected, the builder kept none of it.
+        if (!(err instanceof AppError) || err.code !== 'VALUE_OUT_OF_RANGE') throw err;
+        const raw = typeof row['raw'] === 'string' ? row['raw'] : '';
+        reject({ source: req.source, topic: req.topic, partition: req.partition, offset, record_index: recordIndex, reason: 'out_of_range',
+          format: record.format, detail: err.message, raw_encoding: 'utf8', raw_bytes: Buffer.byteLength(raw), raw });
+        continue;
+      }
       counts.accepted += 1;
       counts.byFormat[record.format] = (counts.byFormat[record.format] ?? 0) + 1;
     }
     for (const r of decoded.rejects) {
-      rejects.push({
+      reject({
         source: req.source, topic: req.topic, partition: req.partition, offset, record_index: r.recordIndex,
         reason: r.reason, format: r.format, detail: r.detail, raw_encoding: r.rawEncoding, raw_bytes: r.rawBytes, raw: r.raw,
       });
-      counts.rejected += 1;
-      counts.rejectReasons[r.reason] = (counts.rejectReasons[r.reason] ?? 0) + 1;
     }
   }
   const tables: Partial<Record<DataTable, EncodedTable>> = {};

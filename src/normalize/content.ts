@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContentFingerprint } from './rows.ts';
+import { secretFingerprint } from './secrets.ts';
 
 /**
  * driftwatch must not become a second copy of everyone's prompts. A prompt or response is stored
@@ -31,17 +32,61 @@ export function redactedMarker(fp: ContentFingerprint): string {
 }
 
 /**
- * Keys whose values are prompt or response text, or credentials, in any of the supported formats.
- * Redaction walks the parsed record and replaces these values, so the kept raw record is evidence
- * of what happened without being a copy of what was said.
+ * Content is recognised by rule on the key name, not by a list of the names seen so far: Claude
+ * Code 2.1.294 added `prompt_text` beside `prompt` (issue 10), and a gateway passes through
+ * whatever a client put in its body. A key is content when its name (lower-cased, last dotted
+ * segment) says it holds what was said or done: prompt*, response*, *_prompt, *_response,
+ * *_content, messages, completion*, tool_input/tool_parameters/tool_result, any *body*, system*,
+ * instructions, notes and free-text comments/errors. Its value is kept as size + SHA-256.
+ * WEAK keys hold text in some formats and structure in others (Bedrock's `input` object holds
+ * token counts): their string values are replaced, objects are walked.
  */
-const CONTENT_KEYS = new Set([
-  'messages', 'response', 'proxy_server_request', 'prompt', 'completion',
-  'inputbodyjson', 'outputbodyjson', 'tool_parameters', 'tool_input', 'tool_content',
-  'body_text', 'request_body', 'response_body', 'assistant_response',
-]);
+const CONTENT_KEY =
+  /^(?:prompt.*|.*_prompts?|response|responses|response_text|.*_response|.*_content|content|contents|messages?|completions?|completion_text|tool_input|tool_parameters|tool_params|tool_result|tool_output|tool_content|.*body.*|system.*|instructions?|notes?|comments?|proxy_server_request|assistant_response|arguments|transcript|query)$/;
+const WEAK_CONTENT_KEY = /^(?:.*_text|text|input|output|error|error_message|errormessage|error_description|reason_text|message|description_text|summary|title_text)$/;
 const PAYLOAD_PARENT_KEYS = new Set(['payload']);
-const SECRET_KEYS = new Set(['authorization', 'x-api-key', 'api-key', 'cookie', 'proxy-authorization']);
+
+// Names that describe content without holding it (prompt_tokens, prompt_length, prompt.id,
+// response_cost, tool_input_size_bytes): figures and ids are evidence, never text.
+const DESCRIBES_CONTENT = /(?:_tokens?|_tokens_details|_details|_length|_size|_bytes|_count|_id|_ids|_sha256|_hash|_ms|_type|_source|_name|_cost|_usd|_at|_time)$/;
+
+function lastSegment(k: string): string {
+  return k.slice(k.lastIndexOf('.') + 1);
+}
+
+/** Whether a key (an attribute name, possibly dotted) names content by the rule above. */
+export function isContentKey(key: string): boolean {
+  const last = lastSegment(key.toLowerCase());
+  return CONTENT_KEY.test(last) && !DESCRIBES_CONTENT.test(last);
+}
+
+/** Whether `key: value` is content: a content key, or a free-text key holding a string. */
+export function isContentEntry(key: string, value: unknown): boolean {
+  if (typeof value === 'number' || typeof value === 'boolean') return false;
+  return isContentKey(key) || (isWeakContentKey(key) && typeof value === 'string');
+}
+
+function isWeakContentKey(key: string): boolean {
+  const last = lastSegment(key.toLowerCase());
+  return WEAK_CONTENT_KEY.test(last) && !DESCRIBES_CONTENT.test(last);
+}
+
+/** Header names whose value is a credential: stored only as a fingerprint. */
+const SECRET_KEYS = /^(?:authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key|openai-api-key|anthropic-api-key|cookie|set-cookie|password|passwd|secret|client_secret|.*_secret|access_token|refresh_token|id_token|x-litellm-api-key|x-auth-token)$/;
+
+/**
+ * Headers are a free channel (ANTHROPIC_CUSTOM_HEADERS, a debug header carrying the prompt), so
+ * only the ones the format contract names as evidence keep their value; any other header keeps its
+ * name and is stored as size + SHA-256.
+ */
+const HEADER_CONTAINERS = new Set(['headers', 'request_headers', 'response_headers', 'requester_custom_headers', 'custom_headers', 'http_headers']);
+const KEPT_HEADERS = new Set([
+  'user-agent', 'x-claude-code-session-id', 'x-claude-code-agent-id', 'x-claude-code-parent-agent-id', 'x-client-request-id',
+  'anthropic-version', 'anthropic-beta', 'traceparent', 'tracestate', 'content-type', 'content-length', 'accept', 'host',
+  'x-request-id', 'request-id', 'x-kong-request-id', 'x-kong-upstream-latency', 'x-kong-proxy-latency', 'x-forwarded-for',
+  'x-forwarded-proto', 'x-real-ip', 'via', 'date', 'server', 'x-litellm-call-id', 'x-litellm-model-id', 'x-litellm-model-group',
+]);
+const SESSION_HEADER = /^x-.+-session-id$/;
 
 export function redactRecord(record: unknown, storeText: boolean): unknown {
   return redactValue(record, storeText, '');
@@ -49,11 +94,21 @@ export function redactRecord(record: unknown, storeText: boolean): unknown {
 
 type Redactor = (value: unknown, storeText: boolean, parentKey: string) => unknown;
 
+function contentMarker(v: unknown): string {
+  return redactedMarker(fingerprintContent(v, false));
+}
+
 /** The redacted value of `key` (its lower-cased form `k`) in an object under `parentKey`. */
 function redactEntry(k: string, v: unknown, storeText: boolean, parentKey: string, walk: Redactor): unknown {
-  if (SECRET_KEYS.has(k) && typeof v === 'string') return v === 'REDACTED' ? v : '[redacted credential]';
-  if (!storeText && (CONTENT_KEYS.has(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) && isLogged(v) && !isHttpEnvelope(v)) {
-    return redactedMarker(fingerprintContent(v, false));
+  if (SECRET_KEYS.test(k) && typeof v === 'string') return v === 'REDACTED' || v === '' ? v : secretFingerprint(v);
+  if (!storeText && HEADER_CONTAINERS.has(parentKey) && !KEPT_HEADERS.has(k) && !SESSION_HEADER.test(k)) {
+    return isLogged(v) ? contentMarker(v) : v;
+  }
+  if (k === 'body' && isEventNameBody(v)) return v;
+  // Numbers and booleans are figures (counts, flags), never what was said.
+  if (!storeText && isLogged(v) && (typeof v === 'string' || typeof v === 'object') && !isHttpEnvelope(v)) {
+    if (isContentKey(k) || PAYLOAD_PARENT_KEYS.has(parentKey)) return contentMarker(v);
+    if (isWeakContentKey(k) && typeof v === 'string') return contentMarker(v);
   }
   return walk(v, storeText, k);
 }
@@ -109,6 +164,12 @@ function isHttpEnvelope(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Record<string, unknown>)['status'] === 'number' && 'headers' in v;
 }
 
+/** An OTLP log body that is only the Claude Code event name: evidence, not content. */
+function isEventNameBody(v: unknown): boolean {
+  if (typeof v === 'string') return /^claude_code\.[a-z_.]+$/.test(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as Record<string, unknown>)['stringValue'] === 'string' && /^claude_code\.[a-z_.]+$/.test((v as Record<string, string>)['stringValue'] ?? '');
+}
+
 /**
  * The message text each top-level document was parsed from (set by decode/message.ts). When that
  * text holds nothing to redact, it IS the redacted record: re-serialising a 1.5 KB document per
@@ -116,21 +177,28 @@ function isHttpEnvelope(v: unknown): boolean {
  */
 const SOURCE_TEXT = new WeakMap<object, string>();
 
+/** The message text `doc` was parsed from, if it is a top-level document of a message. */
+export function sourceTextOf(doc: unknown): string | undefined {
+  return doc !== null && typeof doc === 'object' ? SOURCE_TEXT.get(doc) : undefined;
+}
+
 export function rememberSourceText(doc: unknown, text: string): void {
   if (doc !== null && typeof doc === 'object') SOURCE_TEXT.set(doc, text);
 }
 
-// A key that redaction would change, unless its value is one of the "nothing logged" forms,
-// Kong's HTTP response envelope (kept, see isHttpEnvelope), or an OTLP log body that is only the
-// Claude Code event name.
-const REDACTABLE_IN_TEXT =
-  /"(?:messages|response|proxy_server_request|prompt|completion|inputBodyJson|outputBodyJson|tool_parameters|tool_input|tool_content|body_text|request_body|response_body|assistant_response|payload|authorization|x-api-key|api-key|cookie|proxy-authorization|arguments|result|mcp_tool_call_metadata|body)"\s*:(?!\s*(?:"\{\}"|"\[\]"|""|null|\{\}|\[\]|"<REDACTED>"|"REDACTED")\s*[,}\]]|\s*\{\s*"status"\s*:\s*\d|\s*\{\s*"stringValue"\s*:\s*"claude_code\.[a-z_]+"\s*\})/i;
+// MCP call records: gateway/common.ts masks these before the generic walk, which does not know them.
+const MASKED_BEFORE_WALK = /"(?:result|mcp_tool_call_metadata)"\s*:(?!\s*(?:null|\{\}|\[\]|""|"\{\}")\s*[,}\]])/i;
 
-/** The original text of `record` if it was parsed from a message and needs no redaction. */
+/**
+ * The original text of `record` if it was parsed from a message and needs no redaction: the
+ * sharing walk returns the record itself when it would change nothing (no allocation), which is
+ * far cheaper than re-serialising, and cannot drift from the rules the way a text pattern did.
+ */
 export function cleanSourceText(record: unknown): string | undefined {
   if (record === null || typeof record !== 'object') return undefined;
   const text = SOURCE_TEXT.get(record);
-  return text !== undefined && !REDACTABLE_IN_TEXT.test(text) ? text : undefined;
+  if (text === undefined || MASKED_BEFORE_WALK.test(text)) return undefined;
+  return redactShared(record, false, '') === record ? text : undefined;
 }
 
 /** Redacted JSON text of a record, ready for the `raw` column. */

@@ -160,7 +160,15 @@ export type RejectReason =
   | 'schema_violation'
   | 'oversized'
   | 'invalid_utf8'
-  | 'empty_message';
+  | 'empty_message'
+  /** A number outside its column's type or the field's plausible domain; the detail names the field. */
+  | 'out_of_range'
+  /** JSON nested deeper than the decoders walk (src/decode/depth.ts). */
+  | 'too_deep'
+  /** The decoder threw on this record: a bug, kept as a reject so the partition goes on. */
+  | 'decode_error'
+  /** ClickHouse refused the row's data on insert (the engine's message is the detail). */
+  | 'insert_refused';
 
 export interface IngestRejectRow {
   source: string;

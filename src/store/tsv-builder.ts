@@ -7,9 +7,14 @@
  * Field encoding (identical to what ClickHouse's TSV parser expects):
  * - String: `\`, tab, LF, CR and NUL backslash-escaped; everything else as UTF-8;
  * - number: decimal (`String(n)`), non-finite as 0; boolean 1/0; null/undefined empty;
+ * - number in an integer column (int()): refused with VALUE_OUT_OF_RANGE when non-finite, negative
+ *   or above the column's maximum, because `String(1e21)` is `1e+21`, which fails the whole insert,
+ *   and 1e20 fits no UInt64 and is stored wrapped;
  * - Array: `[elem,…]`, numbers bare, anything else single-quoted with `\` `'` tab LF CR NUL escaped;
  * - object (Map column): `{'k':'v',…}`, keys and values quoted the same way.
  */
+
+import { AppError } from '../errors.ts';
 
 const BACKSLASH = 92;
 const TAB = 9;
@@ -66,8 +71,15 @@ export class TsvBuilder {
     return this.len;
   }
 
+  /** Adds one row; if encoding it throws, nothing of it stays in the builder. */
   add(row: object): void {
-    this.writeLine(this, row as Record<string, unknown>);
+    const start = this.len;
+    try {
+      this.writeLine(this, row as Record<string, unknown>);
+    } catch (err) {
+      this.len = start;
+      throw err;
+    }
     this.ensure(1);
     this.buf[this.len++] = LF;
     this.rows += 1;
@@ -92,6 +104,17 @@ export class TsvBuilder {
     else if (Array.isArray(v)) this.literal(arrayLiteral(v));
     else if (typeof v === 'object') this.literal(mapLiteral(v as Record<string, unknown>));
     else this.string(String(v));
+  }
+
+  /**
+   * A field of an unsigned integer column whose largest value is `max`: a number outside
+   * [0, max] is refused, never written (see the module comment). Non-numbers are written as by field().
+   */
+  int(v: unknown, max: number, column: string): void {
+    if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0 && v <= max)) {
+      throw new AppError('VALUE_OUT_OF_RANGE', `${column}: ${String(v)} is outside [0, ${max}]`, { column, value: String(v), max });
+    }
+    this.field(v);
   }
 
   /** A String field, escaped. */

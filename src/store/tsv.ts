@@ -16,6 +16,30 @@ export function columnsOf(rows: readonly object[]): string[] {
 type LineWriter = (out: TsvBuilder, row: Record<string, unknown>) => void;
 const writers = new Map<string, LineWriter>();
 
+const UINT32_MAX = 4_294_967_295;
+
+/**
+ * The unsigned integer columns of the ingest tables (same type under the same name in every
+ * table) and their largest value the encoder writes. UInt64 stops at 2^53 − 1: a JS number above
+ * that is not the integer that was sent. A value outside is refused (TsvBuilder.int), the second
+ * line of defence behind the decoders' bounds (schemas/events/bounds.ts).
+ */
+const INTEGER_COLUMN_MAX: Readonly<Record<string, number>> = {
+  uncached_input_tokens: Number.MAX_SAFE_INTEGER,
+  cache_read_tokens: Number.MAX_SAFE_INTEGER,
+  cache_write_tokens: Number.MAX_SAFE_INTEGER,
+  output_tokens: Number.MAX_SAFE_INTEGER,
+  request_count: Number.MAX_SAFE_INTEGER,
+  event_sequence: Number.MAX_SAFE_INTEGER,
+  raw_bytes: Number.MAX_SAFE_INTEGER,
+  duration_ms: UINT32_MAX,
+  prompt_bytes: UINT32_MAX,
+  response_bytes: UINT32_MAX,
+  source_partition: UINT32_MAX,
+  record_index: UINT32_MAX,
+  partition: UINT32_MAX,
+};
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -28,7 +52,10 @@ function lineWriter(columns: readonly string[]): LineWriter {
   let write = writers.get(key);
   if (!write) {
     for (const c of columns) if (!IDENTIFIER.test(c)) throw new Error(`column name not encodable: ${c}`);
-    const body = columns.map((c) => `o.field(r.${c});`).join(' o.tab(); ');
+    const body = columns.map((c) => {
+      const max = Object.hasOwn(INTEGER_COLUMN_MAX, c) ? INTEGER_COLUMN_MAX[c] : undefined;
+      return max === undefined ? `o.field(r.${c});` : `o.int(r.${c}, ${max}, '${c}');`;
+    }).join(' o.tab(); ');
     write = new Function(`return function writeLine(o, r) { ${body} }`)() as LineWriter;
     writers.set(key, write);
   }

@@ -1,5 +1,6 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
+import { maskDeep, maskSecrets } from '../normalize/secrets.ts';
 import { redactUrlsIn } from './redact-url.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -14,19 +15,25 @@ export function logFormat(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(
   return isTty ? 'pretty' : 'json';
 }
 
-/** Any string a log line carries that holds `scheme://user:pass@` is logged with its credentials masked. */
-const censorUrl = (value: unknown): unknown => (typeof value === 'string' ? redactUrlsIn(value) : value);
+/** Credentials in a URL (`scheme://user:pass@`) and credential-looking values, masked. */
+const maskText = (s: string): string => maskSecrets(redactUrlsIn(s));
+const censor = (value: unknown): unknown => (typeof value === 'string' ? maskText(value) : value);
 
+/**
+ * Every argument of every log call passes the secret rules first (normalize/secrets.ts) and has
+ * URL credentials masked: a log line quotes reject details, alert fields, engine errors and
+ * `CLICKHOUSE_URL`, and a credential must leave the process only as a fingerprint. Errors pass
+ * through the hook whole (pino serialises them); their message and stack are redact paths.
+ */
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     base: { service: 'driftwatch' },
-    redact: { paths: ['url', '*.url', 'location', '*.location', 'clickhouse.url', 'err.message', 'err.stack'], censor: censorUrl },
+    redact: { paths: ['err.message', 'err.stack'], censor },
     hooks: {
-      // The message text is not a redact path; the hook masks URLs written into it.
       logMethod(args, method) {
-        const masked = args.map((a) => (typeof a === 'string' ? redactUrlsIn(a) : a)) as Parameters<typeof method>;
-        method.apply(this, masked);
+        const masked = args.map((a: unknown) => (typeof a === 'string' ? maskText(a) : a instanceof Error ? a : maskDeep(a, maskText)));
+        method.apply(this, masked as Parameters<typeof method>);
       },
     },
   };
@@ -34,17 +41,16 @@ export function loggerOptions(level: string): LoggerOptions {
 
 /**
  * One structured logger for the process. Logs go to stderr so that commands printing results on
- * stdout (`replay --json`, `detect`) stay machine-readable.
+ * stdout (`replay --json`, `detect`) stay machine-readable. A given destination gets JSON.
  */
-export function createLogger(level: string = process.env['LOG_LEVEL'] ?? 'info', format: LogFormat = logFormat()): Logger {
-  if (format === 'pretty') {
-    // Synchronous pretty stream on fd 2 (no worker thread): a CLI that exits right after logging keeps its last lines.
-    return pino(loggerOptions(level), prettyStream());
-  }
+export function createLogger(level: string = process.env['LOG_LEVEL'] ?? 'info', destination?: DestinationStream, format: LogFormat = logFormat()): Logger {
+  if (destination) return pino(loggerOptions(level), destination);
+  // Synchronous pretty stream on fd 2 (no worker thread): a CLI that exits right after logging keeps its last lines.
+  if (format === 'pretty') return pino(loggerOptions(level), prettyStream());
   return pino(loggerOptions(level), pino.destination(2));
 }
 
-function prettyStream(): NodeJS.WritableStream {
+function prettyStream(): DestinationStream {
   return pretty({ destination: 2, sync: true, colorize: Boolean(process.stderr.isTTY), translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname,service' });
 }
 

@@ -13,7 +13,7 @@ import { agentRecords, gatewayRecord } from './wire.ts';
 import { APPS, CI_KEY, CI_RUNNER, CREDENTIALS, ML_SHARED_KEY, MODELS, PEOPLE, type Person } from './world.ts';
 
 /**
- * The planted day: FIXTURE_DAY (yesterday, UTC — raw evidence has a 90-day TTL) of the four teams'
+ * The planted day: FIXTURE_DAY (a fixed day, detectors/_shared/fixtures.ts) of the four teams'
  * governed traffic in every source, the seven days before it of gateway logs (the baselines
  * prompt-log-gap and spend-above-approved read), and planted incidents of every kind the detectors
  * look for. Each incident changes what people actually did; its expected alerts are in planted.ts.

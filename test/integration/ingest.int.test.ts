@@ -109,7 +109,10 @@ describe('Kafka → ClickHouse ingest', () => {
       expect(r.partition).toBe(0);
       expect(r.detail.length).toBeGreaterThan(5);
     }
-    expect(rejects.find((r) => r.reason === 'invalid_utf8')?.raw_encoding).toBe('base64');
+    // Unreadable messages keep a redacted, shape-only prefix (UTF-8 text) with the original's size and SHA-256.
+    const utf8 = rejects.find((r) => r.reason === 'invalid_utf8');
+    expect(utf8?.raw_encoding).toBe('utf8');
+    expect(utf8?.detail).toMatch(/sha256 [0-9a-f]{64}/);
     expect(rejects.find((r) => r.reason === 'schema_violation')?.detail).toMatch(/prompt_tokens/);
     // The good record produced after the poison, in the same partition, was stored.
     expect(await count(store, `SELECT count() c FROM gateway_requests WHERE format = 'kong.ai_proxy' AND source_partition = 0`)).toBe(2);

@@ -24,17 +24,27 @@ export interface DetectionOptions {
   detector?: string[];
 }
 
-export async function prepareDetection(cmd: Command, opts: DetectionOptions): Promise<DetectionSetup> {
-  const ctx = cliContext(cmd);
-  // Validate everything before touching the store: a typo in the policy or a broken detector
-  // should fail fast with all its problems listed.
+/**
+ * The detectors and the policy, validated before anything touches the store: a typo in the policy
+ * or a broken detector should fail fast with all its problems listed. `sync` then writes the policy.
+ */
+export async function loadDetection(ctx: CliContext, opts: DetectionOptions) {
   const detectors = selectDetectors(await loadDetectors(), opts.detector);
   const policyFile = resolvePolicyFile(opts.policy, ctx.config.policyFile);
   const { policy } = loadPolicyFile(policyFile);
+  return {
+    detectors,
+    policyFile,
+    sync: async (store: Store): Promise<string> => (await syncPolicy(store, policy, policyFile, ctx.log)).version,
+  };
+}
+
+export async function prepareDetection(cmd: Command, opts: DetectionOptions): Promise<DetectionSetup> {
+  const ctx = cliContext(cmd);
+  const { detectors, policyFile, sync } = await loadDetection(ctx, opts);
   const store = await openMigratedStore(ctx);
   try {
-    const { version } = await syncPolicy(store, policy, policyFile, ctx.log);
-    return { ctx, store, detectors, policyFile, policyVersion: version };
+    return { ctx, store, detectors, policyFile, policyVersion: await sync(store) };
   } catch (err) {
     await store.close();
     throw err;

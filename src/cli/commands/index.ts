@@ -8,9 +8,10 @@ import { detectorsCommand } from './detectors.ts';
 import { backtestCommand } from './backtest.ts';
 import { scheduleCommand } from './schedule.ts';
 import { policyCommand } from './policy.ts';
+import { runCommand } from './run.ts';
 
 /** Every CLI command; a new command is one file here plus one line in this list. */
 export const COMMANDS: (() => Command)[] = [
-  ingestCommand, replayCommand, produceCommand, migrateCommand,
+  runCommand, ingestCommand, replayCommand, produceCommand, migrateCommand,
   detectCommand, detectorsCommand, backtestCommand, scheduleCommand, policyCommand,
 ];

@@ -1,12 +1,8 @@
-import { statSync } from 'node:fs';
 import { Command } from 'commander';
 import { untilSignal } from '../context.ts';
 import { alertJson } from '../../detect/format.ts';
-import { DetectorScheduler } from '../../detect/scheduler.ts';
 import { parseTimeOption } from '../../detect/plan.ts';
-import { loadPolicyFile } from '../../policy/load.ts';
-import { syncPolicy } from '../../policy/sync.ts';
-import { errorMessage } from '../../errors.ts';
+import { detectRole, logNewAlerts, policyTracker } from '../../service/detect-role.ts';
 import { DETECTOR_OPTION_HELP, POLICY_OPTION_HELP, prepareDetection } from './detector-setup.ts';
 
 interface ScheduleOptions {
@@ -15,20 +11,13 @@ interface ScheduleOptions {
   since?: string;
 }
 
-function mtimeOf(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
 export function scheduleCommand(): Command {
   return new Command('schedule')
     .description(
       'Run the detectors on their schedules until SIGTERM/SIGINT: each covers [watermark, now − settle) window by ' +
       'window, waits for late sources, re-evaluates windows that receive late data. New alerts are printed as JSON ' +
-      'lines on stdout. The policy file is re-read and re-synced when it changes (an invalid edit is logged and ignored).',
+      'lines on stdout. The policy file is re-read and re-synced when it changes (an invalid edit is logged and ignored). ' +
+      'Runs alone, without the scheduler lease; `run --role detect` is the replicated form.',
     )
     .option('--detector <id...>', DETECTOR_OPTION_HELP)
     .option('--policy <file>', POLICY_OPTION_HELP)
@@ -38,32 +27,19 @@ export function scheduleCommand(): Command {
       const setup = await prepareDetection(cmd, opts);
       const { store, detectors, policyFile } = setup;
       const { log } = setup.ctx;
-      let version = setup.policyVersion;
-      let mtime = mtimeOf(policyFile);
-      const policyVersion = async (): Promise<string> => {
-        const now = mtimeOf(policyFile);
-        if (now === mtime) return version;
-        mtime = now;
-        try {
-          version = (await syncPolicy(store, loadPolicyFile(policyFile).policy, policyFile, log)).version;
-        } catch (err) {
-          log.error({ policyFile, err: errorMessage(err) }, 'Policy file changed but is invalid; keeping the previous policy');
-        }
-        return version;
-      };
-      const scheduler = new DetectorScheduler({
-        store, log, detectors, policyVersion, since,
+      const logAlerts = logNewAlerts(log);
+      const role = detectRole({
+        store, log, detectors, policyVersion: policyTracker(store, policyFile, setup.policyVersion, log),
+        ...(since ? { since } : {}),
         onNewAlerts: (alerts) => {
-          for (const a of alerts) {
-            process.stdout.write(`${alertJson(a)}\n`);
-            log.warn({ detector: a.detector, severity: a.severity, team: a.team, identity: a.identity, entity: a.entity, fingerprint: a.fingerprint }, 'Alert raised');
-          }
+          for (const a of alerts) process.stdout.write(`${alertJson(a)}\n`);
+          logAlerts(alerts);
         },
       });
-      scheduler.start();
-      log.info({ detectors: detectors.length, policyFile, policyVersion: version }, 'Scheduler started');
+      await role.start();
+      log.info({ policyFile, policyVersion: setup.policyVersion }, 'Policy in force');
       await untilSignal(async () => {
-        await scheduler.stop();
+        await role.stop();
         await store.close();
       }, log, 'stopping the detector schedule and closing the store');
     });

@@ -5,7 +5,7 @@ import { eventTime, TimeParseError, unixNanoToMillis } from '../../normalize/tim
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount, toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
-import { fingerprintContent, isLogged, redactedMarker } from '../../normalize/content.ts';
+import { fingerprintContent, isContentEntry, isLogged, redactedMarker } from '../../normalize/content.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 
@@ -28,21 +28,19 @@ export interface AgentEventInput {
 }
 
 /**
- * Attributes that carry what was said or done (prompt text, tool arguments, raw bodies). They are
- * off by default in Claude Code, but one developer setting OTEL_LOG_USER_PROMPTS=1 must not turn
- * driftwatch into a prompt archive, so they are kept out of `attributes` and `raw` unless opted in.
+ * Attributes that carry what was said or done (prompt text, tool arguments, raw bodies, error
+ * text). They are off by default in Claude Code, but one developer setting OTEL_LOG_USER_PROMPTS=1
+ * must not turn driftwatch into a prompt archive, so they are kept out of `attributes` and `raw`
+ * unless opted in. Recognised by rule (normalize/content.ts isContentEntry), not by name: 2.1.294
+ * added `prompt_text` beside `prompt`.
  */
-const CONTENT_ATTRIBUTES = new Set([
-  'prompt', 'response', 'tool_parameters', 'tool_input', 'tool_content', 'body', 'request_body', 'response_body',
-]);
-
-export function isContentAttribute(key: string): boolean {
-  return CONTENT_ATTRIBUTES.has(key.toLowerCase());
+export function isContentAttribute(key: string, value?: unknown): boolean {
+  return isContentEntry(key, value);
 }
 
 /** The value stored in place of a content attribute; `undefined` when it may be kept as is. */
 export function redactedContentValue(key: string, value: unknown, storeText: boolean): string | undefined {
-  if (storeText || !isContentAttribute(key) || !isLogged(value)) return undefined;
+  if (storeText || !isContentAttribute(key, value) || !isLogged(value)) return undefined;
   return redactedMarker(fingerprintContent(value, false));
 }
 
@@ -111,7 +109,7 @@ function remainingAttributes(attrs: Record<string, unknown>, storeText: boolean)
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(attrs)) {
     if (MAPPED_ATTRIBUTES.has(key)) continue;
-    if (!storeText && isContentAttribute(key)) continue;
+    if (!storeText && isContentAttribute(key, value)) continue;
     out[key] = attributeText(value);
   }
   return out;

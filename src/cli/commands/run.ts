@@ -1,0 +1,95 @@
+import { Command, Option } from 'commander';
+import { cliContext, openMigratedStore, untilSignal } from '../context.ts';
+import { DETECTOR_OPTION_HELP, POLICY_OPTION_HELP, loadDetection } from './detector-setup.ts';
+import { parseTimeOption } from '../../detect/plan.ts';
+import { SOURCE_KINDS, type SourceKind } from '../../decode/types.ts';
+import { AppError } from '../../errors.ts';
+import { useLocalBroker } from '../../infra/local-broker.ts';
+import { roleFactories, type RunInputs } from '../../service/role-factories.ts';
+import { ROLE_NAMES, type Role, type RoleContext, type RoleName } from '../../service/role.ts';
+import { Service } from '../../service/service.ts';
+
+interface RunOptions {
+  role?: RoleName[];
+  port?: number;
+  local?: boolean;
+  source?: SourceKind[];
+  partitions: number;
+  policy?: string;
+  detector?: string[];
+  since?: string;
+}
+
+/**
+ * `driftwatch run`: the service. The only place that wires the roles together: one config, one
+ * store connection (the embedded engine allows one process per data directory, so on the embedded
+ * default this is the only way to ingest and detect at once), one SIGTERM path.
+ */
+export function runCommand(): Command {
+  return new Command('run')
+    .description(
+      'Run driftwatch as a service until SIGTERM/SIGINT: Kafka consumers (ingest), the detector scheduler (detect), the ' +
+      'alert dispatcher (deliver) and the HTTP API (api) in one process on one store connection. --role splits them across ' +
+      'processes for a ClickHouse server deployment: ingest scales out in one consumer group; detect and deliver run on ' +
+      'any number of replicas but are active on one at a time (a lease in ClickHouse).',
+    )
+    .addOption(new Option('--role <role...>', 'roles to run (repeatable); default: all').choices([...ROLE_NAMES]))
+    .option('--port <n>', 'HTTP port of the api role (default: service.port, 7070)', (v) => Number(v))
+    .option('--local', 'without KAFKA_BROKERS: start a local single-node Kafka (Docker or Maven Central jars) and create the topics')
+    .addOption(new Option('--source <source...>', 'ingest only these sources').choices([...SOURCE_KINDS]))
+    .option('--partitions <n>', 'partitions per topic when --local creates them', (v) => Number(v), 3)
+    .option('--policy <file>', POLICY_OPTION_HELP)
+    .option('--detector <id...>', DETECTOR_OPTION_HELP)
+    .option('--since <iso>', 'where detectors without a watermark start (default: their last complete window)')
+    .action(async (opts: RunOptions, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      const { config, log } = ctx;
+      const since = parseTimeOption('since', opts.since);
+      const named = opts.role !== undefined;
+      let wanted = [...new Set(opts.role ?? ROLE_NAMES)];
+      const inputs: RunInputs = opts.source ? { sources: opts.source } : {};
+      const factories = roleFactories(inputs);
+      const missing = wanted.filter((r) => factories[r] === undefined);
+      if (named && missing.length > 0) {
+        throw new AppError('CONFIG_INVALID', `role ${missing.join(', ')} is not available in this build`, { roles: missing });
+      }
+      if (missing.length > 0) log.warn({ roles: missing }, 'Roles not available in this build; running the others');
+      if (!named && wanted.includes('detect') && !opts.policy && !config.policyFile) {
+        // `npm start` on a fresh checkout: ingest anyway; detectors need a policy to judge against.
+        log.warn('No policy file (--policy, DRIFTWATCH_POLICY or policyFile): not running the detectors');
+        wanted = wanted.filter((r) => r !== 'detect');
+      }
+      const roles = wanted.filter((r) => factories[r] !== undefined);
+      const detection = roles.includes('detect') ? await loadDetection(ctx, opts) : undefined;
+
+      const stopBroker = opts.local && roles.includes('ingest') ? await useLocalBroker(config, opts.partitions, log) : async () => {};
+      const store = await openMigratedStore(ctx);
+      let service: Service | undefined;
+      try {
+        if (detection) {
+          inputs.detection = { detectors: detection.detectors, policyFile: detection.policyFile, policyVersion: await detection.sync(store), ...(since ? { since } : {}) };
+        }
+        const built: Role[] = [];
+        const roleCtx: RoleContext = { config, store, log, port: opts.port ?? config.service.port, readiness: () => service?.ready() ?? {} };
+        for (const name of roles) built.push(await (factories[name] as NonNullable<(typeof factories)[RoleName]>)(roleCtx));
+        service = new Service(built, store, log);
+        await service.start();
+      } catch (err) {
+        if (service === undefined) await store.close().catch(() => undefined);
+        await stopBroker().catch(() => undefined);
+        throw err;
+      }
+      log.info({ roles, store: store.location }, 'driftwatch running');
+      const running = service;
+      const shutdown = async () => {
+        await running.stop();
+        await stopBroker();
+      };
+      const outcome = await Promise.race([untilSignal(shutdown, log).then(() => undefined), running.failed]);
+      if (outcome instanceof Error) {
+        // Nothing uncommitted is lost: what was not committed is consumed again on restart.
+        await shutdown().catch(() => undefined);
+        throw new AppError('SERVICE_FAILED', `driftwatch run stopped: ${outcome.message}`, {}, true, { cause: outcome });
+      }
+    });
+}

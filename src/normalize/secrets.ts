@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { rules as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
+
+/**
+ * Credentials never reach the store, the rejects, an alert or a log line: a credential-looking
+ * value is replaced by its fingerprint (`sk-ant-…QQAA#3f9a0c1d2e4b`), which still lets an analyst
+ * tell two keys apart and match one against a provider's own key hint, and cannot be used.
+ *
+ * Detection is secretlint's recommended preset (@secretlint/secretlint-rule-preset-recommend):
+ * a maintained, tested rule set that follows the providers' real key formats (OpenAI, Anthropic,
+ * AWS, GCP, GitHub, private keys, database URLs, …) and ships as plain JS, so it runs in-process
+ * on every record. Its rules are run synchronously through their public rule API (`create(context)
+ * .file(source)`), not through secretlint's async file linter, because decoding is synchronous and
+ * per record. gitleaks was the other candidate, but it is a Go binary with no maintained npm rule
+ * package. The preset is deliberately exact (a key must have the real length and checksum-like
+ * suffix), so EXTRA_RULES adds what it does not cover and a log of LLM traffic does carry: bearer
+ * tokens, JWTs, Anthropic admin keys, OpenAI project/service-account keys and LiteLLM virtual keys
+ * of other lengths, and private-key blocks cut short.
+ */
+
+interface SecretlintReport {
+  range?: readonly [number, number] | number[];
+  message?: unknown;
+  data?: Record<string, unknown>;
+}
+
+interface RuleContext {
+  report(descriptor: SecretlintReport): void;
+  ignore(descriptor: unknown): void;
+  createTranslator(messages: unknown): (id: string, data?: Record<string, unknown>) => { id: string; data: Record<string, unknown> };
+  sharedOptions: Record<string, unknown>;
+}
+
+interface ScannerRule {
+  meta: { id: string; type?: string };
+  create(context: RuleContext, options: Record<string, unknown>): { file?: (source: unknown) => unknown };
+}
+
+const SCANNERS = (secretlintRecommended as unknown as ScannerRule[]).filter((r) => r.meta.type === undefined || r.meta.type === 'scanner');
+
+// The keys secretlint's rules put the matched value under in their message data.
+const DATA_KEYS = ['TOKEN', 'KEY', 'ID', 'URI', 'URL', 'CREDENTIAL', 'SECRET'];
+
+const EXTRA_RULES: readonly RegExp[] = [
+  /\bsk-ant-[a-z]+\d{2}-[A-Za-z0-9_-]{16,}/g, // Anthropic api/admin keys of any length
+  /\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{16,}/g, // OpenAI and LiteLLM virtual keys
+  /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g, // AWS ids, the preset's documented examples too
+  /\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g, // JWTs (signed or not)
+  /-----BEGIN[A-Z ]{0,20} PRIVATE KEY(?: BLOCK)?-----(?:[\s\S](?!-----END))*[\s\S]?(?:-----END[A-Z ]{0,20} PRIVATE KEY(?: BLOCK)?-----)?/g,
+];
+// The token after a Bearer/Basic scheme is the credential; the scheme word is kept.
+const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+|%20)([A-Za-z0-9._~+/=-]{8,})/gi;
+
+const FILE_SOURCE = { filePath: 'record.json', ext: '.json', contentType: 'text' } as const;
+
+/** Every credential found in `text`, as the substrings to replace. */
+export function findSecrets(text: string): string[] {
+  const found = new Set<string>();
+  for (const rule of SCANNERS) {
+    const context: RuleContext = {
+      report(d) {
+        const fromData = DATA_KEYS.map((k) => d.data?.[k] ?? (d.message as { data?: Record<string, unknown> } | undefined)?.data?.[k]).find(
+          (v): v is string => typeof v === 'string' && v.length >= 8 && text.includes(v),
+        );
+        if (fromData !== undefined) found.add(fromData);
+        else if (d.range && d.range.length === 2 && (d.range[1] ?? 0) - (d.range[0] ?? 0) < 8192) {
+          const s = text.slice(d.range[0], d.range[1]);
+          if (s.length >= 8) found.add(s);
+        }
+      },
+      ignore() {},
+      createTranslator: () => (id, data) => ({ id, data: data ?? {} }),
+      sharedOptions: {},
+    };
+    try {
+      // Rules' handlers are synchronous scans; a rule that throws must not stop the others.
+      void rule.create(context, {}).file?.({ ...FILE_SOURCE, content: text });
+    } catch {
+      // the extra rules still run
+    }
+  }
+  for (const re of EXTRA_RULES) for (const m of text.matchAll(re)) if (m[0].length >= 12) found.add(m[0]);
+  for (const m of text.matchAll(AUTH_SCHEME)) if (m[3]) found.add(m[3]);
+  // Longest first, so a key is replaced whole before any shorter match inside it.
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+const PREFIX = /^(?:sk-ant-[a-z]+\d{2}-|sk-(?:proj-|svcacct-|admin-)?|AKIA|ASIA|ghp_|gho_|github_pat_|glpat-|xox[abprs]-|AIza|eyJ|-----BEGIN[A-Z ]* PRIVATE KEY-----|[a-z][a-z0-9+.-]*:\/\/)/;
+
+/** The stored form of a credential: recognisable prefix, last four characters, short SHA-256. */
+export function secretFingerprint(secret: string): string {
+  const hash = createHash('sha256').update(secret).digest('hex').slice(0, 12);
+  const prefix = PREFIX.exec(secret)?.[0] ?? '';
+  const privateKey = prefix.includes('PRIVATE KEY');
+  const last4 = privateKey || secret.length < 20 ? '' : secret.slice(-4);
+  return `${privateKey ? 'private-key' : prefix}…${last4}#${hash}`;
+}
+
+/** `text` with each of `secrets` replaced by its fingerprint. */
+export function replaceSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(secretFingerprint(s));
+  return out;
+}
+
+/** `text` with every credential found in it replaced by its fingerprint. */
+export function maskSecrets(text: string): string {
+  const secrets = findSecrets(text);
+  return secrets.length === 0 ? text : replaceSecrets(text, secrets);
+}
+
+/**
+ * The secrets as they appear in JSON text (escaped) and as plain values, each mapped to the
+ * fingerprint of its plain form, so the `raw` text and the columns get the same fingerprint.
+ */
+export function secretForms(secretsInJsonText: readonly string[]): Map<string, string> {
+  const forms = new Map<string, string>();
+  for (const s of secretsInJsonText) {
+    let plain = s;
+    try {
+      plain = JSON.parse(`"${s}"`) as string;
+    } catch {
+      // not an escaped fragment: the plain form is the text itself
+    }
+    const fp = secretFingerprint(plain);
+    forms.set(s, fp);
+    forms.set(plain, fp);
+  }
+  return forms;
+}
+
+/** Replaces every form in `forms` (longest first) within `text`. */
+export function replaceForms(text: string, forms: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [s, fp] of [...forms].sort((a, b) => b[0].length - a[0].length)) if (out.includes(s)) out = out.split(s).join(fp);
+  return out;
+}
+
+/** A deep copy of `value` with every string (keys too) of plain objects and arrays passed through `mask`. */
+export function maskDeep(value: unknown, mask: (s: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask));
+  if (value === null || typeof value !== 'object') return value;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // Buffers, Dates, class instances: as they are
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[mask(k)] = maskDeep(v, mask);
+  return out;
+}

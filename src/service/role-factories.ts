@@ -1,0 +1,118 @@
+import type { AnyDetector } from '../detect/define-detector.ts';
+import type { SourceKind } from '../decode/types.ts';
+import { detectRole, logNewAlerts, policyTracker } from './detect-role.ts';
+import { ingestRole } from './ingest-role.ts';
+import { Lease } from './lease.ts';
+import { LeasedRole } from './leased-role.ts';
+import type { Role, RoleContext, RoleFactory, RoleName } from './role.ts';
+
+/**
+ * How `driftwatch run` builds each role. ingest and detect are built here; deliver and api are
+ * the registration point for the alert dispatcher (src/alerts/dispatcher.ts) and the HTTP API
+ * (src/api/server.ts), wired when they land, through the two adapters below:
+ *
+ *   deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ store: ctx.store, log: ctx.log, config: ctx.config, fence })),
+ *   api:     apiRole((ctx) => createApiServer({ store: ctx.store, log: ctx.log, config: ctx.config, readiness: ctx.readiness })),
+ *
+ * A role whose factory is missing is refused when named with --role and skipped (with a warning)
+ * when `run` starts every role by default.
+ */
+
+/** What the dispatcher offers the service: stop() returns once in-flight deliveries are drained. */
+export interface Startable {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/**
+ * The dispatcher as a role: one active across replicas (lease `dispatcher`), rebuilt at every
+ * tenure; `fence` throws LEASE_LOST once the tenure is over — check it before recording a delivery.
+ */
+export function dispatcherRole(make: (ctx: RoleContext, fence: () => Promise<void>) => Startable): RoleFactory {
+  return (ctx) => new LeasedRole({
+    name: 'deliver', log: ctx.log, lease: leaseFor(ctx, 'dispatcher'),
+    build: (fence) => {
+      const dispatcher = make(ctx, fence);
+      let running = false;
+      return {
+        name: 'deliver',
+        start: async () => {
+          await dispatcher.start();
+          running = true;
+        },
+        stop: async () => {
+          running = false;
+          await dispatcher.stop();
+        },
+        ready: () => ({ ok: true, detail: { dispatcher: running ? 'running' : 'stopped' } }),
+      };
+    },
+  });
+}
+
+/** What createApiServer(deps) returns: listen(port) resolves to the bound port and a close(). */
+export interface Listenable {
+  listen(port: number): { port: number; close(): Promise<void> | void } | Promise<{ port: number; close(): Promise<void> | void }>;
+}
+
+/** The HTTP API as a role: listens on ctx.port at start, closes its listener at stop. */
+export function apiRole(make: (ctx: RoleContext) => Listenable): RoleFactory {
+  return (ctx) => {
+    const server = make(ctx);
+    let bound: { port: number; close(): Promise<void> | void } | undefined;
+    return {
+      name: 'api',
+      start: async () => {
+        bound = await server.listen(ctx.port);
+        ctx.log.info({ port: bound.port }, 'API listening');
+      },
+      stop: async () => {
+        const b = bound;
+        bound = undefined;
+        await b?.close();
+      },
+      ready: () => ({ ok: bound !== undefined, detail: { port: bound?.port ?? null } }),
+    };
+  };
+}
+
+export interface DetectionInputs {
+  detectors: readonly AnyDetector[];
+  policyFile: string;
+  policyVersion: string;
+  since?: Date;
+}
+
+export interface RunInputs {
+  sources?: readonly SourceKind[];
+  /** Set when the detect role runs: detectors validated and the policy synced. */
+  detection?: DetectionInputs;
+}
+
+/** The lease named `name` for this process (holder id per process, TTL from the config). */
+export function leaseFor(ctx: RoleContext, name: string): Lease {
+  return new Lease({ store: ctx.store, name, ttlMs: ctx.config.service.leaseTtlMs });
+}
+
+export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory | undefined> {
+  return {
+    ingest: (ctx) => ingestRole({ config: ctx.config, store: ctx.store, log: ctx.log, ...(inputs.sources ? { sources: inputs.sources } : {}) }),
+    detect: (ctx): Role => {
+      const detection = inputs.detection;
+      if (!detection) throw new Error('detect role built without detectors');
+      const policyVersion = policyTracker(ctx.store, detection.policyFile, detection.policyVersion, ctx.log);
+      // One active scheduler across replicas: the `scheduler` lease, its epoch checked before every write.
+      return new LeasedRole({
+        name: 'detect', log: ctx.log, lease: leaseFor(ctx, 'scheduler'),
+        build: (fence) => detectRole({
+          store: ctx.store, log: ctx.log, detectors: detection.detectors, policyVersion, fence,
+          onNewAlerts: logNewAlerts(ctx.log), ...(detection.since ? { since: detection.since } : {}),
+        }),
+      });
+    },
+    // REGISTRATION POINT (merge): deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ ... })).
+    deliver: undefined,
+    // REGISTRATION POINT (merge): api: apiRole((ctx) => createApiServer({ ... })).
+    api: undefined,
+  };
+}
