@@ -85,7 +85,7 @@ export function runCommand(): Command {
         await running.stop();
         await stopBroker();
       };
-      const outcome = await Promise.race([untilSignal(shutdown, log).then(() => undefined), running.failed]);
+      const outcome = await Promise.race([untilSignal(shutdown, log, 'stopping every role in order (ingest flushes and commits, detect finishes its cycle)').then(() => undefined), running.failed]);
       if (outcome instanceof Error) {
         // Nothing uncommitted is lost: what was not committed is consumed again on restart.
         await shutdown().catch(() => undefined);
