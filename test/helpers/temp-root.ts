@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * file ends: a full run used to leave ~75 MB behind. os.tmpdir() reads TMPDIR on each call, and
  * child processes inherit it, so this covers helpers and spawned CLIs without touching them.
  */
-const root = mkdtempSync(join(tmpdir(), 'driftwatch-run-'));
+const root = mkdtempSync(join(tmpdir(), 'driftwatch-testfile-'));
 process.env['TMPDIR'] = root;
 // Registered first, so it runs last: after the file's own hooks have closed their stores.
 afterAll(() => rmSync(root, { recursive: true, force: true }));
