@@ -18,8 +18,12 @@ export type ErrorCode =
   | 'POLICY_INVALID'
   | 'DETECTOR_INVALID'
   | 'DETECTOR_FAILED'
+  | 'ALERT_NOT_FOUND'
+  | 'ALERT_BAD_TRANSITION'
+  | 'SESSION_NOT_FOUND'
   | 'LEASE_LOST'
-  | 'SERVICE_FAILED';
+  | 'SERVICE_FAILED'
+  | 'SIMULATOR_FAILED';
 
 export class AppError extends Error {
   constructor(

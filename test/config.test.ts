@@ -17,6 +17,12 @@ describe('configuration', () => {
     expect(config.ingest).toMatchObject({ decodeWorkers: 1, storePromptText: true, maxBatchRows: 1000 });
   });
 
+  it('takes the API tokens from the environment', () => {
+    const config = loadConfig({ env: { DRIFTWATCH_READ_TOKEN: 'r'.repeat(20), DRIFTWATCH_WRITE_TOKEN: 'w'.repeat(20) } });
+    expect(config.api).toEqual({ readToken: 'r'.repeat(20), writeToken: 'w'.repeat(20) });
+    expect(() => loadConfig({ env: { DRIFTWATCH_READ_TOKEN: 'short' } })).toThrow(/api.readToken/);
+  });
+
   it('parses config.example.yaml, and the environment overrides the file', () => {
     const config = loadConfig({ file: file('../config.example.yaml'), env: { KAFKA_BROKERS: 'a:1, b:2', CLICKHOUSE_URL: 'http://ch:8123', DRIFTWATCH_STORE_PROMPT_TEXT: 'true' } });
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);

@@ -2,9 +2,12 @@ import { z } from 'zod';
 import { durationMs, tokenCount, usdAmount } from './bounds.ts';
 
 /**
- * Kong Gateway log object (http-log, kafka-log, file-log, …) for a request proxied by AI Proxy /
- * AI Proxy Advanced, i.e. carrying `ai.proxy` (formats.md §2). Loose objects: the core envelope and
- * the AI section both grow per Kong release. Only the fields driftwatch maps are validated.
+ * Kong Gateway log object (http-log, kafka-log, file-log, …) for a request through an AI plugin
+ * (formats.md §2): AI Proxy / AI Proxy Advanced statistics under `ai.proxy`, or under the plugin
+ * name (`ai["ai-proxy"]`, `ai["ai-proxy-advanced"]`) on gateways 3.6/3.7, or, through the AI MCP
+ * plugin, `ai.mcp` alone (Kong's AI Gateway audit log reference: the MCP plugin is not combined with
+ * other ai-* plugins). Loose objects: the core envelope and the AI section both grow per Kong
+ * release. Only the fields driftwatch maps are validated.
  */
 
 const count = tokenCount;
@@ -32,6 +35,9 @@ export const kongAiProxySchema = z.looseObject({
       prompt_tokens: optionalCount,
       completion_tokens: optionalCount,
       total_tokens: optionalCount,
+      // 3.6/3.7 spell these in the singular (audit log reference of those releases).
+      prompt_token: optionalCount,
+      completion_token: optionalCount,
       prompt_tokens_details: z.looseObject({ cached_tokens: optionalCount }).nullish(),
       // 3.11+, for non-text modalities; used only when the text counts are absent.
       input_tokens: optionalCount,
@@ -47,8 +53,12 @@ export const kongAiProxySchema = z.looseObject({
 
 export const kongMcpSchema = z.looseObject({
   mcp_session_id: optionalText,
+  // JSON-RPC requests of the session; `payload.{request,response}` are content (redacted in raw).
   rpc: z.array(z.looseObject({ method: optionalText, tool_name: optionalText })).nullish(),
 });
+
+/** `ai.proxy`, or its 3.6/3.7 spelling under the plugin name. */
+export const KONG_PROXY_KEYS = ['proxy', 'ai-proxy', 'ai-proxy-advanced'] as const;
 
 export const kongAiLogSchema = z.looseObject({
   // Unix epoch milliseconds (N3).
@@ -84,8 +94,13 @@ export const kongAiLogSchema = z.looseObject({
   route: z.looseObject({ id: optionalText, name: optionalText }).nullish(),
   service: z.looseObject({ id: optionalText, name: optionalText, host: optionalText }).nullish(),
   ai: z.looseObject({
-    proxy: kongAiProxySchema,
+    proxy: kongAiProxySchema.nullish(),
+    'ai-proxy': kongAiProxySchema.nullish(),
+    'ai-proxy-advanced': kongAiProxySchema.nullish(),
+    // 3.6/3.7 log the request payload once, beside the per-plugin sections.
+    payload: z.looseObject({ request: z.unknown().optional() }).nullish(),
     mcp: kongMcpSchema.nullish(),
   }),
 });
 export type KongAiLog = z.infer<typeof kongAiLogSchema>;
+export type KongAiProxy = z.infer<typeof kongAiProxySchema>;

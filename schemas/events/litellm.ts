@@ -65,6 +65,7 @@ const keyMetadataShape = {
   user_api_key_org_id: optionalText,
   user_api_key_project_id: optionalText,
   user_api_key_request_route: optionalText,
+  user_api_key_end_user_id: optionalText,
   team_id: optionalText,
   requester_ip_address: optionalText,
   user_agent: optionalText,
@@ -136,11 +137,13 @@ export const liteLlmPayloadSchema = z.looseObject({
   total_tokens: optionalCount,
   response_cost: optionalUsd,
   cost_breakdown: z.looseObject({ total_cost: optionalUsd }).nullish(),
-  // Unix epoch seconds as floats (N3), not ISO text as in SpendLogs.
-  startTime: z.number(),
-  endTime: z.number().nullish(),
-  completionStartTime: z.number().nullish(),
-  request_tags: z.array(z.string()).nullish(),
+  // Unix epoch seconds as floats (N3); LiteLLM's Pub/Sub and GCS loggers write naive UTC datetime
+  // text instead (`"2025-01-24 09:20:46.847371"`, formats.md "Real variants"), like SpendLogs.
+  startTime: z.union([z.number(), z.string().min(1)]),
+  endTime: z.union([z.number(), z.string()]).nullish(),
+  completionStartTime: z.union([z.number(), z.string()]).nullish(),
+  // Those loggers also serialise tags and metadata as JSON text.
+  request_tags: z.preprocess(jsonText, z.array(z.string()).nullish()),
   end_user: optionalText,
   requester_ip_address: optionalText,
   user_agent: optionalText,
@@ -154,6 +157,6 @@ export const liteLlmPayloadSchema = z.looseObject({
       usage_object: liteLlmUsageSchema.nullish(),
     })
     .nullish(),
-  metadata: liteLlmPayloadMetadataSchema.nullish(),
+  metadata: z.preprocess(jsonText, liteLlmPayloadMetadataSchema.nullish()),
 });
 export type LiteLlmPayload = z.infer<typeof liteLlmPayloadSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tokenCount, usdAmount } from './bounds.ts';
+import { UINT64_SAFE_MAX, boundedNumber, tokenCount, usdAmount } from './bounds.ts';
 
 /**
  * OpenAI organization Usage and Costs APIs (formats.md §3). Objects are loose because OpenAI adds
@@ -54,6 +54,47 @@ export const openAiUsageResultSchema = z.looseObject({
   service_tier: optionalText,
 });
 export type OpenAiUsageResult = z.infer<typeof openAiUsageResultSchema>;
+
+/**
+ * The other Usage API families (`/organization/usage/embeddings`, `…/moderations`, `…/images`,
+ * `…/audio_speeches`, `…/audio_transcriptions`, `…/vector_stores`, `…/code_interpreter_sessions`):
+ * the same page → bucket envelope, each with its own result `object` and its own measure
+ * (openai/openai-openapi `UsageEmbeddingsResult` … `UsageCodeInterpreterSessionsResult`).
+ */
+export const OPENAI_USAGE_FAMILY_RESULTS = {
+  'organization.usage.embeddings.result': 'embeddings',
+  'organization.usage.moderations.result': 'moderations',
+  'organization.usage.images.result': 'images',
+  'organization.usage.audio_speeches.result': 'audio_speeches',
+  'organization.usage.audio_transcriptions.result': 'audio_transcriptions',
+  'organization.usage.vector_stores.result': 'vector_stores',
+  'organization.usage.code_interpreter_sessions.result': 'code_interpreter_sessions',
+} as const;
+export type OpenAiUsageFamilyObject = keyof typeof OPENAI_USAGE_FAMILY_RESULTS;
+const FAMILY_OBJECTS = Object.keys(OPENAI_USAGE_FAMILY_RESULTS) as [OpenAiUsageFamilyObject, ...OpenAiUsageFamilyObject[]];
+
+export const openAiUsageFamilyResultSchema = z.looseObject({
+  object: z.enum(FAMILY_OBJECTS),
+  // embeddings, moderations: input only, no cache.
+  input_tokens: optionalCount,
+  num_model_requests: optionalCount,
+  // The measure of each family that is not a token count.
+  images: optionalCount,
+  characters: optionalCount,
+  seconds: boundedNumber(0, UINT64_SAFE_MAX).nullish(),
+  usage_bytes: optionalCount,
+  // `num_sessions` in the API reference; older spec revisions name it `sessions`.
+  num_sessions: optionalCount,
+  sessions: optionalCount,
+  // images: grouping dimensions (`image.generation` …, `1024x1024` …).
+  source: optionalText,
+  size: optionalText,
+  project_id: optionalText,
+  user_id: optionalText,
+  api_key_id: optionalText,
+  model: optionalText,
+});
+export type OpenAiUsageFamilyResult = z.infer<typeof openAiUsageFamilyResultSchema>;
 
 export const openAiCostsResultSchema = z.looseObject({
   object: z.literal(OPENAI_COSTS_RESULT),

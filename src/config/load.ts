@@ -35,6 +35,8 @@ function applyEnv(raw: Record<string, unknown>, env: Env): void {
   set('DRIFTWATCH_STORE_PROMPT_TEXT', ['ingest', 'storePromptText'], (v) => v === 'true' || v === '1');
   set('DRIFTWATCH_POLICY', ['policyFile']);
   set('LOG_LEVEL', ['logLevel']);
+  set('DRIFTWATCH_READ_TOKEN', ['api', 'readToken']);
+  set('DRIFTWATCH_WRITE_TOKEN', ['api', 'writeToken']);
 }
 
 /** Formats every zod issue as `path: message`, so an operator fixes all of them in one go. */

@@ -117,6 +117,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The HTTP API's bearer tokens; its port is service.port. Environment only (secrets). */
+    api: z
+      .object({
+        /** DRIFTWATCH_READ_TOKEN: GET under /api/. Unset: nobody reads (401). */
+        readToken: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+        /** DRIFTWATCH_WRITE_TOKEN: reads and triage actions. */
+        writeToken: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     policyFile: z.string().optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })

@@ -28,7 +28,10 @@ export function shapeOnlyPrefix(text: string, maxChars = REJECT_PREFIX_CHARS): s
   const bare = shaped.replace(/("(?:[^"\\]|\\.)*")|([^\s"{}[\]:,0-9.+-][^\s"{}[\]:,]*)/g, (m: string, str: string | undefined) =>
     str !== undefined || m === 'true' || m === 'false' || m === 'null' ? m : `[${m.length} chars]`,
   );
-  return bare + (text.length > maxChars ? '…' : '');
+  // A string shorter than its "[N chars]" stand-in grows the text: the result is cut to the
+  // length of the prefix it came from, so a kept prefix is never longer than promised.
+  const cut = text.length > maxChars || bare.length > head.length;
+  return cut ? bare.slice(0, Math.max(0, head.length - 1)) + '…' : bare;
 }
 
 export function sha256Hex(bytes: Uint8Array | string): string {

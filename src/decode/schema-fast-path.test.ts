@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as anthropicUsage from '../../schemas/events/anthropic-usage.ts';
 import * as bedrock from '../../schemas/events/bedrock.ts';
@@ -95,7 +96,12 @@ describe('schema fast path', () => {
     const records = [litellm.liteLlmSpendLogSchema, litellm.liteLlmPayloadSchema, kong.kongAiLogSchema, otlp.otelFlatRecordSchema, okta.oktaLogEventSchema];
     for (const schema of records) {
       const check = compileFastCheck(schema)!;
-      const valid = DOCS.filter((d) => schema.safeParse(d).success);
+      // Records whose output differs from their input (JSON text parsed by z.preprocess, as in
+      // LiteLLM's Pub/Sub records) need zod's output and are not what the fast path is for.
+      const valid = DOCS.filter((d) => {
+        const parsed = schema.safeParse(d);
+        return parsed.success && isDeepStrictEqual(parsed.data, d);
+      });
       expect(valid.length).toBeGreaterThan(0);
       expect(valid.filter((d) => check(d)).length).toBe(valid.length);
     }

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { AlertDraft, AnyDetector, Audience, Controls, Evidence, Severity } from './define-detector.ts';
 import { maskSecrets, redactEvidence } from './redact.ts';
+import { alertsRaised } from '../telemetry/metrics.ts';
 import { clickHouseTime, fromClickHouseTime, toDate } from './windows.ts';
 
 /**
@@ -209,6 +210,7 @@ export async function persistAlerts(store: Store, alerts: readonly Alert[], now:
     // Explicit: chdb keeps the last insert's token on its session (store.ts).
     clickhouse_settings: { insert_deduplication_token: '' },
   });
+  for (const a of created) alertsRaised.inc({ detector: a.detector, severity: a.severity });
   return { created, seenAgain };
 }
 

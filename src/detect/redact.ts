@@ -1,5 +1,5 @@
 import { redactRecord } from '../normalize/content.ts';
-import { maskSecrets as maskSecretsByRule, secretFingerprint } from '../normalize/secrets.ts';
+import { maskDeep, maskSecrets as maskSecretsByRule, secretFingerprint } from '../normalize/secrets.ts';
 import type { Evidence } from './define-detector.ts';
 
 /**
@@ -52,7 +52,8 @@ export function redactSample(sample: unknown): unknown {
 export function redactEvidence(evidence: Evidence): Evidence {
   const figures: Evidence['figures'] = {};
   for (const [k, v] of Object.entries(evidence.figures)) {
-    figures[k] = typeof v === 'string' ? maskSecrets(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? maskSecrets(x) : x)) : (v as Evidence['figures'][string]);
+    // Figures are numbers, strings and lists of them, but a detector may pass any JSON: all of it is scanned.
+    figures[maskSecrets(k)] = maskDeep(v, maskSecrets) as Evidence['figures'][string];
   }
   // '' is a raw record past its column TTL: nothing to show.
   const samples = (evidence.samples ?? []).filter((x) => x !== '' && x !== null && x !== undefined).slice(0, MAX_SAMPLES).map(redactSample);

@@ -1,3 +1,4 @@
+import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Store } from '../store/store.ts';
 import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.ts';
 
@@ -39,6 +40,8 @@ export interface RunRecord {
 }
 
 export async function recordRun(store: Store, detector: string, run: RunRecord): Promise<void> {
+  detectorRunDuration.observe({ detector, outcome: 'ok' }, run.durationMs / 1000);
+  detectorRuns.inc({ detector, outcome: 'ok' });
   const marks = Object.fromEntries(Object.entries(run.sourceMarks).map(([s, ms]) => [s, clickHouseTime(ms)]));
   await store.client.insert({
     table: 'detector_runs',

@@ -1,3 +1,4 @@
+import { recordIngestSegment } from '../telemetry/metrics.ts';
 import type { SegmentResult } from './segment.ts';
 
 /** The fixed ingest counters: received messages and bytes, records accepted, rejects by reason. */
@@ -11,6 +12,7 @@ export class IngestCounters {
   readonly bySource: Record<string, number> = {};
 
   recordSegment(source: string, segment: SegmentResult): void {
+    recordIngestSegment(source, segment);
     this.received += segment.messageCount;
     this.receivedBytes += segment.payloadBytes;
     this.bySource[source] = (this.bySource[source] ?? 0) + segment.messageCount;

@@ -10,6 +10,7 @@ import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import { encodeTsv } from '../store/tsv.ts';
 import { classifyInsertError } from '../store/insert-errors.ts';
 import { joinRows, rowFields, splitRows } from './tsv-rows.ts';
+import { batchesInFlight, insertLatency } from '../telemetry/metrics.ts';
 
 export interface SinkOptions {
   /** Attempts per insert for a retriable error before it reaches the consumer (which then stops committing). */
@@ -65,6 +66,15 @@ export class ClickHouseSink {
   }
 
   async write(batch: FlushBatch): Promise<void> {
+    batchesInFlight.inc();
+    try {
+      await this.writeBatch(batch);
+    } finally {
+      batchesInFlight.dec();
+    }
+  }
+
+  private async writeBatch(batch: FlushBatch): Promise<void> {
     if (this.options.useLedger ?? true) await this.withRetry(batch, 'ingest_batches', () => this.ledger.record(batch));
     const refused: IngestRejectRow[] = [];
     for (const table of DATA_TABLES) {
@@ -72,8 +82,10 @@ export class ClickHouseSink {
       if (!parts || parts.length === 0) continue;
       const payload = parts.length === 1 ? (parts[0] as EncodedTable).tsv : Buffer.concat(parts.map((p) => p.tsv));
       const rows = parts.reduce((n, p) => n + p.rows, 0);
+      const stopTimer = insertLatency.startTimer({ table });
       try {
         await this.insert(batch, table, payload, dedupToken(batch, table));
+        stopTimer();
         this.stats.rowsInserted += rows;
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== 'CH_INSERT_REJECTED') throw err;

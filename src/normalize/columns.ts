@@ -9,7 +9,7 @@ import type { DataTable } from './rows.ts';
 export const TABLE_COLUMNS: Readonly<Record<DataTable | 'ingest_rejects', readonly string[]>> = {
   gateway_requests: [
     'event_time', 'format', 'gateway', 'request_id', 'session_id', 'client_request_id', 'api_key_id',
-    'api_key_alias', 'user_id', 'user_email', 'team_id', 'org_id', 'provider', 'model_requested',
+    'api_key_alias', 'user_id', 'user_email', 'end_user', 'team_id', 'org_id', 'provider', 'model_requested',
     'model_served', 'upstream', 'route', 'call_type', 'tags', 'user_agent', 'client_ip', 'status',
     'uncached_input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'cost_usd',
     'duration_ms', 'prompt_logged', 'response_logged', 'prompt_bytes', 'prompt_sha256', 'response_bytes',
@@ -20,7 +20,8 @@ export const TABLE_COLUMNS: Readonly<Record<DataTable | 'ingest_rejects', readon
     'event_time', 'bucket_end', 'format', 'provider', 'kind', 'api_key_id', 'workspace_id', 'account_id',
     'user_email', 'principal', 'team_id', 'session_id', 'request_id', 'model', 'service_tier', 'line_item',
     'uncached_input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'request_count',
-    'cost_usd', 'prompt_logged', 'source_topic', 'source_partition', 'source_offset', 'record_index', 'raw',
+    'cost_usd', 'metrics', 'prompt_logged', 'source_topic', 'source_partition', 'source_offset', 'record_index',
+    'raw',
   ],
   idp_events: [
     'event_time', 'format', 'idp', 'event_id', 'event_type', 'actor_id', 'actor_email', 'actor_type',

@@ -54,10 +54,25 @@ function lastSegment(k: string): string {
   return k.slice(k.lastIndexOf('.') + 1);
 }
 
+// Keys repeat across records: each is classified once (bounded, so hostile unique keys cannot grow it).
+const KEY_KIND = new Map<string, number>();
+const CONTENT = 1;
+const WEAK = 2;
+
+function keyKind(key: string): number {
+  let kind = KEY_KIND.get(key);
+  if (kind === undefined) {
+    const last = lastSegment(key.toLowerCase());
+    kind = DESCRIBES_CONTENT.test(last) ? 0 : CONTENT_KEY.test(last) ? CONTENT : WEAK_CONTENT_KEY.test(last) ? WEAK : 0;
+    if (KEY_KIND.size > 10_000) KEY_KIND.clear();
+    KEY_KIND.set(key, kind);
+  }
+  return kind;
+}
+
 /** Whether a key (an attribute name, possibly dotted) names content by the rule above. */
 export function isContentKey(key: string): boolean {
-  const last = lastSegment(key.toLowerCase());
-  return CONTENT_KEY.test(last) && !DESCRIBES_CONTENT.test(last);
+  return keyKind(key) === CONTENT;
 }
 
 /** Whether `key: value` is content: a content key, or a free-text key holding a string. */
@@ -67,8 +82,7 @@ export function isContentEntry(key: string, value: unknown): boolean {
 }
 
 function isWeakContentKey(key: string): boolean {
-  const last = lastSegment(key.toLowerCase());
-  return WEAK_CONTENT_KEY.test(last) && !DESCRIBES_CONTENT.test(last);
+  return keyKind(key) === WEAK;
 }
 
 /** Header names whose value is a credential: stored only as a fingerprint. */

@@ -46,6 +46,8 @@ export interface GatewayRequestRow extends TokenCounts {
   api_key_alias: string;
   user_id: string;
   user_email: string;
+  /** The downstream person a service called on behalf of (LiteLLM `end_user`); '' when none. */
+  end_user: string;
   team_id: string;
   org_id: string;
   provider: string;
@@ -78,7 +80,12 @@ export interface ProviderUsageRow extends TokenCounts {
   bucket_end: string;
   format: string;
   provider: 'openai' | 'anthropic' | 'bedrock';
-  kind: 'usage' | 'cost' | 'invocation';
+  /**
+   * What the row counts: 'usage' (completions / messages), 'cost', 'invocation' (Bedrock), the
+   * OpenAI usage family of a non-completions page ('embeddings', 'images', …), or 'claude_code'
+   * (Anthropic's Claude Code analytics, one row per person, day and model).
+   */
+  kind: ProviderUsageKind;
   api_key_id: string;
   workspace_id: string;
   account_id: string;
@@ -92,9 +99,18 @@ export interface ProviderUsageRow extends TokenCounts {
   line_item: string;
   request_count: number;
   cost_usd: number;
+  /** Figures beside tokens and cost (Claude Code analytics: sessions, lines, commits, …); {} otherwise. */
+  metrics: Record<string, number>;
   prompt_logged: 0 | 1;
   raw: string;
 }
+
+export const OPENAI_USAGE_FAMILIES = [
+  'embeddings', 'moderations', 'images', 'audio_speeches', 'audio_transcriptions', 'vector_stores',
+  'code_interpreter_sessions',
+] as const;
+export type OpenAiUsageFamily = (typeof OPENAI_USAGE_FAMILIES)[number];
+export type ProviderUsageKind = 'usage' | 'cost' | 'invocation' | 'claude_code' | OpenAiUsageFamily;
 
 export interface IdpEventRow {
   event_time: string;

@@ -4,15 +4,18 @@ import { detectRole, logNewAlerts, policyTracker } from './detect-role.ts';
 import { ingestRole } from './ingest-role.ts';
 import { Lease } from './lease.ts';
 import { LeasedRole } from './leased-role.ts';
-import type { Role, RoleContext, RoleFactory, RoleName } from './role.ts';
+import type { Role, RoleContext, RoleFactory, RoleName, RoleReadiness } from './role.ts';
+import { createApiServer } from '../api/server.ts';
+import { metricsRegistry } from '../telemetry/metrics.ts';
 
 /**
- * How `driftwatch run` builds each role. ingest and detect are built here; deliver and api are
- * the registration point for the alert dispatcher (src/alerts/dispatcher.ts) and the HTTP API
- * (src/api/server.ts), wired when they land, through the two adapters below:
+ * How `driftwatch run` builds each role. ingest, detect and api (src/api/server.ts) are built here;
+ * deliver is the registration point for the alert dispatcher (src/alerts/dispatcher.ts), wired when
+ * it lands, through the adapter below:
  *
  *   deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ store: ctx.store, log: ctx.log, config: ctx.config, fence })),
- *   api:     apiRole((ctx) => createApiServer({ store: ctx.store, log: ctx.log, config: ctx.config, readiness: ctx.readiness })),
+ *
+ * The API gets its alerts port (`alerts:`) once the alert repository lands; until then /api/alerts answers 503.
  *
  * A role whose factory is missing is refused when named with --role and skipped (with a warning)
  * when `run` starts every role by default.
@@ -76,6 +79,14 @@ export function apiRole(make: (ctx: RoleContext) => Listenable): RoleFactory {
   };
 }
 
+/** The other roles' readiness as /readyz reasons (the api role answering is its own proof). */
+function readinessOf(roles: Partial<Record<RoleName, RoleReadiness>>): { ready: boolean; reasons: string[] } {
+  const reasons = Object.entries(roles)
+    .filter(([name, r]) => name !== 'api' && r && !r.ok)
+    .map(([name, r]) => `${name} not ready: ${JSON.stringify(r?.detail ?? {})}`);
+  return { ready: reasons.length === 0, reasons };
+}
+
 export interface DetectionInputs {
   detectors: readonly AnyDetector[];
   policyFile: string;
@@ -112,7 +123,10 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
     },
     // REGISTRATION POINT (merge): deliver: dispatcherRole((ctx, fence) => new AlertDispatcher({ ... })).
     deliver: undefined,
-    // REGISTRATION POINT (merge): api: apiRole((ctx) => createApiServer({ ... })).
-    api: undefined,
+    api: apiRole((ctx) => createApiServer({
+      store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? [], metrics: metricsRegistry,
+      tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken },
+      readiness: () => readinessOf(ctx.readiness()),
+    })),
   };
 }

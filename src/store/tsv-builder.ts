@@ -11,7 +11,7 @@
  *   or above the column's maximum, because `String(1e21)` is `1e+21`, which fails the whole insert,
  *   and 1e20 fits no UInt64 and is stored wrapped;
  * - Array: `[elem,…]`, numbers bare, anything else single-quoted with `\` `'` tab LF CR NUL escaped;
- * - object (Map column): `{'k':'v',…}`, keys and values quoted the same way.
+ * - object (Map column): `{'k':'v',…}`, keys quoted the same way, values like array elements.
  */
 
 import { AppError } from '../errors.ts';
@@ -48,7 +48,10 @@ function arrayLiteral(v: readonly unknown[]): string {
 
 function mapLiteral(v: Record<string, unknown>): string {
   const entries = Object.entries(v);
-  return entries.length === 0 ? '{}' : `{${entries.map(([k, x]) => `${quoted(k)}:${quoted(String(x))}`).join(',')}}`;
+  // Numbers bare, as in arrays, so a Map(…, Float64) value parses; strings quoted.
+  return entries.length === 0
+    ? '{}'
+    : `{${entries.map(([k, x]) => `${quoted(k)}:${typeof x === 'number' ? String(x) : quoted(String(x))}`).join(',')}}`;
 }
 
 /** Strings up to this length are copied by a JS loop; longer ones by Buffer#write (native). */

@@ -12,8 +12,9 @@ import { createLogger } from '../../src/telemetry/logger.ts';
 import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics, groupProgress, produce } from '../helpers/kafka.ts';
 import { detectRange, type DetectReport } from './detect.ts';
-import { plantedDay } from './scenario.ts';
-import { PROMPT_TEXT } from './wire.ts';
+import { plantedChecks } from './planted-checks.ts';
+import { FRANK_SSO, plantedDay } from '../../src/simulate/planted-day.ts';
+import { PROMPT_TEXT } from '../../src/simulate/wire.ts';
 
 /**
  * The issue's proof: a day of four teams' traffic in the real wire formats, with planted incidents
@@ -25,6 +26,7 @@ import { PROMPT_TEXT } from './wire.ts';
 
 const SOURCES: SourceKind[] = ['gateway', 'billing', 'idp', 'agent'];
 const scenario = plantedDay();
+const checks = plantedChecks(scenario.facts, FRANK_SSO);
 const config = testConfig('e2e', { 'ingest.maxBatchAgeMs': 300 });
 const log = createLogger('warn');
 let store: Store;
@@ -144,6 +146,7 @@ describe('a planted day, end to end', () => {
   });
 
   it('gives each alert its team, accountable identity, evidence and framework controls', () => {
+    expect(Object.keys(checks).sort()).toEqual(scenario.planted.map((p) => p.id).sort());
     for (const p of scenario.planted) {
       const a = first.created.find((x) => x.detector === p.detector && x.entity === p.entity);
       if (!a) continue; // reported by the previous test
@@ -158,7 +161,7 @@ describe('a planted day, end to end', () => {
       expect(a.policyVersion).toBe(policyVersion);
       // Evidence is redacted: prompt text never reaches an alert.
       expect(JSON.stringify(a.evidence), who).not.toContain(PROMPT_TEXT);
-      p.check?.(a);
+      checks[p.id]?.(a);
     }
   });
 

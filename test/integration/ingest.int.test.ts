@@ -17,8 +17,11 @@ let store: Store;
 let consumer: IngestConsumer;
 
 const good = {
-  gateway: ['litellm-spend-log', 'litellm-payload', 'kong-ai'],
-  billing: ['openai-usage', 'openai-costs', 'anthropic-usage', 'anthropic-cost', 'bedrock-invocation'],
+  // Real variants (formats.md): LiteLLM Pub/Sub payload, Kong 3.6/3.7 and AI MCP records, OpenAI
+  // usage families other than completions, Anthropic Claude Code analytics.
+  gateway: ['litellm-spend-log', 'litellm-payload', 'kong-ai', 'litellm-payload-pubsub', 'kong-ai-proxy-3-6', 'kong-ai-mcp'],
+  billing: ['openai-usage', 'openai-costs', 'anthropic-usage', 'anthropic-cost', 'bedrock-invocation',
+    'openai-usage-embeddings', 'openai-usage-images', 'anthropic-claude-code'],
   idp: ['okta-token-grant', 'okta-user-deactivate', 'entra-signin-interactive', 'entra-signin-service-principal', 'entra-diagnostic-envelope'],
   agent: ['claude-code-flat', 'claude-code-otlp'],
 } as const;
@@ -49,7 +52,8 @@ beforeAll(async () => {
   consumer = new IngestConsumer({ config, store, log });
   await consumer.start();
   await waitFor(async () => (await count(store, 'SELECT count() c FROM ingest_rejects')) >= poison.length &&
-    (await count(store, 'SELECT count() c FROM gateway_requests')) >= 10, 90_000, 'all rows');
+    (await count(store, 'SELECT count() c FROM gateway_requests')) >= 19 &&
+    (await count(store, 'SELECT count() c FROM provider_usage')) >= 36, 90_000, 'all rows');
   await consumer.stop();
 });
 
@@ -71,16 +75,41 @@ describe('Kafka → ClickHouse ingest', () => {
     expect(rows).toEqual([
       'agent_events otel.flat 3 3',
       'agent_events otel.otlp_json 9 3',
-      'gateway_requests kong.ai_proxy 4 3',
-      'gateway_requests litellm.payload 3 3',
+      'gateway_requests kong.ai_mcp 3 3',
+      'gateway_requests kong.ai_proxy 7 3',
+      'gateway_requests litellm.payload 6 3',
       'gateway_requests litellm.spend_log 3 3',
       'idp_events entra.signin 12 3',
       'idp_events okta.system_log 6 3',
+      'provider_usage anthropic.claude_code 15 3',
       'provider_usage anthropic.cost 3 3',
       'provider_usage anthropic.usage 3 3',
       'provider_usage bedrock.invocation 3 3',
       'provider_usage openai.costs 3 3',
       'provider_usage openai.usage 3 3',
+      'provider_usage openai.usage_family 6 3',
+    ]);
+  });
+
+  it('stores what the real variants carry: end user, usage family, Claude Code figures per person', async () => {
+    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE end_user = 'carol@example.com'`)).toBe(3);
+    expect(await count(store, `SELECT count() c FROM gateway_requests
+      WHERE format = 'kong.ai_mcp' AND has(tool_names, 'list_orders_for_user') AND has(mcp_servers, 'orders-mcp')`)).toBe(3);
+    const res = await store.client.query({
+      query: `SELECT kind, user_email, model, sum(cost_usd) cost, sum(uncached_input_tokens) input,
+                     sum(metrics['num_sessions']) sessions, sum(metrics['edit_tool.accepted']) accepted, sum(metrics['images']) images
+              FROM provider_usage WHERE kind IN ('claude_code', 'images', 'embeddings') AND source_partition = 1
+              GROUP BY kind, user_email, model ORDER BY kind, user_email, model`,
+      format: 'JSONEachRow',
+    });
+    expect(await res.json()).toEqual([
+      { kind: 'claude_code', user_email: '', model: '', cost: 0, input: '0', sessions: 4, accepted: 9, images: 0 },
+      { kind: 'claude_code', user_email: '', model: 'claude-sonnet-4-20250514', cost: 0.955, input: '20300', sessions: 0, accepted: 0, images: 0 },
+      { kind: 'claude_code', user_email: 'alice@example.com', model: '', cost: 0, input: '0', sessions: 15, accepted: 25, images: 0 },
+      { kind: 'claude_code', user_email: 'alice@example.com', model: 'claude-3-5-haiku-20241022', cost: 0.42, input: '23100', sessions: 0, accepted: 0, images: 0 },
+      { kind: 'claude_code', user_email: 'alice@example.com', model: 'claude-sonnet-4-20250514', cost: 1.86, input: '45230', sessions: 0, accepted: 0, images: 0 },
+      { kind: 'embeddings', user_email: '', model: 'text-embedding-ada-002-v2', cost: 0, input: '16', sessions: 0, accepted: 0, images: 0 },
+      { kind: 'images', user_email: '', model: 'dall-e-3', cost: 0, input: '0', sessions: 0, accepted: 0, images: 2 },
     ]);
   });
 
@@ -115,13 +144,14 @@ describe('Kafka → ClickHouse ingest', () => {
     expect(utf8?.detail).toMatch(/sha256 [0-9a-f]{64}/);
     expect(rejects.find((r) => r.reason === 'schema_violation')?.detail).toMatch(/prompt_tokens/);
     // The good record produced after the poison, in the same partition, was stored.
-    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE format = 'kong.ai_proxy' AND source_partition = 0`)).toBe(2);
+    expect(await count(store, `SELECT count() c FROM gateway_requests WHERE format = 'kong.ai_proxy' AND source_partition = 0
+      AND request_id = '9ec9264afbbbad5fe5c64877d92eeb04'`)).toBe(2);
   });
 
   it('never stores prompt text by default', async () => {
     const leaked = await count(store, `SELECT count() c FROM (
       SELECT raw FROM gateway_requests UNION ALL SELECT raw FROM agent_events UNION ALL SELECT raw FROM ingest_rejects)
-      WHERE raw LIKE '%Refactor the retry loop%'`);
+      WHERE raw LIKE '%Refactor the retry loop%' OR raw LIKE '%Hello, world!%' OR raw LIKE '%INC-2231%' OR raw LIKE '%Dana Smith%'`);
     expect(leaked).toBe(0);
     expect(await count(store, `SELECT count() c FROM gateway_requests WHERE prompt_logged = 1 AND prompt_text = '' AND length(prompt_sha256) = 64`)).toBeGreaterThan(0);
   });

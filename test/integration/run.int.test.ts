@@ -38,6 +38,8 @@ describe('driftwatch run', () => {
       kafka: { brokers: config.kafka.brokers, groupId: config.kafka.groupId, topics: config.kafka.topics, sessionTimeoutMs: 6_000 },
       clickhouse: { dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}) },
       ingest: { maxBatchRows: 500, maxBatchAgeMs: 300, decodeWorkers: 1 },
+      // Port 0: the api role binds a free port, so parallel test files never collide on 7070.
+      service: { port: 0 },
       policyFile: POLICY,
       logLevel: 'info',
     }));
@@ -58,14 +60,18 @@ describe('driftwatch run', () => {
 
     await waitFor(async () => (await groupProgress(config, config.kafka.topics.gateway)).committed === N, 120_000, 'every offset committed by run');
     await waitFor(async () => logs().some((l) => l['msg'] === 'Lease acquired; role active'), 60_000, 'scheduler active');
-    expect(logs().find((l) => l['msg'] === 'driftwatch running')?.['roles']).toEqual(['ingest', 'detect']);
-    // deliver and api are registered at merge; until then `run` says it runs without them.
-    expect(logs().find((l) => l['msg'] === 'Roles not available in this build; running the others')?.['roles']).toEqual(['deliver', 'api']);
+    expect(logs().find((l) => l['msg'] === 'driftwatch running')?.['roles']).toEqual(['ingest', 'detect', 'api']);
+    // deliver is registered at merge; until then `run` says it runs without it.
+    expect(logs().find((l) => l['msg'] === 'Roles not available in this build; running the others')?.['roles']).toEqual(['deliver']);
+    const port = logs().find((l) => l['msg'] === 'API listening')?.['port'] as number;
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status, await ready.clone().text()).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/api/alerts`)).status).toBe(401);
 
     child.kill('SIGTERM');
     expect(await exit, text.slice(-3000)).toBe(0);
     const stopped = logs().filter((l) => l['msg'] === 'Role stopped').map((l) => l['role']);
-    expect(stopped).toEqual(['ingest', 'detect']);
+    expect(stopped).toEqual(['ingest', 'detect', 'api']);
 
     store = await testStore(config);
     expect(await count(store, 'SELECT count() c FROM gateway_requests')).toBe(N);

@@ -42,6 +42,7 @@ describe('anthropic.cost', () => {
       output_tokens: 0,
       request_count: 0,
       cost_usd: 1.2345,
+      metrics: {},
       prompt_logged: 0,
     });
     expect(JSON.parse(raw)).toMatchObject({ starting_at: '2026-08-19T00:00:00Z', amount: '123.45' });

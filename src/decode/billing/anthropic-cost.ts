@@ -48,6 +48,7 @@ function costRow(r: AnthropicCostResult, bucket: BucketFields): ProviderUsageRow
     request_count: 0,
     // A decimal string in cents (N2).
     cost_usd: centsToUsd(r.amount),
+    metrics: {},
     prompt_logged: 0,
     raw: bucket.raw,
   };

@@ -44,6 +44,7 @@ describe('anthropic.usage', () => {
       output_tokens: 41210,
       request_count: 0,
       cost_usd: 0,
+      metrics: {},
       prompt_logged: 0,
     });
     expect(JSON.parse(raw)).toMatchObject({

@@ -104,6 +104,7 @@ function usageRow(r: AnthropicUsageResult, bucket: BucketFields): ProviderUsageR
     request_count: 0,
     // Usage is priced later, from the model price table; cost_report is the billed amount.
     cost_usd: 0,
+    metrics: {},
     prompt_logged: 0,
     raw: bucket.raw,
   };

@@ -34,6 +34,7 @@ describe('bedrock.invocation', () => {
       output_tokens: 320,
       request_count: 1,
       cost_usd: 0,
+      metrics: {},
       prompt_logged: 0,
     });
     expect(JSON.parse(raw)).toEqual(loadSample('bedrock-invocation'));

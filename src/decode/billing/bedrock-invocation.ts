@@ -65,6 +65,7 @@ function invocationRow(r: BedrockInvocation, event_time: string, raw: string): P
     request_count: 1,
     // No cost field in invocation logs; priced later from the token counts.
     cost_usd: 0,
+    metrics: {},
     prompt_logged: promptLogged ? 1 : 0,
     raw,
   };

@@ -1,9 +1,11 @@
 import type { FormatDecoder } from '../types.ts';
+import { anthropicClaudeCodeDecoder } from './anthropic-claude-code.ts';
 import { anthropicCostDecoder } from './anthropic-cost.ts';
 import { anthropicUsageDecoder } from './anthropic-usage.ts';
 import { bedrockInvocationDecoder } from './bedrock-invocation.ts';
 import { openAiCostsDecoder } from './openai-costs.ts';
 import { openAiUsageDecoder } from './openai-usage.ts';
+import { openAiUsageFamilyDecoder } from './openai-usage-family.ts';
 
 /**
  * Billing-topic decoders. Their `matches` are mutually exclusive (tested); the order only puts the
@@ -12,7 +14,9 @@ import { openAiUsageDecoder } from './openai-usage.ts';
 export const billingDecoders: readonly FormatDecoder[] = [
   bedrockInvocationDecoder,
   openAiCostsDecoder,
+  openAiUsageFamilyDecoder,
   openAiUsageDecoder,
+  anthropicClaudeCodeDecoder,
   anthropicCostDecoder,
   anthropicUsageDecoder,
 ];

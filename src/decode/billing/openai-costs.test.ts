@@ -39,6 +39,7 @@ describe('openai.costs', () => {
       output_tokens: 0,
       request_count: 0,
       cost_usd: 4.3719,
+      metrics: {},
       prompt_logged: 0,
     });
     expect(JSON.parse(raw)).toMatchObject({ start_time: 1787097600, end_time: 1787184000, amount: { value: 4.3719 } });

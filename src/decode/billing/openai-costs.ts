@@ -40,6 +40,7 @@ function costRow(r: OpenAiCostsResult, bucket: BucketFields): ProviderUsageRow {
     request_count: 0,
     // Already USD, not cents (N2).
     cost_usd: r.amount.value,
+    metrics: {},
     prompt_logged: 0,
     raw: bucket.raw,
   };

@@ -46,6 +46,7 @@ describe('openai.usage', () => {
       output_tokens: 9120,
       request_count: 57,
       cost_usd: 0,
+      metrics: {},
       prompt_logged: 0,
     });
     // The kept evidence is the result together with its bucket bounds.

@@ -23,8 +23,8 @@ import { safeParseFast } from '../schema-fast-path.ts';
  */
 
 export interface OpenAiResultFormat<S extends z.ZodType> extends ResultFormat<S> {
-  /** The `object` of the results this format decodes, e.g. organization.costs.result. */
-  resultObject: string;
+  /** The `object` of the results this format decodes, e.g. organization.costs.result (or several). */
+  resultObject: string | readonly string[];
 }
 
 /**
@@ -65,7 +65,12 @@ export function openAiDecoder<S extends z.ZodType>(
   );
 }
 
-function walkOpenAi<S extends z.ZodType>(report: BucketedReport<S>, resultObject: string, doc: unknown): void {
+function walkOpenAi<S extends z.ZodType>(
+  report: BucketedReport<S>,
+  resultObject: string | readonly string[],
+  doc: unknown,
+): void {
+  const objects: readonly string[] = typeof resultObject === 'string' ? [resultObject] : resultObject;
   const decodeBucket = (bucket: unknown, at: string): void => {
     const parsed = safeParseFast(openAiBucketSchema, bucket);
     if (!parsed.success) return report.rejectIssues(parsed.error, at, bucket);
@@ -80,11 +85,11 @@ function walkOpenAi<S extends z.ZodType>(report: BucketedReport<S>, resultObject
     report.page(openAiPageSchema, doc, decodeBucket);
   } else if (doc.object === 'bucket') {
     decodeBucket(doc, '');
-  } else if (doc.object === resultObject) {
+  } else if (typeof doc.object === 'string' && objects.includes(doc.object)) {
     const bare = safeParseFast(openAiBareResultTimesSchema, doc);
     if (!bare.success) {
       report.reject(
-        `a bare ${resultObject} has no bucket: it needs integer start_time and end_time ` +
+        `a bare ${doc.object} has no bucket: it needs integer start_time and end_time ` +
           `(epoch seconds) of its own (${issuesDetail(bare.error)})`,
         doc,
       );
@@ -94,7 +99,8 @@ function walkOpenAi<S extends z.ZodType>(report: BucketedReport<S>, resultObject
       if (times) report.result(doc, { start_time, end_time }, times, '');
     }
   } else {
-    report.reject(`object: expected "page", "bucket" or "${resultObject}", got ${JSON.stringify(doc.object)}`, doc);
+    const expected = objects.map((o) => `"${o}"`).join(' or ');
+    report.reject(`object: expected "page", "bucket" or ${expected}, got ${JSON.stringify(doc.object)}`, doc);
   }
 }
 
@@ -129,6 +135,7 @@ function usageRow(r: OpenAiUsageResult, bucket: BucketFields): ProviderUsageRow 
     request_count: r.num_model_requests,
     // Usage is priced later, from the model price table; the Costs API is the billed amount.
     cost_usd: 0,
+    metrics: {},
     prompt_logged: 0,
     raw: bucket.raw,
   };

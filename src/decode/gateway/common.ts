@@ -3,7 +3,7 @@ import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import type { ContentFingerprint, GatewayRequestRow, TokenCounts } from '../../normalize/rows.ts';
 import { TimeParseError, toMillis } from '../../normalize/time.ts';
 import { cleanSourceText, fingerprintContent, isLogged, redactedJson, redactedMarker } from '../../normalize/content.ts';
-import { text } from '../../normalize/identity.ts';
+import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount } from '../../normalize/numbers.ts';
 import type { LiteLlmUsage } from '../../../schemas/events/litellm.ts';
 import { issuesDetail, schemaViolation } from '../reject.ts';
@@ -64,6 +64,18 @@ export function header(headers: unknown, name: string): string {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === wanted) return text(Array.isArray(value) ? value[0] : value);
+  }
+  return '';
+}
+
+/**
+ * The downstream person a service called on behalf of (LiteLLM `end_user`): an e-mail is
+ * lower-cased like every other (N6), any other id is kept as sent.
+ */
+export function endUserOf(...candidates: unknown[]): string {
+  for (const c of candidates) {
+    const v = text(c);
+    if (v !== '') return normalizeEmail(v) || v;
   }
   return '';
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { kongAiProxyDecoder } from './kong-ai.ts';
+import { kongAiMcpDecoder, kongAiProxyDecoder } from './kong-ai.ts';
 import { gatewayDecoders } from './index.ts';
 import type { DecodeOutput } from '../types.ts';
 import { CTX, claimedSamples, loadSample, onlyRow } from '../test-support.ts';
@@ -21,6 +21,7 @@ describe('kong.ai_proxy decoder', () => {
       api_key_alias: 'alice@example.com',
       user_id: 'ae974d6c-0f8a-4dc5-b701-fa0aa38592bd',
       user_email: 'alice@example.com',
+      end_user: '',
       team_id: 'team-platform-eng',
       org_id: '',
       provider: 'anthropic',
@@ -144,10 +145,91 @@ describe('kong.ai_proxy decoder', () => {
   });
 
   it('matches only Kong AI Proxy logs', () => {
-    expect(claimedSamples(kongAiProxyDecoder)).toEqual(['kong-ai']);
+    expect(claimedSamples(kongAiProxyDecoder)).toEqual(['kong-ai-proxy-3-6', 'kong-ai']);
     const plain = loadSample('kong-ai');
     delete plain.ai;
     expect(kongAiProxyDecoder.matches(plain)).toBe(false);
+  });
+});
+
+// Kong 3.6/3.7: statistics under the plugin name, singular token counts, request payload at
+// ai.payload (Kong/docs.konghq.com, AI audit log reference of those releases).
+describe('kong.ai_proxy decoder, 3.6/3.7 shape', () => {
+  it('reads ai["ai-proxy"] like ai.proxy', () => {
+    const r = row(decode(loadSample('kong-ai-proxy-3-6')));
+    expect(r).toMatchObject({
+      format: 'kong.ai_proxy',
+      event_time: '2025-01-24 09:20:46.847',
+      provider: 'cohere',
+      model_requested: 'command',
+      model_served: 'command',
+      uncached_input_tokens: 28,
+      cache_read_tokens: 0,
+      output_tokens: 20,
+      cost_usd: 0.0038,
+      user_email: 'bob@example.com',
+      team_id: 'team-data',
+      session_id: '7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f',
+      upstream: 'api.cohere.com',
+      prompt_logged: 1,
+      response_logged: 1,
+      status: 'success',
+    });
+    expect(r.raw).not.toContain('INC-2231');
+  });
+
+  it('reads the AI Proxy Advanced plugin name too, and prefers the plural counts when both exist', () => {
+    const doc = loadSample('kong-ai-proxy-3-6');
+    doc.ai['ai-proxy-advanced'] = doc.ai['ai-proxy'];
+    delete doc.ai['ai-proxy'];
+    doc.ai['ai-proxy-advanced'].usage.prompt_tokens = 30;
+    const r = row(decode(doc));
+    expect(r.provider).toBe('cohere');
+    expect(r.uncached_input_tokens).toBe(30);
+  });
+});
+
+// Kong AI MCP plugin (Kong/developer.konghq.com, AI Gateway audit log reference, MCP section):
+// `ai.mcp` and no proxy section.
+describe('kong.ai_mcp decoder', () => {
+  it('maps an MCP-only request: tool, server, person and session, no model or tokens', () => {
+    const r = row(kongAiMcpDecoder.decode(loadSample('kong-ai-mcp'), CTX));
+    expect(r).toMatchObject({
+      format: 'kong.ai_mcp',
+      gateway: 'kong',
+      event_time: '2026-08-19 14:05:00.120',
+      call_type: 'mcp',
+      tool_names: ['list_orders_for_user'],
+      mcp_servers: ['orders-mcp'],
+      user_email: 'alice@example.com',
+      session_id: 'e96634a3-fa28-4083-b354-55542e2dca01',
+      provider: '',
+      model_requested: '',
+      uncached_input_tokens: 0,
+      output_tokens: 0,
+      upstream: 'orders-api.internal',
+      status: 'success',
+      duration_ms: 46,
+    });
+    // JSON-RPC payloads are content: tool arguments and results stay out of raw.
+    expect(r.raw).not.toContain('Dana Smith');
+    expect(r.raw).not.toContain('u-1001');
+  });
+
+  it('claims only MCP-only records; a record with a proxy section stays an AI Proxy record', () => {
+    expect(claimedSamples(kongAiMcpDecoder)).toEqual(['kong-ai-mcp']);
+    const both = loadSample('kong-ai');
+    both.ai.mcp = loadSample('kong-ai-mcp').ai.mcp;
+    expect(kongAiMcpDecoder.matches(both)).toBe(false);
+    expect(kongAiProxyDecoder.matches(both)).toBe(true);
+  });
+
+  it('rejects a malformed rpc list with its path', () => {
+    const bad = loadSample('kong-ai-mcp');
+    bad.ai.mcp.rpc = 'tools/call';
+    const out = kongAiMcpDecoder.decode(bad, CTX);
+    expect(out.rejects[0]?.reason).toBe('schema_violation');
+    expect(out.rejects[0]?.detail).toContain('ai.mcp.rpc');
   });
 });
 
@@ -157,6 +239,9 @@ describe('gatewayDecoders', () => {
       'litellm-spend-log': 'litellm.spend_log',
       'litellm-payload': 'litellm.payload',
       'kong-ai': 'kong.ai_proxy',
+      'kong-ai-proxy-3-6': 'kong.ai_proxy',
+      'kong-ai-mcp': 'kong.ai_mcp',
+      'litellm-payload-pubsub': 'litellm.payload',
     };
     for (const [sample, format] of Object.entries(expected)) {
       const doc = loadSample(sample);

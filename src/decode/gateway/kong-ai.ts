@@ -1,4 +1,4 @@
-import { kongAiLogSchema, type KongAiLog } from '../../../schemas/events/kong.ts';
+import { KONG_PROXY_KEYS, kongAiLogSchema, type KongAiLog, type KongAiProxy } from '../../../schemas/events/kong.ts';
 import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime } from '../../normalize/time.ts';
@@ -18,12 +18,25 @@ import {
 
 /** Kong log-plugin object (http-log, kafka-log, …) of an AI Proxy request (formats.md §2). */
 export const KONG_AI_PROXY_FORMAT = 'kong.ai_proxy';
+/** The same log object for a request through the AI MCP plugin: `ai.mcp` and no proxy section. */
+export const KONG_AI_MCP_FORMAT = 'kong.ai_mcp';
+
+/** The proxy statistics, wherever this Kong release put them (`ai.proxy` or `ai["ai-proxy"]`). */
+function proxySection(ai: unknown): unknown {
+  if (!isRecord(ai)) return undefined;
+  for (const key of KONG_PROXY_KEYS) if (isRecord(ai[key])) return ai[key];
+  return undefined;
+}
+
+function proxyOf(log: KongAiLog): KongAiProxy {
+  return (proxySection(log.ai) as KongAiProxy | undefined) ?? {};
+}
 
 const MCP_TOOL_CALL = 'tools/call';
 
 function upstreamHost(log: KongAiLog): string {
   const lastTry = log.tries?.at(-1);
-  const lastTarget = log.ai.proxy.tried_targets?.at(-1);
+  const lastTarget = proxyOf(log).tried_targets?.at(-1);
   const fromTries = text(lastTry?.hostname) || text(lastTarget?.host);
   if (fromTries !== '') return fromTries;
   // upstream_uri is normally a path; only an absolute URL names the host.
@@ -51,19 +64,21 @@ function mcpColumns(log: KongAiLog): Pick<GatewayRequestRow, 'tool_names' | 'mcp
   return { tool_names: tools, mcp_servers: tools.length > 0 ? uniqueNonEmpty([text(log.service?.name)]) : [] };
 }
 
-function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestRow {
+function toRow(format: string, log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestRow {
   // Epoch milliseconds (N3); eventTime rejects the value if it was mistaken for seconds upstream.
   const event_time = eventTime(log.started_at, ctx.maxEventTime);
-  const { meta, usage, payload } = log.ai.proxy;
+  // An MCP-only record has no proxy section: no model, no tokens, only the tool calls.
+  const { meta, usage, payload } = proxyOf(log);
+  const mcpOnly = format === KONG_AI_MCP_FORMAT;
   const headers = log.request.headers;
   const consumer = log.consumer;
   // OpenAI semantics (N1): prompt_tokens includes the cached reads; no cache-write count exists.
-  const prompt = usage?.prompt_tokens ?? usage?.input_tokens;
-  const output = usage?.completion_tokens ?? usage?.output_tokens;
+  const prompt = usage?.prompt_tokens ?? usage?.prompt_token ?? usage?.input_tokens;
+  const output = usage?.completion_tokens ?? usage?.completion_token ?? usage?.output_tokens;
 
   return {
     event_time,
-    format: KONG_AI_PROXY_FORMAT,
+    format,
     gateway: 'kong',
     request_id: text(log.request.id) || header(log.response?.headers, 'x-kong-request-id'),
     session_id: sessionIdOf(headers),
@@ -72,6 +87,7 @@ function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestR
     api_key_alias: text(consumer?.username),
     user_id: text(consumer?.id),
     user_email: normalizeEmail(consumer?.username),
+    end_user: '',
     team_id: text(consumer?.custom_id),
     org_id: '',
     provider: text(meta?.provider_name),
@@ -79,7 +95,7 @@ function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestR
     model_served: canonicalModel(meta?.response_model),
     upstream: upstreamHost(log),
     route: text(log.route?.name),
-    call_type: text(meta?.operation_name) || text(meta?.request_mode),
+    call_type: mcpOnly ? 'mcp' : text(meta?.operation_name) || text(meta?.request_mode),
     tags: [],
     user_agent: header(headers, 'user-agent'),
     client_ip: text(log.client_ip),
@@ -87,16 +103,32 @@ function toRow(log: KongAiLog, raw: string, ctx: DecodeContext): GatewayRequestR
     cost_usd: toNumber(usage?.cost),
     duration_ms: toCount(log.latencies?.request),
     ...splitInclusivePrompt(toCount(prompt), toCount(usage?.prompt_tokens_details?.cached_tokens), 0, toCount(output)),
-    ...contentColumns(payload?.request, payload?.response, ctx.storePromptText),
+    ...contentColumns(payload?.request ?? log.ai.payload?.request, payload?.response, ctx.storePromptText),
     ...mcpColumns(log),
     raw,
   };
 }
 
+const isKongAiLog = (doc: unknown): doc is Record<string, unknown> & { ai: Record<string, unknown> } =>
+  isRecord(doc) && isRecord(doc['request']) && isRecord(doc['ai']);
+
 export const kongAiProxyDecoder: FormatDecoder = gatewayDecoder({
   format: KONG_AI_PROXY_FORMAT,
   schema: kongAiLogSchema,
-  matches: (doc) => isRecord(doc) && isRecord(doc['request']) && isRecord(doc['ai']) && isRecord(doc['ai']['proxy']),
+  matches: (doc) => isKongAiLog(doc) && proxySection(doc.ai) !== undefined,
   timeField: 'started_at',
-  build: toRow,
+  build: (log, raw, ctx) => toRow(KONG_AI_PROXY_FORMAT, log, raw, ctx),
+});
+
+/**
+ * AI MCP plugin requests. Its own format so that MCP traffic is counted apart from model traffic;
+ * a record that also had a proxy section (Kong says not to combine them) stays an AI Proxy record,
+ * whose MCP calls are mapped as well.
+ */
+export const kongAiMcpDecoder: FormatDecoder = gatewayDecoder({
+  format: KONG_AI_MCP_FORMAT,
+  schema: kongAiLogSchema,
+  matches: (doc) => isKongAiLog(doc) && proxySection(doc.ai) === undefined && isRecord(doc.ai['mcp']),
+  timeField: 'started_at',
+  build: (log, raw, ctx) => toRow(KONG_AI_MCP_FORMAT, log, raw, ctx),
 });

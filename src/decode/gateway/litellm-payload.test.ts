@@ -23,6 +23,7 @@ describe('litellm.payload decoder', () => {
       api_key_alias: 'alice-claude-code',
       user_id: 'alice@example.com',
       user_email: 'alice@example.com',
+      end_user: '',
       team_id: 'team-platform-eng',
       org_id: 'org-acme',
       provider: 'anthropic',
@@ -154,9 +155,13 @@ describe('litellm.payload decoder', () => {
     expect(out.rejects[0]?.detail).toContain('prompt_tokens');
     expect(out.rejects[0]?.detail).toContain('metadata.usage_object.cache_read_input_tokens');
 
-    const iso = loadSample('litellm-payload');
-    iso.startTime = '2026-08-19T14:03:11.512Z';
-    expect(decode(iso).rejects[0]?.detail).toContain('startTime');
+    const words = loadSample('litellm-payload');
+    words.startTime = 'yesterday';
+    expect(decode(words).rejects[0]?.detail).toMatch(/^startTime: /);
+
+    const notJson = loadSample('litellm-payload');
+    notJson.metadata = '{not json';
+    expect(decode(notJson).rejects[0]?.detail).toContain('metadata');
 
     const missing = loadSample('litellm-payload');
     delete missing.startTime;
@@ -179,7 +184,51 @@ describe('litellm.payload decoder', () => {
   });
 
   it('does not match the other gateway formats', () => {
-    expect(claimedSamples(liteLlmPayloadDecoder)).toEqual(['litellm-payload']);
+    expect(claimedSamples(liteLlmPayloadDecoder)).toEqual(['litellm-payload-pubsub', 'litellm-payload']);
     expect(liteLlmPayloadDecoder.matches('msg_01')).toBe(false);
+  });
+
+  // LiteLLM's GCS Pub/Sub logger test fixture (BerriAI/litellm
+  // tests/logging_callback_tests/gcs_pub_sub_body/standard_logging_payload.json): naive UTC
+  // datetime strings; metadata and request_tags as JSON text like the same logger's SpendLogs body.
+  describe('Pub/Sub variant (formats.md "Real variants")', () => {
+    it('accepts naive datetime strings as UTC and JSON-text metadata and tags', () => {
+      const r = row(decode(loadSample('litellm-payload-pubsub')));
+      expect(r).toMatchObject({
+        event_time: '2025-01-24 09:20:46.847',
+        duration_ms: 4,
+        request_id: 'chatcmpl-2299b6a2-82a3-465a-b47c-04e685a2227f',
+        api_key_id: '5e3c2a91d07b4f6e8a1c9d2b3f4e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f',
+        api_key_alias: 'support-bot',
+        user_id: 'svc-support-bot',
+        team_id: 'team-support',
+        tags: ['support-bot'],
+        provider: 'openai',
+        model_served: 'gpt-4o',
+        upstream: 'https://api.openai.com',
+        cost_usd: 0.00022500000000000002,
+        uncached_input_tokens: 10,
+        output_tokens: 20,
+        prompt_logged: 1,
+      });
+      expect(r.raw).not.toContain('Hello, world!');
+    });
+
+    it('keeps end_user: the person a service key called on behalf of', () => {
+      expect(row(decode(loadSample('litellm-payload-pubsub'))).end_user).toBe('carol@example.com');
+      // Without the top-level field, the key metadata's end-user id; a non-e-mail id is kept as sent.
+      const doc = loadSample('litellm-payload-pubsub');
+      delete doc.end_user;
+      doc.metadata = JSON.stringify({ ...JSON.parse(doc.metadata), user_api_key_end_user_id: 'cust-4711' });
+      expect(row(decode(doc)).end_user).toBe('cust-4711');
+      expect(row(decode(loadSample('litellm-payload'))).end_user).toBe('');
+    });
+
+    it('gives the same instant for a naive string and the epoch float LiteLLM logs elsewhere', () => {
+      const asText = loadSample('litellm-payload-pubsub');
+      const asFloat = loadSample('litellm-payload-pubsub');
+      asFloat.startTime = Date.UTC(2025, 0, 24, 9, 20, 46, 847) / 1000;
+      expect(row(decode(asFloat)).event_time).toBe(row(decode(asText)).event_time);
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   CLIENT_REQUEST_HEADER,
   contentColumns,
   elapsedMs,
+  endUserOf,
   gatewayDecoder,
   header,
   liteLlmMcpColumns,
@@ -27,7 +28,8 @@ export const LITELLM_PAYLOAD_FORMAT = 'litellm.payload';
 
 function toRow(rec: LiteLlmPayload, raw: string, ctx: DecodeContext): GatewayRequestRow {
   // Epoch seconds as floats (N3); eventTime decides the unit by magnitude, so a logger that
-  // converted to milliseconds still lands on the right instant.
+  // converted to milliseconds still lands on the right instant. Naive datetime text (Pub/Sub and
+  // GCS loggers) is read as UTC.
   const event_time = eventTime(rec.startTime, ctx.maxEventTime);
   const meta = rec.metadata ?? {};
   const hidden = rec.hidden_params ?? {};
@@ -47,6 +49,7 @@ function toRow(rec: LiteLlmPayload, raw: string, ctx: DecodeContext): GatewayReq
     api_key_alias: text(meta.user_api_key_alias),
     user_id: userId,
     user_email: normalizeEmail(meta.user_api_key_user_email) || normalizeEmail(userId),
+    end_user: endUserOf(rec.end_user, meta.user_api_key_end_user_id),
     team_id: text(meta.user_api_key_team_id) || text(meta.team_id),
     org_id: text(meta.user_api_key_org_id),
     provider: text(rec.custom_llm_provider),

@@ -21,6 +21,7 @@ describe('litellm.spend_log decoder', () => {
       api_key_alias: 'alice-claude-code',
       user_id: 'alice@example.com',
       user_email: 'alice@example.com',
+      end_user: '',
       team_id: 'team-platform-eng',
       org_id: 'org-acme',
       provider: 'anthropic',

@@ -10,6 +10,7 @@ import {
   CLIENT_REQUEST_HEADER,
   contentColumns,
   elapsedMs,
+  endUserOf,
   gatewayDecoder,
   header,
   liteLlmMcpColumns,
@@ -54,6 +55,7 @@ function toRow(rec: LiteLlmSpendLog, raw: string, ctx: DecodeContext): GatewayRe
     user_id: user,
     user_email:
       normalizeEmail(meta.user_api_key_user_email) || normalizeEmail(rec.user) || normalizeEmail(meta.user_api_key_user_id),
+    end_user: endUserOf(rec.end_user),
     team_id: text(rec.team_id) || text(meta.user_api_key_team_id) || text(meta.team_id),
     org_id: text(rec.organization_id) || text(meta.user_api_key_org_id),
     provider: text(rec.custom_llm_provider),

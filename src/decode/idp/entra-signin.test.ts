@@ -62,6 +62,25 @@ describe('entra.signin', () => {
     });
   });
 
+  // formats.md "Real variants": service-principal sign-ins name the principal in
+  // servicePrincipalName while the app display name can be empty (Microsoft Graph signIn docs).
+  it('keeps servicePrincipalName as the actor name when the app display name is empty', () => {
+    const doc = loadSample('entra-signin-service-principal');
+    doc.appDisplayName = '';
+    doc.servicePrincipalName = 'svc-nightly-evals';
+    const r = only(entra.decode(doc, CTX));
+    expect(r).toMatchObject({ actor_type: 'service_principal', actor_name: 'svc-nightly-evals', app_name: '' });
+
+    // Graph v1.0 lists carry no signInEventTypes: the principal id alone makes it a workload sign-in.
+    delete doc.signInEventTypes;
+    expect(only(entra.decode(doc, CTX))).toMatchObject({ event_type: 'signin.servicePrincipal', actor_name: 'svc-nightly-evals' });
+
+    const envelope = {
+      records: [{ time: '2026-08-19T02:10:44Z', category: 'ServicePrincipalSignInLogs', operationName: 'Sign-in activity', properties: doc }],
+    };
+    expect(only(entra.decode(envelope, CTX)).actor_name).toBe('svc-nightly-evals');
+  });
+
   it('decodes the diagnostic envelope, one row per record', () => {
     const doc = loadSample('entra-diagnostic-envelope');
     expect(entra.matches(doc)).toBe(true);

@@ -1,5 +1,5 @@
 import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-prices.ts';
-import { rng as mulberry } from '../fixtures/traffic.ts';
+import { rng as mulberry, type Rng } from './random.ts';
 import { MODELS, type LiteKey, type ModelChoice, type Person } from './world.ts';
 
 /**
@@ -9,7 +9,7 @@ import { MODELS, type LiteKey, type ModelChoice, type Person } from './world.ts'
  * the day has the same shape on every run; only ids and the calendar date change.
  */
 
-export type Rng = () => number;
+export type { Rng };
 export const seeded = (seed: number): Rng => mulberry(seed);
 export const between = (r: Rng, lo: number, hi: number) => lo + (hi - lo) * r();
 export const int = (r: Rng, lo: number, hi: number) => Math.floor(between(r, lo, hi + 1));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { claudeCodeEvent, deepMerge, freshId, kongAiLog, litellmSpendLog } from '../../detectors/_shared/fixtures.ts';
-import { canonicalModel } from '../../src/normalize/model.ts';
+import { canonicalModel } from '../normalize/model.ts';
 import type { AgentEvent, Call, Session } from './traffic.ts';
 
 /**

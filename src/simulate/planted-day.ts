@@ -3,7 +3,7 @@ import { anthropicResult, bedrockTokens, openAiResult } from '../../detectors/_s
 import { entraServicePrincipalSignIn, oktaLifecycle } from '../../detectors/_shared/fixtures-identity.ts';
 import { entraSignInBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';
 import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-prices.ts';
-import type { SourceKind } from '../../src/decode/types.ts';
+import type { SourceKind } from '../decode/types.ts';
 import { billingRecords } from './billing.ts';
 import { clock, dayTraffic, type DayTraffic } from './day.ts';
 import { idpRecords, type Workday } from './idp.ts';
@@ -38,7 +38,7 @@ const { alice, dana, carol, omar, dave, erin, frank } = PEOPLE;
 const DEVBOX: Person = { ...frank, installId: 'c0ffee5a'.repeat(8), ip: '10.30.9.9', terminal: 'tmux', telemetry: 'flat', litellmFormat: 'spend_log' };
 /** The CI runner: headless Claude Code (telemetry off) on a LiteLLM key nobody owns. */
 const CI: Person = { ...dana, ip: CI_RUNNER.ip, litellmFormat: 'spend_log' };
-const FRANK_SSO = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0a1b2c3d/frank.ortiz@example.com';
+export const FRANK_SSO = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0a1b2c3d/frank.ortiz@example.com';
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const total = (t: TokenCounts) => t.uncached + t.cacheRead + t.cacheWrite + t.output;
@@ -149,7 +149,7 @@ export function plantedDay(): Scenario {
     day: FIXTURE_DAY,
     window: { from: new Date(dayStart), to: new Date(dayStart + DAY) },
     records,
-    planted: plantedAlerts({ ids, facts, frankSso: FRANK_SSO }),
+    planted: plantedAlerts({ ids, frankSso: FRANK_SSO, at }),
     facts,
   };
 }

@@ -1,0 +1,84 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Store } from '../../store/store.ts';
+import type { ApiEnv } from '../env.ts';
+import { problemResponses } from '../problem.ts';
+
+/**
+ * /api/sources: is every source arriving, per source and team? Over [from, to) (default the last
+ * 24 hours before now): the last event, ingest lag (now − last ingest; and the worst delay
+ * between an event and its ingest), and completeness = the share of the window's hours with at
+ * least one event (a team whose gateway went quiet for three hours of a day shows 21/24).
+ * Plus rejects by source and reason with a few samples of the reject detail (the decoder's
+ * message, never the raw record, which may hold prompts or secrets).
+ */
+
+export const SourcesQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+const SourceTeam = z.object({
+  source: z.enum(['gateway', 'billing', 'idp', 'agent']), team: z.string(), events: z.number(),
+  lastEventAt: z.string().nullable(), lastIngestedAt: z.string().nullable(),
+  ingestLagSeconds: z.number().nullable(), maxIngestDelaySeconds: z.number().nullable(),
+  hoursWithEvents: z.number(), hoursInWindow: z.number(), completeness: z.number(),
+}).openapi('SourceTeam');
+const RejectGroup = z.object({ source: z.string(), reason: z.string(), count: z.number(), lastAt: z.string(), samples: z.array(z.string()) }).openapi('RejectGroup');
+const SourcesResponse = z.object({ from: z.string(), to: z.string(), now: z.string(), sources: z.array(SourceTeam), rejects: z.array(RejectGroup) }).openapi('Sources');
+
+/** Each source's table and what stands for its team (IdP events carry no team: the IdP itself). */
+const TABLES = [
+  { source: 'gateway', table: 'gateway_requests', team: 'toString(team_id)' },
+  { source: 'billing', table: 'provider_usage', team: 'toString(team_id)' },
+  { source: 'idp', table: 'idp_events', team: 'toString(idp)' },
+  { source: 'agent', table: 'agent_events', team: 'toString(team_id)' },
+] as const;
+
+const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+const iso = (t: string | null) => (t === null ? null : `${t.replace(' ', 'T')}Z`);
+
+export async function sourcesReport(store: Store, window: { from: Date; to: Date }, now: Date) {
+  const params = { from: chTime(window.from), to: chTime(window.to), now: chTime(now) };
+  const hoursInWindow = Math.max(1, Math.ceil((window.to.getTime() - window.from.getTime()) / 3_600_000));
+  const union = TABLES.map((t) => `
+    SELECT '${t.source}' AS source, ${t.team} AS team, count() AS events, toString(max(event_time)) AS last_event, toString(max(ingested_at)) AS last_ingest,
+           dateDiff('millisecond', max(ingested_at), {now:DateTime64(3)}) / 1000 AS lag, max(dateDiff('millisecond', event_time, ingested_at)) / 1000 AS delay,
+           uniqExact(toStartOfHour(event_time)) AS hours
+    FROM ${t.table} WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team`).join('\nUNION ALL');
+  const res = await store.client.query({ query: `SELECT * FROM (${union}) ORDER BY source, team`, query_params: params, format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+  const rows = await res.json<{ source: (typeof TABLES)[number]['source']; team: string; events: number; last_event: string; last_ingest: string; lag: number; delay: number; hours: number }>();
+  const rej = await store.client.query({
+    query: `SELECT toString(source) AS source, toString(reason) AS reason, count() AS count, toString(max(rejected_at)) AS last_at,
+                   groupUniqArray(3)(substring(detail, 1, 300)) AS samples
+            FROM ingest_rejects WHERE rejected_at >= {from:DateTime64(3)} AND rejected_at < {to:DateTime64(3)}
+            GROUP BY source, reason ORDER BY count DESC, source, reason LIMIT 200`,
+    query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  const rejects = await rej.json<{ source: string; reason: string; count: number; last_at: string; samples: string[] }>();
+  return {
+    from: window.from.toISOString(), to: window.to.toISOString(), now: now.toISOString(),
+    sources: rows.map((r) => ({
+      source: r.source, team: r.team, events: r.events, lastEventAt: iso(r.last_event), lastIngestedAt: iso(r.last_ingest),
+      ingestLagSeconds: r.lag, maxIngestDelaySeconds: r.delay, hoursWithEvents: r.hours, hoursInWindow,
+      completeness: Math.min(1, r.hours / hoursInWindow),
+    })),
+    rejects: rejects.map((r) => ({ source: r.source, reason: r.reason, count: r.count, lastAt: iso(r.last_at) as string, samples: r.samples })),
+  };
+}
+
+export function sourceRoutes(store: Store, now: () => Date) {
+  const app = new OpenAPIHono<ApiEnv>();
+  app.openapi(createRoute({
+    method: 'get', path: '/api/sources', tags: ['operations'], summary: 'Last event, ingest lag and completeness per source and team; rejects by reason',
+    security: [{ bearer: [] }], request: { query: SourcesQuery },
+    responses: { 200: { description: 'Source health', content: { 'application/json': { schema: SourcesResponse } } }, ...problemResponses },
+  }), async (c) => {
+    const q = c.req.valid('query');
+    const at = now();
+    const to = q.to ? new Date(q.to) : at;
+    const from = q.from ? new Date(q.from) : new Date(to.getTime() - 86_400_000);
+    return c.json(await sourcesReport(store, { from, to }, at), 200);
+  });
+  return app;
+}

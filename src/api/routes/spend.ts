@@ -1,0 +1,117 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Store } from '../../store/store.ts';
+import type { ApiEnv } from '../env.ts';
+import { problemResponses } from '../problem.ts';
+
+/**
+ * /api/spend: per team, model or day over whole UTC days [from, to): what the gateways logged,
+ * what the providers billed, what the policy approves, and the unexplained part (billed − logged,
+ * floored at 0: billed cost the gateways never saw, i.e. traffic that went around them).
+ *
+ * Aggregated in ClickHouse from the roll-ups (0010_rollups.sql), never from raw rows: gateway_daily
+ * (gateway_hourly when grouping by model, the daily roll-up has none) and provider_hourly.
+ * Teams: a logged team spelling is mapped to its canonical id through policy_team_aliases, and a
+ * gateway key's policy team wins (as billing.spend-above-approved attributes it); billed rows take
+ * their own team, else the team of the policy credential they were billed on, else '(unattributed)'.
+ * Approved: per team and day, the daily budget in force that day, else the monthly budget spread
+ * over the month's days; summed over the days of a group. Budgets are per team, so grouping by
+ * model reports none.
+ */
+
+const day = z.iso.date();
+export const SpendQuery = z.object({
+  from: day.openapi({ description: 'first UTC day, inclusive (YYYY-MM-DD)' }),
+  to: day.openapi({ description: 'last UTC day, exclusive' }),
+  team: z.string().optional().transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  groupBy: z.enum(['team', 'model', 'day']).default('team'),
+}).refine((q) => q.from < q.to, { message: 'from must be before to', path: ['to'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, { message: 'at most 400 days', path: ['to'] });
+
+const SpendRow = z.object({
+  key: z.string(), loggedUsd: z.number(), billedUsd: z.number(), approvedUsd: z.number().nullable(), unexplainedUsd: z.number(),
+}).openapi('SpendRow');
+const SpendResponse = z.object({
+  from: z.string(), to: z.string(), groupBy: z.enum(['team', 'model', 'day']), rows: z.array(SpendRow),
+  totals: z.object({ loggedUsd: z.number(), billedUsd: z.number(), approvedUsd: z.number().nullable(), unexplainedUsd: z.number() }),
+}).openapi('Spend');
+
+const TEAM_OF_ALIAS = `(SELECT alias, any(team_id) AS team FROM policy_team_aliases GROUP BY alias)`;
+const TEAM_OF_KEY = `(SELECT api_key_id, any(team_id) AS team FROM policy_gateway_keys WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)`;
+const TEAM_OF_CREDENTIAL = `(SELECT provider, api_key_id, workspace_id, any(team_id) AS team FROM policy_credentials WHERE team_id != '' GROUP BY provider, api_key_id, workspace_id)`;
+
+/** The SQL for a grouping; exported so a unit test can read it. */
+export function spendSql(groupBy: 'team' | 'model' | 'day'): string {
+  const gatewaySource = groupBy === 'model'
+    ? `SELECT toDate(hour) AS day, team_id, api_key_id, toString(model_served) AS model, sum(cost_usd) AS cost FROM gateway_hourly
+       WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) GROUP BY day, team_id, api_key_id, model`
+    : `SELECT day, team_id, api_key_id, '' AS model, sum(cost_usd) AS cost FROM gateway_daily
+       WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day, team_id, api_key_id`;
+  const key = groupBy === 'team' ? 'team' : groupBy === 'model' ? 'model' : 'toString(day)';
+  return `
+WITH facts AS (
+  SELECT g.day AS day, if(k.team != '', k.team, if(a.team != '', a.team, if(g.team_id != '', toString(g.team_id), '(unattributed)'))) AS team,
+         g.model AS model, g.cost AS logged, 0 AS billed
+  FROM (${gatewaySource}) AS g
+  LEFT JOIN ${TEAM_OF_KEY} AS k ON k.api_key_id = g.api_key_id
+  LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(g.team_id))
+  UNION ALL
+  SELECT p.day, if(a.team != '', a.team, if(p.team_id != '', toString(p.team_id), if(c.team != '', c.team, '(unattributed)'))), p.model, 0, p.cost
+  FROM (SELECT toDate(hour) AS day, provider, team_id, api_key_id, workspace_id, toString(model) AS model, sum(cost_usd) AS cost FROM provider_hourly
+        WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) AND cost_usd != 0
+        GROUP BY day, provider, team_id, api_key_id, workspace_id, model) AS p
+  LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(p.team_id))
+  LEFT JOIN ${TEAM_OF_CREDENTIAL} AS c ON c.provider = p.provider AND c.api_key_id = p.api_key_id AND c.workspace_id = p.workspace_id
+),
+days AS (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff('day', {from:Date}, {to:Date}))))) AS day),
+budgets AS (
+  SELECT d.day AS day, b.team_id AS team,
+         argMax(coalesce(b.daily_usd, b.monthly_usd / toDayOfMonth(toLastDayOfMonth(d.day))), b.effective_from) AS approved
+  FROM days AS d CROSS JOIN policy_budgets AS b
+  WHERE toDateTime64(d.day, 3) >= b.effective_from AND toDateTime64(d.day, 3) < b.effective_to
+    AND (b.daily_usd IS NOT NULL OR b.monthly_usd IS NOT NULL)
+  GROUP BY day, team
+),
+spent AS (
+  SELECT ${key} AS key, sum(logged) AS logged, sum(billed) AS billed FROM facts
+  WHERE empty({teams:Array(String)}) OR has({teams:Array(String)}, team) GROUP BY key
+),
+approved AS (
+  SELECT ${groupBy === 'model' ? "''" : groupBy === 'team' ? 'team' : 'toString(day)'} AS key, sum(approved) AS approved FROM budgets
+  WHERE empty({teams:Array(String)}) OR has({teams:Array(String)}, team) GROUP BY key
+)
+SELECT if(s.key != '', s.key, a.key) AS key, s.logged AS logged, s.billed AS billed,
+       ${groupBy === 'model' ? 'NULL' : 'if(a.key = \'\', NULL, a.approved)'} AS approved
+FROM spent AS s FULL OUTER JOIN ${groupBy === 'model' ? '(SELECT \'\' AS key, 0 AS approved WHERE 0)' : 'approved'} AS a ON s.key = a.key
+ORDER BY key
+SETTINGS join_use_nulls = 0`;
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+export async function spendReport(store: Store, q: { from: string; to: string; team: string[]; groupBy: 'team' | 'model' | 'day' }) {
+  const res = await store.client.query({
+    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team }, format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  const raw = await res.json<{ key: string; logged: number; billed: number; approved: number | null }>();
+  const rows = raw.map((r) => ({
+    key: r.key, loggedUsd: round(r.logged), billedUsd: round(r.billed), approvedUsd: r.approved === null ? null : round(r.approved),
+    unexplainedUsd: round(Math.max(0, r.billed - r.logged)),
+  }));
+  const sum = (f: (r: (typeof rows)[number]) => number) => round(rows.reduce((n, r) => n + f(r), 0));
+  const anyApproved = rows.some((r) => r.approvedUsd !== null);
+  return {
+    from: q.from, to: q.to, groupBy: q.groupBy, rows,
+    totals: { loggedUsd: sum((r) => r.loggedUsd), billedUsd: sum((r) => r.billedUsd), approvedUsd: anyApproved ? sum((r) => r.approvedUsd ?? 0) : null, unexplainedUsd: sum((r) => r.unexplainedUsd) },
+  };
+}
+
+export function spendRoutes(store: Store) {
+  const app = new OpenAPIHono<ApiEnv>();
+  app.openapi(createRoute({
+    method: 'get', path: '/api/spend', tags: ['finops'], summary: 'Gateway-logged vs provider-billed vs approved, and the unexplained part',
+    security: [{ bearer: [] }], request: { query: SpendQuery },
+    responses: { 200: { description: 'Spend per group', content: { 'application/json': { schema: SpendResponse } } }, ...problemResponses },
+  }), async (c) => c.json(await spendReport(store, c.req.valid('query')), 200));
+  return app;
+}

@@ -1,0 +1,150 @@
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
+import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { trafficPlanner } from './planner.ts';
+import type { PlantedIncident } from './scorecard.ts';
+
+/**
+ * The live simulator: the planted day's people, sessions and wire formats generated continuously
+ * (planner.ts) and produced to the four topics. Simulated time runs `speedup` times faster than
+ * real time; the planner fills each simulated hour with the messages `rate` per real second makes,
+ * and each record is produced when the simulated clock passes its time. A planted incident is
+ * ground truth from the moment its first record is produced (`producedAt`, real time).
+ *
+ * The simulated clock never passes the real one: events in the future are what ingest rejects and
+ * what no detector window covers yet. So by default simulated time starts `speedup × duration`
+ * in the past and catches up with the present at the end of the run; once caught up it runs at 1×.
+ */
+
+const HOUR = 3_600_000;
+const MAX_MESSAGES_PER_SEND = 500;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export { SIMULATED_TEAMS } from './planner.ts';
+
+export interface SimulatorOptions {
+  /** A connected kafkajs producer; the simulator never connects or disconnects it. */
+  producer: Producer;
+  topics: Record<SourceKind, string>;
+  /** Target Kafka messages per real second, over the four topics (default 200). */
+  rate?: number;
+  /** Simulated seconds per real second (default 60). */
+  speedup?: number;
+  /** How many of the example policy's teams work (1–4, default 4). */
+  teams?: number;
+  seed?: number;
+  /** Simulated time to start at (epoch ms); default speedup × expectedDurationMs before now. */
+  start?: number;
+  /** How long the caller means to run (real ms), for the default start (default 90 s). */
+  expectedDurationMs?: number;
+  /** Expected incidents per simulated hour (default 1). */
+  incidentsPerHour?: number;
+  /** Real clock (epoch ms); injected by tests. */
+  now?: () => number;
+  log?: Logger;
+  /** Real milliseconds between production rounds (default 200). */
+  tickMs?: number;
+  /** Real milliseconds between progress lines (default 10 s). */
+  progressEveryMs?: number;
+}
+
+export interface SimulatorStats {
+  simulatedTime: string;
+  produced: Record<SourceKind, number>;
+  incidents: number;
+  plannedHours: number;
+}
+
+export interface Simulator {
+  stop(): Promise<void>;
+  truth(): PlantedIncident[];
+  stats(): SimulatorStats;
+  /** Resolves with the error when producing fails; the simulator has stopped by then. */
+  failed: Promise<Error>;
+}
+
+export function startSimulator(opts: SimulatorOptions): Simulator {
+  const rate = opts.rate ?? 200;
+  const speedup = opts.speedup ?? 60;
+  const now = opts.now ?? Date.now;
+  const realStart = now();
+  const simStart = Math.floor((opts.start ?? realStart - speedup * (opts.expectedDurationMs ?? 90_000)) / 1000) * 1000;
+  const messagesPerHour = (rate * HOUR) / (speedup * 1000);
+
+  const planner = trafficPlanner({ start: simStart, messagesPerHour, ...(opts.teams ? { teams: opts.teams } : {}), seed: opts.seed ?? 1, incidentsPerHour: opts.incidentsPerHour ?? 1, ...(opts.log ? { log: opts.log } : {}) });
+  const producedAt = new Map<number, number>();
+  const produced = Object.fromEntries(SOURCE_KINDS.map((s) => [s, 0])) as Record<SourceKind, number>;
+  let simNow = simStart;
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => m.set(k, [...(m.get(k) ?? []), v]);
+
+  let stopped = false;
+  let inFlight: Promise<void> = Promise.resolve();
+  let failWith: (e: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => (failWith = resolve));
+  let lastProgress = realStart;
+
+  async function round(): Promise<void> {
+    const real = now();
+    simNow = Math.min(real, simStart + (real - realStart) * speedup);
+    const batch = planner.due(simNow);
+    if (batch.length > 0) {
+      // Bounded requests: a catch-up round (a slow broker, a long pause) can hold many seconds of traffic.
+      for (let i = 0; i < batch.length; i += MAX_MESSAGES_PER_SEND) {
+        const byTopic = new Map<SourceKind, Message[]>();
+        for (const rec of batch.slice(i, i + MAX_MESSAGES_PER_SEND)) push(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
+        await opts.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([s, messages]) => ({ topic: opts.topics[s], messages })) });
+      }
+      const at = now();
+      for (const rec of batch) {
+        produced[rec.source] += 1;
+        for (const i of rec.incidents ?? []) {
+          const plan = planner.planted[i];
+          if (!plan || producedAt.has(i)) continue;
+          producedAt.set(i, at);
+          opts.log?.info({ kind: plan.kind, plantedAt: iso(plan.start), alerts: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planted');
+        }
+      }
+    }
+    if (real - lastProgress >= (opts.progressEveryMs ?? 10_000)) {
+      lastProgress = real;
+      opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: plantedCount(), expectedAlerts: truth().length }, 'Simulator progress');
+    }
+  }
+
+  // One round at a time: a tick that finds the previous round still producing is skipped, and the
+  // next round takes everything that fell due meanwhile.
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    inFlight = round()
+      .catch((err: unknown) => {
+        stopped = true;
+        clearInterval(timer);
+        failWith(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => (busy = false));
+  }, opts.tickMs ?? 200);
+
+  const plantedCount = () => producedAt.size;
+
+  /** One entry per alert an incident must raise, once its first record is out. */
+  function truth(): PlantedIncident[] {
+    return [...producedAt].sort(([x], [y]) => x - y).flatMap(([i, at]) => {
+      const plan = planner.planted[i];
+      return (plan?.expected ?? []).map((e) => ({ ...e, plantedAt: iso(plan?.start ?? 0), until: iso(plan?.end ?? 0), producedAt: iso(at), incident: plan?.description ?? '' }));
+    });
+  }
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+      opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: plantedCount(), expectedAlerts: truth().length }, 'Simulator stopped');
+    },
+    truth,
+    stats: () => ({ simulatedTime: iso(simNow), produced: { ...produced }, incidents: plantedCount(), plannedHours: planner.plannedHours() }),
+    failed,
+  };
+}

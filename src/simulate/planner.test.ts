@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { findDecoder } from '../decode/registry.ts';
+import { simulatedRecords, trafficPlanner } from './planner.ts';
+
+// Pinned simulated span: 2026-10-20 00:00 → 2026-10-21 03:00 UTC (the day's cost reports arrive after midnight).
+const START = Date.parse('2026-10-20T00:00:00Z');
+const END = Date.parse('2026-10-21T03:00:00Z');
+const HOUR = 3_600_000;
+const ctx = { storePromptText: false, maxEventTime: Date.parse('2026-10-23T00:00:00Z') };
+const records = simulatedRecords({ start: START, end: END, messagesPerHour: 120, seed: 11, incidentsPerHour: 1 });
+
+describe('traffic planner', () => {
+  it('is the same traffic for the same seed', () => {
+    const again = simulatedRecords({ start: START, end: END, messagesPerHour: 120, seed: 11, incidentsPerHour: 1 });
+    expect(again.map((r) => `${r.source}@${r.at}`)).toEqual(records.map((r) => `${r.source}@${r.at}`));
+  });
+
+  it('fills each hour with about the asked number of messages, in time order', () => {
+    const hours = (END - START) / HOUR;
+    expect(records.length).toBeGreaterThan(120 * hours * 0.8);
+    expect(records.every((r, i) => i === 0 || (records[i - 1]?.at ?? 0) <= r.at)).toBe(true);
+    expect(records.every((r) => r.at >= START && r.at < END)).toBe(true);
+  });
+
+  it('writes every record in a format the decoders accept', () => {
+    const rejects = records.flatMap((r) => {
+      const d = findDecoder(r.source, r.doc);
+      return d ? d.decode(JSON.parse(JSON.stringify(r.doc)), ctx).rejects.map((x) => `${d.format} ${x.reason} ${x.detail}`) : [`${r.source}: no format`];
+    });
+    expect(rejects).toEqual([]);
+  });
+
+  it('reports provider usage late: an hour\'s pages two hours after it starts, the day\'s costs after midnight', () => {
+    const pages = records.filter((r) => r.source === 'billing' && Array.isArray(r.doc['data']));
+    const anthropicHourly = pages.filter((r) => typeof (r.doc['data'] as { starting_at?: string }[])[0]?.starting_at === 'string' && !('object' in r.doc));
+    expect(anthropicHourly.length).toBeGreaterThan(20);
+    for (const p of anthropicHourly) {
+      const bucket = (p.doc['data'] as { starting_at: string; ending_at: string }[])[0];
+      expect(p.at).toBeGreaterThanOrEqual(Date.parse(bucket?.ending_at ?? '') + HOUR);
+    }
+    const costPages = pages.filter((r) => (r.doc['data'] as { end_time?: number; start_time?: number }[]).some((b) => (b.end_time ?? 0) - (b.start_time ?? 0) === 86_400));
+    expect(costPages.map((r) => new Date(r.at).toISOString().slice(0, 10))).toEqual(['2026-10-21']);
+  });
+
+  it('plants incidents at random times and tags their records', () => {
+    const planner = trafficPlanner({ start: START, messagesPerHour: 60, seed: 4, incidentsPerHour: 2 });
+    const out = planner.due(START + 6 * HOUR);
+    expect(planner.planted.length).toBeGreaterThan(3);
+    const tagged = new Set(out.flatMap((r) => r.incidents ?? []));
+    // Every incident planned early enough has had a record out (billing-only ones wait for their page).
+    const early = planner.planted.flatMap((p, i) => (p.start < START + 3 * HOUR ? [i] : []));
+    for (const i of early) expect(tagged, planner.planted[i]?.kind).toContain(i);
+  });
+});

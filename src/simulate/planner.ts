@@ -1,0 +1,189 @@
+import type { Overrides } from '../../detectors/_shared/fixtures.ts';
+import { entraSignInBy, oktaGrantBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { bedrockRecords, dailyCostReports, hourlyUsagePages } from './billing.ts';
+import { INCIDENT_KINDS, type IncidentPlan, type TimedRecord } from './incidents.ts';
+import { chatCalls, claudeSession, int, pick, reviewBotCalls, seeded, type Call, type Rng, type Session } from './traffic.ts';
+import { flatEvent, gatewayRecord, otlpBatch } from './wire.ts';
+import { APPS, MODELS, PEOPLE, REVIEW_BOT_KEY, type Person } from './world.ts';
+
+/**
+ * What the simulated organization does, hour by hour, without a clock or a broker: each simulated
+ * hour is planned when asked for, with as many Claude Code sessions, chat calls and sign-ins as
+ * fill `messagesPerHour`, plus incidents (incidents.ts) at seeded random times. Providers report
+ * late, as their exports do: an hour's usage pages once the hour has been closed for an hour, a
+ * day's cost reports after its last hour's; Bedrock invocation logs per request. `due(t)` hands
+ * out every record written at or before simulated time t, in time order. The live simulator
+ * drains it against the real clock; a bench or a test can drain it all at once.
+ */
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const SIMULATED_TEAMS = ['team-platform-eng', 'team-data', 'team-web', 'team-ml'] as const;
+
+export interface PlannerOptions {
+  /** Simulated time to start at (epoch ms). */
+  start: number;
+  /** Kafka messages per simulated hour, over the four topics. */
+  messagesPerHour: number;
+  /** How many of the example policy's teams work (1–4, default 4). */
+  teams?: number;
+  seed?: number;
+  /** Expected incidents per simulated hour (default 1). */
+  incidentsPerHour?: number;
+  log?: Logger;
+}
+
+export interface PlannedRecord extends TimedRecord {
+  /** The planted incidents (indexes into `planted`) this record is part of. */
+  incidents?: number[];
+}
+
+export interface TrafficPlanner {
+  /** Records written at or before simulated time t, in time order (each handed out once). */
+  due(t: number): PlannedRecord[];
+  readonly planted: readonly IncidentPlan[];
+  plannedHours(): number;
+}
+
+export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
+  const r: Rng = seeded(opts.seed ?? 1);
+  const teams = SIMULATED_TEAMS.slice(0, Math.min(4, Math.max(1, opts.teams ?? 4)));
+  let people: Person[] = Object.values(PEOPLE).filter((p) => (teams as readonly string[]).includes(p.team));
+  const messagesPerHour = opts.messagesPerHour;
+
+  const pending: PlannedRecord[] = [];
+  const planted: IncidentPlan[] = [];
+  const callsByHour = new Map<number, Call[]>();
+  const extras = { anthropic: new Map<number, Overrides[]>(), openai: new Map<number, Overrides[]>(), openaiCosts: new Map<number, Overrides[]>() };
+  let nextHour = Math.floor(opts.start / HOUR) * HOUR;
+  let plannedHours = 0;
+  let billedUpTo = nextHour;
+
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => m.set(k, [...(m.get(k) ?? []), v]);
+  const enqueue = (recs: TimedRecord[], incident?: number) => {
+    for (const rec of recs) pending.push(incident === undefined ? rec : { ...rec, incidents: [incident] });
+  };
+
+  /** A call's gateway row (when it ended) and Bedrock's invocation log; the call is kept for the hour's bill. */
+  function callRecords(calls: readonly Call[]): TimedRecord[] {
+    return calls.flatMap((c) => {
+      push(callsByHour, Math.floor(c.at / HOUR) * HOUR, c);
+      const doc = gatewayRecord(c);
+      return [
+        ...(doc ? [{ at: c.at + c.durationMs, source: 'gateway' as const, doc }] : []),
+        ...bedrockRecords([c]).map((b) => ({ at: c.at + c.durationMs + 150, source: 'billing' as const, doc: b })),
+      ];
+    });
+  }
+
+  /** A session's records: its calls' and its telemetry (one OTLP batch per turn, or flat events). */
+  function sessionRecords(s: Session): TimedRecord[] {
+    const out = callRecords(s.calls);
+    for (const turn of s.turns) {
+      if (s.person.telemetry === 'otlp') out.push({ at: Math.max(...turn.map((e) => e.at)), source: 'agent', doc: otlpBatch(s, turn) });
+      else for (const e of turn) out.push({ at: e.at, source: 'agent', doc: flatEvent(s, e) });
+    }
+    return out;
+  }
+
+  /** One simulated hour of governed work, sized to the message budget. */
+  function planHour(hour: number): void {
+    const recs: TimedRecord[] = [];
+    for (const p of people) {
+      recs.push(...callRecords(chatCalls(r, p, hour, [0, 1], MODELS.gpt5mini, [1, 3])));
+      recs.push({ at: hour + int(r, 1, 10) * MIN, source: 'idp', doc: oktaGrantBy(p, iso(hour + int(r, 1, 10) * MIN), { id: APPS.oktaGateway.id }, 'app.oauth2.as.token.grant.refresh_token') });
+      if (r() < 0.3) recs.push({ at: hour + int(r, 10, 50) * MIN, source: 'idp', doc: entraSignInBy(p, iso(hour + int(r, 10, 50) * MIN), pick(r, APPS.entra), { interactive: false }) });
+      if (r() < 0.2) recs.push({ at: hour + int(r, 10, 50) * MIN, source: 'idp', doc: oktaSsoBy(p, iso(hour + int(r, 10, 50) * MIN), pick(r, APPS.okta)) });
+    }
+    if (people.includes(PEOPLE.dave)) recs.push(...callRecords(reviewBotCalls(r, REVIEW_BOT_KEY, PEOPLE.dave, hour, [0, 1])));
+    // Sessions until the hour holds its share of messages (at least one, so a low rate still shows work).
+    let budget = messagesPerHour - recs.length;
+    do {
+      const p = pick(r, people);
+      const start = hour + int(r, 0, 55) * MIN;
+      const via = p.kongConsumer && r() < 0.3 ? 'kong' : 'litellm';
+      const model = p.team === 'team-ml' && via === 'litellm' ? pick(r, [MODELS.sonnet, MODELS.sonnetBedrock, MODELS.opus]) : undefined;
+      // Sessions end within 50 minutes, so an hour's calls are complete when the next hour ends.
+      const s = claudeSession(r, { person: p, start, end: start + int(r, 10, 50) * MIN, via, ...(model ? { model } : {}) });
+      const sr = sessionRecords(s);
+      recs.push(...sr);
+      budget -= sr.length;
+    } while (budget > 0);
+    enqueue(recs);
+    plantIncidents(hour);
+    plannedHours += 1;
+  }
+
+  function plantIncidents(hour: number): void {
+    let n = 0;
+    const expected = opts.incidentsPerHour ?? 1;
+    // Poisson with mean `expected`: count exponential inter-arrival gaps that fit in the hour.
+    for (let x = -Math.log(1 - r()); x < expected && n < 10; x += -Math.log(1 - r())) n += 1;
+    for (let i = 0; i < n; i += 1) {
+      const kind = pick(r, INCIDENT_KINDS);
+      const t = hour + int(r, 0, 50) * MIN;
+      const plan = kind.plant(r, people, t);
+      // The last person working never leaves: someone must keep the simulation going.
+      if (!plan || (plan.retire && people.length <= 1)) continue;
+      const index = planted.length;
+      planted.push(plan);
+      enqueue([...plan.sessions.flatMap((s) => sessionRecords(s)), ...plan.records], index);
+      for (const [h, o] of plan.anthropic ?? []) push(extras.anthropic, h, o);
+      for (const [h, o] of plan.openai ?? []) push(extras.openai, h, o);
+      for (const [d, o] of plan.openaiCosts ?? []) push(extras.openaiCosts, d, o);
+      if (plan.retire) people = people.filter((p) => p !== plan.retire);
+      opts.log?.debug({ kind: plan.kind, at: iso(plan.start), expected: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planned');
+    }
+  }
+
+  /**
+   * Bills every hour whose calls are complete (the hour after it is planned: sessions end within
+   * 50 minutes). The usage API is polled an hour after a bucket closes, so an hour's pages are
+   * produced two hours and five minutes after it starts; a day's cost reports after its last hour's.
+   */
+  function closeBuckets(): void {
+    while (billedUpTo + 2 * HOUR <= nextHour) {
+      const hour = billedUpTo;
+      const at = hour + 2 * HOUR + 5 * MIN;
+      const pages = hourlyUsagePages(r, hour, callsByHour.get(hour) ?? [], { anthropic: extras.anthropic.get(hour) ?? [], openai: extras.openai.get(hour) ?? [] });
+      const owners = planted.flatMap((p, i) => ((p.anthropic ?? []).some(([h]) => h === hour) || (p.openai ?? []).some(([h]) => h === hour) ? [i] : []));
+      for (const doc of pages) pending.push({ at, source: 'billing', doc, incidents: owners });
+      if ((hour + HOUR) % DAY === 0) {
+        const day = hour + HOUR - DAY;
+        const calls = [...callsByHour].filter(([h]) => h >= day && h < day + DAY).flatMap(([, cs]) => cs);
+        for (const doc of dailyCostReports(day, calls, extras.openaiCosts.get(day) ?? [])) pending.push({ at: at + 5 * MIN, source: 'billing', doc });
+        for (const h of [...callsByHour.keys()]) if (h < day + DAY) callsByHour.delete(h);
+        extras.openaiCosts.delete(day);
+      }
+      extras.anthropic.delete(hour);
+      extras.openai.delete(hour);
+      billedUpTo += HOUR;
+    }
+  }
+
+
+  return {
+    due(t) {
+      while (nextHour <= t) {
+        planHour(nextHour);
+        nextHour += HOUR;
+        closeBuckets();
+      }
+      pending.sort((x, y) => x.at - y.at);
+      let n = 0;
+      while (n < pending.length && (pending[n] as PlannedRecord).at <= t) n += 1;
+      return pending.splice(0, n);
+    },
+    planted,
+    plannedHours: () => plannedHours,
+  };
+}
+
+/** Every record written in [start, end) at once: what the live simulator produces over that span (benches, tests). */
+export function simulatedRecords(opts: PlannerOptions & { end: number }): PlannedRecord[] {
+  return trafficPlanner(opts).due(opts.end - 1);
+}
