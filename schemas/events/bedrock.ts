@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tokenCount } from './bounds.ts';
+import { wholeTokenCount } from './bounds.ts';
 
 /**
  * AWS Bedrock model invocation log record (formats.md §5). Loose objects: AWS adds fields
@@ -7,7 +7,7 @@ import { tokenCount } from './bounds.ts';
  * invocations are logged too, without usage.
  */
 
-const optionalCount = tokenCount.int().nullish();
+const optionalCount = wholeTokenCount.nullish();
 const optionalText = z.string().nullish();
 
 export const BEDROCK_SCHEMA_TYPE = 'ModelInvocationLog';

@@ -37,6 +37,11 @@ export function boundedNumber(min: number, max: number) {
 }
 
 export const tokenCount = boundedNumber(0, MAX_TOKENS);
+/**
+ * tokenCount for formats that promise integers. Not zod's `.int()`: that also refuses integers
+ * beyond 2^53, so 1e20 tokens would carry a second, non-range issue and not be `out_of_range`.
+ */
+export const wholeTokenCount = tokenCount.refine(Number.isInteger, 'expected an integer');
 export const requestCount = boundedNumber(0, MAX_REQUESTS);
 export const durationMs = boundedNumber(0, MAX_DURATION_MS);
 export const usdAmount = boundedNumber(-MAX_ABS_USD, MAX_ABS_USD);
@@ -52,6 +57,7 @@ export function boundedNumeric(min: number, max: number) {
   return z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)])
     .refine((v) => {
       const n = typeof v === 'number' ? v : Number(v);
-      return Number.isFinite(n) && n >= min && n <= max;
+      // A string that is no number at all already failed the union; only the value is judged here.
+      return Number.isNaN(n) || (Number.isFinite(n) && n >= min && n <= max);
     }, message);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UINT64_SAFE_MAX, boundedNumber, tokenCount, usdAmount } from './bounds.ts';
+import { UINT64_SAFE_MAX, boundedNumber, usdAmount, wholeTokenCount } from './bounds.ts';
 
 /**
  * OpenAI organization Usage and Costs APIs (formats.md §3). Objects are loose because OpenAI adds
@@ -11,7 +11,7 @@ export const OPENAI_USAGE_RESULT = 'organization.usage.completions.result';
 export const OPENAI_COSTS_RESULT = 'organization.costs.result';
 
 // num_model_requests shares the token bound: both are per-bucket counts of one organisation.
-const count = tokenCount.int();
+const count = wholeTokenCount;
 const optionalCount = count.nullish();
 const optionalText = z.string().nullish();
 /** Bucket bounds are epoch seconds (N3); the decoder turns them into times. */

@@ -11,9 +11,18 @@ import { OUT_OF_RANGE } from '../../schemas/events/bounds.ts';
  */
 
 export function schemaViolation(format: string, detail: string, raw: string): RecordReject {
-  // A bounded number (schemas/events/bounds.ts) is a reason of its own: the record is well formed
-  // but carries a value no column can hold, which an operator looks for separately.
-  return { reason: detail.includes(OUT_OF_RANGE) ? 'out_of_range' : 'schema_violation', format, detail, raw };
+  return { reason: onlyOutOfRange(detail) ? 'out_of_range' : 'schema_violation', format, detail, raw };
+}
+
+/**
+ * A record whose only faults are numbers outside their bounds (schemas/events/bounds.ts) is a
+ * reason of its own: it is well formed but carries values no column can hold, which an operator
+ * looks for separately. With any other fault beside them it stays a schema_violation. The detail
+ * is issuesDetail's `path: message; …` listing, whose bound messages carry OUT_OF_RANGE.
+ */
+function onlyOutOfRange(detail: string): boolean {
+  const issues = detail.split('; ').filter((part) => !part.startsWith('… '));
+  return issues.length > 0 && issues.every((part) => part.includes(OUT_OF_RANGE));
 }
 
 export interface IssueListing {

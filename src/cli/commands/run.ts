@@ -8,6 +8,9 @@ import { useLocalBroker } from '../../infra/local-broker.ts';
 import { roleFactories, type RunInputs } from '../../service/role-factories.ts';
 import { ROLE_NAMES, type Role, type RoleContext, type RoleName } from '../../service/role.ts';
 import { Service } from '../../service/service.ts';
+import { EXAMPLE_POLICY_FILE } from '../../policy/load.ts';
+import { parseSimulateOptions } from '../../simulate/options.ts';
+import { startSimulationRun, type SimulationRun } from './run-simulation.ts';
 
 interface RunOptions {
   role?: RoleName[];
@@ -18,6 +21,14 @@ interface RunOptions {
   policy?: string;
   detector?: string[];
   since?: string;
+  simulate?: boolean;
+  rate?: string;
+  speedup?: string;
+  duration?: string;
+  seed?: string;
+  teams?: string;
+  incidentsPerHour?: string;
+  scorecard?: string;
 }
 
 /**
@@ -41,10 +52,24 @@ export function runCommand(): Command {
     .option('--policy <file>', POLICY_OPTION_HELP)
     .option('--detector <id...>', DETECTOR_OPTION_HELP)
     .option('--since <iso>', 'where detectors without a watermark start (default: their last complete window)')
+    .option('--simulate', 'feed the service simulated traffic with planted incidents (the demo `npm start` runs); at the end print a scorecard')
+    .option('--rate <n>', 'with --simulate: Kafka messages per second', '200')
+    .option('--speedup <n>', 'with --simulate: simulated seconds per real second', '120')
+    .option('--seed <n>', 'with --simulate: seed of the traffic and the incidents', '1')
+    .option('--teams <n>', 'with --simulate: how many of the example policy\'s teams work (1-4)', '4')
+    .option('--incidents-per-hour <n>', 'with --simulate: planted incidents per simulated hour', '6')
+    .option('--duration <d>', 'stop by itself after this long, e.g. 90s, 15m (default: until SIGTERM/Ctrl-C)')
+    .option('--scorecard <file>', 'with --simulate: also write the scorecard (planted vs detected) as JSON here')
     .action(async (opts: RunOptions, cmd: Command) => {
       const ctx = cliContext(cmd);
       const { config, log } = ctx;
       const since = parseTimeOption('since', opts.since);
+      const simulation = opts.simulate
+        ? { ...parseSimulateOptions({ rate: opts.rate, speedup: opts.speedup, seed: opts.seed, teams: opts.teams, incidentsPerHour: opts.incidentsPerHour, duration: opts.duration }), ...(opts.scorecard ? { scorecard: opts.scorecard } : {}) }
+        : undefined;
+      const durationMs = opts.duration ? parseSimulateOptions({ duration: opts.duration }).duration : undefined;
+      // The simulator's teams are the example policy's: judge them against it unless told otherwise.
+      if (simulation && !opts.policy && !config.policyFile) opts.policy = EXAMPLE_POLICY_FILE;
       const named = opts.role !== undefined;
       let wanted = [...new Set(opts.role ?? ROLE_NAMES)];
       const inputs: RunInputs = opts.source ? { sources: opts.source } : {};
@@ -79,13 +104,31 @@ export function runCommand(): Command {
         await stopBroker().catch(() => undefined);
         throw err;
       }
-      log.info({ roles, store: store.location }, 'driftwatch running');
+      const port = opts.port ?? config.service.port;
+      const consoleUrl = `http://localhost:${port}/`;
+      log.info({ roles, store: store.location, ...(roles.includes('api') ? { api: consoleUrl } : {}) }, 'driftwatch running');
       const running = service;
+      let demo: SimulationRun | undefined;
+      if (simulation && inputs.detection) {
+        demo = await startSimulationRun({
+          config, store, log, detectors: inputs.detection.detectors, policyVersion: inputs.detection.policyVersion, consoleUrl, options: simulation,
+        });
+      }
+      let finishing: Promise<unknown> | undefined;
       const shutdown = async () => {
+        finishing ??= demo?.finish();
+        await finishing;
         await running.stop();
         await stopBroker();
       };
-      const outcome = await Promise.race([untilSignal(shutdown, log, 'stopping every role in order (ingest flushes and commits, detect finishes its cycle)').then(() => undefined), running.failed]);
+      const stopped = new Promise<void>((resolve) => {
+        const timer = durationMs ? setTimeout(() => void shutdown().then(resolve), durationMs) : undefined;
+        void untilSignal(async () => {
+          clearTimeout(timer);
+          await shutdown();
+        }, log, 'stopping every role in order (ingest flushes and commits, detect finishes its cycle)').then(resolve);
+      });
+      const outcome = await Promise.race([stopped.then(() => undefined), running.failed, ...(demo ? [demo.failed] : [])]);
       if (outcome instanceof Error) {
         // Nothing uncommitted is lost: what was not committed is consumed again on restart.
         await shutdown().catch(() => undefined);

@@ -81,7 +81,8 @@ describe('anthropic.usage', () => {
     const out = decoder.decode(page([bucket(14, [result()]), bucket(15, [bad, result()])]), CTX);
     expect(out.records).toHaveLength(2);
     expect(out.rejects).toHaveLength(1);
-    expect(out.rejects[0]).toMatchObject({ reason: 'schema_violation', format: 'anthropic.usage' });
+    // A negative count is outside its bounds (schemas/events/bounds.ts): out_of_range, not a type error.
+    expect(out.rejects[0]).toMatchObject({ reason: 'out_of_range', format: 'anthropic.usage' });
     expect(out.rejects[0]!.detail).toContain('data[1].results[0].cache_creation.ephemeral_5m_input_tokens');
     expect(JSON.parse(out.rejects[0]!.raw)).toMatchObject({ starting_at: '2026-08-19T15:00:00Z', ending_at: '2026-08-19T16:00:00Z' });
   });
