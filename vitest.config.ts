@@ -1,16 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+// Files that need the Kafka broker; everything else runs without one (`npm run test:unit`).
+const BROKER_TESTS = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+
 // Each test file runs in its own forked process: the embedded ClickHouse (chdb) allows one data
 // directory per process, and integration files each own one.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'detectors/**/*.test.ts', 'schemas/**/*.test.ts'],
     pool: 'forks',
-    globalSetup: ['test/helpers/global-setup.ts'],
-    setupFiles: ['test/helpers/pinned-today.ts'],
+    setupFiles: ['test/helpers/temp-root.ts', 'test/helpers/pinned-today.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Integration files start consumers against one shared broker; two at a time fit 2 cores.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'detectors/**/*.test.ts', 'schemas/**/*.test.ts'],
+          exclude: BROKER_TESTS,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: BROKER_TESTS,
+          globalSetup: ['test/helpers/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 const BIN = fileURLToPath(new URL('../bin/driftwatch.js', import.meta.url));
 const sample = (name: string) => fileURLToPath(new URL(`../schemas/samples/${name}.json`, import.meta.url));
 
+// Every folder a test makes lives under one root, removed at the end (the engine's data is MBs).
+const root = mkdtempSync(join(tmpdir(), 'dw-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const tempDir = (prefix: string) => mkdtempSync(join(root, prefix));
+
 function run(args: string[], env: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dw-cli-'));
+  const dataDir = tempDir('data-');
   return spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, DRIFTWATCH_DATA_DIR: dataDir, CLICKHOUSE_URL: process.env['CLICKHOUSE_URL'] ?? '', LOG_LEVEL: 'warn', ...env },
@@ -20,7 +25,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 describe('driftwatch CLI', () => {
   it('replay --json counts records (pages and envelopes once per record) and rejects by reason', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dw-cli-files-'));
+    const dir = tempDir('files-');
     const ndjson = join(dir, 'mixed.ndjson');
     const spend = JSON.stringify(JSON.parse(readFileSync(sample('litellm-spend-log'), 'utf8')));
     writeFileSync(ndjson, `${spend}\n{"not":"a gateway record"}\n{broken\n\n${spend}\n`);
@@ -39,8 +44,35 @@ describe('driftwatch CLI', () => {
     expect(JSON.parse(res.stdout)).toMatchObject({ accepted: 2, rejected: 0, byFormat: { 'entra.signin': 2 } });
   });
 
+  it('replay judges each NDJSON line on its own when the first line is broken', () => {
+    const file = join(tempDir('files-'), 'broken-first.ndjson');
+    const spend = JSON.stringify(JSON.parse(readFileSync(sample('litellm-spend-log'), 'utf8')));
+    writeFileSync(file, `{broken\n${spend}\n${spend}\n${spend}\n`);
+    const res = run(['replay', '--source', 'gateway', '--json', file]);
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ accepted: 3, rejected: 1, rejectReasons: { invalid_json: 1 } });
+  });
+
+  it('replay splits a JSON array of 5,000 records before the per-record size limit', () => {
+    const file = join(tempDir('files-'), 'many.json');
+    const spend = JSON.parse(readFileSync(sample('litellm-spend-log'), 'utf8')) as Record<string, unknown>;
+    const records = Array.from({ length: 5000 }, (_, i) => ({ ...spend, request_id: `req-${i}` }));
+    writeFileSync(file, JSON.stringify(records));
+    expect(readFileSync(file).length).toBeGreaterThan(1024 * 1024);
+    const res = run(['replay', '--source', 'gateway', '--json', file]);
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ accepted: 5000, rejected: 0 });
+  });
+
+  it('replay that accepts nothing says "0 accepted" and exits 1', () => {
+    const res = run(['replay', '--source', 'idp', sample('litellm-spend-log')]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toMatch(/^accepted 0 /);
+    expect(res.stderr).toMatch(/0 accepted: no record of this file was stored \(1 rejected: unknown_format 1\); is --source idp the right source\?/);
+  });
+
   it('--check-config prints every problem and exits 1', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dw-cli-cfg-'));
+    const dir = tempDir('cfg-');
     const cfg = join(dir, 'c.yaml');
     writeFileSync(cfg, 'kafka:\n  brokers: []\nlogLevel: loud\n');
     const res = run(['--config', cfg, '--check-config'], { LOG_LEVEL: '', KAFKA_BROKERS: '' });

@@ -24,11 +24,14 @@ export async function openMigratedStore(ctx: CliContext): Promise<Store> {
   return store;
 }
 
-/** Runs `fn` until SIGTERM/SIGINT, then `stop` once (graceful drain), then exits. */
-export function untilSignal(stop: () => Promise<void>, log: Logger): Promise<void> {
+/**
+ * Waits for SIGTERM/SIGINT, then runs `stop` once (graceful drain). `stopping` says what the
+ * drain does, in the command's own words (ingest flushes and commits; schedule finishes its run).
+ */
+export function untilSignal(stop: () => Promise<void>, log: Logger, stopping = 'flushing buffers and committing offsets'): Promise<void> {
   return new Promise((resolve, reject) => {
     const onSignal = (signal: string) => {
-      log.info({ signal }, 'Stopping: flushing buffers and committing offsets');
+      log.info({ signal }, `Stopping: ${stopping}`);
       stop().then(resolve, reject);
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));

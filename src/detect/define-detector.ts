@@ -259,7 +259,7 @@ export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object 
 }
 
 /** Any detector, as the registry and runtime handle them (rows are untyped there). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- row types are per detector; the runtime treats rows opaquely
+ 
 export type AnyDetector = Detector<ParamSpecs, any, any>;
 
 export function isDetector(value: unknown): value is AnyDetector {

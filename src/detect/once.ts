@@ -1,4 +1,3 @@
-import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { persistBatchAlerts, type Alert } from './alerts.ts';

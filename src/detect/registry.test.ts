@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.ts';
+import type { AppError } from '../errors.ts';
 import { discoverDetectorFiles, loadDetectorFiles, selectDetectors } from './registry.ts';
 import { scratchDir } from './scratch-store.ts';
 

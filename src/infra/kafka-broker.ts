@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Logger } from '../telemetry/logger.ts';
 import { kafkaVersion, startLocalKafka } from './local-kafka.ts';
 
@@ -11,37 +10,27 @@ export interface ResolvedBroker {
   stop(): Promise<void>;
 }
 
-function dockerAvailable(): boolean {
-  const host = process.env['DOCKER_HOST'];
-  if (host) return true;
-  return existsSync('/var/run/docker.sock');
-}
-
-async function startContainer(log?: Logger): Promise<ResolvedBroker> {
-  const { KafkaContainer } = await import('@testcontainers/kafka');
-  const container = await new KafkaContainer(`confluentinc/cp-kafka:7.9.0`).withKraft().start();
-  const brokers = [`${container.getHost()}:${container.getMappedPort(9093)}`];
-  log?.info({ brokers }, 'Kafka started in Docker through testcontainers');
-  return { brokers, origin: 'testcontainers', stop: async () => void (await container.stop()) };
+export interface ResolveOptions {
+  /**
+   * A broker in a container, tried before the local jars. Only the test set-up passes one
+   * (test/helpers/docker-kafka.ts): testcontainers is a devDependency, and production code must
+   * run after `npm ci --omit=dev`.
+   */
+  startContainer?: (log?: Logger) => Promise<ResolvedBroker | undefined>;
 }
 
 /**
- * A Kafka broker for tests and `--local` runs, in this order: KAFKA_BROKERS → Docker through
- * testcontainers when a Docker engine answers → a single-node KRaft broker from Maven Central jars
+ * A Kafka broker for tests and `--local` runs, in this order: KAFKA_BROKERS → a container when the
+ * caller offers one (tests only) → a single-node KRaft broker from Maven Central jars
  * (DRIFTWATCH_KAFKA_VERSION, default a current 4.x; Java 17) → an error that says what to install.
  */
-export async function resolveBroker(log?: Logger, env = process.env): Promise<ResolvedBroker> {
+export async function resolveBroker(log?: Logger, env = process.env, opts: ResolveOptions = {}): Promise<ResolvedBroker> {
   const fromEnv = env['KAFKA_BROKERS'];
   if (fromEnv) {
     return { brokers: fromEnv.split(',').map((s) => s.trim()).filter(Boolean), origin: 'env', stop: async () => {} };
   }
-  if (dockerAvailable() && env['DRIFTWATCH_NO_DOCKER'] !== '1') {
-    try {
-      return await startContainer(log);
-    } catch (err) {
-      log?.warn({ err: (err as Error).message }, 'Docker did not answer; falling back to the local Kafka jars');
-    }
-  }
+  const container = await opts.startContainer?.(log);
+  if (container) return container;
   const local = await startLocalKafka(log ? { log } : {});
   log?.info({ brokers: local.brokers, version: kafkaVersion() }, 'Using local Kafka broker from Maven Central jars');
   return { brokers: local.brokers, origin: 'local-jars', pid: local.pid, stop: local.stop };

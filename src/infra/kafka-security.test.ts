@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { AppError } from '../errors.ts';
+import type { AppError } from '../errors.ts';
 import { kafkaSecurity } from './kafka-security.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dw-kafka-sec-'));

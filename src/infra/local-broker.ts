@@ -4,7 +4,7 @@ import { resolveBroker } from './kafka-broker.ts';
 import { ensureTopics } from './topics.ts';
 
 /**
- * `--local` for ingest and run: without KAFKA_BROKERS, a broker (Docker or Maven Central jars) with
+ * `--local` for ingest and run: without KAFKA_BROKERS, a broker (Maven Central jars) with
  * the four topics; points `config.kafka.brokers` at it and returns how to stop it.
  */
 export async function useLocalBroker(config: Config, partitions: number, log: Logger): Promise<() => Promise<void>> {

@@ -159,7 +159,6 @@ export class IngestConsumer {
     const source = this.topicSource.get(topic);
     if (!source) return;
     const k = this.key(topic, partition);
-    const { ingest } = this.options.config;
     const generation = this.generation;
     await this.withLock(k, async () => {
       const buf = this.buffer(topic, partition);

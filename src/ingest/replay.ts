@@ -44,7 +44,7 @@ export async function replayFiles(source: SourceKind, files: string[], config: C
       values = [];
       if (buf.isReady()) await flush(sink, buf);
     };
-    for await (const rec of readRecords(file)) {
+    for await (const rec of readRecords(file, { maxRecordBytes: ingest.maxMessageBytes })) {
       offsets.push(String(n++));
       values.push(rec.value);
       if (values.length >= 1_000) await decodeChunk();

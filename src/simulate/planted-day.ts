@@ -1,4 +1,4 @@
-import { bedrockInvocation, FIXTURE_DAY, type Overrides } from '../../detectors/_shared/fixtures.ts';
+import { bedrockInvocation, FIXTURE_DAY } from '../../detectors/_shared/fixtures.ts';
 import { anthropicResult, bedrockTokens, openAiResult } from '../../detectors/_shared/fixtures-finops.ts';
 import { entraServicePrincipalSignIn, oktaLifecycle } from '../../detectors/_shared/fixtures-identity.ts';
 import { entraSignInBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';

@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { columnsOf, encodeTsv } from './tsv.ts';
 import type { Config } from '../config/schema.ts';
 import { AppError } from '../errors.ts';
+import { prepareDataDir, storeHolder, storeLockedError } from './embedded-dir.ts';
+import { redactUrl } from '../telemetry/redact-url.ts';
 
 /**
  * Settings every query and insert relies on, pinned so the embedded engine (chdb) and a server
@@ -60,9 +61,16 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
   if (embeddedPath !== undefined && embeddedPath !== path) {
     throw new AppError('CH_UNAVAILABLE', `embedded ClickHouse is already open at ${embeddedPath}; one data directory per process`, { path });
   }
-  mkdirSync(path, { recursive: true });
+  prepareDataDir(path);
   const { createChdbConnection } = await import('chdb/connection');
-  const connection = createChdbConnection({ path });
+  let connection: ReturnType<typeof createChdbConnection>;
+  try {
+    connection = createChdbConnection({ path });
+  } catch (err) {
+    // Another process took the lock between the check and the open, or holds it unseen.
+    if ((err as { code?: unknown }).code === 'CHDB_CONNECTION') throw storeLockedError(path, storeHolder(path), err);
+    throw err;
+  }
   const client = createClient({
     // chdb builds against its own copy of @clickhouse/client-common; the shapes match at runtime.
     connection: connection as never,
@@ -100,7 +108,7 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
   try {
     await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` });
   } catch (err) {
-    throw new AppError('CH_UNAVAILABLE', `cannot reach ClickHouse at ${url}`, { url }, true, { cause: err });
+    throw new AppError('CH_UNAVAILABLE', `cannot reach ClickHouse at ${redactUrl(url)}`, { url: redactUrl(url) }, true, { cause: err });
   } finally {
     await admin.close();
   }
@@ -120,7 +128,7 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
     request_timeout: 300_000,
   });
   return {
-    client, kind: 'server', database: cfg.database, location: url,
+    client, kind: 'server', database: cfg.database, location: redactUrl(url),
     insertRows: rowInserter(insertTsv),
     insertTsv,
     close: () => client.close(),

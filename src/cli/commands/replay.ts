@@ -22,8 +22,19 @@ export function replayCommand(): Command {
           for (const [r, n] of Object.entries(summary.rejectReasons)) lines.push(`  reject ${r}: ${n}`);
           process.stdout.write(`${lines.join('\n')}\n`);
         }
+        // A replay that stored nothing is a failure a script must see (often the wrong --source).
+        if (summary.accepted === 0) {
+          process.stderr.write(`driftwatch: 0 accepted: no record of ${files.length === 1 ? 'this file' : 'these files'} was stored `
+            + `(${summary.rejected} rejected${topReason(summary.rejectReasons)}); is --source ${opts.source} the right source?\n`);
+          process.exitCode = 1;
+        }
       } finally {
         await store.close();
       }
     });
+}
+
+function topReason(reasons: Record<string, number>): string {
+  const entries = Object.entries(reasons).sort((a, b) => b[1] - a[1]);
+  return entries.length === 0 ? '' : `: ${entries.map(([r, n]) => `${r} ${n}`).join(', ')}`;
 }

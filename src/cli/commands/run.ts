@@ -126,7 +126,7 @@ export function runCommand(): Command {
         void untilSignal(async () => {
           clearTimeout(timer);
           await shutdown();
-        }, log).then(resolve);
+        }, log, 'stopping every role in order (ingest flushes and commits, detect finishes its cycle)').then(resolve);
       });
       const outcome = await Promise.race([stopped.then(() => undefined), running.failed, ...(demo ? [demo.failed] : [])]);
       if (outcome instanceof Error) {

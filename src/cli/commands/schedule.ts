@@ -41,6 +41,6 @@ export function scheduleCommand(): Command {
       await untilSignal(async () => {
         await role.stop();
         await store.close();
-      }, log);
+      }, log, 'finishing the running detector cycle and closing the store');
     });
 }
