@@ -36,6 +36,8 @@ export function dayShape(n: number): DayShape {
 }
 
 const cols = (t: keyof typeof TABLE_COLUMNS) => [...TABLE_COLUMNS[t], 'ingested_at'].join(', ');
+// provider_usage.metrics (0016): the generated usage rows report no figures beyond tokens and cost.
+const NO_METRICS = "CAST(map(), 'Map(LowCardinality(String), Float64)')";
 const iso = (t: string) => `concat(replaceOne(toString(${t}), ' ', 'T'), 'Z')`;
 const hex128 = (salt: string, ...x: string[]) => `lower(hex(sipHash128('${salt}', ${x.join(', ')})))`;
 const uuid = (salt: string, ...x: string[]) => `toString(reinterpretAsUUID(sipHash128('${salt}', ${x.join(', ')})))`;
@@ -89,7 +91,7 @@ function gatewaySql(n: number, U: number, C: number, P: number, D: string): stri
     multiIf(svc, concat('svc-chat-', toString(svc_n)), anon, concat('ci-runner-', substring(sid, 1, 8)), cls = 'review',
             concat(us.alias, '-review-bot'), gw = 'kong', us.email, cls = 'chat', concat(us.local, '-chat'), concat(us.local, '-claude-code')) AS api_key_alias,
     if(nobody, '', if(gw = 'kong', us.kong_consumer, us.email)) AS user_id,
-    if(nobody, '', us.email) AS user_email, if(svc, '', us.team_id) AS team_id, if(gw = 'litellm', 'org-acme', '') AS org_id, provider,
+    if(nobody, '', us.email) AS user_email, '' AS end_user, if(svc, '', us.team_id) AS team_id, if(gw = 'litellm', 'org-acme', '') AS org_id, provider,
     multiIf(cls = 'review', 'gpt-5-codex', cls = 'chat', if(provider = 'openai', 'gpt-5-mini', 'claude-haiku-4-5'),
             us.team_id = 'team-ml' AND h % 10 < 3, if(gw = 'kong', 'claude-opus-4-1', 'claude-opus'),
             if(gw = 'kong', 'claude-sonnet-4-5', 'claude-sonnet')) AS model_requested,
@@ -229,7 +231,7 @@ function billingSql(D: string): string[] {
     // Anthropic usage report: the gateways' keys, per hour and model, from what the gateways sent (one hour over-billed: a copied key).
     `INSERT INTO provider_usage (${cols('provider_usage')})
      SELECT ${usageCols}, 'anthropic.usage', 'anthropic', 'usage', key AS api_key_id, ws AS workspace_id, '', '', '', '', '', '', model, 'standard', '',
-       u, cr, cw, o, toUInt64(0), 0, toUInt8(0), ${tail('anthropic', 'usage')}
+       u, cr, cw, o, toUInt64(0), 0, ${NO_METRICS}, toUInt8(0), ${tail('anthropic', 'usage')}
      FROM (SELECT toStartOfHour(event_time) AS hr, gateway, model_served AS model,
              if(gateway = 'litellm', 'apikey_01Rj2N8SVvo6BePZj99NhmiT', 'apikey_01H8kQ2vNwXo7cZfTg3LmBpR') AS key,
              if(gateway = 'litellm', 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', 'wrkspc_01KongServices00000000') AS ws,
@@ -240,7 +242,7 @@ function billingSql(D: string): string[] {
     // Direct use: Claude.ai / Console logins (no api key) of the bypassing sessions' people, and personal API keys.
     `INSERT INTO provider_usage (${cols('provider_usage')})
      SELECT ${usageCols}, 'anthropic.usage', 'anthropic', 'usage', key AS api_key_id, ws AS workspace_id, acct, '', '', '', '', '', model, 'standard', '',
-       u, cr, cw, o, toUInt64(0), 0, toUInt8(0), ${tail('anthropic', 'usage')}
+       u, cr, cw, o, toUInt64(0), 0, ${NO_METRICS}, toUInt8(0), ${tail('anthropic', 'usage')}
      FROM (SELECT toStartOfHour(g.event_time) AS hr, '' AS key, '' AS ws, us.account_id AS acct, g.model_served AS model,
              sum(g.uncached_input_tokens) AS u, sum(g.cache_read_tokens) AS cr, sum(g.cache_write_tokens) AS cw, sum(g.output_tokens) AS o
            FROM gateway_requests AS g INNER JOIN bench.users AS us ON us.ip = g.client_ip
@@ -252,14 +254,14 @@ function billingSql(D: string): string[] {
     // OpenAI usage per hour and model for the gateway key.
     `INSERT INTO provider_usage (${cols('provider_usage')})
      SELECT ${usageCols}, 'openai.usage', 'openai', 'usage', 'key_abc', 'proj_abc', '', '', '', '', '', '', model, '', '',
-       u, cr, 0, o, n, 0, toUInt8(0), ${tail('openai', 'usage')}
+       u, cr, 0, o, n, 0, ${NO_METRICS}, toUInt8(0), ${tail('openai', 'usage')}
      FROM (SELECT toStartOfHour(event_time) AS hr, 'key_abc' AS key, 'proj_abc' AS ws, model_served AS model, sum(uncached_input_tokens) AS u,
              sum(cache_read_tokens) AS cr, toUInt64(0) AS cw, sum(output_tokens) AS o, count() AS n
            FROM gateway_requests WHERE provider = 'openai' GROUP BY hr, model)`,
     // Bedrock model invocation logs: one per gateway Bedrock request, plus direct SSO-role use by three people.
     `INSERT INTO provider_usage (${cols('provider_usage')})
      SELECT t, t, 'bedrock.invocation', 'bedrock', 'invocation', '', '123456789012', '', email, principal, '', '', rid, model, '', '',
-       u, cr, cw, o, toUInt64(1), 0, toUInt8(0), 'driftwatch.billing', toUInt32(1), toUInt64(rowNumberInAllBlocks()), toUInt32(0),
+       u, cr, cw, o, toUInt64(1), 0, ${NO_METRICS}, toUInt8(0), 'driftwatch.billing', toUInt32(1), toUInt64(rowNumberInAllBlocks()), toUInt32(0),
        concat('{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"', ${iso('t')}, '","accountId":"123456789012","identity":{"arn":"',
          principal, '"},"region":"us-east-1","requestId":"', rid, '","operation":"InvokeModelWithResponseStream","modelId":"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.',
          model, '-v1:0","input":{"inputContentType":"application/json","inputTokenCount":', toString(u), ',"cacheReadInputTokenCount":', toString(cr),
@@ -276,7 +278,7 @@ function billingSql(D: string): string[] {
            FROM numbers(600) ARRAY JOIN [['dev00031@example.com', 'dev00042@example.com', 'omar.haddad@example.com'][number % 3 + 1]] AS email)`,
     // Daily billed cost rows (Anthropic cost_report per workspace and model, OpenAI costs per key and line item).
     `INSERT INTO provider_usage (${cols('provider_usage')})
-     SELECT ${D}, ${D} + toIntervalDay(1), fmt, prov, 'cost', key, ws, '', '', '', '', '', '', model, '', line, 0, 0, 0, 0, toUInt64(0), usd, toUInt8(0),
+     SELECT ${D}, ${D} + toIntervalDay(1), fmt, prov, 'cost', key, ws, '', '', '', '', '', '', model, '', line, 0, 0, 0, 0, toUInt64(0), usd, ${NO_METRICS}, toUInt8(0),
        'driftwatch.billing', toUInt32(2), number, toUInt32(0),
        concat('{"starting_at":"', ${iso(D)}, '","results":[{"currency":"USD","amount":"', toString(usd * 100), '","workspace_id":"', ws,
          '","description":"', line, '","cost_type":"tokens","model":"', model, '","service_tier":"standard"}]}'), ${D} + toIntervalHour(30)
