@@ -48,7 +48,7 @@ describe('alerts', () => {
   });
 
   it('fingerprints detector + entity + incident window, nothing else', () => {
-    const ctx = { now: new Date(), policyVersion: 'v1' };
+    const ctx = { now: new Date('2026-08-20T00:00:00Z'), policyVersion: 'v1' };
     const a = buildAlert(detector, draft(), ctx);
     expect(a.fingerprint).toBe(fingerprintOf('gateway.test-alerts', 'session:abc', new Date('2026-08-19T00:00:00Z'), new Date('2026-08-20T00:00:00Z')));
     expect(buildAlert(detector, draft({ summary: 'Different words, same incident, fine.', evidence: { figures: {} } }), ctx).fingerprint).toBe(a.fingerprint);
@@ -58,7 +58,7 @@ describe('alerts', () => {
   });
 
   it('rejects drafts a detector got wrong, naming the detector', () => {
-    const ctx = { now: new Date(), policyVersion: '' };
+    const ctx = { now: new Date('2026-08-20T00:00:00Z'), policyVersion: '' };
     expect(() => buildAlert(detector, draft({ entity: ' ' }), ctx)).toThrow(/gateway.test-alerts produced an invalid alert: entity/);
     expect(() => buildAlert(detector, draft({ windowEnd: '2026-08-18 00:00:00.000' }), ctx)).toThrow(/windowStart < windowEnd/);
     expect(() => buildAlert(detector, draft({ windowStart: 'yesterday' }), ctx)).toThrow(/invalid alert/);

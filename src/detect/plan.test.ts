@@ -4,6 +4,9 @@ import { parseTimeOption, planWindows, validateRequest } from './plan.ts';
 import { sql } from './sql.ts';
 import { fromClickHouseTime, utcDay, windowEnds } from './windows.ts';
 
+/** "Now" for planning: pinned, a day after the windows planned below, so no case depends on the day it runs. */
+const NOW = new Date('2026-08-20T12:00:00Z');
+
 const detector = defineDetector({
   id: 'gateway.plan-test',
   title: 'Plan test',
@@ -22,8 +25,8 @@ const iso = (w: { from: Date; to: Date }) => [w.from.toISOString(), w.to.toISOSt
 
 describe('window planning', () => {
   it('uses the scheduler’s aligned windows: --at, --from/--to, and now − settle', () => {
-    expect(planWindows(detector, { at: new Date('2026-08-19T15:42:00Z') }, new Date()).map(iso)).toEqual([['2026-08-19T09:00:00.000Z', '2026-08-19T15:00:00.000Z']]);
-    expect(planWindows(detector, { from: new Date('2026-08-19T13:30:00Z'), to: new Date('2026-08-19T15:00:00Z') }, new Date()).map((w) => w.to.toISOString()))
+    expect(planWindows(detector, { at: new Date('2026-08-19T15:42:00Z') }, NOW).map(iso)).toEqual([['2026-08-19T09:00:00.000Z', '2026-08-19T15:00:00.000Z']]);
+    expect(planWindows(detector, { from: new Date('2026-08-19T13:30:00Z'), to: new Date('2026-08-19T15:00:00Z') }, NOW).map((w) => w.to.toISOString()))
       .toEqual(['2026-08-19T14:00:00.000Z', '2026-08-19T15:00:00.000Z']);
     expect(planWindows(detector, {}, new Date('2026-08-19T15:10:00Z')).map((w) => w.to.toISOString())).toEqual(['2026-08-19T14:00:00.000Z']);
   });
