@@ -7,23 +7,9 @@
  * status does not allow → AppError 'ALERT_BAD_TRANSITION'.
  */
 
-export interface AlertFilter {
-  status?: string[];
-  detector?: string[];
-  severity?: string[];
-  audience?: string[];
-  team?: string[];
-  /** The alert's incident window overlaps [from, to). */
-  from?: Date;
-  to?: Date;
-}
-
-export interface AlertPage {
-  limit: number;
-  offset: number;
-  sort?: 'last_seen' | 'severity' | 'first_seen';
-  order?: 'asc' | 'desc';
-}
+// Filters, pages and actions are the alert room's own zod-backed types (src/alerts/schemas.ts).
+import type { AlertFilter, AlertPage, TriageAction } from '../alerts/schemas.ts';
+export type { AlertFilter, AlertPage, TriageAction };
 
 /** One alert in a list. Repositories may carry more fields (assignee, count, …); they are passed through. */
 export interface AlertRecord {
@@ -51,15 +37,6 @@ export interface AlertRecord {
 export interface AlertDetail extends AlertRecord {
   evidence: unknown;
 }
-
-export type TriageAction =
-  | { kind: 'ack' }
-  | { kind: 'resolve'; note?: string }
-  | { kind: 'invalid'; reason: string }
-  | { kind: 'snooze'; until: Date }
-  | { kind: 'assign'; assignee: string }
-  | { kind: 'comment'; text: string }
-  | { kind: 'reopen' };
 
 export interface AlertList {
   items: AlertRecord[];
