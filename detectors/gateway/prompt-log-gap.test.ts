@@ -15,6 +15,9 @@ const LATE_START = ((now) => {
   return new Date(midnight > start ? start - 10 * 60_000 : start).toISOString();
 })(storeClockNow());
 
+/** The late-logs case's window: the four hours before now on the store's clock; its alert is dated by the window's start. */
+const LATE_WINDOW_TO = storeClockNow();
+
 const HOUR = { from: at('14:00'), to: at('15:00') };
 const { alice, carol, dave, erin } = PEOPLE;
 const GATEWAY_KEY = { api_key_id: 'apikey_01Rj2N8SVvo6BePZj99NhmiT', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', account_id: null };
@@ -117,7 +120,7 @@ detectorCases(detector, [
       idp: [oktaEvent(minutesAgo(30))],
     },
     // Both ends from one instant: the window of a batch detector must last whole seconds (src/detect/run.ts, windowGrid).
-    window: ((to) => ({ from: new Date(to - 240 * 60_000).toISOString(), to: new Date(to).toISOString() }))(storeClockNow()),
+    window: { from: new Date(LATE_WINDOW_TO - 240 * 60_000).toISOString(), to: new Date(LATE_WINDOW_TO).toISOString() },
     expect: [
       {
         entity: 'team-data:late-logs',
@@ -127,7 +130,7 @@ detectorCases(detector, [
           expect(a.evidence.figures).toMatchObject({ requests: 10, lateRequests: 10, limitMinutes: 60 });
           expect(Number(a.evidence.figures['maxDelayMinutes'])).toBeGreaterThanOrEqual(180);
           expect(Number(a.evidence.figures['pipelineDelayMinutes'])).toBeLessThan(15);
-          expect(a.windowStart).toBe(utcDay(LATE_START).windowStart.toISOString());
+          expect(a.windowStart).toBe(utcDay(new Date(LATE_WINDOW_TO - 240 * 60_000)).windowStart.toISOString());
           expect(a.evidence.samples?.length).toBe(3);
         },
       },
