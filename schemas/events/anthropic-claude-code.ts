@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_ABS_USD, boundedNumber, tokenCount, uint64Count } from './bounds.ts';
+import { under, type RawFields } from './raw-fields.ts';
 
 /**
  * Anthropic Admin API `GET /v1/organizations/usage_report/claude_code` (Claude Code Analytics,
@@ -68,3 +69,17 @@ export const anthropicClaudeCodeItemSchema = z.looseObject({
     .nullish(),
 });
 export type AnthropicClaudeCodeItem = z.infer<typeof anthropicClaudeCodeItemSchema>;
+
+const CLAUDE_CODE_ITEM_FIELDS = [
+  'date', 'actor.type', 'actor.email_address', 'actor.api_key_name', 'organization_id', 'customer_type', 'subscription_type',
+  'terminal_type', 'is_remote', 'core_metrics.num_sessions', 'core_metrics.lines_of_code.added', 'core_metrics.lines_of_code.removed',
+  'core_metrics.commits_by_claude_code', 'core_metrics.pull_requests_by_claude_code', 'tool_actions.*.accepted',
+  'tool_actions.*.rejected', 'model_breakdown.model', 'model_breakdown.tokens.input', 'model_breakdown.tokens.output',
+  'model_breakdown.tokens.cache_read', 'model_breakdown.tokens.cache_creation', 'model_breakdown.estimated_cost.amount',
+  'model_breakdown.estimated_cost.currency',
+];
+
+/** What `raw` keeps of a Claude Code analytics item (§4c), or of a page a reject keeps whole. */
+export const ANTHROPIC_CLAUDE_CODE_RAW: RawFields = {
+  keep: [...CLAUDE_CODE_ITEM_FIELDS, ...under('data', CLAUDE_CODE_ITEM_FIELDS), 'has_more', 'next_page'],
+};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_ABS_USD, OUT_OF_RANGE, tokenCount } from './bounds.ts';
+import { reportFields, type RawFields } from './raw-fields.ts';
 
 /**
  * Anthropic Admin API usage_report/messages and cost_report (formats.md §4a, §4b). Loose objects:
@@ -67,3 +68,25 @@ export const anthropicCostResultSchema = z.looseObject({
   workspace_id: optionalText,
 });
 export type AnthropicCostResult = z.infer<typeof anthropicCostResultSchema>;
+
+const ANTHROPIC_BUCKET = ['starting_at', 'ending_at'];
+const ANTHROPIC_PAGE = ['has_more', 'next_page'];
+const ANTHROPIC_DIMENSIONS = [
+  'starting_at', 'ending_at', 'api_key_id', 'workspace_id', 'account_id', 'service_account_id', 'model', 'service_tier',
+  'context_window', 'inference_geo', 'speed',
+];
+
+/** What `raw` keeps of a usage_report/messages result (§4a): token counts and the group-by dimensions. */
+export const ANTHROPIC_USAGE_RAW: RawFields = {
+  keep: reportFields([
+    ...ANTHROPIC_DIMENSIONS, 'uncached_input_tokens', 'cache_creation.ephemeral_5m_input_tokens',
+    'cache_creation.ephemeral_1h_input_tokens', 'cache_read_input_tokens', 'output_tokens', 'server_tool_use.web_search_requests',
+  ], ANTHROPIC_BUCKET, ANTHROPIC_PAGE),
+};
+
+/** What `raw` keeps of a cost_report result (§4b); `description` is Anthropic's line-item label. */
+export const ANTHROPIC_COST_RAW: RawFields = {
+  keep: reportFields([
+    ...ANTHROPIC_DIMENSIONS, 'amount', 'currency', 'cost_type', 'description', 'token_type',
+  ], ANTHROPIC_BUCKET, ANTHROPIC_PAGE),
+};

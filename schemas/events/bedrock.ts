@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { wholeTokenCount } from './bounds.ts';
+import type { RawFields } from './raw-fields.ts';
 
 /**
  * AWS Bedrock model invocation log record (formats.md §5). Loose objects: AWS adds fields
@@ -48,3 +49,16 @@ export const bedrockInvocationSchema = z.looseObject({
   status: optionalText,
 });
 export type BedrockInvocation = z.infer<typeof bedrockInvocationSchema>;
+
+/** What `raw` keeps of an invocation log record (§5); bodies only with storePromptText. */
+export const BEDROCK_INVOCATION_RAW: RawFields = {
+  keep: [
+    'schemaType', 'schemaVersion', 'timestamp', 'accountId', 'identity.arn', 'region', 'inferenceRegion', 'requestId', 'operation',
+    'modelId', 'input.inputContentType', 'input.inputBodyS3Path', 'input.inputTokenCount', 'input.cacheReadInputTokenCount',
+    'input.cacheWriteInputTokenCount', 'output.outputContentType', 'output.outputBodyS3Path', 'output.outputTokenCount', 'errorCode',
+    'status', 'performanceConfig.latency',
+  ],
+  content: ['input.inputBodyJson', 'output.outputBodyJson'],
+  // requestMetadata is the caller's free map: only the attribution tags the decoder reads keep their value.
+  names: { requestMetadata: { keep: ['team', 'team.id', 'team_id', 'session_id', 'session.id', 'x-claude-code-session-id', 'user', 'user_id', 'project', 'project_id'] } },
+};

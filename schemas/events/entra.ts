@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { under, type RawFields } from './raw-fields.ts';
 
 /**
  * Microsoft Entra ID sign-ins (formats.md §7): the Graph `signIn` resource, and the Azure Monitor
@@ -47,3 +48,35 @@ export const entraDiagnosticRecordSchema = z.looseObject({
   properties: z.record(z.string(), z.unknown()),
 });
 export type EntraDiagnosticRecord = z.infer<typeof entraDiagnosticRecordSchema>;
+
+const SIGN_IN_FIELDS = [
+  'id', 'createdDateTime', 'userDisplayName', 'userPrincipalName', 'userId', 'userType', 'signInIdentifier', 'signInIdentifierType',
+  'appId', 'appDisplayName', 'resourceDisplayName', 'resourceId', 'resourceTenantId', 'homeTenantId', 'ipAddress', 'clientAppUsed',
+  'isInteractive', 'signInEventTypes', 'servicePrincipalId', 'servicePrincipalName', 'servicePrincipalCredentialKeyId',
+  'clientCredentialType', 'managedIdentityType', 'authenticationProtocol', 'authenticationRequirement', 'conditionalAccessStatus',
+  'correlationId', 'sessionId', 'incomingTokenType', 'tokenIssuerType', 'tokenIssuerName', 'userAgent', 'crossTenantAccessType',
+  'riskLevelAggregated', 'riskLevelDuringSignIn', 'riskState', 'riskDetail', 'riskEventTypes', 'riskEventTypes_v2', 'flaggedForReview',
+  'status.errorCode', 'status.failureReason', 'status.additionalDetails',
+  'deviceDetail.deviceId', 'deviceDetail.displayName', 'deviceDetail.operatingSystem', 'deviceDetail.browser',
+  'deviceDetail.isCompliant', 'deviceDetail.isManaged', 'deviceDetail.trustType',
+  'location.city', 'location.state', 'location.countryOrRegion', 'location.geoCoordinates.latitude',
+  'location.geoCoordinates.longitude', 'location.geoCoordinates.altitude', 'mfaDetail.authMethod', 'mfaDetail.authDetail',
+  'appliedConditionalAccessPolicies.id', 'appliedConditionalAccessPolicies.displayName', 'appliedConditionalAccessPolicies.result',
+  'appliedConditionalAccessPolicies.enforcedGrantControls', 'appliedConditionalAccessPolicies.enforcedSessionControls',
+  'authenticationDetails.authenticationMethod', 'authenticationDetails.succeeded', 'authenticationDetails.authenticationStepDateTime',
+  'authenticationDetails.authenticationStepRequirement', 'authenticationDetails.authenticationStepResultDetail',
+  'networkLocationDetails.networkType', 'networkLocationDetails.networkNames',
+];
+/** The diagnostic-settings record around `properties` (Azure Monitor's common schema). */
+const DIAGNOSTIC_FIELDS = [
+  'time', 'resourceId', 'operationName', 'operationVersion', 'category', 'tenantId', 'resultType', 'resultSignature',
+  'resultDescription', 'durationMs', 'callerIpAddress', 'correlationId', 'identity', 'Level', 'location',
+];
+
+/** What `raw` keeps of a sign-in (§7): the Graph object, a diagnostic record, or a page a reject keeps whole. */
+export const ENTRA_SIGN_IN_RAW: RawFields = {
+  keep: [
+    ...SIGN_IN_FIELDS, ...DIAGNOSTIC_FIELDS, ...under('properties', SIGN_IN_FIELDS),
+    ...under('value', SIGN_IN_FIELDS), ...under('records', DIAGNOSTIC_FIELDS), ...under('records.properties', SIGN_IN_FIELDS),
+  ],
+};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, tokenCount, usdAmount } from './bounds.ts';
+import { EVIDENCE_HEADERS, under, type RawFields } from './raw-fields.ts';
 
 /**
  * Kong Gateway log object (http-log, kafka-log, file-log, …) for a request through an AI plugin
@@ -104,3 +105,35 @@ export const kongAiLogSchema = z.looseObject({
 });
 export type KongAiLog = z.infer<typeof kongAiLogSchema>;
 export type KongAiProxy = z.infer<typeof kongAiProxySchema>;
+
+/** Statistics of an AI plugin section (`ai.proxy`, `ai["ai-proxy"]`, …): the audit log reference's fields. */
+const AI_SECTION_FIELDS = [
+  'meta.provider_name', 'meta.request_model', 'meta.response_model', 'meta.plugin_id', 'meta.llm_latency', 'meta.request_mode',
+  'meta.operation_name', 'usage.prompt_tokens', 'usage.completion_tokens', 'usage.total_tokens', 'usage.prompt_token',
+  'usage.completion_token', 'usage.prompt_tokens_details.cached_tokens', 'usage.prompt_tokens_details.audio_tokens',
+  'usage.completion_tokens_details.reasoning_tokens', 'usage.completion_tokens_details.audio_tokens',
+  'usage.completion_tokens_details.accepted_prediction_tokens', 'usage.completion_tokens_details.rejected_prediction_tokens',
+  'usage.input_tokens', 'usage.output_tokens', 'usage.cost', 'usage.time_per_token', 'usage.time_to_first_token',
+  'tried_targets.provider', 'tried_targets.host', 'tried_targets.model', 'tried_targets.route_type', 'tried_targets.port',
+  'tried_targets.ip', 'tried_targets.upstream_scheme', 'tried_targets.upstream_uri', 'cache.cache_status', 'cache.fetch_latency',
+  'cache.embeddings_latency', 'cache.embeddings_provider', 'cache.embeddings_model',
+];
+
+/** What `raw` keeps of a Kong AI log object (§2): the core envelope, the AI statistics, MCP call names. */
+export const KONG_AI_RAW: RawFields = {
+  keep: [
+    'workspace', 'workspace_name', 'source', 'upstream_uri', 'upstream_status', 'client_ip', 'started_at',
+    'request.id', 'request.uri', 'request.url', 'request.method', 'request.size', 'response.status', 'response.size',
+    'latencies.kong', 'latencies.proxy', 'latencies.request', 'latencies.receive',
+    'tries.ip', 'tries.port', 'tries.hostname', 'tries.balancer_latency', 'tries.balancer_start', 'tries.balancer_latency_ns',
+    'consumer.id', 'consumer.username', 'consumer.custom_id', 'authenticated_entity.id', 'authenticated_entity.consumer_id',
+    'route.id', 'route.name', 'route.paths', 'route.hosts', 'route.protocols', 'route.methods', 'route.ws_id', 'route.service.id',
+    'service.id', 'service.name', 'service.host', 'service.port', 'service.protocol', 'service.path', 'service.ws_id',
+    ...under('ai.*', AI_SECTION_FIELDS),
+    'ai.mcp.mcp_session_id', 'ai.mcp.rpc.id', 'ai.mcp.rpc.method', 'ai.mcp.rpc.tool_name', 'ai.mcp.rpc.latency',
+    'ai.mcp.rpc.response_body_size',
+  ],
+  // Payloads exist only with payload logging on (N4); a request body only if a log plugin adds it.
+  content: ['ai.*.payload.request', 'ai.*.payload.response', 'ai.payload.request', 'ai.payload.response', 'ai.mcp.rpc.payload', 'request.body', 'response.body'],
+  names: { 'request.headers': { keep: EVIDENCE_HEADERS }, 'response.headers': { keep: EVIDENCE_HEADERS } },
+};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, tokenCount, usdAmount } from './bounds.ts';
+import { EVIDENCE_HEADERS, under, type RawFields } from './raw-fields.ts';
 
 /**
  * LiteLLM proxy records (formats.md §1): the `LiteLLM_SpendLogs` Postgres row (§1b) and the
@@ -160,3 +161,60 @@ export const liteLlmPayloadSchema = z.looseObject({
   metadata: z.preprocess(jsonText, liteLlmPayloadMetadataSchema.nullish()),
 });
 export type LiteLlmPayload = z.infer<typeof liteLlmPayloadSchema>;
+
+/** Token counts as LiteLLM logs them in its usage objects (OpenAI shape plus Anthropic cache fields). */
+const USAGE_FIELDS = [
+  'prompt_tokens', 'completion_tokens', 'total_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens',
+  'prompt_tokens_details.cached_tokens', 'prompt_tokens_details.cache_creation_tokens', 'prompt_tokens_details.audio_tokens',
+  'completion_tokens_details.reasoning_tokens', 'completion_tokens_details.audio_tokens',
+];
+const COST_FIELDS = [
+  'input_cost', 'output_cost', 'cache_read_cost', 'cache_creation_cost', 'reasoning_cost', 'total_cost', 'tool_usage_cost',
+  'original_cost', 'discount_percent', 'discount_amount', 'margin_percent', 'margin_fixed_amount', 'margin_total_amount',
+];
+/** StandardLoggingUserAPIKeyMetadata and SpendLogsMetadata: key, owner, team, budget state. */
+const KEY_METADATA_FIELDS = [
+  'user_api_key', 'user_api_key_hash', 'user_api_key_alias', 'user_api_key_user_id', 'user_api_key_user_email',
+  'user_api_key_team_id', 'user_api_key_team_alias', 'user_api_key_org_id', 'user_api_key_org_alias', 'user_api_key_project_id',
+  'user_api_key_project_alias', 'user_api_key_end_user_id', 'user_api_key_request_route', 'user_api_key_spend',
+  'user_api_key_max_budget', 'user_api_key_team_spend', 'user_api_key_team_max_budget', 'user_api_key_user_spend',
+  'user_api_key_budget_reset_at', 'team_id', 'team_alias', 'requester_ip_address', 'user_agent', 'status', 'batch_models',
+  'litellm_overhead_time_ms', 'applied_guardrails', 'model_map_information.model_map_key', 'cold_storage_object_key',
+  'error_information.error_code', 'error_information.error_class', 'error_information.llm_provider',
+  'mcp_tool_call_metadata.name', 'mcp_tool_call_metadata.mcp_server_name', 'mcp_tool_call_metadata.namespaced_tool_name',
+  ...under('additional_usage_values', USAGE_FIELDS), ...under('usage_object', USAGE_FIELDS), ...under('cost_breakdown', COST_FIELDS),
+];
+/** Prompt, completion and the MCP call's arguments and result (N4): stored only with storePromptText. */
+const LITELLM_CONTENT = [
+  'messages', 'response', 'proxy_server_request', 'metadata.mcp_tool_call_metadata.arguments', 'metadata.mcp_tool_call_metadata.result',
+];
+const LITELLM_HEADERS = { 'metadata.requester_custom_headers': { keep: EVIDENCE_HEADERS } };
+
+/** What `raw` keeps of a SpendLogs row (§1b). */
+export const LITELLM_SPEND_LOG_RAW: RawFields = {
+  keep: [
+    'request_id', 'call_type', 'api_key', 'spend', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'startTime', 'endTime',
+    'completionStartTime', 'request_duration_ms', 'model', 'model_id', 'model_group', 'custom_llm_provider', 'api_base', 'user',
+    'team_id', 'organization_id', 'end_user', 'agent_id', 'session_id', 'request_tags', 'requester_ip_address', 'cache_hit',
+    'cache_key', 'status', 'mcp_namespaced_tool_name', ...under('metadata', KEY_METADATA_FIELDS),
+  ],
+  content: LITELLM_CONTENT,
+  names: LITELLM_HEADERS,
+};
+
+/** What `raw` keeps of a StandardLoggingPayload (§1a). */
+export const LITELLM_PAYLOAD_RAW: RawFields = {
+  keep: [
+    'id', 'trace_id', 'litellm_call_id', 'call_id', 'call_type', 'stream', 'status', 'status_fields.llm_api_status',
+    'status_fields.guardrail_status', 'custom_llm_provider', 'model', 'model_group', 'model_id', 'api_base', 'prompt_tokens',
+    'completion_tokens', 'total_tokens', 'response_cost', 'saved_cache_cost', 'startTime', 'endTime', 'completionStartTime',
+    'response_time', 'cache_hit', 'cache_key', 'request_tags', 'end_user', 'requester_ip_address', 'user_agent',
+    'error_information.error_code', 'error_information.error_class', 'error_information.llm_provider',
+    'model_map_information.model_map_key', ...under('cost_breakdown', COST_FIELDS),
+    'hidden_params.model_id', 'hidden_params.api_base', 'hidden_params.response_cost', 'hidden_params.litellm_overhead_time_ms',
+    'hidden_params.litellm_model_name', ...under('hidden_params.usage_object', USAGE_FIELDS),
+    ...under('metadata', KEY_METADATA_FIELDS),
+  ],
+  content: LITELLM_CONTENT,
+  names: { ...LITELLM_HEADERS, 'hidden_params.additional_headers': { keep: ['x_ratelimit_*', 'x-ratelimit-*', 'llm_provider-x-ratelimit-*'] } },
+};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UINT64_SAFE_MAX, boundedNumber, usdAmount, wholeTokenCount } from './bounds.ts';
+import { reportFields, type RawFields } from './raw-fields.ts';
 
 /**
  * OpenAI organization Usage and Costs APIs (formats.md §3). Objects are loose because OpenAI adds
@@ -114,3 +115,32 @@ export const openAiCostsResultSchema = z.looseObject({
   quantity_unit: optionalText,
 });
 export type OpenAiCostsResult = z.infer<typeof openAiCostsResultSchema>;
+
+const OPENAI_BUCKET = ['object', 'start_time', 'end_time'];
+const OPENAI_PAGE = ['object', 'has_more', 'next_page'];
+const OPENAI_GROUPS = ['object', 'start_time', 'end_time', 'project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'];
+
+/** What `raw` keeps of a completions usage result (§3): counts and the group-by dimensions. */
+export const OPENAI_USAGE_RAW: RawFields = {
+  keep: reportFields([
+    ...OPENAI_GROUPS, 'input_tokens', 'input_cached_tokens', 'input_cache_write_tokens', 'input_uncached_tokens', 'output_tokens',
+    'input_text_tokens', 'output_text_tokens', 'input_cached_text_tokens', 'input_audio_tokens', 'input_cached_audio_tokens',
+    'output_audio_tokens', 'input_image_tokens', 'input_cached_image_tokens', 'output_image_tokens', 'num_model_requests',
+  ], OPENAI_BUCKET, OPENAI_PAGE),
+};
+
+/** What `raw` keeps of a result of the other usage families: their measures and grouping dimensions. */
+export const OPENAI_USAGE_FAMILY_RAW: RawFields = {
+  keep: reportFields([
+    ...OPENAI_GROUPS, 'input_tokens', 'num_model_requests', 'images', 'characters', 'seconds', 'usage_bytes', 'num_sessions',
+    'sessions', 'source', 'size',
+  ], OPENAI_BUCKET, OPENAI_PAGE),
+};
+
+/** What `raw` keeps of a costs result (§3). */
+export const OPENAI_COSTS_RAW: RawFields = {
+  keep: reportFields([
+    'object', 'start_time', 'end_time', 'amount.value', 'amount.currency', 'line_item', 'project_id', 'api_key_id', 'organization_id',
+    'quantity', 'quantity_unit',
+  ], OPENAI_BUCKET, OPENAI_PAGE),
+};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { boundedNumeric, MAX_ABS_USD, MAX_DURATION_MS, MAX_TOKENS, UINT32_MAX, UINT64_SAFE_MAX } from './bounds.ts';
+import { under, type RawFields } from './raw-fields.ts';
 
 /**
  * OTLP/JSON logs (ExportLogsServiceRequest, as the OTel Collector's kafka exporter writes it with
@@ -92,3 +93,58 @@ export const claudeCodeAttributesSchema = z.looseObject({
   duration_ms: boundedNumeric(0, MAX_DURATION_MS).nullish(),
   prompt_length: boundedNumeric(0, UINT32_MAX).nullish(),
 });
+
+/**
+ * Claude Code attributes that are evidence (formats.md §8: standard attributes, resource
+ * attributes, the events' figures, ids and names, the 2.1.294 capture's additions). Custom
+ * OTEL_RESOURCE_ATTRIBUTES keep their value only when the contract names them (`team.id`,
+ * `enduser.id`); any other attribute — `error` text, a debug attribute — keeps only its name.
+ */
+export const CLAUDE_CODE_ATTRIBUTES: readonly string[] = [
+  'event.name', 'event.timestamp', 'event.sequence', 'session.id', 'prompt.id', 'user.id', 'user.email', 'user.account_id',
+  'user.account_uuid', 'organization.id', 'terminal.type', 'app.version', 'app.entrypoint', 'team.id', 'enduser.id',
+  'identity.source', 'user.groups', 'service.name', 'service.version', 'os.type', 'os.version', 'host.arch', 'wsl.version',
+  'prompt_length', 'message.uuid', 'command_name', 'command_source', 'response_length', 'model', 'request_id', 'client_request_id',
+  'query_source', 'cost_usd', 'cost_usd_micros', 'duration_ms', 'ttft_ms', 'input_tokens', 'output_tokens', 'cache_read_tokens',
+  'cache_creation_tokens', 'speed', 'effort', 'agent.name', 'skill.name', 'plugin.name', 'marketplace.name', 'mcp_server.name',
+  'mcp_server_name', 'mcp_tool.name', 'status_code', 'attempt', 'server_fallback_hop', 'has_category', 'category', 'tool_name',
+  'tool_use_id', 'success', 'error_type', 'decision_type', 'decision_source', 'tool_input_size_bytes', 'tool_result_size_bytes',
+  'mcp_server_scope', 'decision', 'source', 'tool_source', 'from_mode', 'to_mode', 'trigger', 'action', 'auth_method', 'hook_event',
+  'hook_type', 'hook_source', 'status', 'transport_type', 'server_scope', 'is_plugin', 'start_type', 'type', 'language',
+];
+/** What was said or done (prompts, responses, tool arguments, raw bodies, error text): only with storePromptText. */
+export const CLAUDE_CODE_CONTENT_ATTRIBUTES: readonly string[] = [
+  'prompt', 'prompt_text', 'response', 'tool_parameters', 'tool_input', 'tool_result', 'error', 'body', 'request_body', 'response_body',
+];
+const ATTRIBUTE_NAMES = { keep: CLAUDE_CODE_ATTRIBUTES, content: CLAUDE_CODE_CONTENT_ATTRIBUTES };
+/** An event name body (`claude_code.api_request`), as opposed to a message a log record could carry. */
+const EVENT_NAME_BODY = /^claude_code\.[a-z_.]+$/;
+const LOG_RECORD_FIELDS = ['timeUnixNano', 'observedTimeUnixNano', 'severityNumber', 'severityText', 'eventName', 'droppedAttributesCount', 'flags', 'traceId', 'spanId'];
+
+/**
+ * What `raw` keeps of an OTLP log record, stored with its resource and scope
+ * (`{resource, scope, logRecord}`), or of a resourceLogs entry or a request a reject keeps whole.
+ */
+export const OTLP_LOG_RECORD_RAW: RawFields = {
+  keep: [
+    'scope.name', 'scope.version', ...under('logRecord', LOG_RECORD_FIELDS), 'resource.droppedAttributesCount',
+    'resourceLogs.scopeLogs.scope.name', 'resourceLogs.scopeLogs.scope.version', 'scopeLogs.scope.name', 'scopeLogs.scope.version',
+    ...under('resourceLogs.scopeLogs.logRecords', LOG_RECORD_FIELDS), ...under('scopeLogs.logRecords', LOG_RECORD_FIELDS),
+  ],
+  names: {
+    'resource.attributes': ATTRIBUTE_NAMES, 'logRecord.attributes': ATTRIBUTE_NAMES,
+    'resourceLogs.resource.attributes': ATTRIBUTE_NAMES, 'resourceLogs.scopeLogs.logRecords.attributes': ATTRIBUTE_NAMES,
+    'scopeLogs.logRecords.attributes': ATTRIBUTE_NAMES,
+  },
+  matching: {
+    'logRecord.body.stringValue': EVENT_NAME_BODY, 'resourceLogs.scopeLogs.logRecords.body.stringValue': EVENT_NAME_BODY,
+    'scopeLogs.logRecords.body.stringValue': EVENT_NAME_BODY,
+  },
+};
+
+/** What `raw` keeps of a flattened record (§8 sample). */
+export const OTEL_FLAT_RAW: RawFields = {
+  keep: [...LOG_RECORD_FIELDS, 'scope.name', 'scope.version'],
+  names: { resource: ATTRIBUTE_NAMES, attributes: ATTRIBUTE_NAMES },
+  matching: { body: EVENT_NAME_BODY, 'body.stringValue': EVENT_NAME_BODY },
+};

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, type DecodedMessage } from './message.ts';
-import type { DecodeContext } from './types.ts';
+import { SOURCE_KINDS, type DecodeContext } from './types.ts';
+import { findDecoder } from './registry.ts';
+import { allSamples } from './test-support.ts';
 
 /**
  * Redaction at the decode edge (issue 9 item 3, issue 10 item 2), one record at a time; the leak
@@ -81,5 +83,54 @@ describe('redaction at decode', () => {
     const r = decodeMessage('gateway', bad, ctx, { ...limits, keepWholeRejects: true }).rejects[0];
     expect(r?.rawEncoding).toBe('base64');
     expect(Buffer.from(r?.raw ?? '', 'base64').equals(bad)).toBe(true);
+  });
+
+  // A field the format contract does not name, under a name no content rule knows: the old
+  // rule-based redaction kept these; only an allowlist per format drops them.
+  const FREE = 'annotation';
+  const TEXT = 'SECRETPROMPT free text the contract does not name';
+  /** Every object of `doc` (records, nested sections, headers, OTLP pairs) gains an unknown field. */
+  function withUnknownFields(doc: unknown, parentKey = ''): unknown {
+    if (Array.isArray(doc)) return doc.map((v) => withUnknownFields(v, parentKey));
+    if (doc === null || typeof doc !== 'object') return doc;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc)) out[k] = withUnknownFields(v, k);
+    // tool_actions maps a tool to its counts: a string there is a schema violation, not an unknown field.
+    if (parentKey !== 'tool_actions') out[FREE] = TEXT;
+    return out;
+  }
+
+  it.each(allSamples().map(([name, doc]) => [name, doc] as const))('%s: an unknown field in every object reaches no row, only its name and a marker', (name, doc) => {
+    const source = SOURCE_KINDS.find((s) => findDecoder(s, doc) !== undefined);
+    expect(source, name).toBeDefined();
+    const out = decodeMessage(source!, Buffer.from(JSON.stringify(withUnknownFields(doc))), ctx, { maxMessageBytes: 1 << 20 });
+    expect(out.rejects).toEqual([]);
+    expect(out.records.length).toBeGreaterThan(0);
+    expect(everything(out)).not.toContain('SECRETPROMPT');
+    for (const r of out.records) expect((r.row as unknown as { raw: string }).raw).toMatch(/"annotation":"\[redacted \d+ bytes sha256:[0-9a-f]{16}\]"/);
+  });
+
+  it("drops the issue's examples: system_prompt, metadata.notes, a custom header, the OTel error attribute, a custom OTel attribute", () => {
+    const gateway = decode('gateway', {
+      ...sample('litellm-payload'), system_prompt: 'SECRETPROMPT a',
+      metadata: { ...(sample('litellm-payload')['metadata'] as object), notes: 'SECRETPROMPT b', requester_custom_headers: { 'x-debug-prompt': 'SECRETPROMPT c' } },
+    });
+    const flat = sample('claude-code-flat');
+    const agent = decode('agent', { ...flat, attributes: { ...(flat['attributes'] as object), error: 'SECRETPROMPT d', 'debug.dump': 'SECRETPROMPT e' } });
+    for (const out of [gateway, agent]) {
+      expect(out.rejects).toEqual([]);
+      expect(everything(out)).not.toContain('SECRETPROMPT');
+    }
+    const raw = (agent.records[0]?.row as unknown as { raw: string; attributes: Record<string, string> });
+    expect(JSON.parse(raw.raw).attributes).toMatchObject({ error: expect.stringMatching(/^\[redacted/), 'debug.dump': expect.stringMatching(/^\[redacted/), model: 'claude-sonnet-4-5-20250929' });
+    expect(raw.attributes['debug.dump']).toBeUndefined();
+  });
+
+  it('keeps content fields the contract names only with storePromptText, and still no unknown field', () => {
+    const doc = { ...sample('litellm-spend-log'), messages: [{ role: 'user', content: 'OPTEDIN prompt' }], annotation: 'SECRETPROMPT x' };
+    const out = decodeMessage('gateway', Buffer.from(JSON.stringify(doc)), { ...ctx, storePromptText: true }, limits);
+    const raw = (out.records[0]?.row as unknown as { raw: string }).raw;
+    expect(raw).toContain('OPTEDIN prompt');
+    expect(raw).not.toContain('SECRETPROMPT');
   });
 });

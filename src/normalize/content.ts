@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ContentFingerprint } from './rows.ts';
 import { secretFingerprint } from './secrets.ts';
+import { EVIDENCE_HEADERS } from '../../schemas/events/raw-fields.ts';
 
 /**
  * driftwatch must not become a second copy of everyone's prompts. A prompt or response is stored
@@ -32,6 +33,11 @@ export function redactedMarker(fp: ContentFingerprint): string {
 }
 
 /**
+ * A second line behind the per-format allowlists (normalize/raw-fields.ts) that build `raw`: the
+ * samples an alert's evidence carries pass through redactRecord, which finds content by rule on the
+ * key name, so a record stored before the allowlists, or an allowlist that named too much, still
+ * shows no prompt in an alert.
+ *
  * Content is recognised by rule on the key name, not by a list of the names seen so far: Claude
  * Code 2.1.294 added `prompt_text` beside `prompt` (issue 10), and a gateway passes through
  * whatever a client put in its body. A key is content when its name (lower-cased, last dotted
@@ -94,12 +100,7 @@ const SECRET_KEYS = /^(?:authorization|proxy-authorization|x-api-key|api-key|x-g
  * name and is stored as size + SHA-256.
  */
 const HEADER_CONTAINERS = new Set(['headers', 'request_headers', 'response_headers', 'requester_custom_headers', 'custom_headers', 'http_headers']);
-const KEPT_HEADERS = new Set([
-  'user-agent', 'x-claude-code-session-id', 'x-claude-code-agent-id', 'x-claude-code-parent-agent-id', 'x-client-request-id',
-  'anthropic-version', 'anthropic-beta', 'traceparent', 'tracestate', 'content-type', 'content-length', 'accept', 'host',
-  'x-request-id', 'request-id', 'x-kong-request-id', 'x-kong-upstream-latency', 'x-kong-proxy-latency', 'x-forwarded-for',
-  'x-forwarded-proto', 'x-real-ip', 'via', 'date', 'server', 'x-litellm-call-id', 'x-litellm-model-id', 'x-litellm-model-group',
-]);
+const KEPT_HEADERS = new Set(EVIDENCE_HEADERS.filter((h) => !h.includes('*')));
 const SESSION_HEADER = /^x-.+-session-id$/;
 
 export function redactRecord(record: unknown, storeText: boolean): unknown {
@@ -138,39 +139,6 @@ function redactValue(value: unknown, storeText: boolean, parentKey: string): unk
 }
 
 /**
- * redactValue for a result that is only serialised (redactedJson): unchanged objects and arrays
- * are returned as they are instead of copied, so a record with one header to mask copies one
- * path, not the whole tree. Serialises to the same text as redactValue's copy.
- */
-function redactShared(value: unknown, storeText: boolean, parentKey: string): unknown {
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      const r = redactShared(v, storeText, parentKey);
-      if (out === undefined && r !== v) out = value.slice(0, i);
-      out?.push(r);
-    }
-    return out ?? value;
-  }
-  if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value as Record<string, unknown>);
-  // redactValue's copy assigns `__proto__` through the setter, which drops it from the text: copy
-  // such an object the same way.
-  let out: Record<string, unknown> | undefined = Object.prototype.hasOwnProperty.call(value, '__proto__') ? {} : undefined;
-  for (let i = 0; i < entries.length; i++) {
-    const [key, v] = entries[i] as [string, unknown];
-    const r = redactEntry(key.toLowerCase(), v, storeText, parentKey, redactShared);
-    if (out === undefined && r !== v) {
-      out = {};
-      for (let j = 0; j < i; j++) out[(entries[j] as [string, unknown])[0]] = (entries[j] as [string, unknown])[1];
-    }
-    if (out !== undefined) out[key] = r;
-  }
-  return out ?? value;
-}
-
-/**
  * Kong's top-level `response` is the HTTP envelope (status, size, headers), not model output; it
  * is evidence (the status code) and holds no text, so it is walked, not replaced.
  */
@@ -198,24 +166,4 @@ export function sourceTextOf(doc: unknown): string | undefined {
 
 export function rememberSourceText(doc: unknown, text: string): void {
   if (doc !== null && typeof doc === 'object') SOURCE_TEXT.set(doc, text);
-}
-
-// MCP call records: gateway/common.ts masks these before the generic walk, which does not know them.
-const MASKED_BEFORE_WALK = /"(?:result|mcp_tool_call_metadata)"\s*:(?!\s*(?:null|\{\}|\[\]|""|"\{\}")\s*[,}\]])/i;
-
-/**
- * The original text of `record` if it was parsed from a message and needs no redaction: the
- * sharing walk returns the record itself when it would change nothing (no allocation), which is
- * far cheaper than re-serialising, and cannot drift from the rules the way a text pattern did.
- */
-export function cleanSourceText(record: unknown): string | undefined {
-  if (record === null || typeof record !== 'object') return undefined;
-  const text = SOURCE_TEXT.get(record);
-  if (text === undefined || MASKED_BEFORE_WALK.test(text)) return undefined;
-  return redactShared(record, false, '') === record ? text : undefined;
-}
-
-/** Redacted JSON text of a record, ready for the `raw` column. */
-export function redactedJson(record: unknown, storeText: boolean): string {
-  return cleanSourceText(record) ?? JSON.stringify(redactShared(record, storeText, ''));
 }

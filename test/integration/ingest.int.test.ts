@@ -21,7 +21,9 @@ const good = {
   // usage families other than completions, Anthropic Claude Code analytics.
   gateway: ['litellm-spend-log', 'litellm-payload', 'kong-ai', 'litellm-payload-pubsub', 'kong-ai-proxy-3-6', 'kong-ai-mcp'],
   billing: ['openai-usage', 'openai-costs', 'anthropic-usage', 'anthropic-cost', 'bedrock-invocation',
-    'openai-usage-embeddings', 'openai-usage-images', 'anthropic-claude-code'],
+    'openai-usage-embeddings', 'openai-usage-images', 'anthropic-claude-code',
+    // One page per family of the organization usage API, each in its endpoint's own result shape.
+    'openai-usage-moderations', 'openai-usage-audio-speeches', 'openai-usage-audio-transcriptions', 'openai-usage-vector-stores', 'openai-usage-code-interpreter-sessions'],
   idp: ['okta-token-grant', 'okta-user-deactivate', 'entra-signin-interactive', 'entra-signin-service-principal', 'entra-diagnostic-envelope'],
   agent: ['claude-code-flat', 'claude-code-otlp'],
 } as const;
@@ -53,7 +55,7 @@ beforeAll(async () => {
   await consumer.start();
   await waitFor(async () => (await count(store, 'SELECT count() c FROM ingest_rejects')) >= poison.length &&
     (await count(store, 'SELECT count() c FROM gateway_requests')) >= 19 &&
-    (await count(store, 'SELECT count() c FROM provider_usage')) >= 36, 90_000, 'all rows');
+    (await count(store, 'SELECT count() c FROM provider_usage')) >= 51, 90_000, 'all rows');
   await consumer.stop();
 });
 
@@ -87,7 +89,7 @@ describe('Kafka → ClickHouse ingest', () => {
       'provider_usage bedrock.invocation 3 3',
       'provider_usage openai.costs 3 3',
       'provider_usage openai.usage 3 3',
-      'provider_usage openai.usage_family 6 3',
+      'provider_usage openai.usage_family 21 3',
     ]);
   });
 
@@ -110,6 +112,24 @@ describe('Kafka → ClickHouse ingest', () => {
       { kind: 'claude_code', user_email: 'alice@example.com', model: 'claude-sonnet-4-20250514', cost: 1.86, input: '45230', sessions: 0, accepted: 0, images: 0 },
       { kind: 'embeddings', user_email: '', model: 'text-embedding-ada-002-v2', cost: 0, input: '16', sessions: 0, accepted: 0, images: 0 },
       { kind: 'images', user_email: '', model: 'dall-e-3', cost: 0, input: '0', sessions: 0, accepted: 0, images: 2 },
+    ]);
+    // Every usage family with tokens or cost is recorded with its kind, and each with its own measure.
+    const families = await store.client.query({
+      query: `SELECT kind, sum(uncached_input_tokens) tokens, sum(request_count) requests, toJSONString(sumMap(metrics)) measures
+              FROM provider_usage WHERE format IN ('openai.usage', 'openai.usage_family', 'openai.costs') AND source_partition = 1
+              GROUP BY kind ORDER BY kind`,
+      format: 'JSONEachRow',
+    });
+    expect(await families.json()).toEqual([
+      { kind: 'audio_speeches', tokens: '0', requests: '1', measures: '{"characters":45}' },
+      { kind: 'audio_transcriptions', tokens: '0', requests: '1', measures: '{"seconds":20}' },
+      { kind: 'code_interpreter_sessions', tokens: '0', requests: '0', measures: '{"num_sessions":1}' },
+      { kind: 'cost', tokens: '0', requests: '0', measures: '{}' },
+      { kind: 'embeddings', tokens: '16', requests: '2', measures: '{}' },
+      { kind: 'images', tokens: '0', requests: '2', measures: '{"images":2}' },
+      { kind: 'moderations', tokens: '16', requests: '2', measures: '{}' },
+      { kind: 'usage', tokens: '62340', requests: '57', measures: '{}' },
+      { kind: 'vector_stores', tokens: '0', requests: '0', measures: '{"usage_bytes":1024}' },
     ]);
   });
 

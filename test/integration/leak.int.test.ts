@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { IngestConsumer } from '../../src/ingest/consumer.ts';
@@ -11,6 +11,7 @@ import { syncPolicy } from '../../src/policy/sync.ts';
 import { testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics, groupProgress, produce } from '../helpers/kafka.ts';
 import { detectRange } from '../e2e/detect.ts';
+import type { SourceKind } from '../../src/decode/types.ts';
 
 /**
  * Issue 9 item 3 / issue 10 item 2: with the default storePromptText: false, no prompt text and no
@@ -131,6 +132,29 @@ function okta(): Record<string, unknown> {
   return { ...doc, debugContext: { debugData: { ...debug, requestUri: `/oauth2/v1/token?assertion=${S.jwt}` } } };
 }
 
+/**
+ * Every sample of every format (schemas/samples/) with a field the format contract does not name
+ * added to each of its objects — records, nested sections, header maps, OTLP pairs — under a name
+ * no content rule knows. A blocklist of content key names keeps all of them; `raw` is built from
+ * an allowlist per format, so none may survive.
+ */
+function withUnknownFields(doc: unknown, where: string, parentKey = ''): unknown {
+  if (Array.isArray(doc)) return doc.map((v) => withUnknownFields(v, where, parentKey));
+  if (doc === null || typeof doc !== 'object') return doc;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) out[k] = withUnknownFields(v, where, k);
+  // tool_actions maps a tool to its counts: a string there is a schema violation, not an unknown field.
+  if (parentKey !== 'tool_actions') out['annotation'] = P(`unknown-field-${where}`);
+  return out;
+}
+
+const SAMPLE_SOURCES: Record<SourceKind, RegExp> = {
+  gateway: /^(litellm|kong)/, billing: /^(openai|anthropic|bedrock)/, idp: /^(okta|entra)/, agent: /^claude-code/,
+};
+const SAMPLE_NAMES = readdirSync(new URL('../../schemas/samples/', import.meta.url)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+const samplesWithUnknownFields = (source: SourceKind): Buffer[] =>
+  SAMPLE_NAMES.filter((n) => SAMPLE_SOURCES[source].test(n)).map((n) => bytes(withUnknownFields(sample(n), n)));
+
 const spend = liteLlmSpendLog();
 const secretText = `${P('raw')} ${Object.values(S).join(' ')}`;
 const corpus = {
@@ -149,10 +173,11 @@ const corpus = {
     bytes({ hello: P('unknown'), key: S.anthropic, nested: { authorization: S.bearer, list: [S.jwt, P('unknown-list')] } }),
     // a known format that fails its schema
     bytes({ ...spend, request_id: 'leak-schema', prompt_tokens: 'lots' }),
+    ...samplesWithUnknownFields('gateway'),
   ],
-  billing: [bytes(bedrock())],
-  idp: [bytes(okta())],
-  agent: [bytes(otlp2_1_294()), bytes(otelFlat())],
+  billing: [bytes(bedrock()), ...samplesWithUnknownFields('billing')],
+  idp: [bytes(okta()), ...samplesWithUnknownFields('idp')],
+  agent: [bytes(otlp2_1_294()), bytes(otelFlat()), ...samplesWithUnknownFields('agent')],
 };
 
 const config = testConfig('leak', { 'ingest.maxMessageBytes': 64 * 1024, 'ingest.maxBatchAgeMs': 300 });
@@ -222,6 +247,16 @@ describe('nothing leaks (storePromptText: false)', () => {
     });
     const rows = await res.json<{ k: string; v: string }>();
     expect(rows.filter((r) => r.k === 'rows').every((r) => Number(r.v) > 0)).toBe(true);
+    // Every format is in the corpus, each record with unknown fields stored (not rejected).
+    const formats = await store.client.query({
+      query: `SELECT DISTINCT format FROM (SELECT format FROM gateway_requests UNION ALL SELECT format FROM provider_usage
+              UNION ALL SELECT format FROM idp_events UNION ALL SELECT format FROM agent_events)`,
+      format: 'JSONEachRow',
+    });
+    expect((await formats.json<{ format: string }>()).map((f) => f.format).sort()).toEqual([
+      'anthropic.claude_code', 'anthropic.cost', 'anthropic.usage', 'bedrock.invocation', 'entra.signin', 'kong.ai_mcp', 'kong.ai_proxy',
+      'litellm.payload', 'litellm.spend_log', 'okta.system_log', 'openai.costs', 'openai.usage', 'openai.usage_family', 'otel.flat', 'otel.otlp_json',
+    ]);
     expect(new Set(rows.filter((r) => r.k === 'reject').map((r) => r.v))).toEqual(new Set(['invalid_json', 'oversized', 'invalid_utf8', 'unknown_format', 'schema_violation']));
   });
 

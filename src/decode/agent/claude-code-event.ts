@@ -1,11 +1,11 @@
-import { claudeCodeAttributesSchema } from '../../../schemas/events/otlp.ts';
+import { CLAUDE_CODE_ATTRIBUTES, CLAUDE_CODE_CONTENT_ATTRIBUTES, claudeCodeAttributesSchema } from '../../../schemas/events/otlp.ts';
 import type { AgentEventRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodedRecord, RecordReject } from '../types.ts';
 import { eventTime, TimeParseError, unixNanoToMillis } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount, toNumber } from '../../normalize/numbers.ts';
 import { canonicalModel } from '../../normalize/model.ts';
-import { fingerprintContent, isContentEntry, isLogged, redactedMarker } from '../../normalize/content.ts';
+import { fingerprintContent } from '../../normalize/content.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 
@@ -28,27 +28,14 @@ export interface AgentEventInput {
 }
 
 /**
- * Attributes that carry what was said or done (prompt text, tool arguments, raw bodies, error
- * text). They are off by default in Claude Code, but one developer setting OTEL_LOG_USER_PROMPTS=1
- * must not turn driftwatch into a prompt archive, so they are kept out of `attributes` and `raw`
- * unless opted in. Recognised by rule (normalize/content.ts isContentEntry), not by name: 2.1.294
- * added `prompt_text` beside `prompt`.
+ * Attributes the `attributes` column may hold: the ones the format contract names as evidence
+ * (schemas/events/otlp.ts), and the content ones (prompt text, tool arguments, raw bodies, error
+ * text) only when the operator opted in. An attribute the contract does not name is left out
+ * here and kept in `raw` by name only: one developer setting OTEL_LOG_USER_PROMPTS=1, or adding a
+ * custom attribute, must not turn driftwatch into a prompt archive.
  */
-export function isContentAttribute(key: string, value?: unknown): boolean {
-  return isContentEntry(key, value);
-}
-
-/** The value stored in place of a content attribute; `undefined` when it may be kept as is. */
-export function redactedContentValue(key: string, value: unknown, storeText: boolean): string | undefined {
-  if (storeText || !isContentAttribute(key, value) || !isLogged(value)) return undefined;
-  return redactedMarker(fingerprintContent(value, false));
-}
-
-export function redactAttributeMap(attrs: Record<string, unknown>, storeText: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(attrs)) out[key] = redactedContentValue(key, value, storeText) ?? value;
-  return out;
-}
+const EVIDENCE_ATTRIBUTES = new Set(CLAUDE_CODE_ATTRIBUTES);
+const CONTENT_ATTRIBUTES = new Set(CLAUDE_CODE_CONTENT_ATTRIBUTES);
 
 /** Attributes that have their own column; the rest go to the `attributes` map. */
 const MAPPED_ATTRIBUTES = new Set([
@@ -109,7 +96,7 @@ function remainingAttributes(attrs: Record<string, unknown>, storeText: boolean)
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(attrs)) {
     if (MAPPED_ATTRIBUTES.has(key)) continue;
-    if (!storeText && isContentAttribute(key, value)) continue;
+    if (!EVIDENCE_ATTRIBUTES.has(key) && !(storeText && CONTENT_ATTRIBUTES.has(key))) continue;
     out[key] = attributeText(value);
   }
   return out;

@@ -1,10 +1,10 @@
-import { otelFlatRecordSchema } from '../../../schemas/events/otlp.ts';
+import { OTEL_FLAT_RAW, otelFlatRecordSchema } from '../../../schemas/events/otlp.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { cleanSourceText, redactedJson } from '../../normalize/content.ts';
+import { compileRawFields, rawText } from '../../normalize/raw-fields.ts';
 import { text } from '../../normalize/identity.ts';
 import { issuesViolation } from '../reject.ts';
 import { isRecord } from '../shape.ts';
-import { AGENT_LISTED_ISSUES, isRecordReject, redactAttributeMap, toAgentRecord } from './claude-code-event.ts';
+import { AGENT_LISTED_ISSUES, isRecordReject, toAgentRecord } from './claude-code-event.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
@@ -18,16 +18,10 @@ function looksFlat(doc: unknown): boolean {
   return isRecord(doc) && 'timeUnixNano' in doc && isRecord(doc['attributes']);
 }
 
-/** Redacts content attributes before the generic key-based redaction sees the record. */
-function redactedRaw(doc: unknown, storeText: boolean): string {
-  const clean = cleanSourceText(doc);
-  if (clean !== undefined) return clean;
-  if (!isRecord(doc) || !isRecord(doc['attributes'])) return redactedJson(doc, storeText);
-  return redactedJson({ ...doc, attributes: redactAttributeMap(doc['attributes'], storeText) }, storeText);
-}
+const RAW_FIELDS = compileRawFields(OTEL_FLAT_RAW);
 
 function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
-  const raw = redactedRaw(doc, ctx.storePromptText);
+  const raw = rawText(doc, RAW_FIELDS, ctx.storePromptText);
   const parsed = safeParseFast(otelFlatRecordSchema, doc);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: AGENT_LISTED_ISSUES }));

@@ -52,14 +52,15 @@ describe('otel.otlp_json', () => {
       prompt_sha256: '',
       prompt_text: '',
     });
+    // Custom resource attributes the contract does not name (department, cost_center) are not
+    // kept: an allowlist (schemas/events/otlp.ts CLAUDE_CODE_ATTRIBUTES), not a blocklist.
     expect(prompt!.attributes).toEqual({
       prompt_length: '212',
       'os.type': 'darwin',
       'os.version': '25.0.0',
       'host.arch': 'arm64',
-      department: 'engineering',
-      cost_center: 'eng-123',
     });
+    expect(prompt!.raw).toMatch(/"key":"department","value":\{"stringValue":"\[redacted \d+ bytes sha256:[0-9a-f]{16}\]"\}/);
     expect(api).toMatchObject({
       ...shared,
       event_time: '2026-08-19 14:03:19.871',

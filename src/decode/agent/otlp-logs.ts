@@ -1,15 +1,16 @@
 import {
+  OTLP_LOG_RECORD_RAW,
   otlpLogRecordSchema,
   otlpLogsRequestSchema,
   otlpResourceLogsSchema,
   type OtlpKeyValue,
 } from '../../../schemas/events/otlp.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { compileRawFields, rawText } from '../../normalize/raw-fields.ts';
 import { text } from '../../normalize/identity.ts';
 import { issuesViolation } from '../reject.ts';
 import { isRecord } from '../shape.ts';
-import { AGENT_LISTED_ISSUES, isRecordReject, redactedContentValue, toAgentRecord } from './claude-code-event.ts';
+import { AGENT_LISTED_ISSUES, isRecordReject, toAgentRecord } from './claude-code-event.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 
 /**
@@ -42,26 +43,10 @@ export function keyValuesToMap(list: readonly unknown[] | null | undefined): Rec
   return out;
 }
 
-/**
- * The generic redaction in normalize/content.ts works on object keys, but OTLP puts the key in a
- * `{key, value}` pair, so `{key: 'prompt', value: {stringValue: …}}` would pass it untouched.
- * This walks any OTLP fragment and masks the values of content-bearing pairs.
- */
-export function redactOtlpContent(value: unknown, storeText: boolean): unknown {
-  if (storeText) return value;
-  if (Array.isArray(value)) return value.map((v) => redactOtlpContent(v, storeText));
-  if (!isRecord(value)) return value;
-  if (typeof value['key'] === 'string' && 'value' in value) {
-    const marker = redactedContentValue(value['key'], anyValueToPlain(value['value']), storeText);
-    if (marker !== undefined) return { ...value, value: { stringValue: marker } };
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactOtlpContent(v, storeText);
-  return out;
-}
+const RAW_FIELDS = compileRawFields(OTLP_LOG_RECORD_RAW);
 
 function rawOf(fragment: unknown, storeText: boolean): string {
-  return redactedJson(redactOtlpContent(fragment, storeText), storeText);
+  return rawText(fragment, RAW_FIELDS, storeText);
 }
 
 interface ResourceContext {

@@ -1,4 +1,5 @@
 import {
+  ANTHROPIC_CLAUDE_CODE_RAW,
   anthropicClaudeCodeItemSchema,
   anthropicClaudeCodePageSchema,
   type AnthropicClaudeCodeItem,
@@ -7,7 +8,7 @@ import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import { centsToUsd, toCount } from '../../normalize/numbers.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { compileRawFields, rawText } from '../../normalize/raw-fields.ts';
 import { eventTime, toClickHouseTime, toMillis } from '../../normalize/time.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
@@ -28,6 +29,7 @@ import { safeParseFast } from '../schema-fast-path.ts';
 export const ANTHROPIC_CLAUDE_CODE_FORMAT = 'anthropic.claude_code';
 
 const DAY_MS = 86_400_000;
+const RAW_FIELDS = compileRawFields(ANTHROPIC_CLAUDE_CODE_RAW);
 
 function isItem(value: unknown): boolean {
   return isRecord(value) && typeof value['date'] === 'string' && isRecord(value['actor']);
@@ -109,7 +111,7 @@ function rowsOf(item: AnthropicClaudeCodeItem, event_time: string, bucket_end: s
 }
 
 function decodeItem(item: unknown, at: string, ctx: DecodeContext, out: DecodeOutput): void {
-  const raw = redactedJson(item, ctx.storePromptText);
+  const raw = rawText(item, RAW_FIELDS, ctx.storePromptText);
   const parsed = safeParseFast(anthropicClaudeCodeItemSchema, item);
   if (!parsed.success) {
     out.rejects.push(schemaViolation(ANTHROPIC_CLAUDE_CODE_FORMAT, issuesDetail(parsed.error, { at }), raw));
@@ -139,7 +141,7 @@ export const anthropicClaudeCodeDecoder: FormatDecoder = {
     if (isRecord(doc) && 'data' in doc) {
       const page = safeParseFast(anthropicClaudeCodePageSchema, doc);
       if (!page.success) {
-        out.rejects.push(schemaViolation(ANTHROPIC_CLAUDE_CODE_FORMAT, issuesDetail(page.error), redactedJson(doc, ctx.storePromptText)));
+        out.rejects.push(schemaViolation(ANTHROPIC_CLAUDE_CODE_FORMAT, issuesDetail(page.error), rawText(doc, RAW_FIELDS, ctx.storePromptText)));
       } else {
         page.data.data.forEach((item, i) => decodeItem(item, `data[${i}]`, ctx, out));
       }

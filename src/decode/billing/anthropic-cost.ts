@@ -3,11 +3,13 @@ import { text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import { centsToUsd } from '../../normalize/numbers.ts';
 import {
+  ANTHROPIC_COST_RAW,
   anthropicCostResultSchema,
   type AnthropicCostResult,
 } from '../../../schemas/events/anthropic-usage.ts';
 import { anthropicDecoder } from './anthropic-usage.ts';
 import type { BucketFields } from './bucketed-report.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
  * Anthropic Admin API cost_report (formats.md §4b): daily billed amounts per workspace and
@@ -55,6 +57,6 @@ function costRow(r: AnthropicCostResult, bucket: BucketFields): ProviderUsageRow
 }
 
 export const anthropicCostDecoder = anthropicDecoder(
-  { format: FORMAT, schema: anthropicCostResultSchema, toRow: costRow },
+  { format: FORMAT, schema: anthropicCostResultSchema, rawFields: compileRawFields(ANTHROPIC_COST_RAW), toRow: costRow },
   (first) => first !== undefined && first !== null && 'amount' in first && !('uncached_input_tokens' in first),
 );

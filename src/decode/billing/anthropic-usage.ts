@@ -4,6 +4,7 @@ import type { FormatDecoder } from '../types.ts';
 import { text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import {
+  ANTHROPIC_USAGE_RAW,
   anthropicBucketSchema,
   anthropicPageSchema,
   anthropicUsageResultSchema,
@@ -12,6 +13,7 @@ import {
 import { isRecord } from '../shape.ts';
 import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
  * Anthropic Admin API usage_report/messages (formats.md §4a). The envelope walker below is shared
@@ -111,7 +113,7 @@ function usageRow(r: AnthropicUsageResult, bucket: BucketFields): ProviderUsageR
 }
 
 export const anthropicUsageDecoder = anthropicDecoder(
-  { format: FORMAT, schema: anthropicUsageResultSchema, toRow: usageRow },
+  { format: FORMAT, schema: anthropicUsageResultSchema, rawFields: compileRawFields(ANTHROPIC_USAGE_RAW), toRow: usageRow },
   // An envelope with no result at all cannot be told apart; it yields no records either way.
   (first) => first === null || (first !== undefined && 'uncached_input_tokens' in first),
 );

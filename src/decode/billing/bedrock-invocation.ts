@@ -1,10 +1,11 @@
 import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { compileRawFields, rawText } from '../../normalize/raw-fields.ts';
 import { emailFromArn, text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import { eventTime } from '../../normalize/time.ts';
 import {
+  BEDROCK_INVOCATION_RAW,
   BEDROCK_SCHEMA_TYPE,
   bedrockInvocationSchema,
   type BedrockInvocation,
@@ -20,6 +21,7 @@ import { safeParseFast } from '../schema-fast-path.ts';
  */
 
 const FORMAT = 'bedrock.invocation';
+const RAW_FIELDS = compileRawFields(BEDROCK_INVOCATION_RAW);
 
 // Tag spellings seen from gateways and the Claude Code session header; matched case-insensitively.
 const TEAM_KEYS = ['team', 'team.id', 'team_id'];
@@ -73,7 +75,7 @@ function invocationRow(r: BedrockInvocation, event_time: string, raw: string): P
 
 function decode(doc: unknown, ctx: DecodeContext): DecodeOutput {
   // Bodies are prompt and response text; redaction replaces them with size + hash.
-  const raw = redactedJson(doc, ctx.storePromptText);
+  const raw = rawText(doc, RAW_FIELDS, ctx.storePromptText);
   const reject = (detail: string): DecodeOutput => ({ records: [], rejects: [schemaViolation(FORMAT, detail, raw)] });
   const parsed = safeParseFast(bedrockInvocationSchema, doc);
   if (!parsed.success) return reject(issuesDetail(parsed.error));

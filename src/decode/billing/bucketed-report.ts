@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { rawText, type CompiledRawFields } from '../../normalize/raw-fields.ts';
 import { eventTime, TimeParseError } from '../../normalize/time.ts';
 import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
@@ -25,6 +25,8 @@ export interface BucketFields {
 export interface ResultFormat<S extends z.ZodType> {
   format: string;
   schema: S;
+  /** What the stored `raw` record keeps (the format's RawFields, compiled). */
+  rawFields: CompiledRawFields;
   toRow(result: z.output<S>, bucket: BucketFields): ProviderUsageRow;
 }
 
@@ -44,7 +46,7 @@ export class BucketedReport<S extends z.ZodType> {
 
   /** Keeps `raw` (a page, bucket or result), redacted, as a schema violation. */
   reject(detail: string, raw: unknown): void {
-    this.out.rejects.push(schemaViolation(this.spec.format, detail, redactedJson(raw, this.ctx.storePromptText)));
+    this.out.rejects.push(schemaViolation(this.spec.format, detail, rawText(raw, this.spec.rawFields, this.ctx.storePromptText)));
   }
 
   rejectIssues(error: z.ZodError, at: string, raw: unknown): void {
@@ -85,7 +87,7 @@ export class BucketedReport<S extends z.ZodType> {
     const withBounds = isRecord(result) ? { ...bounds, ...result } : { ...bounds, result };
     const parsed = safeParseFast(this.spec.schema, result);
     if (!parsed.success) return this.rejectIssues(parsed.error, at, withBounds);
-    const row = this.spec.toRow(parsed.data, { ...times, raw: redactedJson(withBounds, this.ctx.storePromptText) });
+    const row = this.spec.toRow(parsed.data, { ...times, raw: rawText(withBounds, this.spec.rawFields, this.ctx.storePromptText) });
     this.out.records.push({ table: 'provider_usage', format: this.spec.format, row });
   }
 }

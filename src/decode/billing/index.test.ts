@@ -11,6 +11,11 @@ const SAMPLES: Record<string, string> = {
   'anthropic-claude-code': 'anthropic.claude_code',
   'openai-usage-embeddings': 'openai.usage_family',
   'openai-usage-images': 'openai.usage_family',
+  'openai-usage-moderations': 'openai.usage_family',
+  'openai-usage-audio-speeches': 'openai.usage_family',
+  'openai-usage-audio-transcriptions': 'openai.usage_family',
+  'openai-usage-vector-stores': 'openai.usage_family',
+  'openai-usage-code-interpreter-sessions': 'openai.usage_family',
 };
 
 describe('billingDecoders', () => {

@@ -1,12 +1,14 @@
 import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import { text } from '../../normalize/identity.ts';
 import {
+  OPENAI_COSTS_RAW,
   OPENAI_COSTS_RESULT,
   openAiCostsResultSchema,
   type OpenAiCostsResult,
 } from '../../../schemas/events/openai-usage.ts';
 import type { BucketFields } from './bucketed-report.ts';
 import { openAiDecoder } from './openai-usage.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
  * OpenAI organization Costs API (formats.md §3): the billed amount per day, project, line item and
@@ -47,6 +49,6 @@ function costRow(r: OpenAiCostsResult, bucket: BucketFields): ProviderUsageRow {
 }
 
 export const openAiCostsDecoder = openAiDecoder(
-  { format: FORMAT, resultObject: OPENAI_COSTS_RESULT, schema: openAiCostsResultSchema, toRow: costRow },
+  { format: FORMAT, resultObject: OPENAI_COSTS_RESULT, schema: openAiCostsResultSchema, rawFields: compileRawFields(OPENAI_COSTS_RAW), toRow: costRow },
   (object) => object === OPENAI_COSTS_RESULT,
 );

@@ -49,6 +49,23 @@ describe('openai.usage_family', () => {
     });
   });
 
+  // One sample per family, each shaped like openai/openai-openapi's response example of its endpoint.
+  it.each([
+    ['openai-usage-moderations', 'moderations', 16, 2, {}],
+    ['openai-usage-audio-speeches', 'audio_speeches', 0, 1, { characters: 45 }],
+    ['openai-usage-audio-transcriptions', 'audio_transcriptions', 0, 1, { seconds: 20 }],
+    ['openai-usage-vector-stores', 'vector_stores', 0, 0, { usage_bytes: 1024 }],
+    ['openai-usage-code-interpreter-sessions', 'code_interpreter_sessions', 0, 0, { num_sessions: 1 }],
+  ] as const)('decodes the %s sample: kind %s, its tokens, requests and measure', (name, kind, tokens, requests, metrics) => {
+    const row = onlyRow(decoder.decode(loadSample(name), CTX), 'provider_usage');
+    expect(row).toMatchObject({
+      format: 'openai.usage_family', provider: 'openai', kind, workspace_id: 'proj_abc',
+      event_time: '2024-11-01 00:00:00.000', bucket_end: '2024-11-02 00:00:00.000',
+      uncached_input_tokens: tokens, request_count: requests, metrics,
+    });
+    expect(JSON.parse(row.raw)).toMatchObject({ object: `organization.usage.${kind}.result`, start_time: 1730419200 });
+  });
+
   it('records each family as its kind, with its own measure', () => {
     const results = [
       { object: 'organization.usage.moderations.result', input_tokens: 40, num_model_requests: 3, model: 'omni-moderation-latest' },
@@ -85,7 +102,10 @@ describe('openai.usage_family', () => {
   });
 
   it('claims the family pages only; completions pages stay with openai.usage', () => {
-    expect(claimedSamples(decoder)).toEqual(['openai-usage-embeddings', 'openai-usage-images']);
+    expect(claimedSamples(decoder)).toEqual([
+      'openai-usage-audio-speeches', 'openai-usage-audio-transcriptions', 'openai-usage-code-interpreter-sessions',
+      'openai-usage-embeddings', 'openai-usage-images', 'openai-usage-moderations', 'openai-usage-vector-stores',
+    ]);
     expect(openAiUsageDecoder.matches(loadSample('openai-usage-embeddings'))).toBe(false);
   });
 });

@@ -2,12 +2,14 @@ import type { ProviderUsageRow } from '../../normalize/rows.ts';
 import { text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import {
+  OPENAI_USAGE_FAMILY_RAW,
   OPENAI_USAGE_FAMILY_RESULTS,
   openAiUsageFamilyResultSchema,
   type OpenAiUsageFamilyResult,
 } from '../../../schemas/events/openai-usage.ts';
 import type { BucketFields } from './bucketed-report.ts';
 import { openAiDecoder } from './openai-usage.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
  * OpenAI Usage API pages of the families other than completions (formats.md "Real variants"):
@@ -66,6 +68,6 @@ function familyRow(r: OpenAiUsageFamilyResult, bucket: BucketFields): ProviderUs
 }
 
 export const openAiUsageFamilyDecoder = openAiDecoder(
-  { format: FORMAT, resultObject: RESULT_OBJECTS, schema: openAiUsageFamilyResultSchema, toRow: familyRow },
+  { format: FORMAT, resultObject: RESULT_OBJECTS, schema: openAiUsageFamilyResultSchema, rawFields: compileRawFields(OPENAI_USAGE_FAMILY_RAW), toRow: familyRow },
   (object) => typeof object === 'string' && RESULT_OBJECTS.includes(object),
 );

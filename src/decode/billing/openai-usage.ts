@@ -4,6 +4,7 @@ import type { FormatDecoder } from '../types.ts';
 import { text } from '../../normalize/identity.ts';
 import { canonicalModel } from '../../normalize/model.ts';
 import {
+  OPENAI_USAGE_RAW,
   OPENAI_USAGE_RESULT,
   openAiBareResultTimesSchema,
   openAiBucketSchema,
@@ -15,6 +16,7 @@ import { issuesDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
  * OpenAI organization Usage API (formats.md §3). The envelope walker below is shared with the
@@ -142,7 +144,7 @@ function usageRow(r: OpenAiUsageResult, bucket: BucketFields): ProviderUsageRow 
 }
 
 export const openAiUsageDecoder = openAiDecoder(
-  { format: FORMAT, resultObject: OPENAI_USAGE_RESULT, schema: openAiUsageResultSchema, toRow: usageRow },
+  { format: FORMAT, resultObject: OPENAI_USAGE_RESULT, schema: openAiUsageResultSchema, rawFields: compileRawFields(OPENAI_USAGE_RAW), toRow: usageRow },
   // An envelope with no result at all cannot be told apart; it yields no records either way.
   (object) => object === OPENAI_USAGE_RESULT || object === null,
 );

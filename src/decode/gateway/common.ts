@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import type { ContentFingerprint, GatewayRequestRow, TokenCounts } from '../../normalize/rows.ts';
 import { TimeParseError, toMillis } from '../../normalize/time.ts';
-import { cleanSourceText, fingerprintContent, isLogged, redactedJson, redactedMarker } from '../../normalize/content.ts';
+import { fingerprintContent } from '../../normalize/content.ts';
+import { rawText, type CompiledRawFields } from '../../normalize/raw-fields.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { toCount } from '../../normalize/numbers.ts';
 import type { LiteLlmUsage } from '../../../schemas/events/litellm.ts';
@@ -25,8 +26,8 @@ export interface GatewayDecodeSpec<T> {
   matches: (doc: unknown) => boolean;
   /** Field the event time comes from, named in the reject detail when it is implausible. */
   timeField: string;
-  /** Extra redaction the generic content-key walk does not know about, applied before it. */
-  prepareRaw?: (doc: unknown, storeText: boolean) => unknown;
+  /** What the stored `raw` record keeps (the format's RawFields, compiled). */
+  rawFields: CompiledRawFields;
   build: (record: T, raw: string, ctx: DecodeContext) => GatewayRequestRow;
 }
 
@@ -45,7 +46,7 @@ export function gatewayDecoder<T>(spec: GatewayDecodeSpec<T>): FormatDecoder {
  * other exception is turned into a reject too, because one poison record must not stop a partition.
  */
 function decodeGatewayRecord<T>(spec: GatewayDecodeSpec<T>, doc: unknown, ctx: DecodeContext): DecodeOutput {
-  const raw = cleanSourceText(doc) ?? redactedJson(spec.prepareRaw ? spec.prepareRaw(doc, ctx.storePromptText) : doc, ctx.storePromptText);
+  const raw = rawText(doc, spec.rawFields, ctx.storePromptText);
   const parsed = safeParseFast(spec.schema, doc);
   if (!parsed.success) return violation(spec.format, issuesDetail(parsed.error, { max: MAX_ISSUES }), raw);
   try {
@@ -222,32 +223,4 @@ export function liteLlmMcpColumns(
   }
   tools.push(name);
   return { tool_names: uniqueNonEmpty(tools), mcp_servers: uniqueNonEmpty(servers) };
-}
-
-function parsedJsonObject(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-const MCP_CONTENT_KEYS = ['arguments', 'result'];
-
-/**
- * LiteLLM's `metadata.mcp_tool_call_metadata` carries the tool call's arguments and result, i.e.
- * content the generic redaction (content.ts CONTENT_KEYS) does not recognise; mask them here.
- */
-export function withoutMcpContent(doc: unknown, storeText: boolean): unknown {
-  if (storeText || !isRecord(doc)) return doc;
-  const metadata = parsedJsonObject(doc['metadata']);
-  if (!isRecord(metadata)) return doc;
-  const call = metadata['mcp_tool_call_metadata'];
-  if (!isRecord(call)) return doc;
-  const masked: Record<string, unknown> = { ...call };
-  for (const key of MCP_CONTENT_KEYS) {
-    if (isLogged(call[key])) masked[key] = redactedMarker(fingerprintContent(call[key], false));
-  }
-  return { ...doc, metadata: { ...metadata, mcp_tool_call_metadata: masked } };
 }

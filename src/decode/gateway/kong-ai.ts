@@ -1,4 +1,4 @@
-import { KONG_PROXY_KEYS, kongAiLogSchema, type KongAiLog, type KongAiProxy } from '../../../schemas/events/kong.ts';
+import { KONG_AI_RAW, KONG_PROXY_KEYS, kongAiLogSchema, type KongAiLog, type KongAiProxy } from '../../../schemas/events/kong.ts';
 import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime } from '../../normalize/time.ts';
@@ -15,6 +15,7 @@ import {
   splitInclusivePrompt,
   uniqueNonEmpty,
 } from './common.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /** Kong log-plugin object (http-log, kafka-log, …) of an AI Proxy request (formats.md §2). */
 export const KONG_AI_PROXY_FORMAT = 'kong.ai_proxy';
@@ -33,6 +34,7 @@ function proxyOf(log: KongAiLog): KongAiProxy {
 }
 
 const MCP_TOOL_CALL = 'tools/call';
+const RAW_FIELDS = compileRawFields(KONG_AI_RAW);
 
 function upstreamHost(log: KongAiLog): string {
   const lastTry = log.tries?.at(-1);
@@ -117,6 +119,7 @@ export const kongAiProxyDecoder: FormatDecoder = gatewayDecoder({
   schema: kongAiLogSchema,
   matches: (doc) => isKongAiLog(doc) && proxySection(doc.ai) !== undefined,
   timeField: 'started_at',
+  rawFields: RAW_FIELDS,
   build: (log, raw, ctx) => toRow(KONG_AI_PROXY_FORMAT, log, raw, ctx),
 });
 
@@ -130,5 +133,6 @@ export const kongAiMcpDecoder: FormatDecoder = gatewayDecoder({
   schema: kongAiLogSchema,
   matches: (doc) => isKongAiLog(doc) && proxySection(doc.ai) === undefined && isRecord(doc.ai['mcp']),
   timeField: 'started_at',
+  rawFields: RAW_FIELDS,
   build: (log, raw, ctx) => toRow(KONG_AI_MCP_FORMAT, log, raw, ctx),
 });

@@ -1,4 +1,4 @@
-import { liteLlmPayloadSchema, type LiteLlmPayload } from '../../../schemas/events/litellm.ts';
+import { LITELLM_PAYLOAD_RAW, liteLlmPayloadSchema, type LiteLlmPayload } from '../../../schemas/events/litellm.ts';
 import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime, toMillis } from '../../normalize/time.ts';
@@ -17,8 +17,8 @@ import {
   liteLlmTokens,
   sessionIdOf,
   uniqueNonEmpty,
-  withoutMcpContent,
 } from './common.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
  * LiteLLM `StandardLoggingPayload` (formats.md §1a): what the Datadog/S3/GCS/OTEL/generic-HTTP
@@ -83,6 +83,6 @@ export const liteLlmPayloadDecoder: FormatDecoder = gatewayDecoder({
     ('trace_id' in doc || 'metadata' in doc) &&
     !('request_id' in doc),
   timeField: 'startTime',
-  prepareRaw: withoutMcpContent,
+  rawFields: compileRawFields(LITELLM_PAYLOAD_RAW),
   build: toRow,
 });

@@ -1,4 +1,4 @@
-import { liteLlmSpendLogSchema, type LiteLlmSpendLog } from '../../../schemas/events/litellm.ts';
+import { LITELLM_SPEND_LOG_RAW, liteLlmSpendLogSchema, type LiteLlmSpendLog } from '../../../schemas/events/litellm.ts';
 import type { DecodeContext, FormatDecoder } from '../types.ts';
 import type { GatewayRequestRow } from '../../normalize/rows.ts';
 import { eventTime, toMillis } from '../../normalize/time.ts';
@@ -17,8 +17,8 @@ import {
   liteLlmTokens,
   sessionIdOf,
   uniqueNonEmpty,
-  withoutMcpContent,
 } from './common.ts';
+import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /** LiteLLM `LiteLLM_SpendLogs` row (formats.md §1b), e.g. from `/spend/logs` or a Postgres CDC feed. */
 export const LITELLM_SPEND_LOG_FORMAT = 'litellm.spend_log';
@@ -84,6 +84,6 @@ export const liteLlmSpendLogDecoder: FormatDecoder = gatewayDecoder({
   // not an unknown format.
   matches: (doc) => isRecord(doc) && typeof doc['request_id'] === 'string' && 'api_key' in doc,
   timeField: 'startTime',
-  prepareRaw: withoutMcpContent,
+  rawFields: compileRawFields(LITELLM_SPEND_LOG_RAW),
   build: toRow,
 });

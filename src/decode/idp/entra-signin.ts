@@ -1,4 +1,5 @@
 import {
+  ENTRA_SIGN_IN_RAW,
   entraDiagnosticRecordSchema,
   entraSignInSchema,
   type EntraDiagnosticRecord,
@@ -8,7 +9,7 @@ import type { IdpEventRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { compileRawFields, rawText } from '../../normalize/raw-fields.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { IDP_LISTED_ISSUES } from './okta-system-log.ts';
@@ -21,6 +22,7 @@ import { safeParseFast } from '../schema-fast-path.ts';
  */
 
 const FORMAT = 'entra.signin';
+const RAW_FIELDS = compileRawFields(ENTRA_SIGN_IN_RAW);
 
 type SignInEventType = 'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal' | 'managedIdentity';
 
@@ -105,7 +107,7 @@ function pushRow(s: EntraSignIn, eventType: string, ctx: DecodeContext, out: Dec
 }
 
 function decodeSignIn(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
-  const raw = redactedJson(doc, ctx.storePromptText);
+  const raw = rawText(doc, RAW_FIELDS, ctx.storePromptText);
   const parsed = safeParseFast(entraSignInSchema, doc);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: IDP_LISTED_ISSUES }));
@@ -131,7 +133,7 @@ function signInOfRecord(rec: EntraDiagnosticRecord): Record<string, unknown> {
 }
 
 function decodeDiagnosticRecord(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
-  const raw = redactedJson(doc, ctx.storePromptText);
+  const raw = rawText(doc, RAW_FIELDS, ctx.storePromptText);
   const rec = safeParseFast(entraDiagnosticRecordSchema, doc);
   if (!rec.success) {
     out.rejects.push(issuesViolation(FORMAT, rec.error, raw, { max: IDP_LISTED_ISSUES }));

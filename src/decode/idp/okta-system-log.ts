@@ -1,9 +1,9 @@
-import { oktaEventHookSchema, oktaLogEventSchema, type OktaLogEvent } from '../../../schemas/events/okta.ts';
+import { OKTA_LOG_EVENT_RAW, oktaEventHookSchema, oktaLogEventSchema, type OktaLogEvent } from '../../../schemas/events/okta.ts';
 import type { IdpEventRow } from '../../normalize/rows.ts';
 import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
-import { redactedJson } from '../../normalize/content.ts';
+import { compileRawFields, rawText } from '../../normalize/raw-fields.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
@@ -14,6 +14,7 @@ import { safeParseFast } from '../schema-fast-path.ts';
  */
 
 const FORMAT = 'okta.system_log';
+const RAW_FIELDS = compileRawFields(OKTA_LOG_EVENT_RAW);
 
 /** IdP rejects spell out this many zod issues and count the rest. */
 export const IDP_LISTED_ISSUES = 3;
@@ -72,7 +73,7 @@ export function oktaRow(e: OktaLogEvent, time: string, raw: string): IdpEventRow
 }
 
 function decodeOne(doc: unknown, ctx: DecodeContext, out: DecodeOutput): void {
-  const raw = redactedJson(doc, ctx.storePromptText);
+  const raw = rawText(doc, RAW_FIELDS, ctx.storePromptText);
   const parsed = safeParseFast(oktaLogEventSchema, doc);
   if (!parsed.success) {
     out.rejects.push(issuesViolation(FORMAT, parsed.error, raw, { max: IDP_LISTED_ISSUES }));
@@ -100,7 +101,7 @@ export const oktaSystemLogDecoder: FormatDecoder = {
     } else if (isEventHook(doc)) {
       const hook = safeParseFast(oktaEventHookSchema, doc);
       if (hook.success) hook.data.data.events.forEach((e) => decodeOne(e, ctx, out));
-      else out.rejects.push(issuesViolation(FORMAT, hook.error, redactedJson(doc, ctx.storePromptText), { max: IDP_LISTED_ISSUES }));
+      else out.rejects.push(issuesViolation(FORMAT, hook.error, rawText(doc, RAW_FIELDS, ctx.storePromptText), { max: IDP_LISTED_ISSUES }));
     } else {
       decodeOne(doc, ctx, out);
     }
