@@ -111,6 +111,37 @@ export function openAiUsagePage(bucketStart: string, results: Overrides[], width
   };
 }
 
+/** One person-day of Claude Code analytics: the actor's e-mail and, per model, tokens and estimated cents. */
+export interface ClaudeCodeDay {
+  email: string;
+  models: { model: string; input: number; output: number; cents: number }[];
+  sessions?: number;
+  overrides?: Overrides;
+}
+
+/**
+ * Anthropic usage_report/claude_code page (formats.md §4c): one item per person for the UTC day
+ * of `day` (its date is midnight, as the report's is).
+ */
+export function claudeCodeReportPage(day: string, people: ClaudeCodeDay[]): Doc {
+  const base = sample('anthropic-claude-code') as { data: Doc[] };
+  const template = base.data[0] ?? {};
+  return {
+    data: people.map((p) => deepMerge({ ...template, model_breakdown: p.models.map((m) => ({
+      model: m.model,
+      tokens: { input: m.input, output: m.output, cache_read: 0, cache_creation: 0 },
+      estimated_cost: { amount: m.cents, currency: 'USD' },
+    })) }, {
+      date: `${day.slice(0, 10)}T00:00:00Z`,
+      actor: { type: 'user_actor', email_address: p.email },
+      core_metrics: { num_sessions: p.sessions ?? 3 },
+      ...p.overrides,
+    })),
+    has_more: false,
+    next_page: null,
+  };
+}
+
 /** AWS Bedrock model invocation log record (formats.md §5). */
 export function bedrockInvocation(at: string, overrides: Overrides = {}): Doc {
   return deepMerge(sample('bedrock-invocation'), { timestamp: isoMs(ms(at)).replace('.000Z', 'Z'), requestId: uuid(), ...overrides });
