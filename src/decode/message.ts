@@ -1,6 +1,6 @@
 import type { DecodeContext, DecodedRecord, FormatDecoder, RecordReject, SourceKind } from './types.ts';
 import { findDecoder } from './registry.ts';
-import { rememberSourceText } from '../normalize/content.ts';
+import { rememberSourceText, sourceTextOf } from '../normalize/content.ts';
 import { maskSecrets } from '../normalize/secrets.ts';
 import { REJECT_PREFIX_CHARS, sha256Hex, shapeOnly, shapeOnlyPrefix } from './reject-evidence.ts';
 import { scrubSecrets } from './scrub-secrets.ts';
@@ -80,11 +80,12 @@ function jsonErrorDetail(err: unknown): string {
 export function decodeDocument(source: SourceKind, doc: unknown, ctx: DecodeContext, recordIndex: number): DecodedMessage {
   const decoder = findDecoder(source, doc);
   if (!decoder) {
+    const original = originalOf(doc);
     return {
       records: [],
       rejects: [{
-        reason: 'unknown_format', format: '', rawEncoding: 'utf8', recordIndex, rawBytes: 0,
-        detail: `no ${source} format matches this record (top-level keys: ${maskSecrets(describeKeys(doc))})`,
+        reason: 'unknown_format', format: '', rawEncoding: 'utf8', recordIndex, rawBytes: original.bytes,
+        detail: `no ${source} format matches this record (top-level keys: ${maskSecrets(describeKeys(doc))}); kept: shape only, ${original.sha256}`,
         // No format, so no contract says which fields are not content: keep the shape only.
         raw: JSON.stringify(shapeOnly(doc)) ?? 'null',
       }],
@@ -98,18 +99,41 @@ export function decodeDocument(source: SourceKind, doc: unknown, ctx: DecodeCont
     // A decoder bug must cost this record only, never its segment: the rest of the partition
     // would otherwise stop behind it (the worker fails, the consumer restarts on the same offset).
     // The decoder did not get to say which fields are content, so only the shape is kept.
+    const original = originalOf(doc);
     return {
       records: [],
       rejects: [{
-        reason: 'decode_error', format: decoder.format, rawEncoding: 'utf8', recordIndex, rawBytes: 0,
-        detail: `${decoder.format} decoder failed: ${maskSecrets(errorMessage(err))}`, raw: safeShape(doc),
+        reason: 'decode_error', format: decoder.format, rawEncoding: 'utf8', recordIndex, rawBytes: original.bytes,
+        detail: `${decoder.format} decoder failed: ${maskSecrets(errorMessage(err))}; kept: shape only, ${original.sha256}`, raw: safeShape(doc),
       }],
     };
   }
+  if (out.rejects.length === 0) return { records: out.records, rejects: [] };
+  const original = originalOf(doc);
   return {
     records: out.records,
-    rejects: out.rejects.map((r) => ({ ...r, rawEncoding: 'utf8' as const, rawBytes: Buffer.byteLength(r.raw), recordIndex })),
+    rejects: out.rejects.map((r) => ({
+      ...r, rawEncoding: 'utf8' as const, rawBytes: original.bytes, recordIndex,
+      detail: `${r.detail}; kept: the fields its format allows, ${original.sha256}`,
+    })),
   };
+}
+
+/**
+ * Size and SHA-256 of the record a record-level reject stands for: its raw keeps only what the
+ * format allows (normalize/raw-fields.ts) or its shape, so these are what identifies the original
+ * at its producer. The message text when the record is a whole message; a record inside a
+ * top-level array is hashed as its JSON serialisation.
+ */
+function originalOf(doc: unknown): { bytes: number; sha256: string } {
+  let text: string | undefined;
+  try {
+    text = sourceTextOf(doc) ?? JSON.stringify(doc);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return { bytes: 0, sha256: 'sha256 unknown' };
+  return { bytes: Buffer.byteLength(text), sha256: `sha256 ${sha256Hex(text)}` };
 }
 
 /** The record's shape (keys and figures), or '' when even that fails (it broke the decoder). */

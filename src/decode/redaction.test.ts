@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, type DecodedMessage } from './message.ts';
@@ -75,6 +76,29 @@ describe('redaction at decode', () => {
       expect(everything(m)).not.toContain('SECRETPROMPT');
       expect(everything(m)).not.toContain('K'.repeat(20));
       expect(everything(m)).not.toContain('abcdefgh12345678');
+    }
+  });
+
+  it('a record-level reject (schema violation, unknown format) keeps allowed fields or the shape, plus the size and SHA-256 of the original', () => {
+    const bad = { ...sample('litellm-spend-log'), prompt_tokens: 'lots', annotation: 'SECRETPROMPT s', api_key: KEY };
+    const text = JSON.stringify(bad);
+    const schema = decode('gateway', Buffer.from(text)).rejects[0];
+    expect(schema?.reason).toBe('schema_violation');
+    expect(schema?.detail).toMatch(/^prompt_tokens: .*; kept: the fields its format allows, sha256 ([0-9a-f]{64})$/);
+    expect(schema?.detail).toContain(createHash('sha256').update(text).digest('hex'));
+    expect(schema?.rawBytes).toBe(Buffer.byteLength(text));
+    expect(JSON.parse(schema?.raw ?? '{}')).toMatchObject({ request_id: bad.request_id, annotation: expect.stringMatching(/^\[redacted/) });
+    const unknownText = JSON.stringify({ hello: 'SECRETPROMPT u', n: 3 });
+    const unknown = decode('gateway', Buffer.from(unknownText)).rejects[0];
+    expect(unknown?.detail).toContain(`sha256 ${createHash('sha256').update(unknownText).digest('hex')}`);
+    expect(unknown?.rawBytes).toBe(Buffer.byteLength(unknownText));
+    // In a top-level array each element is its own record: its own size and hash.
+    const element = { hello: 'x' };
+    const inArray = decode('gateway', Buffer.from(JSON.stringify([element]))).rejects[0];
+    expect(inArray?.rawBytes).toBe(JSON.stringify(element).length);
+    for (const r of [schema, unknown]) {
+      expect(JSON.stringify(r)).not.toContain('SECRETPROMPT');
+      expect(JSON.stringify(r)).not.toContain('K'.repeat(20));
     }
   });
 
