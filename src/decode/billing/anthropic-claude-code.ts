@@ -14,6 +14,7 @@ import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
+import { reportRow, type BucketFields } from './bucketed-report.ts';
 
 /**
  * Anthropic Claude Code Analytics (usage_report/claude_code, formats.md §4c): the one Anthropic
@@ -59,55 +60,31 @@ function activityMetrics(item: AnthropicClaudeCodeItem): Record<string, number> 
   return out;
 }
 
-function rowsOf(item: AnthropicClaudeCodeItem, event_time: string, bucket_end: string, raw: string): ProviderUsageRow[] {
+function rowsOf(item: AnthropicClaudeCodeItem, bucket: BucketFields): ProviderUsageRow[] {
   const userActor = item.actor.type === 'user_actor';
-  const base = {
-    event_time,
-    bucket_end,
+  const row = (fields: Partial<ProviderUsageRow>): ProviderUsageRow => reportRow(bucket, {
     format: ANTHROPIC_CLAUDE_CODE_FORMAT,
-    provider: 'anthropic' as const,
-    kind: 'claude_code' as const,
-    api_key_id: '',
-    workspace_id: '',
-    account_id: '',
+    provider: 'anthropic',
+    kind: 'claude_code',
     user_email: userActor ? normalizeEmail(item.actor.email_address) : '',
     // An API actor is known only by its key's name (no key id in this report).
     principal: userActor ? '' : text(item.actor.api_key_name),
-    team_id: '',
-    session_id: '',
-    request_id: '',
     // api | subscription: whether this usage is billed per token or by seat.
     service_tier: text(item.customer_type),
     line_item: text(item.terminal_type),
-    request_count: 0,
-    prompt_logged: 0 as const,
-    raw,
-  };
-  const models = (item.model_breakdown ?? []).map(
-    (m): ProviderUsageRow => ({
-      ...base,
-      model: canonicalModel(m.model),
-      // Claude Code counts input without cache reads and writes, as its OTel events do (N1).
-      uncached_input_tokens: toCount(m.tokens?.input),
-      cache_read_tokens: toCount(m.tokens?.cache_read),
-      cache_write_tokens: toCount(m.tokens?.cache_creation),
-      output_tokens: toCount(m.tokens?.output),
-      // Cents (N2); an estimate, as Claude Code's own cost_usd is.
-      cost_usd: centsToUsd(m.estimated_cost?.amount),
-      metrics: {},
-    }),
-  );
-  const activity: ProviderUsageRow = {
-    ...base,
-    model: '',
-    uncached_input_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    output_tokens: 0,
-    cost_usd: 0,
-    metrics: activityMetrics(item),
-  };
-  return [activity, ...models];
+    ...fields,
+  });
+  const models = (item.model_breakdown ?? []).map((m) => row({
+    model: canonicalModel(m.model),
+    // Claude Code counts input without cache reads and writes, as its OTel events do (N1).
+    uncached_input_tokens: toCount(m.tokens?.input),
+    cache_read_tokens: toCount(m.tokens?.cache_read),
+    cache_write_tokens: toCount(m.tokens?.cache_creation),
+    output_tokens: toCount(m.tokens?.output),
+    // Cents (N2); an estimate, as Claude Code's own cost_usd is.
+    cost_usd: centsToUsd(m.estimated_cost?.amount),
+  }));
+  return [row({ metrics: activityMetrics(item) }), ...models];
 }
 
 function decodeItem(item: unknown, at: string, ctx: DecodeContext, out: DecodeOutput): void {
@@ -127,7 +104,7 @@ function decodeItem(item: unknown, at: string, ctx: DecodeContext, out: DecodeOu
     out.rejects.push(schemaViolation(ANTHROPIC_CLAUDE_CODE_FORMAT, timeRejectDetail(at ? `${at}.date` : 'date', err), raw));
     return;
   }
-  for (const row of rowsOf(parsed.data, event_time, bucket_end, raw)) {
+  for (const row of rowsOf(parsed.data, { event_time, bucket_end, raw })) {
     out.records.push({ table: 'provider_usage', format: ANTHROPIC_CLAUDE_CODE_FORMAT, row });
   }
 }

@@ -8,7 +8,7 @@ import {
   type AnthropicCostResult,
 } from '../../../schemas/events/anthropic-usage.ts';
 import { anthropicDecoder } from './anthropic-usage.ts';
-import type { BucketFields } from './bucketed-report.ts';
+import { reportRow, type BucketFields } from './bucketed-report.ts';
 import { compileRawFields } from '../../normalize/raw-fields.ts';
 
 /**
@@ -26,34 +26,17 @@ function lineItem(r: AnthropicCostResult): string {
 }
 
 function costRow(r: AnthropicCostResult, bucket: BucketFields): ProviderUsageRow {
-  return {
-    event_time: bucket.event_time,
-    bucket_end: bucket.bucket_end,
+  return reportRow(bucket, {
     format: FORMAT,
     provider: 'anthropic',
     kind: 'cost',
-    api_key_id: '',
     workspace_id: text(r.workspace_id),
-    account_id: '',
-    user_email: '',
-    principal: '',
-    team_id: '',
-    session_id: '',
-    request_id: '',
     model: canonicalModel(r.model),
     service_tier: text(r.service_tier),
     line_item: lineItem(r),
-    uncached_input_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    output_tokens: 0,
-    request_count: 0,
     // A decimal string in cents (N2).
     cost_usd: centsToUsd(r.amount),
-    metrics: {},
-    prompt_logged: 0,
-    raw: bucket.raw,
-  };
+  });
 }
 
 export const anthropicCostDecoder = anthropicDecoder(

@@ -11,7 +11,7 @@ import {
   type AnthropicUsageResult,
 } from '../../../schemas/events/anthropic-usage.ts';
 import { isRecord } from '../shape.ts';
-import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
+import { bucketedReportDecoder, reportRow, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 import { compileRawFields } from '../../normalize/raw-fields.ts';
 
@@ -77,9 +77,7 @@ function walkAnthropic<S extends z.ZodType>(report: BucketedReport<S>, doc: unkn
 const FORMAT = 'anthropic.usage';
 
 function usageRow(r: AnthropicUsageResult, bucket: BucketFields): ProviderUsageRow {
-  return {
-    event_time: bucket.event_time,
-    bucket_end: bucket.bucket_end,
+  return reportRow(bucket, {
     format: FORMAT,
     provider: 'anthropic',
     kind: 'usage',
@@ -87,14 +85,8 @@ function usageRow(r: AnthropicUsageResult, bucket: BucketFields): ProviderUsageR
     workspace_id: text(r.workspace_id),
     // OIDC-federated workloads have a service account instead of a user account.
     account_id: text(r.account_id) || text(r.service_account_id),
-    user_email: '',
-    principal: '',
-    team_id: '',
-    session_id: '',
-    request_id: '',
     model: canonicalModel(r.model),
     service_tier: text(r.service_tier),
-    line_item: '',
     // Already split the canonical way (N1): uncached excludes cache reads and writes.
     uncached_input_tokens: Math.round(r.uncached_input_tokens),
     cache_read_tokens: Math.round(r.cache_read_input_tokens),
@@ -102,14 +94,7 @@ function usageRow(r: AnthropicUsageResult, bucket: BucketFields): ProviderUsageR
       (r.cache_creation?.ephemeral_5m_input_tokens ?? 0) + (r.cache_creation?.ephemeral_1h_input_tokens ?? 0),
     ),
     output_tokens: Math.round(r.output_tokens),
-    // The report counts tokens, not requests.
-    request_count: 0,
-    // Usage is priced later, from the model price table; cost_report is the billed amount.
-    cost_usd: 0,
-    metrics: {},
-    prompt_logged: 0,
-    raw: bucket.raw,
-  };
+  });
 }
 
 export const anthropicUsageDecoder = anthropicDecoder(

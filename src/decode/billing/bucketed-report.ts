@@ -32,6 +32,21 @@ export interface ResultFormat<S extends z.ZodType> {
 
 type BucketTimes = Omit<BucketFields, 'raw'>;
 
+/** What a report's row says of its own; everything else is '' or 0 (reports carry no session, request, …). */
+export type ReportRowFields = Pick<ProviderUsageRow, 'format' | 'provider' | 'kind'> & Partial<ProviderUsageRow>;
+
+/** A provider_usage row for one report result: its bucket's times and raw, then the result's own fields. */
+export function reportRow(bucket: BucketFields, fields: ReportRowFields): ProviderUsageRow {
+  return {
+    event_time: bucket.event_time, bucket_end: bucket.bucket_end, api_key_id: '', workspace_id: '', account_id: '',
+    user_email: '', principal: '', team_id: '', session_id: '', request_id: '', model: '', service_tier: '', line_item: '',
+    uncached_input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, request_count: 0,
+    // Usage is priced later, from the model price table; the cost reports carry the billed amount.
+    cost_usd: 0, metrics: {}, prompt_logged: 0, raw: bucket.raw,
+    ...fields,
+  };
+}
+
 // The widest bucket either provider serves is 1 day; the current bucket legitimately ends in the future.
 const MAX_BUCKET_MS = 86_400_000;
 

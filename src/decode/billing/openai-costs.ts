@@ -6,7 +6,7 @@ import {
   openAiCostsResultSchema,
   type OpenAiCostsResult,
 } from '../../../schemas/events/openai-usage.ts';
-import type { BucketFields } from './bucketed-report.ts';
+import { reportRow, type BucketFields } from './bucketed-report.ts';
 import { openAiDecoder } from './openai-usage.ts';
 import { compileRawFields } from '../../normalize/raw-fields.ts';
 
@@ -18,34 +18,16 @@ import { compileRawFields } from '../../normalize/raw-fields.ts';
 const FORMAT = 'openai.costs';
 
 function costRow(r: OpenAiCostsResult, bucket: BucketFields): ProviderUsageRow {
-  return {
-    event_time: bucket.event_time,
-    bucket_end: bucket.bucket_end,
+  return reportRow(bucket, {
     format: FORMAT,
     provider: 'openai',
     kind: 'cost',
     api_key_id: text(r.api_key_id),
     workspace_id: text(r.project_id),
-    account_id: '',
-    user_email: '',
-    principal: '',
-    team_id: '',
-    session_id: '',
-    request_id: '',
-    model: '',
-    service_tier: '',
     line_item: text(r.line_item),
-    uncached_input_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    output_tokens: 0,
-    request_count: 0,
     // Already USD, not cents (N2).
     cost_usd: r.amount.value,
-    metrics: {},
-    prompt_logged: 0,
-    raw: bucket.raw,
-  };
+  });
 }
 
 export const openAiCostsDecoder = openAiDecoder(

@@ -7,7 +7,7 @@ import {
   openAiUsageFamilyResultSchema,
   type OpenAiUsageFamilyResult,
 } from '../../../schemas/events/openai-usage.ts';
-import type { BucketFields } from './bucketed-report.ts';
+import { reportRow, type BucketFields } from './bucketed-report.ts';
 import { openAiDecoder } from './openai-usage.ts';
 import { compileRawFields } from '../../normalize/raw-fields.ts';
 
@@ -36,35 +36,20 @@ function measures(r: OpenAiUsageFamilyResult): Record<string, number> {
 }
 
 function familyRow(r: OpenAiUsageFamilyResult, bucket: BucketFields): ProviderUsageRow {
-  return {
-    event_time: bucket.event_time,
-    bucket_end: bucket.bucket_end,
+  return reportRow(bucket, {
     format: FORMAT,
     provider: 'openai',
     kind: OPENAI_USAGE_FAMILY_RESULTS[r.object],
     api_key_id: text(r.api_key_id),
     workspace_id: text(r.project_id),
     account_id: text(r.user_id),
-    user_email: '',
-    principal: '',
-    team_id: '',
-    session_id: '',
-    request_id: '',
     model: canonicalModel(r.model),
-    service_tier: '',
     // Images are grouped by source and size; that pair is what is priced.
     line_item: [text(r.source), text(r.size)].filter((v) => v !== '').join(' '),
     uncached_input_tokens: r.input_tokens ?? 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    output_tokens: 0,
     request_count: r.num_model_requests ?? 0,
-    // Priced later, like completions usage; the Costs API carries the billed amount.
-    cost_usd: 0,
     metrics: measures(r),
-    prompt_logged: 0,
-    raw: bucket.raw,
-  };
+  });
 }
 
 export const openAiUsageFamilyDecoder = openAiDecoder(

@@ -14,7 +14,7 @@ import {
 } from '../../../schemas/events/openai-usage.ts';
 import { issuesDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
-import { bucketedReportDecoder, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
+import { bucketedReportDecoder, reportRow, type BucketedReport, type BucketFields, type ResultFormat } from './bucketed-report.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 import { compileRawFields } from '../../normalize/raw-fields.ts';
 
@@ -113,34 +113,21 @@ function usageRow(r: OpenAiUsageResult, bucket: BucketFields): ProviderUsageRow 
   const cacheWrite = r.input_cache_write_tokens ?? 0;
   // input_tokens includes cache reads and writes (N1); older exports lack input_uncached_tokens.
   const uncached = r.input_uncached_tokens ?? Math.max(0, r.input_tokens - cacheRead - cacheWrite);
-  return {
-    event_time: bucket.event_time,
-    bucket_end: bucket.bucket_end,
+  return reportRow(bucket, {
     format: FORMAT,
     provider: 'openai',
     kind: 'usage',
     api_key_id: text(r.api_key_id),
     workspace_id: text(r.project_id),
     account_id: text(r.user_id),
-    user_email: '',
-    principal: '',
-    team_id: '',
-    session_id: '',
-    request_id: '',
     model: canonicalModel(r.model),
     service_tier: text(r.service_tier),
-    line_item: '',
     uncached_input_tokens: uncached,
     cache_read_tokens: cacheRead,
     cache_write_tokens: cacheWrite,
     output_tokens: r.output_tokens,
     request_count: r.num_model_requests,
-    // Usage is priced later, from the model price table; the Costs API is the billed amount.
-    cost_usd: 0,
-    metrics: {},
-    prompt_logged: 0,
-    raw: bucket.raw,
-  };
+  });
 }
 
 export const openAiUsageDecoder = openAiDecoder(
