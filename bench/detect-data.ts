@@ -289,6 +289,19 @@ function billingSql(D: string): string[] {
               'Claude Sonnet 4.5 Usage - Output Tokens', 'gpt-5-codex, input', 'gpt-5-mini, output'][number + 1] AS line,
              [123.45, 18.2, 250.0, 310.5, 95.3, 12.1][number + 1] AS usd
            FROM numbers(6))`,
+    // Anthropic's Claude Code analytics for the day (usage_report/claude_code): per person a row per model and an
+    // activity row, for 40 people who also work through the gateway and 4 who used Claude Code only on their own login.
+    `INSERT INTO provider_usage (${cols('provider_usage')})
+     SELECT ${D}, ${D} + toIntervalDay(1), 'anthropic.claude_code', 'anthropic', 'claude_code', '', '', '', email, '', '', '', '', model,
+       'subscription', 'vscode', if(model = '', 0, 20000 + k * 100), 0, 0, if(model = '', 0, 4000 + k * 10), toUInt64(0),
+       if(model = '', 0, 1.5 + k / 100),
+       if(model = '', CAST(map('num_sessions', toFloat64(3 + k % 5)), 'Map(LowCardinality(String), Float64)'), ${NO_METRICS}), toUInt8(0),
+       'driftwatch.billing', toUInt32(3), toUInt64(k * 2 + (model != '')), toUInt32(0),
+       concat('{"date":"', ${iso(D)}, '","actor":{"type":"user_actor","email_address":"', email,
+         '"},"customer_type":"subscription","terminal_type":"vscode"}'), ${D} + toIntervalHour(25)
+     FROM (SELECT u AS k, email FROM bench.users WHERE u < 40
+           UNION ALL SELECT 40 + number, concat('claude-direct-', toString(number), '@example.com') FROM numbers(4))
+     ARRAY JOIN ['claude-sonnet-4-5-20250929', ''] AS model`,
   ];
 }
 
@@ -344,9 +357,18 @@ function idpSql(U: number, D: string): string {
 
 export async function generateDay(store: Store, n: number, day: string, say: (msg: string) => void): Promise<void> {
   const steps = daySql(n, day);
+  // Each statement gets its own deduplication token: the source tables keep a deduplication window
+  // (non_replicated_deduplication_window) and the embedded engine dropped some of these INSERT …
+  // SELECT blocks as duplicates even with insert_deduplicate = 0 (measured 2026-12-06: the day's
+  // cost rows, OpenAI usage, personal-key usage and, at N = 500,000, the Claude Code report rows
+  // were missing); a token unique to the run makes every block new.
+  const run = `bench-${day}-${n}-${Date.now()}`;
   for (const [i, query] of steps.entries()) {
     const t0 = performance.now();
-    await store.client.command({ query, clickhouse_settings: { max_execution_time: 0, insert_deduplicate: 0 } });
+    await store.client.command({
+      query,
+      clickhouse_settings: { max_execution_time: 0, insert_deduplicate: 0, insert_deduplication_token: `${run}-${i}` },
+    });
     say(`  step ${i + 1}/${steps.length} ${query.trim().split('\n')[0]?.slice(0, 70)} … ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   await store.client.command({ query: 'DROP DATABASE bench' });

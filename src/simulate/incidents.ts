@@ -1,5 +1,5 @@
 import { anthropicResult, bedrockTokens, openAiResult } from '../../detectors/_shared/fixtures-finops.ts';
-import { bedrockInvocation, type Overrides } from '../../detectors/_shared/fixtures.ts';
+import { bedrockInvocation, claudeCodeReportPage, type Overrides } from '../../detectors/_shared/fixtures.ts';
 import { oktaLifecycle } from '../../detectors/_shared/fixtures-identity.ts';
 import { entraSignInBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';
 import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-prices.ts';
@@ -216,6 +216,26 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       return plan({
         kind: this.id, description: `${p.email}'s agent loops with parallel subagents on huge contexts, past team-data's daily budget`, start: t, end: t + 55 * MIN, sessions: [s],
         expected: [{ detector: 'billing.spend-above-approved', entity: 'team:team-data:daily-budget', team: 'team-data', identity: p.email }],
+      });
+    },
+  },
+  {
+    id: 'claude-code-outside-gateway',
+    detectors: ['cross-source.claude-code-without-gateway'],
+    plant(r, _people, t) {
+      // Anthropic's Claude Code analytics covers whole days and is read the day after: the report
+      // that arrives now is yesterday's, and it names a contractor on a claude.ai seat whom no
+      // gateway saw (not in the policy, so no team).
+      const email = `contractor-${int(r, 100, 999)}@example.com`;
+      const yesterday = Math.floor(t / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
+      const page = claudeCodeReportPage(iso(yesterday), [{
+        email, sessions: int(r, 2, 6), overrides: { customer_type: 'subscription', subscription_type: 'team' },
+        models: [{ model: 'claude-sonnet-4-5-20250929', input: int(r, 20_000, 60_000), output: int(r, 4_000, 9_000), cents: int(r, 80, 300) }],
+      }]);
+      return plan({
+        kind: this.id, description: `Anthropic's Claude Code report for yesterday names ${email}, who used Claude Code on a claude.ai seat no gateway saw`, start: t, end: t,
+        records: [{ at: t, source: 'billing', doc: page }],
+        expected: [{ detector: 'cross-source.claude-code-without-gateway', entity: `person:${email}`, team: '', identity: email }],
       });
     },
   },

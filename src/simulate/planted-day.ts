@@ -1,4 +1,4 @@
-import { bedrockInvocation, FIXTURE_DAY } from '../../detectors/_shared/fixtures.ts';
+import { bedrockInvocation, claudeCodeReportPage, FIXTURE_DAY } from '../../detectors/_shared/fixtures.ts';
 import { anthropicResult, bedrockTokens, openAiResult } from '../../detectors/_shared/fixtures-finops.ts';
 import { entraServicePrincipalSignIn, oktaLifecycle } from '../../detectors/_shared/fixtures-identity.ts';
 import { entraSignInBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';
@@ -38,6 +38,8 @@ const { alice, dana, carol, omar, dave, erin, frank } = PEOPLE;
 const DEVBOX: Person = { ...frank, installId: 'c0ffee5a'.repeat(8), ip: '10.30.9.9', terminal: 'tmux', telemetry: 'flat', litellmFormat: 'spend_log' };
 /** The CI runner: headless Claude Code (telemetry off) on a LiteLLM key nobody owns. */
 const CI: Person = { ...dana, ip: CI_RUNNER.ip, litellmFormat: 'spend_log' };
+/** A contractor on a claude.ai seat: in Anthropic's Claude Code report, in no gateway log, not in the policy. */
+export const CONTRACTOR = 'grace.liu@example.com';
 export const FRANK_SSO = 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0a1b2c3d/frank.ortiz@example.com';
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
@@ -124,6 +126,14 @@ export function plantedDay(): Scenario {
     ...bedrockTokens({ uncached: 18_000 + i * 500, cacheRead: 0, cacheWrite: 0, output: 1800 }),
   }));
 
+  // Anthropic's Claude Code analytics for the day: dave (who also worked through the gateway that
+  // day) and grace, a contractor on a claude.ai seat whom no gateway saw.
+  const claudeCodeReport = claudeCodeReportPage(iso(dayStart), [
+    { email: dave.email, models: [{ model: 'claude-sonnet-4-5-20250929', input: 52_000, output: 8_100, cents: 214 }] },
+    { email: CONTRACTOR, sessions: 4, overrides: { customer_type: 'subscription', subscription_type: 'team' },
+      models: [{ model: 'claude-sonnet-4-5-20250929', input: 41_000, output: 6_300, cents: 167 }, { model: 'claude-haiku-4-5-20251001', input: 9_000, output: 1_200, cents: 2 }] },
+  ]);
+
   // ---- identity plane ----
   const idp = [
     ...idpRecords(r, dayStart, workday),
@@ -141,7 +151,7 @@ export function plantedDay(): Scenario {
     gateway: [...history, ...calls].flatMap((c): Doc[] => { const doc = gatewayRecord(c); return doc ? [doc] : []; }),
     // CI runs with telemetry off.
     agent: sessions.filter((s) => s.id !== ids.ci).flatMap(agentRecords),
-    billing: [...billing, ...directBedrock],
+    billing: [...billing, ...directBedrock, claudeCodeReport],
     idp,
   };
   const facts = factsOf(dayStart, calls, history, sessionsOf, mlBatchUsd);

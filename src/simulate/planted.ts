@@ -43,6 +43,11 @@ const { alice, dana, carol, omar, dave, erin, frank } = PEOPLE;
 export function plantedAlerts({ ids, frankSso, at }: { ids: { bypass: string; shared: string; anon: string; ci: string }; frankSso: string; at: (hhmm: string) => number }): PlantedAlert[] {
   return [
     {
+      id: 'claude-code-contractor', plantedAt: at('00:00'),
+      detector: 'cross-source.claude-code-without-gateway', entity: 'person:grace.liu@example.com', team: '', identity: 'grace.liu@example.com', credential: '',
+      incident: 'Anthropic\'s Claude Code report names grace, a contractor on a claude.ai seat, whom no gateway saw that day',
+    },
+    {
       id: 'bypass-session', plantedAt: at('10:03'),
       detector: 'cross-source.session-without-gateway', entity: `session:${ids.bypass}`, team: 'team-web', identity: dave.email, credential: dave.accountId,
       incident: 'dave runs Claude Code on his own Console login for an hour (10:03–10:55), around the gateway',

@@ -13,6 +13,10 @@ const figures = (a: Alert) => a.evidence.figures;
 
 export function plantedChecks(facts: PlantFacts, frankSso: string): Record<string, (a: Alert) => void> {
   return {
+    'claude-code-contractor': (a) => {
+      expect(figures(a)).toMatchObject({ tokens: 57_500, estimatedCostUsd: 1.69, sessions: 4, gatewayRequests: 0, customerTypes: ['subscription'] });
+      expect(a.impactUsd).toBeCloseTo(1.69, 4);
+    },
     'bypass-session': (a) => {
       expect(figures(a)).toMatchObject({ apiRequests: facts.bypassRequests, gatewayRequests: 0, directProviders: ['anthropic'], directProviderTokens: facts.bypassTokens });
       expect(a.impactUsd).toBeGreaterThan(0);
