@@ -41,6 +41,10 @@ function rowsOf(doc: Doc): number {
   if (Array.isArray(doc['resourceLogs'])) {
     return (doc['resourceLogs'] as { scopeLogs: { logRecords: unknown[] }[] }[]).reduce((n, rl) => n + rl.scopeLogs.reduce((m, sl) => m + sl.logRecords.length, 0), 0);
   }
+  // Claude Code analytics: an activity row per person-day and a row per model.
+  if (Array.isArray(doc['data']) && (doc['data'] as Doc[]).every((i) => Array.isArray(i['model_breakdown']))) {
+    return (doc['data'] as { model_breakdown: unknown[] }[]).reduce((n, i) => n + 1 + i.model_breakdown.length, 0);
+  }
   if (Array.isArray(doc['data'])) return (doc['data'] as { results: unknown[] }[]).reduce((n, b) => n + b.results.length, 0);
   return 1;
 }
@@ -127,7 +131,7 @@ describe('a planted day, end to end', () => {
       format: 'JSONEachRow',
     });
     expect((await res.json<{ format: string }>()).map((r) => r.format)).toEqual([
-      'anthropic.cost', 'anthropic.usage', 'bedrock.invocation', 'entra.signin', 'kong.ai_proxy', 'litellm.payload', 'litellm.spend_log',
+      'anthropic.claude_code', 'anthropic.cost', 'anthropic.usage', 'bedrock.invocation', 'entra.signin', 'kong.ai_proxy', 'litellm.payload', 'litellm.spend_log',
       'okta.system_log', 'openai.costs', 'openai.usage', 'otel.flat', 'otel.otlp_json',
     ]);
     // Governed does not mean tidy: the background has failed attempts, MCP-gateway tool calls and refused sign-ins.
