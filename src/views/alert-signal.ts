@@ -25,6 +25,7 @@ import { TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 interface AlertRow { detector: string; title: string; team: string; entity: string; window_start: string; window_end: string; first_seen: string }
 interface Point { t: string; value: number; baseline: number | null; budget: number | null }
@@ -83,9 +84,8 @@ function grid(from: number, to: number, step: number, rows: Map<number, { value:
 }
 
 async function spendPoints(store: Store, team: string, from: number, to: number): Promise<Point[]> {
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const rows = await selectRows<{ key: string; logged: number; billed: number; approved: number | null }>(store, spendSql(team ? 'team_day' : 'day'),
-    { from: day(from - 7 * DAY), to: day(to), teams: team ? [team] : [] });
+    { from: dayOf(from - 7 * DAY), to: dayOf(to), teams: team ? [team] : [] });
   const byDay = new Map(rows.map((r) => [Date.parse(`${r.key.split('\t').at(-1) as string}T00:00:00Z`), r]));
   const spend = (ms: number) => { const r = byDay.get(ms); return r ? Math.max(r.logged, r.billed) : 0; };
   const out: Point[] = [];
@@ -118,7 +118,8 @@ export async function alertSignal(store: Store, detectors: readonly AnyDetector[
   }
   const from = Math.floor(start / HOUR) * HOUR - 12 * HOUR;
   const to = Math.min(Math.ceil(end / HOUR) * HOUR + 12 * HOUR, from + 7 * DAY);
-  const span = { since: clickHouseTime(from), until: clickHouseTime(to), team: alert.team };
+  // from/to (days) bound the team lookups' memberships (team-sql.ts): those in force during the span.
+  const span = { since: clickHouseTime(from), until: clickHouseTime(to), team: alert.team, from: dayOf(from), to: dayOf(to + DAY - 1) };
   const toMap = (rows: { t: string; value: number | null; baseline: number | null }[]) =>
     new Map(rows.map((r) => [fromClickHouseTime(r.t).getTime(), { value: r.value, baseline: r.baseline }]));
   const base = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), marks };

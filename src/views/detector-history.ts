@@ -16,7 +16,7 @@ import { daysOf } from './posture.ts';
 const RUN_LIMIT = 1000;
 
 const RUNS_SQL = `
-SELECT toString(evaluated_at) AS at, toString(window_start) AS window_start, toString(window_end) AS window_end, toString(trigger) AS trigger,
+SELECT toString(evaluated_at) AS at, toString(window_start) AS ws, toString(window_end) AS we, toString(trigger) AS run_trigger,
        duration_ms, rows, alerts, new_alerts
 FROM detector_runs FINAL
 WHERE detector = {id:String} AND window_end > {from:DateTime64(3)} AND window_start < {to:DateTime64(3)}
@@ -27,7 +27,7 @@ SELECT toString(toDate(first_seen)) AS day, count() AS count FROM alerts FINAL
 WHERE detector = {id:String} AND first_seen >= {from:DateTime64(3)} AND first_seen < {to:DateTime64(3)}
 GROUP BY day ORDER BY day`;
 
-interface RunRow { at: string; window_start: string; window_end: string; trigger: string; duration_ms: number; rows: number; alerts: number; new_alerts: number }
+interface RunRow { at: string; ws: string; we: string; run_trigger: string; duration_ms: number; rows: number; alerts: number; new_alerts: number }
 
 const iso = (t: string) => fromClickHouseTime(t).toISOString();
 
@@ -40,7 +40,7 @@ export async function detectorHistory(store: Store, detectors: readonly AnyDetec
     id, from: range.from, to: range.to,
     runs: runs.map((r) => ({
       at: iso(r.at), outcome: r.alerts > 0 ? 'alerted' as const : 'quiet' as const, durationMs: r.duration_ms, alerts: r.alerts,
-      newAlerts: r.new_alerts, rows: r.rows, trigger: r.trigger, windowStart: iso(r.window_start), windowEnd: iso(r.window_end),
+      newAlerts: r.new_alerts, rows: r.rows, trigger: r.run_trigger, windowStart: iso(r.ws), windowEnd: iso(r.we),
     })),
     runsTruncated: runs.length === RUN_LIMIT,
     alertsPerDay: daysOf(range.from, range.to).map((day) => ({ day, count: countOf.get(day) ?? 0 })),

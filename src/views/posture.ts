@@ -47,7 +47,7 @@ WITH ${TEAM_LOOKUPS},
   (SELECT groupArray(DISTINCT k) FROM (SELECT api_key_id AS k FROM policy_gateway_keys WHERE api_key_id != '' AND owner_email != ''
                                        UNION ALL SELECT key_alias FROM policy_gateway_keys WHERE key_alias != '' AND owner_email != '')) AS owned_keys,
   agent_days AS (
-    SELECT toDate(hour) AS day, session_id, sum(events) AS events, sumIf(events, event_name = 'api_request') AS api_requests,
+    SELECT toDate(hour) AS day, session_id, sum(events) AS day_events, sumIf(events, event_name = 'api_request') AS api_requests,
            argMaxIf(user_email, last_at, user_email != '') AS email, argMaxIf(team_id, last_at, team_id != '') AS otel_team
     FROM agent_hourly WHERE session_id != '' AND ${RANGE} GROUP BY day, session_id
   ),
@@ -57,31 +57,31 @@ WITH ${TEAM_LOOKUPS},
     FROM gateway_sessions_hourly WHERE session_id != '' AND ${RANGE} GROUP BY day, session_id
   ),
   session_days AS (
-    SELECT a.day AS day, a.session_id AS session_id, ${agentTeam('a.email', 'a.otel_team')} AS team, a.events AS events,
+    SELECT a.day AS day, a.session_id AS session_id, ${agentTeam('a.email', 'a.otel_team')} AS team, a.day_events AS day_events,
            a.api_requests > 0 AS model_session, g.approved_requests > 0 AS via_gateway, a.email != '' OR g.owned_requests > 0 AS named
     FROM agent_days AS a LEFT JOIN gateway_days AS g ON g.day = a.day AND g.session_id = a.session_id
   ),
   sessions AS (
-    SELECT session_id, argMax(team, events) AS team, sum(events) AS events, max(model_session) AS model_session,
-           max(via_gateway) AS via_gateway, max(named) AS named
+    SELECT session_id, argMax(team, day_events) AS session_team, sum(day_events) AS session_events, max(model_session) AS any_model,
+           max(via_gateway) AS any_via, max(named) AS any_named
     FROM session_days GROUP BY session_id
   ),
   logging AS (
     SELECT toDate(hour) AS day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team,
-           sum(model_requests) AS requests, sum(model_requests) - sum(unlogged_prompts) AS logged
+           sum(model_requests) AS team_requests, sum(model_requests) - sum(unlogged_prompts) AS team_logged
     FROM gateway_logging_hourly WHERE ${RANGE} GROUP BY day, team
   )
 SELECT * FROM (
-  SELECT 'period' AS scope, '' AS day, team, countIf(model_session) AS sessions, countIf(model_session AND via_gateway) AS via,
-         sum(events) AS events, sumIf(events, named) AS named, 0 AS requests, 0 AS logged
+  SELECT 'period' AS scope, '' AS day, session_team AS team, countIf(any_model) AS sessions, countIf(any_model AND any_via) AS via,
+         sum(session_events) AS events, sumIf(session_events, any_named) AS named, 0 AS requests, 0 AS logged
   FROM sessions GROUP BY team
   UNION ALL
-  SELECT 'day', toString(day), team, countIf(model_session), countIf(model_session AND via_gateway), sum(events), sumIf(events, named), 0, 0
+  SELECT 'day', toString(day), team, countIf(model_session), countIf(model_session AND via_gateway), sum(day_events), sumIf(day_events, named), 0, 0
   FROM session_days GROUP BY day, team
   UNION ALL
-  SELECT 'period', '', team, 0, 0, 0, 0, sum(requests), sum(logged) FROM logging GROUP BY team
+  SELECT 'period', '', team, 0, 0, 0, 0, sum(team_requests), sum(team_logged) FROM logging GROUP BY team
   UNION ALL
-  SELECT 'day', toString(day), team, 0, 0, 0, 0, requests, logged FROM logging
+  SELECT 'day', toString(day), team, 0, 0, 0, 0, team_requests, team_logged FROM logging
 ) WHERE ${TEAM_FILTER}
 SETTINGS join_use_nulls = 0`;
 
@@ -123,13 +123,13 @@ WITH ${TEAM_LOOKUPS},
     FROM policy_tools GROUP BY team_id
   ),
   used AS (
-    SELECT team, kind, name, sum(uses) AS uses FROM (
+    SELECT team, kind, name, sum(part_uses) AS uses FROM (
       SELECT ${agentTeam('user_email', 'team_id')} AS team, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
              if(mcp_server != '', mcp_server, tool_name) AS name,
-             greatest(sumIf(events, event_name = 'tool_result'), sumIf(events, event_name = 'tool_decision')) AS uses
+             greatest(sumIf(events, event_name = 'tool_result'), sumIf(events, event_name = 'tool_decision')) AS part_uses
       FROM agent_tools_hourly WHERE ${RANGE} GROUP BY team, kind, name
       UNION ALL
-      SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, sum(requests) AS uses
+      SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, sum(requests) AS part_uses
       FROM gateway_hourly WHERE notEmpty(mcp_servers) AND ${RANGE} GROUP BY team, name)
     GROUP BY team, kind, name
   )

@@ -24,17 +24,17 @@ export interface SpendSeriesQuery {
 }
 
 interface KeyRow { key: string; logged: number; billed: number; approved: number | null }
-interface ChangeRow { team: string; effective_from: string; daily_usd: number | null; monthly_usd: number | null; note: string }
+interface ChangeRow { team: string; since: string; daily_usd: number | null; monthly_usd: number | null; note: string }
 
 const WEEK_MS = 7 * 86_400_000;
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 const CHANGES_SQL = `
-SELECT team_id AS team, toString(effective_from) AS effective_from, daily_usd, monthly_usd, note FROM policy_budgets
+SELECT team_id AS team, toString(effective_from) AS since, daily_usd, monthly_usd, note FROM policy_budgets
 WHERE effective_from < toDateTime64({to:Date}, 3) AND effective_to > toDateTime64({from:Date}, 3)
   AND (empty({teams:Array(String)}) OR has({teams:Array(String)}, team_id))
-ORDER BY team, effective_from`;
+ORDER BY team, since`;
 
 async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[]) {
   const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams });
@@ -70,7 +70,7 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
         return { day, loggedUsd: round(logged), billedUsd: round(billed), approvedUsd: c === undefined || c.approved === null ? null : round(c.approved), unexplainedUsd: round(Math.max(0, billed - logged)) };
       }),
       approvedChanges: changes.filter((ch) => ch.team === team).map((ch) => ({
-        effectiveFrom: `${ch.effective_from.replace(' ', 'T')}Z`, dailyUsd: ch.daily_usd, monthlyUsd: ch.monthly_usd, note: ch.note === '' ? null : ch.note,
+        effectiveFrom: `${ch.since.replace(' ', 'T')}Z`, dailyUsd: ch.daily_usd, monthlyUsd: ch.monthly_usd, note: ch.note === '' ? null : ch.note,
       })),
     })),
     byModel: byModel.map((r) => ({
