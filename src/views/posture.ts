@@ -91,23 +91,28 @@ WITH ${TEAM_LOOKUPS},
   arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.4), i), classes, arrayEnumerate(classes))) AS alias_rank,
   arrayFlatten(arrayMap(c -> c.5, classes)) AS agent_res,
   arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.5), i), classes, arrayEnumerate(classes))) AS agent_rank,
-  -- classify each (tags, route, alias, user agent) combination once, not every roll-up row
-  combos AS (
-    SELECT tags, route, api_key_alias, user_agent,
-           arrayConcat(arrayFilter((rank, t) -> has(tags, t), class_tags_rank, class_tags),
-                       arrayMap(j -> route_rank[j], multiMatchAllIndices(route, route_res)),
-                       arrayMap(j -> alias_rank[j], multiMatchAllIndices(api_key_alias, alias_res)),
-                       arrayMap(j -> agent_rank[j], multiMatchAllIndices(user_agent, agent_res))) AS hits,
-           if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id
-    FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_hourly WHERE ${RANGE} AND model_served != '')
-  ),
+  -- classify each (tags, route, alias, user agent) combination once, not every roll-up row: a constant map from the
+  -- combination's hash to its class, looked up per row (a join on the four columns cost more than the rest of the query)
+  (SELECT mapFromArrays(groupArray(combo), groupArray(class_id)) FROM (
+     SELECT cityHash64(tags, route, api_key_alias, user_agent) AS combo,
+            -- a tag's best class: its first place in class_tags (classes are flattened in priority order)
+            arrayConcat(arrayMap(i -> class_tags_rank[i], arrayFilter(i -> i > 0, arrayMap(t -> indexOf(class_tags, toString(t)), tags))),
+                        arrayMap(j -> route_rank[j], multiMatchAllIndices(route, route_res)),
+                        arrayMap(j -> alias_rank[j], multiMatchAllIndices(api_key_alias, alias_res)),
+                        arrayMap(j -> agent_rank[j], multiMatchAllIndices(user_agent, agent_res))) AS hits,
+            if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id
+     FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_hourly WHERE ${RANGE} AND model_served != ''))
+   WHERE class_id != '') AS class_of,
+  -- grouped by what attributes a row first, so the team and class lookups run per distinct key, not per roll-up row
   used AS (
-    SELECT ${gatewayTeam('r.api_key_id', 'r.team_id', 'r.user_email')} AS team, c.class_id AS class_id, toString(r.model_served) AS model,
-           sum(r.requests) AS requests
-    FROM gateway_hourly AS r
-    INNER JOIN combos AS c ON c.tags = r.tags AND c.route = r.route AND c.api_key_alias = r.api_key_alias AND c.user_agent = r.user_agent
-    WHERE r.hour >= toDateTime({from:Date}) AND r.hour < toDateTime({to:Date}) AND r.model_served != '' AND c.class_id != ''
+    SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, class_of[combo] AS class_id, model, sum(n) AS requests
+    FROM (
+      SELECT team_id, api_key_id, user_email, cityHash64(tags, route, api_key_alias, user_agent) AS combo, toString(model_served) AS model,
+             sum(requests) AS n
+      FROM gateway_hourly WHERE ${RANGE} AND model_served != ''
+      GROUP BY team_id, api_key_id, user_email, combo, model)
     GROUP BY team, class_id, model
+    HAVING class_id != ''
   ),
   approved AS (SELECT team_id, class_id, groupArray(model_pattern) AS patterns FROM policy_models GROUP BY team_id, class_id)
 SELECT u.team AS team, u.class_id AS task_class, u.model AS model, u.requests AS requests,
