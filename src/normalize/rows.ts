@@ -133,6 +133,44 @@ export interface IdpEventRow {
   user_agent: string;
   grant_type: string;
   scopes: string[];
+  /** How a workload authenticated, in the vocabulary of CLIENT_AUTH_KINDS; '' when the record does not say. */
+  client_auth: ClientAuth;
+  raw: string;
+}
+
+/**
+ * How a client (a workload, not a person) proved its identity to the IdP, the same words for Entra
+ * `clientCredentialType` and Okta `authenticationContext.credentialType`. Static: a secret or a
+ * long-lived key the workload holds; federated / managed_identity: a short-lived token issued for it.
+ */
+export const CLIENT_AUTH_KINDS = ['client_secret', 'certificate', 'private_key_jwt', 'client_assertion', 'federated', 'managed_identity'] as const;
+export type ClientAuth = (typeof CLIENT_AUTH_KINDS)[number] | '';
+
+/**
+ * One provider API key as the provider's key list shows it (OpenAI project API keys, Anthropic Admin
+ * API keys). `key_hint` is the provider's redacted form or a fingerprint, never the key.
+ */
+export interface ProviderKeyRow {
+  /** When the key was created. */
+  event_time: string;
+  format: string;
+  provider: 'openai' | 'anthropic';
+  key_id: string;
+  key_name: string;
+  key_hint: string;
+  /** Anthropic workspace (`wrkspc_…`, '' = default workspace) or OpenAI project (`proj_…`). */
+  workspace_id: string;
+  /** 'user' | 'service_account' (OpenAI owner.type, Anthropic created_by.type); '' when unknown. */
+  owner_type: string;
+  owner_id: string;
+  owner_email: string;
+  created_by_id: string;
+  /** 'active' | 'inactive' | 'archived' | 'expired'; OpenAI lists only live keys, so 'active'. */
+  status: string;
+  /** 1970-01-01 when never used or not reported. */
+  last_used_at: string;
+  /** 1970-01-01 when the key does not expire. */
+  expires_at: string;
   raw: string;
 }
 
@@ -206,6 +244,7 @@ export interface TableRows {
   provider_usage: ProviderUsageRow;
   idp_events: IdpEventRow;
   agent_events: AgentEventRow;
+  provider_keys: ProviderKeyRow;
 }
 export type DataTable = keyof TableRows;
 export const DATA_TABLES: readonly DataTable[] = [
@@ -213,4 +252,5 @@ export const DATA_TABLES: readonly DataTable[] = [
   'provider_usage',
   'idp_events',
   'agent_events',
+  'provider_keys',
 ];
