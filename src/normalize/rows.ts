@@ -11,6 +11,8 @@
  * - e-mails are lower-cased; unknown strings are '' (never null), unknown numbers 0.
  */
 
+import type { ClientAuthKind } from '../../schemas/policy/workload-identity.ts';
+
 /** Where a record came from; filled by the pipeline, not by decoders. */
 export interface SourceCoordinates {
   source_topic: string;
@@ -133,18 +135,13 @@ export interface IdpEventRow {
   user_agent: string;
   grant_type: string;
   scopes: string[];
-  /** How a workload authenticated, in the vocabulary of CLIENT_AUTH_KINDS; '' when the record does not say. */
+  /** How a workload authenticated (normalize/client-auth.ts); '' when the record does not say. */
   client_auth: ClientAuth;
   raw: string;
 }
 
-/**
- * How a client (a workload, not a person) proved its identity to the IdP, the same words for Entra
- * `clientCredentialType` and Okta `authenticationContext.credentialType`. Static: a secret or a
- * long-lived key the workload holds; federated / managed_identity: a short-lived token issued for it.
- */
-export const CLIENT_AUTH_KINDS = ['client_secret', 'certificate', 'private_key_jwt', 'client_assertion', 'federated', 'managed_identity'] as const;
-export type ClientAuth = (typeof CLIENT_AUTH_KINDS)[number] | '';
+/** idp_events.client_auth: a word of CLIENT_AUTH_KINDS (schemas/policy/workload-identity.ts), or '' when unknown. */
+export type ClientAuth = ClientAuthKind | '';
 
 /**
  * One provider API key as the provider's key list shows it (OpenAI project API keys, Anthropic Admin
