@@ -1,4 +1,4 @@
-import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { defineDetector, param, type AlertDraft } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
 
@@ -171,7 +171,7 @@ export default defineDetector({
     ) AS f
     LEFT JOIN policy_teams AS t ON t.team_id = f.team
     ORDER BY f.entity`,
-  alert(row: Row) {
+  alert(row: Row): AlertDraft {
     if (row.kind === 'static_secret') {
       return {
         entity: row.entity,
