@@ -5,7 +5,7 @@ import { entraServicePrincipalSignIn, oktaServiceAppGrant } from '../_shared/fix
 import { anthropicApiKey, anthropicKeyPage, openAiKeyPage, openAiProjectKey } from '../_shared/fixtures-keys.ts';
 import detector from './static-credentials.ts';
 
-const HOUR = { from: at('14:00'), to: at('15:00') };
+const DAY = { from: at('00:00'), to: at('00:00', 1) };
 // policy.example.yaml: ci-claude-code-runner (Entra, federation only) and review-bot (Okta, federated or private_key_jwt).
 const REVIEW_BOT = '0oa4reviewbot0001d7';
 const OTHER_SP = { appId: '1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9', appDisplayName: 'nightly-backup', servicePrincipalName: 'nightly-backup', servicePrincipalId: '2c3d4e5f-6071-4829-93a4-b5c6d7e8f901' };
@@ -46,7 +46,7 @@ detectorCases(detector, [
         anthropicKeyPage([anthropicApiKey({ id: 'apikey_01H8kQ2vNwXo7cZfTg3LmBpR', name: 'kong-prod', createdAt: at('12:00', -200), workspaceId: null })]),
       ],
     },
-    window: HOUR,
+    window: DAY,
     expect: [
       {
         entity: 'anthropic:apikey_01H8kQ2vNwXo7cZfTg3LmBpR', team: '', credential: 'anthropic-kong-prod',
@@ -97,11 +97,11 @@ detectorCases(detector, [
         // The record does not say how the client authenticated.
         ciSignIn(at('14:30'), 'none'),
         // Outside the window.
-        ciSignIn(at('15:30'), 'clientSecret'),
+        ciSignIn(at('00:30', 1), 'clientSecret'),
       ],
       billing: freshKeys,
     },
-    window: HOUR,
+    window: DAY,
     expect: 'none',
   },
   {
@@ -110,7 +110,7 @@ detectorCases(detector, [
       idp: [ciSignIn(at('14:05'), 'clientSecret')],
       billing: [openAiKeyPage('proj_abc', [openAiProjectKey({ id: 'key_aliceOld01', name: 'alice cli', createdAt: at('10:00', -400), ownerEmail: 'alice@example.com' })])],
     },
-    window: HOUR,
+    window: DAY,
     policy: (p) => ({
       ...p,
       workloadIdentity: {

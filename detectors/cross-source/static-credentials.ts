@@ -59,7 +59,9 @@ export default defineDetector({
     'and UTC day, or per key.',
   severity: 'high',
   audience: 'soc',
-  schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '48h' },
+  // Daily: key age is a daily fact, and one query per day keeps a day's replay (catch-up, backtest,
+  // bench:detect) at one analysis instead of 24; a static secret is reported by the next morning.
+  schedule: { every: '1d', lookback: '1d', settle: '30m', recheck: '48h' },
   controls: {
     owaspAgentic: ['ASI03', 'ASI07'],
     maestro: ['L4', 'L6'],
@@ -126,7 +128,7 @@ export default defineDetector({
         toUInt64(0) AS sign_ins, CAST([], 'Array(String)') AS methods, CAST([], 'Array(String)') AS allowed,
         toString(k.created_at) AS first_at, toString(k.created_at) AS last_at, CAST([], 'Array(String)') AS addresses,
         k.key_hint AS key_hint, k.key_name AS key_name, k.workspace_id AS workspace_id, k.owner_type AS owner_type,
-        toUInt64(dateDiff('day', k.created_at, {to:DateTime64(3)})) AS age_days,
+        toUInt64(intDiv(dateDiff('second', k.created_at, {to:DateTime64(3)}), 86400)) AS age_days,
         toUInt64(max_age) AS max_age_days,
         toUInt8(n.newest > k.created_at) AS rotated,
         if(toUnixTimestamp64Milli(k.last_used_at) = 0, '', toString(k.last_used_at)) AS last_used,

@@ -37,7 +37,10 @@ export const CREDENTIAL_INCIDENT_KINDS: readonly IncidentKind[] = [
     plant(r, people, t): IncidentPlan | null {
       const p = pick(r, people);
       const id = `key_${uuid(r).replace(/-/g, '').slice(0, 16)}`;
-      const created = t - (OPENAI_MAX_KEY_AGE_DAYS + int(r, 1, 60)) * DAY;
+      // The alert's window is the UTC day the key became due; make that the incident's day, before t,
+      // so the scorecard's window overlap holds (a key due months ago is found the same way).
+      const dayStart = Math.floor(t / DAY) * DAY;
+      const created = dayStart + int(r, 0, Math.max(0, t - dayStart)) - OPENAI_MAX_KEY_AGE_DAYS * DAY;
       const doc = openAiKeyPage('proj_abc', [openAiProjectKey({ id, name: `${p.email.split('@')[0] ?? 'someone'} laptop`, createdAt: iso(created), lastUsedAt: iso(t - DAY), ownerEmail: p.email })]);
       return {
         kind: this.id, description: `the key inventory shows ${p.email}'s OpenAI key, created ${iso(created).slice(0, 10)}, never rotated`,
