@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at } from '../_shared/fixtures.ts';
 import { entraServicePrincipalSignIn, oktaServiceAppGrant } from '../_shared/fixtures-identity.ts';
+import { PEOPLE, apiRequestBy } from '../_shared/fixtures-logging.ts';
 import { anthropicApiKey, anthropicKeyPage, openAiKeyPage, openAiProjectKey } from '../_shared/fixtures-keys.ts';
 import detector from './static-credentials.ts';
 
@@ -43,13 +44,15 @@ detectorCases(detector, [
           openAiProjectKey({ id: 'key_gwNew0001', name: 'litellm-prod upstream', createdAt: at('08:00', -10), serviceAccount: 'litellm-prod' }),
         ]),
         // Anthropic keys may live 180 days; this one is 200 days old and held by the Kong gateway.
-        anthropicKeyPage([anthropicApiKey({ id: 'apikey_01H8kQ2vNwXo7cZfTg3LmBpR', name: 'kong-prod', createdAt: at('12:00', -200), workspaceId: null })]),
+        // Its creator is named by account id only; alice's Claude Code telemetry shows that account is hers.
+        anthropicKeyPage([anthropicApiKey({ id: 'apikey_01H8kQ2vNwXo7cZfTg3LmBpR', name: 'kong-prod', createdAt: at('12:00', -200), workspaceId: null, createdBy: 'user_01WCz1FkmYMm4gnmykNKUu3Q' })]),
       ],
+      agent: [apiRequestBy(PEOPLE.alice, at('09:00'))],
     },
     window: DAY,
     expect: [
       {
-        entity: 'anthropic:apikey_01H8kQ2vNwXo7cZfTg3LmBpR', team: '', credential: 'anthropic-kong-prod',
+        entity: 'anthropic:apikey_01H8kQ2vNwXo7cZfTg3LmBpR', team: 'team-platform-eng', identity: 'alice@example.com', credential: 'anthropic-kong-prod',
         check: (a) => {
           expect(a.evidence.figures).toMatchObject({ ageDays: 200, maxAgeDays: 180, rotated: false, keyHint: 'sk-ant-api03-01H...mBpR' });
           expect(a.windowStart).toBe(at('00:00:00.000', -20));

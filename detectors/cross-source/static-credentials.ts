@@ -21,8 +21,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  *
  * Inventory rows repeat per pull: the newest row of a key (argMax over ingested_at) is its state.
  * Team and owner: the workload's policy entry; for a key, the policy credential holding it (by key,
- * then by workspace/project), else the team of the key's owner e-mail, and the team owner when the
- * provider names no person (Anthropic names the creator by user id only).
+ * then by workspace/project), else the team of the key's owner: OpenAI's owner e-mail, or for
+ * Anthropic (which names the creator by account id only) the person Claude Code telemetry shows on
+ * that account (agent_accounts); the team owner when no person is known.
  */
 
 interface Row {
@@ -122,7 +123,7 @@ export default defineDetector({
         'key_age' AS kind,
         concat(k.provider, ':', k.key_id) AS entity,
         if(kc.team_id != '', kc.team_id, if(wc.team_id != '', wc.team_id, m.team_id)) AS team,
-        k.owner_email AS owner,
+        if(k.owner_email != '', k.owner_email, acc.email) AS owner,
         if(kc.credential_id != '', kc.credential_id, k.key_id) AS credential,
         toString(toDate(k.created_at + toIntervalDay(max_age))) AS day,
         toUInt64(0) AS sign_ins, CAST([], 'Array(String)') AS methods, CAST([], 'Array(String)') AS allowed,
@@ -138,6 +139,7 @@ export default defineDetector({
         SELECT provider, key_id,
                argMax(key_name, ingested_at) AS key_name, argMax(key_hint, ingested_at) AS key_hint,
                argMax(workspace_id, ingested_at) AS workspace_id, argMax(toString(owner_type), ingested_at) AS owner_type,
+               argMax(owner_id, ingested_at) AS owner_id,
                argMax(owner_email, ingested_at) AS owner_email, argMax(toString(status), ingested_at) AS status,
                min(event_time) AS created_at, argMax(last_used_at, ingested_at) AS last_used_at, argMax(raw, ingested_at) AS raw
         FROM provider_keys
@@ -162,11 +164,17 @@ export default defineDetector({
         SELECT provider, workspace_id, any(team_id) AS team_id
         FROM policy_credentials WHERE api_key_id = '' AND workspace_id != '' GROUP BY provider, workspace_id
       ) AS wc ON wc.provider = k.provider AND wc.workspace_id = k.workspace_id
+      -- Anthropic names a key's creator by account id (user_01…); Claude Code telemetry says whose it is.
+      LEFT JOIN
+      (
+        SELECT account_id, argMax(user_email, last_at) AS email FROM agent_accounts
+        WHERE user_email != '' AND hour < {to:DateTime64(3)} GROUP BY account_id
+      ) AS acc ON acc.account_id = k.owner_id
       LEFT JOIN
       (
         SELECT email, any(team_id) AS team_id FROM policy_team_members
         WHERE valid_from <= {to:DateTime64(3)} AND {to:DateTime64(3)} < valid_to GROUP BY email
-      ) AS m ON m.email = k.owner_email
+      ) AS m ON m.email = if(k.owner_email != '', k.owner_email, acc.email)
       WHERE k.status = 'active'
         AND (if(rp.max_age_days > 0, rp.max_age_days, rd.days) AS max_age) > 0
         AND k.created_at + toIntervalDay(max_age) <= {to:DateTime64(3)}
