@@ -84,3 +84,26 @@ SETTINGS non_replicated_deduplication_window = 1000;
 CREATE VIEW IF NOT EXISTS policy_key_rotation AS
 SELECT * EXCEPT policy_version FROM policy_key_rotation_all
 WHERE policy_version = (SELECT argMax(policy_version, loaded_at) FROM policy_versions);
+
+-- Which provider keys each gateway credential of the policy holds, resolved with the key inventory,
+-- for the gateway-vs-bill ledger: a credential naming its key id holds that key; one naming only a
+-- workspace / project holds every key the inventory lists there, each now by its own id. Without
+-- an inventory a workspace-only credential resolves to no key here (the ledger then matches the
+-- workspace, as before). The key's hint and name come along for the analyst.
+CREATE VIEW IF NOT EXISTS provider_key_credentials AS
+WITH keys AS
+(
+    SELECT provider, key_id, argMax(key_hint, ingested_at) AS key_hint, argMax(key_name, ingested_at) AS key_name,
+           argMax(workspace_id, ingested_at) AS workspace_id, argMax(status, ingested_at) AS status
+    FROM provider_keys
+    GROUP BY provider, key_id
+)
+SELECT c.credential_id AS credential_id, c.gateway_id AS gateway_id, c.team_id AS team_id, k.provider AS provider,
+       k.key_id AS key_id, k.key_hint AS key_hint, k.key_name AS key_name, k.workspace_id AS workspace_id, k.status AS status
+FROM keys AS k
+INNER JOIN policy_credentials AS c ON c.provider = k.provider AND c.api_key_id = k.key_id
+UNION ALL
+SELECT c.credential_id, c.gateway_id, c.team_id, k.provider, k.key_id, k.key_hint, k.key_name, k.workspace_id, k.status
+FROM keys AS k
+INNER JOIN (SELECT * FROM policy_credentials WHERE api_key_id = '' AND workspace_id != '') AS c
+    ON c.provider = k.provider AND c.workspace_id = k.workspace_id;
