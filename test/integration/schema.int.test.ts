@@ -27,6 +27,7 @@ const SAMPLE_SOURCE: Record<string, SourceKind> = {
   'openai-usage': 'billing', 'openai-costs': 'billing', 'anthropic-usage': 'billing', 'anthropic-cost': 'billing', 'bedrock-invocation': 'billing',
   'openai-usage-embeddings': 'billing', 'openai-usage-images': 'billing', 'anthropic-claude-code': 'billing',
   'openai-usage-moderations': 'billing', 'openai-usage-audio-speeches': 'billing', 'openai-usage-audio-transcriptions': 'billing', 'openai-usage-vector-stores': 'billing', 'openai-usage-code-interpreter-sessions': 'billing',
+  'openai-project-api-keys': 'billing', 'anthropic-api-keys': 'billing',
   'okta-token-grant': 'idp', 'okta-user-deactivate': 'idp', 'entra-signin-interactive': 'idp', 'entra-signin-service-principal': 'idp', 'entra-diagnostic-envelope': 'idp',
   'claude-code-flat': 'agent', 'claude-code-otlp': 'agent',
 };

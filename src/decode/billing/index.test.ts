@@ -16,6 +16,8 @@ const SAMPLES: Record<string, string> = {
   'openai-usage-audio-transcriptions': 'openai.usage_family',
   'openai-usage-vector-stores': 'openai.usage_family',
   'openai-usage-code-interpreter-sessions': 'openai.usage_family',
+  'openai-project-api-keys': 'openai.api_keys',
+  'anthropic-api-keys': 'anthropic.api_keys',
 };
 
 describe('billingDecoders', () => {
