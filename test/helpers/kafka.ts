@@ -2,6 +2,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from '../../src/infra/topics.ts';
 import { withProducer } from '../../src/ingest/produce.ts';
 import type { Config } from '../../src/config/schema.ts';
+import { IngestConsumer } from '../../src/ingest/consumer.ts';
+import type { Store } from '../../src/store/store.ts';
+import type { Logger } from '../../src/telemetry/logger.ts';
+import { waitFor } from './env.ts';
 
 export interface TestMessage {
   value: Buffer | null;
@@ -37,5 +41,22 @@ export async function groupProgress(config: Config, topic: string): Promise<{ co
     return { committed, end };
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Runs an IngestConsumer until the group has committed every offset of the four topics, then stops it. */
+export async function consumeAll(config: Config, store: Store, log: Logger, timeoutMs = 120_000): Promise<void> {
+  const consumer = new IngestConsumer({ config, store, log });
+  await consumer.start();
+  try {
+    await waitFor(async () => {
+      for (const topic of Object.values(config.kafka.topics)) {
+        const { committed, end } = await groupProgress(config, topic);
+        if (committed < end) return false;
+      }
+      return true;
+    }, timeoutMs, 'every offset of the four topics committed');
+  } finally {
+    await consumer.stop();
   }
 }

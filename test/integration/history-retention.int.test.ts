@@ -8,13 +8,12 @@ import {
 import { truncateTables } from '../../src/detect/scratch-store.ts';
 import { decodeMessage } from '../../src/decode/message.ts';
 import type { SourceKind } from '../../src/decode/types.ts';
-import { IngestConsumer } from '../../src/ingest/consumer.ts';
 import { replayFiles } from '../../src/ingest/replay.ts';
 import { DATA_TABLES } from '../../src/normalize/rows.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
-import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
-import { createTopics, groupProgress, produce } from '../helpers/kafka.ts';
+import { count, testConfig, testStore } from '../helpers/env.ts';
+import { consumeAll, createTopics, produce } from '../helpers/kafka.ts';
 
 /**
  * Issue 10 §1: a backfill of old history is stored, with its evidence. Before 0013 the source
@@ -97,19 +96,7 @@ describe('history from two years back (retention from ingest time, 0013)', () =>
       accepted[source] = values.reduce((n, v) => n + decodeMessage(source, v, { storePromptText: false, maxEventTime: Date.now() }, { maxMessageBytes: 1 << 20 }).records.length, 0);
       await produce(config, config.kafka.topics[source], values.map((value) => ({ value, partition: 0 })), 1);
     }
-    const consumer = new IngestConsumer({ config, store, log });
-    await consumer.start();
-    try {
-      await waitFor(async () => {
-        for (const topic of Object.values(config.kafka.topics)) {
-          const { committed, end } = await groupProgress(config, topic);
-          if (committed < end) return false;
-        }
-        return true;
-      }, 120_000, 'every offset of the four topics committed');
-    } finally {
-      await consumer.stop();
-    }
+    await consumeAll(config, store, log);
     expect(await count(store, 'SELECT count() c FROM ingest_rejects')).toBe(0);
     const got = await stored();
     for (const source of Object.keys(TABLE) as SourceKind[]) expectAllStored(source, accepted[source] ?? 0, got[source]);

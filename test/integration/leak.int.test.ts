@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/telemetry/logger.ts';
-import { IngestConsumer } from '../../src/ingest/consumer.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { Alert } from '../../src/detect/alerts.ts';
 import { loadDetectors } from '../../src/detect/registry.ts';
 import { EXAMPLE_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.ts';
 import { syncPolicy } from '../../src/policy/sync.ts';
-import { testConfig, testStore, waitFor } from '../helpers/env.ts';
-import { createTopics, groupProgress, produce } from '../helpers/kafka.ts';
+import { testConfig, testStore } from '../helpers/env.ts';
+import { consumeAll, createTopics, produce } from '../helpers/kafka.ts';
 import { detectRange } from '../e2e/detect.ts';
 import type { SourceKind } from '../../src/decode/types.ts';
 
@@ -193,19 +192,7 @@ beforeAll(async () => {
   for (const [source, values] of Object.entries(corpus)) {
     await produce(config, config.kafka.topics[source as keyof typeof corpus], values.map((value) => ({ value, partition: 0 })), 1);
   }
-  const consumer = new IngestConsumer({ config, store, log });
-  await consumer.start();
-  try {
-    await waitFor(async () => {
-      for (const topic of Object.values(config.kafka.topics)) {
-        const { committed, end } = await groupProgress(config, topic);
-        if (committed < end) return false;
-      }
-      return true;
-    }, 120_000, 'every offset of the four topics committed');
-  } finally {
-    await consumer.stop();
-  }
+  await consumeAll(config, store, log);
   const policyVersion = (await syncPolicy(store, loadPolicyFile(EXAMPLE_POLICY_FILE).policy, EXAMPLE_POLICY_FILE, log)).version;
   // The samples are dated 2026-08-19; a fixed "now" keeps the run independent of today's date.
   const report = await detectRange(store, await loadDetectors(), { from: new Date('2026-08-18T00:00:00Z'), to: new Date('2026-08-21T00:00:00Z') }, policyVersion, new Date('2026-08-22T00:00:00Z'));
