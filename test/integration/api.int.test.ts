@@ -111,7 +111,7 @@ describe('open endpoints', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/alerts', '/api/alerts/{id}', '/api/alerts/{id}/actions', '/api/detectors', '/api/sessions/{id}', '/api/sources', '/api/spend',
-      '/healthz', '/metrics', '/readyz',
+      '/console/login', '/console/logout', '/console/session', '/healthz', '/metrics', '/readyz',
     ]);
     expect(doc.components.securitySchemes['bearer']).toBeDefined();
   });

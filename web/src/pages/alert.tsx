@@ -103,7 +103,8 @@ export function AlertPage({ id }: { id: string }) {
       </tbody></table>
       {samples.length > 0 && <>
         <h3>Sample records (redacted)</h3>
-        {samples.map((s, i) => <pre key={i} class="sample">{typeof s === 'string' ? s : JSON.stringify(s, null, 2)}</pre>)}
+        {samples.slice(0, 10).map((s, i) => <pre key={i} class="sample" tabIndex={0}>{typeof s === 'string' ? s : JSON.stringify(s)}</pre>)}
+        {samples.length > 10 && <p class="muted small">{samples.length - 10} more samples in the evidence (API).</p>}
       </>}
 
       <h2>Framework controls</h2>

@@ -73,9 +73,13 @@ export function FinopsPage({ route }: { route: Route }) {
             <td class="num">{usd(m.changeUsd)}{m.changePct !== null ? ` (${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(0)}%)` : ''}</td></tr>)}</tbody></table>
       </>}
       <h2>By model</h2>
-      <table><thead><tr><th scope="col">Team</th><th scope="col">Model</th><th scope="col">Spend</th></tr></thead>
-        <tbody>{s ? s.byModel.map((m) => <tr key={`${m.team}:${m.model}`}><td>{m.team}</td><td>{m.model}</td><td class="num">{usd(m.usd)}</td></tr>)
-          : (byModelFallback.data?.rows ?? []).map((m) => <tr key={m.key}><td>all</td><td>{m.key}</td><td class="num">{usd(Math.max(m.loggedUsd, m.billedUsd))}</td></tr>)}</tbody></table>
+      {s ? (
+        <table><thead><tr><th scope="col">Team</th><th scope="col">Model</th><th scope="col">Spend</th></tr></thead>
+          <tbody>{s.byModel.map((m) => <tr key={`${m.team}:${m.model}`}><td>{m.team}</td><td>{m.model}</td><td class="num">{usd(m.usd)}</td></tr>)}</tbody></table>
+      ) : (
+        <table><thead><tr><th scope="col">Model</th><th scope="col">Gateway-logged</th><th scope="col">Provider-billed</th></tr></thead>
+          <tbody>{(byModelFallback.data?.rows ?? []).map((m) => <tr key={m.key}><td>{m.key || '(unknown)'}</td><td class="num">{usd(m.loggedUsd)}</td><td class="num">{usd(m.billedUsd)}</td></tr>)}</tbody></table>
+      )}
       {s && <>
         <h2>By credential (fingerprints)</h2>
         <table><thead><tr><th scope="col">Team</th><th scope="col">Credential</th><th scope="col">Source</th><th scope="col">Spend</th></tr></thead>
