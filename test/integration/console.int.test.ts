@@ -15,7 +15,7 @@ import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { metricsRegistry } from '../../src/telemetry/metrics.ts';
 import { int, pct, usd } from '../../web/src/format.ts';
-import type { AlertDetail, AlertList, DetectorInfo, Posture, SessionTrail, Sources, Spend } from '../../web/src/types.ts';
+import type { AlertDetail, AlertList, Control, DetectorInfo, Posture, SessionTrail, Signal, Sources, Spend, SpendSeries } from '../../web/src/types.ts';
 import { detectRange } from '../e2e/detect.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 
@@ -139,6 +139,19 @@ describe('the analyst console in Chromium', () => {
     expect(await unlabelledControls()).toEqual([]);
     await shot('queue');
 
+    // Bulk: select the last two rows by keyboard (x) and assign both in one action.
+    const lastTwo = list.items.slice(-2);
+    await rows.nth(list.items.length - 2).focus();
+    await page.keyboard.press('x');
+    await page.keyboard.press('j');
+    await page.keyboard.press('x');
+    await page.getByLabel('Action', { exact: true }).selectOption('assign');
+    await page.getByLabel('Assignee').fill('kim@example.com');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('assign: 2 of 2 done').waitFor();
+    for (const a of lastTwo) expect((await api<AlertDetail>(`/api/alerts/${a.id}`)).assignee).toBe('kim@example.com');
+    await page.locator(`tr[data-alert-id="${lastTwo[0]!.id}"] td`, { hasText: 'kim@example.com' }).waitFor();
+
     const target = list.items.findIndex((a) => a.entity.startsWith('session:') && a.status === 'open');
     expect(target).toBeGreaterThan(0);
     await rows.first().focus();
@@ -161,6 +174,12 @@ describe('the analyst console in Chromium', () => {
     expect(await page.getByTestId('impact').textContent()).toContain(usd(a.impactUsd));
     for (const [k] of Object.entries(a.evidence?.figures ?? {}).slice(0, 3)) await page.locator('table.kv th', { hasText: k }).first().waitFor();
     expect(await unlabelledControls()).toEqual([]);
+    const signal = await api<Signal>(`/api/alerts/${id}/signal`);
+    await page.getByRole('img', { name: signal.title }).locator('svg').waitFor();
+    const catalog = await api<Control[]>('/api/controls');
+    const [framework, ids] = Object.entries(a.controls ?? {})[0]!;
+    const named = catalog.find((c) => c.framework === framework && c.id === ids[0])!;
+    await page.locator('ul.controls li', { hasText: `${ids[0]} — ${named.name}` }).waitFor();
     await shot('alert');
 
     await page.getByRole('button', { name: 'Acknowledge' }).click();
@@ -196,7 +215,11 @@ describe('the analyst console in Chromium', () => {
     expect(await total.allTextContents()).toEqual([spend.totals.loggedUsd, spend.totals.billedUsd, spend.totals.approvedUsd, spend.totals.unexplainedUsd].map(usd));
     const first = spend.rows[0]!;
     expect(await page.locator(`tr[data-team="${first.key}"] td`).allTextContents()).toEqual([first.loggedUsd, first.billedUsd, first.approvedUsd, first.unexplainedUsd].map(usd));
-    await page.waitForTimeout(300);
+    const series = await api<SpendSeries>(`/api/spend/series?from=${from}&to=${to}`);
+    expect(await page.locator('.card figure.chart svg').count()).toBe(series.series.length);
+    for (const m of series.topMovers.slice(0, 3)) {
+      expect(await page.locator(`tr[data-mover="${m.team}"] td`).first().textContent()).toBe(usd(m.thisWeekUsd));
+    }
     await shot('finops');
   });
 
@@ -210,7 +233,7 @@ describe('the analyst console in Chromium', () => {
       expect(await page.getByTestId(`${t.team}-promptLogShare`).textContent()).toBe(pct(t.promptLogShare.share));
       expect(await page.getByTestId(`${t.team}-ownerShare`).textContent()).toBe(pct(t.ownerShare.share));
     }
-    await page.waitForTimeout(300);
+    expect(await page.locator('article.posture figure.chart svg').count()).toBe(posture.teams.length);
     await shot('posture');
   });
 
@@ -236,6 +259,7 @@ describe('the analyst console in Chromium', () => {
     await row.first().getByRole('link').click();
     await page.locator('#detector-detail', { hasText: busiest.title }).waitFor();
     expect(await page.locator('.card .runbook').textContent()).toBe(busiest.runbook);
+    await page.getByRole('img', { name: `Alerts per day raised by ${busiest.id}` }).locator('svg').waitFor();
     await shot('detectors');
   });
 

@@ -33,9 +33,9 @@ async function one(id: string, body: TriageBody): Promise<TriageOutcome> {
 export async function triage(ids: string[], body: TriageBody): Promise<TriageOutcome[]> {
   if (ids.length > 1) {
     try {
-      const res = await postJson<{ results: { id: string; ok: boolean; error?: { message?: string } | string }[] }>(
-        '/api/alerts/actions', { ids, ...withActor(body) });
-      return res.results.map((r) => ({ id: r.id, ok: r.ok, ...(typeof r.error === 'string' ? { message: r.error } : r.error?.message ? { message: r.error.message } : {}) }));
+      const res = await postJson<{ results: { id: string; ok: boolean; error: { code: string; message: string } | null }[] }>(
+        '/api/alerts/actions', { ids, action: withActor(body) });
+      return res.results.map((r) => ({ id: r.id, ok: r.ok, ...(r.error && { message: r.error.message }) }));
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) throw err;
     }

@@ -18,12 +18,12 @@ export interface Signal {
   points: { t: string; value: number; baseline: number | null; budget: number | null }[];
   marks: { t: string; label: string }[];
 }
-export interface Control { framework: string; id: string; name: string; url: string | null }
+export interface Control { framework: string; frameworkName: string; id: string; name: string; url: string | null }
 
 export interface DetectorInfo {
   id: string; title: string; description: string; severity: string; audience: string; category?: string;
   schedule: { every: string; lookback: string; settle: string }; sources: string[]; runbook: string; falsePositives?: string[];
-  controls?: Record<string, string[]>;
+  controls: { framework: string; id: string; name: string | null }[];
   watermark: string | null; nextRunAt: string | null; outcome: string;
   lastRun: { windowStart: string; windowEnd: string; evaluatedAt: string; alerts: number; newAlerts: number; durationMs: number } | null;
   alerts: { total: number; byStatus: Record<string, number> };
@@ -52,7 +52,7 @@ export interface PostureTeam {
   ownerShare: Share & { events: number; named: number };
   models: { taskClass: string; model: string; approved: boolean; requests: number }[];
   tools: { kind: 'tool' | 'mcp_server'; name: string; approved: boolean; uses: number }[];
-  unheldCredentials: { credential: string; source: string; events: number }[];
+  unheldCredentials: { credential: string; source: string; events: number; costUsd: number }[];
   trend: { day: string; gatewayShare: number | null; promptLogShare: number | null; ownerShare: number | null }[];
   alerts: { open: number; byDetector: { detector: string; open: number }[] };
 }

@@ -11,7 +11,6 @@ import { TriageForm } from './triage-form.tsx';
 
 /** One alert: who and what, the money, the evidence and its signal, the controls, and its history. */
 
-const FRAMEWORKS: Record<string, string> = { owaspAgentic: 'OWASP Agentic AI Top 10', maestro: 'CSA MAESTRO', nistAiRmf: 'NIST AI RMF', nistCsf: 'NIST CSF 2.0' };
 
 /** The session an alert is about: its entity `session:<id>`, or a `session` evidence figure. */
 function sessionOf(a: AlertDetail): string | undefined {
@@ -49,15 +48,14 @@ function signalOption(s: Signal): ChartOption {
 export function AlertPage({ id }: { id: string }) {
   const alert = useData(`alert:${id}`, () => getJson<AlertDetail>(`/api/alerts/${encodeURIComponent(id)}`));
   const signal = useData(`signal:${id}`, () => optional(() => getJson<Signal>(`/api/alerts/${encodeURIComponent(id)}/signal`)));
-  const controls = useData('controls', () => optional(() => getJson<Control[] | { controls: Control[] }>('/api/controls')));
+  const controls = useData('controls', () => optional(() => getJson<Control[]>('/api/controls')));
   const detectors = useData('detectors', () => getJson<{ detectors: DetectorInfo[] }>('/api/detectors'));
   const [message, setMessage] = useState('');
   const a = alert.data;
   const detector = detectors.data?.detectors.find((d) => d.id === a?.detector);
-  const controlNames = useMemo(() => {
-    const list = Array.isArray(controls.data) ? controls.data : controls.data?.controls ?? [];
-    return new Map(list.map((c) => [c.id, c]));
-  }, [controls.data]);
+  const catalog = useMemo(() => new Map((controls.data ?? []).map((c) => [`${c.framework}:${c.id}`, c])), [controls.data]);
+  // The alert carries the control ids its detector named when it fired; the catalog gives their names.
+  const cited = Object.entries(a?.controls ?? {}).flatMap(([framework, ids]) => ids.map((id) => ({ framework, id })));
   const chart = useMemo(() => (signal.data ? signalOption(signal.data) : undefined), [signal.data]);
 
   const act = async (body: TriageBody) => {
@@ -109,10 +107,15 @@ export function AlertPage({ id }: { id: string }) {
 
       <h2>Framework controls</h2>
       <ul class="controls">
-        {Object.entries(a.controls ?? detector?.controls ?? {}).flatMap(([fw, ids]) => ids.map((cid) => {
-          const c = controlNames.get(cid);
-          return <li key={`${fw}:${cid}`}><strong>{FRAMEWORKS[fw] ?? fw}</strong> {cid}{c ? ` — ${c.name}` : ''}{c?.url ? <> (<a href={c.url} rel="noreferrer" target="_blank">reference</a>)</> : null}</li>;
-        }))}
+        {cited.map(({ framework, id: cid }) => {
+          const c = catalog.get(`${framework}:${cid}`);
+          return (
+            <li key={`${framework}:${cid}`}>
+              <strong>{c?.frameworkName ?? framework}</strong> {cid}{c ? ` — ${c.name}` : ''}
+              {c?.url ? <> (<a href={c.url} rel="noreferrer" target="_blank">reference</a>)</> : null}
+            </li>
+          );
+        })}
       </ul>
       <h2>Runbook</h2>
       <p class="runbook">{detector?.runbook ?? '—'}</p>

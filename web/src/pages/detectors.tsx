@@ -30,6 +30,7 @@ function DetectorDetail({ d }: { d: DetectorInfo }) {
       <p>{d.description}</p>
       <dl class="facts">
         <div><dt>Schedule</dt><dd>every {d.schedule.every}, lookback {d.schedule.lookback}, settle {d.schedule.settle}</dd></div>
+        <div><dt>Category</dt><dd>{d.category ?? '—'}</dd></div>
         <div><dt>Sources</dt><dd>{d.sources.join(', ')}</dd></div>
         <div><dt>Watermark</dt><dd>{time(d.watermark)}</dd></div>
         <div><dt>Next run</dt><dd>{time(d.nextRunAt)}</dd></div>
@@ -40,6 +41,8 @@ function DetectorDetail({ d }: { d: DetectorInfo }) {
         <table><caption>Recent runs</caption><thead><tr><th scope="col">At</th><th scope="col">Outcome</th><th scope="col">Duration</th><th scope="col">Alerts</th></tr></thead>
           <tbody>{history.data.runs.slice(-10).reverse().map((r, i) => <tr key={i}><td>{time(r.at)}</td><td>{r.outcome}</td><td class="num">{int(r.durationMs)} ms</td><td class="num">{int(r.alerts)}</td></tr>)}</tbody></table>
       )}
+      <h3>Framework controls</h3>
+      <ul class="compact">{d.controls.map((c) => <li key={`${c.framework}:${c.id}`}>{c.framework} {c.id}{c.name ? ` — ${c.name}` : ''}</li>)}</ul>
       <h3>Runbook</h3><p class="runbook">{d.runbook}</p>
       {d.falsePositives && <><h3>Known false positives</h3><ul>{d.falsePositives.map((f) => <li key={f}>{f}</li>)}</ul></>}
     </section>

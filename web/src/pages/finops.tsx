@@ -69,7 +69,7 @@ export function FinopsPage({ route }: { route: Route }) {
       {s && s.topMovers.length > 0 && <>
         <h2>Top movers (the last 7 days against the 7 before)</h2>
         <table><thead><tr><th scope="col">Team</th><th scope="col">This week</th><th scope="col">Last week</th><th scope="col">Change</th></tr></thead>
-          <tbody>{s.topMovers.map((m) => <tr key={m.team}><th scope="row">{m.team}</th><td class="num">{usd(m.thisWeekUsd)}</td><td class="num">{usd(m.lastWeekUsd)}</td>
+          <tbody>{s.topMovers.map((m) => <tr key={m.team} data-mover={m.team}><th scope="row">{m.team}</th><td class="num">{usd(m.thisWeekUsd)}</td><td class="num">{usd(m.lastWeekUsd)}</td>
             <td class="num">{usd(m.changeUsd)}{m.changePct !== null ? ` (${m.changePct >= 0 ? '+' : ''}${m.changePct.toFixed(0)}%)` : ''}</td></tr>)}</tbody></table>
       </>}
       <h2>By model</h2>

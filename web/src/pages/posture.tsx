@@ -1,6 +1,6 @@
 import { getJson, qs } from '../api.ts';
 import { Chart, PALETTE, type ChartOption } from '../chart.tsx';
-import { defaultPeriod, int, pct } from '../format.ts';
+import { defaultPeriod, int, pct, usd } from '../format.ts';
 import { href, type Route } from '../router.ts';
 import type { Posture, PostureTeam } from '../types.ts';
 import { Badge, LoadState, PageHeader, PeriodForm } from '../ui.tsx';
@@ -60,7 +60,7 @@ function TeamCard({ t, period }: { t: PostureTeam; period: { from: string; to: s
       {unapprovedTools.length > 0 && <p class="small"><a href={alertsOf('cross-source.tool-scope-drift')}>Tool-scope alerts</a></p>}
       <h3>Credentials the gateway does not hold</h3>
       {t.unheldCredentials.length ? (
-        <ul class="compact">{t.unheldCredentials.map((c) => <li key={`${c.source}:${c.credential}`}><code>{c.credential}</code> · {c.source} · {int(c.events)} events</li>)}</ul>
+        <ul class="compact">{t.unheldCredentials.map((c) => <li key={`${c.source}:${c.credential}`}><code>{c.credential}</code> · {c.source} · {int(c.events)} events · {usd(c.costUsd)}</li>)}</ul>
       ) : <p class="muted small">None.</p>}
       {t.unheldCredentials.length > 0 && <p class="small"><a href={alertsOf('billing.unmanaged-key-usage')}>Unmanaged-key alerts</a></p>}
     </article>
