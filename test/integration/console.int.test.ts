@@ -145,7 +145,7 @@ describe('the analyst console in Chromium', () => {
     await page.keyboard.press('x');
     await page.keyboard.press('j');
     await page.keyboard.press('x');
-    await page.getByLabel('Action', { exact: true }).selectOption('assign');
+    await page.getByRole('combobox', { name: /^Action/ }).selectOption('assign');
     await page.getByLabel('Assignee').fill('kim@example.com');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('assign: 2 of 2 done').waitFor();
