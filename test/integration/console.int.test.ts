@@ -18,6 +18,7 @@ import { int, pct, usd } from '../../web/src/format.ts';
 import type { AlertDetail, AlertList, Control, DetectorInfo, Posture, SessionTrail, Signal, Sources, Spend, SpendSeries } from '../../web/src/types.ts';
 import { detectRange } from '../e2e/detect.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { QUEUE_REFRESH_MS } from '../../web/src/refresh.ts';
 
 /**
  * The analyst console in headless Chromium against the real API on the real engine: the planted
@@ -154,6 +155,19 @@ describe('the analyst console in Chromium', () => {
 
     const target = list.items.findIndex((a) => a.entity.startsWith('session:') && a.status === 'open');
     expect(target).toBeGreaterThan(0);
+
+    // Live refresh: another analyst acknowledges the first alert through the API; the queue shows it without a reload.
+    const other = list.items[0]!;
+    const acked = await fetch(`${base}/api/alerts/${other.id}/actions`, {
+      method: 'POST', headers: { authorization: `Bearer ${WRITE}`, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'ack', actor: 'other@example.com' }),
+    });
+    expect(acked.status).toBe(200);
+    const navigations: string[] = [];
+    page.on('framenavigated', (f) => navigations.push(f.url()));
+    await page.locator(`tr[data-alert-id="${other.id}"] .badge-acknowledged`).waitFor({ timeout: QUEUE_REFRESH_MS + 15_000 });
+    expect(await page.getByTestId('count-acknowledged').textContent()).toBe('1');
+    expect(navigations).toEqual([]);
+
     await rows.first().focus();
     for (let i = 0; i < target + 1; i++) await page.keyboard.press('j');
     await page.keyboard.press('k');

@@ -2,6 +2,7 @@ import { useMemo } from 'preact/hooks';
 import { getJson, qs } from '../api.ts';
 import { Chart, PALETTE, type ChartOption } from '../chart.tsx';
 import { addDays, day, int, time } from '../format.ts';
+import { STATUS_REFRESH_MS } from '../refresh.ts';
 import { href, type Route } from '../router.ts';
 import type { DetectorHistory, DetectorInfo } from '../types.ts';
 import { Badge, LoadState, PageHeader } from '../ui.tsx';
@@ -50,7 +51,7 @@ function DetectorDetail({ d }: { d: DetectorInfo }) {
 }
 
 export function DetectorsPage({ route }: { route: Route }) {
-  const list = useData('detectors', () => getJson<{ detectors: DetectorInfo[] }>('/api/detectors'), 30_000);
+  const list = useData('detectors', () => getJson<{ detectors: DetectorInfo[] }>('/api/detectors'), STATUS_REFRESH_MS);
   const chosen = route.params.get('id');
   const detectors = list.data?.detectors ?? [];
   const selected = detectors.find((d) => d.id === chosen);

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { getJson, qs } from '../api.ts';
 import { int, time, usd } from '../format.ts';
+import { QUEUE_REFRESH_MS } from '../refresh.ts';
 import { href, navigate, type Route } from '../router.ts';
 import { triage, type TriageBody } from '../triage.ts';
 import type { AlertList, DetectorInfo } from '../types.ts';
@@ -17,7 +18,6 @@ const STATUSES = ['open', 'acknowledged', 'snoozed', 'resolved', 'invalid', 'sup
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 const FILTERS = ['status', 'detector', 'severity', 'audience', 'team', 'from', 'to', 'sort', 'order'] as const;
 const PAGE = 50;
-export const QUEUE_REFRESH_MS = 15_000;
 
 type Filters = Partial<Record<(typeof FILTERS)[number] | 'offset', string>>;
 

@@ -1,5 +1,6 @@
 import { getJson, qs } from '../api.ts';
 import { int, pct, seconds, time } from '../format.ts';
+import { STATUS_REFRESH_MS } from '../refresh.ts';
 import type { Route } from '../router.ts';
 import type { Sources } from '../types.ts';
 import { LoadState, PageHeader } from '../ui.tsx';
@@ -9,7 +10,7 @@ import { useData } from '../use-data.ts';
 export function SourcesPage({ route }: { route: Route }) {
   const from = route.params.get('from') ?? undefined;
   const to = route.params.get('to') ?? undefined;
-  const src = useData(`sources:${from}:${to}`, () => getJson<Sources>(`/api/sources${qs({ from, to })}`), 30_000);
+  const src = useData(`sources:${from}:${to}`, () => getJson<Sources>(`/api/sources${qs({ from, to })}`), STATUS_REFRESH_MS);
   const d = src.data;
   return (
     <section aria-labelledby="page-title">
