@@ -138,6 +138,15 @@ describe('the analyst console in Chromium', () => {
     expect(await rows.count()).toBe(list.items.length);
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-alert-id')))).toEqual(list.items.map((a) => a.id));
     expect(await unlabelledControls()).toEqual([]);
+    // Focus order: skip link, then the page navigation; the queue's rows are one tab stop (roving tabindex).
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const stops: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab');
+      stops.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+    }
+    expect(stops).toEqual(['Skip to content', 'Alert queue', 'FinOps']);
+    expect(await page.locator('table.queue tbody tr[tabindex="0"]').count()).toBe(1);
     await shot('queue');
 
     // Bulk: select the last two rows by keyboard (x) and assign both in one action.

@@ -14,7 +14,8 @@ import { TriageForm } from './triage-form.tsx';
  * (j/k or arrows, Enter opens, x or space selects), single and bulk triage, refreshed every 15 s.
  */
 
-const STATUSES = ['open', 'acknowledged', 'snoozed', 'resolved', 'invalid', 'suppressed'];
+// The repository's triage statuses (src/alerts/schemas.ts); a snooze is a time on an open alert, not a status.
+const STATUSES = ['open', 'acknowledged', 'resolved', 'invalid', 'suppressed'];
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 const FILTERS = ['status', 'detector', 'severity', 'audience', 'team', 'from', 'to', 'sort', 'order'] as const;
 const PAGE = 50;
@@ -128,7 +129,7 @@ export function QueuePage({ route }: { route: Route }) {
               <td><input type="checkbox" tabIndex={-1} aria-label={`Select alert ${a.title}`} checked={selected.has(a.id)} onChange={() => toggle(a.id)} /></td>
               <td><Badge kind={a.severity} /></td>
               <td><a href={href(`/alerts/${a.id}`)} tabIndex={-1}>{a.title}</a><div class="muted small">{a.detector}</div></td>
-              <td>{a.team || '—'}</td><td>{a.identity || '—'}</td><td><Badge kind={a.status} /></td>
+              <td>{a.team || '—'}</td><td>{a.identity || '—'}</td><td><Badge kind={a.status} />{a.snoozedUntil && Date.parse(a.snoozedUntil) > Date.now() ? <div class="muted small">snoozed until {time(a.snoozedUntil)}</div> : null}</td>
               <td class="num">{usd(a.impactUsd)}</td><td>{time(a.lastSeen)}</td><td>{a.assignee || '—'}</td>
             </tr>
           ))}
