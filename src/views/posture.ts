@@ -11,7 +11,7 @@ import { TEAM_FILTER, TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts
  *   (agent_hourly api_request), and those whose session id an approved gateway logged
  *   (gateway_sessions_hourly, gateway kind in policy gateways) in the same UTC day. The detector
  *   allows ±10 minutes around its hourly window; a day is wider than that, so a session is judged
- *   per day and counted once over the period (via a gateway if any of its days was).
+ *   per day, and counted once over the period (via a gateway if it was on a day it made requests).
  * - promptLogShare (gateway.prompt-log-gap, unlogged-prompts): gateway model requests (MCP tool
  *   calls carry no prompt) and those stored with their prompt (gateway_logging_hourly).
  * - ownerShare (cross-source.ownerless-session, session kind): agent events of sessions tied to a
@@ -60,50 +60,59 @@ WITH ${TEAM_LOOKUPS},
     SELECT a.day AS day, a.session_id AS session_id, ${agentTeam('a.email', 'a.otel_team')} AS team, a.day_events AS day_events,
            a.api_requests > 0 AS model_session, g.approved_requests > 0 AS via_gateway, a.email != '' OR g.owned_requests > 0 AS named
     FROM agent_days AS a LEFT JOIN gateway_days AS g ON g.day = a.day AND g.session_id = a.session_id
-  ),
-  sessions AS (
-    SELECT session_id, argMax(team, day_events) AS session_team, sum(day_events) AS session_events, max(model_session) AS any_model,
-           max(via_gateway) AS any_via, max(named) AS any_named
-    FROM session_days GROUP BY session_id
-  ),
-  logging AS (
-    SELECT toDate(hour) AS day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team,
-           sum(model_requests) AS team_requests, sum(model_requests) - sum(unlogged_prompts) AS team_logged
-    FROM gateway_logging_hourly WHERE ${RANGE} GROUP BY day, team
   )
-SELECT * FROM (
-  SELECT 'period' AS scope, '' AS day, session_team AS team, countIf(any_model) AS sessions, countIf(any_model AND any_via) AS via,
-         sum(session_events) AS events, sumIf(session_events, any_named) AS named, 0 AS requests, 0 AS logged
-  FROM sessions GROUP BY team
+-- One pass per source, the period and its days at once (GROUPING SETS; the period's rows have day NULL). CTEs are
+-- inlined where they are used, so each is used once. Over the period a session is counted once (uniqExact).
+SELECT if(day IS NULL, 'period', 'day') AS scope, if(day IS NULL, '', toString(day)) AS on_day, team, sessions, via, events, named, requests, logged FROM (
+  SELECT day, team, uniqExactIf(session_id, model_session) AS sessions, uniqExactIf(session_id, model_session AND via_gateway) AS via,
+         sum(day_events) AS events, sumIf(day_events, named) AS named, 0 AS requests, 0 AS logged
+  FROM session_days GROUP BY GROUPING SETS ((day, team), (team))
   UNION ALL
-  SELECT 'day', toString(day), team, countIf(model_session), countIf(model_session AND via_gateway), sum(day_events), sumIf(day_events, named), 0, 0
-  FROM session_days GROUP BY day, team
-  UNION ALL
-  SELECT 'period', '', team, 0, 0, 0, 0, sum(team_requests), sum(team_logged) FROM logging GROUP BY team
-  UNION ALL
-  SELECT 'day', toString(day), team, 0, 0, 0, 0, team_requests, team_logged FROM logging
+  SELECT day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 0, 0, 0, 0,
+         sum(model_requests), sum(model_requests) - sum(unlogged_prompts)
+  FROM (SELECT toDate(hour) AS day, * FROM gateway_logging_hourly WHERE ${RANGE})
+  GROUP BY GROUPING SETS ((day, team), (team))
 ) WHERE ${TEAM_FILTER}
-SETTINGS join_use_nulls = 0`;
+SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
 
 /** Served models per team and task class, judged against the approved routing. */
 export const MODELS_SQL = `
 WITH ${TEAM_LOOKUPS},
   (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
    FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
-  -- classify each (tags, route, alias, user agent) combination once, not every roll-up row (as routing-drift does)
-  combos AS (
-    SELECT tags, route, api_key_alias, user_agent,
-           arrayFirst(c -> hasAny(c.2, tags) OR arrayExists(p -> match(route, p), c.3) OR arrayExists(p -> match(api_key_alias, p), c.4)
-                           OR arrayExists(p -> match(user_agent, p), c.5), classes).1 AS class_id
-    FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_hourly WHERE ${RANGE} AND model_served != '')
-  ),
+  -- as routing-drift classifies: every class's patterns in one constant list per field, tagged with the class's rank, so
+  -- multiMatchAllIndices compiles each list once per query; a combination's class is the best-ranked class with a match
+  arrayMap(c -> c.1, classes) AS class_ids,
+  arrayFlatten(arrayMap(c -> c.2, classes)) AS class_tags,
+  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.2), i), classes, arrayEnumerate(classes))) AS class_tags_rank,
+  arrayFlatten(arrayMap(c -> c.3, classes)) AS route_res,
+  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.3), i), classes, arrayEnumerate(classes))) AS route_rank,
+  arrayFlatten(arrayMap(c -> c.4, classes)) AS alias_res,
+  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.4), i), classes, arrayEnumerate(classes))) AS alias_rank,
+  arrayFlatten(arrayMap(c -> c.5, classes)) AS agent_res,
+  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.5), i), classes, arrayEnumerate(classes))) AS agent_rank,
+  -- classify each (tags, route, alias, user agent) combination once, not every roll-up row: a constant map from the
+  -- combination's hash to its class, looked up per row (a join on the four columns cost more than the rest of the query)
+  (SELECT mapFromArrays(groupArray(combo), groupArray(class_id)) FROM (
+     SELECT cityHash64(tags, route, api_key_alias, user_agent) AS combo,
+            -- a tag's best class: its first place in class_tags (classes are flattened in priority order)
+            arrayConcat(arrayMap(i -> class_tags_rank[i], arrayFilter(i -> i > 0, arrayMap(t -> indexOf(class_tags, toString(t)), tags))),
+                        arrayMap(j -> route_rank[j], multiMatchAllIndices(route, route_res)),
+                        arrayMap(j -> alias_rank[j], multiMatchAllIndices(api_key_alias, alias_res)),
+                        arrayMap(j -> agent_rank[j], multiMatchAllIndices(user_agent, agent_res))) AS hits,
+            if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id
+     FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_hourly WHERE ${RANGE} AND model_served != ''))
+   WHERE class_id != '') AS class_of,
+  -- grouped by what attributes a row first, so the team and class lookups run per distinct key, not per roll-up row
   used AS (
-    SELECT ${gatewayTeam('r.api_key_id', 'r.team_id', 'r.user_email')} AS team, c.class_id AS class_id, toString(r.model_served) AS model,
-           sum(r.requests) AS requests
-    FROM gateway_hourly AS r
-    INNER JOIN combos AS c ON c.tags = r.tags AND c.route = r.route AND c.api_key_alias = r.api_key_alias AND c.user_agent = r.user_agent
-    WHERE r.hour >= toDateTime({from:Date}) AND r.hour < toDateTime({to:Date}) AND r.model_served != '' AND c.class_id != ''
+    SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, class_of[combo] AS class_id, model, sum(n) AS requests
+    FROM (
+      SELECT team_id, api_key_id, user_email, cityHash64(tags, route, api_key_alias, user_agent) AS combo, toString(model_served) AS model,
+             sum(requests) AS n
+      FROM gateway_hourly WHERE ${RANGE} AND model_served != ''
+      GROUP BY team_id, api_key_id, user_email, combo, model)
     GROUP BY team, class_id, model
+    HAVING class_id != ''
   ),
   approved AS (SELECT team_id, class_id, groupArray(model_pattern) AS patterns FROM policy_models GROUP BY team_id, class_id)
 SELECT u.team AS team, u.class_id AS task_class, u.model AS model, u.requests AS requests,
@@ -191,7 +200,7 @@ SELECT team, detector, open FROM (
 ) WHERE ${TEAM_FILTER} AND team != ''
 SETTINGS join_use_nulls = 0`;
 
-interface ShareRow { scope: 'period' | 'day'; day: string; team: string; sessions: number; via: number; events: number; named: number; requests: number; logged: number }
+interface ShareRow { scope: 'period' | 'day'; on_day: string; team: string; sessions: number; via: number; events: number; named: number; requests: number; logged: number }
 interface ModelRow { team: string; task_class: string; model: string; requests: number; approved: number }
 interface ToolRow { team: string; kind: 'tool' | 'mcp_server'; name: string; uses: number; approved: number }
 interface UnheldRow { team: string; source: string; credential: string; events: number; cost_usd: number }
@@ -230,7 +239,7 @@ export async function postureReport(store: Store, q: PostureQuery) {
       for (const r of shares) {
         if (r.team !== team) continue;
         if (r.scope === 'period') add(period, r);
-        else { const d = byDay.get(r.day); if (d) add(d, r); }
+        else { const d = byDay.get(r.on_day); if (d) add(d, r); }
       }
       const teamAlerts = alerts.filter((a) => a.team === team && a.detector !== '');
       return {

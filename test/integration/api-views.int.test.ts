@@ -308,6 +308,31 @@ describe('/api/detectors and history; /api/controls', () => {
   });
 });
 
+describe('/api/sources rejects', () => {
+  it('count per source and reason, with redacted record prefixes: the shape, never the text or a key', async () => {
+    const reject = (i: number, reason: string, raw: string, encoding = 'utf8') => ({
+      rejected_at: `${DAY} 12:0${i}:00.000`, source: 'agent', topic: 't', partition: 0, offset: 100 + i, record_index: 0, reason, format: 'otlp',
+      detail: `bad record ${i} with key sk-ant-api03-${'k'.repeat(40)}`, raw_encoding: encoding, raw_bytes: raw.length, raw,
+    });
+    // As an operator who set ingest.keepWholeRejects would have them: the whole message in the table.
+    await store.client.insert({ table: 'ingest_rejects', format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: '' }, values: [
+      reject(1, 'schema_violation', JSON.stringify({ prompt: 'the merger closes friday', api_key: `sk-ant-api03-${'s'.repeat(40)}`, tokens: 7 })),
+      reject(2, 'schema_violation', JSON.stringify({ prompt: 'second prompt text' })),
+      reject(3, 'invalid_json', '{"prompt": "unterminated confidential', ),
+      reject(4, 'not_utf8', 'AAECAw==', 'base64'),
+    ] });
+    const res = await get(`/api/sources?from=${DAY}T00:00:00Z&to=${NEXT}T00:00:00Z`);
+    const agent = (res.body.rejects as { source: string; reason: string; count: number; records: { rawPrefix: string; detail: string }[] }[])
+      .filter((r) => r.source === 'agent');
+    expect(agent.map((r) => [r.reason, r.count, r.records.length]).sort()).toEqual([['invalid_json', 1, 1], ['not_utf8', 1, 1], ['schema_violation', 2, 2]]);
+    const text = JSON.stringify(agent);
+    for (const secret of ['merger', 'second prompt', 'confidential', 's'.repeat(40), 'k'.repeat(40)]) expect(text).not.toContain(secret);
+    const latest = agent.find((r) => r.reason === 'schema_violation')?.records[0];
+    expect(latest?.rawPrefix).toMatch(/^\{"prompt":"\[\d+ chars\]"\}$/);
+    expect(agent.find((r) => r.reason === 'not_utf8')?.records[0]?.rawPrefix).toBe('[8 bytes, not UTF-8]');
+  });
+});
+
 describe('alert queue: counts and bulk triage', () => {
   it('counts per status under the filters; bulk actions answer per id and move the counts', async () => {
     const before = await get('/api/alerts/counts?team=team-web');

@@ -267,6 +267,8 @@ describe('the analyst console in Chromium', () => {
     expect(await page.locator(`tr[data-source="gateway"][data-team="${gw.team}"] td`).nth(2).textContent()).toBe(int(gw.events));
     const reject = src.rejects.find((r) => r.reason === 'schema_violation')!;
     expect(await page.locator('tr[data-reason="schema_violation"] td').nth(2).textContent()).toBe(int(reject.count));
+    expect(reject.records?.length).toBeGreaterThan(0);
+    expect(await page.locator('tr[data-reason="schema_violation"] td').nth(5).textContent()).toBe(reject.records!.map((r) => r.rawPrefix).join(''));
     expect(await page.content()).not.toContain('sk-secret-console');
     await shot('sources');
   });

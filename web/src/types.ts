@@ -62,7 +62,11 @@ export interface SourceTeam {
   source: string; team: string; events: number; lastEventAt: string | null; lastIngestedAt: string | null; ingestLagSeconds: number | null;
   maxIngestDelaySeconds: number | null; hoursWithEvents: number; hoursInWindow: number; completeness: number;
 }
-export interface Sources { from: string; to: string; now: string; sources: SourceTeam[]; rejects: { source: string; reason: string; count: number; lastAt: string; samples: string[] }[] }
+export interface Sources { from: string; to: string; now: string; sources: SourceTeam[]; rejects: {
+    source: string; reason: string; count: number; lastAt: string; samples: string[];
+    records?: { at: string; format: string; detail: string; rawBytes: number; rawPrefix: string }[];
+  }[];
+}
 
 export interface SessionTrail {
   sessionId: string; firstSeen: string; lastSeen: string;

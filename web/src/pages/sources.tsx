@@ -32,10 +32,12 @@ export function SourcesPage({ route }: { route: Route }) {
         <h2>Rejects by reason</h2>
         {d.rejects.length === 0 ? <p class="muted">No rejects in this window.</p> : (
           <table class="rejects">
-            <thead><tr><th scope="col">Source</th><th scope="col">Reason</th><th scope="col">Count</th><th scope="col">Last</th><th scope="col">Samples (redacted)</th></tr></thead>
+            <thead><tr><th scope="col">Source</th><th scope="col">Reason</th><th scope="col">Count</th><th scope="col">Last</th><th scope="col">Details (secrets masked)</th>
+              <th scope="col">Latest records (shape only, redacted)</th></tr></thead>
             <tbody>{d.rejects.map((r) => (
               <tr key={`${r.source}:${r.reason}`} data-reason={r.reason}><td>{r.source}</td><td>{r.reason}</td><td class="num">{int(r.count)}</td><td>{time(r.lastAt)}</td>
-                <td>{r.samples.map((s, i) => <code key={i} class="sample-line">{s}</code>)}</td></tr>
+                <td>{r.samples.map((s, i) => <code key={i} class="sample-line">{s}</code>)}</td>
+                <td>{(r.records ?? []).map((x, i) => <code key={i} class="sample-line" title={`${x.format}, ${x.rawBytes} bytes, ${time(x.at)}`}>{x.rawPrefix}</code>)}</td></tr>
             ))}</tbody>
           </table>
         )}
