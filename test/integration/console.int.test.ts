@@ -104,6 +104,8 @@ afterAll(async () => {
   process.stderr.write(`console: time until usable (ms, printed not asserted): ${JSON.stringify(usable)}\n`);
   await browser?.close();
   await running?.close();
+  // Closed before the temp root is removed: the engine still writes parts in the background.
+  await store?.close();
 });
 
 describe('the analyst console in Chromium', () => {
