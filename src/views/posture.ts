@@ -68,9 +68,9 @@ SELECT if(day IS NULL, 'period', 'day') AS scope, if(day IS NULL, '', toString(d
          sum(day_events) AS events, sumIf(day_events, named) AS named, 0 AS requests, 0 AS logged
   FROM session_days GROUP BY GROUPING SETS ((day, team), (team))
   UNION ALL
-  SELECT day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 0, 0, 0, 0,
-         sum(model_requests), sum(model_requests) - sum(unlogged_prompts)
-  FROM (SELECT toDate(hour) AS day, * FROM gateway_logging_hourly WHERE ${RANGE})
+  SELECT day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 0, 0, 0, 0, sum(n), sum(n) - sum(unlogged)
+  FROM (SELECT toDate(hour) AS day, team_id, api_key_id, user_email, sum(model_requests) AS n, sum(unlogged_prompts) AS unlogged
+        FROM gateway_logging_hourly WHERE ${RANGE} GROUP BY day, team_id, api_key_id, user_email)
   GROUP BY GROUPING SETS ((day, team), (team))
 ) WHERE ${TEAM_FILTER}
 SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
@@ -134,12 +134,16 @@ WITH ${TEAM_LOOKUPS},
   used AS (
     SELECT team, kind, name, sum(part_uses) AS uses FROM (
       SELECT ${agentTeam('user_email', 'team_id')} AS team, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
-             if(mcp_server != '', mcp_server, tool_name) AS name,
-             greatest(sumIf(events, event_name = 'tool_result'), sumIf(events, event_name = 'tool_decision')) AS part_uses
-      FROM agent_tools_hourly WHERE ${RANGE} GROUP BY team, kind, name
+             if(mcp_server != '', mcp_server, tool_name) AS name, greatest(sum(results), sum(decisions)) AS part_uses
+      FROM (SELECT user_email, team_id, mcp_server, tool_name, sumIf(events, event_name = 'tool_result') AS results,
+                   sumIf(events, event_name = 'tool_decision') AS decisions
+            FROM agent_tools_hourly WHERE ${RANGE} GROUP BY user_email, team_id, mcp_server, tool_name)
+      GROUP BY team, kind, name
       UNION ALL
-      SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 'mcp_server' AS kind, arrayJoin(mcp_servers) AS name, sum(requests) AS part_uses
-      FROM gateway_hourly WHERE notEmpty(mcp_servers) AND ${RANGE} GROUP BY team, name)
+      SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 'mcp_server' AS kind, server AS name, sum(n) AS part_uses
+      FROM (SELECT team_id, api_key_id, user_email, arrayJoin(mcp_servers) AS server, sum(requests) AS n
+            FROM gateway_hourly WHERE notEmpty(mcp_servers) AND ${RANGE} GROUP BY team_id, api_key_id, user_email, server)
+      GROUP BY team, name)
     GROUP BY team, kind, name
   )
 SELECT u.team AS team, u.kind AS kind, u.name AS name, u.uses AS uses,
