@@ -248,6 +248,20 @@ describe('the analyst console in Chromium', () => {
     await shot('finops');
   });
 
+  it('a budget alert shows what was spent against the approved amount', async () => {
+    const { items } = await api<AlertList>('/api/alerts?detector=billing.spend-above-approved');
+    const details = await Promise.all(items.map((i) => api<AlertDetail>(`/api/alerts/${i.id}`)));
+    const budgetOf = (d: AlertDetail) => d.evidence?.figures?.[d.evidence.figures['finding'] === 'monthly-budget' ? 'monthlyBudgetUsd' : 'dailyBudgetUsd'];
+    const a = details.find((d) => typeof budgetOf(d) === 'number')!;
+    expect(a).toBeDefined();
+    const f = a.evidence?.figures ?? {};
+    const monthly = f['finding'] === 'monthly-budget';
+    await page.goto(`${base}/#/alerts/${a.id}`);
+    await page.getByTestId('impact').waitFor();
+    expect(await page.getByTestId('impact').textContent()).toBe(
+      `${usd(a.impactUsd)} · spent ${usd(f[monthly ? 'monthToDateUsd' : 'daySpendUsd'] as number)} against ${usd(f[monthly ? 'monthlyBudgetUsd' : 'dailyBudgetUsd'] as number)} approved`);
+  });
+
   it('posture shows the API\'s shares per team', async () => {
     await timed('posture', () => page.getByRole('link', { name: 'Posture' }).click(), 'article.posture');
     const [from, to] = [new Date(NOW.getTime() - 7 * 86_400_000), new Date(NOW.getTime() + 86_400_000)].map((d) => d.toISOString().slice(0, 10));

@@ -19,11 +19,17 @@ function sessionOf(a: AlertDetail): string | undefined {
   return typeof s === 'string' && s ? s : undefined;
 }
 
-/** The approved amount the evidence names, when the detector compares against one. */
-function approvedOf(a: AlertDetail): number | undefined {
+/**
+ * What was spent against what was approved, when the evidence names a budget (spend-above-approved:
+ * the day's or the month's budget in force, by its finding).
+ */
+function againstApproved(a: AlertDetail): { spent: number | undefined; approved: number } | undefined {
   const f = a.evidence?.figures ?? {};
-  for (const k of ['approvedUsd', 'approvedDailyUsd', 'budgetUsd', 'approved']) if (typeof f[k] === 'number') return f[k];
-  return undefined;
+  const num = (k: string) => (typeof f[k] === 'number' ? f[k] : undefined);
+  const monthly = f['finding'] === 'monthly-budget';
+  const approved = num('approvedUsd') ?? num(monthly ? 'monthlyBudgetUsd' : 'dailyBudgetUsd') ?? num('budgetUsd');
+  if (approved === undefined) return undefined;
+  return { spent: num(monthly ? 'monthToDateUsd' : 'daySpendUsd') ?? num('spentUsd'), approved };
 }
 
 function signalOption(s: Signal): ChartOption {
@@ -67,7 +73,7 @@ export function AlertPage({ id }: { id: string }) {
 
   if (!a) return <section><PageHeader title="Alert" /><LoadState loading={alert.loading} error={alert.error} empty what="the alert" /></section>;
   const session = sessionOf(a);
-  const approved = approvedOf(a);
+  const budget = againstApproved(a);
   const figures = Object.entries(a.evidence?.figures ?? {});
   const samples = a.evidence?.samples ?? [];
   return (
@@ -81,7 +87,7 @@ export function AlertPage({ id }: { id: string }) {
         <div><dt>Team</dt><dd data-testid="team">{a.team || 'unattributed'}</dd></div>
         <div><dt>Credential (fingerprint)</dt><dd><code>{a.credential || '—'}</code></dd></div>
         <div><dt>Entity</dt><dd><code>{a.entity}</code></dd></div>
-        <div><dt>$ impact</dt><dd data-testid="impact">{usd(a.impactUsd)}{approved !== undefined ? ` against ${usd(approved)} approved` : ''}</dd></div>
+        <div><dt>$ impact</dt><dd data-testid="impact">{usd(a.impactUsd)}{budget ? ` · spent ${usd(budget.spent)} against ${usd(budget.approved)} approved` : ''}</dd></div>
         <div><dt>Window</dt><dd>{time(a.windowStart)} – {time(a.windowEnd)}</dd></div>
         <div><dt>First / last seen</dt><dd>{time(a.firstSeen)} / {time(a.lastSeen)}</dd></div>
         <div><dt>Assignee</dt><dd>{a.assignee || '—'}</dd></div>
