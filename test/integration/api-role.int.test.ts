@@ -7,7 +7,8 @@ import { createLogger } from '../../src/telemetry/logger.ts';
 
 /**
  * An api-only process (`driftwatch run --role api`) has no detect role to hand it the detectors:
- * the api role loads the registry itself, so /api/detectors lists the corpus there too.
+ * the api role loads the registry itself, so /api/detectors lists the corpus there too. The console's
+ * pages answer on an empty store (no policy synced, no data) with empty figures.
  * Built by the same factories `run` uses, on the embedded engine, over a real socket.
  * Run: DRIFTWATCH_SKIP_BROKER=1 npx vitest run test/integration/api-role.int.test.ts
  */
@@ -35,5 +36,20 @@ describe('api role alone', () => {
     const ids = ((await res.json()) as { detectors: { id: string }[] }).detectors.map((d) => d.id).sort();
     expect(ids).toEqual((await loadDetectors()).map((d) => d.id).sort());
     expect(ids.length).toBeGreaterThan(5);
+  });
+
+  it('answers the console\'s pages on an empty store with empty figures, not an error', async () => {
+    const port = ((role?.ready().detail ?? {}) as { port: number }).port;
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Authorization: `Bearer ${READ}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const posture = await get('/api/posture?from=2026-10-01&to=2026-10-08');
+    expect(posture).toEqual({ status: 200, body: { from: '2026-10-01', to: '2026-10-08', teams: [] } });
+    const series = await get('/api/spend/series?from=2026-10-01&to=2026-10-08');
+    expect(series).toEqual({ status: 200, body: { from: '2026-10-01', to: '2026-10-08', series: [], byModel: [], byCredential: [], topMovers: [] } });
+    const history = await get('/api/detectors/gateway.routing-drift/history?from=2026-10-01&to=2026-10-03');
+    expect(history.body['alertsPerDay']).toEqual([{ day: '2026-10-01', count: 0 }, { day: '2026-10-02', count: 0 }]);
+    expect((await get('/api/alerts/counts')).body).toEqual({ byStatus: { open: 0, acknowledged: 0, resolved: 0, invalid: 0, suppressed: 0 } });
   });
 });
