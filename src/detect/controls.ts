@@ -55,6 +55,7 @@ export const CONTROLS: readonly Control[] = [
     'cross-layer': 'Cross-layer threats',
   }),
   ...named('nistAiRmf', AI_RMF_URL, {
+    'GOVERN 1.4': 'The risk management process and its outcomes are established through transparent policies, procedures and other controls',
     'GOVERN 1.6': 'Mechanisms are in place to inventory AI systems, resourced according to organizational risk priorities',
     'GOVERN 2.1': 'Roles, responsibilities and lines of communication for mapping, measuring and managing AI risks are documented and clear',
     'GOVERN 6.1': 'Policies and procedures address AI risks associated with third-party entities',
@@ -63,12 +64,14 @@ export const CONTROLS: readonly Control[] = [
     'MEASURE 2.4': 'The functionality and behavior of the AI system and its components are monitored in production',
     'MEASURE 2.7': 'AI system security and resilience are evaluated and documented',
     'MEASURE 2.8': 'Risks associated with transparency and accountability are examined and documented',
+    'MANAGE 2.2': 'Mechanisms are in place and applied to sustain the value of deployed AI systems',
     'MANAGE 2.4': 'Mechanisms are in place to supersede, disengage or deactivate AI systems with outcomes inconsistent with intended use',
     'MANAGE 3.1': 'AI risks and benefits from third-party resources are regularly monitored, and risk controls are applied and documented',
     'MANAGE 3.2': 'Pre-trained models used for development are monitored as part of regular monitoring and maintenance',
     'MANAGE 4.1': 'Post-deployment monitoring plans are implemented, including incident response, recovery and change management',
   }),
   ...named('nistCsf', CSF_URL, {
+    'GV.PO-02': 'Cybersecurity risk policy is reviewed, updated, communicated and enforced as requirements, threats and technology change',
     'GV.RM-03': 'Cybersecurity risk management activities and outcomes are included in enterprise risk management',
     'GV.RR-02': 'Roles, responsibilities and authorities for cybersecurity risk management are established, communicated and enforced',
     'GV.RR-04': 'Cybersecurity is included in human resources practices',
