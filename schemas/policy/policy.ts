@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentBoundariesSchema, agentBoundaryReferences } from './agent-boundaries.ts';
 
 /**
  * The approved-usage policy: the single record of what is approved (issue 3). It is YAML in the
@@ -235,6 +236,7 @@ const policyObject = z
     tools: z.object({ orgWide: toolSet.prefault({}) }).strict().prefault({}),
     aiApps: z.array(aiApp).default([]),
     exceptions: z.array(exception).optional(),
+    agentBoundaries: agentBoundariesSchema.prefault({}),
   })
   .strict();
 
@@ -292,6 +294,9 @@ function crossChecks(p: PolicyShape, ctx: Ctx): void {
     ...p.credentials.map((c, i) => ({ value: c.gateway, path: ['credentials', i, 'gateway'] })),
     ...p.gatewayKeys.map((k, i) => ({ value: k.gateway, path: ['gatewayKeys', i, 'gateway'] })),
   ], 'gateway');
+  const boundaryRefs = agentBoundaryReferences(p.agentBoundaries);
+  references(ctx, teamIds, boundaryRefs.teams, 'team');
+  references(ctx, new Set(p.taskClasses.map((c) => c.id)), boundaryRefs.taskClasses, 'task class');
 }
 
 export const policySchema = policyObject.superRefine(crossChecks);

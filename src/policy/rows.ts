@@ -2,6 +2,7 @@ import type { Policy, PolicyCredential } from '../../schemas/policy/policy.ts';
 import { canonicalModel } from '../normalize/model.ts';
 import { toClickHouseTime } from '../normalize/time.ts';
 import { globToRegex } from './glob.ts';
+import { agentRuleRows } from './agent-rule-rows.ts';
 
 /**
  * Policy → rows of the policy_* tables (schemas/clickhouse/0007_policy.sql), without the
@@ -32,6 +33,7 @@ export interface PolicyRows {
   policy_gateways_all: Record<string, unknown>[];
   policy_tools_all: Record<string, unknown>[];
   policy_ai_apps_all: Record<string, unknown>[];
+  policy_agent_rules_all: Record<string, unknown>[];
 }
 
 export type PolicyTable = keyof PolicyRows;
@@ -95,6 +97,7 @@ export function policyRows(policy: Policy): PolicyRows {
       team_ids: a.teams,
       description: a.description ?? '',
     })),
+    policy_agent_rules_all: agentRuleRows(policy),
   };
 
   for (const team of policy.teams) {
