@@ -15,6 +15,8 @@ import { utcDay } from '../../src/detect/windows.ts';
  *
  * A call only ever rejected (tool_decision reject) reached nothing and is not counted. A dimension
  * the policy does not list for the team (no expected repositories, say) is not judged.
+ * Reads agent_boundary_events (0018_agent_boundaries.sql: the labelled and MCP tool events, ordered
+ * by time); raw events only for the samples of flagged sessions.
  * Team: the person's membership at the call, else the OTel team alias. One alert per session,
  * windowed on the UTC day the session started, so a long session is one alert however many
  * hourly windows see it.
@@ -85,9 +87,8 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT session_id, event_time, user_email, user_id, team_id AS otel_team, tool_name, mcp_server, secret_labels, repositories, hosts,
-                 attributes['tool_use_id'] AS tool_use_id
-          FROM agent_events
+          SELECT session_id, event_time, user_email, user_id, team_id AS otel_team, tool_name, mcp_server, secret_labels, repositories, hosts, call_id
+          FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
             AND (notEmpty(secret_labels) OR notEmpty(repositories) OR notEmpty(hosts) OR mcp_server != '')) AS c
@@ -108,8 +109,8 @@ export default defineDetector({
         SELECT session_id, team,
           argMaxIf(user_email, event_time, user_email != '') AS who, argMaxIf(user_id, event_time, user_id != '') AS install,
           argMaxIf(otel_team, event_time, otel_team != '') AS log_team,
-          uniqExact(if(tool_use_id != '', tool_use_id, toString(event_time))) AS n_calls,
-          uniqExactIf(if(tool_use_id != '', tool_use_id, toString(event_time)), notEmpty(secret_labels)) AS n_secret_calls,
+          uniqExact(call_id) AS n_calls,
+          uniqExactIf(call_id, notEmpty(secret_labels)) AS n_secret_calls,
           arraySort(groupUniqArrayArray(secret_labels)) AS labels,
           arraySort(groupUniqArrayArray(out_repos)) AS o_repos,
           arraySort(groupUniqArrayArray(out_hosts)) AS o_hosts,

@@ -13,7 +13,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  *
  * One alert per person (or install, without an e-mail) and UTC day: a permanent approval is
  * re-used by every later session, so the person, not the session, is what the analyst follows up.
- * Team: the person's membership at the event, else the OTel team alias.
+ * Team: the person's membership at the event, else the OTel team alias. Reads agent_boundary_events
+ * (0018_agent_boundaries.sql), which keeps mode changes and every approval that is not a one-off
+ * user answer or a hook; raw events only for the samples.
  */
 
 interface Row {
@@ -78,9 +80,8 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= e.event_time AND span.2 > e.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT session_id, event_time, event_name, user_email, user_id, team_id AS otel_team, tool_name, decision_source, permission_mode,
-                 attributes['trigger'] AS mode_trigger
-          FROM agent_events
+          SELECT session_id, event_time, event_name, user_email, user_id, team_id AS otel_team, tool_name, decision_source, permission_mode, mode_trigger
+          FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND ((event_name = 'permission_mode_changed' AND permission_mode != '')
                  OR (event_name = 'tool_decision' AND decision = 'accept' AND has({localSources:Array(String)}, decision_source)))) AS e

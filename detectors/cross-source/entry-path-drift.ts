@@ -22,7 +22,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  * requests took it, their share of the team's requests is at least minShare, and that share rose
  * by at least minRise over the team's share in the historyHours before the window. A team with
  * fewer than minHistoryRequests requests of history is not judged (no baseline to rise against).
- * One alert per team, dimension, value and UTC day.
+ * One alert per team, dimension, value and UTC day. Reads agent_paths_hourly (model requests per
+ * hour, session and surface, 0018_agent_boundaries.sql) and gateway_sessions_hourly; raw events
+ * only for the samples.
  */
 
 interface Row {
@@ -96,10 +98,12 @@ export default defineDetector({
       ),
       (SELECT groupUniqArray(kind) FROM policy_gateways) AS approved_kinds,
       requests AS (
-        SELECT session_id, event_time, event_time >= {from:DateTime64(3)} AS in_window, user_email, team_id AS otel_team, account_id,
-               service_name, terminal_type, client_request_id != '' AS first_party
-        FROM agent_events
-        WHERE event_name = 'api_request' AND event_time >= {from:DateTime64(3)} - history AND event_time < {to:DateTime64(3)}
+        -- model requests per hour, session and surface (0018_agent_boundaries.sql); the windows are whole hours
+        SELECT session_id, hour, hour >= toStartOfHour({from:DateTime64(3)}) AS in_window, user_email, team_id AS otel_team, account_id,
+               service_name, terminal_type, first_party, sum(requests) AS n, min(first_at) AS event_time
+        FROM agent_paths_hourly
+        WHERE hour >= toStartOfHour({from:DateTime64(3)} - history) AND hour < {to:DateTime64(3)}
+        GROUP BY session_id, hour, user_email, otel_team, account_id, service_name, terminal_type, first_party
       ),
       seen AS (
         -- named apart from the requests' session_id: a column both sides of a join have would come out qualified
@@ -119,13 +123,13 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = r.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.otel_team)
       ),
-      totals AS (SELECT team, countIf(in_window) AS window_total, countIf(NOT in_window) AS history_total FROM classified GROUP BY team),
+      totals AS (SELECT team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total FROM classified GROUP BY team),
       drift AS (
         SELECT team, o.1 AS dimension, o.2 AS value,
-          countIf(in_window) AS window_requests, countIf(NOT in_window) AS history_requests,
+          sumIf(n, in_window) AS window_requests, sumIf(n, NOT in_window) AS history_requests,
           arraySlice(arraySort(groupUniqArrayIf(session_id, in_window)), 1, 10) AS sessions,
           arraySort(groupUniqArrayIf(user_email, in_window AND user_email != '')) AS users,
-          topKIf(1)(user_email, in_window AND user_email != '')[1] AS top_user,
+          argMaxIf(user_email, n, in_window AND user_email != '') AS top_user,
           minIf(event_time, in_window) AS first_at
         FROM (
           SELECT c.*, arrayFilter(x -> x.2 != '', [

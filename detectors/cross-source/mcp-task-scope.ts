@@ -14,6 +14,8 @@ import { utcDay } from '../../src/detect/windows.ts';
  * agent. Servers no task class lists are tool-scope-drift's business, and sessions without gateway
  * requests have no class (session-without-gateway reports those).
  *
+ * Reads the MCP calls from agent_boundary_events (0018_agent_boundaries.sql) and the gateway
+ * requests of the few sessions that called a class-scoped server; raw events only for samples.
  * One alert per session, windowed on the UTC day the session started. Team: membership, else the
  * OTel team alias; identity: the session's person, else the owner of its gateway key.
  */
@@ -79,9 +81,8 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT session_id, event_time, user_email, team_id AS otel_team, mcp_server, tool_name,
-                 if(attributes['tool_use_id'] != '', attributes['tool_use_id'], toString(event_time)) AS call_id
-          FROM agent_events
+          SELECT session_id, event_time, user_email, team_id AS otel_team, mcp_server, tool_name, call_id
+          FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
             AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')) AS c
         LEFT JOIN members AS m ON m.email = c.user_email

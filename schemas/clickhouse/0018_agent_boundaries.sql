@@ -47,3 +47,97 @@ SETTINGS non_replicated_deduplication_window = 1000;
 CREATE VIEW IF NOT EXISTS policy_agent_rules AS
 SELECT * EXCEPT policy_version FROM policy_agent_rules_all
 WHERE policy_version = (SELECT argMax(policy_version, loaded_at) FROM policy_versions);
+
+-- Roll-ups for the boundary detectors (conventions of 0010_rollups.sql: ordered by time so a window
+-- is a contiguous range, deduplication window like the source, backfilled once below; listed in
+-- src/store/rollups.ts). agent_events is ordered by session, so a window's events of one kind are
+-- spread over every granule of the month; these keep the few rows the detectors judge.
+--
+-- agent_boundary_events: a narrow copy of the tool and permission events that carry something a
+-- boundary detector judges — a label, an MCP server, a new permission mode, or a tool approval from
+-- a source other than a one-off user answer or a hook (agent.data-boundary,
+-- agent.local-permission-expansion, cross-source.mcp-task-scope). The ordinary built-in tool calls,
+-- most of the tool events, are not copied.
+CREATE TABLE IF NOT EXISTS agent_boundary_events
+(
+    event_time      DateTime64(3, 'UTC'),
+    session_id      String,
+    event_name      LowCardinality(String),
+    call_id         String,
+    user_email      String,
+    user_id         String,
+    team_id         LowCardinality(String),
+    tool_name       String,
+    mcp_server      String,
+    decision        LowCardinality(String),
+    decision_source LowCardinality(String),
+    permission_mode LowCardinality(String),
+    mode_trigger    LowCardinality(String),
+    secret_labels   Array(LowCardinality(String)),
+    repositories    Array(String),
+    hosts           Array(String)
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (event_time, session_id)
+TTL toDateTime(event_time) + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS agent_boundary_events_mv TO agent_boundary_events AS
+SELECT event_time, session_id, event_name,
+       if(attributes['tool_use_id'] != '', attributes['tool_use_id'], concat(session_id, '#', toString(event_sequence))) AS call_id,
+       user_email, user_id, team_id, tool_name, mcp_server, decision, decision_source, permission_mode, attributes['trigger'] AS mode_trigger,
+       secret_labels, repositories, hosts
+FROM agent_events
+WHERE (event_name IN ('tool_result', 'tool_decision')
+       AND (notEmpty(secret_labels) OR notEmpty(repositories) OR notEmpty(hosts) OR mcp_server != ''
+            OR (event_name = 'tool_decision' AND decision_source NOT IN ('', 'user_temporary', 'user_reject', 'user_abort', 'hook'))))
+   OR (event_name = 'permission_mode_changed' AND permission_mode != '');
+
+-- agent_paths_hourly: model requests per hour, session and surface (cross-source.entry-path-drift
+-- reads a week of a team's history every hour). first_party: the request carried a client_request_id,
+-- which Claude Code sends on first-party API connections only (not to Bedrock/Vertex/Foundry).
+CREATE TABLE IF NOT EXISTS agent_paths_hourly
+(
+    hour          DateTime('UTC'),
+    team_id       LowCardinality(String),
+    session_id    String,
+    user_email    String,
+    account_id    String,
+    service_name  LowCardinality(String),
+    terminal_type LowCardinality(String),
+    first_party   UInt8,
+    requests      SimpleAggregateFunction(sum, UInt64),
+    first_at      SimpleAggregateFunction(min, DateTime64(3, 'UTC'))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (hour, team_id, session_id, user_email, account_id, service_name, terminal_type, first_party)
+TTL hour + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS agent_paths_hourly_mv TO agent_paths_hourly AS
+SELECT toStartOfHour(event_time) AS hour, team_id, session_id, user_email, account_id, service_name, terminal_type,
+       toUInt8(client_request_id != '') AS first_party, count() AS requests, min(event_time) AS first_at
+FROM agent_events
+WHERE event_name = 'api_request'
+GROUP BY hour, team_id, session_id, user_email, account_id, service_name, terminal_type, first_party;
+
+-- Backfill (rows stored before this migration carry no labels; their requests and MCP calls count).
+INSERT INTO agent_boundary_events
+SELECT event_time, session_id, event_name,
+       if(attributes['tool_use_id'] != '', attributes['tool_use_id'], concat(session_id, '#', toString(event_sequence))) AS call_id,
+       user_email, user_id, team_id, tool_name, mcp_server, decision, decision_source, permission_mode, attributes['trigger'] AS mode_trigger,
+       secret_labels, repositories, hosts
+FROM agent_events
+WHERE (event_name IN ('tool_result', 'tool_decision')
+       AND (notEmpty(secret_labels) OR notEmpty(repositories) OR notEmpty(hosts) OR mcp_server != ''
+            OR (event_name = 'tool_decision' AND decision_source NOT IN ('', 'user_temporary', 'user_reject', 'user_abort', 'hook'))))
+   OR (event_name = 'permission_mode_changed' AND permission_mode != '');
+
+INSERT INTO agent_paths_hourly
+SELECT toStartOfHour(event_time) AS hour, team_id, session_id, user_email, account_id, service_name, terminal_type,
+       toUInt8(client_request_id != '') AS first_party, count() AS requests, min(event_time) AS first_at
+FROM agent_events
+WHERE event_name = 'api_request'
+GROUP BY hour, team_id, session_id, user_email, account_id, service_name, terminal_type, first_party;
