@@ -72,6 +72,8 @@ export default defineDetector({
   params: {
     minCalls: param('UInt32', 1, 'Minimum calls touching secret material or outside reach in the session in the window.'),
   },
+  // One query evaluates a run of windows (detectors/README.md, batch): window_end is the end of the window a row belongs to.
+  batch: true,
   query: sql`
     WITH
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
@@ -87,7 +89,8 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT session_id, event_time, user_email, user_id, team_id AS otel_team, tool_name, mcp_server, secret_labels, repositories, hosts, call_id
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
+                 session_id, event_time, user_email, user_id, team_id AS otel_team, tool_name, mcp_server, secret_labels, repositories, hosts, call_id
           FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
@@ -105,8 +108,8 @@ export default defineDetector({
         WHERE notEmpty(c.secret_labels) OR notEmpty(out_repos) OR notEmpty(out_hosts) OR notEmpty(out_mcp)
       ),
       (SELECT groupArray((session_id, team, who, install, log_team, n_calls, n_secret_calls, labels, o_repos, o_hosts,
-                          o_mcp, tools, first_at, last_at)) FROM (
-        SELECT session_id, team,
+                          o_mcp, tools, first_at, last_at, window_end, pointers)) FROM (
+        SELECT window_end, session_id, team,
           argMaxIf(user_email, event_time, user_email != '') AS who, argMaxIf(user_id, event_time, user_id != '') AS install,
           argMaxIf(otel_team, event_time, otel_team != '') AS log_team,
           uniqExact(call_id) AS n_calls,
@@ -116,24 +119,27 @@ export default defineDetector({
           arraySort(groupUniqArrayArray(out_hosts)) AS o_hosts,
           arraySort(groupUniqArrayArray(out_mcp)) AS o_mcp,
           arraySlice(arraySort(groupUniqArray(tool_name)), 1, 10) AS tools,
-          min(event_time) AS first_at, max(event_time) AS last_at
-        FROM judged GROUP BY session_id, team
+          min(event_time) AS first_at, max(event_time) AS last_at,
+          -- the first three flagged calls, as agent_events' primary key (session_id, event_time): their raw records are the samples
+          arrayMap(t -> (session_id, t), groupArraySorted(3)(event_time)) AS pointers
+        FROM judged GROUP BY window_end, session_id, team
         HAVING n_calls >= {minCalls:UInt32})) AS flagged,
-      arrayMap(f -> f.1, flagged) AS flagged_ids
-    SELECT f.1 AS session_id, f.2 AS team, f.3 AS user_email, f.4 AS install_id, f.5 AS otel_team, f.6 AS calls, f.7 AS secret_calls,
+      arrayMap(f -> f.1, flagged) AS flagged_ids,
+      arrayFlatten(arrayMap(f -> f.16, flagged)) AS sample_pointers
+    SELECT f.15 AS window_end, f.1 AS session_id, f.2 AS team, f.3 AS user_email, f.4 AS install_id, f.5 AS otel_team, f.6 AS calls, f.7 AS secret_calls,
       f.8 AS secret_labels, f.9 AS outside_repositories, f.10 AS outside_hosts, f.11 AS outside_mcp_servers, f.12 AS tools,
-      f.13 AS first_at, f.14 AS last_at, s.session_start AS session_start, x.samples AS samples
+      f.13 AS first_at, f.14 AS last_at, s.session_start AS session_start,
+      arrayDistinct(arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.16))) AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS g
     LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(flagged_ids, session_id) GROUP BY session_id) AS s
       ON s.session_id = f.1
-    LEFT JOIN (
-      -- raw of the first three flagged calls (tool parameters were redacted at ingest)
-      SELECT session_id, arrayMap(t -> t.2, groupArraySorted(3)((event_time, raw))) AS samples
+    CROSS JOIN (
+      -- tool parameters were redacted from raw at ingest
+      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
       FROM agent_events
-      WHERE has(flagged_ids, session_id) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-        AND event_name IN ('tool_result', 'tool_decision') AND (notEmpty(secret_labels) OR notEmpty(repositories) OR notEmpty(hosts) OR mcp_server != '')
-      GROUP BY session_id) AS x ON x.session_id = f.1
-    ORDER BY first_at
+      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+        AND event_name IN ('tool_result', 'tool_decision')) AS x
+    ORDER BY window_end, first_at
   `,
   alert(row: Row) {
     const reach = [

@@ -66,6 +66,8 @@ export default defineDetector({
     localSources: param('Array(String)', ['config', 'user_permanent'], 'tool_decision sources that mean a local, lasting approval.'),
     minEvents: param('UInt32', 1, 'Minimum expansions (mode changes + approvals) by the person in the window.'),
   },
+  // One query evaluates a run of windows (detectors/README.md, batch): window_end is the end of the window a row belongs to.
+  batch: true,
   query: sql`
     WITH
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
@@ -80,7 +82,8 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= e.event_time AND span.2 > e.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT session_id, event_time, event_name, user_email, user_id, team_id AS otel_team, tool_name, decision_source, permission_mode, mode_trigger
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
+                 session_id, event_time, event_name, user_email, user_id, team_id AS otel_team, tool_name, decision_source, permission_mode, mode_trigger
           FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND ((event_name = 'permission_mode_changed' AND permission_mode != '')
@@ -95,9 +98,9 @@ export default defineDetector({
         WHERE (ev.event_name = 'permission_mode_changed' AND r.modes_judged AND NOT arrayExists(p -> match(ev.permission_mode, concat('(?i)', p)), r.mode_patterns))
            OR (ev.event_name = 'tool_decision' AND r.tools_judged AND NOT arrayExists(p -> match(ev.tool_name, concat('(?i)', p)), r.tool_patterns))
       ),
-      (SELECT groupArray((who, team, email, install, modes, mode_changes, mode_triggers, tools, approvals, approval_sources, sessions, first_at, last_at))
+      (SELECT groupArray((who, team, email, install, modes, mode_changes, mode_triggers, tools, approvals, approval_sources, sessions, first_at, last_at, window_end, pointers))
        FROM (
-        SELECT who, team, any(user_email) AS email, any(user_id) AS install,
+        SELECT window_end, who, team, min(user_email) AS email, min(user_id) AS install,
           arraySort(groupUniqArrayIf(permission_mode, event_name = 'permission_mode_changed')) AS modes,
           countIf(event_name = 'permission_mode_changed') AS mode_changes,
           arraySort(groupUniqArrayIf(mode_trigger, event_name = 'permission_mode_changed' AND mode_trigger != '')) AS mode_triggers,
@@ -105,21 +108,22 @@ export default defineDetector({
           countIf(event_name = 'tool_decision') AS approvals,
           arraySort(groupUniqArrayIf(decision_source, event_name = 'tool_decision')) AS approval_sources,
           arraySlice(arraySort(groupUniqArray(session_id)), 1, 10) AS sessions,
-          min(event_time) AS first_at, max(event_time) AS last_at
-        FROM expansions GROUP BY who, team
+          min(event_time) AS first_at, max(event_time) AS last_at,
+          -- the first three expansions, as agent_events' primary key (session_id, event_time): their raw records are the samples
+          arrayMap(t -> (t.2, t.1), groupArraySorted(3)((event_time, session_id))) AS pointers
+        FROM expansions GROUP BY window_end, who, team
         HAVING mode_changes + approvals >= {minEvents:UInt32})) AS flagged,
-      arrayDistinct(arrayFlatten(arrayMap(f -> f.11, flagged))) AS flagged_sessions
-    SELECT f.1 AS who, f.2 AS team, f.3 AS user_email, f.4 AS install_id, f.5 AS modes, f.6 AS mode_changes, f.7 AS mode_triggers,
-      f.8 AS tools, f.9 AS approvals, f.10 AS approval_sources, f.11 AS sessions, f.12 AS first_at, f.13 AS last_at, x.samples AS samples
+      arrayFlatten(arrayMap(f -> f.15, flagged)) AS sample_pointers
+    SELECT f.14 AS window_end, f.1 AS who, f.2 AS team, f.3 AS user_email, f.4 AS install_id, f.5 AS modes, f.6 AS mode_changes, f.7 AS mode_triggers,
+      f.8 AS tools, f.9 AS approvals, f.10 AS approval_sources, f.11 AS sessions, f.12 AS first_at, f.13 AS last_at,
+      arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.15)) AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS g
-    LEFT JOIN (
-      SELECT if(user_email != '', user_email, concat('install:', left(user_id, 12))) AS sample_who,
-             arrayMap(t -> t.2, groupArraySorted(3)((event_time, raw))) AS samples
+    CROSS JOIN (
+      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
       FROM agent_events
-      WHERE has(flagged_sessions, session_id) AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-        AND event_name IN ('permission_mode_changed', 'tool_decision') AND (permission_mode != '' OR has({localSources:Array(String)}, decision_source))
-      GROUP BY sample_who) AS x ON x.sample_who = f.1
-    ORDER BY first_at
+      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+        AND event_name IN ('permission_mode_changed', 'tool_decision')) AS x
+    ORDER BY window_end, first_at
   `,
   alert(row: Row) {
     const parts = [
