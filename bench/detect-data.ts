@@ -182,7 +182,15 @@ function agentSql(U: number): string {
       tp < 995, 'WebFetch', tp < 999, 'Task', 'mcp__notion__search'), '') AS tool_name, if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[2], '') AS mcp_server,
     if(startsWith(tool_name, 'mcp__'), 'user', '') AS tool_source,
     multiIf(kind = 'tool_decision', if(intDiv(h, 1048576) % 100 < 2, 'reject', 'accept'), kind = 'tool_result', 'accept', '') AS decision,
-    if(kind = 'tool_result', if(h % 100 < 5, 'false', 'true'), '') AS success, toUInt8(0) AS prompt_logged,
+    if(kind = 'tool_result', if(h % 100 < 5, 'false', 'true'), '') AS success,
+    -- the tool details carry no secret material or outside reach (their labels are empty); managed settings pre-approve the
+    -- read and edit tools (source config), other calls are approved one by one (user_temporary)
+    CAST([], 'Array(String)') AS secret_labels, CAST([], 'Array(String)') AS repositories, CAST([], 'Array(String)') AS hosts,
+    if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[3], '') AS mcp_tool,
+    multiIf(kind = 'tool_decision', if(tool_name IN ('Read', 'Edit', 'Grep', 'Glob', 'Write', 'TodoWrite', 'Task') OR startsWith(tool_name, 'mcp__github__')
+                                        OR startsWith(tool_name, 'mcp__jira__'), 'config', 'user_temporary'),
+            kind = 'tool_result', 'config', '') AS decision_source,
+    '' AS permission_mode, toUInt8(0) AS prompt_logged,
     toUInt32(if(kind = 'user_prompt', 100 + h % 4000, 0)) AS prompt_bytes, '' AS prompt_sha256, '' AS prompt_text,
     if(tool, map('os.type', 'darwin', 'host.arch', 'arm64', 'department', 'engineering', 'tool_use_id', tool_use_id, 'decision_source', 'config',
                  'tool_input_size_bytes', toString(h % 4000)),
@@ -198,7 +206,7 @@ function agentSql(U: number): string {
                 toString(uncached_input_tokens), ',"output_tokens":', toString(output_tokens), ',"cache_read_tokens":', toString(cache_read_tokens),
                 ',"cache_creation_tokens":', toString(cache_write_tokens), ',"request_id":"', request_id, '","client_request_id":"', client_request_id,
                 '","speed":"normal","query_source":"repl_main_thread"'),
-              tool, concat(',"tool_name":"', tool_name, '","tool_use_id":"', tool_use_id, '","decision":"', decision, '","source":"config"',
+              tool, concat(',"tool_name":"', tool_name, '","tool_use_id":"', tool_use_id, '","decision":"', decision, '","source":"', if(kind = 'tool_decision', decision_source, 'config'), '"',
                 ',"success":"', success, '","duration_ms":', toString(duration_ms), ',"tool_parameters":"{\\\\"command\\\\":\\\\"', ${hex128('cmd', 'g.request_id')},
                 '\\\\",\\\\"description\\\\":\\\\"Run the focused unit tests for the module being edited\\\\"}","mcp_server_scope":"user"'),
               concat(',"prompt_length":', toString(prompt_bytes), ',"prompt":"<REDACTED>"')), '}}') AS raw,

@@ -68,8 +68,12 @@ export default defineDetector({
     classToleranceSeconds: param('UInt32', 3600, 'Gateway requests this long before the window still classify its sessions.'),
     minCalls: param('UInt32', 1, 'Minimum out-of-scope MCP calls in the session in the window.'),
   },
+  // One query evaluates a run of windows (detectors/README.md, batch): window_end is the end of the window a row belongs to.
+  batch: true,
   query: sql`
     WITH
+      toIntervalSecond({classToleranceSeconds:UInt32}) AS tolerance,
+      toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       class_rules AS (
         SELECT team_id, class_id, groupArrayIf(name_pattern, rule = 'class_mcp_server') AS server_patterns,
@@ -81,7 +85,8 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT session_id, event_time, user_email, team_id AS otel_team, mcp_server, tool_name, call_id
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
+                 session_id, event_time, user_email, team_id AS otel_team, mcp_server, tool_name, call_id
           FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
             AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')) AS c
@@ -90,64 +95,72 @@ export default defineDetector({
       ),
       -- the calls some task class scopes (their server or tool is listed for a class), with the classes that approve them
       scoped AS (
-        SELECT mc.session_id AS session_id, mc.event_time AS event_time, mc.user_email AS user_email, mc.team AS team, mc.mcp_server AS mcp_server,
-               mc.tool_name AS tool_name, mc.call_id AS call_id,
+        SELECT mc.window_end AS window_end, mc.session_id AS session_id, mc.event_time AS event_time, mc.user_email AS user_email, mc.team AS team,
+               mc.mcp_server AS mcp_server, mc.tool_name AS tool_name, mc.call_id AS call_id,
                groupArrayIf(cr.class_id, arrayExists(p -> match(mc.mcp_server, concat('(?i)', p)), cr.server_patterns)
                                          OR arrayExists(p -> match(mc.tool_name, concat('(?i)', p)), cr.tool_patterns)) AS approving_classes
         FROM mcp_calls AS mc
         INNER JOIN class_rules AS cr ON cr.team_id = mc.team
-        GROUP BY session_id, event_time, user_email, team, mcp_server, tool_name, call_id
+        GROUP BY window_end, session_id, event_time, user_email, team, mcp_server, tool_name, call_id
         HAVING notEmpty(approving_classes)
       ),
       (SELECT groupUniqArray(session_id) FROM scoped) AS scoped_sessions,
       (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
        FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
       session_classes AS (
-        -- the class most of a session's gateway requests fall in (ties: the class listed first)
-        SELECT session_id, argMax(class_id, (n, -rank)) AS session_class, max(n) AS class_requests,
-               any(key_alias) AS key_alias, any(key_id) AS key_id
+        -- per window, the class most of a session's gateway requests in [window start - tolerance, window end) fall in
+        -- (ties: the class listed first); a request counts for each window whose range holds it
+        SELECT window_end, session_id, argMax(class_id, (n, -rank)) AS session_class, max(n) AS class_requests,
+               min(key_alias) AS key_alias, min(key_id) AS key_id
         FROM (
-          SELECT session_id, class_id, indexOf(arrayMap(c -> c.1, classes), class_id) AS rank, count() AS n,
-                 anyIf(api_key_alias, api_key_alias != '') AS key_alias, anyIf(api_key_id, api_key_id != '') AS key_id
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end, session_id, class_id,
+                 indexOf(arrayMap(c -> c.1, classes), class_id) AS rank, count() AS n,
+                 minIf(api_key_alias, api_key_alias != '') AS key_alias, minIf(api_key_id, api_key_id != '') AS key_id
           FROM (
-            SELECT session_id, api_key_alias, api_key_id,
+            SELECT session_id, api_key_alias, api_key_id, event_time,
                    arrayFirst(c -> hasAny(tags, c.2) OR arrayExists(p -> match(route, p), c.3) OR arrayExists(p -> match(api_key_alias, p), c.4)
                                    OR arrayExists(p -> match(user_agent, p), c.5), classes).1 AS class_id
             FROM gateway_requests
             WHERE has(scoped_sessions, session_id)
-              AND event_time >= {from:DateTime64(3)} - toIntervalSecond({classToleranceSeconds:UInt32}) AND event_time < {to:DateTime64(3)})
+              AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)})
+          ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32})),
+                           toUInt32(least(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time + tolerance), {every:UInt32}), windows - 1) + 1)) AS k
           WHERE class_id != ''
-          GROUP BY session_id, class_id)
-        GROUP BY session_id
+          GROUP BY window_end, session_id, class_id)
+        GROUP BY window_end, session_id
       ),
-      keys AS (SELECT api_key_id, any(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
-      (SELECT groupArray((session_id, team, user_email, session_class, class_requests, key_alias, key_id, servers, tools, approved_for, n_calls, first_at))
+      keys AS (SELECT api_key_id, min(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      (SELECT groupArray((session_id, team, user_email, session_class, class_requests, key_alias, key_id, servers, tools, approved_for, n_calls, first_at,
+                          window_end, pointers))
        FROM (
-        SELECT s.session_id AS session_id, s.team AS team, anyIf(s.user_email, s.user_email != '') AS user_email,
+        SELECT s.window_end AS window_end, s.session_id AS session_id, s.team AS team, minIf(s.user_email, s.user_email != '') AS user_email,
           any(sc.session_class) AS session_class, any(sc.class_requests) AS class_requests, any(sc.key_alias) AS key_alias, any(sc.key_id) AS key_id,
           arraySort(groupUniqArray(s.mcp_server)) AS servers, arraySlice(arraySort(groupUniqArray(s.tool_name)), 1, 10) AS tools,
           arraySort(arrayDistinct(groupArrayArray(s.approving_classes))) AS approved_for,
-          uniqExact(s.call_id) AS n_calls, min(s.event_time) AS first_at
+          uniqExact(s.call_id) AS n_calls, min(s.event_time) AS first_at,
+          -- the first three out-of-scope calls, as agent_events' primary key (session_id, event_time): their raw records are the samples
+          arrayMap(t -> (s.session_id, t), groupArraySorted(3)(s.event_time)) AS pointers
         FROM scoped AS s
-        INNER JOIN session_classes AS sc ON sc.session_id = s.session_id
+        INNER JOIN session_classes AS sc ON sc.window_end = s.window_end AND sc.session_id = s.session_id
         WHERE NOT has(s.approving_classes, sc.session_class)
-        GROUP BY s.session_id, s.team
+        GROUP BY s.window_end, s.session_id, s.team
         HAVING n_calls >= {minCalls:UInt32})) AS flagged,
-      arrayMap(f -> f.1, flagged) AS flagged_ids
-    SELECT f.1 AS session_id, f.2 AS team, f.3 AS user_email, k.owner AS key_owner, f.6 AS key_alias, f.4 AS session_class,
+      arrayMap(f -> f.1, flagged) AS flagged_ids,
+      arrayFlatten(arrayMap(f -> f.14, flagged)) AS sample_pointers
+    SELECT f.13 AS window_end, f.1 AS session_id, f.2 AS team, f.3 AS user_email, k.owner AS key_owner, f.6 AS key_alias, f.4 AS session_class,
       f.5 AS class_requests, f.8 AS servers, f.9 AS tools, f.10 AS approved_for, f.11 AS calls, f.12 AS first_at,
-      st.session_start AS session_start, x.samples AS samples
+      st.session_start AS session_start,
+      arrayDistinct(arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.14))) AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS g
     LEFT JOIN keys AS k ON k.api_key_id = f.7
     LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(flagged_ids, session_id) GROUP BY session_id) AS st
       ON st.session_id = f.1
-    LEFT JOIN (
-      SELECT session_id, arrayMap(t -> t.2, groupArraySorted(3)((event_time, raw))) AS samples
+    CROSS JOIN (
+      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
       FROM agent_events
-      WHERE has(flagged_ids, session_id) AND mcp_server != '' AND event_name IN ('tool_result', 'tool_decision')
-        AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-      GROUP BY session_id) AS x ON x.session_id = f.1
-    ORDER BY first_at
+      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+        AND mcp_server != '' AND event_name IN ('tool_result', 'tool_decision')) AS x
+    ORDER BY window_end, first_at
   `,
   alert(row: Row) {
     const identity = row.user_email || row.key_owner;
