@@ -84,10 +84,14 @@ export default defineDetector({
     minHistoryRequests: param('UInt32', 10, 'Teams with fewer requests in their history are not judged.'),
     gatewayToleranceSeconds: param('UInt32', 600, 'Gateway requests this far around a request still govern its session.'),
   },
+  // One query evaluates a run of windows (detectors/README.md, batch). Sliding history: an hour of requests counts for the window
+  // holding it (in_window) and as history for each window whose historyHours reach back over it (ARRAY JOIN over those windows).
+  batch: true,
   query: sql`
     WITH
       toIntervalSecond({historyHours:UInt32} * 3600) AS history,
       toIntervalSecond({gatewayToleranceSeconds:UInt32}) AS tolerance,
+      toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       rules AS (
         SELECT team_id,
@@ -98,19 +102,28 @@ export default defineDetector({
       ),
       (SELECT groupUniqArray(kind) FROM policy_gateways) AS approved_kinds,
       requests AS (
-        -- model requests per hour, session and surface (0018_agent_boundaries.sql); the windows are whole hours
-        SELECT session_id, hour, hour >= toStartOfHour({from:DateTime64(3)}) AS in_window, user_email, team_id AS otel_team, account_id,
-               service_name, terminal_type, first_party, sum(requests) AS n, min(first_at) AS event_time
-        FROM agent_paths_hourly
-        WHERE hour >= toStartOfHour({from:DateTime64(3)} - history) AND hour < {to:DateTime64(3)}
-        GROUP BY session_id, hour, user_email, otel_team, account_id, service_name, terminal_type, first_party
+        -- model requests per hour, session and surface (0018_agent_boundaries.sql), each hour given to every window it is in or behind
+        SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
+               r.hour >= window_end - toIntervalSecond({every:UInt32}) AS in_window
+        FROM (
+          SELECT session_id, hour, user_email, team_id AS otel_team, account_id, service_name, terminal_type, first_party,
+                 sum(requests) AS n, min(first_at) AS event_time
+          FROM agent_paths_hourly
+          WHERE hour >= toStartOfHour({from:DateTime64(3)} - history) AND hour < {to:DateTime64(3)}
+          GROUP BY session_id, hour, user_email, otel_team, account_id, service_name, terminal_type, first_party) AS r
+        ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.hour), 0), {every:UInt32})),
+                         toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.hour) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0))) AS k
       ),
       seen AS (
-        -- named apart from the requests' session_id: a column both sides of a join have would come out qualified
-        SELECT session_id AS governed_session, groupUniqArray(gateway) AS gateways
+        -- (window, session) with a gateway request in [window start - history - tolerance, window end + tolerance); named apart
+        -- from the requests' session_id: a column both sides of a join have would come out qualified
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS seen_window, session_id AS governed_session,
+               groupUniqArray(gateway) AS gateways
         FROM gateway_sessions_hourly
+        ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, first_at - tolerance), 0), {every:UInt32})),
+                         toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at + tolerance) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0))) AS k
         WHERE session_id != '' AND hour >= toStartOfHour({from:DateTime64(3)} - history - tolerance) AND hour < {to:DateTime64(3)} + tolerance
-        GROUP BY session_id
+        GROUP BY seen_window, governed_session
       ),
       classified AS (
         SELECT r.*,
@@ -119,17 +132,20 @@ export default defineDetector({
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= r.event_time AND span.2 > r.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM requests AS r
-        LEFT JOIN seen AS g ON g.governed_session = r.session_id
+        LEFT JOIN seen AS g ON g.seen_window = r.window_end AND g.governed_session = r.session_id
         LEFT JOIN members AS m ON m.email = r.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.otel_team)
       ),
-      totals AS (SELECT team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total FROM classified GROUP BY team),
+      totals AS (
+        SELECT window_end AS total_window, team AS total_team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total
+        FROM classified GROUP BY total_window, total_team
+      ),
       drift AS (
-        SELECT team, o.1 AS dimension, o.2 AS value,
+        SELECT window_end, team, o.1 AS dimension, o.2 AS value,
           sumIf(n, in_window) AS window_requests, sumIf(n, NOT in_window) AS history_requests,
           arraySlice(arraySort(groupUniqArrayIf(session_id, in_window)), 1, 10) AS sessions,
           arraySort(groupUniqArrayIf(user_email, in_window AND user_email != '')) AS users,
-          argMaxIf(user_email, n, in_window AND user_email != '') AS top_user,
+          argMaxIf(user_email, (n, user_email), in_window AND user_email != '') AS top_user,
           minIf(event_time, in_window) AS first_at
         FROM (
           SELECT c.*, arrayFilter(x -> x.2 != '', [
@@ -141,27 +157,28 @@ export default defineDetector({
           LEFT JOIN rules AS r ON r.team_id = c.team
           WHERE notEmpty(off))
         ARRAY JOIN off AS o
-        GROUP BY team, dimension, value
+        GROUP BY window_end, team, dimension, value
       ),
       (SELECT groupArray((d.team, d.dimension, d.value, d.window_requests, t.window_total, d.history_requests, t.history_total, d.sessions, d.users,
-                          d.top_user, d.first_at))
-       FROM drift AS d INNER JOIN totals AS t ON t.team = d.team
+                          d.top_user, d.first_at, d.window_end))
+       FROM drift AS d INNER JOIN totals AS t ON t.total_window = d.window_end AND t.total_team = d.team
        WHERE d.window_requests >= {minRequests:UInt32} AND t.history_total >= {minHistoryRequests:UInt32}
          AND d.window_requests / t.window_total >= {minShare:Float64}
          AND d.window_requests / t.window_total - d.history_requests / t.history_total >= {minRise:Float64}) AS flagged,
-      -- samples: the first three requests of the first (by id) session of each finding
+      -- samples: the first three requests of the first (by id) session of each finding, in its window
       arrayMap(f -> f.8[1], flagged) AS sample_sessions
-    SELECT f.1 AS team, f.2 AS dimension, f.3 AS value, f.4 AS window_requests, f.5 AS window_total, f.6 AS history_requests, f.7 AS history_total,
-      round(f.4 / f.5, 4) AS share, round(f.6 / f.7, 4) AS history_share, f.8 AS sessions, f.9 AS users, f.10 AS top_user, pt.owner_email AS owner,
-      f.11 AS first_at, x.samples AS samples
+    SELECT f.12 AS window_end, f.1 AS team, f.2 AS dimension, f.3 AS value, f.4 AS window_requests, f.5 AS window_total, f.6 AS history_requests,
+      f.7 AS history_total, round(f.4 / f.5, 4) AS share, round(f.6 / f.7, 4) AS history_share, f.8 AS sessions, f.9 AS users, f.10 AS top_user,
+      pt.owner_email AS owner, f.11 AS first_at, x.samples AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS g
     LEFT JOIN policy_teams AS pt ON pt.team_id = f.1
     LEFT JOIN (
-      SELECT session_id, arrayMap(t -> t.2, groupArraySorted(3)((event_time, raw))) AS samples
+      SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS sample_window,
+             session_id, arrayMap(t -> t.2, groupArraySorted(3)((event_time, raw))) AS samples
       FROM agent_events
       WHERE has(sample_sessions, session_id) AND event_name = 'api_request' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-      GROUP BY session_id) AS x ON x.session_id = f.8[1]
-    ORDER BY team, dimension, value
+      GROUP BY sample_window, session_id) AS x ON x.sample_window = f.12 AND x.session_id = f.8[1]
+    ORDER BY window_end, team, dimension, value
   `,
   alert(row: Row) {
     const identity = row.top_user || row.owner;
