@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentBoundariesSchema, agentBoundaryReferences } from './agent-boundaries.ts';
+import { workloadIdentitySection, workloadIdentityReferences } from './workload-identity.ts';
 
 /**
  * The approved-usage policy: the single record of what is approved (issue 3). It is YAML in the
@@ -235,6 +236,7 @@ const policyObject = z
     /** Tools and MCP servers every team may use. */
     tools: z.object({ orgWide: toolSet.prefault({}) }).strict().prefault({}),
     aiApps: z.array(aiApp).default([]),
+    workloadIdentity: workloadIdentitySection.optional(),
     exceptions: z.array(exception).optional(),
     agentBoundaries: agentBoundariesSchema.prefault({}),
   })
@@ -297,6 +299,7 @@ function crossChecks(p: PolicyShape, ctx: Ctx): void {
   const boundaryRefs = agentBoundaryReferences(p.agentBoundaries);
   references(ctx, teamIds, boundaryRefs.teams, 'team');
   references(ctx, new Set(p.taskClasses.map((c) => c.id)), boundaryRefs.taskClasses, 'task class');
+  for (const issue of workloadIdentityReferences(p.workloadIdentity, teamIds)) ctx.addIssue({ code: 'custom', ...issue });
 }
 
 export const policySchema = policyObject.superRefine(crossChecks);

@@ -3,6 +3,7 @@ import { canonicalModel } from '../normalize/model.ts';
 import { toClickHouseTime } from '../normalize/time.ts';
 import { globToRegex } from './glob.ts';
 import { agentRuleRows } from './agent-rule-rows.ts';
+import { workloadIdentityRows, type WorkloadIdentityRows } from './workload-identity-rows.ts';
 
 /**
  * Policy → rows of the policy_* tables (schemas/clickhouse/0007_policy.sql), without the
@@ -21,7 +22,7 @@ export function policyTimeToClickHouse(value: string | undefined, open: string):
   return toClickHouseTime(ms);
 }
 
-export interface PolicyRows {
+export interface PolicyRows extends WorkloadIdentityRows {
   policy_teams_all: Record<string, unknown>[];
   policy_team_aliases_all: Record<string, unknown>[];
   policy_team_members_all: Record<string, unknown>[];
@@ -98,6 +99,7 @@ export function policyRows(policy: Policy): PolicyRows {
       description: a.description ?? '',
     })),
     policy_agent_rules_all: agentRuleRows(policy),
+    ...workloadIdentityRows(policy),
   };
 
   for (const team of policy.teams) {
