@@ -9,6 +9,7 @@ import type { AlertFilter, TriageAction, TriageStatus } from './schemas.ts';
 import { READ_SETTINGS, readHistory, readTriage, writeTriage, type HistoryEntry, type StoredTriage } from './triage-table.ts';
 import { deliveriesOf, type Delivery } from './outbox-table.ts';
 import { requeueForAction } from './outbox.ts';
+import type { Route } from './routing.ts';
 
 /**
  * Alerts as analysts see them: the detector's row (alerts) joined with its triage state
@@ -104,12 +105,14 @@ function whereOf(filter: AlertFilter, withStatus: boolean): { sql: string; param
   inList('severity', 'severity', filter.severity);
   inList('audience', 'audience', filter.audience);
   inList('team', 'team', filter.team);
+  // Time is the incident's: its window overlaps [from, to). An analyst asking "what happened last
+  // week" means the incidents of last week, not when a late re-run last saw one.
   if (filter.from) {
-    parts.push("eff_last_seen >= {from:DateTime64(3, 'UTC')}");
+    parts.push("window_end > {from:DateTime64(3, 'UTC')}");
     params['from'] = clickHouseTime(filter.from);
   }
   if (filter.to) {
-    parts.push("first_seen < {to:DateTime64(3, 'UTC')}");
+    parts.push("window_start < {to:DateTime64(3, 'UTC')}");
     params['to'] = clickHouseTime(filter.to);
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
@@ -204,13 +207,14 @@ export function triageOf(alert: Alert, stored: StoredTriage | undefined): Stored
   return { ...base, status: alert.status as TriageStatus, alertId: alert.id, fingerprint: alert.fingerprint, groupedInto: '', exceptionId: '', rev: 0 };
 }
 
-export async function applyAction(store: Store, id: string, action: TriageAction, actor: string, now: Date): Promise<AlertDetail> {
+/** `routes`: where a reopened alert that was never delivered (suppressed, grouped) goes now. */
+export async function applyAction(store: Store, id: string, action: TriageAction, actor: string, now: Date, routes: readonly Route[] = []): Promise<AlertDetail> {
   const found = await joinedById(store, id);
   if (!found) throw new AppError('ALERT_NOT_FOUND', `no alert ${id}`, { id });
   const current = triageOf(found.alert, (await readTriage(store, [id])).get(id));
   const next = transition(current, action, actor, now);
   await writeTriage(store, [{ ...current, ...next.state, rev: current.rev + 1 }], [{ ...next.event, alertId: id }], now);
-  if (next.notify) await requeueForAction(store, found.alert, next.notify, now);
+  if (next.notify) await requeueForAction(store, found.alert, next.notify, now, routes);
   const detail = await getAlert(store, id);
   if (!detail) throw new AppError('ALERT_NOT_FOUND', `no alert ${id}`, { id });
   return detail;

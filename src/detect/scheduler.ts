@@ -29,6 +29,11 @@ export interface SchedulerOptions {
   since?: Date;
   /** Checked before every write of a cycle (cycle.ts `fence`): the scheduler lease's fencing token. */
   fence?: () => Promise<void>;
+  /**
+   * Runs in the cycle queue before each cycle (the service's outbox recovery sweep): work that must
+   * not interleave with a cycle's own writes. A LEASE_LOST it throws stops the scheduler like a cycle's.
+   */
+  beforeCycle?: () => Promise<void>;
   now?: () => Date;
 }
 
@@ -70,6 +75,7 @@ export class DetectorScheduler {
       const last = this.lastRecheck.get(detector.id) ?? 0;
       const recheck = now.getTime() - last >= detector.scheduleMs.every;
       try {
+        await this.options.beforeCycle?.();
         const report = await runCycle(
           {
             store: this.options.store,

@@ -46,6 +46,8 @@ export interface DetectRoleDeps {
   onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void | Promise<void>;
   /** The scheduler lease's fencing check (leased-role.ts); absent for `schedule`, which runs alone. */
   fence?: () => Promise<void>;
+  /** Runs before each scheduler cycle, in its queue (SchedulerOptions.beforeCycle). */
+  beforeCycle?: () => Promise<void>;
   /** Injected clock for tests. */
   now?: () => Date;
 }
@@ -57,6 +59,7 @@ export function detectRole(deps: DetectRoleDeps): Role {
     ...(deps.since ? { since: deps.since } : {}),
     ...(deps.onNewAlerts ? { onNewAlerts: deps.onNewAlerts } : {}),
     ...(deps.fence ? { fence: deps.fence } : {}),
+    ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   let running = false;

@@ -1,0 +1,21 @@
+/**
+ * node --import tsx test/helpers/crash-after-persist.ts DATA_DIR DATABASE — the crash between
+ * storing an alert and queueing its deliveries, for real: stores one alert the way a detector cycle
+ * does (persistBatchAlerts), prints its id, and kills itself with SIGKILL at the point where the
+ * detect role would queue it (its onNewAlerts). Test code only: nothing in src/ has a crash hook.
+ */
+import { loadConfig } from '../../src/config/load.ts';
+import { openStore } from '../../src/store/store.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { persistBatchAlerts } from '../../src/detect/alerts.ts';
+import { makeAlert } from './alerts.ts';
+
+const [dataDir, database] = process.argv.slice(2);
+const config = loadConfig({ env: { DRIFTWATCH_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: database, LOG_LEVEL: 'silent' } });
+const store = await openStore(config.clickhouse);
+await migrate(store);
+const now = new Date('2026-10-20T10:00:00Z');
+const alert = makeAlert({ entity: 'key:crash', windowStart: '2026-10-20T09:00:00Z', windowEnd: '2026-10-20T10:00:00Z' }, now);
+const [created] = await persistBatchAlerts(store, [[alert]], now);
+if (created?.length !== 1) throw new Error('the alert was not new');
+process.stdout.write(`${alert.id} ${alert.fingerprint}\n`, () => process.kill(process.pid, 'SIGKILL'));
