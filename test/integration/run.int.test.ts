@@ -66,6 +66,11 @@ describe('driftwatch run', () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status, await ready.clone().text()).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/api/alerts`)).status).toBe(401);
+    // Consumer lag per partition, set by the consumer as it commits: every gateway partition caught up.
+    const lagOf = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n')
+      .filter((l) => l.startsWith('driftwatch_consumer_lag_messages{') && l.includes(`topic="${config.kafka.topics.gateway}"`)).sort();
+    await waitFor(async () => (await lagOf()).length === 3, 30_000, 'lag reported for the three gateway partitions');
+    expect(await lagOf()).toEqual([0, 1, 2].map((p) => `driftwatch_consumer_lag_messages{topic="${config.kafka.topics.gateway}",partition="${p}"} 0`));
 
     child.kill('SIGTERM');
     expect(await exit, text.slice(-3000)).toBe(0);
