@@ -13,11 +13,12 @@ import { logged, startRun } from '../helpers/run-process.ts';
 import { waitFor } from '../helpers/env.ts';
 
 /**
- * No delivery lost between storing an alert and queueing it: a process stores an alert exactly as
- * a detector cycle does and is killed with SIGKILL before it queues the alert
- * (test/helpers/crash-after-persist.ts). A `driftwatch run --role detect --role deliver` started
- * afterwards on the same store finds the alert that was never queued, queues it, and delivers it
- * to a real local webhook receiver exactly once.
+ * No delivery lost between storing an alert and queueing it: a process holding the scheduler lease
+ * stores an alert exactly as a detector cycle does and is killed with SIGKILL before it queues the
+ * alert (test/helpers/crash-after-persist.ts). A `driftwatch run --role detect --role deliver`
+ * started afterwards on the same store takes the lease over once it expired (epoch 2), finds the
+ * alert that was never queued, queues it, and delivers it to a real local webhook receiver exactly
+ * once.
  */
 const CRASH = fileURLToPath(new URL('../helpers/crash-after-persist.ts', import.meta.url));
 const POLICY = fileURLToPath(new URL('../../policy.example.yaml', import.meta.url));
@@ -53,6 +54,8 @@ describe('outbox recovery after a crash between alert and outbox', () => {
       },
     }, ['--role', 'detect', '--role', 'deliver', '--detector', 'idp.unapproved-ai-app'], { HOOK_SECRET: 'whsec-recovery-test' });
     await waitFor(async () => receiver!.accepted.length > 0 || run.child.exitCode !== null, 120_000, 'the recovered alert delivered');
+    const scheduler = logged(run, 'Lease acquired; role active').filter((l) => l['lease'] === 'scheduler');
+    expect(scheduler.map((l) => l['epoch'])).toEqual([2]);
     const recovered = logged(run, 'Queued alerts that were stored but never queued for delivery (a run stopped between the two)');
     expect(recovered.map((l) => l['alerts'])).toEqual([[alertId]]);
     run.child.kill('SIGTERM');
