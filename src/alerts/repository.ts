@@ -72,16 +72,18 @@ export interface AlertPage {
   order?: 'asc' | 'desc';
 }
 
-// Triage columns with the values an alert has before anyone touched it (LEFT JOIN defaults).
-const JOINED = `
+// Triage columns with the values an alert has before anyone touched it (LEFT JOIN defaults). The
+// filters go inside each side of the join, so only the alerts asked for are merged (FINAL) and
+// joined, not every alert before the WHERE.
+const joined = (alertsWhere: string, triageWhere = '') => `
   SELECT a.*,
          if(t.alert_id = '', a.status, t.status) AS eff_status,
          t.reason AS t_reason, t.assignee AS t_assignee, t.snoozed_until AS t_snoozed_until,
          t.resolved_at AS t_resolved_at, if(t.alert_id = '', 1, t.occurrences) AS eff_occurrences,
          greatest(a.last_seen, if(t.alert_id = '', a.last_seen, t.last_fired)) AS eff_last_seen,
          t.grouped_into AS t_grouped_into, t.exception_id AS t_exception_id
-  FROM alerts AS a FINAL
-  LEFT JOIN (SELECT * FROM alert_triage FINAL) AS t ON t.alert_id = a.id
+  FROM (SELECT * FROM alerts FINAL ${alertsWhere}) AS a
+  LEFT JOIN (SELECT * FROM alert_triage FINAL ${triageWhere}) AS t ON t.alert_id = a.id
   SETTINGS join_use_nulls = 0`;
 
 const SORT_SQL = {
@@ -90,8 +92,8 @@ const SORT_SQL = {
   severity: "indexOf(['info', 'low', 'medium', 'high', 'critical'], severity)",
 } as const;
 
-/** WHERE fragments are fixed text; values travel as typed parameters only. */
-function whereOf(filter: AlertFilter, withStatus: boolean): { sql: string; params: Record<string, unknown> } {
+/** The filter on the alerts' own columns. WHERE fragments are fixed text; values travel as typed parameters only. */
+function whereOf(filter: AlertFilter): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   const inList = (column: string, name: string, values: string[] | undefined) => {
@@ -100,7 +102,6 @@ function whereOf(filter: AlertFilter, withStatus: boolean): { sql: string; param
       params[name] = values;
     }
   };
-  if (withStatus) inList('eff_status', 'status', filter.status);
   inList('detector', 'detector', filter.detector);
   inList('severity', 'severity', filter.severity);
   inList('audience', 'audience', filter.audience);
@@ -148,21 +149,22 @@ export async function listAlerts(
   filter: AlertFilter,
   page: AlertPage,
 ): Promise<{ items: AlertRecord[]; total: number; countsByStatus: Record<string, number> }> {
-  const all = whereOf(filter, true);
-  const noStatus = whereOf(filter, false);
+  const where = whereOf(filter);
+  // The status is the triage's (after the join); everything else filters the alerts before it.
+  const byStatus = filter.status && filter.status.length > 0 ? 'WHERE eff_status IN {status:Array(String)}' : '';
   const sort = SORT_SQL[page.sort ?? 'last_seen'];
   const order = page.order === 'asc' ? 'ASC' : 'DESC';
   const [items, counts] = await Promise.all([
     store.client.query({
-      query: `SELECT * FROM (${JOINED}) ${all.sql} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      query_params: { ...all.params, limit: page.limit, offset: page.offset },
+      query: `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      query_params: { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
       format: 'JSONEachRow',
       clickhouse_settings: READ_SETTINGS,
     }).then((r) => r.json<JoinedRow>()),
     // Counts per status ignore the status filter, so a console can show every tab's count at once.
     store.client.query({
-      query: `SELECT eff_status AS status, count() AS n FROM (${JOINED}) ${noStatus.sql} GROUP BY status`,
-      query_params: noStatus.params,
+      query: `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`,
+      query_params: where.params,
       format: 'JSONEachRow',
       clickhouse_settings: READ_SETTINGS,
     }).then((r) => r.json<{ status: string; n: number }>()),
@@ -175,7 +177,7 @@ export async function listAlerts(
 
 async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {
   const res = await store.client.query({
-    query: `SELECT * FROM (${JOINED}) WHERE id = {id:String} LIMIT 1`,
+    query: `SELECT * FROM (${joined('WHERE id = {id:String}', 'WHERE alert_id = {id:String}')}) LIMIT 1`,
     query_params: { id },
     format: 'JSONEachRow',
     clickhouse_settings: READ_SETTINGS,
