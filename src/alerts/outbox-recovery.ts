@@ -40,7 +40,8 @@ export async function unqueuedAlerts(store: Store, horizonMs = RECOVERY_HORIZON_
 export interface OutboxRecoveryOptions {
   store: Store;
   routes: readonly Route[];
-  enqueueOptions: EnqueueOptions;
+  /** The noise control in force (exceptions change when the policy file does). */
+  enqueueOptions: () => EnqueueOptions;
   log: Logger;
   /** The scheduler lease's fence: a deposed scheduler queues nothing. */
   fence?: () => Promise<void>;
@@ -66,7 +67,7 @@ export function outboxRecovery(o: OutboxRecoveryOptions): () => Promise<void> {
       const pending = await unqueuedAlerts(o.store);
       if (pending.length === 0) return;
       await o.fence?.();
-      const result = await enqueueDeliveries(o.store, pending, o.routes, now, o.enqueueOptions);
+      const result = await enqueueDeliveries(o.store, pending, o.routes, now, o.enqueueOptions());
       o.log.warn(
         { alerts: pending.map((a) => a.id), queued: result.queued, suppressed: result.suppressed.length, grouped: result.grouped.length },
         'Queued alerts that were stored but never queued for delivery (a run stopped between the two)',

@@ -7,6 +7,7 @@ import { loadPolicyFile } from '../policy/load.ts';
 import { syncPolicy } from '../policy/sync.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { Policy } from '../../schemas/policy/policy.ts';
 import type { Role } from './role.ts';
 
 function mtimeOf(file: string): number {
@@ -20,8 +21,11 @@ function mtimeOf(file: string): number {
 /**
  * The policy version in force, re-synced when the policy file changes (checked before each cycle).
  * An invalid edit is logged and the previous policy kept: a typo must not stop detection.
+ * `onChange` gets each new policy once it is synced (the service re-reads its alert exceptions).
  */
-export function policyTracker(store: Store, policyFile: string, initialVersion: string, log: Logger): () => Promise<string> {
+export function policyTracker(
+  store: Store, policyFile: string, initialVersion: string, log: Logger, onChange?: (policy: Policy) => void,
+): () => Promise<string> {
   let version = initialVersion;
   let mtime = mtimeOf(policyFile);
   return async () => {
@@ -29,7 +33,9 @@ export function policyTracker(store: Store, policyFile: string, initialVersion: 
     if (now === mtime) return version;
     mtime = now;
     try {
-      version = (await syncPolicy(store, loadPolicyFile(policyFile).policy, policyFile, log)).version;
+      const { policy } = loadPolicyFile(policyFile);
+      version = (await syncPolicy(store, policy, policyFile, log)).version;
+      onChange?.(policy);
     } catch (err) {
       log.error({ policyFile, err: errorMessage(err) }, 'Policy file changed but is invalid; keeping the previous policy');
     }

@@ -113,9 +113,12 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
     detect: (ctx): Role => {
       const detection = inputs.detection;
       if (!detection) throw new Error('detect role built without detectors');
-      const policyVersion = policyTracker(ctx.store, detection.policyFile, detection.policyVersion, ctx.log);
-      // Exceptions come from the policy file read at start; a changed file takes effect on restart.
-      const enqueueOptions = enqueueOptionsOf(ctx.config.alerts, loadPolicyFile(detection.policyFile).policy);
+      // Exceptions come from the policy file: read at start, and again whenever the tracker syncs a
+      // changed file (before the next cycle), so an approved exception needs no restart.
+      let enqueueOptions = enqueueOptionsOf(ctx.config.alerts, loadPolicyFile(detection.policyFile).policy);
+      const policyVersion = policyTracker(ctx.store, detection.policyFile, detection.policyVersion, ctx.log, (policy) => {
+        enqueueOptions = enqueueOptionsOf(ctx.config.alerts, policy);
+      });
       const routes = routesOf(ctx.config.alerts);
       const announce = logNewAlerts(ctx.log);
       const onNewAlerts = async (created: Parameters<typeof announce>[0]) => {
@@ -129,7 +132,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
         build: (fence) => detectRole({
           store: ctx.store, log: ctx.log, detectors: detection.detectors, policyVersion, fence,
           onNewAlerts, ...(detection.since ? { since: detection.since } : {}),
-          beforeCycle: outboxRecovery({ store: ctx.store, routes, enqueueOptions, log: ctx.log, fence }),
+          beforeCycle: outboxRecovery({ store: ctx.store, routes, enqueueOptions: () => enqueueOptions, log: ctx.log, fence }),
         }),
       });
     },

@@ -180,7 +180,7 @@ describe('alert repository on ClickHouse', () => {
     expect((await unqueuedAlerts(store)).map((a) => a.entity).sort()).toEqual(['key:half', 'key:lost']);
 
     const log = { warn: vi.fn(), error: vi.fn() };
-    const sweep = outboxRecovery({ store, routes: routed, enqueueOptions: {}, log: log as unknown as Logger, clock: () => at(1) });
+    const sweep = outboxRecovery({ store, routes: routed, enqueueOptions: () => ({}), log: log as unknown as Logger, clock: () => at(1) });
     await sweep();
     expect(log.error).not.toHaveBeenCalled();
     expect(log.warn.mock.calls[0]?.[0]).toMatchObject({ queued: 3 });
@@ -190,7 +190,7 @@ describe('alert repository on ClickHouse', () => {
     expect(await states(done)).toEqual(['hook/pending/0', 'slack/pending/0']);
     expect(await unqueuedAlerts(store)).toEqual([]);
     // A second sweep (throttle passed) finds nothing to do.
-    await outboxRecovery({ store, routes: routed, enqueueOptions: {}, log: log as unknown as Logger, clock: () => at(2) })();
+    await outboxRecovery({ store, routes: routed, enqueueOptions: () => ({}), log: log as unknown as Logger, clock: () => at(2) })();
     expect(log.warn).toHaveBeenCalledTimes(1);
     // Outside the horizon (stored over a day ago by the store's clock) nothing is picked up.
     await truncateTables(store, ['alert_triage']);
