@@ -1,6 +1,6 @@
 import type { AlertsPort } from '../api/alerts-port.ts';
 import type { Store } from '../store/store.ts';
-import { applyAction, getAlert, listAlerts } from './repository.ts';
+import { applyAction, countAlerts, getAlert, listAlerts } from './repository.ts';
 import type { Route } from './routing.ts';
 
 /**
@@ -12,5 +12,6 @@ export function alertsPortFor(store: Store, routes: readonly Route[] = []): Aler
     listAlerts: (filter, page) => listAlerts(store, filter, page),
     getAlert: (id) => getAlert(store, id),
     applyAction: (id, action, actor, now) => applyAction(store, id, action, actor, now, routes),
+    countAlerts: (filter) => countAlerts(store, filter),
   };
 }

@@ -154,7 +154,7 @@ export async function listAlerts(
   const byStatus = filter.status && filter.status.length > 0 ? 'WHERE eff_status IN {status:Array(String)}' : '';
   const sort = SORT_SQL[page.sort ?? 'last_seen'];
   const order = page.order === 'asc' ? 'ASC' : 'DESC';
-  const [items, counts] = await Promise.all([
+  const [items, countsByStatus] = await Promise.all([
     store.client.query({
       query: `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       query_params: { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
@@ -162,17 +162,23 @@ export async function listAlerts(
       clickhouse_settings: READ_SETTINGS,
     }).then((r) => r.json<JoinedRow>()),
     // Counts per status ignore the status filter, so a console can show every tab's count at once.
-    store.client.query({
-      query: `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`,
-      query_params: where.params,
-      format: 'JSONEachRow',
-      clickhouse_settings: READ_SETTINGS,
-    }).then((r) => r.json<{ status: string; n: number }>()),
+    countAlerts(store, filter),
   ]);
-  const countsByStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
   const wanted = filter.status && filter.status.length > 0 ? filter.status : Object.keys(countsByStatus);
   const total = wanted.reduce((sum, s) => sum + (countsByStatus[s] ?? 0), 0);
   return { items: items.map((r) => recordOf(r).record), total, countsByStatus };
+}
+
+/** Alerts per status under the filter (its status list ignored): the counts of a queue's tabs, without a page. */
+export async function countAlerts(store: Store, filter: AlertFilter): Promise<Record<string, number>> {
+  const where = whereOf(filter);
+  const counts = await store.client.query({
+    query: `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`,
+    query_params: where.params,
+    format: 'JSONEachRow',
+    clickhouse_settings: READ_SETTINGS,
+  }).then((r) => r.json<{ status: string; n: number }>());
+  return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
 }
 
 async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {

@@ -137,8 +137,8 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
       });
     },
     deliver: dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence })),
-    // An api-only process (`--role api`) has no detect role to load the corpus: it loads it itself
-    // (validated as at detect start-up), so /api/detectors lists what the scheduler runs.
+    // An api-only process (`run --role api`) loads the detector registry itself: /api/detectors and the alert
+    // pages need the corpus's metadata whether or not this process schedules detectors.
     api: apiRole(async (ctx) => createApiServer({
       store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? await loadDetectors(), metrics: metricsRegistry,
       tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store, routesOf(ctx.config.alerts)),
