@@ -142,6 +142,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
     api: apiRole(async (ctx) => createApiServer({
       store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? await loadDetectors(), metrics: metricsRegistry,
       tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store, routesOf(ctx.config.alerts)),
+      secureCookies: ctx.config.service.secureCookies,
       readiness: () => readinessOf(ctx.readiness()),
     })),
   };
