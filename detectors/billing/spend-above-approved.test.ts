@@ -126,9 +126,15 @@ detectorCases(detector, [
     ],
   },
   {
-    name: 'quiet when the same rise follows an approved increase, and for small teams below the volume floor',
+    name: 'quiet when the same rise follows an approved increase, for a small team\'s ordinary day, and for pennies',
     records: {
-      gateway: [...platformRise, ...history('daveBot', 28, around(1, 0.1)), spend('10:00', 'daveBot', 8)],
+      gateway: [
+        ...platformRise,
+        // team-web at ~$1/day: $1.30 is within its own history's reach (below 1.5 × the median).
+        ...history('daveBot', 28, around(1, 0.1)), spend('10:00', 'daveBot', 1.3),
+        // team-data at ~$0.10/day: 8× is a rise, but $0.80 is below the $1 noise floor.
+        ...history('carol', 28, around(0.1, 0.01)), spend('10:00', 'carol', 0.8),
+      ],
       // A personal Claude login of Alice: direct usage attributed through her telemetry, still within budget.
       billing: [anthropicUsagePage(at('13:00'), [anthropicResult(tokens({ uncached: 100_000, output: 20_000 }), { api_key_id: null, workspace_id: null, account_id: 'user_01WCz1FkmYMm4gnmykNKUu3Q' })])],
       agent: [claudeCodeEvent(at('13:10'), { 'user.account_id': 'user_01WCz1FkmYMm4gnmykNKUu3Q', 'user.email': 'alice@example.com' })],
@@ -141,6 +147,24 @@ detectorCases(detector, [
         : t)),
     }),
     expect: 'none',
+  },
+  {
+    name: 'fires on the issue\'s small team: a $1.17 median day rising to $4.68 (robust z 6.7), far below the old $25 floor',
+    records: { gateway: [...history('daveBot', 28, around(1.17, 0.353)), spend('09:00', 'daveBot', 2.34), spend('14:20', 'daveBot', 2.34)] },
+    window: HOUR,
+    expect: [
+      {
+        entity: 'team:team-web:spend-baseline',
+        team: 'team-web',
+        identity: 'dave.kim@example.com',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ daySpendUsd: 4.68, baselineMedianUsd: 1.17, baselineDays: 28 });
+          expect(Number(a.evidence.figures['robustZ'])).toBeCloseTo(6.7, 1);
+          expect(a.evidence.params).toMatchObject({ minDailyUsd: 1, zThreshold: 3.5, minRiseRatio: 1.5 });
+          expect(a.evidence.paramScope).toBe('default');
+        },
+      },
+    ],
   },
   {
     name: 'quiet for spend within every budget and baseline, and for spend after the window end',

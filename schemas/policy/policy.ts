@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { detectorParamsSection } from './detector-params.ts';
 
 /**
  * The approved-usage policy: the single record of what is approved (issue 3). It is YAML in the
@@ -235,6 +236,7 @@ const policyObject = z
     tools: z.object({ orgWide: toolSet.prefault({}) }).strict().prefault({}),
     aiApps: z.array(aiApp).default([]),
     exceptions: z.array(exception).optional(),
+    detectors: detectorParamsSection,
   })
   .strict();
 

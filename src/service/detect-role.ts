@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Alert } from '../detect/alerts.ts';
 import type { AnyDetector } from '../detect/define-detector.ts';
+import { loadDetectors } from '../detect/registry.ts';
 import { DetectorScheduler } from '../detect/scheduler.ts';
 import { errorMessage } from '../errors.ts';
 import { loadPolicyFile } from '../policy/load.ts';
@@ -29,7 +30,8 @@ export function policyTracker(store: Store, policyFile: string, initialVersion: 
     if (now === mtime) return version;
     mtime = now;
     try {
-      version = (await syncPolicy(store, loadPolicyFile(policyFile).policy, policyFile, log)).version;
+      // Checked against the whole corpus (its `detectors:` overrides name any detector), like at start-up.
+      version = (await syncPolicy(store, loadPolicyFile(policyFile, await loadDetectors()).policy, policyFile, log)).version;
     } catch (err) {
       log.error({ policyFile, err: errorMessage(err) }, 'Policy file changed but is invalid; keeping the previous policy');
     }
