@@ -12,6 +12,7 @@ import {
   tokens,
 } from '../_shared/fixtures-finops.ts';
 import type { TokenCounts } from '../_shared/model-prices.ts';
+import type { Policy } from '../../schemas/policy/policy.ts';
 import detector from './unreconciled-spend.ts';
 
 const DAY = fixtureDay();
@@ -53,7 +54,55 @@ const reconciled = {
   ],
 };
 
+/** Both gateways route through the LiteLLM Anthropic key: the policy lists it for Kong too. */
+const sharedKeyPolicy = (p: Policy): Policy => ({
+  ...p,
+  credentials: [...p.credentials, { id: 'anthropic-kong-shared', provider: 'anthropic', apiKeyId: ANTHROPIC_LITELLM.api_key_id, workspaceId: ANTHROPIC_LITELLM.workspace_id, gateway: 'kong-prod' }],
+});
+const SHARED_HOURS = Array.from({ length: 11 }, (_, i) => `${String(9 + i).padStart(2, '0')}:00`);
+
+/**
+ * Every hour 09–19: a turn through LiteLLM and one through Kong on the shared key, billed as their sum; 14:00 is billed
+ * one turn more (the gap is priced from the hour's billed mix, so the missing turn costs exactly one turn).
+ */
+const sharedKeyDay = {
+  billing: SHARED_HOURS.map((h) => anthropicUsagePage(at(h), [anthropicResult(times(TURN, h === '14:00' ? 3 : 2), ANTHROPIC_LITELLM)])),
+  gateway: SHARED_HOURS.flatMap((h) => [litellmRequest(at(h.replace(':00', ':10')), 'alice', TURN), kongRequest(at(h.replace(':00', ':40')), 'alice', TURN)]),
+};
+
 detectorCases(detector, [
+  {
+    name: 'reconciles a key LiteLLM and Kong share against the sum of both gateways: exactly the one hour and the true dollars',
+    records: sharedKeyDay,
+    window: DAY,
+    policy: sharedKeyPolicy,
+    expect: [
+      {
+        entity: `ledger:kong-prod+litellm-prod/anthropic:${SONNET}`,
+        team: 'team-platform-eng',
+        credential: 'anthropic-kong-shared,anthropic-litellm-prod',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({
+            hoursOverTolerance: ['14:00'],
+            billedTokens: total(times(TURN, 3)),
+            loggedTokens: total(times(TURN, 2)),
+            gapTokens: total(TURN),
+            billedKeys: [ANTHROPIC_LITELLM.api_key_id],
+            gatewayRequests: 2,
+          });
+          // The missing turn at list price ($2.5875), not the day's Kong traffic.
+          expect(a.impactUsd).toBe(2.59);
+        },
+      },
+    ],
+  },
+  {
+    name: 'quiet when a key both gateways share is billed exactly the sum of their logs',
+    records: { billing: sharedKeyDay.billing.filter((_, i) => SHARED_HOURS[i] !== '14:00'), gateway: sharedKeyDay.gateway.filter((r) => !JSON.stringify(r).includes(`${at('14:00').slice(0, 13)}`)) },
+    window: DAY,
+    policy: sharedKeyPolicy,
+    expect: 'none',
+  },
   {
     name: 'fires on billed tokens the gateway never logged, and on billed cost above the logged cost, charged to the largest consumer',
     records: {
