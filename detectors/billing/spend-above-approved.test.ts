@@ -2,6 +2,8 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { anthropicUsagePage, at, bedrockInvocation, claudeCodeEvent, FIXTURE_DAY } from '../_shared/fixtures.ts';
 import { anthropicResult, bedrockTokens, kongRequest, litellmRequest, tokens, type KeyOwner } from '../_shared/fixtures-finops.ts';
+import { ordinaryDay, sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
+import type { Policy } from '../../schemas/policy/policy.ts';
 import detector from './spend-above-approved.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -173,3 +175,43 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): team-web's ordinary day is ±30 % around the size's typical spend, with
+ * budgets at ten times it. The planted incident is the issue's: a day at 4× the median (at the
+ * 5-person size exactly $1.17 → $4.68, robust z 6.7); an ordinary busy day (1.3×) stays quiet.
+ */
+const sizedBudget = (size: OrgSize) => (p: Policy): Policy => ({
+  ...p,
+  teams: p.teams.map((t) => (t.id === 'team-web' ? { ...t, budgets: [{ from: '2026-01-01', dailyUsd: 10 * size.dailyUsd, monthlyUsd: 400 * size.dailyUsd }] } : t)),
+});
+const cents2 = (usd: number) => Math.round(usd * 100) / 100;
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on a day at 4× the team\'s median',
+    records: {
+      gateway: [
+        ...history('daveBot', 28, ordinaryDay(size.dailyUsd)),
+        spend('09:00', 'daveBot', cents2(2 * size.dailyUsd)), spend('14:20', 'daveBot', cents2(2 * size.dailyUsd)),
+      ],
+    },
+    window: HOUR,
+    policy: sizedBudget(size),
+    expect: [{
+      entity: 'team:team-web:spend-baseline',
+      team: 'team-web',
+      check: (a) => {
+        expect(a.evidence.figures).toMatchObject({ daySpendUsd: cents2(4 * cents2(size.dailyUsd)), baselineMedianUsd: size.dailyUsd, baselineDays: 28 });
+        expect(Number(a.evidence.figures['robustZ'])).toBeCloseTo(6.7, 0);
+      },
+    }],
+  },
+  {
+    name: 'quiet on an ordinary busy day (1.3× the median)',
+    records: { gateway: [...history('daveBot', 28, ordinaryDay(size.dailyUsd)), spend('14:20', 'daveBot', cents2(1.3 * size.dailyUsd))] },
+    window: HOUR,
+    policy: sizedBudget(size),
+    expect: 'none',
+  },
+]));

@@ -3,6 +3,7 @@ import { detectorCases } from '../../src/detect/cases.ts';
 import { utcDay } from '../../src/detect/windows.ts';
 import { anthropicUsagePage, at, bedrockInvocation, oktaEvent } from '../_shared/fixtures.ts';
 import { PEOPLE, apiRequestBy, every, kongBy, litellmBy, minutesAgo, storeClockNow, type Person } from '../_shared/fixtures-logging.ts';
+import { MORNING_HOURS, SIZE_WINDOW, sizeMatrix, spreadOverHour, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './prompt-log-gap.ts';
 
 /**
@@ -163,3 +164,43 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): team-data's working morning at each size (fixtures-sizes.ts). The
+ * planted incident is the issue's: the gateway stores no prompt for 88 % of the team's requests — at
+ * the 5-person size 45 of 51, an hour never above 12, so it is judged on the day so far; at the larger
+ * sizes the hour alone decides. Quiet traffic logs every prompt but about 3 %.
+ */
+function morning(size: OrgSize, unloggedShare: number) {
+  return MORNING_HOURS.flatMap((hour, i) => {
+    const n = size.hourlyRequests[i] ?? 0;
+    const unlogged = Math.round(n * unloggedShare);
+    return spreadOverHour(hour, n).map((t, j) => litellmBy(carol, t, { logged: j >= unlogged }));
+  });
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires when 88 % of the team\'s requests are stored without the prompt',
+    records: { gateway: morning(size, 0.88) },
+    window: SIZE_WINDOW,
+    expect: [{
+      entity: 'team-data:unlogged-prompts',
+      team: 'team-data',
+      check: (a) => {
+        const thin = (size.hourlyRequests.at(-1) ?? 0) < 20;
+        const day = size.hourlyRequests.reduce((x, y) => x + y, 0);
+        expect(a.evidence.figures['judgedOver']).toBe(thin ? 'day so far' : 'hour');
+        if (size.people === 5) expect(a.evidence.figures).toMatchObject({ modelRequests: 51, unloggedRequests: 45 });
+        expect(Number(a.evidence.figures['modelRequests'])).toBe(thin ? day : size.hourlyRequests.at(-1));
+        expect(Number(a.evidence.figures['pValue'])).toBeLessThan(1e-6);
+      },
+    }],
+  },
+  {
+    name: 'quiet when about 3 % of the requests are unlogged',
+    records: { gateway: morning(size, 0.03) },
+    window: SIZE_WINDOW,
+    expect: 'none',
+  },
+]));
