@@ -13,6 +13,7 @@ import {
 } from '../_shared/fixtures-finops.ts';
 import type { TokenCounts } from '../_shared/model-prices.ts';
 import type { Policy } from '../../schemas/policy/policy.ts';
+import { MORNING_HOURS, sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './unreconciled-spend.ts';
 
 const DAY = fixtureDay();
@@ -203,3 +204,43 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): a working morning on the LiteLLM Anthropic key, each hour one
+ * gateway request carrying the size's traffic (an ordinary day ≈ size.dailyUsd; the ledger compares
+ * totals, so one record an hour is the same ledger as many). The planted incident: the 14:00 hour is
+ * billed twice over — an hour of the team's traffic made with the gateway's key around the gateway.
+ * Quiet: every hour billed 3 % above the log (within the tolerance).
+ */
+function sizedLedger(size: OrgSize, billedRatio: (hour: string) => number) {
+  const perHour = times(SMALL, Math.max(1, Math.round(size.dailyUsd / MORNING_HOURS.length / 0.2175)));
+  const scaled = (r: number): TokenCounts => ({ ...perHour, uncached: Math.round(perHour.uncached * r), cacheRead: Math.round(perHour.cacheRead * r), output: Math.round(perHour.output * r) });
+  return {
+    billing: MORNING_HOURS.map((h) => anthropicUsagePage(at(h), [anthropicResult(scaled(billedRatio(h)), ANTHROPIC_LITELLM)])),
+    gateway: MORNING_HOURS.map((h) => litellmRequest(at(h.replace(':00', ':20')), 'alice', perHour)),
+  };
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on an hour of traffic billed on the gateway key but never logged',
+    records: sizedLedger(size, (h) => (h === '14:00' ? 2 : 1)),
+    window: DAY,
+    expect: [{
+      entity: `ledger:litellm-prod/anthropic:${SONNET}`,
+      team: 'team-platform-eng',
+      check: (a) => {
+        expect(a.evidence.figures['hoursOverTolerance']).toEqual(['14:00']);
+        // The hour was billed twice what the gateway logged: the gap is exactly one hour's traffic.
+        expect(a.evidence.figures['gapTokens']).toBe(a.evidence.figures['loggedTokens']);
+        expect(a.impactUsd).toBeGreaterThan(0.1);
+      },
+    }],
+  },
+  {
+    name: 'quiet when every hour is billed within the tolerance of the log',
+    records: sizedLedger(size, () => 1.03),
+    window: DAY,
+    expect: 'none',
+  },
+]));

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
@@ -96,10 +97,12 @@ export default defineDetector({
     'Usage reports pulled both hourly and daily for the same model (counted twice).',
   ],
   params: {
-    tolerancePct: param('Float64', 0.05, 'A line is unreconciled when the billed excess exceeds this share of the billed amount…'),
+    tolerancePct: param('Float64', 0.05, 'A line is unreconciled when the billed excess exceeds this share of the billed amount…', z.number().min(0).max(1)),
     minGapTokens: param('UInt64', 100000, '…and at least this many tokens per hour (token lines).'),
-    minGapUsd: param('Float64', 5, '…and at least this many USD per day (billed-cost lines).'),
-    minImpactUsd: param('Float64', 1, 'Ignore a day whose unexplained cost is below this.'),
+    // Noise floors, not size floors (issue 14): a 5-person team's whole day is about a dollar, so a floor of dollars
+    // would hide an hour of its traffic billed outside the gateway; the tolerance above is what scales with volume.
+    minGapUsd: param('Float64', 0.5, '…and at least this many USD per day (billed-cost lines).', z.number().min(0)),
+    minImpactUsd: param('Float64', 0.1, 'Ignore a day whose unexplained cost is below this.', z.number().min(0)),
   },
   query: sql`
     WITH
