@@ -46,8 +46,24 @@ export function overrideIssues(section: DetectorParamsSection, detectors: readon
   return issues;
 }
 
-/** The overrides of one detector in the policy in force. */
-export async function readOverrides(store: Store, detectorId: string): Promise<DetectorOverrides> {
+// The policy version is a hash of the policy's rows (src/policy/sync.ts): one version's overrides never change, so
+// they are read once per version and detector, not once per run (the scheduler runs every detector hourly).
+const byVersion = new Map<string, DetectorOverrides>();
+
+/**
+ * The overrides of one detector in the policy in force. `policyVersion` (when the caller knows it)
+ * lets a version's overrides be read once.
+ */
+export async function readOverrides(store: Store, detectorId: string, policyVersion = ''): Promise<DetectorOverrides> {
+  const key = `${policyVersion}\n${detectorId}`;
+  const known = policyVersion ? byVersion.get(key) : undefined;
+  if (known) return known;
+  const read = await queryOverrides(store, detectorId);
+  if (policyVersion) byVersion.set(key, read);
+  return read;
+}
+
+async function queryOverrides(store: Store, detectorId: string): Promise<DetectorOverrides> {
   const res = await store.client.query({
     query: 'SELECT team_id, params FROM policy_detector_params WHERE detector_id = {id:String} ORDER BY team_id',
     query_params: { id: detectorId },

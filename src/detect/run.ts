@@ -124,7 +124,7 @@ async function runBatch(store: Store, detector: AnyDetector, windows: readonly T
   const started = performance.now();
   const grid = windowGrid(detector, windows);
   // Policy overrides of the params (0023): one run per parameter set, each team's alerts from its own set.
-  const sets = paramSets(detector, options.params, await readOverrides(store, detector.id));
+  const sets = paramSets(detector, options.params, await readOverrides(store, detector.id, options.policyVersion));
   const teamsWithOwnSet = new Set(sets.map((s) => s.team).filter((t) => t !== ''));
   const buildCtx = { now: options.now ?? new Date(), policyVersion: options.policyVersion ?? '' };
   const results: RunResult[] = windows.map((window) => ({ detector: detector.id, window, rows: 0, alerts: [], durationMs: 0 }));
