@@ -19,14 +19,16 @@ export interface OrgSize {
    * team's is the issue's: 51 requests, peaking at 12 an hour, below a 20-request hourly floor.
    */
   hourlyRequests: readonly number[];
+  /** Claude Code sessions running in the busiest hour. */
+  activeSessions: number;
 }
 
 const MORNING = [6, 8, 12, 10, 7, 8];
 
 export const ORG_SIZES: readonly OrgSize[] = [
-  { label: '5-person team (~$1/day)', people: 5, dailyUsd: 1.17, hourlyRequests: MORNING },
-  { label: '50-person team', people: 50, dailyUsd: 60, hourlyRequests: MORNING.map((n) => n * 10) },
-  { label: '2,000-person team', people: 2_000, dailyUsd: 2_400, hourlyRequests: MORNING.map((n) => n * 100) },
+  { label: '5-person team (~$1/day)', people: 5, dailyUsd: 1.17, hourlyRequests: MORNING, activeSessions: 3 },
+  { label: '50-person team', people: 50, dailyUsd: 60, hourlyRequests: MORNING.map((n) => n * 10), activeSessions: 30 },
+  { label: '2,000-person team', people: 2_000, dailyUsd: 2_400, hourlyRequests: MORNING.map((n) => n * 100), activeSessions: 400 },
 ];
 
 /** The hours of the working morning, `HH:00` on the fixture day. */
