@@ -95,7 +95,7 @@ describe('driftwatch CLI', () => {
 describe('driftwatch detectors list --params', () => {
   it('shows every parameter with its default and the policy\'s organisation-wide and per-team overrides', () => {
     const policy = join(tempDir('policy-'), 'policy.yaml');
-    const example = readFileSync(fileURLToPath(new URL('../policy.example.yaml', import.meta.url)), 'utf8');
+    const example = readFileSync(fileURLToPath(new URL('../policy.example.yaml', import.meta.url)), 'utf8').replace(/^detectors: \{\}\n/m, '');
     writeFileSync(policy, `${example}\ndetectors:\n  gateway.prompt-log-gap:\n    params: { maxPValue: 0.01 }\n    teams:\n      team-ml: { minRequests: 5 }\n`);
     const res = run(['detectors', 'list', '--params', '--policy', policy]);
     expect(res.status, res.stderr).toBe(0);

@@ -15,7 +15,8 @@ import { sql } from './sql.ts';
 import { dataWindow } from './windows.ts';
 
 const CORPUS = [promptLogGap, spendAboveApproved];
-const EXAMPLE = readFileSync(EXAMPLE_POLICY_FILE, 'utf8');
+// The example's own (empty) section removed, so a case can append one.
+const EXAMPLE = readFileSync(EXAMPLE_POLICY_FILE, 'utf8').replace(/^detectors: \{\}\n/m, '');
 
 function issuesOf(text: string): PolicyIssue[] {
   try {
