@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Alert } from '../detect/alerts.ts';
 import type { AnyDetector } from '../detect/define-detector.ts';
+import { loadDetectors } from '../detect/registry.ts';
 import { DetectorScheduler } from '../detect/scheduler.ts';
 import { errorMessage } from '../errors.ts';
 import { loadPolicyFile } from '../policy/load.ts';
@@ -33,7 +34,8 @@ export function policyTracker(
     if (now === mtime) return version;
     mtime = now;
     try {
-      const { policy } = loadPolicyFile(policyFile);
+      // Checked against the whole corpus (its `detectors:` overrides name any detector), like at start-up.
+      const { policy } = loadPolicyFile(policyFile, await loadDetectors());
       version = (await syncPolicy(store, policy, policyFile, log)).version;
       onChange?.(policy);
     } catch (err) {
