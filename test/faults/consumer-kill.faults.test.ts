@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
-import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
+import { count, testConfig, testStore } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, startDriftwatch, tableCounts } from './harness.ts';
+import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
 import { faultTraffic } from './traffic.ts';
 
 /**
@@ -36,7 +36,7 @@ describe('fault: consumer SIGKILL mid-batch, repeated', () => {
     for (let k = 0; k < KILLS_FROM_OUTSIDE; k++) {
       const child = startDriftwatch(config, ['ingest']);
       const before = committed;
-      await waitFor(async () => (await progress(config)).committed > before + 300, 120_000, `progress after restart ${k + 1}`);
+      await waitForProgress(config, (p) => p.committed > before + 300, 120_000, `progress after restart ${k + 1}`);
       child.process.kill('SIGKILL');
       expect((await child.exited).signal).toBe('SIGKILL');
       committed = (await progress(config)).committed;
@@ -45,7 +45,7 @@ describe('fault: consumer SIGKILL mid-batch, repeated', () => {
 
     await producing;
     const last = startDriftwatch(config, ['ingest']);
-    await waitFor(async () => (await progress(config)).committed === traffic.total, 240_000, 'every offset committed');
+    await waitForProgress(config, (p) => p.committed === traffic.total, 240_000, 'every offset committed');
     last.process.kill('SIGTERM');
     expect((await last.exited).code).toBe(0);
 

@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../../src/config/schema.ts';
 import { SOURCE_KINDS } from '../../src/decode/types.ts';
-import { withProducer } from '../../src/ingest/produce.ts';
 import { DATA_TABLES, type DataTable } from '../../src/normalize/rows.ts';
 import type { Store } from '../../src/store/store.ts';
-import { count } from '../helpers/env.ts';
+import { count, waitFor } from '../helpers/env.ts';
 import type { FaultTraffic } from './traffic.ts';
 
 /**
@@ -24,6 +23,8 @@ export interface Child {
   /** The child's JSON log lines so far. */
   logs(): Record<string, unknown>[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Running or how it exited, and its last log lines: for a case's failure message. */
+  status(): string;
 }
 
 /** Runs `driftwatch <args>` with `config` written to a file (the environment cannot override it). */
@@ -42,7 +43,10 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let text = '';
+  // FAULTS_LOG_DIR keeps every child's log for a post-mortem (the temp root is removed at the end).
+  const keep = process.env['FAULTS_LOG_DIR'] ? join(process.env['FAULTS_LOG_DIR'], `${args[0]}-${Date.now()}.log`) : undefined;
   child.stderr?.on('data', (d: Buffer) => {
+    if (keep) appendFileSync(keep, d);
     text += d.toString();
     // Keep memory bounded on long runs: the cases read recent lines and lease/alert events.
     if (text.length > 4_000_000) text = text.slice(-2_000_000);
@@ -56,7 +60,8 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
       return [];
     }
   });
-  return { process: child, logs, exited };
+  const status = () => `${args.join(' ')}: ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}; last log lines:\n${text.split('\n').slice(-6).join('\n').slice(-3000)}`;
+  return { process: child, logs, exited, status };
 }
 
 /** Sum over the four topics of the group's committed offsets and of the end offsets. */
@@ -77,12 +82,36 @@ export async function progress(config: Config): Promise<{ committed: number; end
 }
 
 /**
+ * Waits until the group's progress satisfies `done`. A failed look-up counts as "not yet": while
+ * a broker restarts, or a partition's leader moves, the admin client's requests fail for a moment.
+ */
+export async function waitForProgress(config: Config, done: (p: { committed: number; end: number }) => boolean, timeoutMs: number, what: string, consumer?: Child): Promise<void> {
+  let last = { committed: -1, end: -1 };
+  await waitFor(async () => {
+    try {
+      last = await progress(config);
+      return done(last);
+    } catch {
+      return false;
+    }
+  }, timeoutMs, what).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message} (committed ${last.committed} of ${last.end})${consumer ? `; ${consumer.status()}` : ''}`);
+  });
+}
+
+/**
  * Produces every source's messages round-robin over `partitions`, in chunks of `chunk` records
  * with `pauseMs` between them, so a case can act while traffic is still arriving.
  */
 export async function produceTraffic(config: Config, messages: FaultTraffic['messages'], opts: { partitions: number; chunk?: number; pauseMs?: number }): Promise<void> {
   const chunk = opts.chunk ?? 1000;
-  await withProducer(config.kafka.brokers, async (producer) => {
+  // Idempotent, as `driftwatch produce` is, with retries long enough to ride out a broker restart
+  // (a stopping KRaft broker can take 15 s, a starting one as long again on a loaded machine):
+  // within one send the broker drops a retried batch it already has, so nothing is written twice.
+  const kafka = new Kafka({ clientId: 'driftwatch-fault-producer', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 } });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
     const longest = Math.max(...SOURCE_KINDS.map((s) => messages[s].length));
     for (let i = 0; i < longest; i += chunk) {
       await producer.sendBatch({
@@ -94,7 +123,9 @@ export async function produceTraffic(config: Config, messages: FaultTraffic['mes
       });
       if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
-  });
+  } finally {
+    await producer.disconnect();
+  }
 }
 
 export interface TableCount {
