@@ -25,10 +25,12 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Running or how it exited, and its last log lines: for a case's failure message. */
   status(): string;
+  /** What it wrote to stdout (kept only when started with `stdout: true`). */
+  stdout(): string;
 }
 
 /** Runs `driftwatch <args>` with `config` written to a file (the environment cannot override it). */
-export function startDriftwatch(config: Config, args: string[], extra: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Child {
+export function startDriftwatch(config: Config, args: string[], extra: { config?: Record<string, unknown>; env?: Record<string, string>; stdout?: boolean } = {}): Child {
   const dir = mkdtempSync(join(tmpdir(), 'driftwatch-fault-'));
   const file = join(dir, 'config.yaml');
   writeFileSync(file, JSON.stringify({
@@ -40,8 +42,10 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
   }));
   const child = spawn(process.execPath, [BIN, '--config', file, ...args], {
     env: { ...process.env, KAFKA_BROKERS: '', DRIFTWATCH_DATA_DIR: '', CLICKHOUSE_DATABASE: '', DRIFTWATCH_POLICY: '', LOG_LEVEL: '', LOG_FORMAT: 'json', ...extra.env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', extra.stdout ? 'pipe' : 'ignore', 'pipe'],
   });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   let text = '';
   // FAULTS_LOG_DIR keeps every child's log for a post-mortem (the temp root is removed at the end).
   const keep = process.env['FAULTS_LOG_DIR'] ? join(process.env['FAULTS_LOG_DIR'], `${args[0]}-${Date.now()}.log`) : undefined;
@@ -51,7 +55,7 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
     // Keep memory bounded on long runs: the cases read recent lines and lease/alert events.
     if (text.length > 4_000_000) text = text.slice(-2_000_000);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   const logs = () => text.split('\n').flatMap((line) => {
     if (!line.startsWith('{')) return [];
     try {
@@ -61,7 +65,7 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
     }
   });
   const status = () => `${args.join(' ')}: ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}; last log lines:\n${text.split('\n').slice(-6).join('\n').slice(-3000)}`;
-  return { process: child, logs, exited, status };
+  return { process: child, logs, exited, status, stdout: () => out };
 }
 
 /** Sum over the four topics of the group's committed offsets and of the end offsets. */
