@@ -1,5 +1,5 @@
 /**
- * npm run bench:api [-- --n 1000000 --alerts 3000 --runs 40 --dir DIR]
+ * npm run bench:api [-- --n 1000000 --alerts 3000 --runs 40 --dir DIR]   (a DIR holding an earlier run's day is measured again)
  *
  * The API's read paths on a generated day (bench/detect-data.ts, N gateway requests plus its
  * telemetry, billing and IdP traffic; roll-ups filled at insert, then merged) with the example
@@ -8,12 +8,21 @@
  *   - a page of 50 alerts with filters (status, audience, severity, time), sorted by severity;
  *   - one alert with its evidence;
  *   - a 30-day spend series for all teams (groupBy=day);
- *   - a session trail (a session with gateway and telemetry traffic).
+ *   - a session trail (a session with gateway and telemetry traffic);
+ * and the console's pages (src/views/):
+ *   - governance posture, 7 days, all teams (/api/posture);
+ *   - FinOps series, 30 days, all teams (/api/spend/series);
+ *   - an alert's signal chart (/api/alerts/{id}/signal, alerts of spend, session and team-count kinds);
+ *   - a detector's 30-day history (/api/detectors/{id}/history);
+ *   - alert counts per status with filters (/api/alerts/counts);
+ *   - source health with rejects, 24 h (/api/sources).
+ * Each figure is also given as a ratio to the reference measured in the same run: /readyz, one
+ * `SELECT 1` round trip to the store through the same app (what any request costs at the least).
+ * Peak RSS of the bench process (VmHWM) is printed with them.
  * Then the idle RSS of an API process: a child opens the same store, starts the server, answers
  * /readyz once and idles 5 s.
  *
- * The alerts sit behind the table-backed AlertsPort of the tests (test/helpers/table-alerts-port.ts)
- * until the alert repository is wired in.
+ * The alerts are read through the alert repository (src/alerts/repository.ts), as `driftwatch run` wires it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +37,9 @@ import { migrate } from '../src/store/migrate.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
 import { metricsRegistry } from '../src/telemetry/metrics.ts';
-import { insertAlerts, tableAlertsPort, type AlertSeed } from '../test/helpers/table-alerts-port.ts';
+import { alertsPortFor } from '../src/alerts/port.ts';
+import { loadDetectors } from '../src/detect/registry.ts';
+import { insertAlerts, type AlertSeed } from '../test/helpers/table-alerts-port.ts';
 import { generateDay } from './detect-data.ts';
 
 const { values: args } = parseArgs({
@@ -52,12 +63,13 @@ async function open(dir: string): Promise<Store> {
   return store;
 }
 
-const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024);
+const statusMiB = (field: 'VmRSS' | 'VmHWM') => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024);
+const rssMiB = () => statusMiB('VmRSS');
 
 /** The child: an API process on the store, idle. Prints its RSS. */
 async function idle(dir: string): Promise<void> {
   const store = await open(dir);
-  const api = createApiServer({ store, log, detectors: [], metrics: metricsRegistry, tokens: { read: TOKEN } });
+  const api = createApiServer({ store, log, detectors: await loadDetectors(), metrics: metricsRegistry, tokens: { read: TOKEN } });
   const running = await api.listen(0, '127.0.0.1');
   await fetch(`http://127.0.0.1:${running.port}/readyz`);
   await new Promise((r) => setTimeout(r, 5_000));
@@ -77,15 +89,22 @@ async function main(): Promise<void> {
   const n = Number(args.n);
   const day = args.day;
   const store = await open(dir);
-  const t0 = performance.now();
-  await generateDay(store, n, day, say);
-  for (const t of ['gateway_requests', 'agent_events', 'provider_usage', 'idp_events', 'gateway_hourly', 'gateway_daily', 'gateway_sessions_hourly', 'provider_hourly']) {
-    await store.client.command({ query: `OPTIMIZE TABLE ${t} FINAL`, clickhouse_settings: { max_execution_time: 0 } });
+  const q = async <T>(query: string) => (await store.client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })).json<T>();
+  // A --dir that already holds a generated day (a finished earlier run) is measured again as it is: generating
+  // 1 M requests takes minutes, the requests seconds.
+  const [stored] = await q<{ n: number }>('SELECT count() AS n FROM gateway_requests');
+  const reuse = Number(stored?.n ?? 0) > 0;
+  if (reuse) say(`reusing the ${stored?.n} requests in ${dir}`);
+  else {
+    const t0 = performance.now();
+    await generateDay(store, n, day, say);
+    for (const t of ['gateway_requests', 'agent_events', 'provider_usage', 'idp_events', 'gateway_hourly', 'gateway_daily', 'gateway_sessions_hourly', 'provider_hourly']) {
+      await store.client.command({ query: `OPTIMIZE TABLE ${t} FINAL`, clickhouse_settings: { max_execution_time: 0 } });
+    }
+    say(`generated ${n} requests in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
-  say(`generated ${n} requests in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   await syncPolicy(store, loadPolicyFile(EXAMPLE_POLICY_FILE).policy, EXAMPLE_POLICY_FILE);
 
-  const q = async <T>(query: string) => (await store.client.query({ query, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })).json<T>();
   const sessions = await q<{ session_id: string }>(`SELECT session_id FROM gateway_sessions_hourly WHERE session_id != '' GROUP BY session_id ORDER BY sum(requests) DESC LIMIT 20`);
   const dayStart = Date.parse(`${day}T00:00:00Z`);
   const DETECTORS = ['cross-source.session-without-gateway', 'cross-source.identity-switch', 'billing.spend-above-approved', 'gateway.routing-drift', 'cross-source.tool-scope-drift'];
@@ -102,21 +121,37 @@ async function main(): Promise<void> {
       evidence: { figures: { requests: i, session }, samples: Array.from({ length: 5 }, (_, k) => `{"request_id":"r${i}-${k}","model":"claude-sonnet-4-5","cost_usd":0.01}`) },
     };
   });
-  for (let i = 0; i < seeds.length; i += 1000) await insertAlerts(store, seeds.slice(i, i + 1000));
+  if (!reuse) for (let i = 0; i < seeds.length; i += 1000) await insertAlerts(store, seeds.slice(i, i + 1000));
 
+  // A few rejects, so /api/sources has groups and samples to return.
+  if (!reuse) await store.client.insert({ table: 'ingest_rejects', format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: '' },
+    values: Array.from({ length: 300 }, (_, i) => ({
+      rejected_at: new Date(dayStart + i * 60_000).toISOString().replace('T', ' ').replace('Z', ''), source: ['gateway', 'agent', 'billing'][i % 3],
+      topic: 't', partition: 0, offset: i, record_index: 0, reason: ['schema_violation', 'invalid_json', 'unknown_format'][i % 3], format: '',
+      detail: `bench reject ${i}`, raw_encoding: 'utf8', raw_bytes: 40, raw: `{"prompt":"[${i} chars]","n":${i}}`,
+    })) });
+  const detectors = await loadDetectors();
   const api = createApiServer({
-    store, log, detectors: [], metrics: metricsRegistry, tokens: { read: TOKEN }, alerts: tableAlertsPort(store), clock: () => new Date(dayStart + 86_400_000),
+    store, log, detectors, metrics: metricsRegistry, tokens: { read: TOKEN }, alerts: alertsPortFor(store), clock: () => new Date(dayStart + 86_400_000),
   });
   const to = new Date(dayStart + 86_400_000).toISOString().slice(0, 10);
   const from = new Date(dayStart - 29 * 86_400_000).toISOString().slice(0, 10);
+  const week = new Date(dayStart - 6 * 86_400_000).toISOString().slice(0, 10);
   const cases: [string, (i: number) => string][] = [
+    ['reference: /readyz (SELECT 1)', () => '/readyz'],
     ['page of 50 alerts with filters', (i) => `/api/alerts?status=open,acknowledged&audience=soc&severity=high,critical,medium&from=${from}T00:00:00Z&to=${to}T00:00:00Z&sort=severity&limit=50&offset=${(i % 3) * 50}`],
     ['alert with evidence', (i) => `/api/alerts/bench-${(i * 37) % seeds.length}`],
     ['30-day spend series, all teams', () => `/api/spend?from=${from}&to=${to}&groupBy=day`],
     ['session trail', (i) => `/api/sessions/${sessions[i % Math.max(1, sessions.length)]?.session_id ?? 'none'}`],
+    ['posture, 7 days, all teams', () => `/api/posture?from=${week}&to=${to}`],
+    ['FinOps series, 30 days, all teams', () => `/api/spend/series?from=${from}&to=${to}`],
+    ['alert signal chart', (i) => `/api/alerts/bench-${(i * 13) % seeds.length}/signal`],
+    ['detector history, 30 days', (i) => `/api/detectors/${DETECTORS[i % DETECTORS.length]}/history?from=${from}&to=${to}`],
+    ['alert counts with filters', () => `/api/alerts/counts?audience=soc&severity=high,critical,medium&from=${from}T00:00:00Z&to=${to}T00:00:00Z`],
+    ['sources with rejects, 24 h', () => `/api/sources?from=${day}T00:00:00Z&to=${to}T00:00:00Z`],
   ];
   const runs = Number(args.runs);
-  const results: Record<string, { p50: number; p95: number; status: number }> = {};
+  const results: Record<string, { p50: number; p95: number; status: number; p95VsReference?: number }> = {};
   for (const [name, path] of cases) {
     const times: number[] = [];
     let status = 0;
@@ -130,13 +165,16 @@ async function main(): Promise<void> {
     results[name] = { p50: +percentile(times, 50).toFixed(1), p95: +percentile(times, 95).toFixed(1), status };
     say(`${name}: p50 ${results[name]?.p50} ms, p95 ${results[name]?.p95} ms (HTTP ${status})`);
   }
+  const reference = results['reference: /readyz (SELECT 1)']?.p95 ?? 0;
+  for (const r of Object.values(results)) if (reference > 0) r.p95VsReference = +(r.p95 / reference).toFixed(1);
+  const peakRssMiB = statusMiB('VmHWM');
   await store.close();
   const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--idle', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((r) => child.on('close', r));
   const idleFigures = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { idleRssMiB?: number };
-  process.stdout.write(`${JSON.stringify({ n, alerts: seeds.length, runs, latencyMs: results, idleApiRssMiB: idleFigures.idleRssMiB ?? null })}\n`);
+  process.stdout.write(`${JSON.stringify({ n, alerts: seeds.length, runs, latencyMs: results, peakRssMiB, idleApiRssMiB: idleFigures.idleRssMiB ?? null })}\n`);
   if (!args.dir) rmSync(dir, { recursive: true, force: true });
 }
 

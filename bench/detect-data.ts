@@ -299,7 +299,7 @@ function idpSql(U: number, D: string): string {
   SELECT t, if(okta, 'okta.system_log', 'entra.signin'), if(okta, 'okta', 'entra'), eid, etype, actor_id, actor_email, atype, aname,
     target_id, target_email, app_id, app_name, outcome, reason, if(okta, concat('102', substring(${hex128('osess', 'actor_email', 'toString(day_n)')}, 1, 22)), ${uuid('esess', 'actor_email')}),
     ip, 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36',
-    grant, scopes, 'driftwatch.idp', toUInt32(0), toUInt64(rowNumberInAllBlocks()), toUInt32(0),
+    grant, scopes, '', 'driftwatch.idp', toUInt32(0), toUInt64(rowNumberInAllBlocks()), toUInt32(0),
     if(okta,
       concat('{"uuid":"', eid, '","published":"', ${iso('t')}, '","eventType":"', etype, '","version":"0","severity":"INFO","displayMessage":"',
         etype, '","actor":{"id":"', actor_id, '","type":"', if(atype = 'user', 'User', 'PublicClientApp'), '","alternateId":"', actor_email, '","displayName":"', aname,

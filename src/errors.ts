@@ -16,8 +16,11 @@ export type ErrorCode =
   | 'CH_MIGRATION_FAILED'
   | 'INPUT_UNREADABLE'
   | 'POLICY_INVALID'
+  /** A gateway configuration read back (policy export round trip) is not what the exporter writes. */
+  | 'GATEWAY_CONFIG_INVALID'
   | 'DETECTOR_INVALID'
   | 'DETECTOR_FAILED'
+  | 'DETECTOR_NOT_FOUND'
   | 'ALERT_NOT_FOUND'
   | 'ALERT_BAD_TRANSITION'
   | 'DELIVERY_FAILED'

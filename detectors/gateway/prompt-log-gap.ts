@@ -60,6 +60,8 @@ export default defineDetector({
     'billing shows it still working. One alert per team, gap kind and UTC day.',
   severity: 'medium',
   audience: 'soc',
+  // The alert page charts the team's share of unlogged prompts per hour.
+  signal: 'share',
   schedule: { every: '1h', lookback: '1h', settle: '15m', maxWait: '2h', recheck: '48h' },
   // A lagging gateway feed would look like a team that stopped logging; wait for it.
   requires: ['gateway'],

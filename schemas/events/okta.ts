@@ -36,7 +36,7 @@ export const oktaLogEventSchema = z.looseObject({
     .nullish(),
   outcome: z.looseObject({ result: optText, reason: optText }).nullish(),
   target: z.array(oktaTargetSchema).nullish(),
-  authenticationContext: z.looseObject({ externalSessionId: optText }).nullish(),
+  authenticationContext: z.looseObject({ externalSessionId: optText, credentialType: optText }).nullish(),
   // Okta says debugData keys are not a stable contract, so values are not constrained here.
   debugContext: z.looseObject({ debugData: z.record(z.string(), z.unknown()).nullish() }).nullish(),
 });

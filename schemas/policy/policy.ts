@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { workloadIdentitySection, workloadIdentityReferences } from './workload-identity.ts';
 
 /**
  * The approved-usage policy: the single record of what is approved (issue 3). It is YAML in the
@@ -234,6 +235,7 @@ const policyObject = z
     /** Tools and MCP servers every team may use. */
     tools: z.object({ orgWide: toolSet.prefault({}) }).strict().prefault({}),
     aiApps: z.array(aiApp).default([]),
+    workloadIdentity: workloadIdentitySection.optional(),
     exceptions: z.array(exception).optional(),
   })
   .strict();
@@ -292,6 +294,7 @@ function crossChecks(p: PolicyShape, ctx: Ctx): void {
     ...p.credentials.map((c, i) => ({ value: c.gateway, path: ['credentials', i, 'gateway'] })),
     ...p.gatewayKeys.map((k, i) => ({ value: k.gateway, path: ['gatewayKeys', i, 'gateway'] })),
   ], 'gateway');
+  for (const issue of workloadIdentityReferences(p.workloadIdentity, teamIds)) ctx.addIssue({ code: 'custom', ...issue });
 }
 
 export const policySchema = policyObject.superRefine(crossChecks);

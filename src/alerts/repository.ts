@@ -170,6 +170,18 @@ export async function listAlerts(
   return { items: items.map((r) => recordOf(r).record), total, countsByStatus };
 }
 
+/** Alerts per status under the filter (its status list ignored): the counts of a queue's tabs, without a page. */
+export async function countAlerts(store: Store, filter: AlertFilter): Promise<Record<string, number>> {
+  const noStatus = whereOf(filter, false);
+  const counts = await store.client.query({
+    query: `SELECT eff_status AS status, count() AS n FROM (${JOINED}) ${noStatus.sql} GROUP BY status`,
+    query_params: noStatus.params,
+    format: 'JSONEachRow',
+    clickhouse_settings: READ_SETTINGS,
+  }).then((r) => r.json<{ status: string; n: number }>());
+  return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
+}
+
 async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {
   const res = await store.client.query({
     query: `SELECT * FROM (${JOINED}) WHERE id = {id:String} LIMIT 1`,

@@ -48,4 +48,6 @@ export interface AlertsPort {
   listAlerts(filter: AlertFilter, page: AlertPage): Promise<AlertList>;
   getAlert(id: string): Promise<AlertDetail | undefined>;
   applyAction(id: string, action: TriageAction, actor: string, now: Date): Promise<AlertDetail>;
+  /** Alerts per status under the filter's other fields (its status list is ignored); optional: listAlerts' counts stand in. */
+  countAlerts?(filter: AlertFilter): Promise<Record<string, number>>;
 }

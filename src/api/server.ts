@@ -12,11 +12,17 @@ import type { AlertsPort } from './alerts-port.ts';
 import { requireToken, type ApiTokens } from './auth.ts';
 import type { ApiEnv } from './env.ts';
 import { problem } from './problem.ts';
+import { alertQueueRoutes } from './routes/alert-queue.ts';
+import { alertSignalRoutes } from './routes/alert-signal.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { controlRoutes } from './routes/controls.ts';
+import { detectorHistoryRoutes } from './routes/detector-history.ts';
 import { detectorRoutes } from './routes/detectors.ts';
 import { healthRoutes, type ReadinessProbe } from './routes/health.ts';
+import { postureRoutes } from './routes/posture.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { spendSeriesRoutes } from './routes/spend-series.ts';
 import { spendRoutes } from './routes/spend.ts';
 
 /**
@@ -48,7 +54,7 @@ export interface RunningApi {
 }
 
 const STATUS_OF: Partial<Record<string, 400 | 404 | 409 | 503>> = {
-  ALERT_NOT_FOUND: 404, SESSION_NOT_FOUND: 404, ALERT_BAD_TRANSITION: 409, CH_UNAVAILABLE: 503,
+  ALERT_NOT_FOUND: 404, SESSION_NOT_FOUND: 404, DETECTOR_NOT_FOUND: 404, ALERT_BAD_TRANSITION: 409, CH_UNAVAILABLE: 503,
 };
 
 export function createApiServer(deps: ApiDeps) {
@@ -72,10 +78,17 @@ export function createApiServer(deps: ApiDeps) {
   app.use('/api/*', requireToken(deps.tokens));
 
   app.route('/', healthRoutes(deps.store, deps.metrics, deps.readiness));
+  // Before alertRoutes: /api/alerts/counts would otherwise be read as the alert with id "counts".
+  app.route('/', alertQueueRoutes(deps.alerts, now));
   app.route('/', alertRoutes(deps.alerts, now));
+  app.route('/', alertSignalRoutes(deps.store, deps.detectors));
   app.route('/', spendRoutes(deps.store));
+  app.route('/', spendSeriesRoutes(deps.store));
+  app.route('/', postureRoutes(deps.store));
+  app.route('/', controlRoutes());
   app.route('/', sourceRoutes(deps.store, now));
   app.route('/', detectorRoutes(deps.store, deps.detectors, now));
+  app.route('/', detectorHistoryRoutes(deps.store, deps.detectors, now));
   app.route('/', sessionRoutes(deps.store));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -83,7 +96,7 @@ export function createApiServer(deps: ApiDeps) {
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'driftwatch API', version: '1', description: 'Alerts and triage, spend, source health, detectors and session trails.' },
+    info: { title: 'driftwatch API', version: '1', description: 'Alerts and triage, spend, governance posture, source health, detectors and session trails.' },
   });
 
   app.notFound((c) => problem(c, 404, 'NOT_FOUND', 'no such route'));

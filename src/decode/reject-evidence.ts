@@ -15,12 +15,14 @@ export const REJECT_PREFIX_CHARS = 2048;
 
 // A JSON string literal, possibly cut off by the prefix, and whether a `:` follows (a key).
 const STRING_LITERAL = /"(?:[^"\\]|\\.)*(?:"|$)(\s*:)?/g;
+const STAND_IN = /^"\[\d+ chars\]"$/;
 
 /** `text` cut to a prefix, string values replaced by their length, keys kept with secrets masked. */
 export function shapeOnlyPrefix(text: string, maxChars = REJECT_PREFIX_CHARS): string {
   const head = text.length > maxChars ? text.slice(0, maxChars) : text;
+  // A literal that is already a length stand-in (a stored reject shaped at ingest) keeps its figure.
   const shaped = head.replace(STRING_LITERAL, (lit: string, colon: string | undefined) =>
-    colon !== undefined ? maskSecrets(lit) : `"[${lit.length} chars]"`,
+    colon !== undefined ? maskSecrets(lit) : STAND_IN.test(lit) ? lit : `"[${lit.length} chars]"`,
   );
   // Outside string literals valid JSON holds numbers, literals and punctuation; broken text holds
   // whatever bare words the producer wrote (or a string whose quotes went astray): those are

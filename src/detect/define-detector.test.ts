@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
-import { defineDetector, param, resolveParams, type DetectorSpec, type ParamSpecs } from './define-detector.ts';
+import { defineDetector, param, resolveParams, signalOf, type DetectorSpec, type ParamSpecs } from './define-detector.ts';
 import { placeholders, sourcesOf, sql } from './sql.ts';
 
 const base: DetectorSpec<ParamSpecs, { n: number }> = {
@@ -33,6 +33,13 @@ function problems(spec: unknown): string[] {
 }
 
 describe('defineDetector', () => {
+  it('takes an optional chart signal; without one, finops detectors chart spend and the others counts', () => {
+    expect(signalOf(defineDetector(base))).toBe('spend');
+    expect(signalOf(defineDetector({ ...base, audience: 'soc' }))).toBe('count');
+    expect(signalOf(defineDetector({ ...base, audience: 'soc', signal: 'share' }))).toBe('share');
+    expect(problems({ ...base, signal: 'pie' }).join('\n')).toMatch(/^signal:/m);
+  });
+
   it('accepts valid metadata and derives sources and schedule in ms', () => {
     const d = defineDetector(base);
     expect(d.sources).toEqual(['gateway']);

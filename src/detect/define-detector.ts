@@ -30,6 +30,9 @@ export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const
 export type Severity = (typeof SEVERITIES)[number];
 export const AUDIENCES = ['soc', 'finops'] as const;
 export type Audience = (typeof AUDIENCES)[number];
+/** The signal an alert page charts around the incident (src/views/alert-signal.ts). */
+export const SIGNALS = ['spend', 'share', 'count'] as const;
+export type Signal = (typeof SIGNALS)[number];
 
 // ---------- typed parameters ----------
 
@@ -162,6 +165,7 @@ export const detectorMetaSchema = z
     controls: controlsSchema,
     runbook: z.string().trim().min(40, 'runbook must tell an analyst what to check and do (≥ 40 characters)'),
     falsePositives: z.array(nonEmpty).min(1),
+    signal: z.enum(SIGNALS).optional(),
     params: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'param names are camelCase'), paramSpecSchema).default({}),
     batch: z.boolean().default(false),
     query: z.string().min(1),
@@ -234,6 +238,8 @@ export interface DetectorSpec<P extends ParamSpecs, Row extends object, Out exte
   controls: Controls;
   runbook: string;
   falsePositives: string[];
+  /** What the alert page charts around an incident; default: spend for finops detectors, else count (signalOf). */
+  signal?: Signal;
   params?: P;
   /** The query evaluates consecutive windows at once and returns `window_end` (see the file comment). */
   batch?: boolean;
@@ -299,6 +305,11 @@ export function defineDetector<
     },
     [DETECTOR]: true as const,
   });
+}
+
+/** The signal a detector's alert page charts: its own choice, else spend for the finops audience, else activity counts. */
+export function signalOf(detector: Pick<AnyDetector, 'signal' | 'audience'>): Signal {
+  return detector.signal ?? (detector.audience === 'finops' ? 'spend' : 'count');
 }
 
 /** Defaults overlaid with overrides; every value checked against its ClickHouse type. */

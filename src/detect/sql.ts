@@ -48,10 +48,16 @@ export const SOURCE_TABLES: Record<SourceKind, { table: string; reportedUntil: s
   agent: { table: 'agent_events', reportedUntil: 'event_time', periodic: '0' },
 };
 
+/**
+ * Tables a source fills beside its main one. They say nothing about how far the source has
+ * reported (an inventory pull describes keys, not a period), but a query reading them reads the source.
+ */
+const SOURCE_SIDE_TABLES: Partial<Record<SourceKind, readonly string[]>> = { billing: ['provider_keys'] };
+
 /** Sources whose tables (or their roll-ups, store/rollups.ts) the query reads; drives late-data re-evaluation. */
 export function sourcesOf(query: string): SourceKind[] {
   return SOURCE_KINDS.filter((s) => {
     const { table } = SOURCE_TABLES[s];
-    return [table, ...ROLLUPS[table as DataTable]].some((t) => new RegExp(`\\b${t}\\b`).test(query));
+    return [table, ...ROLLUPS[table as DataTable], ...(SOURCE_SIDE_TABLES[s] ?? [])].some((t) => new RegExp(`\\b${t}\\b`).test(query));
   });
 }

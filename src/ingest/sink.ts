@@ -31,6 +31,7 @@ export interface SinkStats {
 /** The source whose rows a table holds, for the rejects' `source` column. */
 const TABLE_SOURCE: Record<DataTable, SourceKind> = {
   gateway_requests: 'gateway', provider_usage: 'billing', idp_events: 'idp', agent_events: 'agent',
+  provider_keys: 'billing',
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -26,7 +26,7 @@ export const TABLE_COLUMNS: Readonly<Record<DataTable | 'ingest_rejects', readon
   idp_events: [
     'event_time', 'format', 'idp', 'event_id', 'event_type', 'actor_id', 'actor_email', 'actor_type',
     'actor_name', 'target_user_id', 'target_user_email', 'app_id', 'app_name', 'outcome', 'outcome_reason',
-    'session_id', 'client_ip', 'user_agent', 'grant_type', 'scopes', 'source_topic', 'source_partition',
+    'session_id', 'client_ip', 'user_agent', 'grant_type', 'scopes', 'client_auth', 'source_topic', 'source_partition',
     'source_offset', 'record_index', 'raw',
   ],
   agent_events: [
@@ -36,6 +36,11 @@ export const TABLE_COLUMNS: Readonly<Record<DataTable | 'ingest_rejects', readon
     'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'cost_usd', 'duration_ms', 'tool_name',
     'mcp_server', 'tool_source', 'decision', 'success', 'prompt_logged', 'prompt_bytes', 'prompt_sha256',
     'prompt_text', 'attributes', 'source_topic', 'source_partition', 'source_offset', 'record_index', 'raw',
+  ],
+  provider_keys: [
+    'event_time', 'format', 'provider', 'key_id', 'key_name', 'key_hint', 'workspace_id', 'owner_type', 'owner_id',
+    'owner_email', 'created_by_id', 'status', 'last_used_at', 'expires_at', 'source_topic', 'source_partition',
+    'source_offset', 'record_index', 'raw',
   ],
   ingest_rejects: [
     'source', 'topic', 'partition', 'offset', 'record_index', 'reason', 'format', 'detail', 'raw_encoding',

@@ -11,6 +11,8 @@
  * - e-mails are lower-cased; unknown strings are '' (never null), unknown numbers 0.
  */
 
+import type { ClientAuthKind } from '../../schemas/policy/workload-identity.ts';
+
 /** Where a record came from; filled by the pipeline, not by decoders. */
 export interface SourceCoordinates {
   source_topic: string;
@@ -133,6 +135,39 @@ export interface IdpEventRow {
   user_agent: string;
   grant_type: string;
   scopes: string[];
+  /** How a workload authenticated (normalize/client-auth.ts); '' when the record does not say. */
+  client_auth: ClientAuth;
+  raw: string;
+}
+
+/** idp_events.client_auth: a word of CLIENT_AUTH_KINDS (schemas/policy/workload-identity.ts), or '' when unknown. */
+export type ClientAuth = ClientAuthKind | '';
+
+/**
+ * One provider API key as the provider's key list shows it (OpenAI project API keys, Anthropic Admin
+ * API keys). `key_hint` is the provider's redacted form or a fingerprint, never the key.
+ */
+export interface ProviderKeyRow {
+  /** When the key was created. */
+  event_time: string;
+  format: string;
+  provider: 'openai' | 'anthropic';
+  key_id: string;
+  key_name: string;
+  key_hint: string;
+  /** Anthropic workspace (`wrkspc_…`, '' = default workspace) or OpenAI project (`proj_…`). */
+  workspace_id: string;
+  /** 'user' | 'service_account' (OpenAI owner.type, Anthropic created_by.type); '' when unknown. */
+  owner_type: string;
+  owner_id: string;
+  owner_email: string;
+  created_by_id: string;
+  /** 'active' | 'inactive' | 'archived' | 'expired'; OpenAI lists only live keys, so 'active'. */
+  status: string;
+  /** 1970-01-01 when never used or not reported. */
+  last_used_at: string;
+  /** 1970-01-01 when the key does not expire. */
+  expires_at: string;
   raw: string;
 }
 
@@ -206,6 +241,7 @@ export interface TableRows {
   provider_usage: ProviderUsageRow;
   idp_events: IdpEventRow;
   agent_events: AgentEventRow;
+  provider_keys: ProviderKeyRow;
 }
 export type DataTable = keyof TableRows;
 export const DATA_TABLES: readonly DataTable[] = [
@@ -213,4 +249,5 @@ export const DATA_TABLES: readonly DataTable[] = [
   'provider_usage',
   'idp_events',
   'agent_events',
+  'provider_keys',
 ];

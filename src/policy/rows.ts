@@ -2,6 +2,7 @@ import type { Policy, PolicyCredential } from '../../schemas/policy/policy.ts';
 import { canonicalModel } from '../normalize/model.ts';
 import { toClickHouseTime } from '../normalize/time.ts';
 import { globToRegex } from './glob.ts';
+import { workloadIdentityRows, type WorkloadIdentityRows } from './workload-identity-rows.ts';
 
 /**
  * Policy → rows of the policy_* tables (schemas/clickhouse/0007_policy.sql), without the
@@ -20,7 +21,7 @@ export function policyTimeToClickHouse(value: string | undefined, open: string):
   return toClickHouseTime(ms);
 }
 
-export interface PolicyRows {
+export interface PolicyRows extends WorkloadIdentityRows {
   policy_teams_all: Record<string, unknown>[];
   policy_team_aliases_all: Record<string, unknown>[];
   policy_team_members_all: Record<string, unknown>[];
@@ -95,6 +96,7 @@ export function policyRows(policy: Policy): PolicyRows {
       team_ids: a.teams,
       description: a.description ?? '',
     })),
+    ...workloadIdentityRows(policy),
   };
 
   for (const team of policy.teams) {

@@ -11,6 +11,7 @@ import { alertsPortFor } from '../alerts/port.ts';
 import { enqueueDeliveries } from '../alerts/outbox.ts';
 import { dispatcherFromConfig, enqueueOptionsOf, routesOf } from '../alerts/setup.ts';
 import { loadPolicyFile } from '../policy/load.ts';
+import { loadDetectors } from '../detect/registry.ts';
 
 /**
  * How `driftwatch run` builds each role: ingest (src/ingest), detect (src/detect, new alerts queued
@@ -59,9 +60,9 @@ export interface Listenable {
 }
 
 /** The HTTP API as a role: listens on ctx.port at start, closes its listener at stop. */
-export function apiRole(make: (ctx: RoleContext) => Listenable): RoleFactory {
-  return (ctx) => {
-    const server = make(ctx);
+export function apiRole(make: (ctx: RoleContext) => Listenable | Promise<Listenable>): RoleFactory {
+  return async (ctx) => {
+    const server = await make(ctx);
     let bound: { port: number; close(): Promise<void> | void } | undefined;
     return {
       name: 'api',
@@ -129,8 +130,10 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
       });
     },
     deliver: dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence })),
-    api: apiRole((ctx) => createApiServer({
-      store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? [], metrics: metricsRegistry,
+    // An api-only process (`run --role api`) loads the detector registry itself: /api/detectors and the alert
+    // pages need the corpus's metadata whether or not this process schedules detectors.
+    api: apiRole(async (ctx) => createApiServer({
+      store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? await loadDetectors(), metrics: metricsRegistry,
       tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store),
       readiness: () => readinessOf(ctx.readiness()),
     })),

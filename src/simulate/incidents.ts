@@ -6,6 +6,7 @@ import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-pri
 import type { SourceKind } from '../decode/types.ts';
 import { claudeSession, int, pick, uuid, type Call, type Rng, type Session } from './traffic.ts';
 import { APPS, CREDENTIALS, ML_SHARED_KEY, MODELS, PEOPLE, type Person } from './world.ts';
+import { CREDENTIAL_INCIDENT_KINDS } from './incidents-credentials.ts';
 
 /**
  * The incident kinds the live simulator plants, each the shape the planted day already plants
@@ -103,7 +104,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
   },
   {
     id: 'unapproved-model',
-    detectors: ['gateway.routing-drift'],
+    detectors: ['gateway.routing-drift', 'gateway.enforcement-drift'],
     plant(r, people, t) {
       // Opus is approved for team-ml only (policy.example.yaml).
       const candidates = people.filter((p) => p.team !== 'team-ml');
@@ -112,7 +113,11 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       const s = claudeSession(r, { person: p, start: t, end: t + 20 * MIN, via: 'litellm', model: MODELS.opus });
       return plan({
         kind: this.id, description: `${p.email} codes on Opus, not approved for ${p.team}`, start: t, end: t + 20 * MIN, sessions: [s],
-        expected: [{ detector: 'gateway.routing-drift', entity: `routing:${p.team}:coding:claude-opus-4-1-20250805`, team: p.team, identity: p.email }],
+        expected: [
+          { detector: 'gateway.routing-drift', entity: `routing:${p.team}:coding:claude-opus-4-1-20250805`, team: p.team, identity: p.email },
+          // The exported gateway configuration gives the team no Opus: the gateway served what it should refuse.
+          { detector: 'gateway.enforcement-drift', entity: `enforcement:litellm:${p.team}:model:claude-opus-4-1-20250805`, team: p.team, identity: p.email },
+        ],
       });
     },
   },
@@ -233,6 +238,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       });
     },
   },
+  ...CREDENTIAL_INCIDENT_KINDS,
 ];
 
 /** The detectors the live simulator plants incidents for (every kind's). */

@@ -8,6 +8,7 @@ import { billingRecords } from './billing.ts';
 import { clock, dayTraffic, type DayTraffic } from './day.ts';
 import { idpRecords, type Workday } from './idp.ts';
 import { plantedAlerts, type PlantedAlert, type PlantFacts } from './planted.ts';
+import { credentialRecords } from './planted-credentials.ts';
 import { chatCalls, claudeSession, seeded, uuid, type Call, type Session } from './traffic.ts';
 import { agentRecords, gatewayRecord } from './wire.ts';
 import { APPS, CI_KEY, CI_RUNNER, CREDENTIALS, ML_SHARED_KEY, MODELS, PEOPLE, type Person } from './world.ts';
@@ -124,6 +125,9 @@ export function plantedDay(): Scenario {
     ...bedrockTokens({ uncached: 18_000 + i * 500, cacheRead: 0, cacheWrite: 0, output: 1800 }),
   }));
 
+  // ---- static credentials: a client secret where federation is expected, a key past its age ----
+  const credentials = credentialRecords(at);
+
   // ---- identity plane ----
   const idp = [
     ...idpRecords(r, dayStart, workday),
@@ -131,6 +135,7 @@ export function plantedDay(): Scenario {
     entraSignInBy(dana, iso(at('09:40')), APPS.claudeForWork),
     oktaSsoBy(erin, iso(at('13:10')), APPS.chatGpt),
     oktaLifecycle(iso(at('15:00') + 12_000), 'user.lifecycle.deactivate', omar.email),
+    ...credentials.idp,
   ];
 
   // ---- the week before: the same teams' gateway logs ----
@@ -141,7 +146,7 @@ export function plantedDay(): Scenario {
     gateway: [...history, ...calls].flatMap((c): Doc[] => { const doc = gatewayRecord(c); return doc ? [doc] : []; }),
     // CI runs with telemetry off.
     agent: sessions.filter((s) => s.id !== ids.ci).flatMap(agentRecords),
-    billing: [...billing, ...directBedrock],
+    billing: [...billing, ...directBedrock, ...credentials.billing],
     idp,
   };
   const facts = factsOf(dayStart, calls, history, sessionsOf, mlBatchUsd);

@@ -1,4 +1,5 @@
 import { CI_KEY, CI_RUNNER, PEOPLE } from './world.ts';
+import { credentialAndEnforcementAlerts } from './planted-credentials.ts';
 
 /**
  * The planted incidents of the day and the alerts each must raise (detector + entity, and who is
@@ -137,5 +138,6 @@ export function plantedAlerts({ ids, frankSso, at }: { ids: { bypass: string; sh
       detector: 'idp.unapproved-ai-app', entity: `${dana.email}:entra:6f1d2c3b-7a8e-4b9c-8d0e-1f2a3b4c5d6e`, team: 'team-platform-eng', identity: dana.email,
       incident: 'dana signs in to Claude for Work through Entra ID',
     },
+    ...credentialAndEnforcementAlerts(at),
   ];
 }

@@ -10,6 +10,7 @@ export const ROLLUPS: Readonly<Record<DataTable, readonly string[]>> = {
   gateway_requests: ['gateway_hourly', 'gateway_sessions_hourly', 'gateway_daily', 'gateway_logging_hourly', 'gateway_delays_hourly'],
   provider_usage: ['provider_hourly'],
   idp_events: [],
+  provider_keys: [],
   agent_events: ['agent_hourly', 'agent_tools_hourly', 'agent_tool_calls', 'agent_accounts', 'agent_session_starts'],
 };
 

@@ -41,5 +41,12 @@ export function plantedChecks(facts: PlantFacts, frankSso: string): Record<strin
     'omar-leaver': (a) => expect(figures(a)).toMatchObject({ deactivationEvent: 'user.lifecycle.deactivate', deactivatedBy: 'it-admin@example.com', deactivationIdp: 'okta' }),
     'erin-chatgpt': (a) => expect(figures(a)).toMatchObject({ appName: 'ChatGPT Enterprise', eventTypes: ['user.authentication.sso'] }),
     'dana-claude-for-work': (a) => expect(figures(a)).toMatchObject({ appName: 'Claude for Work' }),
+    'ci-static-secret': (a) => expect(figures(a)).toMatchObject({ kind: 'static_secret', signIns: 1, methods: ['client_secret'], allowed: ['federated', 'managed_identity'] }),
+    'frank-old-key': (a) => expect(figures(a)).toMatchObject({ kind: 'key_age', ageDays: 90, maxAgeDays: 90, rotated: false, keyName: 'frank notebook' }),
+    'carol-opus-enforcement': (a) => expect(figures(a)).toMatchObject({ kind: 'model', refusedBy: 'team', model: 'claude-opus-4-1-20250805', keys: ['carol-claude-code'] }),
+    'data-budget-enforcement': (a) => {
+      expect(figures(a)).toMatchObject({ kind: 'budget', budgetUsd: 80, crossedHour: `${a.windowStart.slice(0, 10)} 15:00:00` });
+      expect(Number(figures(a)['requestsAfter'])).toBeGreaterThan(0);
+    },
   };
 }

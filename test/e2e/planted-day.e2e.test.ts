@@ -36,11 +36,14 @@ let first: DetectReport;
 const timings: Record<string, number> = {};
 
 type Doc = Record<string, unknown>;
-/** Rows a record yields: OTLP requests and report pages carry several. */
+/** A provider key-list page (OpenAI project API keys, Anthropic Admin API keys): its rows go to provider_keys. */
+const isKeyList = (doc: Doc): boolean => Array.isArray(doc['data']) && (doc['data'] as Doc[]).every((k) => k['object'] === 'organization.project.api_key' || k['type'] === 'api_key');
+/** Rows a record yields in its source's main table: OTLP requests and report pages carry several. */
 function rowsOf(doc: Doc): number {
   if (Array.isArray(doc['resourceLogs'])) {
     return (doc['resourceLogs'] as { scopeLogs: { logRecords: unknown[] }[] }[]).reduce((n, rl) => n + rl.scopeLogs.reduce((m, sl) => m + sl.logRecords.length, 0), 0);
   }
+  if (isKeyList(doc)) return 0;
   if (Array.isArray(doc['data'])) return (doc['data'] as { results: unknown[] }[]).reduce((n, b) => n + b.results.length, 0);
   return 1;
 }
@@ -121,14 +124,17 @@ describe('a planted day, end to end', () => {
       expect(await count(store, `SELECT count() c FROM ${tables[source]}`), source).toBe(expected);
       expect(await count(store, `SELECT uniqExact(source_partition) c FROM ${tables[source]}`), `${source} partitions`).toBe(3);
     }
+    const keys = scenario.records.billing.filter(isKeyList).reduce((n, d) => n + (d['data'] as unknown[]).length, 0);
+    expect(await count(store, 'SELECT count() c FROM provider_keys'), 'provider keys').toBe(keys);
     const res = await store.client.query({
       query: `SELECT DISTINCT format FROM (SELECT format FROM gateway_requests UNION ALL SELECT format FROM provider_usage
-              UNION ALL SELECT format FROM idp_events UNION ALL SELECT format FROM agent_events) ORDER BY format`,
+              UNION ALL SELECT format FROM idp_events UNION ALL SELECT format FROM agent_events
+              UNION ALL SELECT format FROM provider_keys) ORDER BY format`,
       format: 'JSONEachRow',
     });
     expect((await res.json<{ format: string }>()).map((r) => r.format)).toEqual([
       'anthropic.cost', 'anthropic.usage', 'bedrock.invocation', 'entra.signin', 'kong.ai_proxy', 'litellm.payload', 'litellm.spend_log',
-      'okta.system_log', 'openai.costs', 'openai.usage', 'otel.flat', 'otel.otlp_json',
+      'okta.system_log', 'openai.api_keys', 'openai.costs', 'openai.usage', 'otel.flat', 'otel.otlp_json',
     ]);
     // Governed does not mean tidy: the background has failed attempts, MCP-gateway tool calls and refused sign-ins.
     const day = { from: scenario.window.from.toISOString().replace('T', ' ').slice(0, 19), to: scenario.window.to.toISOString().replace('T', ' ').slice(0, 19) };

@@ -110,8 +110,9 @@ describe('open endpoints', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/api/alerts', '/api/alerts/{id}', '/api/alerts/{id}/actions', '/api/detectors', '/api/sessions/{id}', '/api/sources', '/api/spend',
-      '/healthz', '/metrics', '/readyz',
+      '/api/alerts', '/api/alerts/actions', '/api/alerts/counts', '/api/alerts/{id}', '/api/alerts/{id}/actions', '/api/alerts/{id}/signal',
+      '/api/controls', '/api/detectors', '/api/detectors/{id}/history', '/api/posture', '/api/sessions/{id}', '/api/sources', '/api/spend',
+      '/api/spend/series', '/healthz', '/metrics', '/readyz',
     ]);
     expect(doc.components.securitySchemes['bearer']).toBeDefined();
   });

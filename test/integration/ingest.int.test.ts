@@ -21,7 +21,7 @@ const good = {
   // usage families other than completions, Anthropic Claude Code analytics.
   gateway: ['litellm-spend-log', 'litellm-payload', 'kong-ai', 'litellm-payload-pubsub', 'kong-ai-proxy-3-6', 'kong-ai-mcp'],
   billing: ['openai-usage', 'openai-costs', 'anthropic-usage', 'anthropic-cost', 'bedrock-invocation',
-    'openai-usage-embeddings', 'openai-usage-images', 'anthropic-claude-code'],
+    'openai-usage-embeddings', 'openai-usage-images', 'anthropic-claude-code', 'openai-project-api-keys', 'anthropic-api-keys'],
   idp: ['okta-token-grant', 'okta-user-deactivate', 'entra-signin-interactive', 'entra-signin-service-principal', 'entra-diagnostic-envelope'],
   agent: ['claude-code-flat', 'claude-code-otlp'],
 } as const;
@@ -53,7 +53,8 @@ beforeAll(async () => {
   await consumer.start();
   await waitFor(async () => (await count(store, 'SELECT count() c FROM ingest_rejects')) >= poison.length &&
     (await count(store, 'SELECT count() c FROM gateway_requests')) >= 19 &&
-    (await count(store, 'SELECT count() c FROM provider_usage')) >= 36, 90_000, 'all rows');
+    (await count(store, 'SELECT count() c FROM provider_usage')) >= 36 &&
+    (await count(store, 'SELECT count() c FROM provider_keys')) >= 9, 90_000, 'all rows');
   await consumer.stop();
 });
 
@@ -68,6 +69,7 @@ describe('Kafka → ClickHouse ingest', () => {
               UNION ALL SELECT 'provider_usage', format, count(), uniqExact(source_partition) FROM provider_usage GROUP BY format
               UNION ALL SELECT 'idp_events', format, count(), uniqExact(source_partition) FROM idp_events GROUP BY format
               UNION ALL SELECT 'agent_events', format, count(), uniqExact(source_partition) FROM agent_events GROUP BY format
+              UNION ALL SELECT 'provider_keys', format, count(), uniqExact(source_partition) FROM provider_keys GROUP BY format
 `,
       format: 'JSONEachRow',
     });
@@ -81,6 +83,8 @@ describe('Kafka → ClickHouse ingest', () => {
       'gateway_requests litellm.spend_log 3 3',
       'idp_events entra.signin 12 3',
       'idp_events okta.system_log 6 3',
+      'provider_keys anthropic.api_keys 3 3',
+      'provider_keys openai.api_keys 6 3',
       'provider_usage anthropic.claude_code 15 3',
       'provider_usage anthropic.cost 3 3',
       'provider_usage anthropic.usage 3 3',
@@ -111,6 +115,19 @@ describe('Kafka → ClickHouse ingest', () => {
       { kind: 'embeddings', user_email: '', model: 'text-embedding-ada-002-v2', cost: 0, input: '16', sessions: 0, accepted: 0, images: 0 },
       { kind: 'images', user_email: '', model: 'dall-e-3', cost: 0, input: '0', sessions: 0, accepted: 0, images: 2 },
     ]);
+  });
+
+  it('stores provider keys as hints with owner and project, and the client authentication of sign-ins', async () => {
+    const keys = await store.client.query({
+      query: `SELECT DISTINCT provider, key_id, key_hint, workspace_id, owner_type, owner_email FROM provider_keys ORDER BY key_id`,
+      format: 'JSONEachRow',
+    });
+    expect(await keys.json()).toEqual([
+      { provider: 'anthropic', key_id: 'apikey_01Rj2N8SVvo6BePZj99NhmiT', key_hint: 'sk-ant-api03-R2D...igAA', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', owner_type: 'user', owner_email: '' },
+      { provider: 'openai', key_id: 'key_abc', key_hint: 'sk-abc...def', workspace_id: 'proj_abc', owner_type: 'service_account', owner_email: '' },
+      { provider: 'openai', key_id: 'key_def', key_hint: 'sk-proj-****wXyz', workspace_id: 'proj_abc', owner_type: 'user', owner_email: 'alice@example.com' },
+    ]);
+    expect(await count(store, `SELECT count() c FROM idp_events WHERE client_auth = 'federated' AND actor_type = 'service_principal'`)).toBeGreaterThanOrEqual(3);
   });
 
   it('normalises tokens, identities and time at the edge', async () => {

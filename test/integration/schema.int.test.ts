@@ -26,6 +26,7 @@ const SAMPLE_SOURCE: Record<string, SourceKind> = {
   'litellm-payload-pubsub': 'gateway', 'kong-ai-proxy-3-6': 'gateway', 'kong-ai-mcp': 'gateway',
   'openai-usage': 'billing', 'openai-costs': 'billing', 'anthropic-usage': 'billing', 'anthropic-cost': 'billing', 'bedrock-invocation': 'billing',
   'openai-usage-embeddings': 'billing', 'openai-usage-images': 'billing', 'anthropic-claude-code': 'billing',
+  'openai-project-api-keys': 'billing', 'anthropic-api-keys': 'billing',
   'okta-token-grant': 'idp', 'okta-user-deactivate': 'idp', 'entra-signin-interactive': 'idp', 'entra-signin-service-principal': 'idp', 'entra-diagnostic-envelope': 'idp',
   'claude-code-flat': 'agent', 'claude-code-otlp': 'agent',
 };

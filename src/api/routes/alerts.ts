@@ -46,7 +46,7 @@ export const ActionBody = z.discriminatedUnion('action', [
   z.object({ action: z.literal('reopen'), actor }),
 ]).openapi('TriageAction');
 
-function toAction(body: z.infer<typeof ActionBody>): TriageAction {
+export function toAction(body: z.infer<typeof ActionBody>): TriageAction {
   switch (body.action) {
     case 'ack': return { kind: 'ack' };
     case 'resolve': return body.note === undefined ? { kind: 'resolve' } : { kind: 'resolve', note: body.note };

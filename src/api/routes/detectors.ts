@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { AnyDetector } from '../../detect/define-detector.ts';
+import { citedControls, controlOf } from '../../detect/controls.ts';
+import { SIGNALS, signalOf, type AnyDetector } from '../../detect/define-detector.ts';
 import type { Store } from '../../store/store.ts';
 import type { ApiEnv } from '../env.ts';
 import { problemResponses } from '../problem.ts';
@@ -17,6 +18,10 @@ const DetectorInfo = z.object({
   id: z.string(), title: z.string(), description: z.string(), severity: z.string(), audience: z.string(),
   schedule: z.object({ every: z.string(), lookback: z.string(), settle: z.string() }),
   requires: z.array(z.string()), sources: z.array(z.string()), runbook: z.string(),
+  category: z.string().openapi({ description: 'the detector family: gateway, billing, idp, cross-source' }),
+  falsePositives: z.array(z.string()), signal: z.enum(SIGNALS),
+  controls: z.array(z.object({ framework: z.string(), id: z.string(), name: z.string().nullable() })),
+  lastRunAt: z.string().nullable(),
   watermark: z.string().nullable(), nextRunAt: z.string().nullable(), outcome: z.enum(['never-run', 'behind', 'ok']),
   lastRun: z.object({
     windowStart: z.string(), windowEnd: z.string(), evaluatedAt: z.string(), trigger: z.string(), rows: z.number(), alerts: z.number(),
@@ -55,6 +60,9 @@ export async function detectorsReport(store: Store, detectors: readonly AnyDetec
       id: d.id, title: d.title, description: d.description, severity: d.severity, audience: d.audience,
       schedule: { every: d.schedule.every, lookback: d.schedule.lookback, settle: d.schedule.settle },
       requires: [...d.requires], sources: [...d.sources], runbook: d.runbook,
+      category: d.id.slice(0, d.id.indexOf('.')), falsePositives: [...d.falsePositives], signal: signalOf(d),
+      controls: citedControls(d.controls).map((c) => ({ ...c, name: controlOf(c.framework, c.id)?.name ?? null })),
+      lastRunAt: run ? iso(run.at) : null,
       watermark: mark === undefined ? null : iso(mark), nextRunAt: nextMs === undefined ? null : new Date(nextMs).toISOString(), outcome,
       lastRun: run ? {
         windowStart: iso(run.ws), windowEnd: iso(run.we), evaluatedAt: iso(run.at), trigger: run.trigger, rows: run.rows, alerts: run.alerts,

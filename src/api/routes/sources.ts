@@ -1,4 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { shapeOnlyPrefix } from '../../decode/reject-evidence.ts';
+import { maskSecrets } from '../../normalize/secrets.ts';
 import type { Store } from '../../store/store.ts';
 import type { ApiEnv } from '../env.ts';
 import { problemResponses } from '../problem.ts';
@@ -8,9 +10,15 @@ import { problemResponses } from '../problem.ts';
  * 24 hours before now): the last event, ingest lag (now − last ingest; and the worst delay
  * between an event and its ingest), and completeness = the share of the window's hours with at
  * least one event (a team whose gateway went quiet for three hours of a day shows 21/24).
- * Plus rejects by source and reason with a few samples of the reject detail (the decoder's
- * message, never the raw record, which may hold prompts or secrets).
+ * Plus rejects by source and reason: the count, a few samples of the reject detail (the decoder's
+ * message, secrets masked), and the latest three rejects' records as redacted prefixes — the shape
+ * of the stored record (keys and figures, every string value replaced by its length, secrets in
+ * keys masked; decode/reject-evidence.ts) cut to SAMPLE_PREFIX_CHARS, never the record itself,
+ * which may hold prompts or secrets (ingest.keepWholeRejects keeps it whole in the table).
  */
+
+const SAMPLE_PREFIX_CHARS = 400;
+const DETAIL_CHARS = 300;
 
 export const SourcesQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional(),
@@ -23,7 +31,14 @@ const SourceTeam = z.object({
   ingestLagSeconds: z.number().nullable(), maxIngestDelaySeconds: z.number().nullable(),
   hoursWithEvents: z.number(), hoursInWindow: z.number(), completeness: z.number(),
 }).openapi('SourceTeam');
-const RejectGroup = z.object({ source: z.string(), reason: z.string(), count: z.number(), lastAt: z.string(), samples: z.array(z.string()) }).openapi('RejectGroup');
+const RejectSample = z.object({
+  at: z.string(), format: z.string(), detail: z.string(), rawBytes: z.number(),
+  rawPrefix: z.string().openapi({ description: 'the record\'s shape: string values as their lengths, bounded; base64 payloads as their size only' }),
+});
+const RejectGroup = z.object({
+  source: z.string(), reason: z.string(), count: z.number(), lastAt: z.string(), samples: z.array(z.string()).openapi({ description: 'reject details, secrets masked' }),
+  records: z.array(RejectSample),
+}).openapi('RejectGroup');
 const SourcesResponse = z.object({ from: z.string(), to: z.string(), now: z.string(), sources: z.array(SourceTeam), rejects: z.array(RejectGroup) }).openapi('Sources');
 
 /** Each source's table and what stands for its team (IdP events carry no team: the IdP itself). */
@@ -50,12 +65,17 @@ export async function sourcesReport(store: Store, window: { from: Date; to: Date
   const rows = await res.json<{ source: (typeof TABLES)[number]['source']; team: string; events: number; last_event: string; last_ingest: string; lag: number; delay: number; hours: number }>();
   const rej = await store.client.query({
     query: `SELECT toString(source) AS source, toString(reason) AS reason, count() AS count, toString(max(rejected_at)) AS last_at,
-                   groupUniqArray(3)(substring(detail, 1, 300)) AS samples
+                   groupUniqArray(3)(substring(detail, 1, ${DETAIL_CHARS})) AS samples,
+                   -- the three latest, their stored record cut before it leaves ClickHouse (redacted below)
+                   arrayMap(x -> (toString(x.2), x.3, x.4, x.5, x.6, x.7),
+                            groupArraySorted(3)((-toUnixTimestamp64Milli(rejected_at), rejected_at, toString(format), substring(detail, 1, ${DETAIL_CHARS}),
+                                                 toString(raw_encoding), raw_bytes, substring(raw, 1, ${SAMPLE_PREFIX_CHARS * 4})))) AS records
             FROM ingest_rejects WHERE rejected_at >= {from:DateTime64(3)} AND rejected_at < {to:DateTime64(3)}
             GROUP BY source, reason ORDER BY count DESC, source, reason LIMIT 200`,
     query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
-  const rejects = await rej.json<{ source: string; reason: string; count: number; last_at: string; samples: string[] }>();
+  const rejects = await rej.json<{ source: string; reason: string; count: number; last_at: string; samples: string[];
+    records: [string, string, string, string, number, string][] }>();
   return {
     from: window.from.toISOString(), to: window.to.toISOString(), now: now.toISOString(),
     sources: rows.map((r) => ({
@@ -63,7 +83,13 @@ export async function sourcesReport(store: Store, window: { from: Date; to: Date
       ingestLagSeconds: r.lag, maxIngestDelaySeconds: r.delay, hoursWithEvents: r.hours, hoursInWindow,
       completeness: Math.min(1, r.hours / hoursInWindow),
     })),
-    rejects: rejects.map((r) => ({ source: r.source, reason: r.reason, count: r.count, lastAt: iso(r.last_at) as string, samples: r.samples })),
+    rejects: rejects.map((r) => ({
+      source: r.source, reason: r.reason, count: r.count, lastAt: iso(r.last_at) as string, samples: r.samples.map(maskSecrets),
+      records: r.records.map(([at, format, detail, encoding, bytes, raw]) => ({
+        at: iso(at) as string, format, detail: maskSecrets(detail), rawBytes: bytes,
+        rawPrefix: encoding === 'base64' ? `[${bytes} bytes, not UTF-8]` : shapeOnlyPrefix(raw, SAMPLE_PREFIX_CHARS),
+      })),
+    })),
   };
 }
 

@@ -12,7 +12,8 @@ import { problemResponses } from '../problem.ts';
  * (gateway_hourly when grouping by model, the daily roll-up has none) and provider_hourly.
  * Teams: a logged team spelling is mapped to its canonical id through policy_team_aliases, and a
  * gateway key's policy team wins (as billing.spend-above-approved attributes it); billed rows take
- * their own team, else the team of the policy credential they were billed on, else '(unattributed)'.
+ * their own team, else the team of the policy credential they were billed on (matched on every field
+ * the credential sets, as billing.unmanaged-key-usage matches), else '(unattributed)'.
  * Approved: per team and day, the daily budget in force that day, else the monthly budget spread
  * over the month's days; summed over the days of a group. Budgets are per team, so grouping by
  * model reports none.
@@ -37,30 +38,53 @@ const SpendResponse = z.object({
 
 const TEAM_OF_ALIAS = `(SELECT alias, any(team_id) AS team FROM policy_team_aliases GROUP BY alias)`;
 const TEAM_OF_KEY = `(SELECT api_key_id, any(team_id) AS team FROM policy_gateway_keys WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)`;
-const TEAM_OF_CREDENTIAL = `(SELECT provider, api_key_id, workspace_id, any(team_id) AS team FROM policy_credentials WHERE team_id != '' GROUP BY provider, api_key_id, workspace_id)`;
+// Policy credentials with a team, matched as billing.unmanaged-key-usage matches them: same provider, and every
+// field the credential sets (a project-only credential covers every key of the project).
+const CREDENTIAL_TEAMS = `(SELECT groupArray((provider, api_key_id, workspace_id, team_id)) FROM policy_credentials WHERE team_id != '') AS credential_teams`;
+const teamOfCredential = (p: string) =>
+  `arrayFirst(c -> c.1 = ${p}.provider AND (c.2 = '' OR c.2 = ${p}.api_key_id) AND (c.3 = '' OR c.3 = ${p}.workspace_id), credential_teams).4`;
+
+/**
+ * Groupings: the API's three, and the console's compound ones (src/views/spend-series.ts), whose
+ * key is the parts joined by a tab. Budgets are per team and day, so only groupings by team
+ * and/or day report an approved amount.
+ */
+export type SpendGrouping = 'team' | 'model' | 'day' | 'team_day' | 'team_model' | 'team_credential';
+const KEY_OF: Record<SpendGrouping, string> = {
+  team: 'team', model: 'model', day: 'toString(day)', team_day: "concat(team, '\\t', toString(day))",
+  team_model: "concat(team, '\\t', model)", team_credential: "concat(team, '\\t', source, '\\t', credential)",
+};
+const BUDGET_KEY_OF: Partial<Record<SpendGrouping, string>> = { team: 'team', day: 'toString(day)', team_day: "concat(team, '\\t', toString(day))" };
 
 /** The SQL for a grouping; exported so a unit test can read it. */
-export function spendSql(groupBy: 'team' | 'model' | 'day'): string {
-  const gatewaySource = groupBy === 'model'
+export function spendSql(groupBy: SpendGrouping): string {
+  const byModel = groupBy === 'model' || groupBy === 'team_model';
+  const gatewaySource = byModel
     ? `SELECT toDate(hour) AS day, team_id, api_key_id, toString(model_served) AS model, sum(cost_usd) AS cost FROM gateway_hourly
        WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) GROUP BY day, team_id, api_key_id, model`
     : `SELECT day, team_id, api_key_id, '' AS model, sum(cost_usd) AS cost FROM gateway_daily
        WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day, team_id, api_key_id`;
-  const key = groupBy === 'team' ? 'team' : groupBy === 'model' ? 'model' : 'toString(day)';
+  const key = KEY_OF[groupBy];
+  const budgetKey = BUDGET_KEY_OF[groupBy];
   return `
-WITH facts AS (
+WITH ${CREDENTIAL_TEAMS},
+facts AS (
   SELECT g.day AS day, if(k.team != '', k.team, if(a.team != '', a.team, if(g.team_id != '', toString(g.team_id), '(unattributed)'))) AS team,
-         g.model AS model, g.cost AS logged, 0 AS billed
+         g.model AS model, 'gateway' AS source, g.api_key_id AS credential, g.cost AS logged, 0 AS billed
   FROM (${gatewaySource}) AS g
   LEFT JOIN ${TEAM_OF_KEY} AS k ON k.api_key_id = g.api_key_id
   LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(g.team_id))
   UNION ALL
-  SELECT p.day, if(a.team != '', a.team, if(p.team_id != '', toString(p.team_id), if(c.team != '', c.team, '(unattributed)'))), p.model, 0, p.cost
-  FROM (SELECT toDate(hour) AS day, provider, team_id, api_key_id, workspace_id, toString(model) AS model, sum(cost_usd) AS cost FROM provider_hourly
+  SELECT p.day, if(a.team != '', a.team, if(p.team_id != '', toString(p.team_id), if(${teamOfCredential('p')} AS c_team != '', c_team, '(unattributed)'))), p.model,
+         toString(p.provider),
+         multiIf(p.api_key_id != '', p.api_key_id, p.principal != '', p.principal, p.account_id != '', concat('account:', p.account_id),
+                 p.workspace_id != '', concat('workspace:', p.workspace_id), ''),
+         0, p.cost
+  FROM (SELECT toDate(hour) AS day, provider, team_id, api_key_id, workspace_id, account_id, principal, toString(model) AS model, sum(cost_usd) AS cost
+        FROM provider_hourly
         WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) AND cost_usd != 0
-        GROUP BY day, provider, team_id, api_key_id, workspace_id, model) AS p
+        GROUP BY day, provider, team_id, api_key_id, workspace_id, account_id, principal, model) AS p
   LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(p.team_id))
-  LEFT JOIN ${TEAM_OF_CREDENTIAL} AS c ON c.provider = p.provider AND c.api_key_id = p.api_key_id AND c.workspace_id = p.workspace_id
 ),
 days AS (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff('day', {from:Date}, {to:Date}))))) AS day),
 budgets AS (
@@ -76,19 +100,19 @@ spent AS (
   WHERE empty({teams:Array(String)}) OR has({teams:Array(String)}, team) GROUP BY key
 ),
 approved AS (
-  SELECT ${groupBy === 'model' ? "''" : groupBy === 'team' ? 'team' : 'toString(day)'} AS key, sum(approved) AS approved FROM budgets
+  SELECT ${budgetKey ?? "''"} AS key, sum(approved) AS approved FROM budgets
   WHERE empty({teams:Array(String)}) OR has({teams:Array(String)}, team) GROUP BY key
 )
 SELECT if(s.key != '', s.key, a.key) AS key, s.logged AS logged, s.billed AS billed,
-       ${groupBy === 'model' ? 'NULL' : 'if(a.key = \'\', NULL, a.approved)'} AS approved
-FROM spent AS s FULL OUTER JOIN ${groupBy === 'model' ? '(SELECT \'\' AS key, 0 AS approved WHERE 0)' : 'approved'} AS a ON s.key = a.key
+       ${budgetKey === undefined ? 'NULL' : 'if(a.key = \'\', NULL, a.approved)'} AS approved
+FROM spent AS s FULL OUTER JOIN ${budgetKey === undefined ? '(SELECT \'\' AS key, 0 AS approved WHERE 0)' : 'approved'} AS a ON s.key = a.key
 ORDER BY key
 SETTINGS join_use_nulls = 0`;
 }
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
-export async function spendReport(store: Store, q: { from: string; to: string; team: string[]; groupBy: 'team' | 'model' | 'day' }) {
+export async function spendReport<G extends SpendGrouping>(store: Store, q: { from: string; to: string; team: string[]; groupBy: G }) {
   const res = await store.client.query({
     query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team }, format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },

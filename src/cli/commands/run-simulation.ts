@@ -43,7 +43,7 @@ async function storeCounts(store: Store): Promise<{ rows: number; rejects: numbe
   const res = await store.client.query({
     query: `SELECT
               (SELECT count() FROM gateway_requests) + (SELECT count() FROM provider_usage)
-                + (SELECT count() FROM idp_events) + (SELECT count() FROM agent_events) AS rows,
+                + (SELECT count() FROM idp_events) + (SELECT count() FROM agent_events) + (SELECT count() FROM provider_keys) AS rows,
               (SELECT count() FROM ingest_rejects) AS rejects,
               (SELECT CAST(sumMap(map(detector, toUInt64(1))) AS Map(String, UInt64)) FROM alerts FINAL) AS alerts`,
     format: 'JSONEachRow',

@@ -11,6 +11,8 @@ const SAMPLES: Record<string, string> = {
   'anthropic-claude-code': 'anthropic.claude_code',
   'openai-usage-embeddings': 'openai.usage_family',
   'openai-usage-images': 'openai.usage_family',
+  'openai-project-api-keys': 'openai.api_keys',
+  'anthropic-api-keys': 'anthropic.api_keys',
 };
 
 describe('billingDecoders', () => {

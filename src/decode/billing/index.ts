@@ -1,8 +1,10 @@
 import type { FormatDecoder } from '../types.ts';
+import { anthropicApiKeysDecoder } from './anthropic-api-keys.ts';
 import { anthropicClaudeCodeDecoder } from './anthropic-claude-code.ts';
 import { anthropicCostDecoder } from './anthropic-cost.ts';
 import { anthropicUsageDecoder } from './anthropic-usage.ts';
 import { bedrockInvocationDecoder } from './bedrock-invocation.ts';
+import { openAiApiKeysDecoder } from './openai-api-keys.ts';
 import { openAiCostsDecoder } from './openai-costs.ts';
 import { openAiUsageDecoder } from './openai-usage.ts';
 import { openAiUsageFamilyDecoder } from './openai-usage-family.ts';
@@ -13,6 +15,8 @@ import { openAiUsageFamilyDecoder } from './openai-usage-family.ts';
  */
 export const billingDecoders: readonly FormatDecoder[] = [
   bedrockInvocationDecoder,
+  openAiApiKeysDecoder,
+  anthropicApiKeysDecoder,
   openAiCostsDecoder,
   openAiUsageFamilyDecoder,
   openAiUsageDecoder,

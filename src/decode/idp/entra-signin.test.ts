@@ -31,6 +31,7 @@ describe('entra.signin', () => {
       client_ip: '203.0.113.10',
       user_agent: '',
       grant_type: 'oAuth2',
+      client_auth: '',
       scopes: [],
     });
     expect(JSON.parse(raw)).toEqual(doc);
@@ -58,6 +59,7 @@ describe('entra.signin', () => {
       client_ip: '20.42.0.15',
       user_agent: '',
       grant_type: 'federatedIdentityCredential',
+      client_auth: 'federated',
       scopes: [],
     });
   });
@@ -110,6 +112,7 @@ describe('entra.signin', () => {
       outcome: 'success',
       session_id: '5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c',
       grant_type: 'clientSecret',
+      client_auth: 'client_secret',
     });
     expect(JSON.parse(ci!.raw)).toEqual(doc['records'][1]);
   });

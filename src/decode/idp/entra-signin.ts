@@ -9,6 +9,7 @@ import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { redactedJson } from '../../normalize/content.ts';
+import { entraClientAuth } from '../../normalize/client-auth.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { IDP_LISTED_ISSUES } from './okta-system-log.ts';
@@ -91,6 +92,7 @@ export function entraRow(s: EntraSignIn, eventType: string, time: string, raw: s
     user_agent: text(s.userAgent),
     grant_type: known(s.clientCredentialType) || known(s.authenticationProtocol),
     scopes: [],
+    client_auth: entraClientAuth(s.clientCredentialType),
     raw,
   };
 }

@@ -31,6 +31,7 @@ describe('okta.system_log', () => {
       client_ip: '203.0.113.10',
       user_agent: 'claude-cli/2.1.200 (external, cli)',
       grant_type: 'authorization_code',
+      client_auth: '',
       scopes: ['openid', 'email', 'offline_access'],
     });
     expect(JSON.parse(raw)).toEqual(doc);
@@ -78,6 +79,20 @@ describe('okta.system_log', () => {
       grant_type: '',
       scopes: [],
     });
+  });
+
+  it('classifies the client authentication of OAuth events only', () => {
+    const doc = loadSample('okta-token-grant');
+    doc['actor'] = { id: '0oaCiRunner1', type: 'PublicClientApp', alternateId: 'ci-runner', displayName: 'ci-runner' };
+    doc['debugContext'] = { debugData: { grantType: 'client_credentials' } };
+    const auth = (credentialType: string, eventType = 'app.oauth2.as.token.grant.access_token') =>
+      only(okta.decode({ ...doc, eventType, authenticationContext: { credentialType } }, CTX)).client_auth;
+    expect(auth('PRE_SHARED_SYMMETRIC_KEY')).toBe('client_secret');
+    expect(auth('JWT')).toBe('private_key_jwt');
+    expect(auth('ASSERTION')).toBe('federated');
+    expect(auth('OAUTH2')).toBe('');
+    // On a person's sign-in the field names the person's factor.
+    expect(auth('PRE_SHARED_SYMMETRIC_KEY', 'user.session.start')).toBe('');
   });
 
   it('falls back to requestedScopes when no scopes were granted', () => {

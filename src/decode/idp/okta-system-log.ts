@@ -4,6 +4,7 @@ import type { DecodeContext, DecodeOutput, FormatDecoder } from '../types.ts';
 import { eventTime } from '../../normalize/time.ts';
 import { normalizeEmail, text } from '../../normalize/identity.ts';
 import { redactedJson } from '../../normalize/content.ts';
+import { oktaClientAuth } from '../../normalize/client-auth.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
@@ -67,6 +68,7 @@ export function oktaRow(e: OktaLogEvent, time: string, raw: string): IdpEventRow
     user_agent: text(e.client?.userAgent?.rawUserAgent),
     grant_type: text(debugData['grantType']),
     scopes: scopesOf(debugData),
+    client_auth: oktaClientAuth(e.eventType, e.authenticationContext?.credentialType),
     raw,
   };
 }

@@ -1,0 +1,92 @@
+import { spendSql, type SpendGrouping } from '../api/routes/spend.ts';
+import { selectRows } from '../store/select-rows.ts';
+import type { Store } from '../store/store.ts';
+import { daysOf } from './posture.ts';
+
+/**
+ * The FinOps page's charts over whole UTC days [from, to), from the same SQL as /api/spend
+ * (spendSql: gateway_daily / gateway_hourly and provider_hourly, teams attributed as
+ * billing.spend-above-approved does): per team and day logged vs billed vs approved and the
+ * unexplained part (billed − logged, floored at 0), the approved budget changes in force during
+ * the period (policy_budgets), spend by team and model and by team and credential, and the top
+ * movers: the 7 days before `to` against the 7 days before those.
+ *
+ * A team-day's spend for the movers is max(logged, billed): billing reports hours to a day late,
+ * so the gateway's figure stands in until the bill arrives, and billed spend the gateway never saw
+ * (traffic around it) still counts. By model likewise; by credential, a gateway key's logged spend and
+ * a provider credential's billed spend.
+ */
+
+export interface SpendSeriesQuery {
+  from: string;
+  to: string;
+  team: string[];
+}
+
+interface KeyRow { key: string; logged: number; billed: number; approved: number | null }
+interface ChangeRow { team: string; since: string; daily_usd: number | null; monthly_usd: number | null; note: string }
+
+const WEEK_MS = 7 * 86_400_000;
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+const CHANGES_SQL = `
+SELECT team_id AS team, toString(effective_from) AS since, daily_usd, monthly_usd, note FROM policy_budgets
+WHERE effective_from < toDateTime64({to:Date}, 3) AND effective_to > toDateTime64({from:Date}, 3)
+  AND (empty({teams:Array(String)}) OR has({teams:Array(String)}, team_id))
+ORDER BY team, since`;
+
+async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[]) {
+  const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams });
+  return rows.map((r) => ({ parts: r.key.split('\t'), logged: r.logged, billed: r.billed, approved: r.approved }));
+}
+
+export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
+  const toMs = Date.parse(q.to);
+  // One team-day query covers the period and the two weeks the movers compare.
+  const seriesFrom = dayOf(Math.min(Date.parse(q.from), toMs - 2 * WEEK_MS));
+  const [daily, byModel, byCredential, changes] = await Promise.all([
+    grouped(store, 'team_day', seriesFrom, q.to, q.team),
+    grouped(store, 'team_model', q.from, q.to, q.team),
+    grouped(store, 'team_credential', q.from, q.to, q.team),
+    selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team }),
+  ]);
+  const days = daysOf(q.from, q.to);
+  const teams = [...new Set(daily.map((r) => r.parts[0] as string))].sort();
+  const cell = new Map(daily.map((r) => [`${r.parts[0]}\t${r.parts[1]}`, r]));
+  const spendOf = (team: string, day: string) => {
+    const c = cell.get(`${team}\t${day}`);
+    return c ? Math.max(c.logged, c.billed) : 0;
+  };
+  const week = (team: string, endMs: number) => daysOf(dayOf(endMs - WEEK_MS), dayOf(endMs)).reduce((n, d) => n + spendOf(team, d), 0);
+  return {
+    from: q.from, to: q.to,
+    series: teams.map((team) => ({
+      team,
+      days: days.map((day) => {
+        const c = cell.get(`${team}\t${day}`);
+        const logged = c?.logged ?? 0;
+        const billed = c?.billed ?? 0;
+        return { day, loggedUsd: round(logged), billedUsd: round(billed), approvedUsd: c === undefined || c.approved === null ? null : round(c.approved), unexplainedUsd: round(Math.max(0, billed - logged)) };
+      }),
+      approvedChanges: changes.filter((ch) => ch.team === team).map((ch) => ({
+        effectiveFrom: `${ch.since.replace(' ', 'T')}Z`, dailyUsd: ch.daily_usd, monthlyUsd: ch.monthly_usd, note: ch.note === '' ? null : ch.note,
+      })),
+    })),
+    byModel: byModel.map((r) => ({
+      team: r.parts[0] as string, model: r.parts[1] as string, usd: round(Math.max(r.logged, r.billed)), loggedUsd: round(r.logged), billedUsd: round(r.billed),
+    }))
+      .filter((r) => r.usd !== 0).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
+    byCredential: byCredential.map((r) => ({
+      team: r.parts[0] as string, source: r.parts[1] as string, credential: r.parts[2] as string, usd: round(r.parts[1] === 'gateway' ? r.logged : r.billed),
+    })).filter((r) => r.usd !== 0).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
+    topMovers: teams.map((team) => {
+      const thisWeek = week(team, toMs);
+      const lastWeek = week(team, toMs - WEEK_MS);
+      return {
+        team, thisWeekUsd: round(thisWeek), lastWeekUsd: round(lastWeek), changeUsd: round(thisWeek - lastWeek),
+        changePct: lastWeek > 0 ? Math.round(((thisWeek - lastWeek) / lastWeek) * 1e4) / 100 : null,
+      };
+    }).sort((a, b) => Math.abs(b.changeUsd) - Math.abs(a.changeUsd) || a.team.localeCompare(b.team)),
+  };
+}
