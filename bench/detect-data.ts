@@ -19,7 +19,10 @@
  * Planted at realistic rates so every detector also takes its alert path: sessions bypassing the
  * gateway (0.1 %), ownerless sessions (0.1 %), identity switches (0.05 %), fallback models, an
  * unapproved MCP server and tool, a team without prompt logs, an over-billed gateway key hour,
- * personal API keys, SSO to unapproved AI apps, usage after offboarding, budgets exceeded.
+ * personal API keys, SSO to unapproved AI apps, usage after offboarding, budgets exceeded; and the
+ * agent-boundary kinds: Bash calls reading a .env or cloning another organisation's repository
+ * (labels as ingest derives them), permanent Bash approvals, the chat class's confluence server from
+ * coding sessions, and team-data working 14:00–16:00 in Claude Code desktop.
  */
 import type { Store } from '../src/store/store.ts';
 import { TABLE_COLUMNS } from '../src/normalize/columns.ts';
@@ -169,7 +172,7 @@ function agentSql(U: number): string {
     g.source_offset * 4 + idx AS event_sequence, us.install_id AS user_id,
     multiIf(sh % 1000 = 3, '', sh % 2000 = 5 AND h % 2 = 1, concat('dev', leftPad(toString((us.u * 7 + 3) % ${U}), 5, '0'), '@example.com'), us.email) AS user_email,
     us.account_id AS account_id, us.account_uuid AS account_uuid, 'dc9f6c26-b22c-4831-8d01-0446bada88f1' AS organization_id,
-    us.alias AS team_id, 'claude-code' AS service_name, '2.1.200' AS service_version,
+    us.alias AS team_id, if(us.ti = 2 AND toHour(et) IN (14, 15), 'claude-code-desktop', 'claude-code') AS service_name, '2.1.200' AS service_version,
     ['iTerm.app', 'vscode', 'cursor', 'tmux', 'Apple_Terminal'][us.u % 5 + 1] AS terminal_type,
     if(api, g.model_served, '') AS model, if(api, concat('req_011', substring(${hex128('areq', 'g.request_id')}, 1, 20)), '') AS request_id,
     if(api, ${uuid('acreq', 'g.request_id')}, '') AS client_request_id,
@@ -179,10 +182,22 @@ function agentSql(U: number): string {
     if(tool, multiIf(tp < 300, 'Bash', tp < 520, 'Read', tp < 700, 'Edit', tp < 780, 'Grep', tp < 840, 'Glob', tp < 880, 'Write', tp < 910, 'TodoWrite',
       tp < 940, 'mcp__github__create_pull_request', tp < 960, 'mcp__jira__get_issue',
       tp < 990, ['mcp__kubernetes__get_pods', 'mcp__snowflake__run_query', 'mcp__figma__get_file', 'mcp__wandb__log_run', 'mcp__github__search_code'][us.ti],
-      tp < 995, 'WebFetch', tp < 999, 'Task', 'mcp__notion__search'), '') AS tool_name, if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[2], '') AS mcp_server,
+      tp < 995, 'WebFetch', tp < 998, 'Task', tp < 999, 'mcp__confluence__search', 'mcp__notion__search'), '') AS tool_name, if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[2], '') AS mcp_server,
     if(startsWith(tool_name, 'mcp__'), 'user', '') AS tool_source,
     multiIf(kind = 'tool_decision', if(intDiv(h, 1048576) % 100 < 2, 'reject', 'accept'), kind = 'tool_result', 'accept', '') AS decision,
-    if(kind = 'tool_result', if(h % 100 < 5, 'false', 'true'), '') AS success, toUInt8(0) AS prompt_logged,
+    if(kind = 'tool_result', if(h % 100 < 5, 'false', 'true'), '') AS success,
+    -- tool-detail labels as ingest derives them: a few Bash calls read a .env or clone another organisation's repository; managed
+    -- settings pre-approve the read and edit tools (source config), other calls are approved one by one (user_temporary), a few
+    -- Bash calls for good (user_permanent)
+    CAST(if(kind = 'tool_result' AND tool_name = 'Bash' AND h % 4000 = 7, ['dotenv-file'], []), 'Array(String)') AS secret_labels,
+    CAST(if(kind = 'tool_result' AND tool_name = 'Bash' AND h % 6000 = 11, ['github.com/rival-labs'], []), 'Array(String)') AS repositories,
+    CAST([], 'Array(String)') AS hosts,
+    if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[3], '') AS mcp_tool,
+    multiIf(kind = 'tool_decision' AND tool_name = 'Bash' AND h % 2500 = 3, 'user_permanent',
+            kind = 'tool_decision', if(tool_name IN ('Read', 'Edit', 'Grep', 'Glob', 'Write', 'TodoWrite', 'Task') OR startsWith(tool_name, 'mcp__github__')
+                                        OR startsWith(tool_name, 'mcp__jira__'), 'config', 'user_temporary'),
+            kind = 'tool_result', 'config', '') AS decision_source,
+    '' AS permission_mode, toUInt8(0) AS prompt_logged,
     toUInt32(if(kind = 'user_prompt', 100 + h % 4000, 0)) AS prompt_bytes, '' AS prompt_sha256, '' AS prompt_text,
     if(tool, map('os.type', 'darwin', 'host.arch', 'arm64', 'department', 'engineering', 'tool_use_id', tool_use_id, 'decision_source', 'config',
                  'tool_input_size_bytes', toString(h % 4000)),
@@ -198,7 +213,7 @@ function agentSql(U: number): string {
                 toString(uncached_input_tokens), ',"output_tokens":', toString(output_tokens), ',"cache_read_tokens":', toString(cache_read_tokens),
                 ',"cache_creation_tokens":', toString(cache_write_tokens), ',"request_id":"', request_id, '","client_request_id":"', client_request_id,
                 '","speed":"normal","query_source":"repl_main_thread"'),
-              tool, concat(',"tool_name":"', tool_name, '","tool_use_id":"', tool_use_id, '","decision":"', decision, '","source":"config"',
+              tool, concat(',"tool_name":"', tool_name, '","tool_use_id":"', tool_use_id, '","decision":"', decision, '","source":"', if(kind = 'tool_decision', decision_source, 'config'), '"',
                 ',"success":"', success, '","duration_ms":', toString(duration_ms), ',"tool_parameters":"{\\\\"command\\\\":\\\\"', ${hex128('cmd', 'g.request_id')},
                 '\\\\",\\\\"description\\\\":\\\\"Run the focused unit tests for the module being edited\\\\"}","mcp_server_scope":"user"'),
               concat(',"prompt_length":', toString(prompt_bytes), ',"prompt":"<REDACTED>"')), '}}') AS raw,

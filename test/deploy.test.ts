@@ -94,7 +94,10 @@ describe('docker/Dockerfile', () => {
     expect(installs.length).toBeGreaterThan(0);
     for (const l of installs) expect(l).toMatch(/npm ci\b/);
     expect(lines.some((l) => /^COPY package\.json package-lock\.json/.test(l))).toBe(true);
-    expect(lines).toContain('RUN npm ci --omit=dev --no-audit --no-fund');
+    expect(lines).toContain('RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund');
+    // The console is built in the type-check stage and copied into the runtime.
+    expect(lines).toContain('RUN npm run typecheck && npm run build:web');
+    expect(final).toContain('COPY --from=build /app/web/dist ./web/dist');
   });
 
   it('runs as a non-root user in a runtime stage that installs nothing', () => {

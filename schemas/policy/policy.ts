@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentBoundariesSchema, agentBoundaryReferences } from './agent-boundaries.ts';
 import { workloadIdentitySection, workloadIdentityReferences } from './workload-identity.ts';
 
 /**
@@ -237,6 +238,7 @@ const policyObject = z
     aiApps: z.array(aiApp).default([]),
     workloadIdentity: workloadIdentitySection.optional(),
     exceptions: z.array(exception).optional(),
+    agentBoundaries: agentBoundariesSchema.prefault({}),
   })
   .strict();
 
@@ -294,6 +296,9 @@ function crossChecks(p: PolicyShape, ctx: Ctx): void {
     ...p.credentials.map((c, i) => ({ value: c.gateway, path: ['credentials', i, 'gateway'] })),
     ...p.gatewayKeys.map((k, i) => ({ value: k.gateway, path: ['gatewayKeys', i, 'gateway'] })),
   ], 'gateway');
+  const boundaryRefs = agentBoundaryReferences(p.agentBoundaries);
+  references(ctx, teamIds, boundaryRefs.teams, 'team');
+  references(ctx, new Set(p.taskClasses.map((c) => c.id)), boundaryRefs.taskClasses, 'task class');
   for (const issue of workloadIdentityReferences(p.workloadIdentity, teamIds)) ctx.addIssue({ code: 'custom', ...issue });
 }
 

@@ -176,7 +176,8 @@ export class Dispatcher {
   private notification(d: Delivery, alert: Alert, occurrences: number, now: Date): Notification {
     return {
       kind: d.kind, alert, occurrences, dedupKey: alert.fingerprint, sentAt: now,
-      consoleUrl: `${this.o.consoleBaseUrl.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alert.id)}`,
+      // The console routes by hash (one page served), so the alert's address is `/#/alerts/<id>`.
+      consoleUrl: `${this.o.consoleBaseUrl.replace(/\/+$/, '')}/#/alerts/${encodeURIComponent(alert.id)}`,
       runbook: this.o.runbookOf?.(alert.detector),
     };
   }

@@ -9,7 +9,8 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { httpRequestDuration } from '../telemetry/metrics.ts';
 import type { AlertsPort } from './alerts-port.ts';
-import { requireToken, type ApiTokens } from './auth.ts';
+import type { ApiTokens } from './auth.ts';
+import { analystConsole, type SecureCookies } from './console/index.ts';
 import type { ApiEnv } from './env.ts';
 import { problem } from './problem.ts';
 import { alertQueueRoutes } from './routes/alert-queue.ts';
@@ -29,7 +30,8 @@ import { spendRoutes } from './routes/spend.ts';
  * The HTTP API (Hono + @hono/zod-openapi): every request and response has a zod schema, and the
  * OpenAPI document at /openapi.json is generated from them, so the document cannot drift from
  * what the routes validate. /healthz, /readyz, /metrics and /openapi.json are open; /api/* needs a
- * bearer token (auth.ts).
+ * bearer token (auth.ts) or the analyst console's session cookie (console/), which serves the
+ * console's built files at `/`.
  */
 
 export const DEFAULT_API_PORT = 7070;
@@ -44,6 +46,8 @@ export interface ApiDeps {
   tokens: ApiTokens;
   /** The alert repository bound to the store; without it /api/alerts answers 503. */
   alerts?: AlertsPort;
+  /** The console's session cookie: Secure always, never, or when the request came over TLS (default). */
+  secureCookies?: SecureCookies;
   /** Injected so tests pin "now" (ingest lag, detector next run, triage timestamps). */
   clock?: () => Date;
 }
@@ -75,7 +79,11 @@ export function createApiServer(deps: ApiDeps) {
     await next();
     stop({ route: routePath(c), method: c.req.method, status: String(c.res.status) });
   });
-  app.use('/api/*', requireToken(deps.tokens));
+  // /api/* takes the bearer token or the console's session cookie (+ CSRF token on writes).
+  const analyst = analystConsole(deps.tokens, now, deps.secureCookies);
+  app.use('/api/*', analyst.apiAuth);
+  app.route('/', analyst.routes);
+  app.route('/', analyst.assets);
 
   app.route('/', healthRoutes(deps.store, deps.metrics, deps.readiness));
   // Before alertRoutes: /api/alerts/counts would otherwise be read as the alert with id "counts".

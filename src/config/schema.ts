@@ -201,6 +201,11 @@ export const configSchema = z
          * long; renewed every third of it. Longer tolerates slower stores, shorter fails over faster.
          */
         leaseTtlMs: z.number().int().min(1_000).default(15_000),
+        /**
+         * The analyst console's session cookie: `Secure` always, never, or (auto) when the request
+         * came over TLS or through a proxy sending `X-Forwarded-Proto: https`.
+         */
+        secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
       })
       .strict()
       .prefault({}),

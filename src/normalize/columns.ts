@@ -34,7 +34,8 @@ export const TABLE_COLUMNS: Readonly<Record<DataTable | 'ingest_rejects', readon
     'user_email', 'account_id', 'account_uuid', 'organization_id', 'team_id', 'service_name',
     'service_version', 'terminal_type', 'model', 'request_id', 'client_request_id', 'uncached_input_tokens',
     'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'cost_usd', 'duration_ms', 'tool_name',
-    'mcp_server', 'tool_source', 'decision', 'success', 'prompt_logged', 'prompt_bytes', 'prompt_sha256',
+    'mcp_server', 'tool_source', 'decision', 'success', 'secret_labels', 'repositories', 'hosts', 'mcp_tool',
+    'decision_source', 'permission_mode', 'prompt_logged', 'prompt_bytes', 'prompt_sha256',
     'prompt_text', 'attributes', 'source_topic', 'source_partition', 'source_offset', 'record_index', 'raw',
   ],
   provider_keys: [

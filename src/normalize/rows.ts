@@ -197,6 +197,15 @@ export interface AgentEventRow extends TokenCounts {
   tool_source: string;
   decision: string;
   success: string;
+  /** Labels derived at ingest from tool parameters (normalize/tool-labels.ts); never the parameters. */
+  secret_labels: string[];
+  repositories: string[];
+  hosts: string[];
+  mcp_tool: string;
+  /** tool_decision `source` / tool_result `decision_source`. */
+  decision_source: string;
+  /** permission_mode_changed `to_mode`. */
+  permission_mode: string;
   prompt_logged: 0 | 1;
   prompt_bytes: number;
   prompt_sha256: string;

@@ -16,8 +16,8 @@ describe('policy rows', () => {
 
   it('extends org-wide tools with the team ones', () => {
     const servers = (team: string) => rows.policy_tools_all.filter((r) => r['team_id'] === team && r['kind'] === 'mcp_server').map((r) => r['name_glob']);
-    expect(servers('team-data')).toEqual(['github', 'jira', 'snowflake', 'dbt']);
-    expect(servers('')).toEqual(['github', 'jira']);
+    expect(servers('team-data')).toEqual(['github', 'jira', 'confluence', 'snowflake', 'dbt']);
+    expect(servers('')).toEqual(['github', 'jira', 'confluence']);
   });
 
   it('closes each budget where the next begins and keeps the replaced limits', () => {

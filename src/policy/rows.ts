@@ -2,6 +2,7 @@ import type { Policy, PolicyCredential } from '../../schemas/policy/policy.ts';
 import { canonicalModel } from '../normalize/model.ts';
 import { toClickHouseTime } from '../normalize/time.ts';
 import { globToRegex } from './glob.ts';
+import { agentRuleRows } from './agent-rule-rows.ts';
 import { workloadIdentityRows, type WorkloadIdentityRows } from './workload-identity-rows.ts';
 
 /**
@@ -33,6 +34,7 @@ export interface PolicyRows extends WorkloadIdentityRows {
   policy_gateways_all: Record<string, unknown>[];
   policy_tools_all: Record<string, unknown>[];
   policy_ai_apps_all: Record<string, unknown>[];
+  policy_agent_rules_all: Record<string, unknown>[];
 }
 
 export type PolicyTable = keyof PolicyRows;
@@ -96,6 +98,7 @@ export function policyRows(policy: Policy): PolicyRows {
       team_ids: a.teams,
       description: a.description ?? '',
     })),
+    policy_agent_rules_all: agentRuleRows(policy),
     ...workloadIdentityRows(policy),
   };
 

@@ -135,6 +135,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
     api: apiRole(async (ctx) => createApiServer({
       store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? await loadDetectors(), metrics: metricsRegistry,
       tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store),
+      secureCookies: ctx.config.service.secureCookies,
       readiness: () => readinessOf(ctx.readiness()),
     })),
   };

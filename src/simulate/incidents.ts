@@ -6,6 +6,7 @@ import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-pri
 import type { SourceKind } from '../decode/types.ts';
 import { claudeSession, int, pick, uuid, type Call, type Rng, type Session } from './traffic.ts';
 import { APPS, CREDENTIALS, ML_SHARED_KEY, MODELS, PEOPLE, type Person } from './world.ts';
+import { BOUNDARY_INCIDENT_KINDS } from './boundary-incidents.ts';
 import { CREDENTIAL_INCIDENT_KINDS } from './incidents-credentials.ts';
 
 /**
@@ -238,6 +239,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       });
     },
   },
+  ...BOUNDARY_INCIDENT_KINDS,
   ...CREDENTIAL_INCIDENT_KINDS,
 ];
 

@@ -8,6 +8,7 @@ import { billingRecords } from './billing.ts';
 import { clock, dayTraffic, type DayTraffic } from './day.ts';
 import { idpRecords, type Workday } from './idp.ts';
 import { plantedAlerts, type PlantedAlert, type PlantFacts } from './planted.ts';
+import { plantBoundaryIncidents } from './planted-boundaries.ts';
 import { credentialRecords } from './planted-credentials.ts';
 import { chatCalls, claudeSession, seeded, uuid, type Call, type Session } from './traffic.ts';
 import { agentRecords, gatewayRecord } from './wire.ts';
@@ -87,6 +88,7 @@ export function plantedDay(): Scenario {
       return keep('omar', [session]);
     },
   });
+  const boundaryAlerts = plantBoundaryIncidents(traffic.sessions, at);
   const workday: Workday = new Map();
   for (const s of traffic.sessions) {
     const span = workday.get(s.person) ?? [Infinity, 0];
@@ -154,7 +156,7 @@ export function plantedDay(): Scenario {
     day: FIXTURE_DAY,
     window: { from: new Date(dayStart), to: new Date(dayStart + DAY) },
     records,
-    planted: plantedAlerts({ ids, frankSso: FRANK_SSO, at }),
+    planted: [...plantedAlerts({ ids, frankSso: FRANK_SSO, at }), ...boundaryAlerts],
     facts,
   };
 }

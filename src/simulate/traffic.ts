@@ -48,12 +48,17 @@ export interface Call {
 }
 
 export interface AgentEvent {
-  name: 'user_prompt' | 'api_request' | 'api_error' | 'tool_result';
+  name: 'user_prompt' | 'api_request' | 'api_error' | 'tool_result' | 'tool_decision' | 'permission_mode_changed';
   at: number;
   seq: number;
   call?: Call;
   tool?: string;
   promptLength?: number;
+  /** tool_parameters as Claude Code logs them with OTEL_LOG_TOOL_DETAILS=1 (boundary incidents only). */
+  parameters?: Record<string, unknown>;
+  /** tool_decision `source`; permission_mode_changed `to_mode` (boundary-events.ts). */
+  source?: string;
+  toMode?: string;
 }
 
 /**
@@ -73,6 +78,8 @@ export interface Session {
   /** Turns: each is one OTLP export batch. */
   turns: AgentEvent[][];
   calls: Call[];
+  /** OTel service.name when not the CLI (`claude-code-desktop`). */
+  service?: string;
 }
 
 export type Size = 'normal' | 'large' | 'huge';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { claudeCodeEvent, deepMerge, freshId, kongAiLog, litellmSpendLog } from '../../detectors/_shared/fixtures.ts';
 import { canonicalModel } from '../normalize/model.ts';
 import type { AgentEvent, Call, Session } from './traffic.ts';
+import { boundaryEventAttributes } from './boundary-events.ts';
 
 /**
  * Calls and telemetry turns → the records the real systems write, in their own wire formats
@@ -185,7 +186,7 @@ const NOT_A_MODEL_CALL = {
  * laptops; a shared devbox has only the team.
  */
 function resourceOf(s: Session): Doc {
-  return { ...RESOURCE, 'team.id': s.otelTeam, ...(s.auth === 'apikey' ? {} : { 'enduser.id': s.person.email }) };
+  return { ...RESOURCE, ...(s.service ? { 'service.name': s.service } : {}), 'team.id': s.otelTeam, ...(s.auth === 'apikey' ? {} : { 'enduser.id': s.person.email }) };
 }
 
 function eventAttributes(s: Session, e: AgentEvent): Doc {
@@ -213,10 +214,13 @@ function eventAttributes(s: Session, e: AgentEvent): Doc {
     };
   }
   if (e.name === 'user_prompt') return { ...NOT_A_MODEL_CALL, ...identity, 'event.name': 'user_prompt', prompt_length: e.promptLength ?? 100, prompt: '<REDACTED>' };
+  const boundary = boundaryEventAttributes(e);
+  if (boundary) return { ...NOT_A_MODEL_CALL, ...identity, ...boundary };
   const mcp = (e.tool ?? '').startsWith('mcp__');
   return {
     ...NOT_A_MODEL_CALL, ...identity, 'event.name': 'tool_result', tool_name: e.tool, tool_use_id: freshId('toolu_01'), success: 'true',
     duration_ms: 640, decision_type: 'accept', decision_source: 'config', tool_result_size_bytes: 2048, ...(mcp ? { mcp_server_scope: 'user' } : {}),
+    ...(e.parameters ? { tool_parameters: JSON.stringify(e.parameters) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type { DataTable } from '../normalize/rows.ts';
 
 /**
  * The roll-up tables each source table feeds through materialized views at insert
- * (schemas/clickhouse/0010_rollups.sql, 0011_gateway_logging_rollup.sql). A detector reading a
+ * (schemas/clickhouse/0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql). A detector reading a
  * roll-up reads its source: late data in the source re-runs it (detect/sql.ts), and emptying a
  * source empties its roll-ups (tests).
  */
@@ -11,7 +11,7 @@ export const ROLLUPS: Readonly<Record<DataTable, readonly string[]>> = {
   provider_usage: ['provider_hourly'],
   idp_events: [],
   provider_keys: [],
-  agent_events: ['agent_hourly', 'agent_tools_hourly', 'agent_tool_calls', 'agent_accounts', 'agent_session_starts'],
+  agent_events: ['agent_hourly', 'agent_tools_hourly', 'agent_tool_calls', 'agent_accounts', 'agent_session_starts', 'agent_boundary_events', 'agent_paths_hourly'],
 };
 
 /** The tables plus the roll-ups of those that are source tables. */

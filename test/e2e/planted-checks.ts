@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { Alert } from '../../src/detect/alerts.ts';
 import type { PlantFacts } from '../../src/simulate/planted.ts';
 import { CI_KEY, PEOPLE } from '../../src/simulate/world.ts';
+import { boundaryChecks } from './planted-boundary-checks.ts';
 
 /**
  * How each planted alert's evidence must look, keyed by the planted alert's id (the ground truth
@@ -41,6 +42,7 @@ export function plantedChecks(facts: PlantFacts, frankSso: string): Record<strin
     'omar-leaver': (a) => expect(figures(a)).toMatchObject({ deactivationEvent: 'user.lifecycle.deactivate', deactivatedBy: 'it-admin@example.com', deactivationIdp: 'okta' }),
     'erin-chatgpt': (a) => expect(figures(a)).toMatchObject({ appName: 'ChatGPT Enterprise', eventTypes: ['user.authentication.sso'] }),
     'dana-claude-for-work': (a) => expect(figures(a)).toMatchObject({ appName: 'Claude for Work' }),
+    ...boundaryChecks(),
     'ci-static-secret': (a) => expect(figures(a)).toMatchObject({ kind: 'static_secret', signIns: 1, methods: ['client_secret'], allowed: ['federated', 'managed_identity'] }),
     'frank-old-key': (a) => expect(figures(a)).toMatchObject({ kind: 'key_age', ageDays: 90, maxAgeDays: 90, rotated: false, keyName: 'frank notebook' }),
     'carol-opus-enforcement': (a) => expect(figures(a)).toMatchObject({ kind: 'model', refusedBy: 'team', model: 'claude-opus-4-1-20250805', keys: ['carol-claude-code'] }),

@@ -87,7 +87,7 @@ describe('alert delivery to real HTTP receivers', () => {
     expect(sig).toEqual({ ok: true, t: T0.getTime() / 1000 });
     expect(verify(String(h?.headers['x-driftwatch-signature']), `${h?.body} `).ok).toBe(false);
     const hb = JSON.parse(h?.body ?? '{}');
-    expect(hb).toMatchObject({ event: 'trigger', dedupKey: a.fingerprint, url: `https://dw.example.com/alerts/${a.id}` });
+    expect(hb).toMatchObject({ event: 'trigger', dedupKey: a.fingerprint, url: `https://dw.example.com/#/alerts/${a.id}` });
     expect(hb.alert.evidence).toEqual(a.evidence);
 
     const sb = JSON.parse(slack.accepted[0]?.body ?? '{}');
@@ -98,7 +98,7 @@ describe('alert delivery to real HTTP receivers', () => {
     expect(texts).toContain('requests: 42');
     expect(texts).toContain('claude-sonnet-4-5');
     expect(texts).toContain('revoke the key');
-    expect(texts).toContain(`https://dw.example.com/alerts/${a.id}`);
+    expect(texts).toContain(`https://dw.example.com/#/alerts/${a.id}`);
 
     const pb = JSON.parse(pd.accepted[0]?.body ?? '{}');
     expect(pb).toMatchObject({

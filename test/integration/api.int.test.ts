@@ -112,7 +112,7 @@ describe('open endpoints', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/alerts', '/api/alerts/actions', '/api/alerts/counts', '/api/alerts/{id}', '/api/alerts/{id}/actions', '/api/alerts/{id}/signal',
       '/api/controls', '/api/detectors', '/api/detectors/{id}/history', '/api/posture', '/api/sessions/{id}', '/api/sources', '/api/spend',
-      '/api/spend/series', '/healthz', '/metrics', '/readyz',
+      '/api/spend/series', '/console/login', '/console/logout', '/console/session', '/healthz', '/metrics', '/readyz',
     ]);
     expect(doc.components.securitySchemes['bearer']).toBeDefined();
   });

@@ -100,6 +100,10 @@ function otlp2_1_294(): Record<string, unknown> {
           event('user_prompt', 1, [attr('prompt.id', '1b0f3a52-5d7e-4c1e-9a3b-6f2d8e4c7a10'), attr('prompt_length', 90), attr('prompt', P('otlp-prompt')), attr('prompt_text', P('otlp-prompt-text')), attr('command_name', 'refactor')]),
           event('api_error', 2, [attr('model', 'claude-sonnet-4-5-20250929'), attr('error', `${P('otlp-error')} with key ${S.anthropic}`), attr('status_code', 401), attr('duration_ms', 120)]),
           event('tool_result', 3, [attr('tool_name', 'Bash'), attr('success', 'true'), attr('tool_parameters', JSON.stringify({ command: `echo ${P('otlp-tool')}` })), attr('tool_input', P('otlp-tool-input'))]),
+          // Issue 14: tool details classified at ingest; only the labels may be stored, never the secret or the token in the URL.
+          event('tool_result', 4, [attr('tool_name', 'Bash'), attr('success', 'true'), attr('tool_parameters', JSON.stringify({
+            bash_command: 'cat', full_command: `cat ~/.aws/credentials .env; export AWS_SECRET_ACCESS_KEY=${SECRET_MARK}awsvalue01; git clone https://x:${SECRET_MARK}tok@github.com/other-org/x.git`,
+          }))]),
         ],
       }],
     }],
@@ -249,6 +253,11 @@ describe('nothing leaks (storePromptText: false)', () => {
     }
     expect(hits).toEqual([]);
     expect(controlHits).toEqual(expect.arrayContaining(['gateway_requests']));
+  });
+
+  it('keeps the labels derived from tool parameters, without the parameters', async () => {
+    const res = await store.client.query({ query: 'SELECT secret_labels, repositories FROM agent_events WHERE notEmpty(secret_labels)', format: 'JSONEachRow' });
+    expect(await res.json()).toEqual([{ secret_labels: ['aws-credentials', 'dotenv-file'], repositories: ['github.com/other-org'] }]);
   });
 
   it('stores credentials as fingerprints where they were (api_key_id and its roll-ups keep a joinable value)', async () => {

@@ -49,14 +49,17 @@ async function totals(store: Store) {
         (SELECT uniqExact(session_id) FROM agent_events WHERE session_id != '') AS sessions,
         (SELECT uniqExact(session_id) FROM agent_session_starts) AS session_starts,
         (SELECT uniqExact(account_id) FROM agent_events WHERE account_id != '') AS accounts,
-        (SELECT uniqExact(account_id) FROM agent_accounts) AS account_rows`),
+        (SELECT uniqExact(account_id) FROM agent_accounts) AS account_rows,
+        (SELECT countIf(event_name = 'api_request') FROM agent_events) AS api_requests, (SELECT sum(requests) FROM agent_paths_hourly) AS paths_requests,
+        (SELECT countIf(event_name IN ('tool_result', 'tool_decision') AND mcp_server != '') FROM agent_events) AS mcp_events,
+        (SELECT countIf(mcp_server != '') FROM agent_boundary_events) AS boundary_mcp_events`),
     billing: await one(store, `SELECT
         (SELECT count() FROM provider_usage) AS records, (SELECT sum(records) FROM provider_hourly) AS hourly,
         (SELECT sum(output_tokens) FROM provider_usage) AS output, (SELECT sum(output_tokens) FROM provider_hourly) AS hourly_output`),
   };
 }
 
-describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql)', () => {
+describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql)', () => {
   let store: Store;
 
   beforeAll(async () => {
@@ -78,7 +81,9 @@ describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql)', () => {
       hourly_cost: t.gateway['cost'], sessions_tokens: t.gateway['tokens'] });
     expect(t.agent['tool_events']).toBeGreaterThan(0);
     expect(t.agent).toMatchObject({ hourly: t.agent['events'], tools_hourly: t.agent['tool_events'], tool_calls: t.agent['tool_events'],
-      session_starts: t.agent['sessions'], account_rows: t.agent['accounts'] });
+      session_starts: t.agent['sessions'], account_rows: t.agent['accounts'],
+      paths_requests: t.agent['api_requests'], boundary_mcp_events: t.agent['mcp_events'] });
+    expect(t.agent['mcp_events']).toBeGreaterThan(0);
     expect(t.billing).toMatchObject({ hourly: t.billing['records'], hourly_output: t.billing['output'] });
   });
 

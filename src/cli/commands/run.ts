@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { cliContext, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
 import { DETECTOR_OPTION_HELP, POLICY_OPTION_HELP, loadDetection } from './detector-setup.ts';
@@ -85,6 +86,10 @@ export function runCommand(): Command {
         wanted = wanted.filter((r) => r !== 'detect');
       }
       const roles = wanted.filter((r) => factories[r] !== undefined);
+      // `npm start` on a fresh checkout has no token, so nobody could sign in to the console. A token
+      // made for this run only (never stored, gone when the process ends) lets the demo be looked at.
+      const demoToken = simulation && opts.local && roles.includes('api') && !config.api.writeToken ? randomBytes(18).toString('base64url') : undefined;
+      if (demoToken) config.api.writeToken = demoToken;
       const detection = roles.includes('detect') ? await loadDetection(ctx, opts) : undefined;
 
       const stopBroker = opts.local && roles.includes('ingest') ? await useLocalBroker(config, opts.partitions, log) : async () => {};
@@ -107,6 +112,8 @@ export function runCommand(): Command {
       const port = opts.port ?? config.service.port;
       const consoleUrl = `http://localhost:${port}/`;
       log.info({ roles, store: store.location, ...(roles.includes('api') ? { api: consoleUrl } : {}) }, 'driftwatch running');
+      // On the terminal only, not through the logger: log lines may be shipped and kept, this must not be.
+      if (demoToken) process.stderr.write(`\nConsole: ${consoleUrl}  sign in with this run's demo token: ${demoToken}\n(set DRIFTWATCH_WRITE_TOKEN to choose your own)\n\n`);
       const running = service;
       let demo: SimulationRun | undefined;
       if (simulation && inputs.detection) {

@@ -8,6 +8,7 @@ import { canonicalModel } from '../../normalize/model.ts';
 import { fingerprintContent, isContentEntry, isLogged, redactedMarker } from '../../normalize/content.ts';
 import { issuesViolation, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
+import { NO_TOOL_LABELS, toolLabels } from '../../normalize/tool-labels.ts';
 
 /**
  * Claude Code event (formats.md §8) → agent_events row, shared by the OTLP/JSON and flat decoders
@@ -135,6 +136,9 @@ export function toAgentRecord(input: AgentEventInput, ctx: DecodeContext): Decod
   }
 
   const toolName = text(attrs['tool_name']);
+  const mcpServer = mcpServerOf(attrs, toolName);
+  // Classified here, in memory, because the parameters themselves are redacted before storage.
+  const labels = toolName === '' ? NO_TOOL_LABELS : toolLabels(toolName, mcpServer, [attrs['tool_parameters'], attrs['tool_input']]);
   const prompt = eventName === 'user_prompt' ? fingerprintContent(attrs['prompt'], ctx.storePromptText) : undefined;
   const promptLength = attrs['prompt_length'];
   const row: AgentEventRow = {
@@ -164,10 +168,16 @@ export function toAgentRecord(input: AgentEventInput, ctx: DecodeContext): Decod
     cost_usd: costUsd(attrs),
     duration_ms: toCount(attrs['duration_ms']),
     tool_name: toolName,
-    mcp_server: mcpServerOf(attrs, toolName),
+    mcp_server: mcpServer,
     tool_source: text(attrs['tool_source']),
     decision: text(attrs['decision']) || text(attrs['decision_type']),
     success: text(attrs['success']).toLowerCase(),
+    secret_labels: labels.secretLabels,
+    repositories: labels.repositories,
+    hosts: labels.hosts,
+    mcp_tool: labels.mcpTool,
+    decision_source: eventName === 'tool_decision' ? text(attrs['source']) || text(attrs['decision_source']) : text(attrs['decision_source']),
+    permission_mode: eventName === 'permission_mode_changed' ? text(attrs['to_mode']) : '',
     prompt_logged: prompt?.logged ? 1 : 0,
     // prompt_length is reported even when the text is redacted, so size survives redaction.
     prompt_bytes: prompt === undefined ? 0 : promptLength != null && promptLength !== '' ? toCount(promptLength) : prompt.bytes,

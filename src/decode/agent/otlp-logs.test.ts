@@ -83,6 +83,7 @@ describe('otel.otlp_json', () => {
       event_name: 'tool_result',
       tool_name: 'mcp__github__create_pull_request',
       mcp_server: 'github',
+      mcp_tool: 'create_pull_request',
       success: 'true',
       decision: 'accept',
       duration_ms: 2214,

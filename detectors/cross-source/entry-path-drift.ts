@@ -1,0 +1,213 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * Entry-path and surface drift (issue 14): per team, the share of agent activity (Claude Code
+ * api_request events) that reaches a model through an unapproved path or from an unapproved
+ * surface, against the team's own history — "governed in the central interface but not in a
+ * desktop extension".
+ *
+ * Path of a session (agentBoundaries.surfaces.paths), from what the sources show:
+ * - approved-gateway: a request of a gateway kind the policy lists carries its session id;
+ * - other-gateway: only gateways of another kind carry it;
+ * - no gateway at all, then by the telemetry (formats.md §8): cloud-provider when its requests have
+ *   no client_request_id (Claude Code sends x-client-request-id on first-party API connections
+ *   only, not to Bedrock/Vertex/Foundry), subscription-login when the telemetry carries a Claude
+ *   account (user.account_id is only set on a claude.ai login), else direct-api-key.
+ * Surface: OTel `service.name` (claude-code, claude-code-desktop) and `terminal.type` (vscode,
+ * cursor, …) against surfaces.services / surfaces.terminals. Unknown (empty) values are not judged.
+ *
+ * A team alerts per unapproved (dimension, value) when, in the window, at least minRequests
+ * requests took it, their share of the team's requests is at least minShare, and that share rose
+ * by at least minRise over the team's share in the historyHours before the window. A team with
+ * fewer than minHistoryRequests requests of history is not judged (no baseline to rise against).
+ * One alert per team, dimension, value and UTC day. Reads agent_paths_hourly (model requests per
+ * hour, session and surface, 0018_agent_boundaries.sql) and gateway_sessions_hourly; raw events
+ * only for the samples.
+ */
+
+interface Row {
+  team: string;
+  dimension: 'path' | 'service' | 'terminal';
+  value: string;
+  window_requests: number;
+  window_total: number;
+  history_requests: number;
+  history_total: number;
+  share: number;
+  history_share: number;
+  sessions: string[];
+  users: string[];
+  top_user: string;
+  owner: string;
+  first_at: string;
+  samples: string[];
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+
+export default defineDetector({
+  id: 'cross-source.entry-path-drift',
+  title: 'Team\'s agent activity drifting to unapproved entry paths or surfaces',
+  description:
+    'Per team, the share of Claude Code model requests that reach a model through an unapproved path (another gateway, a ' +
+    'direct provider key, a personal subscription login, Bedrock/Vertex directly) or from an unapproved surface (service.name, ' +
+    'terminal.type), when it rises against the team\'s own history. One alert per team, path or surface, and day.',
+  severity: 'medium',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', maxWait: '2h', recheck: '24h' },
+  // Sessions look gateway-less until the gateway's logs have landed.
+  requires: ['gateway'],
+  controls: {
+    owaspAgentic: ['ASI03', 'ASI10'],
+    maestro: ['L4', 'L6', 'L7'],
+    nistAiRmf: ['GOVERN 1.6', 'MEASURE 2.7', 'MANAGE 4.1'],
+    nistCsf: ['ID.AM-02', 'DE.CM-03', 'PR.PS-04'],
+  },
+  runbook:
+    'Read the figures: which path or surface, its share now vs the team\'s history, the users and sessions. For a path: ' +
+    'check how those installs are configured (ANTHROPIC_BASE_URL, apiKeyHelper, CLAUDE_CODE_USE_BEDROCK/VERTEX, a claude.ai ' +
+    'login) and whether managed settings reach them; cross-source.session-without-gateway and billing.unmanaged-key-usage ' +
+    'name the sessions and keys. For a surface (a desktop app or an IDE extension): confirm the managed settings and ' +
+    'telemetry apply there too, then approve it in agentBoundaries.surfaces or move the team back to the governed surface.',
+  falsePositives: [
+    'A planned migration to a new surface or gateway before the policy lists it.',
+    'A team with little history whose first busy hour happens to be on a rarely used surface (raise minHistoryRequests).',
+    'Gateway logs missing session ids (LiteLLM builds without the x-*-session-id rule) make governed sessions look direct.',
+  ],
+  params: {
+    historyHours: param('UInt32', 168, 'Hours before the window that form the team\'s history.'),
+    minRequests: param('UInt32', 5, 'Minimum requests on the unapproved path/surface in the window.'),
+    minShare: param('Float64', 0.2, 'Minimum share of the team\'s requests in the window.'),
+    minRise: param('Float64', 0.15, 'Minimum rise of the share over the team\'s history share.'),
+    minHistoryRequests: param('UInt32', 10, 'Teams with fewer requests in their history are not judged.'),
+    gatewayToleranceSeconds: param('UInt32', 600, 'Gateway requests this far around a request still govern its session.'),
+  },
+  // One query evaluates a run of windows (detectors/README.md, batch). Sliding history: an hour of requests counts for the window
+  // holding it (in_window) and as history for each window whose historyHours reach back over it (ARRAY JOIN over those windows).
+  batch: true,
+  query: sql`
+    WITH
+      toIntervalSecond({historyHours:UInt32} * 3600) AS history,
+      toIntervalSecond({gatewayToleranceSeconds:UInt32}) AS tolerance,
+      toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
+      rules AS (
+        SELECT team_id,
+          groupArrayIf(name_pattern, rule = 'approved_path') AS path_patterns, countIf(rule = 'approved_path') > 0 AS paths_judged,
+          groupArrayIf(name_pattern, rule = 'approved_service') AS service_patterns, countIf(rule = 'approved_service') > 0 AS services_judged,
+          groupArrayIf(name_pattern, rule = 'approved_terminal') AS terminal_patterns, countIf(rule = 'approved_terminal') > 0 AS terminals_judged
+        FROM policy_agent_rules WHERE rule IN ('approved_path', 'approved_service', 'approved_terminal') GROUP BY team_id
+      ),
+      (SELECT groupUniqArray(kind) FROM policy_gateways) AS approved_kinds,
+      requests AS (
+        -- model requests per hour, session and surface (0018_agent_boundaries.sql), each hour given to every window it is in or behind
+        SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
+               r.hour >= window_end - toIntervalSecond({every:UInt32}) AS in_window
+        FROM (
+          SELECT session_id, hour, user_email, team_id AS otel_team, account_id, service_name, terminal_type, first_party,
+                 sum(requests) AS n, min(first_at) AS event_time
+          FROM agent_paths_hourly
+          WHERE hour >= toStartOfHour({from:DateTime64(3)} - history) AND hour < {to:DateTime64(3)}
+          GROUP BY session_id, hour, user_email, otel_team, account_id, service_name, terminal_type, first_party) AS r
+        ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.hour), 0), {every:UInt32})),
+                         toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.hour) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0))) AS k
+      ),
+      seen AS (
+        -- (window, session) with a gateway request in [window start - history - tolerance, window end + tolerance); named apart
+        -- from the requests' session_id: a column both sides of a join have would come out qualified
+        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS seen_window, session_id AS governed_session,
+               groupUniqArray(gateway) AS gateways
+        FROM gateway_sessions_hourly
+        ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, first_at - tolerance), 0), {every:UInt32})),
+                         toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at + tolerance) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0))) AS k
+        WHERE session_id != '' AND hour >= toStartOfHour({from:DateTime64(3)} - history - tolerance) AND hour < {to:DateTime64(3)} + tolerance
+        GROUP BY seen_window, governed_session
+      ),
+      classified AS (
+        SELECT r.*,
+          multiIf(hasAny(g.gateways, approved_kinds), 'approved-gateway', notEmpty(g.gateways), 'other-gateway',
+                  NOT r.first_party, 'cloud-provider', r.account_id != '', 'subscription-login', 'direct-api-key') AS path,
+          arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= r.event_time AND span.2 > r.event_time, m.spans)) AS spans_in_force,
+          if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
+        FROM requests AS r
+        LEFT JOIN seen AS g ON g.seen_window = r.window_end AND g.governed_session = r.session_id
+        LEFT JOIN members AS m ON m.email = r.user_email
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.otel_team)
+      ),
+      totals AS (
+        SELECT window_end AS total_window, team AS total_team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total
+        FROM classified GROUP BY total_window, total_team
+      ),
+      drift AS (
+        SELECT window_end, team, o.1 AS dimension, o.2 AS value,
+          sumIf(n, in_window) AS window_requests, sumIf(n, NOT in_window) AS history_requests,
+          arraySlice(arraySort(groupUniqArrayIf(session_id, in_window)), 1, 10) AS sessions,
+          arraySort(groupUniqArrayIf(user_email, in_window AND user_email != '')) AS users,
+          argMaxIf(user_email, (n, user_email), in_window AND user_email != '') AS top_user,
+          minIf(event_time, in_window) AS first_at
+        FROM (
+          SELECT c.*, arrayFilter(x -> x.2 != '', [
+              ('path', if(r.paths_judged AND NOT arrayExists(p -> match(c.path, concat('(?i)', p)), r.path_patterns), c.path, '')),
+              ('service', if(r.services_judged AND c.service_name != '' AND NOT arrayExists(p -> match(c.service_name, concat('(?i)', p)), r.service_patterns), c.service_name, '')),
+              ('terminal', if(r.terminals_judged AND c.terminal_type != '' AND NOT arrayExists(p -> match(c.terminal_type, concat('(?i)', p)), r.terminal_patterns), c.terminal_type, ''))
+            ]) AS off
+          FROM classified AS c
+          LEFT JOIN rules AS r ON r.team_id = c.team
+          WHERE notEmpty(off))
+        ARRAY JOIN off AS o
+        GROUP BY window_end, team, dimension, value
+      ),
+      (SELECT groupArray((d.team, d.dimension, d.value, d.window_requests, t.window_total, d.history_requests, t.history_total, d.sessions, d.users,
+                          d.top_user, d.first_at, d.window_end))
+       FROM drift AS d INNER JOIN totals AS t ON t.total_window = d.window_end AND t.total_team = d.team
+       WHERE d.window_requests >= {minRequests:UInt32} AND t.history_total >= {minHistoryRequests:UInt32}
+         AND d.window_requests / t.window_total >= {minShare:Float64}
+         AND d.window_requests / t.window_total - d.history_requests / t.history_total >= {minRise:Float64}) AS flagged,
+      -- samples: the first three requests of the first (by id) session of each finding, in its window
+      arrayMap(f -> f.8[1], flagged) AS sample_sessions
+    SELECT f.12 AS window_end, f.1 AS team, f.2 AS dimension, f.3 AS value, f.4 AS window_requests, f.5 AS window_total, f.6 AS history_requests,
+      f.7 AS history_total, round(f.4 / f.5, 4) AS share, round(f.6 / f.7, 4) AS history_share, f.8 AS sessions, f.9 AS users, f.10 AS top_user,
+      pt.owner_email AS owner, f.11 AS first_at, x.samples AS samples
+    FROM (SELECT arrayJoin(flagged) AS f) AS g
+    LEFT JOIN policy_teams AS pt ON pt.team_id = f.1
+    LEFT JOIN (
+      SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS sample_window,
+             session_id, arrayMap(t -> t.2, groupArraySorted(3)((event_time, raw))) AS samples
+      FROM agent_events
+      WHERE has(sample_sessions, session_id) AND event_name = 'api_request' AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+      GROUP BY sample_window, session_id) AS x ON x.sample_window = f.12 AND x.session_id = f.8[1]
+    ORDER BY window_end, team, dimension, value
+  `,
+  alert(row: Row) {
+    const identity = row.top_user || row.owner;
+    const what = row.dimension === 'path' ? `the ${row.value} entry path` : `the ${row.value} ${row.dimension === 'service' ? 'surface (service.name)' : 'terminal'}`;
+    return {
+      entity: `${row.team || 'unattributed'}:${row.dimension}:${row.value}`,
+      team: row.team,
+      identity,
+      credential: '',
+      summary: `${row.team ? `Team ${row.team}` : 'Unattributed activity'}: ${pct(row.share)} of its Claude Code model requests (${row.window_requests} of ` +
+        `${row.window_total}) went through ${what}, not approved by the policy, against ${pct(row.history_share)} in its history ` +
+        `(${row.history_requests} of ${row.history_total}); ${row.users.length > 0 ? `users: ${row.users.join(', ')}` : 'no user identity in the telemetry'}.`,
+      evidence: {
+        figures: {
+          dimension: row.dimension,
+          value: row.value,
+          windowRequests: row.window_requests,
+          windowTotal: row.window_total,
+          share: row.share,
+          historyRequests: row.history_requests,
+          historyTotal: row.history_total,
+          historyShare: row.history_share,
+          sessions: row.sessions,
+          users: row.users,
+          firstAt: row.first_at,
+        },
+        samples: row.samples,
+      },
+      ...utcDay(row.first_at),
+    };
+  },
+});

@@ -1,0 +1,192 @@
+import { defineDetector, param } from '../../src/detect/define-detector.ts';
+import { sql } from '../../src/detect/sql.ts';
+import { utcDay } from '../../src/detect/windows.ts';
+
+/**
+ * MCP scope by task, not by tool family (issue 14): the policy approves MCP servers and tools per
+ * task class (agentBoundaries.mcpByTaskClass, org-wide with per-team replacements). A Claude Code
+ * session is classified by its gateway requests — the task-class rules of the policy (tags,
+ * routes, key aliases, user agents, first class by priority) applied to the requests carrying its
+ * session id, the class most of them fall in — and each MCP call of the session (tool_result /
+ * tool_decision, not rejected) is judged against that class. A call alerts when its server (or
+ * tool) is approved for another task class and not for the session's own: a review bot's
+ * repository-admin server used from a coding session, a chat assistant's knowledge base from an
+ * agent. Servers no task class lists are tool-scope-drift's business, and sessions without gateway
+ * requests have no class (session-without-gateway reports those).
+ *
+ * Reads the MCP calls from agent_boundary_events (0018_agent_boundaries.sql) and the gateway
+ * requests of the few sessions that called a class-scoped server; raw events only for samples.
+ * One alert per session, windowed on the UTC day the session started. Team: membership, else the
+ * OTel team alias; identity: the session's person, else the owner of its gateway key.
+ */
+
+interface Row {
+  session_id: string;
+  team: string;
+  user_email: string;
+  key_owner: string;
+  key_alias: string;
+  session_class: string;
+  class_requests: number;
+  servers: string[];
+  tools: string[];
+  approved_for: string[];
+  calls: number;
+  first_at: string;
+  session_start: string;
+  samples: string[];
+}
+
+export default defineDetector({
+  id: 'cross-source.mcp-task-scope',
+  title: 'MCP server used outside the task class it is approved for',
+  description:
+    'Claude Code sessions of one task class (classified by their gateway requests) calling MCP servers or tools the policy ' +
+    'approves only for other task classes. One alert per session, naming the session\'s class, the servers and tools, and ' +
+    'the classes they are approved for.',
+  severity: 'medium',
+  audience: 'soc',
+  schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  requires: ['gateway'],
+  controls: {
+    owaspAgentic: ['ASI02', 'ASI04'],
+    maestro: ['L3', 'L7'],
+    nistAiRmf: ['MAP 3.4', 'MANAGE 3.1'],
+    nistCsf: ['PR.AA-05', 'DE.CM-09'],
+  },
+  runbook:
+    'Check the session\'s class (the gateway requests\' tags, route and key in the evidence) and the servers it called. Ask ' +
+    'the person why a coding session needed, say, the chat knowledge base or the review bot\'s admin tools, and what data ' +
+    'moved. Restrict the server in the Claude Code managed settings of that use (allowedMcpServers per project/profile) or ' +
+    'in the gateway\'s MCP access groups. If the task legitimately needs it, add the server to that task class in ' +
+    'agentBoundaries.mcpByTaskClass (or a team override).',
+  falsePositives: [
+    'A session whose gateway requests are misclassified (a key alias or tag that matches the wrong class first).',
+    'Shared servers with read-only tools approved for one class but harmless in another: approve those tools per class.',
+  ],
+  params: {
+    classToleranceSeconds: param('UInt32', 3600, 'Gateway requests this long before the window still classify its sessions.'),
+    minCalls: param('UInt32', 1, 'Minimum out-of-scope MCP calls in the session in the window.'),
+  },
+  // One query evaluates a run of windows (detectors/README.md, batch): window_end is the end of the window a row belongs to.
+  batch: true,
+  query: sql`
+    WITH
+      toIntervalSecond({classToleranceSeconds:UInt32}) AS tolerance,
+      toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
+      members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
+      class_rules AS (
+        SELECT team_id, class_id, groupArrayIf(name_pattern, rule = 'class_mcp_server') AS server_patterns,
+               groupArrayIf(name_pattern, rule = 'class_mcp_tool') AS tool_patterns
+        FROM policy_agent_rules WHERE rule IN ('class_mcp_server', 'class_mcp_tool') GROUP BY team_id, class_id
+      ),
+      mcp_calls AS (
+        SELECT c.*,
+          arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
+          if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
+        FROM (
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
+                 session_id, event_time, user_email, team_id AS otel_team, mcp_server, tool_name, call_id
+          FROM agent_boundary_events
+          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
+            AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')) AS c
+        LEFT JOIN members AS m ON m.email = c.user_email
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.otel_team)
+      ),
+      -- the calls some task class scopes (their server or tool is listed for a class), with the classes that approve them
+      scoped AS (
+        SELECT mc.window_end AS window_end, mc.session_id AS session_id, mc.event_time AS event_time, mc.user_email AS user_email, mc.team AS team,
+               mc.mcp_server AS mcp_server, mc.tool_name AS tool_name, mc.call_id AS call_id,
+               groupArrayIf(cr.class_id, arrayExists(p -> match(mc.mcp_server, concat('(?i)', p)), cr.server_patterns)
+                                         OR arrayExists(p -> match(mc.tool_name, concat('(?i)', p)), cr.tool_patterns)) AS approving_classes
+        FROM mcp_calls AS mc
+        INNER JOIN class_rules AS cr ON cr.team_id = mc.team
+        GROUP BY window_end, session_id, event_time, user_email, team, mcp_server, tool_name, call_id
+        HAVING notEmpty(approving_classes)
+      ),
+      (SELECT groupUniqArray(session_id) FROM scoped) AS scoped_sessions,
+      (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
+       FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
+      session_classes AS (
+        -- per window, the class most of a session's gateway requests in [window start - tolerance, window end) fall in
+        -- (ties: the class listed first); a request counts for each window whose range holds it
+        SELECT window_end, session_id, argMax(class_id, (n, -rank)) AS session_class, max(n) AS class_requests,
+               min(key_alias) AS key_alias, min(key_id) AS key_id
+        FROM (
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end, session_id, class_id,
+                 indexOf(arrayMap(c -> c.1, classes), class_id) AS rank, count() AS n,
+                 minIf(api_key_alias, api_key_alias != '') AS key_alias, minIf(api_key_id, api_key_id != '') AS key_id
+          FROM (
+            SELECT session_id, api_key_alias, api_key_id, event_time,
+                   arrayFirst(c -> hasAny(tags, c.2) OR arrayExists(p -> match(route, p), c.3) OR arrayExists(p -> match(api_key_alias, p), c.4)
+                                   OR arrayExists(p -> match(user_agent, p), c.5), classes).1 AS class_id
+            FROM gateway_requests
+            WHERE has(scoped_sessions, session_id)
+              AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)})
+          ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32})),
+                           toUInt32(least(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time + tolerance), {every:UInt32}), windows - 1) + 1)) AS k
+          WHERE class_id != ''
+          GROUP BY window_end, session_id, class_id)
+        GROUP BY window_end, session_id
+      ),
+      keys AS (SELECT api_key_id, min(owner_email) AS owner FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id),
+      (SELECT groupArray((session_id, team, user_email, session_class, class_requests, key_alias, key_id, servers, tools, approved_for, n_calls, first_at,
+                          window_end, pointers))
+       FROM (
+        SELECT s.window_end AS window_end, s.session_id AS session_id, s.team AS team, minIf(s.user_email, s.user_email != '') AS user_email,
+          any(sc.session_class) AS session_class, any(sc.class_requests) AS class_requests, any(sc.key_alias) AS key_alias, any(sc.key_id) AS key_id,
+          arraySort(groupUniqArray(s.mcp_server)) AS servers, arraySlice(arraySort(groupUniqArray(s.tool_name)), 1, 10) AS tools,
+          arraySort(arrayDistinct(groupArrayArray(s.approving_classes))) AS approved_for,
+          uniqExact(s.call_id) AS n_calls, min(s.event_time) AS first_at,
+          -- the first three out-of-scope calls, as agent_events' primary key (session_id, event_time): their raw records are the samples
+          arrayMap(t -> (s.session_id, t), groupArraySorted(3)(s.event_time)) AS pointers
+        FROM scoped AS s
+        INNER JOIN session_classes AS sc ON sc.window_end = s.window_end AND sc.session_id = s.session_id
+        WHERE NOT has(s.approving_classes, sc.session_class)
+        GROUP BY s.window_end, s.session_id, s.team
+        HAVING n_calls >= {minCalls:UInt32})) AS flagged,
+      arrayMap(f -> f.1, flagged) AS flagged_ids,
+      arrayFlatten(arrayMap(f -> f.14, flagged)) AS sample_pointers
+    SELECT f.13 AS window_end, f.1 AS session_id, f.2 AS team, f.3 AS user_email, k.owner AS key_owner, f.6 AS key_alias, f.4 AS session_class,
+      f.5 AS class_requests, f.8 AS servers, f.9 AS tools, f.10 AS approved_for, f.11 AS calls, f.12 AS first_at,
+      st.session_start AS session_start,
+      arrayDistinct(arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.14))) AS samples
+    FROM (SELECT arrayJoin(flagged) AS f) AS g
+    LEFT JOIN keys AS k ON k.api_key_id = f.7
+    LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(flagged_ids, session_id) GROUP BY session_id) AS st
+      ON st.session_id = f.1
+    CROSS JOIN (
+      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
+      FROM agent_events
+      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+        AND mcp_server != '' AND event_name IN ('tool_result', 'tool_decision')) AS x
+    ORDER BY window_end, first_at
+  `,
+  alert(row: Row) {
+    const identity = row.user_email || row.key_owner;
+    return {
+      entity: `session:${row.session_id}`,
+      team: row.team,
+      identity,
+      credential: row.key_alias,
+      summary: `Claude Code session ${row.session_id} (${identity || 'unknown person'}, ${row.team ? `team ${row.team}` : 'no team'}) is a ` +
+        `${row.session_class} session but called ${row.servers.join(', ')} (${row.calls} call(s): ${row.tools.join(', ')}), approved only for ` +
+        `task class(es) ${row.approved_for.join(', ')}.`,
+      evidence: {
+        figures: {
+          sessionId: row.session_id,
+          sessionClass: row.session_class,
+          classifiedRequests: row.class_requests,
+          servers: row.servers,
+          tools: row.tools,
+          approvedFor: row.approved_for,
+          calls: row.calls,
+          gatewayKey: row.key_alias,
+          firstAt: row.first_at,
+        },
+        samples: row.samples,
+      },
+      ...utcDay(row.session_start || row.first_at),
+    };
+  },
+});
