@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.driftwatch/**', 'coverage/**', 'scratch/**', 'web/dist/**', 'test-output/**', 'src/ingest/decode-worker.mjs', 'eslint.config.js', 'vitest.config.ts'] },
+  { ignores: ['node_modules/**', '.driftwatch/**', 'coverage/**', 'scratch/**', 'web/dist/**', 'test-output/**', 'src/ingest/decode-worker.mjs', 'eslint.config.js', 'vitest.config.ts', 'vitest.faults.config.ts'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -19,7 +19,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'detectors/**/*.test.ts', 'schemas/**/*.test.ts'],
-          exclude: BROKER_TESTS,
+          // The fault matrix has its own config and script (vitest.faults.config.ts, npm run test:faults).
+          exclude: [...BROKER_TESTS, 'test/faults/**'],
         },
       },
       {

@@ -104,6 +104,13 @@ async function main(): Promise<void> {
     say(`generated ${n} requests in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   await syncPolicy(store, loadPolicyFile(EXAMPLE_POLICY_FILE).policy, EXAMPLE_POLICY_FILE);
+  // A migration that builds an index on existing parts (0017) runs as a background mutation:
+  // measure once it is done, or the first requests read parts without it.
+  for (;;) {
+    const [m] = await q<{ n: number }>('SELECT count() AS n FROM system.mutations WHERE NOT is_done');
+    if (Number(m?.n ?? 0) === 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 
   const sessions = await q<{ session_id: string }>(`SELECT session_id FROM gateway_sessions_hourly WHERE session_id != '' GROUP BY session_id ORDER BY sum(requests) DESC LIMIT 20`);
   const dayStart = Date.parse(`${day}T00:00:00Z`);

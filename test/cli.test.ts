@@ -91,3 +91,22 @@ describe('driftwatch CLI', () => {
   });
 });
 
+
+describe('driftwatch detectors list --params', () => {
+  it('shows every parameter with its default and the policy\'s organisation-wide and per-team overrides', () => {
+    const policy = join(tempDir('policy-'), 'policy.yaml');
+    const example = readFileSync(fileURLToPath(new URL('../policy.example.yaml', import.meta.url)), 'utf8').replace(/^detectors: \{\}\n/m, '');
+    writeFileSync(policy, `${example}\ndetectors:\n  gateway.prompt-log-gap:\n    params: { maxPValue: 0.01 }\n    teams:\n      team-ml: { minRequests: 5 }\n`);
+    const res = run(['detectors', 'list', '--params', '--policy', policy]);
+    expect(res.status, res.stderr).toBe(0);
+    const line = (param: string) => res.stdout.split('\n').find((l) => l.startsWith('gateway.prompt-log-gap') && l.includes(` ${param} `)) ?? '';
+    expect(line('maxPValue')).toMatch(/Float64\s+0\.001\s+0\.01\s+-/);
+    expect(line('minRequests')).toMatch(/UInt32\s+20\s+-\s+team-ml=5/);
+    expect(res.stdout).toMatch(/billing\.spend-above-approved\s+minDailyUsd\s+Float64\s+1\s/);
+
+    writeFileSync(policy, `${example}\ndetectors:\n  gateway.prompt-log-gap:\n    params: { maxPValue: 2 }\n`);
+    const bad = run(['policy', 'check', policy]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/policy\.yaml:\d+:\d+ detectors\.gateway\.prompt-log-gap\.params\.maxPValue: /);
+  });
+});

@@ -2,6 +2,8 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { anthropicUsagePage, at, bedrockInvocation, claudeCodeEvent, FIXTURE_DAY } from '../_shared/fixtures.ts';
 import { anthropicResult, bedrockTokens, kongRequest, litellmRequest, tokens, type KeyOwner } from '../_shared/fixtures-finops.ts';
+import { ordinaryDay, sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
+import type { Policy } from '../../schemas/policy/policy.ts';
 import detector from './spend-above-approved.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -126,9 +128,15 @@ detectorCases(detector, [
     ],
   },
   {
-    name: 'quiet when the same rise follows an approved increase, and for small teams below the volume floor',
+    name: 'quiet when the same rise follows an approved increase, for a small team\'s ordinary day, and for pennies',
     records: {
-      gateway: [...platformRise, ...history('daveBot', 28, around(1, 0.1)), spend('10:00', 'daveBot', 8)],
+      gateway: [
+        ...platformRise,
+        // team-web at ~$1/day: $1.30 is within its own history's reach (below 1.5 × the median).
+        ...history('daveBot', 28, around(1, 0.1)), spend('10:00', 'daveBot', 1.3),
+        // team-data at ~$0.10/day: 8× is a rise, but $0.80 is below the $1 noise floor.
+        ...history('carol', 28, around(0.1, 0.01)), spend('10:00', 'carol', 0.8),
+      ],
       // A personal Claude login of Alice: direct usage attributed through her telemetry, still within budget.
       billing: [anthropicUsagePage(at('13:00'), [anthropicResult(tokens({ uncached: 100_000, output: 20_000 }), { api_key_id: null, workspace_id: null, account_id: 'user_01WCz1FkmYMm4gnmykNKUu3Q' })])],
       agent: [claudeCodeEvent(at('13:10'), { 'user.account_id': 'user_01WCz1FkmYMm4gnmykNKUu3Q', 'user.email': 'alice@example.com' })],
@@ -143,9 +151,67 @@ detectorCases(detector, [
     expect: 'none',
   },
   {
+    name: 'fires on the issue\'s small team: a $1.17 median day rising to $4.68 (robust z 6.7), far below the old $25 floor',
+    records: { gateway: [...history('daveBot', 28, around(1.17, 0.353)), spend('09:00', 'daveBot', 2.34), spend('14:20', 'daveBot', 2.34)] },
+    window: HOUR,
+    expect: [
+      {
+        entity: 'team:team-web:spend-baseline',
+        team: 'team-web',
+        identity: 'dave.kim@example.com',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({ daySpendUsd: 4.68, baselineMedianUsd: 1.17, baselineDays: 28 });
+          expect(Number(a.evidence.figures['robustZ'])).toBeCloseTo(6.7, 1);
+          expect(a.evidence.params).toMatchObject({ minDailyUsd: 1, zThreshold: 3.5, minRiseRatio: 1.5 });
+          expect(a.evidence.paramScope).toBe('default');
+        },
+      },
+    ],
+  },
+  {
     name: 'quiet for spend within every budget and baseline, and for spend after the window end',
     records: { gateway: [...history('carol', 28, around(20, 2)), spend('14:10', 'carol', 21), spend('15:30', 'carol', 400)] },
     window: HOUR,
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): team-web's ordinary day is ±30 % around the size's typical spend, with
+ * budgets at ten times it. The planted incident is the issue's: a day at 4× the median (at the
+ * 5-person size exactly $1.17 → $4.68, robust z 6.7); an ordinary busy day (1.3×) stays quiet.
+ */
+const sizedBudget = (size: OrgSize) => (p: Policy): Policy => ({
+  ...p,
+  teams: p.teams.map((t) => (t.id === 'team-web' ? { ...t, budgets: [{ from: '2026-01-01', dailyUsd: 10 * size.dailyUsd, monthlyUsd: 400 * size.dailyUsd }] } : t)),
+});
+const cents2 = (usd: number) => Math.round(usd * 100) / 100;
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on a day at 4× the team\'s median',
+    records: {
+      gateway: [
+        ...history('daveBot', 28, ordinaryDay(size.dailyUsd)),
+        spend('09:00', 'daveBot', cents2(2 * size.dailyUsd)), spend('14:20', 'daveBot', cents2(2 * size.dailyUsd)),
+      ],
+    },
+    window: HOUR,
+    policy: sizedBudget(size),
+    expect: [{
+      entity: 'team:team-web:spend-baseline',
+      team: 'team-web',
+      check: (a) => {
+        expect(a.evidence.figures).toMatchObject({ daySpendUsd: cents2(4 * cents2(size.dailyUsd)), baselineMedianUsd: size.dailyUsd, baselineDays: 28 });
+        expect(Number(a.evidence.figures['robustZ'])).toBeCloseTo(6.7, 0);
+      },
+    }],
+  },
+  {
+    name: 'quiet on an ordinary busy day (1.3× the median)',
+    records: { gateway: [...history('daveBot', 28, ordinaryDay(size.dailyUsd)), spend('14:20', 'daveBot', cents2(1.3 * size.dailyUsd))] },
+    window: HOUR,
+    policy: sizedBudget(size),
+    expect: 'none',
+  },
+]));

@@ -1,4 +1,5 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
+import { z } from 'zod';
 import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
@@ -18,7 +19,10 @@ import { cents, priceTokens } from '../_shared/model-prices.ts';
  *
  * Findings, each an alert: day-to-date spend or tokens above the daily budget in force (UTC day);
  * month-to-date above the monthly budget (UTC month); and day-to-date spend above the team's
- * baseline by a robust z-score (median / MAD of the previous days) with a volume floor — unless the
+ * baseline by a robust z-score (median / MAD of the previous days) that is also a multiple of the
+ * median (minRiseRatio): floors relative to the team's own history, so a 5-person team whose day
+ * rises from a $1.17 median to $4.68 is judged like a large one; the absolute minDailyUsd is a
+ * noise floor of a dollar, not a size floor (issue 14: it was $25, more than a small team's day) — unless the
  * policy approved an increase in that period (an effective-from entry raising a limit), which makes
  * the rise visible as approved rather than anomalous. Cumulative spend only grows, so testing the
  * day so far against full-day thresholds never fires early by mistake.
@@ -84,7 +88,8 @@ export default defineDetector({
   description:
     'Per team: gateway-logged cost plus direct provider usage on non-gateway credentials attributed to team members ' +
     '(priced at list prices), day-to-date against the daily budget in force, month-to-date against the monthly budget, ' +
-    'and against the team\'s own daily baseline (robust z-score, median/MAD, with a minimum-volume floor) unless the ' +
+    'and against the team\'s own daily baseline (robust z-score, median/MAD, at least a multiple of the median; only pennies are below ' +
+    'the noise floor, so a team at ~$1/day is judged as well as one at $1,000/day) unless the ' +
     'policy approved an increase in that period.',
   severity: 'medium',
   audience: 'finops',
@@ -113,9 +118,9 @@ export default defineDetector({
     overBudgetRatio: param('Float64', 1, 'Fire when spend exceeds this multiple of the budget in force.'),
     baselineDays: param('UInt32', 28, 'Days of history before the day used as the baseline.'),
     minBaselineDays: param('UInt32', 7, 'Days of history (since the first day with spend) needed for the baseline check.'),
-    zThreshold: param('Float64', 3.5, 'Robust z-score (spend − median) / (1.4826 · MAD) that counts as a rise.'),
-    minRiseRatio: param('Float64', 1.5, 'The day must also reach this multiple of the baseline median.'),
-    minDailyUsd: param('Float64', 25, 'Volume floor: no baseline alert for a day below this spend.'),
+    zThreshold: param('Float64', 3.5, 'Robust z-score (spend − median) / (1.4826 · MAD) that counts as a rise.', z.number().positive()),
+    minRiseRatio: param('Float64', 1.5, 'The day must also reach this multiple of the baseline median: the floor that scales with the team\'s own history.', z.number().min(1)),
+    minDailyUsd: param('Float64', 1, 'Noise floor, not a size floor: no baseline alert for a day below this spend (a 5-person team at ~$1/day is judged).', z.number().min(0)),
     identityLookbackDays: param('UInt32', 30, 'How far back agent telemetry is searched to name a Claude account id.'),
   },
   // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is

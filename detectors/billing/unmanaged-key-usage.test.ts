@@ -9,6 +9,7 @@ import {
   litellmSpendLog,
   openAiUsagePage,
 } from '../_shared/fixtures.ts';
+import { sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './unmanaged-key-usage.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -112,3 +113,23 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's hour of gateway-held usage (one Bedrock invocation on the
+ * gateway's role per 20 active sessions); the planted incident is one developer's own SSO role
+ * calling Bedrock once, a sliver of a 2,000-person team's hour and most of a 5-person team's.
+ */
+function heldHour(size: OrgSize) {
+  const calls = Math.max(1, Math.round(size.activeSessions / 20));
+  return { billing: Array.from({ length: calls }, (_, i) => bedrockInvocation(new Date(Date.parse(at('14:01')) + i * 5_000).toISOString(), { identity: { arn: GATEWAY_ROLE_ARN } })) };
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on one call on a developer\'s own role among the gateway\'s',
+    records: { billing: [...heldHour(size).billing, bedrockInvocation(at('14:30'), { identity: { arn: SSO_ARN } })] },
+    window: HOUR,
+    expect: [{ entity: `bedrock:${SSO_ARN}`, identity: 'alice@example.com' }],
+  },
+  { name: 'quiet when every call is on the gateway\'s role', records: heldHour(size), window: HOUR, expect: 'none' },
+]));

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { anthropicUsagePage, at, claudeCodeEvent, kongAiLog, litellmSpendLog, oktaEvent } from '../_shared/fixtures.ts';
+import { sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './session-without-gateway.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -89,3 +90,26 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's sessions in the hour, each with three model requests in
+ * telemetry and its requests at the gateway. The planted incident: one more session whose requests
+ * never reach a gateway; it must stand out of a 400-session hour as it does out of a 3-session one.
+ */
+function busyHour(size: OrgSize) {
+  const sessions = Array.from({ length: size.activeSessions }, () => crypto.randomUUID());
+  return {
+    agent: sessions.flatMap((s) => requests(s, ['14:05', '14:25', '14:45'], ALICE)),
+    gateway: sessions.flatMap((s) => ['14:04:59', '14:24:59', '14:44:59'].map((t) => litellmSpendLog(at(t), { session_id: s }))),
+  };
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on the one session no gateway saw',
+    records: ((h) => ({ ...h, agent: [...h.agent, ...requests(BYPASS, ['14:10', '14:30'], ALICE)] }))(busyHour(size)),
+    window: HOUR,
+    expect: [{ entity: `session:${BYPASS}`, team: 'team-platform-eng', identity: 'alice@example.com' }],
+  },
+  { name: 'quiet when every session went through the gateway', records: busyHour(size), window: HOUR, expect: 'none' },
+]));

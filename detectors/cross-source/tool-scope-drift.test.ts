@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at, oktaEvent } from '../_shared/fixtures.ts';
 import { PEOPLE, apiRequestBy, kongBy, litellmBy, toolEventBy } from '../_shared/fixtures-logging.ts';
+import { sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './tool-scope-drift.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -125,3 +126,26 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's sessions each calling approved tools (Bash, Read, github);
+ * the planted incident is one call of a server team-data never had approved, as visible in 400
+ * sessions' tool calls as in 3.
+ */
+function approvedHour(size: OrgSize) {
+  return Array.from({ length: size.activeSessions }, (_, i) => {
+    const session = crypto.randomUUID();
+    const t = (m: number) => new Date(Date.parse(at('14:01')) + (i % 50) * 60_000 + m * 1_000).toISOString();
+    return [toolEventBy(carol, t(0), 'Bash', { session }), toolEventBy(carol, t(1), 'Read', { session }), toolEventBy(carol, t(2), 'mcp__github__get_issue', { session })];
+  }).flat();
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on one call of an unapproved MCP server',
+    records: { agent: [...approvedHour(size), toolEventBy(carol, at('14:55'), 'mcp__notion__search')] },
+    window: HOUR,
+    expect: [{ entity: 'team-data:mcp:notion', team: 'team-data' }],
+  },
+  { name: 'quiet when every call is to an approved tool or server', records: { agent: approvedHour(size) }, window: HOUR, expect: 'none' },
+]));

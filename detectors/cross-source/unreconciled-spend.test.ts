@@ -12,6 +12,8 @@ import {
   tokens,
 } from '../_shared/fixtures-finops.ts';
 import type { TokenCounts } from '../_shared/model-prices.ts';
+import type { Policy } from '../../schemas/policy/policy.ts';
+import { MORNING_HOURS, sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './unreconciled-spend.ts';
 
 const DAY = fixtureDay();
@@ -53,7 +55,55 @@ const reconciled = {
   ],
 };
 
+/** Both gateways route through the LiteLLM Anthropic key: the policy lists it for Kong too. */
+const sharedKeyPolicy = (p: Policy): Policy => ({
+  ...p,
+  credentials: [...p.credentials, { id: 'anthropic-kong-shared', provider: 'anthropic', apiKeyId: ANTHROPIC_LITELLM.api_key_id, workspaceId: ANTHROPIC_LITELLM.workspace_id, gateway: 'kong-prod' }],
+});
+const SHARED_HOURS = Array.from({ length: 11 }, (_, i) => `${String(9 + i).padStart(2, '0')}:00`);
+
+/**
+ * Every hour 09–19: a turn through LiteLLM and one through Kong on the shared key, billed as their sum; 14:00 is billed
+ * one turn more (the gap is priced from the hour's billed mix, so the missing turn costs exactly one turn).
+ */
+const sharedKeyDay = {
+  billing: SHARED_HOURS.map((h) => anthropicUsagePage(at(h), [anthropicResult(times(TURN, h === '14:00' ? 3 : 2), ANTHROPIC_LITELLM)])),
+  gateway: SHARED_HOURS.flatMap((h) => [litellmRequest(at(h.replace(':00', ':10')), 'alice', TURN), kongRequest(at(h.replace(':00', ':40')), 'alice', TURN)]),
+};
+
 detectorCases(detector, [
+  {
+    name: 'reconciles a key LiteLLM and Kong share against the sum of both gateways: exactly the one hour and the true dollars',
+    records: sharedKeyDay,
+    window: DAY,
+    policy: sharedKeyPolicy,
+    expect: [
+      {
+        entity: `ledger:kong-prod+litellm-prod/anthropic:${SONNET}`,
+        team: 'team-platform-eng',
+        credential: 'anthropic-kong-shared,anthropic-litellm-prod',
+        check: (a) => {
+          expect(a.evidence.figures).toMatchObject({
+            hoursOverTolerance: ['14:00'],
+            billedTokens: total(times(TURN, 3)),
+            loggedTokens: total(times(TURN, 2)),
+            gapTokens: total(TURN),
+            billedKeys: [ANTHROPIC_LITELLM.api_key_id],
+            gatewayRequests: 2,
+          });
+          // The missing turn at list price ($2.5875), not the day's Kong traffic.
+          expect(a.impactUsd).toBe(2.59);
+        },
+      },
+    ],
+  },
+  {
+    name: 'quiet when a key both gateways share is billed exactly the sum of their logs',
+    records: { billing: sharedKeyDay.billing.filter((_, i) => SHARED_HOURS[i] !== '14:00'), gateway: sharedKeyDay.gateway.filter((r) => !JSON.stringify(r).includes(`${at('14:00').slice(0, 13)}`)) },
+    window: DAY,
+    policy: sharedKeyPolicy,
+    expect: 'none',
+  },
   {
     name: 'fires on billed tokens the gateway never logged, and on billed cost above the logged cost, charged to the largest consumer',
     records: {
@@ -154,3 +204,43 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): a working morning on the LiteLLM Anthropic key, each hour one
+ * gateway request carrying the size's traffic (an ordinary day ≈ size.dailyUsd; the ledger compares
+ * totals, so one record an hour is the same ledger as many). The planted incident: the 14:00 hour is
+ * billed twice over — an hour of the team's traffic made with the gateway's key around the gateway.
+ * Quiet: every hour billed 3 % above the log (within the tolerance).
+ */
+function sizedLedger(size: OrgSize, billedRatio: (hour: string) => number) {
+  const perHour = times(SMALL, Math.max(1, Math.round(size.dailyUsd / MORNING_HOURS.length / 0.2175)));
+  const scaled = (r: number): TokenCounts => ({ ...perHour, uncached: Math.round(perHour.uncached * r), cacheRead: Math.round(perHour.cacheRead * r), output: Math.round(perHour.output * r) });
+  return {
+    billing: MORNING_HOURS.map((h) => anthropicUsagePage(at(h), [anthropicResult(scaled(billedRatio(h)), ANTHROPIC_LITELLM)])),
+    gateway: MORNING_HOURS.map((h) => litellmRequest(at(h.replace(':00', ':20')), 'alice', perHour)),
+  };
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on an hour of traffic billed on the gateway key but never logged',
+    records: sizedLedger(size, (h) => (h === '14:00' ? 2 : 1)),
+    window: DAY,
+    expect: [{
+      entity: `ledger:litellm-prod/anthropic:${SONNET}`,
+      team: 'team-platform-eng',
+      check: (a) => {
+        expect(a.evidence.figures['hoursOverTolerance']).toEqual(['14:00']);
+        // The hour was billed twice what the gateway logged: the gap is exactly one hour's traffic.
+        expect(a.evidence.figures['gapTokens']).toBe(a.evidence.figures['loggedTokens']);
+        expect(a.impactUsd).toBeGreaterThan(0.1);
+      },
+    }],
+  },
+  {
+    name: 'quiet when every hour is billed within the tolerance of the log',
+    records: sizedLedger(size, () => 1.03),
+    window: DAY,
+    expect: 'none',
+  },
+]));

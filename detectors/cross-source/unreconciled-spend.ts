@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
@@ -15,7 +16,11 @@ import { cents, priceTokens, type TokenCounts } from '../_shared/model-prices.ts
  * Ledger account: the policy has no deployment → credential map (LiteLLM model_id / api_base, Kong
  * route / service), so gateway requests are matched to credentials by (gateway kind, provider): one
  * account = all credentials the approved gateways of that kind hold for that provider. With one
- * credential per gateway and provider — the usual setup — that is exactly "per key".
+ * credential per gateway and provider — the usual setup — that is exactly "per key". When gateways
+ * of both kinds hold the same provider key (LiteLLM and Kong routing through one Anthropic key), the
+ * key's bill is the sum of both gateways' logs, so their accounts for that provider are one: billed
+ * against the SUM of every gateway that holds the key (issue 14 part 2; matching the bill to one
+ * gateway's log flagged every hour the other gateway carried traffic).
  * Tokens are compared as totals of the four canonical kinds (N1) because Kong cannot split cache
  * writes; the gap is priced proportionally from the billed mix with the list prices in
  * _shared/model-prices.ts (usage reports carry no cost).
@@ -92,10 +97,12 @@ export default defineDetector({
     'Usage reports pulled both hourly and daily for the same model (counted twice).',
   ],
   params: {
-    tolerancePct: param('Float64', 0.05, 'A line is unreconciled when the billed excess exceeds this share of the billed amount…'),
+    tolerancePct: param('Float64', 0.05, 'A line is unreconciled when the billed excess exceeds this share of the billed amount…', z.number().min(0).max(1)),
     minGapTokens: param('UInt64', 100000, '…and at least this many tokens per hour (token lines).'),
-    minGapUsd: param('Float64', 5, '…and at least this many USD per day (billed-cost lines).'),
-    minImpactUsd: param('Float64', 1, 'Ignore a day whose unexplained cost is below this.'),
+    // Noise floors, not size floors (issue 14): a 5-person team's whole day is about a dollar, so a floor of dollars
+    // would hide an hour of its traffic billed outside the gateway; the tolerance above is what scales with volume.
+    minGapUsd: param('Float64', 0.5, '…and at least this many USD per day (billed-cost lines).', z.number().min(0)),
+    minImpactUsd: param('Float64', 0.1, 'Ignore a day whose unexplained cost is below this.', z.number().min(0)),
   },
   query: sql`
     WITH
@@ -104,6 +111,17 @@ export default defineDetector({
                c.workspace_id AS workspace_id, c.principal_pattern AS principal_pattern,
                c.gateway_id AS gateway_id, c.team_id AS team_id, g.kind AS gateway_kind
         FROM policy_credentials AS c INNER JOIN policy_gateways AS g ON g.gateway_id = c.gateway_id
+      ),
+      -- Accounts: per provider, gateway kinds that hold a common key are one account (their logs summed against its
+      -- bill). Two kinds exist (litellm, kong), so one step of "shares a key with" is already the closure.
+      held_keys AS (
+        SELECT provider, api_key_id, workspace_id, principal_pattern, groupUniqArray(gateway_kind) AS kinds,
+               arraySort(groupUniqArray(gateway_id)) AS key_gateways, arraySort(groupUniqArray(credential_id)) AS key_credentials,
+               groupUniqArray(team_id) AS key_teams
+        FROM ledgers GROUP BY provider, api_key_id, workspace_id, principal_pattern
+      ),
+      accounts AS (
+        SELECT provider, kind, arraySort(groupUniqArrayArray(kinds)) AS account FROM held_keys ARRAY JOIN kinds AS kind GROUP BY provider, kind
       ),
       usage AS (
         -- from the hourly roll-up (0010_rollups.sql); samples are pointers, read at the end for the lines that alert
@@ -124,7 +142,7 @@ export default defineDetector({
                if(u.api_key_id != '', u.api_key_id, if(u.principal != '', u.principal, u.workspace_id)) AS billed_key,
                u.uncached AS uncached, u.cache_read AS cache_read, u.cache_write AS cache_write, u.output AS output,
                u.cost AS cost, u.samples AS samples,
-               l.gateway_id AS gateway_id, l.gateway_kind AS gateway_kind, l.credential_id AS credential_id, l.team_id AS credential_team
+               l.gateway_kind AS gateway_kind, l.api_key_id AS held_key, l.workspace_id AS held_workspace, l.principal_pattern AS held_principal
         FROM usage AS u INNER JOIN ledgers AS l ON l.provider = u.provider
         WHERE (u.provider = 'bedrock' OR u.api_key_id != '' OR (u.measure = 'cost' AND l.api_key_id = ''))
           AND (l.api_key_id = '' OR l.api_key_id = u.api_key_id)
@@ -134,12 +152,17 @@ export default defineDetector({
         LIMIT 1 BY u.provider, u.api_key_id, u.workspace_id, u.principal, u.model, u.measure, u.grain, u.slot
       ),
       lines AS (
-        SELECT gateway_kind, provider, model, measure, grain, slot,
-               arraySort(groupUniqArray(gateway_id)) AS gateways, arraySort(groupUniqArray(credential_id)) AS credentials,
-               groupUniqArray(credential_team) AS credential_teams, arraySort(groupUniqArray(billed_key)) AS billed_keys,
-               sum(uncached) AS billed_uncached, sum(cache_read) AS billed_cache_read, sum(cache_write) AS billed_cache_write,
-               sum(output) AS billed_output, round(sum(cost), 4) AS billed_cost, arraySlice(groupArrayArray(samples), 1, 3) AS samples
-        FROM billed GROUP BY gateway_kind, provider, model, measure, grain, slot
+        -- a usage row is claimed by one credential (above); every gateway and credential holding that key is named
+        SELECT a.account AS account, b.provider AS provider, b.model AS model, b.measure AS measure, b.grain AS grain, b.slot AS slot,
+               arraySort(groupUniqArrayArray(k.key_gateways)) AS gateways, arraySort(groupUniqArrayArray(k.key_credentials)) AS credentials,
+               groupUniqArrayArray(k.key_teams) AS credential_teams, arraySort(groupUniqArray(b.billed_key)) AS billed_keys,
+               sum(b.uncached) AS billed_uncached, sum(b.cache_read) AS billed_cache_read, sum(b.cache_write) AS billed_cache_write,
+               sum(b.output) AS billed_output, round(sum(b.cost), 4) AS billed_cost, arraySlice(groupArrayArray(b.samples), 1, 3) AS samples
+        FROM billed AS b
+        INNER JOIN accounts AS a ON a.provider = b.provider AND a.kind = b.gateway_kind
+        INNER JOIN held_keys AS k ON k.provider = b.provider AND k.api_key_id = b.held_key AND k.workspace_id = b.held_workspace
+                                 AND k.principal_pattern = b.held_principal
+        GROUP BY account, provider, model, measure, grain, slot
       ),
       -- The gateway side in ONE scan of gateway_hourly, kept as a constant (a few hundred tuples): ClickHouse inlines every
       -- reference to a CTE, so the three grains and the consumers below would each scan the roll-up again. Per account,
@@ -154,26 +177,33 @@ export default defineDetector({
                   sum(tokens) AS tokens, sum(cost_usd) AS cost, sum(requests) AS requests
            FROM gateway_hourly
            WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
-             AND (gateway, provider) IN (SELECT gateway_kind, provider FROM lines)
+             AND (gateway, provider) IN (SELECT gateway_kind, provider FROM ledgers)
            GROUP BY gateway_kind, provider, model, hour, team_id, api_key_id) AS t
          LEFT JOIN (SELECT api_key_id, any(team_id) AS team_id FROM policy_gateway_keys WHERE api_key_id != '' GROUP BY api_key_id) AS k
            ON k.api_key_id = t.api_key_id
          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(t.team_id)
          GROUP BY gateway_kind, provider, model, hour)) AS logged_hours,
+      -- per account: the logs of every gateway kind in it, summed
+      logged_by_account AS (
+        SELECT a.account AS account, h.2 AS provider, h.3 AS model, h.4 AS hour, sum(h.5) AS tokens, sum(h.6) AS cost, sum(h.7) AS requests,
+               argMax(h.8, h.9) AS top_team, max(h.9) AS top_tokens
+        FROM (SELECT arrayJoin(logged_hours) AS h) AS x
+        INNER JOIN accounts AS a ON a.provider = x.h.2 AND a.kind = x.h.1
+        GROUP BY account, provider, model, hour
+      ),
       logged AS (
-        SELECT h.1 AS gateway_kind, h.2 AS provider, h.3 AS model, 'h' AS grain, h.4 AS slot, h.5 AS tokens, h.6 AS cost, h.7 AS requests
-        FROM (SELECT arrayJoin(logged_hours) AS h)
+        SELECT account, provider, model, 'h' AS grain, hour AS slot, tokens, cost, requests FROM logged_by_account
         UNION ALL
-        SELECT h.1, h.2, h.3, 'd', toStartOfDay(h.4) AS day, sum(h.5), sum(h.6), sum(h.7)
-        FROM (SELECT arrayJoin(logged_hours) AS h) GROUP BY h.1, h.2, h.3, day
+        SELECT account, provider, model, 'd', toStartOfDay(hour) AS day, sum(tokens), sum(cost), sum(requests)
+        FROM logged_by_account GROUP BY account, provider, model, day
         UNION ALL
-        SELECT h.1, h.2, '', 'd', toStartOfDay(h.4) AS day, sum(h.5), sum(h.6), sum(h.7)
-        FROM (SELECT arrayJoin(logged_hours) AS h) GROUP BY h.1, h.2, day
+        SELECT account, provider, '', 'd', toStartOfDay(hour) AS day, sum(tokens), sum(cost), sum(requests)
+        FROM logged_by_account GROUP BY account, provider, day
       ),
       consumers AS (
         -- The chargeback team of each ledger account and day: its largest gateway consumer.
-        SELECT h.1 AS gateway_kind, h.2 AS provider, toStartOfDay(h.4) AS day, argMax(h.8, h.9) AS top_team
-        FROM (SELECT arrayJoin(logged_hours) AS h) GROUP BY gateway_kind, provider, day
+        SELECT account, provider, toStartOfDay(hour) AS day, argMax(top_team, top_tokens) AS top_team
+        FROM logged_by_account GROUP BY account, provider, day
       ),
       result AS (
         SELECT l.gateways AS gateways, l.provider AS provider, l.model AS model, l.measure AS measure, l.slot AS slot,
@@ -186,9 +216,9 @@ export default defineDetector({
                if(length(l.credential_teams) = 1 AND l.credential_teams[1] != '', 'credential team',
                   if(c.top_team != '', 'largest gateway consumer (chargeback)', 'none')) AS attribution
         FROM lines AS l
-        LEFT JOIN logged AS g ON g.gateway_kind = l.gateway_kind AND g.provider = l.provider AND g.model = l.model
+        LEFT JOIN logged AS g ON g.account = l.account AND g.provider = l.provider AND g.model = l.model
                               AND g.grain = l.grain AND g.slot = l.slot
-        LEFT JOIN consumers AS c ON c.gateway_kind = l.gateway_kind AND c.provider = l.provider AND c.day = toStartOfDay(l.slot)
+        LEFT JOIN consumers AS c ON c.account = l.account AND c.provider = l.provider AND c.day = toStartOfDay(l.slot)
         WHERE (l.measure = 'tokens'
                AND toFloat64(billed_tokens) - toFloat64(g.tokens) >= {minGapTokens:UInt64}
                AND toFloat64(billed_tokens) - toFloat64(g.tokens) > {tolerancePct:Float64} * toFloat64(billed_tokens))

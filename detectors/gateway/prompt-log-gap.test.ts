@@ -3,6 +3,7 @@ import { detectorCases } from '../../src/detect/cases.ts';
 import { utcDay } from '../../src/detect/windows.ts';
 import { anthropicUsagePage, at, bedrockInvocation, oktaEvent } from '../_shared/fixtures.ts';
 import { PEOPLE, apiRequestBy, every, kongBy, litellmBy, minutesAgo, storeClockNow, type Person } from '../_shared/fixtures-logging.ts';
+import { MORNING_HOURS, SIZE_WINDOW, sizeMatrix, spreadOverHour, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './prompt-log-gap.ts';
 
 /**
@@ -35,7 +36,7 @@ function agentWork(p: Person, count: number, start = '14:10') {
 
 detectorCases(detector, [
   {
-    name: 'fires on a team whose gateway stores no prompts, not on a team at the threshold or below the volume floor',
+    name: 'fires on a team whose gateway stores no prompts, not on a team at the threshold or with too few unlogged requests to tell',
     records: {
       gateway: [
         ...every(at('14:00:30'), 25, 120).map((t) => litellmBy(carol, t)),
@@ -43,8 +44,10 @@ detectorCases(detector, [
         ...every(at('14:01'), 20, 150).map((t) => litellmBy(alice, t, { logged: true })),
         ...every(at('14:02'), 18, 150).map((t) => kongBy(alice, t, { logged: true })),
         ...every(at('14:03'), 2, 600).map((t) => kongBy(alice, t)),
-        // erin: nothing logged, but 10 requests are below the 20-request floor.
-        ...every(at('14:04'), 10, 300).map((t) => kongBy(erin, t)),
+        // erin: 1 of 11 unlogged (9%) is above the share but no evidence of a gap (binomial p ≈ 0.43); the thin hour is
+        // judged on the day so far, which is the same 11.
+        ...every(at('14:04'), 10, 300).map((t) => kongBy(erin, t, { logged: true })),
+        kongBy(erin, at('14:55')),
       ],
       agent: [...agentWork(carol, 6), ...agentWork(alice, 3)],
       billing: [anthropicUsagePage(HOUR.from, [GATEWAY_KEY])],
@@ -145,9 +148,11 @@ detectorCases(detector, [
         ...every(at('14:05'), 12, 240).map((t) => kongBy(erin, t, { logged: true })),
         // dave stopped, but no telemetry or billing shows team-web working.
         ...baseline(dave, 12),
-        // alice: only two days of history (median 0), and five unlogged requests today (below the floor).
+        // alice: only two days of history (median 0), and five requests today, one unlogged: 20% of a thin day is no
+        // evidence of a gap (binomial p ≈ 0.23 at 5%).
         ...baseline(alice, 30, 2),
-        ...every(at('14:05'), 5, 240).map((t) => litellmBy(alice, t)),
+        ...every(at('14:05'), 4, 240).map((t) => litellmBy(alice, t, { logged: true })),
+        litellmBy(alice, at('14:30')),
         ...every(at('14:06'), 25, 120).map((t) => litellmBy(carol, t, { logged: true })),
         // carol's approved MCP server through LiteLLM's MCP gateway: tool calls have no prompt to store.
         ...every(at('14:07'), 6, 300).map((t) => litellmBy(carol, t, { mcp: { server: 'snowflake', tool: 'run_query' } })),
@@ -159,3 +164,43 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): team-data's working morning at each size (fixtures-sizes.ts). The
+ * planted incident is the issue's: the gateway stores no prompt for 88 % of the team's requests — at
+ * the 5-person size 45 of 51, an hour never above 12, so it is judged on the day so far; at the larger
+ * sizes the hour alone decides. Quiet traffic logs every prompt but about 3 %.
+ */
+function morning(size: OrgSize, unloggedShare: number) {
+  return MORNING_HOURS.flatMap((hour, i) => {
+    const n = size.hourlyRequests[i] ?? 0;
+    const unlogged = Math.round(n * unloggedShare);
+    return spreadOverHour(hour, n).map((t, j) => litellmBy(carol, t, { logged: j >= unlogged }));
+  });
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires when 88 % of the team\'s requests are stored without the prompt',
+    records: { gateway: morning(size, 0.88) },
+    window: SIZE_WINDOW,
+    expect: [{
+      entity: 'team-data:unlogged-prompts',
+      team: 'team-data',
+      check: (a) => {
+        const thin = (size.hourlyRequests.at(-1) ?? 0) < 20;
+        const day = size.hourlyRequests.reduce((x, y) => x + y, 0);
+        expect(a.evidence.figures['judgedOver']).toBe(thin ? 'day so far' : 'hour');
+        if (size.people === 5) expect(a.evidence.figures).toMatchObject({ modelRequests: 51, unloggedRequests: 45 });
+        expect(Number(a.evidence.figures['modelRequests'])).toBe(thin ? day : size.hourlyRequests.at(-1));
+        expect(Number(a.evidence.figures['pValue'])).toBeLessThan(1e-6);
+      },
+    }],
+  },
+  {
+    name: 'quiet when about 3 % of the requests are unlogged',
+    records: { gateway: morning(size, 0.03) },
+    window: SIZE_WINDOW,
+    expect: 'none',
+  },
+]));

@@ -1,16 +1,22 @@
 import { median } from 'simple-statistics';
+import { z } from 'zod';
 import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
+import { binomialUpperTail } from '../_shared/binomial.ts';
 
 /**
  * Gaps in the gateway's audit trail, per team. Three kinds, each its own entity `<team>:<kind>`:
  *
  * - unlogged-prompts: share of the team's gateway requests stored without the prompt
  *   (prompt_logged = 0: LiteLLM `messages` "{}" without store_prompts_in_spend_logs, Kong without
- *   payload logging — formats.md N4) above a threshold, with a minimum volume. Only model requests
- *   count: MCP tool calls through the gateway (LiteLLM MCP gateway, Kong AI MCP proxy) have no
- *   prompt to store, so a team using approved MCP servers is not a team that stopped logging prompts.
+ *   payload logging — formats.md N4) above a threshold, by an exact one-sided binomial test
+ *   (_shared/binomial.ts) rather than a minimum volume: 45 of 51 is as clear as 4,500 of 5,100, and
+ *   1 of 1 is not evidence. An hour too thin to judge (fewer than minRequests) is judged on the team's
+ *   day so far instead (the hours of the window's UTC day up to its end), so a 5-person team whose
+ *   hours peak at 12 requests is judged on its day. Only model requests count: MCP tool calls through
+ *   the gateway (LiteLLM MCP gateway, Kong AI MCP proxy) have no prompt to store, so a team using
+ *   approved MCP servers is not a team that stopped logging prompts.
  * - late-logs: requests whose log arrived (ingested_at) more than maxDelaySeconds after the request
  *   beyond the pipeline's own delay in the window. The pipeline delay is the lowest per-log-team
  *   median delay, so a replay, a backfill or driftwatch catching up (every team equally late) is
@@ -42,9 +48,25 @@ interface Row {
   baseline_days: number[];
   agent_requests: number; agent_sessions: number; agent_samples: string[];
   billing_tokens: number; billing_providers: string[]; billing_samples: string[];
+  /** The window's UTC day up to its end: model requests and unlogged ones (for thin hours). */
+  day_model_requests: number; day_unlogged: number;
   /** Set by evaluate(). */
   kind?: Kind;
   expected_requests?: number;
+  judged?: Judged;
+}
+
+/** What an unlogged-prompts finding was judged on: the hour, or the day so far when the hour is thin. */
+interface Judged { over: 'hour' | 'day so far'; requests: number; unlogged: number; pValue: number }
+
+/** The unlogged-prompts test: the hour if it has minRequests, else the day so far; share above the threshold, and significant. */
+function judgeUnlogged(r: Row, p: { minRequests: number; maxUnloggedShare: number; maxPValue: number }): Judged | null {
+  const [over, requests, unlogged] = r.model_requests >= p.minRequests
+    ? ['hour' as const, r.model_requests, r.unlogged]
+    : ['day so far' as const, r.day_model_requests, r.day_unlogged];
+  if (requests === 0 || unlogged / requests <= p.maxUnloggedShare) return null;
+  const pValue = binomialUpperTail(unlogged, requests, p.maxUnloggedShare);
+  return pValue <= p.maxPValue ? { over, requests, unlogged, pValue } : null;
 }
 
 const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
@@ -54,8 +76,8 @@ export default defineDetector({
   id: 'gateway.prompt-log-gap',
   title: 'Gateway prompt-log gap for a team',
   description:
-    'Per team: the share of gateway model requests stored without prompt logs (prompt_logged = 0; MCP tool calls carry no prompt) above a threshold with a ' +
-    'minimum volume; gateway logs arriving late (ingested_at − event time beyond a limit, over the pipeline\'s own delay); ' +
+    'Per team: the share of gateway model requests stored without prompt logs (prompt_logged = 0; MCP tool calls carry no prompt) above a threshold, ' +
+    'significant by an exact binomial test (a thin hour is judged on the team\'s day so far); gateway logs arriving late (ingested_at − event time beyond a limit, over the pipeline\'s own delay); ' +
     'or a team whose gateway volume collapsed against the same hour of the previous 7 days while agent telemetry or ' +
     'billing shows it still working. One alert per team, gap kind and UTC day.',
   severity: 'medium',
@@ -86,8 +108,9 @@ export default defineDetector({
     'A gateway feed behind by more than maxWait (2 h) makes every team look stopped; a feed late for ALL teams is not reported as late-logs.',
   ],
   params: {
-    maxUnloggedShare: param('Float64', 0.05, 'Alert when more than this share of a team\'s requests has no prompt log.'),
-    minRequests: param('UInt32', 20, 'Minimum team model requests in the window before the share is judged.'),
+    maxUnloggedShare: param('Float64', 0.05, 'Alert when more than this share of a team\'s requests has no prompt log…', z.number().min(0).max(1)),
+    maxPValue: param('Float64', 0.001, '…and the one-sided binomial p-value of that many unlogged requests at that share is at most this.', z.number().gt(0).max(1)),
+    minRequests: param('UInt32', 20, 'An hour with fewer team model requests is judged on the team\'s day so far (hours roll up to the day).'),
     maxDelaySeconds: param('UInt32', 3600, 'A log is late when it arrived this much later than the pipeline\'s typical delay.'),
     minLateRequests: param('UInt32', 5, 'Minimum late requests for a late-logs alert; also the minimum rows for a team to set the pipeline delay.'),
     minBaselineRequests: param('Float64', 10, 'Minimum median requests per window on the previous 7 days to judge a collapse.'),
@@ -161,6 +184,15 @@ export default defineDetector({
         FROM logged AS g
         LEFT JOIN late AS l ON l.window_end = g.window_end AND l.team_id = g.team_id AND l.api_key_id = g.api_key_id AND l.user_email = g.user_email
       ),
+      -- The day so far of each window (the hours of its UTC day up to its end), per log team, key and person: what a
+      -- thin hour is judged on. From the day's start, so a window alone reads what it reads in a batch.
+      day_logged AS (
+        SELECT window_end, team_id, api_key_id, user_email, sum(model_requests) AS n_model, sum(unlogged_prompts) AS n_unlogged
+        FROM gateway_logging_hourly
+        ARRAY JOIN arrayFilter(e -> hour < e AND toStartOfDay(hour) = toStartOfDay(e - lookback), window_ends) AS window_end
+        WHERE hour >= toStartOfDay({from:DateTime64(3)}) AND hour < {to:DateTime64(3)}
+        GROUP BY window_end, team_id, api_key_id, user_email
+      ),
       history AS (
         -- the same hours on each of the previous 7 days, from the hourly roll-up (0011_gateway_logging_rollup.sql): an hour
         -- counts for the window that holds it d = 1..7 days later, if it is in [toStartOfHour(window start - d days), window
@@ -222,6 +254,15 @@ export default defineDetector({
           GROUP BY window_end, team, days_back)
         GROUP BY window_end, team)) AS hist_rows,
       hist AS (SELECT r.1 AS window_end, r.2 AS team, r.3 AS baseline_days FROM (SELECT arrayJoin(hist_rows) AS r)),
+      day_so_far AS (
+        SELECT d.window_end AS window_end, multiIf(a.team_id != '', a.team_id, k.team_id != '', k.team_id, m.team_id) AS team,
+          sum(d.n_model) AS day_model_requests, sum(d.n_unlogged) AS day_unlogged
+        FROM day_logged AS d
+        LEFT JOIN policy_team_aliases AS a ON a.alias = lower(d.team_id)
+        LEFT JOIN keys AS k ON k.api_key_id = d.api_key_id
+        LEFT JOIN members AS m ON m.window_end = d.window_end AND m.email = d.user_email
+        GROUP BY window_end, team
+      ),
       -- (window, team) pairs whose baseline can raise stopped-logging: evaluate()'s expected volume, the median of the
       -- BASELINE_DAYS = 7 days (a day without requests a zero), is at least minBaselineRequests. Only their agent and
       -- billing samples are read (each costs a granule of raw events or usage records).
@@ -268,13 +309,14 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.window_end = u.window_end AND m.email = u.user_email
         GROUP BY window_end, team
       ),
-      -- raw requests only for the samples an alert shows: a team's unlogged / late samples when evaluate() raises
-      -- unlogged-prompts / late-logs for it (the same conditions; each sample read costs a granule of the raw JSON)
+      -- raw requests only for the samples an alert shows: a team's unlogged samples when the hour's share is above the
+      -- threshold (evaluate() then tests whether it is significant, on the hour or the day so far), late samples when
+      -- evaluate() raises late-logs (each sample read costs a granule of the raw JSON)
       gateway_samples AS (
         SELECT mapFromArrays(groupArray(k), groupArray(raw)) AS raws FROM (
           SELECT toString((team_id, event_time, request_id)) AS k, any(raw) AS raw FROM gateway_requests
           WHERE (team_id, event_time, request_id) IN (SELECT arrayJoin(arrayFlatten(arrayMap(r -> arrayConcat(
-              if(r.3 >= {minRequests:UInt32} AND r.4 / r.3 > {maxUnloggedShare:Float64}, r.13, []),
+              if(r.4 > 0 AND r.4 / r.3 > {maxUnloggedShare:Float64}, r.13, []),
               if(r.6 >= {minLateRequests:UInt32}, r.14, [])), cur_rows))))
           GROUP BY k)
       ),
@@ -306,7 +348,8 @@ export default defineDetector({
       ag.agent_requests AS agent_requests, ag.agent_sessions AS agent_sessions,
       arrayMap(s -> asm.raws[concat(toString(t.window_end), '|', s)], ag.sample_sessions) AS agent_samples,
       bl.billing_tokens AS billing_tokens, bl.billing_providers AS billing_providers,
-      arrayFilter(x -> x != '', arrayMap(p -> br.raws[toString(p)], bl.billing_samples)) AS billing_samples
+      arrayFilter(x -> x != '', arrayMap(p -> br.raws[toString(p)], bl.billing_samples)) AS billing_samples,
+      ds.day_model_requests AS day_model_requests, ds.day_unlogged AS day_unlogged
     FROM (
       SELECT if(c.team != '', c.window_end, h.window_end) AS window_end, if(c.team != '', c.team, h.team) AS team,
         c.requests AS requests, c.model_requests AS model_requests, c.unlogged AS unlogged,
@@ -318,6 +361,7 @@ export default defineDetector({
     LEFT JOIN agent AS ag ON ag.window_end = t.window_end AND ag.team = t.team
     LEFT JOIN billing AS bl ON bl.window_end = t.window_end AND bl.team = t.team
     LEFT JOIN policy_teams AS p ON p.team_id = t.team
+    LEFT JOIN day_so_far AS ds ON ds.window_end = t.window_end AND ds.team = t.team
     CROSS JOIN gateway_samples AS gs
     CROSS JOIN agent_samples AS asm
     CROSS JOIN billing_raws AS br
@@ -327,7 +371,8 @@ export default defineDetector({
   evaluate(rows: Row[], { params: p }) {
     const out: Row[] = [];
     for (const r of rows) {
-      if (r.model_requests >= p.minRequests && r.unlogged / r.model_requests > p.maxUnloggedShare) out.push({ ...r, kind: 'unlogged-prompts' });
+      const judged = judgeUnlogged(r, p);
+      if (judged) out.push({ ...r, kind: 'unlogged-prompts', judged });
       if (r.late >= p.minLateRequests) out.push({ ...r, kind: 'late-logs' });
       // Days without a single request are in the baseline as zeros.
       const days = [...r.baseline_days, ...Array<number>(BASELINE_DAYS).fill(0)].slice(0, BASELINE_DAYS);
@@ -351,16 +396,19 @@ export default defineDetector({
       windowTo: ctx.window.to.toISOString(),
     };
     const base = { entity: `${r.team}:${r.kind}`, team: r.team, identity: r.owner, ...utcDay(ctx.window.from) };
-    if (r.kind === 'unlogged-prompts') {
-      const share = r.unlogged / r.model_requests;
+    if (r.kind === 'unlogged-prompts' && r.judged) {
+      const j = r.judged;
+      const share = j.unlogged / j.requests;
       return {
         ...base,
         credential: r.top_unlogged_key,
         // Of the model requests: MCP tool calls through the gateway have no prompt and are not counted.
-        summary: `${team}: ${r.unlogged} of ${r.model_requests} gateway requests (${pct(share)}) were stored without the prompt ` +
-          `(threshold ${pct(p.maxUnloggedShare)}); keys ${r.unlogged_keys.join(', ') || 'unknown'} via ${r.gateways.join('/')}.`,
+        summary: `${team}: ${j.unlogged} of ${j.requests} gateway requests (${pct(share)}) ${j.over === 'hour' ? 'in the hour' : 'so far today'} were stored ` +
+          `without the prompt (threshold ${pct(p.maxUnloggedShare)}, binomial p = ${j.pValue.toExponential(1)}); ` +
+          `keys ${r.unlogged_keys.join(', ') || 'unknown'} via ${r.gateways.join('/')}.`,
         evidence: {
-          figures: { ...figures, modelRequests: r.model_requests, unloggedRequests: r.unlogged, unloggedShare: Math.round(share * 1000) / 1000, unloggedResponses: r.unlogged_responses,
+          figures: { ...figures, judgedOver: j.over, modelRequests: j.requests, unloggedRequests: j.unlogged, unloggedShare: Math.round(share * 1000) / 1000,
+            pValue: Number(j.pValue.toExponential(2)), hourModelRequests: r.model_requests, hourUnloggedRequests: r.unlogged, unloggedResponses: r.unlogged_responses,
             unloggedKeys: r.unlogged_keys, firstRequest: r.first_request, lastRequest: r.last_request },
           samples: r.unlogged_samples,
         },

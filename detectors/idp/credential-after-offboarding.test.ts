@@ -3,6 +3,7 @@ import { detectorCases } from '../../src/detect/cases.ts';
 import type { Policy } from '../../schemas/policy/policy.ts';
 import { at, bedrockInvocation, claudeCodeEvent, kongAiLog, oktaEvent } from '../_shared/fixtures.ts';
 import { entraAccountDisabled, entraUserSignIn, litellmKeyRequest, oktaLifecycle, type GatewayKey } from '../_shared/fixtures-identity.ts';
+import { sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './credential-after-offboarding.ts';
 
 const WINDOW = { from: at('16:00'), to: at('18:00') };
@@ -148,3 +149,25 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's colleagues keep working through the gateway (one request
+ * per active session over the two hours); the planted incident is one request on the leaver's key
+ * after Okta deactivated him, as plain among 400 sessions' requests as among 3.
+ */
+function colleagues(size: OrgSize) {
+  const keys = [ALICE_KEY, CAROL_KEY, DAVE_KEY];
+  return Array.from({ length: size.activeSessions }, (_, i) =>
+    litellmKeyRequest(new Date(Date.parse(at('16:00')) + Math.floor((i * 7_200_000) / size.activeSessions)).toISOString(), keys[i % 3] as GatewayKey));
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires on one request on a leaver\'s key after deactivation',
+    records: { idp: [BOB_DEACTIVATED], gateway: [...colleagues(size), litellmKeyRequest(at('17:10'), BOB_KEY)] },
+    window: WINDOW,
+    policy: withBobsKey,
+    expect: [{ entity: 'user:bob.martin@example.com', identity: 'bob.martin@example.com' }],
+  },
+  { name: 'quiet when only current colleagues work', records: { idp: [BOB_DEACTIVATED], gateway: colleagues(size) }, window: WINDOW, policy: withBobsKey, expect: 'none' },
+]));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentBoundariesSchema, agentBoundaryReferences } from './agent-boundaries.ts';
+import { detectorParamsSection } from './detector-params.ts';
 import { workloadIdentitySection, workloadIdentityReferences } from './workload-identity.ts';
 
 /**
@@ -239,6 +240,7 @@ const policyObject = z
     workloadIdentity: workloadIdentitySection.optional(),
     exceptions: z.array(exception).optional(),
     agentBoundaries: agentBoundariesSchema.prefault({}),
+    detectors: detectorParamsSection,
   })
   .strict();
 

@@ -3,7 +3,8 @@ import { errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { isSnoozed } from './lifecycle.ts';
-import { deliveryKey, dueDeliveries, writeAttempts, writeDeliveries, type Attempt, type Delivery } from './outbox-table.ts';
+import { deliveryKey, dueDeliveries, pendingByDestination, writeAttempts, writeDeliveries, type Attempt, type Delivery } from './outbox-table.ts';
+import { deliveries as deliveryOutcomes, outboxDepth, outboxOldestPendingAge } from '../telemetry/metrics.ts';
 import { readTriage } from './triage-table.ts';
 import type { Destination, Notification } from './destinations/types.ts';
 
@@ -39,6 +40,8 @@ export interface DispatcherOptions {
    * What it sent meanwhile is sent again by the successor: at least once, deduped by fingerprint.
    */
   fence?: () => Promise<void>;
+  /** Least time between two reads of the outbox depth for the metrics (default 5 s; runOnce always reads it). */
+  depthEveryMs?: number;
 }
 
 /** Wait before retry n (n ≥ 1): base · 2^(n−1), capped. */
@@ -54,10 +57,11 @@ export class Dispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private depthReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly store: Store, options: DispatcherOptions) {
     this.o = {
-      pollMs: 1_000, maxAttempts: 12, baseDelayMs: 5_000, maxDelayMs: 3_600_000, timeoutMs: 10_000, batchSize: 500, concurrency: 16,
+      pollMs: 1_000, maxAttempts: 12, baseDelayMs: 5_000, maxDelayMs: 3_600_000, timeoutMs: 10_000, batchSize: 500, concurrency: 16, depthEveryMs: 5_000,
       clock: () => new Date(), ...options,
     };
     this.byName = new Map(options.destinations.map((d) => [d.name, d]));
@@ -70,6 +74,7 @@ export class Dispatcher {
       while (this.running) {
         try {
           await this.poll();
+          if (this.o.clock().getTime() - this.depthReadAt >= this.o.depthEveryMs) await this.measureDepth();
         } catch (err) {
           this.o.log?.error({ err: errorMessage(err) }, 'Alert dispatcher poll failed; retrying next poll');
         }
@@ -94,6 +99,20 @@ export class Dispatcher {
   async runOnce(): Promise<void> {
     await this.poll();
     await this.drain();
+    await this.measureDepth();
+  }
+
+  /** Outbox depth and the oldest pending delivery's age per destination, for /metrics. */
+  async measureDepth(): Promise<void> {
+    const now = this.o.clock();
+    this.depthReadAt = now.getTime();
+    const pending = new Map((await pendingByDestination(this.store)).map((p) => [p.destination, p]));
+    // Every configured destination gets a value, 0 when nothing waits, so an emptied queue reads 0.
+    for (const name of new Set([...this.byName.keys(), ...pending.keys()])) {
+      const p = pending.get(name);
+      outboxDepth.set({ destination: name }, p?.pending ?? 0);
+      outboxOldestPendingAge.set({ destination: name }, p ? Math.max(0, (now.getTime() - p.oldest.getTime()) / 1000) : 0);
+    }
   }
 
   private async drain(): Promise<void> {
@@ -129,6 +148,8 @@ export class Dispatcher {
     const triage = await readTriage(this.store, [...new Set(list.map((d) => d.alertId))]);
     const updates: Delivery[] = [];
     const attempts: Attempt[] = [];
+    // A delivery held for a snooze was not tried and has no outcome.
+    const outcomes: ('delivered' | 'retrying' | 'failed')[] = [];
     let next = 0;
     const one = async (d: Delivery): Promise<void> => {
       const alert = alerts.get(d.fingerprint);
@@ -137,6 +158,7 @@ export class Dispatcher {
       if (!destination || !alert) {
         const why = !destination ? `destination ${name} is no longer configured` : 'alert not found';
         updates.push({ ...d, state: 'failed', lastError: why, rev: d.rev + 1 });
+        outcomes.push('failed');
         return;
       }
       if (d.kind === 'trigger' && state && isSnoozed(state, now) && state.snoozedUntil) {
@@ -149,6 +171,7 @@ export class Dispatcher {
         await destination.send(this.notification(d, alert, state?.occurrences ?? 1, now), AbortSignal.timeout(this.o.timeoutsMs?.[name] ?? this.o.timeoutMs));
         updates.push({ ...d, state: 'delivered', attempts: attempt, lastError: '', deliveredAt: this.o.clock(), rev: d.rev + 1 });
         attempts.push({ fingerprint: d.fingerprint, destination: name, kind: d.kind, attempt, at: now, ok: true, error: '' });
+        outcomes.push('delivered');
       } catch (err) {
         const error = errorMessage(err).slice(0, 500);
         const gaveUp = attempt >= this.o.maxAttempts;
@@ -157,6 +180,7 @@ export class Dispatcher {
           nextAttemptAt: new Date(now.getTime() + backoffMs(attempt, this.o.baseDelayMs, this.o.maxDelayMs)),
         });
         attempts.push({ fingerprint: d.fingerprint, destination: name, kind: d.kind, attempt, at: now, ok: false, error });
+        outcomes.push(gaveUp ? 'failed' : 'retrying');
         this.o.log?.warn({ destination: name, alert: d.alertId, attempt, gaveUp, err: error }, 'Alert delivery failed');
       }
     };
@@ -171,6 +195,8 @@ export class Dispatcher {
     // Outcome first, then the attempt log: a crash in between at worst loses a log line, never a state.
     await writeDeliveries(this.store, updates, this.o.clock());
     await writeAttempts(this.store, attempts);
+    // Counted once recorded: a deposed dispatcher (fence above) counts nothing its successor redoes.
+    for (const status of outcomes) deliveryOutcomes.inc({ destination: name, status });
   }
 
   private notification(d: Delivery, alert: Alert, occurrences: number, now: Date): Notification {

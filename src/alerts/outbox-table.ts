@@ -111,6 +111,18 @@ export async function dueDeliveries(store: Store, now: Date, limit: number): Pro
   return (await res.json<DeliveryRow>()).map(fromRow);
 }
 
+/** What is queued and not yet delivered, per destination: how many, and since when the oldest. */
+export async function pendingByDestination(store: Store): Promise<{ destination: string; pending: number; oldest: Date }[]> {
+  const res = await store.client.query({
+    query: `SELECT destination, count() AS pending, min(created_at) AS oldest FROM alert_deliveries FINAL
+            WHERE state = 'pending' GROUP BY destination`,
+    format: 'JSONEachRow',
+    clickhouse_settings: READ_SETTINGS,
+  });
+  return (await res.json<{ destination: string; pending: number; oldest: string }>())
+    .map((r) => ({ destination: r.destination, pending: Number(r.pending), oldest: fromClickHouseTime(r.oldest) }));
+}
+
 export async function attemptsOf(store: Store, fingerprint: string): Promise<Attempt[]> {
   const res = await store.client.query({
     query: 'SELECT * FROM alert_delivery_attempts WHERE fingerprint = {fp:String} ORDER BY destination, kind, attempt',

@@ -3,13 +3,15 @@ import type { Store } from '../store/store.ts';
 import { firing, initialState, type TriageEvent } from './lifecycle.ts';
 import { exceptionFor, exceptionReason, findAnchor, type AlertException } from './noise.ts';
 import { deliveriesOf, deliveryKey, writeDeliveries, type Delivery, type DeliveryKind } from './outbox-table.ts';
-import { destinationsFor, type Route } from './routing.ts';
+import { destinationsFor, type Routable, type Route } from './routing.ts';
 import { readTriage, writeTriage, type StoredTriage } from './triage-table.ts';
 
 /**
  * The write side of the outbox. enqueueDeliveries is called right after detect persists alerts
  * (persistAlerts / persistBatchAlerts) with the alerts it stored: it applies noise control and
- * queues one delivery per (fingerprint, destination, trigger). The dispatcher sends them.
+ * queues one delivery per (fingerprint, destination, trigger). The dispatcher sends them. It is
+ * idempotent for alerts it has not finished (no triage row yet), so a crash between persisting and
+ * queueing is repaired by calling it again (outbox-recovery.ts).
  */
 
 export interface EnqueueOptions {
@@ -50,6 +52,10 @@ export async function enqueueDeliveries(
   if (alerts.length === 0) return result;
   const windowOf = options.suppressionWindowMs ?? (() => 0);
   const triage = await readTriage(store, alerts.map((a) => a.id));
+  // An alert without triage may have been half-queued by a run that died after writing its
+  // deliveries (they are written before the triage row): those deliveries are not queued twice.
+  const untriaged = alerts.filter((a) => !triage.has(a.id)).map((a) => a.fingerprint);
+  const alreadyQueued = new Set((await deliveriesOf(store, untriaged)).map(deliveryKey));
   const rows = new Map<string, StoredTriage>();
   const events: (TriageEvent & { alertId: string })[] = [];
   const deliveries: Delivery[] = [];
@@ -107,15 +113,20 @@ export async function enqueueDeliveries(
     }
     rows.set(alert.id, base);
     batchAnchors.set(groupKey, base);
-    for (const destination of destinationsFor(alert, routes)) deliveries.push(pending(alert, destination, 'trigger', now));
+    for (const destination of destinationsFor(alert, routes)) {
+      if (!alreadyQueued.has(deliveryKey({ fingerprint: alert.fingerprint, destination, kind: 'trigger' }))) deliveries.push(pending(alert, destination, 'trigger', now));
+    }
   }
   // Re-opened alerts notify again on the destinations that had them (same dedupe key downstream).
   const previous = await deliveriesOf(store, refire.map((a) => a.fingerprint));
   for (const d of previous) {
     if (d.kind === 'trigger') deliveries.push(pending({ id: d.alertId, fingerprint: d.fingerprint }, d.destination, 'trigger', now, d));
   }
-  await writeTriage(store, [...rows.values()], events, now);
+  // Deliveries first, the triage row last: an alert's triage row is the mark that it was queued,
+  // so a crash in between leaves an alert without one, which the recovery sweep (outbox-recovery.ts)
+  // finds and queues again; the line above keeps that from doubling what was written.
   await writeDeliveries(store, deliveries, now);
+  await writeTriage(store, [...rows.values()], events, now);
   result.queued = deliveries.length;
   return result;
 }
@@ -123,13 +134,19 @@ export async function enqueueDeliveries(
 /**
  * Outbox side effects of an analyst's action. resolve/invalid: a resolve event to every destination
  * that has the trigger, or, if the trigger was never sent, the trigger is cancelled instead (nobody
- * needs to hear about an incident that is already closed). reopen: the triggers are sent again.
- * Alerts that never had deliveries (suppressed ones) get none: routes are applied at enqueue time.
+ * needs to hear about an incident that is already closed). reopen: the triggers are sent again; an
+ * alert that never had any (suppressed by an exception or grouped into another) is routed now, by
+ * `routes`, as a new alert would be: an analyst who reopens it wants it handled.
  */
-export async function requeueForAction(store: Store, alert: Pick<Alert, 'id' | 'fingerprint'>, kind: DeliveryKind, now: Date): Promise<void> {
+export async function requeueForAction(
+  store: Store, alert: Pick<Alert, 'id' | 'fingerprint'> & Routable, kind: DeliveryKind, now: Date, routes: readonly Route[] = [],
+): Promise<void> {
   const existing = await deliveriesOf(store, [alert.fingerprint]);
   const byKey = new Map(existing.map((d) => [deliveryKey(d), d]));
   const out: Delivery[] = [];
+  if (kind === 'trigger' && !existing.some((d) => d.kind === 'trigger')) {
+    for (const destination of destinationsFor(alert, routes)) out.push(pending(alert, destination, 'trigger', now));
+  }
   for (const trigger of existing.filter((d) => d.kind === 'trigger')) {
     if (kind === 'trigger') {
       out.push(pending(alert, trigger.destination, 'trigger', now, trigger));

@@ -9,6 +9,7 @@ import type { AlertFilter, TriageAction, TriageStatus } from './schemas.ts';
 import { READ_SETTINGS, readHistory, readTriage, writeTriage, type HistoryEntry, type StoredTriage } from './triage-table.ts';
 import { deliveriesOf, type Delivery } from './outbox-table.ts';
 import { requeueForAction } from './outbox.ts';
+import type { Route } from './routing.ts';
 
 /**
  * Alerts as analysts see them: the detector's row (alerts) joined with its triage state
@@ -71,16 +72,18 @@ export interface AlertPage {
   order?: 'asc' | 'desc';
 }
 
-// Triage columns with the values an alert has before anyone touched it (LEFT JOIN defaults).
-const JOINED = `
+// Triage columns with the values an alert has before anyone touched it (LEFT JOIN defaults). The
+// filters go inside each side of the join, so only the alerts asked for are merged (FINAL) and
+// joined, not every alert before the WHERE.
+const joined = (alertsWhere: string, triageWhere = '') => `
   SELECT a.*,
          if(t.alert_id = '', a.status, t.status) AS eff_status,
          t.reason AS t_reason, t.assignee AS t_assignee, t.snoozed_until AS t_snoozed_until,
          t.resolved_at AS t_resolved_at, if(t.alert_id = '', 1, t.occurrences) AS eff_occurrences,
          greatest(a.last_seen, if(t.alert_id = '', a.last_seen, t.last_fired)) AS eff_last_seen,
          t.grouped_into AS t_grouped_into, t.exception_id AS t_exception_id
-  FROM alerts AS a FINAL
-  LEFT JOIN (SELECT * FROM alert_triage FINAL) AS t ON t.alert_id = a.id
+  FROM (SELECT * FROM alerts FINAL ${alertsWhere}) AS a
+  LEFT JOIN (SELECT * FROM alert_triage FINAL ${triageWhere}) AS t ON t.alert_id = a.id
   SETTINGS join_use_nulls = 0`;
 
 const SORT_SQL = {
@@ -89,8 +92,8 @@ const SORT_SQL = {
   severity: "indexOf(['info', 'low', 'medium', 'high', 'critical'], severity)",
 } as const;
 
-/** WHERE fragments are fixed text; values travel as typed parameters only. */
-function whereOf(filter: AlertFilter, withStatus: boolean): { sql: string; params: Record<string, unknown> } {
+/** The filter on the alerts' own columns. WHERE fragments are fixed text; values travel as typed parameters only. */
+function whereOf(filter: AlertFilter): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   const inList = (column: string, name: string, values: string[] | undefined) => {
@@ -99,17 +102,18 @@ function whereOf(filter: AlertFilter, withStatus: boolean): { sql: string; param
       params[name] = values;
     }
   };
-  if (withStatus) inList('eff_status', 'status', filter.status);
   inList('detector', 'detector', filter.detector);
   inList('severity', 'severity', filter.severity);
   inList('audience', 'audience', filter.audience);
   inList('team', 'team', filter.team);
+  // Time is the incident's: its window overlaps [from, to). An analyst asking "what happened last
+  // week" means the incidents of last week, not when a late re-run last saw one.
   if (filter.from) {
-    parts.push("eff_last_seen >= {from:DateTime64(3, 'UTC')}");
+    parts.push("window_end > {from:DateTime64(3, 'UTC')}");
     params['from'] = clickHouseTime(filter.from);
   }
   if (filter.to) {
-    parts.push("first_seen < {to:DateTime64(3, 'UTC')}");
+    parts.push("window_start < {to:DateTime64(3, 'UTC')}");
     params['to'] = clickHouseTime(filter.to);
   }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
@@ -145,26 +149,21 @@ export async function listAlerts(
   filter: AlertFilter,
   page: AlertPage,
 ): Promise<{ items: AlertRecord[]; total: number; countsByStatus: Record<string, number> }> {
-  const all = whereOf(filter, true);
-  const noStatus = whereOf(filter, false);
+  const where = whereOf(filter);
+  // The status is the triage's (after the join); everything else filters the alerts before it.
+  const byStatus = filter.status && filter.status.length > 0 ? 'WHERE eff_status IN {status:Array(String)}' : '';
   const sort = SORT_SQL[page.sort ?? 'last_seen'];
   const order = page.order === 'asc' ? 'ASC' : 'DESC';
-  const [items, counts] = await Promise.all([
+  const [items, countsByStatus] = await Promise.all([
     store.client.query({
-      query: `SELECT * FROM (${JOINED}) ${all.sql} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      query_params: { ...all.params, limit: page.limit, offset: page.offset },
+      query: `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      query_params: { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
       format: 'JSONEachRow',
       clickhouse_settings: READ_SETTINGS,
     }).then((r) => r.json<JoinedRow>()),
     // Counts per status ignore the status filter, so a console can show every tab's count at once.
-    store.client.query({
-      query: `SELECT eff_status AS status, count() AS n FROM (${JOINED}) ${noStatus.sql} GROUP BY status`,
-      query_params: noStatus.params,
-      format: 'JSONEachRow',
-      clickhouse_settings: READ_SETTINGS,
-    }).then((r) => r.json<{ status: string; n: number }>()),
+    countAlerts(store, filter),
   ]);
-  const countsByStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
   const wanted = filter.status && filter.status.length > 0 ? filter.status : Object.keys(countsByStatus);
   const total = wanted.reduce((sum, s) => sum + (countsByStatus[s] ?? 0), 0);
   return { items: items.map((r) => recordOf(r).record), total, countsByStatus };
@@ -172,10 +171,10 @@ export async function listAlerts(
 
 /** Alerts per status under the filter (its status list ignored): the counts of a queue's tabs, without a page. */
 export async function countAlerts(store: Store, filter: AlertFilter): Promise<Record<string, number>> {
-  const noStatus = whereOf(filter, false);
+  const where = whereOf(filter);
   const counts = await store.client.query({
-    query: `SELECT eff_status AS status, count() AS n FROM (${JOINED}) ${noStatus.sql} GROUP BY status`,
-    query_params: noStatus.params,
+    query: `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`,
+    query_params: where.params,
     format: 'JSONEachRow',
     clickhouse_settings: READ_SETTINGS,
   }).then((r) => r.json<{ status: string; n: number }>());
@@ -184,7 +183,7 @@ export async function countAlerts(store: Store, filter: AlertFilter): Promise<Re
 
 async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {
   const res = await store.client.query({
-    query: `SELECT * FROM (${JOINED}) WHERE id = {id:String} LIMIT 1`,
+    query: `SELECT * FROM (${joined('WHERE id = {id:String}', 'WHERE alert_id = {id:String}')}) LIMIT 1`,
     query_params: { id },
     format: 'JSONEachRow',
     clickhouse_settings: READ_SETTINGS,
@@ -216,13 +215,14 @@ export function triageOf(alert: Alert, stored: StoredTriage | undefined): Stored
   return { ...base, status: alert.status as TriageStatus, alertId: alert.id, fingerprint: alert.fingerprint, groupedInto: '', exceptionId: '', rev: 0 };
 }
 
-export async function applyAction(store: Store, id: string, action: TriageAction, actor: string, now: Date): Promise<AlertDetail> {
+/** `routes`: where a reopened alert that was never delivered (suppressed, grouped) goes now. */
+export async function applyAction(store: Store, id: string, action: TriageAction, actor: string, now: Date, routes: readonly Route[] = []): Promise<AlertDetail> {
   const found = await joinedById(store, id);
   if (!found) throw new AppError('ALERT_NOT_FOUND', `no alert ${id}`, { id });
   const current = triageOf(found.alert, (await readTriage(store, [id])).get(id));
   const next = transition(current, action, actor, now);
   await writeTriage(store, [{ ...current, ...next.state, rev: current.rev + 1 }], [{ ...next.event, alertId: id }], now);
-  if (next.notify) await requeueForAction(store, found.alert, next.notify, now);
+  if (next.notify) await requeueForAction(store, found.alert, next.notify, now, routes);
   const detail = await getAlert(store, id);
   if (!detail) throw new AppError('ALERT_NOT_FOUND', `no alert ${id}`, { id });
   return detail;

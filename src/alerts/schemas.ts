@@ -24,9 +24,9 @@ export const alertFilterSchema = z
     severity: list.optional(),
     audience: list.optional(),
     team: list.optional(),
-    /** Alerts last seen at or after this time. */
+    /** Alerts whose incident window ends after this time (the window overlaps [from, to)). */
     from: time.optional(),
-    /** Alerts first seen before this time. */
+    /** Alerts whose incident window starts before this time. */
     to: time.optional(),
   })
   .strict();

@@ -38,3 +38,18 @@ export function untilSignal(stop: () => Promise<void>, log: Logger, stopping = '
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
 }
+
+/**
+ * Keeps the process alive until `until` settles, and passes its outcome on. A service role's own
+ * timers are unref'd and a Kafka client between reconnect attempts may hold no socket, so while a
+ * broker restarts nothing else keeps the event loop busy: measured (test/faults/broker-restart),
+ * `driftwatch ingest` then ended with exit code 0 and its last log lines unwritten.
+ */
+export async function keepAliveUntil<T>(until: Promise<T>): Promise<T> {
+  const timer = setInterval(() => undefined, 60_000);
+  try {
+    return await until;
+  } finally {
+    clearInterval(timer);
+  }
+}

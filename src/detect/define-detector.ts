@@ -43,19 +43,37 @@ export interface ParamSpec<T extends ParamType = ParamType> {
   readonly type: T;
   readonly default: ParamValue<T>;
   readonly description: string;
+  /** Narrower than the ClickHouse type (a share in [0, 1], a positive floor): checked on the default and every override. */
+  readonly schema?: z.ZodType;
 }
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 export type ParamValues<P extends ParamSpecs> = { readonly [K in keyof P]: ParamValue<P[K]['type']> };
 
-/** A detector parameter: its ClickHouse type (as written in the query), default and meaning. */
-export function param<T extends ParamType>(type: T, defaultValue: ParamValue<T>, description: string): ParamSpec<T> {
-  return { type, default: defaultValue, description };
+/**
+ * A detector parameter: its ClickHouse type (as written in the query), default and meaning, and
+ * optionally a zod schema its values must also satisfy (`z.number().min(0).max(1)` for a share).
+ * Policy overrides (`detectors.<id>.params` / `.teams.<team>`) are validated against both.
+ */
+export function param<T extends ParamType>(type: T, defaultValue: ParamValue<T>, description: string, schema?: z.ZodType): ParamSpec<T> {
+  return schema ? { type, default: defaultValue, description, schema } : { type, default: defaultValue, description };
 }
 
 const INT_RANGES: Record<string, [number, number]> = {
   UInt8: [0, 255], UInt16: [0, 65_535], UInt32: [0, 4_294_967_295], UInt64: [0, Number.MAX_SAFE_INTEGER],
   Int32: [-2_147_483_648, 2_147_483_647], Int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
+
+/** The zod schema a value of a parameter must satisfy: its ClickHouse type, then its own schema. */
+export function paramSpecValueSchema(spec: Pick<ParamSpec, 'type' | 'schema'>): z.ZodType {
+  const base = paramValueSchema(spec.type);
+  const own = spec.schema;
+  return own ? base.pipe(own) : base;
+}
+
+/** Overrides of a detector's params as the policy gives them: any subset, nothing unknown. */
+export function paramsOverrideSchema(params: ParamSpecs): z.ZodType<Record<string, unknown>> {
+  return z.object(Object.fromEntries(Object.entries(params).map(([name, spec]) => [name, paramSpecValueSchema(spec).optional()]))).strict();
+}
 
 /** The zod schema a value of a ClickHouse parameter type must satisfy. */
 export function paramValueSchema(type: ParamType): z.ZodType {
@@ -74,6 +92,10 @@ export type EvidenceValue = string | number | boolean | null | readonly (string 
 export interface Evidence {
   figures: Record<string, EvidenceValue>;
   samples?: readonly unknown[];
+  /** The effective parameters the detector judged with (defaults overlaid with the policy's overrides); set by the runtime. */
+  params?: Record<string, string | number | readonly string[]>;
+  /** Where they came from: `default`, `policy` (organisation-wide overrides) or `policy team <id>`. */
+  paramScope?: string;
 }
 
 /** What `alert(row)` returns; the runtime adds id, fingerprint, severity, controls, times, status. */
@@ -144,10 +166,11 @@ const paramSpecSchema = z
     type: z.enum(['String', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Int32', 'Int64', 'Float64', 'Array(String)']),
     default: z.unknown(),
     description: nonEmpty,
+    schema: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'must be a zod schema').optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
-    const ok = paramValueSchema(p.type).safeParse(p.default);
+    const ok = paramSpecValueSchema(p).safeParse(p.default);
     if (!ok.success) ctx.addIssue({ code: 'custom', path: ['default'], message: `default does not fit ${p.type}: ${ok.error.issues[0]?.message}` });
   });
 
@@ -319,8 +342,10 @@ export function resolveParams<P extends ParamSpecs>(detector: Detector<P, object
   for (const [name, value] of Object.entries(overrides)) {
     const spec = detector.params[name];
     if (!spec) throw new AppError('DETECTOR_INVALID', `${detector.id} has no param "${name}"`, { detector: detector.id });
-    const ok = paramValueSchema(spec.type).safeParse(value);
-    if (!ok.success) throw new AppError('DETECTOR_INVALID', `${detector.id} param ${name} must be ${spec.type}`, { detector: detector.id });
+    const ok = paramSpecValueSchema(spec).safeParse(value);
+    if (!ok.success) {
+      throw new AppError('DETECTOR_INVALID', `${detector.id} param ${name} must be ${spec.type}: ${ok.error.issues[0]?.message}`, { detector: detector.id });
+    }
     out[name] = value;
   }
   return out as ParamValues<P>;

@@ -57,5 +57,7 @@ export function redactEvidence(evidence: Evidence): Evidence {
   }
   // '' is a raw record past its column TTL: nothing to show.
   const samples = (evidence.samples ?? []).filter((x) => x !== '' && x !== null && x !== undefined).slice(0, MAX_SAMPLES).map(redactSample);
-  return samples.length > 0 ? { figures, samples } : { figures };
+  // Parameters come from the detector and the policy file, never from data: kept as they are.
+  const cited = evidence.params ? { params: evidence.params, paramScope: evidence.paramScope ?? 'default' } : {};
+  return samples.length > 0 ? { figures, samples, ...cited } : { figures, ...cited };
 }

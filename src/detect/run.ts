@@ -1,7 +1,8 @@
 import { AppError, errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { buildAlert, type Alert } from './alerts.ts';
-import { resolveParams, type AnyDetector, type DetectorContext, type ParamSpecs } from './define-detector.ts';
+import type { AlertDraft, AnyDetector, DetectorContext, ParamSpecs } from './define-detector.ts';
+import { judgedBy, paramSets, readOverrides, type ParamSet } from './param-overrides.ts';
 import { clickHouseTime, toDate, type TimeWindow } from './windows.ts';
 
 /**
@@ -122,7 +123,31 @@ export async function runDetector(store: Store, detector: AnyDetector, window: T
 async function runBatch(store: Store, detector: AnyDetector, windows: readonly TimeWindow[], options: RunOptions): Promise<RunResult[]> {
   const started = performance.now();
   const grid = windowGrid(detector, windows);
-  const params = resolveParams(detector, options.params);
+  // Policy overrides of the params (0023): one run per parameter set, each team's alerts from its own set.
+  const sets = paramSets(detector, options.params, await readOverrides(store, detector.id, options.policyVersion));
+  const teamsWithOwnSet = new Set(sets.map((s) => s.team).filter((t) => t !== ''));
+  const buildCtx = { now: options.now ?? new Date(), policyVersion: options.policyVersion ?? '' };
+  const results: RunResult[] = windows.map((window) => ({ detector: detector.id, window, rows: 0, alerts: [], durationMs: 0 }));
+  for (const set of sets) {
+    const judged = await judgeWindows(store, detector, grid, windows, set);
+    judged.forEach(({ rows, drafts }, i) => {
+      const result = results[i] as RunResult;
+      if (set.team === '') result.rows = rows;
+      for (const draft of drafts) {
+        if (!judgedBy(set, draft.team, teamsWithOwnSet)) continue;
+        const evidence = { ...draft.evidence, params: { ...set.params }, paramScope: set.scope };
+        result.alerts.push(buildAlert(detector, { ...draft, evidence }, buildCtx));
+      }
+    });
+  }
+  const share = Math.round((performance.now() - started) / windows.length);
+  for (const r of results) r.durationMs = share;
+  return results;
+}
+
+/** One query with one parameter set, then evaluate() and alert() per window: the drafts, unfiltered. */
+async function judgeWindows(store: Store, detector: AnyDetector, grid: WindowGrid, windows: readonly TimeWindow[], set: ParamSet) {
+  const params = set.params;
   const span = `[${grid.from.toISOString()}, ${grid.to.toISOString()})`;
   let rows: object[];
   try {
@@ -132,8 +157,7 @@ async function runBatch(store: Store, detector: AnyDetector, windows: readonly T
       { detector: detector.id }, true, { cause: err });
   }
   const perWindow = detector.batch ? rowsByWindow(detector, rows, windows) : [rows];
-  const buildCtx = { now: options.now ?? new Date(), policyVersion: options.policyVersion ?? '' };
-  const results = windows.map((window, i) => {
+  return windows.map((window, i) => {
     const windowRows = perWindow[i] as object[];
     const ctx: DetectorContext<ParamSpecs> = { params, window: { from: window.from, to: window.to } };
     let alerting: object[];
@@ -142,7 +166,7 @@ async function runBatch(store: Store, detector: AnyDetector, windows: readonly T
     } catch (err) {
       throw new AppError('DETECTOR_FAILED', `${detector.id}: evaluate() failed: ${errorMessage(err)}`, { detector: detector.id }, false, { cause: err });
     }
-    const alerts: Alert[] = [];
+    const drafts: AlertDraft[] = [];
     for (const row of alerting) {
       let draft;
       try {
@@ -150,11 +174,8 @@ async function runBatch(store: Store, detector: AnyDetector, windows: readonly T
       } catch (err) {
         throw new AppError('DETECTOR_FAILED', `${detector.id}: alert() failed: ${errorMessage(err)}`, { detector: detector.id }, false, { cause: err });
       }
-      if (draft) alerts.push(buildAlert(detector, draft, buildCtx));
+      if (draft) drafts.push(draft);
     }
-    return { detector: detector.id, window, rows: windowRows.length, alerts, durationMs: 0 };
+    return { rows: windowRows.length, drafts };
   });
-  const share = Math.round((performance.now() - started) / windows.length);
-  for (const r of results) r.durationMs = share;
-  return results;
 }

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { AppError, errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Alert } from './alerts.ts';
 import { runCycle } from './cycle.ts';
 import type { AnyDetector } from './define-detector.ts';
@@ -29,6 +30,11 @@ export interface SchedulerOptions {
   since?: Date;
   /** Checked before every write of a cycle (cycle.ts `fence`): the scheduler lease's fencing token. */
   fence?: () => Promise<void>;
+  /**
+   * Runs in the cycle queue before each cycle (the service's outbox recovery sweep): work that must
+   * not interleave with a cycle's own writes. A LEASE_LOST it throws stops the scheduler like a cycle's.
+   */
+  beforeCycle?: () => Promise<void>;
   now?: () => Date;
 }
 
@@ -69,7 +75,9 @@ export class DetectorScheduler {
       const now = this.options.now?.() ?? new Date();
       const last = this.lastRecheck.get(detector.id) ?? 0;
       const recheck = now.getTime() - last >= detector.scheduleMs.every;
+      const started = performance.now();
       try {
+        await this.options.beforeCycle?.();
         const report = await runCycle(
           {
             store: this.options.store,
@@ -98,6 +106,9 @@ export class DetectorScheduler {
           this.options.log.warn({ detector: detector.id, err: err.message }, 'Scheduler lease lost; cycle abandoned before writing');
           return;
         }
+        // Successful windows are counted as they are recorded (state.ts recordRun); a failed cycle here.
+        detectorRuns.inc({ detector: detector.id, outcome: 'failed' });
+        detectorRunDuration.observe({ detector: detector.id, outcome: 'failed' }, (performance.now() - started) / 1000);
         this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle failed; retrying next tick');
       }
     };

@@ -105,6 +105,11 @@ export interface LocalKafka {
   /** The JVM's process id: its CPU is part of the machine's budget in bench:ingest. */
   pid: number;
   stop(): Promise<void>;
+  /**
+   * Stops the broker (SIGTERM, as an operator's restart does) and starts it again on the same
+   * ports and storage: the fault matrix's broker-restart case.
+   */
+  restart(): Promise<void>;
 }
 
 export interface LocalKafkaOptions {
@@ -237,50 +242,66 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     ...(options.scram ? ['--add-scram', `SCRAM-SHA-256=[name=${options.scram.username},password=${options.scram.password}]`] : [])], { encoding: 'utf8' });
   if (format.status !== 0) throw new AppError('KAFKA_LAUNCH_FAILED', `kafka storage format failed: ${format.stderr}`);
   const heap = `${options.heapMb ?? 512}m`;
-  const child: ChildProcess = spawn('java', [
-    `-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-Djava.awt.headless=true',
-    logging,
-    '-cp', cp, 'kafka.Kafka', props,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new AppError('KAFKA_LAUNCH_FAILED', `Kafka did not start within 90 s:\n${output.slice(-3000)}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.length > 100_000) output = output.slice(-50_000);
-      if (/Kafka ?Server started|KafkaRaftServer.*started/i.test(output)) {
+  /** Starts the JVM on the formatted storage and waits until it serves groups. */
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const proc: ChildProcess = spawn('java', [
+      `-Xms${heap}`, `-Xmx${heap}`, '-XX:+UseG1GC', '-Djava.awt.headless=true',
+      logging,
+      '-cp', cp, 'kafka.Kafka', props,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    let output = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new AppError('KAFKA_LAUNCH_FAILED', `Kafka did not start within 90 s:\n${output.slice(-3000)}`)), 90_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.length > 100_000) output = output.slice(-50_000);
+        if (/Kafka ?Server started|KafkaRaftServer.*started/i.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout?.on('data', onData);
+      proc.stderr?.on('data', onData);
+      proc.on('exit', (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new AppError('KAFKA_LAUNCH_FAILED', `Kafka exited with code ${code}:\n${output.slice(-3000)}`));
+        reject(new AppError('KAFKA_LAUNCH_FAILED', `Kafka exited with code ${code}:\n${output.slice(-3000)}`));
+      });
     });
-  });
+    await ready;
+    await groupCoordinatorReady([`127.0.0.1:${port}`], output);
+  };
   // Never leave a JVM behind when the parent goes away.
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => child?.kill('SIGKILL');
   process.once('exit', killOnExit);
-  await ready;
-  await groupCoordinatorReady([`127.0.0.1:${port}`], output);
+  const halt = async () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const running = child;
+    const exited = new Promise((r) => running.once('exit', r));
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
   log?.info({ port, version }, 'Local Kafka broker started');
   return {
     brokers: [`127.0.0.1:${port}`],
     ...(secure.scramPort !== undefined ? { scramBrokers: [`127.0.0.1:${secure.scramPort}`] } : {}),
     ...(secure.sslPort !== undefined ? { sslBrokers: [`127.0.0.1:${secure.sslPort}`] } : {}),
-    pid: child.pid as number,
+    get pid() {
+      return child?.pid as number;
+    },
     stop: async () => {
       process.removeListener('exit', killOnExit);
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+      log?.info({ port, version }, 'Local Kafka broker restarted');
     },
   };
 }

@@ -16,6 +16,7 @@ import type { FlushBatch } from './batch.ts';
 import { DecodePool, inlineDecoder, type SegmentDecoder } from './decode-pool.ts';
 import type { SegmentRequest } from './segment.ts';
 import { splitIntoSegments } from './segmenter.ts';
+import { PartitionLag } from './partition-lag.ts';
 
 /** Messages per decode segment: large enough to amortise a worker round trip, small enough to spread. */
 const SEGMENT_MESSAGES = 1_000;
@@ -42,6 +43,7 @@ export interface IngestConsumerOptions {
  */
 export class IngestConsumer {
   readonly counters = new IngestCounters();
+  private readonly lag = new PartitionLag();
   private readonly consumer: Consumer;
   private readonly sink: ClickHouseSink;
   private readonly buffers = new Map<string, PartitionBuffer>();
@@ -111,6 +113,7 @@ export class IngestConsumer {
       log.info({ assignment: e.payload.memberAssignment }, 'Joined consumer group; buffers reset to committed offsets');
       for (const b of this.buffers.values()) b.discard();
       this.ledgerChecked.clear();
+      this.lag.reset();
       this.generation += 1;
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
@@ -164,6 +167,7 @@ export class IngestConsumer {
       const buf = this.buffer(topic, partition);
       const first = batch.messages[0];
       if (!first) return;
+      this.lag.fetched(topic, partition, batch.highWatermark, first.offset);
       // A fetch that starts before what we hold means kafkajs went back to the committed offset.
       if (buf.nextOffset !== undefined && BigInt(first.offset) < buf.nextOffset) buf.discard();
       if (!this.ledgerChecked.has(k)) {
@@ -226,8 +230,10 @@ export class IngestConsumer {
       throw err;
     }
     afterBatchInserted();
+    const next = BigInt(batch.lastOffset) + 1n;
     try {
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() }]);
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
+      this.lag.committed(batch.topic, batch.partition, next);
     } catch (err) {
       // A rebalance took the partition: its next owner re-forms this range from the ledger and
       // ClickHouse drops the repeat, so nothing is lost or doubled.

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { policySchema, type Policy } from '../../schemas/policy/policy.ts';
+import type { AnyDetector } from '../detect/define-detector.ts';
+import { overrideIssues } from '../detect/param-overrides.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -89,8 +91,12 @@ export function formatPolicyIssues(source: string, issues: PolicyIssue[]): strin
   return issues.map((i) => `${source}:${i.line}:${i.column} ${i.path || '(root)'}: ${i.message}`).join('\n  ');
 }
 
-/** Parses policy text; throws AppError POLICY_INVALID listing every problem with file:line:col. */
-export function parsePolicy(text: string, source = '<policy>'): Policy {
+/**
+ * Parses policy text; throws AppError POLICY_INVALID listing every problem with file:line:col.
+ * With `detectors`, the `detectors:` section's overrides are checked against each detector's own
+ * parameter declarations too (the schema alone cannot know them).
+ */
+export function parsePolicy(text: string, source = '<policy>', detectors?: readonly AnyDetector[]): Policy {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const syntax: PolicyIssue[] = [...doc.errors].map((e) => {
@@ -100,6 +106,10 @@ export function parsePolicy(text: string, source = '<policy>'): Policy {
   if (syntax.length > 0) fail(source, syntax);
   const result = policySchema.safeParse(doc.toJS());
   if (!result.success) fail(source, zodIssues(result.error, doc, lines));
+  if (detectors) {
+    const issues = overrideIssues(result.data.detectors, detectors, new Set(result.data.teams.map((t) => t.id)));
+    if (issues.length > 0) fail(source, issues.map((i) => ({ path: i.path.join('.'), ...position(doc, lines, i.path), message: i.message })));
+  }
   return result.data;
 }
 
@@ -111,14 +121,14 @@ function fail(source: string, issues: PolicyIssue[]): never {
   });
 }
 
-export function loadPolicyFile(file: string): LoadedPolicy {
+export function loadPolicyFile(file: string, detectors?: readonly AnyDetector[]): LoadedPolicy {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new AppError('POLICY_INVALID', `cannot read policy file ${file}`, { file }, false, { cause: err });
   }
-  return { policy: parsePolicy(text, file), source: file };
+  return { policy: parsePolicy(text, file, detectors), source: file };
 }
 
 /**

@@ -35,6 +35,7 @@ export interface PolicyRows extends WorkloadIdentityRows {
   policy_tools_all: Record<string, unknown>[];
   policy_ai_apps_all: Record<string, unknown>[];
   policy_agent_rules_all: Record<string, unknown>[];
+  policy_detector_params_all: Record<string, unknown>[];
 }
 
 export type PolicyTable = keyof PolicyRows;
@@ -71,6 +72,15 @@ function credentialRow(c: PolicyCredential): Record<string, unknown> {
   }
 }
 
+/** Overrides per detector and scope (team '' = organisation-wide), sorted: the version hash must not depend on key order. */
+function detectorParamRows(policy: Policy): Record<string, unknown>[] {
+  const json = (values: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b))));
+  return Object.entries(policy.detectors).sort(([a], [b]) => a.localeCompare(b)).flatMap(([detectorId, o]) => [
+    ...(Object.keys(o.params).length > 0 ? [{ detector_id: detectorId, team_id: '', params: json(o.params) }] : []),
+    ...Object.entries(o.teams).sort(([a], [b]) => a.localeCompare(b)).map(([team, values]) => ({ detector_id: detectorId, team_id: team, params: json(values) })),
+  ]);
+}
+
 export function policyRows(policy: Policy): PolicyRows {
   const orgTools = policy.tools.orgWide;
   const rows: PolicyRows = {
@@ -99,6 +109,7 @@ export function policyRows(policy: Policy): PolicyRows {
       description: a.description ?? '',
     })),
     policy_agent_rules_all: agentRuleRows(policy),
+    policy_detector_params_all: detectorParamRows(policy),
     ...workloadIdentityRows(policy),
   };
 

@@ -1,12 +1,14 @@
 import { statSync } from 'node:fs';
 import type { Alert } from '../detect/alerts.ts';
 import type { AnyDetector } from '../detect/define-detector.ts';
+import { loadDetectors } from '../detect/registry.ts';
 import { DetectorScheduler } from '../detect/scheduler.ts';
 import { errorMessage } from '../errors.ts';
 import { loadPolicyFile } from '../policy/load.ts';
 import { syncPolicy } from '../policy/sync.ts';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { Policy } from '../../schemas/policy/policy.ts';
 import type { Role } from './role.ts';
 
 function mtimeOf(file: string): number {
@@ -20,8 +22,11 @@ function mtimeOf(file: string): number {
 /**
  * The policy version in force, re-synced when the policy file changes (checked before each cycle).
  * An invalid edit is logged and the previous policy kept: a typo must not stop detection.
+ * `onChange` gets each new policy once it is synced (the service re-reads its alert exceptions).
  */
-export function policyTracker(store: Store, policyFile: string, initialVersion: string, log: Logger): () => Promise<string> {
+export function policyTracker(
+  store: Store, policyFile: string, initialVersion: string, log: Logger, onChange?: (policy: Policy) => void,
+): () => Promise<string> {
   let version = initialVersion;
   let mtime = mtimeOf(policyFile);
   return async () => {
@@ -29,7 +34,10 @@ export function policyTracker(store: Store, policyFile: string, initialVersion: 
     if (now === mtime) return version;
     mtime = now;
     try {
-      version = (await syncPolicy(store, loadPolicyFile(policyFile).policy, policyFile, log)).version;
+      // Checked against the whole corpus (its `detectors:` overrides name any detector), like at start-up.
+      const { policy } = loadPolicyFile(policyFile, await loadDetectors());
+      version = (await syncPolicy(store, policy, policyFile, log)).version;
+      onChange?.(policy);
     } catch (err) {
       log.error({ policyFile, err: errorMessage(err) }, 'Policy file changed but is invalid; keeping the previous policy');
     }
@@ -46,6 +54,8 @@ export interface DetectRoleDeps {
   onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void | Promise<void>;
   /** The scheduler lease's fencing check (leased-role.ts); absent for `schedule`, which runs alone. */
   fence?: () => Promise<void>;
+  /** Runs before each scheduler cycle, in its queue (SchedulerOptions.beforeCycle). */
+  beforeCycle?: () => Promise<void>;
   /** Injected clock for tests. */
   now?: () => Date;
 }
@@ -57,6 +67,7 @@ export function detectRole(deps: DetectRoleDeps): Role {
     ...(deps.since ? { since: deps.since } : {}),
     ...(deps.onNewAlerts ? { onNewAlerts: deps.onNewAlerts } : {}),
     ...(deps.fence ? { fence: deps.fence } : {}),
+    ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   let running = false;

@@ -9,6 +9,7 @@ import { createApiServer } from '../api/server.ts';
 import { metricsRegistry } from '../telemetry/metrics.ts';
 import { alertsPortFor } from '../alerts/port.ts';
 import { enqueueDeliveries } from '../alerts/outbox.ts';
+import { outboxRecovery } from '../alerts/outbox-recovery.ts';
 import { dispatcherFromConfig, enqueueOptionsOf, routesOf } from '../alerts/setup.ts';
 import { loadPolicyFile } from '../policy/load.ts';
 import { loadDetectors } from '../detect/registry.ts';
@@ -112,20 +113,26 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
     detect: (ctx): Role => {
       const detection = inputs.detection;
       if (!detection) throw new Error('detect role built without detectors');
-      const policyVersion = policyTracker(ctx.store, detection.policyFile, detection.policyVersion, ctx.log);
-      // Exceptions come from the policy file read at start; a changed file takes effect on restart.
-      const enqueueOptions = enqueueOptionsOf(ctx.config.alerts, loadPolicyFile(detection.policyFile).policy);
+      // Exceptions come from the policy file: read at start, and again whenever the tracker syncs a
+      // changed file (before the next cycle), so an approved exception needs no restart.
+      let enqueueOptions = enqueueOptionsOf(ctx.config.alerts, loadPolicyFile(detection.policyFile).policy);
+      const policyVersion = policyTracker(ctx.store, detection.policyFile, detection.policyVersion, ctx.log, (policy) => {
+        enqueueOptions = enqueueOptionsOf(ctx.config.alerts, policy);
+      });
+      const routes = routesOf(ctx.config.alerts);
       const announce = logNewAlerts(ctx.log);
       const onNewAlerts = async (created: Parameters<typeof announce>[0]) => {
         announce(created);
-        await enqueueDeliveries(ctx.store, created, routesOf(ctx.config.alerts), new Date(), enqueueOptions);
+        await enqueueDeliveries(ctx.store, created, routes, new Date(), enqueueOptions);
       };
       // One active scheduler across replicas: the `scheduler` lease, its epoch checked before every write.
+      // Each tenure starts with the outbox recovery sweep: alerts a dead holder stored but never queued.
       return new LeasedRole({
         name: 'detect', log: ctx.log, lease: leaseFor(ctx, 'scheduler'),
         build: (fence) => detectRole({
           store: ctx.store, log: ctx.log, detectors: detection.detectors, policyVersion, fence,
           onNewAlerts, ...(detection.since ? { since: detection.since } : {}),
+          beforeCycle: outboxRecovery({ store: ctx.store, routes, enqueueOptions: () => enqueueOptions, log: ctx.log, fence }),
         }),
       });
     },
@@ -134,7 +141,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
     // pages need the corpus's metadata whether or not this process schedules detectors.
     api: apiRole(async (ctx) => createApiServer({
       store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? await loadDetectors(), metrics: metricsRegistry,
-      tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store),
+      tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store, routesOf(ctx.config.alerts)),
       secureCookies: ctx.config.service.secureCookies,
       readiness: () => readinessOf(ctx.readiness()),
     })),

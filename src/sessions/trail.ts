@@ -9,8 +9,9 @@ import type { Store } from '../store/store.ts';
  * Reads by primary key where the tables allow it: agent_events is ordered by session_id; gateway
  * requests are ordered by (team, time), so the session's teams and hours come first from
  * gateway_sessions_hourly and bound the read; idp_events by (actor_email, time). provider_usage and
- * alerts have no session key and are scanned (billing rows are a tenth of the gateway's, alerts a
- * few thousand).
+ * gateway_sessions_hourly have no session key first: a bloom filter on session_id
+ * (0017_session_skip_indexes.sql) skips the granules without the session. alerts are scanned (a few
+ * thousand rows; the session id can sit anywhere in the evidence).
  */
 
 export const TIMELINE_LIMIT = 500;

@@ -48,11 +48,15 @@ export const alertsRaised = new Counter({
   name: 'driftwatch_alerts_raised_total', help: 'New alerts raised, per detector and severity.', labelNames: ['detector', 'severity'] as const, registers,
 });
 export const deliveries = new Counter({
-  name: 'driftwatch_deliveries_total', help: 'Alert delivery attempts, per destination and status (delivered | failed | retrying).',
+  name: 'driftwatch_deliveries_total', help: 'Alert delivery outcomes, per destination and status (delivered | retrying: failed, tried again later | failed: given up or undeliverable).',
   labelNames: ['destination', 'status'] as const, registers,
 });
 export const outboxDepth = new Gauge({
   name: 'driftwatch_outbox_depth', help: 'Deliveries queued and not yet delivered, per destination.', labelNames: ['destination'] as const, registers,
+});
+export const outboxOldestPendingAge = new Gauge({
+  name: 'driftwatch_outbox_oldest_pending_age_seconds', help: 'Age of the oldest delivery queued and not yet delivered, per destination (0: none).',
+  labelNames: ['destination'] as const, registers,
 });
 export const httpRequestDuration = new Histogram({
   name: 'driftwatch_http_request_duration_seconds', help: 'API request duration, per route pattern, method and status.',

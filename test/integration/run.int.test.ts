@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics, groupProgress, produce } from '../helpers/kafka.ts';
 import { generateTraffic } from '../fixtures/traffic.ts';
+import { logged, startRun } from '../helpers/run-process.ts';
 
 /**
  * `driftwatch run` with its default roles, as a child process on the embedded engine: it ingests
@@ -15,7 +12,6 @@ import { generateTraffic } from '../fixtures/traffic.ts';
  * engine cannot be shared by two processes), and SIGTERM stops ingest (flush, commit) before the
  * scheduler, then closes the store and exits 0.
  */
-const BIN = fileURLToPath(new URL('../../bin/driftwatch.js', import.meta.url));
 const POLICY = fileURLToPath(new URL('../../policy.example.yaml', import.meta.url));
 const config = testConfig('run');
 const N = 2_000;
@@ -32,9 +28,7 @@ afterAll(async () => {
 
 describe('driftwatch run', () => {
   it('ingests and schedules detectors in one process, and stops in order on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'driftwatch-run-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, JSON.stringify({
+    const run = startRun({
       kafka: { brokers: config.kafka.brokers, groupId: config.kafka.groupId, topics: config.kafka.topics, sessionTimeoutMs: 6_000 },
       clickhouse: { dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}) },
       ingest: { maxBatchRows: 500, maxBatchAgeMs: 300, decodeWorkers: 1 },
@@ -42,34 +36,25 @@ describe('driftwatch run', () => {
       service: { port: 0 },
       policyFile: POLICY,
       logLevel: 'info',
-    }));
-    const child = spawn(process.execPath, [BIN, '--config', file, 'run'], {
-      env: { ...process.env, KAFKA_BROKERS: '', DRIFTWATCH_DATA_DIR: '', CLICKHOUSE_DATABASE: '', DRIFTWATCH_POLICY: '', LOG_LEVEL: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let text = '';
-    child.stderr?.on('data', (d: Buffer) => { text += d.toString(); });
-    const logs = () => text.split('\n').flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    }, []);
 
     await waitFor(async () => (await groupProgress(config, config.kafka.topics.gateway)).committed === N, 120_000, 'every offset committed by run');
-    await waitFor(async () => logs().some((l) => l['msg'] === 'Lease acquired; role active'), 60_000, 'scheduler active');
-    expect(logs().find((l) => l['msg'] === 'driftwatch running')?.['roles']).toEqual(['ingest', 'detect', 'deliver', 'api']);
-    await waitFor(async () => logs().filter((l) => l['msg'] === 'Lease acquired; role active').length >= 2, 60_000, 'dispatcher active');
-    const port = logs().find((l) => l['msg'] === 'API listening')?.['port'] as number;
+    await waitFor(async () => logged(run, 'Lease acquired; role active').length > 0, 60_000, 'scheduler active');
+    expect(logged(run, 'driftwatch running')[0]?.['roles']).toEqual(['ingest', 'detect', 'deliver', 'api']);
+    await waitFor(async () => logged(run, 'Lease acquired; role active').length >= 2, 60_000, 'dispatcher active');
+    const port = logged(run, 'API listening')[0]?.['port'] as number;
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status, await ready.clone().text()).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/api/alerts`)).status).toBe(401);
+    // Consumer lag per partition, set by the consumer as it commits: every gateway partition caught up.
+    const lagOf = async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n')
+      .filter((l) => l.startsWith('driftwatch_consumer_lag_messages{') && l.includes(`topic="${config.kafka.topics.gateway}"`)).sort();
+    await waitFor(async () => (await lagOf()).length === 3, 30_000, 'lag reported for the three gateway partitions');
+    expect(await lagOf()).toEqual([0, 1, 2].map((p) => `driftwatch_consumer_lag_messages{topic="${config.kafka.topics.gateway}",partition="${p}"} 0`));
 
-    child.kill('SIGTERM');
-    expect(await exit, text.slice(-3000)).toBe(0);
-    const stopped = logs().filter((l) => l['msg'] === 'Role stopped').map((l) => l['role']);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code, run.text().slice(-3000)).toBe(0);
+    const stopped = logged(run, 'Role stopped').map((l) => l['role']);
     expect(stopped).toEqual(['ingest', 'detect', 'deliver', 'api']);
 
     store = await testStore(config);

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.ts';
 import { applyAction, getAlert, listAlerts, type AlertRecord } from '../../alerts/repository.ts';
 import { alertFilterSchema, alertPageSchema, triageActionSchema, type TriageAction } from '../../alerts/schemas.ts';
 import type { Store } from '../../store/store.ts';
+import { routesOf } from '../../alerts/setup.ts';
 
 /**
  * `driftwatch alerts …`: what fired, and triage from a terminal. Filters and actions go through
@@ -46,8 +47,8 @@ function listCommand(): Command {
     .option('--severity <s...>', 'info, low, medium, high, critical')
     .option('--audience <a...>', 'soc, finops')
     .option('--team <t...>', 'team ids')
-    .option('--from <iso>', 'last seen at or after')
-    .option('--to <iso>', 'first seen before')
+    .option('--from <iso>', 'incident window overlaps [from, to): ends after this time')
+    .option('--to <iso>', 'incident window starts before this time')
     .option('--limit <n>', 'page size', '50')
     .option('--offset <n>', 'skip this many', '0')
     .option('--sort <field>', 'last_seen | severity | first_seen')
@@ -89,7 +90,8 @@ function actionCommand(name: string, description: string, args: string[], build:
     const [id, ...values] = params.slice(0, -2) as string[];
     const action: TriageAction = parse(triageActionSchema, build(values, opts));
     const actor = opts.as ?? process.env['USER'] ?? 'cli';
-    const detail = await withStore(cmd, (store) => applyAction(store, id ?? '', action, actor, new Date()));
+    const routes = routesOf(cliContext(cmd).config.alerts);
+    const detail = await withStore(cmd, (store) => applyAction(store, id ?? '', action, actor, new Date(), routes));
     process.stdout.write(`${detail.id} ${detail.status}${detail.assignee ? ` assignee=${detail.assignee}` : ''}${detail.snoozedUntil ? ` snoozed until ${detail.snoozedUntil}` : ''}\n`);
   });
 }

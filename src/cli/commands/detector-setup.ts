@@ -29,9 +29,11 @@ export interface DetectionOptions {
  * or a broken detector should fail fast with all its problems listed. `sync` then writes the policy.
  */
 export async function loadDetection(ctx: CliContext, opts: DetectionOptions) {
-  const detectors = selectDetectors(await loadDetectors(), opts.detector);
+  const corpus = await loadDetectors();
+  const detectors = selectDetectors(corpus, opts.detector);
   const policyFile = resolvePolicyFile(opts.policy, ctx.config.policyFile);
-  const { policy } = loadPolicyFile(policyFile);
+  // Its parameter overrides may name any detector of the corpus, not only the selected ones.
+  const { policy } = loadPolicyFile(policyFile, corpus);
   return {
     detectors,
     policyFile,

@@ -3,7 +3,11 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import type { DetectorParamsSection } from '../../../schemas/policy/detector-params.ts';
+import type { AnyDetector } from '../../detect/define-detector.ts';
 import { table } from '../../detect/format.ts';
+import { loadPolicyFile } from '../../policy/load.ts';
+import { cliContext } from '../context.ts';
 import { DETECTORS_DIR, discoverDetectorFiles, loadDetectors, selectDetectors } from '../../detect/registry.ts';
 import { AppError } from '../../errors.ts';
 
@@ -13,8 +17,16 @@ function listCommand(): Command {
   return new Command('list')
     .description('List the detectors (validated at load) with schedule, required sources and audience.')
     .option('--json', 'one JSON object per detector: metadata, schedule, sources, params, controls')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--params', 'each detector\'s parameters: type, default, meaning, and the policy\'s organisation-wide and per-team overrides')
+    .option('--policy <file>', 'the policy whose overrides --params shows; default: DRIFTWATCH_POLICY or policyFile in the config')
+    .action(async (opts: { json?: boolean; params?: boolean; policy?: string }, cmd: Command) => {
       const detectors = await loadDetectors();
+      if (opts.params) {
+        const file = opts.policy ?? cliContext(cmd).config.policyFile;
+        const section = file ? loadPolicyFile(file, detectors).policy.detectors : {};
+        process.stdout.write(`${paramsTable(detectors, section, file)}\n`);
+        return;
+      }
       if (opts.json) {
         for (const d of detectors) {
           const { id, title, description, severity, audience, schedule, requires, sources, controls, params, runbook, falsePositives } = d;
@@ -27,6 +39,19 @@ function listCommand(): Command {
       ]);
       process.stdout.write(`${table(['ID', 'SEVERITY', 'AUDIENCE', 'EVERY/LOOKBACK/SETTLE', 'REQUIRES', 'READS', 'TITLE'], rows, [48, 8, 8, 22, 16, 28, 70])}\n`);
     });
+}
+
+const shown = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
+
+/** One line per detector parameter: its default, and where the policy overrides it (organisation / team). */
+function paramsTable(detectors: readonly AnyDetector[], section: DetectorParamsSection, policyFile: string | undefined): string {
+  const rows = detectors.flatMap((d) => Object.entries(d.params).map(([name, spec]) => {
+    const o = section[d.id];
+    const teams = Object.entries(o?.teams ?? {}).filter(([, v]) => name in v).map(([t, v]) => `${t}=${shown(v[name])}`);
+    return [d.id, name, spec.type, shown(spec.default), o && name in o.params ? shown(o.params[name]) : '-', teams.join(' ') || '-', spec.description];
+  }));
+  const source = policyFile ? `overrides from ${policyFile}` : 'no policy file given: defaults only';
+  return `${table(['DETECTOR', 'PARAM', 'TYPE', 'DEFAULT', 'POLICY', 'TEAMS', 'MEANING'], rows, [40, 22, 13, 10, 10, 30, 90])}\n(${source})`;
 }
 
 /** Vitest's own entry point, so `detectors test` works without npx on the PATH. */

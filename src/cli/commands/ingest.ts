@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { cliContext, openMigratedStore, untilSignal } from '../context.ts';
+import { cliContext, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
 import { useLocalBroker } from '../../infra/local-broker.ts';
 import { ingestRole } from '../../service/ingest-role.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../decode/types.ts';
@@ -23,7 +23,7 @@ export function ingestCommand(): Command {
         await store.close();
         await stopBroker();
       };
-      const outcome = await Promise.race([untilSignal(shutdown, log).then(() => undefined), role.failed]);
+      const outcome = await keepAliveUntil(Promise.race([untilSignal(shutdown, log).then(() => undefined), role.failed]));
       if (outcome instanceof Error) {
         // Nothing uncommitted is lost: what was not committed is consumed again on restart.
         await shutdown().catch(() => undefined);

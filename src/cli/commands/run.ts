@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { cliContext, openMigratedStore, untilSignal } from '../context.ts';
+import { cliContext, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
 import { DETECTOR_OPTION_HELP, POLICY_OPTION_HELP, loadDetection } from './detector-setup.ts';
 import { parseTimeOption } from '../../detect/plan.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../decode/types.ts';
@@ -135,7 +135,7 @@ export function runCommand(): Command {
           await shutdown();
         }, log, 'stopping every role in order (ingest flushes and commits, detect finishes its cycle)').then(resolve);
       });
-      const outcome = await Promise.race([stopped.then(() => undefined), running.failed, ...(demo ? [demo.failed] : [])]);
+      const outcome = await keepAliveUntil(Promise.race([stopped.then(() => undefined), running.failed, ...(demo ? [demo.failed] : [])]));
       if (outcome instanceof Error) {
         // Nothing uncommitted is lost: what was not committed is consumed again on restart.
         await shutdown().catch(() => undefined);

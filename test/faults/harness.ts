@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Config } from '../../src/config/schema.ts';
+import { SOURCE_KINDS } from '../../src/decode/types.ts';
+import { DATA_TABLES, type DataTable } from '../../src/normalize/rows.ts';
+import type { Store } from '../../src/store/store.ts';
+import { count, waitFor } from '../helpers/env.ts';
+import type { FaultTraffic } from './traffic.ts';
+
+/**
+ * What the fault cases share: driftwatch as a real child process (so it can be SIGKILLed), the
+ * group's progress over the four topics, producing the simulator's traffic, and counting what the
+ * store holds against what was produced.
+ */
+const BIN = fileURLToPath(new URL('../../bin/driftwatch.js', import.meta.url));
+
+export interface Child {
+  process: ChildProcess;
+  /** The child's JSON log lines so far. */
+  logs(): Record<string, unknown>[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Running or how it exited, and its last log lines: for a case's failure message. */
+  status(): string;
+  /** What it wrote to stdout (kept only when started with `stdout: true`). */
+  stdout(): string;
+}
+
+/** Runs `driftwatch <args>` with `config` written to a file (the environment cannot override it). */
+export function startDriftwatch(config: Config, args: string[], extra: { config?: Record<string, unknown>; env?: Record<string, string>; stdout?: boolean } = {}): Child {
+  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-fault-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, JSON.stringify({
+    kafka: { brokers: config.kafka.brokers, groupId: config.kafka.groupId, topics: config.kafka.topics, sessionTimeoutMs: 6_000 },
+    clickhouse: { dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}) },
+    ingest: { maxBatchRows: 500, maxBatchAgeMs: 300 },
+    logLevel: 'info',
+    ...extra.config,
+  }));
+  const child = spawn(process.execPath, [BIN, '--config', file, ...args], {
+    env: { ...process.env, KAFKA_BROKERS: '', DRIFTWATCH_DATA_DIR: '', CLICKHOUSE_DATABASE: '', DRIFTWATCH_POLICY: '', LOG_LEVEL: '', LOG_FORMAT: 'json', ...extra.env },
+    stdio: ['ignore', extra.stdout ? 'pipe' : 'ignore', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  let text = '';
+  // FAULTS_LOG_DIR keeps every child's log for a post-mortem (the temp root is removed at the end).
+  const keep = process.env['FAULTS_LOG_DIR'] ? join(process.env['FAULTS_LOG_DIR'], `${args[0]}-${Date.now()}.log`) : undefined;
+  child.stderr?.on('data', (d: Buffer) => {
+    if (keep) appendFileSync(keep, d);
+    text += d.toString();
+    // Keep memory bounded on long runs: the cases read recent lines and lease/alert events.
+    if (text.length > 4_000_000) text = text.slice(-2_000_000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const logs = () => text.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  const status = () => `${args.join(' ')}: ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}; last log lines:\n${text.split('\n').slice(-6).join('\n').slice(-3000)}`;
+  return { process: child, logs, exited, status, stdout: () => out };
+}
+
+/** Sum over the four topics of the group's committed offsets and of the end offsets. */
+export async function progress(config: Config): Promise<{ committed: number; end: number }> {
+  const kafka = new Kafka({ clientId: 'driftwatch-fault-admin', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = Object.values(config.kafka.topics);
+    const offsets = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics });
+    const committed = offsets.flatMap((t) => t.partitions).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+    let end = 0;
+    for (const t of topics) end += (await admin.fetchTopicOffsets(t)).reduce((s, p) => s + Number(p.high), 0);
+    return { committed, end };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the group's progress satisfies `done`. A failed look-up counts as "not yet": while
+ * a broker restarts, or a partition's leader moves, the admin client's requests fail for a moment.
+ */
+export async function waitForProgress(config: Config, done: (p: { committed: number; end: number }) => boolean, timeoutMs: number, what: string, consumer?: Child): Promise<void> {
+  let last = { committed: -1, end: -1 };
+  await waitFor(async () => {
+    try {
+      last = await progress(config);
+      return done(last);
+    } catch {
+      return false;
+    }
+  }, timeoutMs, what).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message} (committed ${last.committed} of ${last.end})${consumer ? `; ${consumer.status()}` : ''}`);
+  });
+}
+
+/**
+ * Produces every source's messages round-robin over `partitions`, in chunks of `chunk` records
+ * with `pauseMs` between them, so a case can act while traffic is still arriving.
+ */
+export async function produceTraffic(config: Config, messages: FaultTraffic['messages'], opts: { partitions: number; chunk?: number; pauseMs?: number }): Promise<void> {
+  const chunk = opts.chunk ?? 1000;
+  // Idempotent, as `driftwatch produce` is, with retries long enough to ride out a broker restart
+  // (a stopping KRaft broker can take 15 s, a starting one as long again on a loaded machine):
+  // within one send the broker drops a retried batch it already has, so nothing is written twice.
+  const kafka = new Kafka({ clientId: 'driftwatch-fault-producer', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 5_000 } });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const longest = Math.max(...SOURCE_KINDS.map((s) => messages[s].length));
+    for (let i = 0; i < longest; i += chunk) {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: SOURCE_KINDS.map((s) => ({
+          topic: config.kafka.topics[s],
+          messages: messages[s].slice(i, i + chunk).map((value, j) => ({ value, partition: (i + j) % opts.partitions })),
+        })).filter((t) => t.messages.length > 0),
+      });
+      if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface TableCount {
+  rows: number;
+  /** Distinct Kafka coordinates (topic, partition, offset, record in message): equal to rows when nothing is doubled. */
+  distinct: number;
+}
+
+export async function tableCounts(store: Store): Promise<Record<DataTable, TableCount>> {
+  const out = {} as Record<DataTable, TableCount>;
+  for (const t of DATA_TABLES) {
+    out[t] = {
+      rows: await count(store, `SELECT count() c FROM ${t}`),
+      distinct: await count(store, `SELECT uniqExact(source_topic, source_partition, source_offset, record_index) c FROM ${t}`),
+    };
+  }
+  return out;
+}
+
+/** What `tableCounts` must equal for a traffic with nothing lost and nothing doubled. */
+export function exactlyOnce(expected: Record<DataTable, number>): Record<DataTable, TableCount> {
+  return Object.fromEntries(DATA_TABLES.map((t) => [t, { rows: expected[t], distinct: expected[t] }])) as Record<DataTable, TableCount>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Roll-ups are fed by materialized views at insert time, so a doubled or dropped insert shows
+ * there even when the source table looks right: each must add up to its source table's rows.
+ */
+const ROLLUP_TOTALS = [
+  { rollup: 'SELECT sum(requests) c FROM gateway_hourly', source: 'SELECT count() c FROM gateway_requests' },
+  { rollup: 'SELECT sum(requests) c FROM gateway_sessions_hourly', source: 'SELECT count() c FROM gateway_requests' },
+  { rollup: 'SELECT sum(requests) c FROM gateway_daily', source: 'SELECT count() c FROM gateway_requests' },
+  { rollup: 'SELECT sum(events) c FROM agent_hourly', source: 'SELECT count() c FROM agent_events' },
+  { rollup: 'SELECT sum(records) c FROM provider_hourly', source: 'SELECT count() c FROM provider_usage' },
+] as const;
+
+/** Roll-up totals that differ from their source table's rows (empty when every roll-up adds up). */
+export async function rollupMismatches(store: Store): Promise<string[]> {
+  const out: string[] = [];
+  for (const { rollup, source } of ROLLUP_TOTALS) {
+    const [r, s] = [await count(store, rollup), await count(store, source)];
+    if (r !== s) out.push(`${rollup} = ${r}, ${source} = ${s}`);
+  }
+  return out;
+}
+
+/** One line per case on stderr with what it counted: the README's fault matrix quotes these. */
+export function reportCase(name: string, figures: Record<string, unknown>): void {
+  process.stderr.write(`fault-matrix ${JSON.stringify({ case: name, ...figures })}\n`);
+}
