@@ -1,6 +1,6 @@
 import { expandPermissions, onDesktop, touchSecrets, useOtherClassServer } from './boundary-events.ts';
 import type { IncidentKind, IncidentPlan } from './incidents.ts';
-import { claudeSession, int, pick } from './traffic.ts';
+import { claudeSession, int, pick, type Session } from './traffic.ts';
 
 /**
  * The live simulator's boundary incident kinds (issue 14 part 3), the shapes the planted day plants
@@ -10,46 +10,39 @@ import { claudeSession, int, pick } from './traffic.ts';
 const MIN = 60_000;
 const plan = (p: Omit<IncidentPlan, 'records'>): IncidentPlan => ({ records: [], ...p });
 
+/**
+ * An incident of one 30-minute gateway session that `change` turns into the detector's case; the
+ * alert is expected on `entity` (given the session id and the person).
+ */
+function oneSessionIncident(
+  id: string, detector: string, change: (s: Session) => void,
+  describe: (email: string) => string, entity: (sessionId: string, email: string) => string,
+): IncidentKind {
+  return {
+    id,
+    detectors: [detector],
+    plant(r, people, t) {
+      const p = pick(r, people);
+      const s = claudeSession(r, { person: p, start: t, end: t + 30 * MIN, via: 'litellm' });
+      change(s);
+      return plan({
+        kind: id, description: describe(p.email), start: t, end: t + 30 * MIN, sessions: [s],
+        expected: [{ detector, entity: entity(s.id, p.email), team: p.team, identity: p.email }],
+      });
+    },
+  };
+}
+
 export const BOUNDARY_INCIDENT_KINDS: readonly IncidentKind[] = [
-  {
-    id: 'agent-reads-secrets',
-    detectors: ['agent.data-boundary'],
-    plant(r, people, t) {
-      const p = pick(r, people);
-      const s = claudeSession(r, { person: p, start: t, end: t + 30 * MIN, via: 'litellm' });
-      touchSecrets(s);
-      return plan({
-        kind: this.id, description: `${p.email}'s agent reads cloud credentials and a .env and clones another organisation's repository`, start: t, end: t + 30 * MIN, sessions: [s],
-        expected: [{ detector: 'agent.data-boundary', entity: `session:${s.id}`, team: p.team, identity: p.email }],
-      });
-    },
-  },
-  {
-    id: 'bypass-permissions-locally',
-    detectors: ['agent.local-permission-expansion'],
-    plant(r, people, t) {
-      const p = pick(r, people);
-      const s = claudeSession(r, { person: p, start: t, end: t + 30 * MIN, via: 'litellm' });
-      expandPermissions(s);
-      return plan({
-        kind: this.id, description: `${p.email} runs Claude Code with bypassPermissions and approves Bash for good`, start: t, end: t + 30 * MIN, sessions: [s],
-        expected: [{ detector: 'agent.local-permission-expansion', entity: `${p.email}:local-permissions`, team: p.team, identity: p.email }],
-      });
-    },
-  },
-  {
-    id: 'mcp-of-another-task',
-    detectors: ['cross-source.mcp-task-scope'],
-    plant(r, people, t) {
-      const p = pick(r, people);
-      const s = claudeSession(r, { person: p, start: t, end: t + 30 * MIN, via: 'litellm' });
-      useOtherClassServer(s);
-      return plan({
-        kind: this.id, description: `${p.email}'s coding session calls the chat class's confluence MCP server`, start: t, end: t + 30 * MIN, sessions: [s],
-        expected: [{ detector: 'cross-source.mcp-task-scope', entity: `session:${s.id}`, team: p.team, identity: p.email }],
-      });
-    },
-  },
+  oneSessionIncident('agent-reads-secrets', 'agent.data-boundary', touchSecrets,
+    (email) => `${email}'s agent reads cloud credentials and a .env and clones another organisation's repository`,
+    (session) => `session:${session}`),
+  oneSessionIncident('bypass-permissions-locally', 'agent.local-permission-expansion', expandPermissions,
+    (email) => `${email} runs Claude Code with bypassPermissions and approves Bash for good`,
+    (_session, email) => `${email}:local-permissions`),
+  oneSessionIncident('mcp-of-another-task', 'cross-source.mcp-task-scope', useOtherClassServer,
+    (email) => `${email}'s coding session calls the chat class's confluence MCP server`,
+    (session) => `session:${session}`),
   {
     id: 'moves-to-desktop',
     detectors: ['cross-source.entry-path-drift'],
