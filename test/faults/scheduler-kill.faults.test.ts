@@ -21,11 +21,18 @@ import { SOURCE_KINDS, type SourceKind } from '../../src/decode/types.ts';
  *
  * The traffic is placed relative to the real clock (the scheduler is a child process and runs on
  * it): the outcome is compared with a reference run of the same moment, so it holds on any day.
+ * It always spans a UTC midnight that every daily detector's window has settled past, whatever
+ * the hour the case runs at: placed in the last few hours before now, traffic after 06:00 UTC
+ * gave the daily detectors no due window, they never ran, and the case waited for them until it
+ * timed out (CI, 2026-12-06 07:23 UTC).
  */
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const HOURS = 5;
 const POLICY = fileURLToPath(new URL('../../policy.example.yaml', import.meta.url));
-const start = Math.floor(Date.now() / HOUR) * HOUR - (HOURS + 1) * HOUR;
+/** The newest midnight at least 3 h ago: past the daily detectors' settle (at most 2 h). */
+const midnight = Math.floor((Date.now() - 3 * HOUR) / DAY) * DAY;
+const start = midnight - 3 * HOUR;
 const records = simulatedRecords({ start, end: start + HOURS * HOUR, messagesPerHour: 800, seed: 71, incidentsPerHour: 3 });
 const messages = Object.fromEntries(SOURCE_KINDS.map((s) => [s, records.filter((r) => r.source === s).map((r) => Buffer.from(JSON.stringify(r.doc)))])) as Record<SourceKind, Buffer[]>;
 /** Alerts of windows ending at or before this are compared: both runs have evaluated them (or wait at the same place). */
