@@ -76,7 +76,7 @@ describe('fault: webhook 500s and timeouts, dispatcher SIGKILLed mid-delivery', 
     hook.release();
     hook.mode = 'ok';
     const b = startDispatcher();
-    await waitFor(async () => new Set(keysAccepted()).size === ALERTS, 120_000, `every alert accepted; ${b.status()}`);
+    await waitFor(async () => new Set(keysAccepted()).size === ALERTS, 120_000, () => `every alert accepted; ${b.status()}`);
     // Long enough for several more polls: a second send would show here.
     await sleep(3_000);
     b.process.kill('SIGTERM');

@@ -106,7 +106,7 @@ afterAll(async () => {
 describe('fault: scheduler and dispatcher SIGKILLed mid-run', () => {
   it('the next replica completes the windows; no alert twice, deliveries repeated only if in flight at the kill', async () => {
     const ref = startScheduler(reference);
-    await waitFor(async () => caughtUp(ref), 400_000, `reference caught up; ${ref.status()}`);
+    await waitFor(async () => caughtUp(ref), 400_000, () => `reference caught up; ${ref.status()}`);
     ref.process.kill('SIGTERM');
     expect((await ref.exited).code).toBe(0);
     const want = await alertsOf(reference);
@@ -118,15 +118,15 @@ describe('fault: scheduler and dispatcher SIGKILLed mid-run', () => {
     hook.all.length = 0;
 
     const a = startScheduler(config);
-    // Killed mid-catch-up: some windows evaluated, not all.
-    await waitFor(async () => lines(a, 'Detector run finished').length >= 5, 300_000, `replica A evaluating; ${a.status()}`);
+    // Killed mid-catch-up: some windows evaluated and at least one alert raised, not all.
+    await waitFor(async () => lines(a, 'Detector run finished').length >= 5 && lines(a, 'Alert raised').length >= 1, 300_000, () => `replica A evaluating and raising; ${a.status()}`);
     a.process.kill('SIGKILL');
     const sentByA = new Set(hook.accepted.map((r) => String(r.headers['idempotency-key'])));
     expect((await a.exited).signal).toBe('SIGKILL');
     const b = startScheduler(config);
-    await waitFor(async () => caughtUp(b, [a]), 400_000, `replica B caught up; ${b.status()}`);
+    await waitFor(async () => caughtUp(b, [a]), 400_000, () => `replica B caught up; ${b.status()}`);
     const missing = () => [...refKeys].filter((k) => !hook.accepted.some((r) => r.headers['idempotency-key'] === k)).length;
-    await waitFor(async () => missing() === 0, 120_000, `the reference's deliveries (${missing()} of ${refKeys.size} missing); ${b.status()}`);
+    await waitFor(async () => missing() === 0, 120_000, () => `the reference's deliveries (${missing()} of ${refKeys.size} missing); ${b.status()}`);
     // Long enough for several more dispatcher polls: a repeated send would show here.
     await sleep(3_000);
     b.process.kill('SIGTERM');

@@ -44,11 +44,12 @@ export async function count(store: Store, sql: string, params: Record<string, un
   return Number(rows[0]?.c ?? 0);
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+/** `what` names the condition in the timeout error; a function is read at the timeout (a child's last log lines, say). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000, what: string | (() => string) = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
 }
