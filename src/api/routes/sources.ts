@@ -55,7 +55,7 @@ const iso = (t: string | null) => (t === null ? null : `${t.replace(' ', 'T')}Z`
 const HOUR_MS = 3_600_000;
 
 /**
- * The per-team figures of [from, to): its whole hours from the hourly roll-up (0025_source_hourly.sql),
+ * The per-team figures of [from, to): its whole hours from the hourly roll-up (0025_console_rollups.sql),
  * the parts of an hour at either end from the raw tables, so any window is exact and an hour-aligned
  * one reads no raw row.
  */

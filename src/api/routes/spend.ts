@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Store } from '../../store/store.ts';
+import { policyAt, policyVersion } from '../../views/policy-lookups.ts';
 import type { ApiEnv } from '../env.ts';
 import { problemResponses } from '../problem.ts';
 
@@ -36,11 +37,11 @@ const SpendResponse = z.object({
   totals: z.object({ loggedUsd: z.number(), billedUsd: z.number(), approvedUsd: z.number().nullable(), unexplainedUsd: z.number() }),
 }).openapi('Spend');
 
-const TEAM_OF_ALIAS = `(SELECT alias, any(team_id) AS team FROM policy_team_aliases GROUP BY alias)`;
-const TEAM_OF_KEY = `(SELECT api_key_id, any(team_id) AS team FROM policy_gateway_keys WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)`;
+const TEAM_OF_ALIAS = `(SELECT alias, any(team_id) AS team FROM ${policyAt('policy_team_aliases')} GROUP BY alias)`;
+const TEAM_OF_KEY = `(SELECT api_key_id, any(team_id) AS team FROM ${policyAt('policy_gateway_keys')} WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)`;
 // Policy credentials with a team, matched as billing.unmanaged-key-usage matches them: same provider, and every
 // field the credential sets (a project-only credential covers every key of the project).
-const CREDENTIAL_TEAMS = `(SELECT groupArray((provider, api_key_id, workspace_id, team_id)) FROM policy_credentials WHERE team_id != '') AS credential_teams`;
+const CREDENTIAL_TEAMS = `(SELECT groupArray((provider, api_key_id, workspace_id, team_id)) FROM ${policyAt('policy_credentials')} WHERE team_id != '') AS credential_teams`;
 const teamOfCredential = (p: string) =>
   `arrayFirst(c -> c.1 = ${p}.provider AND (c.2 = '' OR c.2 = ${p}.api_key_id) AND (c.3 = '' OR c.3 = ${p}.workspace_id), credential_teams).4`;
 
@@ -60,8 +61,8 @@ const BUDGET_KEY_OF: Partial<Record<SpendGrouping, string>> = { team: 'team', da
 export function spendSql(groupBy: SpendGrouping): string {
   const byModel = groupBy === 'model' || groupBy === 'team_model';
   const gatewaySource = byModel
-    ? `SELECT toDate(hour) AS day, team_id, api_key_id, toString(model_served) AS model, sum(cost_usd) AS cost FROM gateway_hourly
-       WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) GROUP BY day, team_id, api_key_id, model`
+    ? `SELECT day, team_id, api_key_id, toString(model_served) AS model, sum(cost_usd) AS cost FROM gateway_console_daily
+       WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day, team_id, api_key_id, model`
     : `SELECT day, team_id, api_key_id, '' AS model, sum(cost_usd) AS cost FROM gateway_daily
        WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day, team_id, api_key_id`;
   const key = KEY_OF[groupBy];
@@ -90,7 +91,7 @@ days AS (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff
 budgets AS (
   SELECT d.day AS day, b.team_id AS team,
          argMax(coalesce(b.daily_usd, b.monthly_usd / toDayOfMonth(toLastDayOfMonth(d.day))), b.effective_from) AS approved
-  FROM days AS d CROSS JOIN policy_budgets AS b
+  FROM days AS d CROSS JOIN ${policyAt('policy_budgets')} AS b
   WHERE toDateTime64(d.day, 3) >= b.effective_from AND toDateTime64(d.day, 3) < b.effective_to
     AND (b.daily_usd IS NOT NULL OR b.monthly_usd IS NOT NULL)
   GROUP BY day, team
@@ -114,7 +115,7 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 export async function spendReport<G extends SpendGrouping>(store: Store, q: { from: string; to: string; team: string[]; groupBy: G }) {
   const res = await store.client.query({
-    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team }, format: 'JSONEachRow',
+    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team, policy_version: await policyVersion(store) }, format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
   const raw = await res.json<{ key: string; logged: number; billed: number; approved: number | null }>();
