@@ -6,7 +6,10 @@ import { TEAM_FILTER, TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts
 /**
  * Governance posture per team over whole UTC days [from, to): is there one controlled identity and
  * data plane? Each figure uses the definition of the detector that alerts on it, so the console
- * and the alerts agree, and reads the hourly roll-ups (0010_rollups.sql, 0011), never raw rows:
+ * and the alerts agree, and reads roll-ups, never raw rows: the per-day ones of 0025_console_rollups.sql
+ * where the detector's hourly roll-up (0010_rollups.sql, 0011) has finer grain than a whole-day
+ * period needs (sessions, models, tools, prompt logging), provider_hourly and agent_accounts otherwise.
+ * The policy is read at one version for the whole report (policy-lookups.ts):
  *
  * - gatewayShare (cross-source.session-without-gateway): Claude Code sessions with model requests
  *   (agent_hourly api_request), and those whose session id an approved gateway logged

@@ -9,8 +9,9 @@ import { problemResponses } from '../problem.ts';
  * what the providers billed, what the policy approves, and the unexplained part (billed − logged,
  * floored at 0: billed cost the gateways never saw, i.e. traffic that went around them).
  *
- * Aggregated in ClickHouse from the roll-ups (0010_rollups.sql), never from raw rows: gateway_daily
- * (gateway_hourly when grouping by model, the daily roll-up has none) and provider_hourly.
+ * Aggregated in ClickHouse from the roll-ups, never from raw rows: gateway_daily (0010_rollups.sql;
+ * gateway_console_daily, 0025, when grouping by model: gateway_daily has none) and provider_hourly.
+ * The policy is read at the version {policy_version:String} names (views/policy-lookups.ts).
  * Teams: a logged team spelling is mapped to its canonical id through policy_team_aliases, and a
  * gateway key's policy team wins (as billing.spend-above-approved attributes it); billed rows take
  * their own team, else the team of the policy credential they were billed on (matched on every field
