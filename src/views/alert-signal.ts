@@ -4,7 +4,7 @@ import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
 import { AppError } from '../errors.ts';
 import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
-import { policyLookups, policyVersion } from './policy-lookups.ts';
+import { policyLookups } from './policy-lookups.ts';
 import { TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts';
 
 /**
@@ -86,7 +86,7 @@ function grid(from: number, to: number, step: number, rows: Map<number, { value:
 
 async function spendPoints(store: Store, team: string, from: number, to: number): Promise<Point[]> {
   const rows = await selectRows<{ key: string; logged: number; billed: number; approved: number | null }>(store, spendSql(team ? 'team_day' : 'day'),
-    { from: dayOf(from - 7 * DAY), to: dayOf(to), teams: team ? [team] : [], policy_version: await policyVersion(store) });
+    { from: dayOf(from - 7 * DAY), to: dayOf(to), teams: team ? [team] : [], ...(await policyLookups(store, dayOf(from - 7 * DAY), dayOf(to))) });
   const byDay = new Map(rows.map((r) => [Date.parse(`${r.key.split('\t').at(-1) as string}T00:00:00Z`), r]));
   const spend = (ms: number) => { const r = byDay.get(ms); return r ? Math.max(r.logged, r.billed) : 0; };
   const out: Point[] = [];

@@ -1,7 +1,7 @@
 import { spendSql, type SpendGrouping } from '../api/routes/spend.ts';
 import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
-import { policyAt, policyVersion } from './policy-lookups.ts';
+import { policyAt, policyLookups, type PolicyLookups } from './policy-lookups.ts';
 import { daysOf } from './posture.ts';
 
 /**
@@ -37,8 +37,8 @@ WHERE effective_from < toDateTime64({to:Date}, 3) AND effective_to > toDateTime6
   AND (empty({teams:Array(String)}) OR has({teams:Array(String)}, team_id))
 ORDER BY team, since`;
 
-async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[], policyVersion: string) {
-  const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams, policy_version: policyVersion });
+async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[], policy: PolicyLookups) {
+  const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams, ...policy });
   return rows.map((r) => ({ parts: r.key.split('\t'), logged: r.logged, billed: r.billed, approved: r.approved }));
 }
 
@@ -46,12 +46,13 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
   const toMs = Date.parse(q.to);
   // One team-day query covers the period and the two weeks the movers compare.
   const seriesFrom = dayOf(Math.min(Date.parse(q.from), toMs - 2 * WEEK_MS));
-  const version = await policyVersion(store);
+  // Team lookups hold no membership (spend attributes by key and alias only), so one set serves both periods.
+  const policy = await policyLookups(store, seriesFrom, q.to);
   const [daily, byModel, byCredential, changes] = await Promise.all([
-    grouped(store, 'team_day', seriesFrom, q.to, q.team, version),
-    grouped(store, 'team_model', q.from, q.to, q.team, version),
-    grouped(store, 'team_credential', q.from, q.to, q.team, version),
-    selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team, policy_version: version }),
+    grouped(store, 'team_day', seriesFrom, q.to, q.team, policy),
+    grouped(store, 'team_model', q.from, q.to, q.team, policy),
+    grouped(store, 'team_credential', q.from, q.to, q.team, policy),
+    selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team, policy_version: policy.policy_version }),
   ]);
   const days = daysOf(q.from, q.to);
   const teams = [...new Set(daily.map((r) => r.parts[0] as string))].sort();

@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Store } from '../../store/store.ts';
-import { policyAt, policyVersion } from '../../views/policy-lookups.ts';
+import { policyAt, policyLookups } from '../../views/policy-lookups.ts';
+import { TEAM_LOOKUPS } from '../../views/team-sql.ts';
 import type { ApiEnv } from '../env.ts';
 import { problemResponses } from '../problem.ts';
 
@@ -11,7 +12,7 @@ import { problemResponses } from '../problem.ts';
  *
  * Aggregated in ClickHouse from the roll-ups, never from raw rows: gateway_daily (0010_rollups.sql;
  * gateway_console_daily, 0025, when grouping by model: gateway_daily has none) and provider_hourly.
- * The policy is read at the version {policy_version:String} names (views/policy-lookups.ts).
+ * The policy is read at one version, its key and alias teams as map parameters (views/policy-lookups.ts).
  * Teams: a logged team spelling is mapped to its canonical id through policy_team_aliases, and a
  * gateway key's policy team wins (as billing.spend-above-approved attributes it); billed rows take
  * their own team, else the team of the policy credential they were billed on (matched on every field
@@ -38,8 +39,6 @@ const SpendResponse = z.object({
   totals: z.object({ loggedUsd: z.number(), billedUsd: z.number(), approvedUsd: z.number().nullable(), unexplainedUsd: z.number() }),
 }).openapi('Spend');
 
-const TEAM_OF_ALIAS = `(SELECT alias, any(team_id) AS team FROM ${policyAt('policy_team_aliases')} GROUP BY alias)`;
-const TEAM_OF_KEY = `(SELECT api_key_id, any(team_id) AS team FROM ${policyAt('policy_gateway_keys')} WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)`;
 // Policy credentials with a team, matched as billing.unmanaged-key-usage matches them: same provider, and every
 // field the credential sets (a project-only credential covers every key of the project).
 const CREDENTIAL_TEAMS = `(SELECT groupArray((provider, api_key_id, workspace_id, team_id)) FROM ${policyAt('policy_credentials')} WHERE team_id != '') AS credential_teams`;
@@ -69,15 +68,16 @@ export function spendSql(groupBy: SpendGrouping): string {
   const key = KEY_OF[groupBy];
   const budgetKey = BUDGET_KEY_OF[groupBy];
   return `
-WITH ${CREDENTIAL_TEAMS},
+WITH ${CREDENTIAL_TEAMS}, ${TEAM_LOOKUPS},
 facts AS (
-  SELECT g.day AS day, if(k.team != '', k.team, if(a.team != '', a.team, if(g.team_id != '', toString(g.team_id), '(unattributed)'))) AS team,
+  SELECT g.day AS day, if(key_team[g.api_key_id] != '', key_team[g.api_key_id],
+                          if(alias_team[lower(toString(g.team_id))] != '', alias_team[lower(toString(g.team_id))],
+                             if(g.team_id != '', toString(g.team_id), '(unattributed)'))) AS team,
          g.model AS model, 'gateway' AS source, g.api_key_id AS credential, g.cost AS logged, 0 AS billed
   FROM (${gatewaySource}) AS g
-  LEFT JOIN ${TEAM_OF_KEY} AS k ON k.api_key_id = g.api_key_id
-  LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(g.team_id))
   UNION ALL
-  SELECT p.day, if(a.team != '', a.team, if(p.team_id != '', toString(p.team_id), if(${teamOfCredential('p')} AS c_team != '', c_team, '(unattributed)'))), p.model,
+  SELECT p.day, if(alias_team[lower(toString(p.team_id))] != '', alias_team[lower(toString(p.team_id))],
+                   if(p.team_id != '', toString(p.team_id), if(${teamOfCredential('p')} AS c_team != '', c_team, '(unattributed)'))), p.model,
          toString(p.provider),
          multiIf(p.api_key_id != '', p.api_key_id, p.principal != '', p.principal, p.account_id != '', concat('account:', p.account_id),
                  p.workspace_id != '', concat('workspace:', p.workspace_id), ''),
@@ -86,7 +86,6 @@ facts AS (
         FROM provider_hourly
         WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) AND cost_usd != 0
         GROUP BY day, provider, team_id, api_key_id, workspace_id, account_id, principal, model) AS p
-  LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(p.team_id))
 ),
 days AS (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff('day', {from:Date}, {to:Date}))))) AS day),
 budgets AS (
@@ -116,7 +115,7 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 export async function spendReport<G extends SpendGrouping>(store: Store, q: { from: string; to: string; team: string[]; groupBy: G }) {
   const res = await store.client.query({
-    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team, policy_version: await policyVersion(store) }, format: 'JSONEachRow',
+    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team, ...(await policyLookups(store, q.from, q.to)) }, format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
   const raw = await res.json<{ key: string; logged: number; billed: number; approved: number | null }>();
