@@ -44,4 +44,27 @@ describe('OrderedWriter', () => {
     await writer.drainKey('p');
     expect(done).toEqual(['10']);
   });
+
+  it('lets other partitions past a set-aside partition whose batches hold every slot', async () => {
+    let release = () => {};
+    const stuck = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    const writer = new OrderedWriter(async (b) => {
+      if (b.partition === 0) await stuck;
+      done.push(`${b.partition}:${b.firstOffset}`);
+    }, 2);
+    await writer.submit('p0', batch(0, 0));
+    await writer.submit('p0', batch(0, 10));
+    expect(writer.pending).toBe(2);
+    // Both slots are taken: without setting p0 aside, this submit would wait for the stuck store.
+    writer.setAsideKey('p0', true);
+    await writer.submit('p1', batch(1, 0));
+    await writer.drain((key) => key !== 'p0');
+    expect(done).toEqual(['1:0']);
+    writer.setAsideKey('p0', false);
+    release();
+    await writer.drain();
+    expect(done).toEqual(['1:0', '0:0', '0:10']);
+    expect(writer.pending).toBe(0);
+  });
 });
