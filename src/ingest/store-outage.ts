@@ -65,8 +65,8 @@ export class StoreOutage {
     return this.waiting.has(key) || this.abandoned.has(key);
   }
 
-  /** For readiness: partitions waiting, how long the longest has waited, the store's last answer. */
-  status(now = Date.now()): { waitingPartitions: number; waitedSeconds: number; attempts: number; lastError?: string } {
+  /** For readiness: the partitions waiting, how long the longest has waited, the store's last answer. */
+  status(now = Date.now()): { waitingPartitions: number; partitions: string[]; waitedSeconds: number; attempts: number; lastError?: string } {
     let oldest: Waiting | undefined;
     let attempts = 0;
     for (const w of this.waiting.values()) {
@@ -75,6 +75,7 @@ export class StoreOutage {
     }
     return {
       waitingPartitions: this.waiting.size,
+      partitions: [...this.waiting.values()].map((w) => `${w.topic}[${w.partition}]`).sort(),
       waitedSeconds: oldest ? Math.round((now - oldest.since) / 1000) : 0,
       attempts,
       ...(oldest ? { lastError: oldest.error.slice(0, 300) } : {}),
