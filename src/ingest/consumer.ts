@@ -13,6 +13,11 @@ import { kafkaSecurity } from '../infra/kafka-security.ts';
 import { afterBatchInserted } from './fault-injection.ts';
 import { OrderedWriter } from './ordered-writer.ts';
 import type { FlushBatch } from './batch.ts';
+
+/** A batch and the group generation it was fetched in: only the current generation's are written. */
+interface OwnedBatch extends FlushBatch {
+  generation: number;
+}
 import { DecodePool, inlineDecoder, type SegmentDecoder } from './decode-pool.ts';
 import type { SegmentRequest } from './segment.ts';
 import { splitIntoSegments } from './segmenter.ts';
@@ -65,7 +70,7 @@ export class IngestConsumer {
   readonly failed: Promise<Error> = new Promise((resolve) => {
     this.reportFailure = resolve;
   });
-  private readonly writer: OrderedWriter;
+  private readonly writer: OrderedWriter<OwnedBatch>;
   private readonly outage: StoreOutage;
   private readonly decoder: SegmentDecoder;
   /** Incremented on every group join: work fetched under an older generation is dropped. */
@@ -134,6 +139,8 @@ export class IngestConsumer {
       this.ledgerChecked.clear();
       this.lag.reset();
       this.generation += 1;
+      // A batch waiting for the store was formed for the old assignment: it stops waiting.
+      this.outage.wake();
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'Kafka consumer crashed');
@@ -247,19 +254,22 @@ export class IngestConsumer {
     const key = this.key(buf.topic, buf.partition);
     if (this.outage.holds(key)) return;
     const batch = buf.take();
-    if (batch) await this.writer.submit(key, batch);
+    if (batch) await this.writer.submit(key, { ...batch, generation: this.generation });
   }
 
   /** Ledger → inserts → commit (see the class comment); runs in partition order on the writer. */
-  private async writeAndCommit(batch: FlushBatch): Promise<void> {
+  private async writeAndCommit(batch: OwnedBatch): Promise<void> {
     if (this.fatal) throw this.fatal;
+    // Fetched before the group rejoined: whoever owns the partition now fetches it again from the
+    // committed offset. Writing it now could commit past an earlier batch that was never stored.
+    if (batch.generation !== this.generation) return;
     const started = Date.now();
     try {
-      await this.outage.write(this.key(batch.topic, batch.partition), batch, () => this.sink.write(batch));
+      await this.outage.write(this.key(batch.topic, batch.partition), batch, () => this.sink.write(batch), () => batch.generation === this.generation);
     } catch (err) {
-      // Not committing is safe: the range is fetched again at the next start.
-      if (this.stopping && err instanceof AppError && err.code === 'STORE_OUTAGE') {
-        this.options.log.info({ range: rangeLabel(batch), err: errorMessage(err) }, 'Stopping; batch left uncommitted, consumed again at the next start');
+      // Not committing is safe: the range is fetched again (at the next start, or by its new owner).
+      if ((this.stopping || batch.generation !== this.generation) && err instanceof AppError && err.code === 'STORE_OUTAGE') {
+        this.options.log.info({ range: rangeLabel(batch), err: errorMessage(err) }, 'Stopped waiting for the store; batch left uncommitted and fetched again');
         throw err;
       }
       this.fatal = err as Error;

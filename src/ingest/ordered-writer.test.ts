@@ -11,7 +11,7 @@ describe('OrderedWriter', () => {
     const log: string[] = [];
     let maxConcurrent = 0;
     let concurrent = 0;
-    const writer = new OrderedWriter(async (b) => {
+    const writer = new OrderedWriter(async (b: FlushBatch) => {
       concurrent += 1;
       maxConcurrent = Math.max(maxConcurrent, concurrent);
       log.push(`start ${b.partition}:${b.firstOffset}`);
@@ -35,7 +35,7 @@ describe('OrderedWriter', () => {
 
   it('goes on in order after a failed write; refusing later batches is the consumer job', async () => {
     const done: string[] = [];
-    const writer = new OrderedWriter(async (b) => {
+    const writer = new OrderedWriter(async (b: FlushBatch) => {
       if (b.firstOffset === '0') throw new Error('store down');
       done.push(b.firstOffset);
     }, 2);
@@ -49,7 +49,7 @@ describe('OrderedWriter', () => {
     let release = () => {};
     const stuck = new Promise<void>((r) => (release = r));
     const done: string[] = [];
-    const writer = new OrderedWriter(async (b) => {
+    const writer = new OrderedWriter(async (b: FlushBatch) => {
       if (b.partition === 0) await stuck;
       done.push(`${b.partition}:${b.firstOffset}`);
     }, 2);

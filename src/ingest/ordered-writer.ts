@@ -1,5 +1,3 @@
-import type { FlushBatch } from './batch.ts';
-
 /**
  * Writes batches in the background so decoding goes on while ClickHouse inserts, yet keeps the
  * order that makes commits safe: batches of one partition are written (and committed) strictly
@@ -10,14 +8,14 @@ import type { FlushBatch } from './batch.ts';
  * towards that bound: it adds no batches while paused, and the other partitions' flushes must not
  * queue behind a wait that may last hours — their fetch loop would stop heartbeating.
  */
-export class OrderedWriter {
+export class OrderedWriter<Batch> {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly perKey = new Map<string, number>();
   private readonly setAside = new Set<string>();
   private waiters: (() => void)[] = [];
 
   constructor(
-    private readonly write: (batch: FlushBatch) => Promise<void>,
+    private readonly write: (batch: Batch) => Promise<void>,
     private readonly maxInFlight: number,
   ) {}
 
@@ -28,7 +26,7 @@ export class OrderedWriter {
     return n;
   }
 
-  async submit(key: string, batch: FlushBatch): Promise<void> {
+  async submit(key: string, batch: Batch): Promise<void> {
     while (this.pending >= this.maxInFlight) await new Promise<void>((r) => this.waiters.push(r));
     this.perKey.set(key, (this.perKey.get(key) ?? 0) + 1);
     const prev = this.chains.get(key) ?? Promise.resolve();

@@ -46,12 +46,16 @@ function storeRefused(err: unknown): boolean {
  *
  * A partition whose wait ended without its batch stored (ingest stopping, or waiting longer than
  * giveUpAfterMs) is abandoned: nothing more of it may be written or committed by this process, so
- * its range is consumed again from the committed offset at the next start.
+ * its range is consumed again from the committed offset at the next start. A batch that stopped
+ * being current (the group rebalanced: the consumer refetches every partition from its committed
+ * offset) just stops waiting, and its partition resumes.
  */
 export class StoreOutage {
   private readonly waiting = new Map<string, Waiting>();
   private readonly abandoned = new Set<string>();
-  private readonly stopping = new AbortController();
+  private stopped = false;
+  /** Aborted to end every sleep at once (stop, rebalance); replaced after each use. */
+  private wakeUp = new AbortController();
   private gaugeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -82,18 +86,29 @@ export class StoreOutage {
     };
   }
 
-  /** Ends every wait at its next step (graceful stop): the waiting batches stay uncommitted. */
+  /** Ends every wait (graceful stop): the waiting batches stay uncommitted. */
   stopWaiting(): void {
-    this.stopping.abort();
+    this.stopped = true;
+    this.wake();
   }
 
-  /** Runs `write` until it succeeds; rethrows at once what is not the store refusing (see class comment). */
-  async write(key: string, range: OffsetRange, write: () => Promise<void>): Promise<void> {
+  /** Ends every sleep now, so each waiting batch checks at once whether it is still current. */
+  wake(): void {
+    const current = this.wakeUp;
+    this.wakeUp = new AbortController();
+    current.abort();
+  }
+
+  /**
+   * Runs `write` until it succeeds, while `current()` holds; rethrows at once what is not the
+   * store refusing (see class comment).
+   */
+  async write(key: string, range: OffsetRange, write: () => Promise<void>, current: () => boolean = () => true): Promise<void> {
     if (this.abandoned.has(key)) throw this.abandonedError(range, 'an earlier batch of this partition was not stored');
     for (let attempt = 1; ; attempt++) {
       try {
         await write();
-        this.recovered(key, range);
+        this.leave(key, range, true);
         return;
       } catch (err) {
         if (!storeRefused(err)) throw err;
@@ -104,8 +119,12 @@ export class StoreOutage {
         const delay = Math.min(retryMaxDelayMs, FIRST_DELAY_MS * 2 ** (attempt - 1));
         this.log.warn({ range: rangeLabel(range), attempt, waitedMs, nextRetryMs: delay, ...(giveUpAfterMs > 0 ? { giveUpInMs: giveUpAfterMs - waitedMs } : {}), err: errorMessage(err) },
           'Store refuses writes; partition paused, batch retried');
-        await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        if (this.stopping.signal.aborted) throw this.abandon(key, range, 'ingest stopped while waiting for the store', err);
+        await sleep(delay, undefined, { signal: this.wakeUp.signal }).catch(() => undefined);
+        if (this.stopped) throw this.abandon(key, range, 'ingest stopped while waiting for the store', err);
+        if (!current()) {
+          this.leave(key, range, false);
+          throw this.abandonedError(range, 'the consumer group rebalanced while it waited; fetched again from the committed offset', { attempts: w.attempts, cause: err });
+        }
       }
     }
   }
@@ -123,13 +142,14 @@ export class StoreOutage {
     return w;
   }
 
-  private recovered(key: string, range: OffsetRange): void {
+  /** The partition stops waiting: its batch was stored, or is no longer current. */
+  private leave(key: string, range: OffsetRange, stored: boolean): void {
     const w = this.waiting.get(key);
     if (!w) return;
     this.waiting.delete(key);
     this.control.resume(key, w.topic, w.partition);
     this.updateGauges();
-    this.log.info({ range: rangeLabel(range), waitedMs: Date.now() - w.since, attempts: w.attempts }, 'Store takes writes again; partition resumed');
+    if (stored) this.log.info({ range: rangeLabel(range), waitedMs: Date.now() - w.since, attempts: w.attempts }, 'Store takes writes again; partition resumed');
   }
 
   private abandon(key: string, range: OffsetRange, why: string, cause: unknown): AppError {

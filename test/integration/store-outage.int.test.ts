@@ -18,10 +18,11 @@ import { expectedRows, faultTraffic } from '../faults/traffic.ts';
  * as a disk full is (test/faults/store-full.faults.test.ts fills a real disk). The agent topic's
  * partitions must pause and wait while the other topics go on, nothing of the agent topic may be
  * committed while its rows are not stored, and the same consumer must store everything once
- * when the limit is lifted. Then: a stop while waiting, and giving up after giveUpAfterMs.
+ * when the limit is lifted. Then: a stop while waiting, a rebalance while waiting, and giving up
+ * after giveUpAfterMs.
  */
 const PARTITIONS = 3;
-const PARTS = 5;
+const PARTS = 6;
 const traffic = faultTraffic({ hours: 5, messagesPerHour: 240, seed: 13 });
 /** Part i of every source's messages: the cases produce one after another. */
 const part = (i: number) => Object.fromEntries(SOURCE_KINDS.map((s) => {
@@ -128,6 +129,31 @@ describe('ingest while the store refuses writes', () => {
     await consumeEverything(3);
   });
 
+  it('a rebalance while waiting: the waiting batches stop, each partition waits under its new owner, and they store everything once', async () => {
+    const agentBefore = await committed('agent');
+    await refuseAgentEvents();
+    const first = new IngestConsumer({ config, store, log });
+    const second = new IngestConsumer({ config, store, log });
+    await first.start();
+    try {
+      await produceTraffic(config, part(4), { partitions: PARTITIONS });
+      await waitFor(async () => first.storeOutage.waitingPartitions === PARTITIONS, 60_000, 'the three agent partitions waiting in the first member');
+      await second.start();
+      // Every agent partition waits in exactly one member: the one that owns it now.
+      const waitingIn = () => [...first.storeOutage.partitions, ...second.storeOutage.partitions];
+      await waitFor(async () => second.assignedPartitions > 0 && second.storeOutage.waitingPartitions > 0 && waitingIn().length === PARTITIONS && new Set(waitingIn()).size === PARTITIONS,
+        120_000, () => `each agent partition waiting in one member (first: ${first.storeOutage.partitions.join(', ')}; second: ${second.storeOutage.partitions.join(', ')})`);
+      expect(await committed('agent')).toBe(agentBefore);
+      await acceptAgentEvents();
+      await waitFor(() => caughtUp(SOURCE_KINDS), 120_000, 'every offset committed by the two members');
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+    expect(await tableCounts(store)).toEqual(exactlyOnce(expectedRows(upTo(4))));
+    expect(await rollupMismatches(store)).toEqual([]);
+  });
+
   it('gives up after giveUpAfterMs: ingest fails with STORE_OUTAGE and commits nothing it did not store', async () => {
     const agentBefore = await committed('agent');
     await refuseAgentEvents();
@@ -136,7 +162,7 @@ describe('ingest while the store refuses writes', () => {
     await consumer.start();
     let failure: Error | undefined;
     try {
-      await produceTraffic(config, part(4), { partitions: PARTITIONS });
+      await produceTraffic(config, part(5), { partitions: PARTITIONS });
       failure = await consumer.failed;
     } finally {
       await consumer.stop();
@@ -146,6 +172,6 @@ describe('ingest while the store refuses writes', () => {
     expect(failure?.message).toMatch(/giveUpAfterMs 1500/);
     expect(await committed('agent')).toBe(agentBefore);
     await acceptAgentEvents();
-    await consumeEverything(4);
+    await consumeEverything(5);
   });
 });
