@@ -13,11 +13,6 @@ import { kafkaSecurity } from '../infra/kafka-security.ts';
 import { afterBatchInserted } from './fault-injection.ts';
 import { OrderedWriter } from './ordered-writer.ts';
 import type { FlushBatch } from './batch.ts';
-
-/** A batch and the group generation it was fetched in: only the current generation's are written. */
-interface OwnedBatch extends FlushBatch {
-  generation: number;
-}
 import { DecodePool, inlineDecoder, type SegmentDecoder } from './decode-pool.ts';
 import type { SegmentRequest } from './segment.ts';
 import { splitIntoSegments } from './segmenter.ts';
@@ -26,6 +21,11 @@ import { StoreOutage } from './store-outage.ts';
 
 /** Messages per decode segment: large enough to amortise a worker round trip, small enough to spread. */
 const SEGMENT_MESSAGES = 1_000;
+
+/** A batch and the group generation it was fetched in: only the current generation's are written. */
+interface OwnedBatch extends FlushBatch {
+  generation: number;
+}
 
 export interface IngestConsumerOptions {
   config: Config;
