@@ -60,7 +60,12 @@ async function consumeEverything(upToPart: number, cfg: Config = config): Promis
   } finally {
     await consumer.stop();
   }
-  expect(await tableCounts(store)).toEqual(exactlyOnce(expectedRows(upTo(upToPart))));
+  await expectStoredOnce(upToPart);
+}
+
+/** Every row of parts 0 … last stored once, roll-ups adding up, no rejects. */
+async function expectStoredOnce(last: number): Promise<void> {
+  expect(await tableCounts(store)).toEqual(exactlyOnce(expectedRows(upTo(last))));
   expect(await rollupMismatches(store)).toEqual([]);
   expect(await count(store, 'SELECT count() c FROM ingest_rejects')).toBe(0);
 }
@@ -109,8 +114,7 @@ describe('ingest while the store refuses writes', () => {
     } finally {
       await consumer.stop();
     }
-    expect(await tableCounts(store)).toEqual(exactlyOnce(expectedRows(upTo(2))));
-    expect(await rollupMismatches(store)).toEqual([]);
+    await expectStoredOnce(2);
   });
 
   it('stops while waiting without committing the waiting batches; the next consumer stores them once', async () => {
@@ -150,8 +154,7 @@ describe('ingest while the store refuses writes', () => {
       await second.stop();
       await first.stop();
     }
-    expect(await tableCounts(store)).toEqual(exactlyOnce(expectedRows(upTo(4))));
-    expect(await rollupMismatches(store)).toEqual([]);
+    await expectStoredOnce(4);
   });
 
   it('gives up after giveUpAfterMs: ingest fails with STORE_OUTAGE and commits nothing it did not store', async () => {
