@@ -41,6 +41,18 @@ describe('ClickHouse HTTP endpoint over the embedded engine (test harness)', () 
     expect(row).toEqual({ s: tricky, a: [tricky, "o'k"], d: '2026-10-20 01:02:03.456', u: '18446744073709551615', n: null, db: 'harness' });
   });
 
+  it('keeps each request\'s parameters and settings to itself when requests run at once', async () => {
+    const got = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const res = await store.client.query({
+        query: "SELECT {v:String} v, getSetting('max_block_size') m, sleepEachRow(0.05) FROM numbers(2) LIMIT 1",
+        query_params: { v: `request ${i}` }, clickhouse_settings: { max_block_size: String(1000 + i) }, format: 'JSONEachRow',
+      });
+      const [row] = await res.json<{ v: string; m: string | number }>();
+      return `${row?.v} ${Number(row?.m)}`;
+    }));
+    expect(got).toEqual(Array.from({ length: 12 }, (_, i) => `request ${i} ${1000 + i}`));
+  });
+
   it('inserts TabSeparated and JSONEachRow bodies, deduplicating by token without leaking the token into the next insert', async () => {
     await store.insertRows('t', [{ id: 1, s: 'a', at: '2026-10-20 00:00:00.000' }], 'tok-1');
     await store.insertRows('t', [{ id: 1, s: 'a', at: '2026-10-20 00:00:00.000' }], 'tok-1');

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -15,10 +14,11 @@ import { Session, type RawInsertFormat } from 'chdb';
  * process only. Every statement runs in the engine; nothing here interprets SQL beyond telling an
  * INSERT with a data body apart.
  *
- * Requests run one at a time on one chdb session: a server applies settings and the current
- * database per query, whereas chdb keeps them per session, so each request first sets its own
- * (resetting the previous request's to DEFAULT) and nothing can interleave between that and its
- * statement.
+ * Requests run concurrently, as on a server, each on a chdb session of its own while it runs (a
+ * small pool on the one data directory). A server applies settings, query parameters and the
+ * current database per query, whereas chdb keeps them per session, so each request first sets its
+ * own on its session (`SET k = v, param_x = '…'`; the previous request's settings back to DEFAULT)
+ * and nothing else runs on that session until its statement is done.
  */
 export interface ChdbHttpServer {
   /** http://127.0.0.1:<port>, the same across stop()/start(). */
@@ -34,24 +34,15 @@ export interface ChdbHttpServer {
   close(): Promise<void>;
 }
 
-interface RawResult {
-  bytes: Uint8Array;
-  elapsed: number;
-  rowsRead: number;
-  bytesRead: number;
-}
+/** Sessions opened at most; a request beyond waits for one to be free. */
+const MAX_SESSIONS = 6;
 
-interface NativeChdb {
-  QueryAsyncConnection(connection: unknown, sql: string, format: string, params?: Record<string, string>): Promise<RawResult>;
+interface PooledSession {
+  session: Session;
+  /** Settings this session has been SET to by earlier requests. */
+  applied: Record<string, string>;
+  database: string;
 }
-
-/**
- * chdb's own binding (Session.queryBindAsync) formats parameter values from JS values and so
- * escapes a string once more; the HTTP client has already sent each `param_*` as ClickHouse text
- * (`['a\'b']` for an Array(String)). The engine's native entry takes that text as is, the way a
- * server's `param_*` does, so the same values bind to the same types.
- */
-const native = (createRequire(createRequire(import.meta.url).resolve('chdb'))('./dist/loader.js') as { loadNative(): NativeChdb }).loadNative();
 
 /** URL parameters that are not settings. */
 const NOT_SETTINGS = new Set(['query', 'database', 'query_id', 'session_id', 'session_timeout', 'session_check', 'role', 'user', 'password', 'default_format']);
@@ -95,8 +86,12 @@ function unquote(identifier: string): string {
   return identifier.trim().replace(/[`"]/g, '');
 }
 
+function quoted(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 function settingLiteral(value: string): string {
-  return /^-?\d+(\.\d+)?$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return /^-?\d+(\.\d+)?$/.test(value) ? value : quoted(value);
 }
 
 function parseRequest(url: URL, body: Buffer): Request {
@@ -123,52 +118,82 @@ function parseRequest(url: URL, body: Buffer): Request {
 }
 
 export async function startChdbHttpServer(opts: { dataDir: string; port?: number }): Promise<ChdbHttpServer> {
-  const session = new Session(opts.dataDir);
-  let applied: Record<string, string> = {};
-  let database = 'default';
+  const pool: PooledSession[] = [];
+  const free: PooledSession[] = [];
+  const waiting: ((s: PooledSession) => void)[] = [];
+  const running = new Set<Promise<unknown>>();
   let statements = 0;
-  let tail: Promise<unknown> = Promise.resolve();
 
-  /** This request's settings and database on the session; the previous request's settings back to DEFAULT. */
-  async function applyScope(req: Request): Promise<void> {
-    const changes = Object.keys(applied).filter((k) => !(k in req.settings)).map((k) => `${k} = DEFAULT`);
-    for (const [k, v] of Object.entries(req.settings)) if (applied[k] !== v) changes.push(`${k} = ${settingLiteral(v)}`);
+  function acquire(): Promise<PooledSession> {
+    const ready = free.pop();
+    if (ready) return Promise.resolve(ready);
+    if (pool.length < MAX_SESSIONS) {
+      const created = { session: new Session(opts.dataDir), applied: {}, database: 'default' };
+      pool.push(created);
+      return Promise.resolve(created);
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  }
+
+  function release(s: PooledSession): void {
+    const next = waiting.shift();
+    if (next) next(s);
+    else free.push(s);
+  }
+
+  /** This request's settings, parameters and database on the session; the previous request's settings back to DEFAULT. */
+  async function applyScope(s: PooledSession, req: Request): Promise<void> {
+    const changes = Object.keys(s.applied).filter((k) => !(k in req.settings)).map((k) => `${k} = DEFAULT`);
+    for (const [k, v] of Object.entries(req.settings)) if (s.applied[k] !== v) changes.push(`${k} = ${settingLiteral(v)}`);
+    // The text the client sent, as is: the engine parses it for the placeholder's type, as a server does.
+    for (const [k, v] of Object.entries(req.params)) {
+      if (!IDENTIFIER.test(k)) throw new EngineError(456, `Code: 456. DB::Exception: Invalid query parameter name '${k}'. (UNKNOWN_QUERY_PARAMETER)`);
+      changes.push(`param_${k} = ${quoted(v)}`);
+    }
     if (changes.length > 0) {
       // A failed SET (an unknown setting, say) leaves the old scope in doubt: reset all of it next time.
-      const before = Object.keys(applied);
-      applied = Object.fromEntries(before.map((k) => [k, '\0unknown']));
-      await native.QueryAsyncConnection(session.connection, `SET ${changes.join(', ')}`, 'TabSeparated');
-      applied = { ...req.settings };
+      s.applied = Object.fromEntries(Object.keys(s.applied).map((k) => [k, '\0unknown']));
+      await s.session.queryAsync(`SET ${changes.join(', ')}`, { format: 'TabSeparated' });
+      s.applied = { ...req.settings };
     }
-    if (req.database !== database) {
+    if (req.database !== s.database) {
       if (!IDENTIFIER.test(req.database)) throw new EngineError(81, `Code: 81. DB::Exception: Database ${req.database} does not exist. (UNKNOWN_DATABASE)`);
-      await native.QueryAsyncConnection(session.connection, `USE ${req.database}`, 'TabSeparated');
-      database = req.database;
+      await s.session.queryAsync(`USE ${req.database}`, { format: 'TabSeparated' });
+      s.database = req.database;
     }
   }
 
-  async function execute(req: Request): Promise<Outcome> {
-    await applyScope(req);
+  async function executeOn(s: PooledSession, req: Request): Promise<Outcome> {
+    await applyScope(s, req);
     statements++;
     const insert = req.data.length > 0 ? INSERT_WITH_DATA.exec(req.statement) : null;
     if (insert && RAW_FORMATS.has(insert[3] ?? '')) {
       // The data body goes to the engine's parser as bytes, as a server reads it off the socket.
       const table = unquote(insert[1] ?? '');
       const columns = insert[2]?.split(',').map(unquote);
-      const s = await session.insert({
+      const w = await s.session.insert({
         table: table.includes('.') ? table : `${req.database}.${table}`,
         values: req.data,
         format: insert[3] as RawInsertFormat,
         ...(columns ? { columns } : {}),
       });
-      return { body: new Uint8Array(), summary: { read_rows: s.rowsWritten, read_bytes: s.bytesWritten, written_rows: s.rowsWritten, written_bytes: s.bytesWritten, elapsed_ns: Math.round(s.elapsed * 1e9) } };
+      return { body: new Uint8Array(), summary: { read_rows: w.rowsWritten, read_bytes: w.bytesWritten, written_rows: w.rowsWritten, written_bytes: w.bytesWritten, elapsed_ns: Math.round(w.elapsed * 1e9) } };
     }
     const sql = req.data.length > 0 ? `${req.statement}\n${req.data.toString('utf8')}` : req.statement;
-    const hasParams = Object.keys(req.params).length > 0;
-    const r = hasParams
-      ? await native.QueryAsyncConnection(session.connection, sql, req.format, req.params)
-      : await native.QueryAsyncConnection(session.connection, sql, req.format);
-    return { body: r.bytes, summary: { read_rows: r.rowsRead, read_bytes: r.bytesRead, written_rows: 0, written_bytes: 0, elapsed_ns: Math.round(r.elapsed * 1e9) } };
+    const r = await s.session.queryAsync(sql, { format: req.format });
+    return { body: r.bytes(), summary: { read_rows: r.rowsRead, read_bytes: r.bytesRead, written_rows: 0, written_bytes: 0, elapsed_ns: Math.round(r.elapsed * 1e9) } };
+  }
+
+  async function execute(req: Request): Promise<Outcome> {
+    const s = await acquire();
+    const run = executeOn(s, req);
+    running.add(run);
+    try {
+      return await run;
+    } finally {
+      running.delete(run);
+      release(s);
+    }
   }
 
   function fail(res: ServerResponse, err: unknown): void {
@@ -190,10 +215,7 @@ export async function startChdbHttpServer(opts: { dataDir: string; port?: number
     let body = Buffer.concat(chunks);
     if (httpReq.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
     const req = parseRequest(url, body);
-    // One request at a time (see the interface's comment); a failed one does not stop the queue.
-    const run = tail.then(() => execute(req));
-    tail = run.catch(() => undefined);
-    const out = await run;
+    const out = await execute(req);
     const gzip = url.searchParams.get('enable_http_compression') === '1' && /\bgzip\b/.test(String(httpReq.headers['accept-encoding'] ?? ''));
     const summary = Object.fromEntries(Object.entries({ ...out.summary, result_rows: out.summary.read_rows, result_bytes: out.summary.read_bytes, total_rows_to_read: 0 }).map(([k, v]) => [k, String(v)]));
     res.writeHead(200, {
@@ -239,8 +261,8 @@ export async function startChdbHttpServer(opts: { dataDir: string; port?: number
     },
     close: async () => {
       await stop();
-      await tail;
-      session.close();
+      await Promise.allSettled([...running]);
+      for (const s of pool) s.session.close();
     },
   };
 }
