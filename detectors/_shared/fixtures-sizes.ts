@@ -52,3 +52,18 @@ export function ordinaryDay(centre: number): (daysAgo: number) => number {
 export function sizeMatrix(build: (size: OrgSize) => DetectorCase[]): DetectorCase[] {
   return ORG_SIZES.flatMap((size) => build(size).map((c) => ({ ...c, name: `${size.label}: ${c.name}` })));
 }
+
+/**
+ * The size's busiest hour of agent work, 14:00–14:59: its requests of that hour spread evenly over
+ * it and dealt in turn to `activeSessions` sessions; `build` makes one request's records (a
+ * telemetry event, the gateway request carrying its session, a tool call …).
+ */
+export function busyHour(size: OrgSize, build: (time: string, session: string) => object[]): object[] {
+  const sessions = Array.from({ length: size.activeSessions }, () => crypto.randomUUID());
+  return spreadOverHour('14:00', size.hourlyRequests.at(-1) ?? 0).flatMap((time, i) => build(time, sessions[i % sessions.length] ?? ''));
+}
+
+/** The size's working morning, 09:00–14:59: each hour's requests spread over it, built by `build`. */
+export function busyMorning(size: OrgSize, build: (time: string, i: number) => object[]): object[] {
+  return MORNING_HOURS.flatMap((hour, h) => spreadOverHour(hour, size.hourlyRequests[h] ?? 0)).flatMap((time, i) => build(time, i));
+}
