@@ -53,17 +53,20 @@ export function sizeMatrix(build: (size: OrgSize) => DetectorCase[]): DetectorCa
   return ORG_SIZES.flatMap((size) => build(size).map((c) => ({ ...c, name: `${size.label}: ${c.name}` })));
 }
 
+/** One model request of the busiest hour: when, and in which session. */
+export interface BusyRequest { time: string; session: string }
+
 /**
  * The size's busiest hour of agent work, 14:00–14:59: its requests of that hour spread evenly over
- * it and dealt in turn to `activeSessions` sessions; `build` makes one request's records (a
- * telemetry event, the gateway request carrying its session, a tool call …).
+ * it and dealt in turn to `activeSessions` sessions. A test maps them to the records of each source
+ * (telemetry event, the gateway request carrying its session, a tool call …).
  */
-export function busyHour(size: OrgSize, build: (time: string, session: string) => object[]): object[] {
+export function busyHour(size: OrgSize): BusyRequest[] {
   const sessions = Array.from({ length: size.activeSessions }, () => crypto.randomUUID());
-  return spreadOverHour('14:00', size.hourlyRequests.at(-1) ?? 0).flatMap((time, i) => build(time, sessions[i % sessions.length] ?? ''));
+  return spreadOverHour('14:00', size.hourlyRequests.at(-1) ?? 0).map((time, i) => ({ time, session: sessions[i % sessions.length] ?? '' }));
 }
 
-/** The size's working morning, 09:00–14:59: each hour's requests spread over it, built by `build`. */
-export function busyMorning(size: OrgSize, build: (time: string, i: number) => object[]): object[] {
-  return MORNING_HOURS.flatMap((hour, h) => spreadOverHour(hour, size.hourlyRequests[h] ?? 0)).flatMap((time, i) => build(time, i));
+/** The size's working morning, 09:00–14:59: every hour's requests, spread over the hour. */
+export function busyMorning(size: OrgSize): string[] {
+  return MORNING_HOURS.flatMap((hour, h) => spreadOverHour(hour, size.hourlyRequests[h] ?? 0));
 }

@@ -103,7 +103,7 @@ detectorCases(detector, [
  * credentials, as visible among 800 requests as among 8.
  */
 detectorCases(detector, sizeMatrix((size) => {
-  const work = busyHour(size, (t, session) => [apiRequestBy(alice, t, session), bashBy(alice, t, 'git pull https://github.com/acme/driftwatch.git main', { session })]);
+  const work = busyHour(size).flatMap(({ time, session }) => [apiRequestBy(alice, time, session), bashBy(alice, time, 'git pull https://github.com/acme/driftwatch.git main', { session })]);
   const reader = crypto.randomUUID();
   return [
     {

@@ -66,7 +66,7 @@ detectorCases(detector, [
  * the policy does not permit.
  */
 detectorCases(detector, sizeMatrix((size) => {
-  const work = busyHour(size, (t, session) => [apiRequestBy(alice, t, session), decisionBy(alice, t, 'Edit', 'config', { session })]);
+  const work = busyHour(size).flatMap(({ time, session }) => [apiRequestBy(alice, time, session), decisionBy(alice, time, 'Edit', 'config', { session })]);
   return [
     {
       name: 'fires on one switch to bypassPermissions',

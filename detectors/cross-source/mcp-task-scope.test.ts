@@ -79,21 +79,17 @@ detectorCases(detector, [
  * approved only for the chat and review classes.
  */
 detectorCases(detector, sizeMatrix((size) => {
-  const coding = (t: string, session: string) => [litellmBy(alice, t, { session }), apiRequestBy(alice, t, session), toolEventBy(alice, t, 'mcp__github__create_pull_request', { session })];
-  const work = busyHour(size, coding);
-  const drifting = crypto.randomUUID();
-  const incident = [...coding(at('14:50'), drifting), toolEventBy(alice, at('14:51'), 'mcp__confluence__search', { session: drifting })];
-  const split = (records: object[]) => ({
-    gateway: records.filter((r) => !('attributes' in r)),
-    agent: records.filter((r) => 'attributes' in r),
-  });
+  const drifting = { time: at('14:50'), session: crypto.randomUUID() };
+  const sessions = [...busyHour(size), drifting];
+  const gateway = sessions.map(({ time, session }) => litellmBy(alice, time, { session }));
+  const work = sessions.flatMap(({ time, session }) => [apiRequestBy(alice, time, session), toolEventBy(alice, time, 'mcp__github__create_pull_request', { session })]);
   return [
     {
       name: 'fires on one call outside the session\'s task class',
-      records: split([...work, ...incident]),
+      records: { gateway, agent: [...work, toolEventBy(alice, at('14:51'), 'mcp__confluence__search', { session: drifting.session })] },
       window: SIZE_WINDOW,
-      expect: [{ entity: `session:${drifting}`, team: 'team-platform-eng', check: (a) => expect(a.evidence.figures).toMatchObject({ sessionClass: 'coding', servers: ['confluence'], calls: 1 }) }],
+      expect: [{ entity: `session:${drifting.session}`, team: 'team-platform-eng', check: (a) => expect(a.evidence.figures).toMatchObject({ sessionClass: 'coding', servers: ['confluence'], calls: 1 }) }],
     },
-    { name: 'quiet when every session calls its own class\'s servers', records: split(work), window: SIZE_WINDOW, expect: 'none' },
+    { name: 'quiet when every session calls its own class\'s servers', records: { gateway, agent: work }, window: SIZE_WINDOW, expect: 'none' },
   ];
 }));
