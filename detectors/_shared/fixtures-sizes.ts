@@ -1,3 +1,4 @@
+import type { Policy } from '../../schemas/policy/policy.ts';
 import type { DetectorCase } from '../../src/detect/cases.ts';
 import { at } from './fixtures.ts';
 
@@ -69,4 +70,15 @@ export function busyHour(size: OrgSize): BusyRequest[] {
 /** The size's working morning, 09:00–14:59: every hour's requests, spread over the hour. */
 export function busyMorning(size: OrgSize): string[] {
   return MORNING_HOURS.flatMap((hour, h) => spreadOverHour(hour, size.hourlyRequests[h] ?? 0));
+}
+
+/**
+ * The policy with the teams' daily budgets at ten of the size's ordinary days (monthly: 400): a
+ * budget is the team's own approved figure, so it grows with the organisation as its spend does.
+ */
+export function sizedBudgets(size: OrgSize, teams: readonly string[]): (p: Policy) => Policy {
+  return (p) => ({
+    ...p,
+    teams: p.teams.map((t) => (teams.includes(t.id) ? { ...t, budgets: [{ from: '2026-01-01', dailyUsd: 10 * size.dailyUsd, monthlyUsd: 400 * size.dailyUsd }] } : t)),
+  });
 }
