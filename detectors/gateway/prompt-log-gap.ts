@@ -4,6 +4,7 @@ import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
 import { binomialUpperTail } from '../_shared/binomial.ts';
+import { poissonLowerTail } from '../_shared/poisson.ts';
 
 /**
  * Gaps in the gateway's audit trail, per team. Three kinds, each its own entity `<team>:<kind>`:
@@ -23,7 +24,9 @@ import { binomialUpperTail } from '../_shared/binomial.ts';
  *   not blamed on a team; a team whose gateway or logger holds its logs back is.
  * - stopped-logging: the team's gateway volume collapsed against the same window on each of the
  *   previous 7 days (median), while Claude Code telemetry or provider billing attributed to the
- *   team shows it still working.
+ *   team shows it still working. A collapse is judged by a Poisson lower tail (_shared/poisson.ts)
+ *   rather than a minimum baseline: no request in an hour that brings 8 is as clear as 10 of 800, so
+ *   a 5-person team is judged from an hour whose baseline is about 7 requests (e^-7 < 0.001).
  *
  * Team: LiteLLM team id / Kong consumer custom_id via the policy aliases, else the gateway key's
  * policy team, else the key owner's membership. Requests that map to no policy team are left to
@@ -53,6 +56,7 @@ interface Row {
   /** Set by evaluate(). */
   kind?: Kind;
   expected_requests?: number;
+  collapse_p?: number;
   judged?: Judged;
 }
 
@@ -113,8 +117,8 @@ export default defineDetector({
     minRequests: param('UInt32', 20, 'An hour with fewer team model requests is judged on the team\'s day so far (hours roll up to the day).'),
     maxDelaySeconds: param('UInt32', 3600, 'A log is late when it arrived this much later than the pipeline\'s typical delay.'),
     minLateRequests: param('UInt32', 5, 'Minimum late requests for a late-logs alert; also the minimum rows for a team to set the pipeline delay.'),
-    minBaselineRequests: param('Float64', 10, 'Minimum median requests per window on the previous 7 days to judge a collapse.'),
-    maxVolumeRatio: param('Float64', 0.1, 'Collapse: requests in the window at most this fraction of the baseline median.'),
+    maxVolumeRatio: param('Float64', 0.1, 'Collapse: requests in the window at most this fraction of the baseline median…'),
+    maxCollapsePValue: param('Float64', 0.001, '…and at most this Poisson probability of so few requests at the baseline median.', z.number().gt(0).max(1)),
     minAgentRequests: param('UInt32', 5, 'Claude Code api_request events that show a team still working.'),
     minBillingTokens: param('UInt64', 10000, 'Provider-billed tokens that show a team still working.'),
   },
@@ -264,9 +268,10 @@ export default defineDetector({
         GROUP BY window_end, team
       ),
       -- (window, team) pairs whose baseline can raise stopped-logging: evaluate()'s expected volume, the median of the
-      -- BASELINE_DAYS = 7 days (a day without requests a zero), is at least minBaselineRequests. Only their agent and
-      -- billing samples are read (each costs a granule of raw events or usage records).
-      arrayMap(r -> (r.1, r.2), arrayFilter(r -> arraySort(arrayResize(r.3, 7, 0))[4] >= {minBaselineRequests:Float64}, hist_rows)) AS baseline_teams,
+      -- BASELINE_DAYS = 7 days (a day without requests a zero), is at least -ln(maxCollapsePValue), below which even no
+      -- request at all is not significant (P(0) = e^-median). Only their agent and billing samples are read (each costs
+      -- a granule of raw events or usage records).
+      arrayMap(r -> (r.1, r.2), arrayFilter(r -> arraySort(arrayResize(r.3, 7, 0))[4] >= -log({maxCollapsePValue:Float64}), hist_rows)) AS baseline_teams,
       agent AS (
         -- sample sessions: the two smallest ids
         SELECT e.window_end AS window_end, if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests,
@@ -378,8 +383,9 @@ export default defineDetector({
       const days = [...r.baseline_days, ...Array<number>(BASELINE_DAYS).fill(0)].slice(0, BASELINE_DAYS);
       const expected = median(days);
       const working = (r.agent_requests > 0 && r.agent_requests >= p.minAgentRequests) || (r.billing_tokens > 0 && r.billing_tokens >= p.minBillingTokens);
-      if (expected >= p.minBaselineRequests && r.requests <= expected * p.maxVolumeRatio && working) {
-        out.push({ ...r, kind: 'stopped-logging', expected_requests: expected });
+      if (expected > 0 && r.requests <= expected * p.maxVolumeRatio && working) {
+        const pValue = poissonLowerTail(r.requests, expected);
+        if (pValue <= p.maxCollapsePValue) out.push({ ...r, kind: 'stopped-logging', expected_requests: expected, collapse_p: pValue });
       }
     }
     return out;
@@ -436,9 +442,9 @@ export default defineDetector({
       ...base,
       credential: '',
       summary: `${team}: ${r.requests} gateway request(s) in the window against a median of ${r.expected_requests} for the same hours ` +
-        `on the previous ${BASELINE_DAYS} days, while ${activity}: the team is working without gateway logs.`,
+        `on the previous ${BASELINE_DAYS} days (Poisson p = ${(r.collapse_p ?? 1).toExponential(1)}), while ${activity}: the team is working without gateway logs.`,
       evidence: {
-        figures: { ...figures, expectedRequests: r.expected_requests ?? 0, baselineDailyRequests: r.baseline_days, agentRequests: r.agent_requests,
+        figures: { ...figures, expectedRequests: r.expected_requests ?? 0, collapsePValue: Number((r.collapse_p ?? 1).toExponential(2)), baselineDailyRequests: r.baseline_days, agentRequests: r.agent_requests,
           agentSessions: r.agent_sessions, billingTokens: r.billing_tokens, billingProviders: r.billing_providers },
         samples: [...r.agent_samples, ...r.billing_samples],
       },
