@@ -55,7 +55,7 @@ detectorCases(detector, [
         },
       },
       { entity: 'team-platform-eng:service:claude-code-desktop', team: 'team-platform-eng', identity: 'alice@example.com', check: (a) => expect(a.evidence.figures).toMatchObject({ windowRequests: 6, windowTotal: 9 }) },
-      { entity: 'team-web:path:cloud-provider', team: 'team-web', identity: 'dave.kim@example.com', check: (a) => expect(a.summary).toMatch(/100 % of its Claude Code model requests so far today \(5 of 5\)/) },
+      { entity: 'team-web:path:cloud-provider', team: 'team-web', identity: 'dave.kim@example.com', check: (a) => expect(a.summary).toMatch(/100 % of its Claude Code model requests in the hour \(5 of 5\)/) },
     ],
   },
   {
@@ -71,7 +71,7 @@ detectorCases(detector, [
       // dave: on Bedrock, which the policy edit below approves for team-web.
       session(dave, at('11:00', -1), 12, { gateway: true }),
       session(dave, at('14:30'), 6, { gateway: false, surface: { viaCloud: true } }),
-      // 2 of the day's 8 on cursor against none in 12 before: not significant (binomial p ≈ 0.1)
+      // 2 of the hour's 8 on cursor against none in 12 before: not significant (binomial p ≈ 0.1)
       session(dave, at('14:40'), 2, { gateway: true, surface: { terminal: 'cursor' } }),
     ),
     window: HOUR,
@@ -86,8 +86,9 @@ detectorCases(detector, [
 /**
  * The size matrix (issue 14): alice's team's working morning, today and the day before, in the size's
  * sessions, each through the gateway; the planted incident is half the requests from 12:00 on coming
- * from the desktop app. The 5-person team's 14:00 hour (8 requests) is too thin and is judged on its
- * day so far (12 of 51); the larger teams' hours are judged alone (40 of 80, 400 of 800).
+ * from the desktop app. The 5-person team's 14:00 hour (half of 8, against the desktop requests of 12:00
+ * and 13:00 in its history) is not evidence alone and is judged on its day so far (a quarter of 51,
+ * against none the day before); the larger teams' hours are (40 of 80, 400 of 800).
  */
 function sizedMorning(size: OrgSize, daysAgo: number, surface: (time: string, i: number) => Surface = () => ({})) {
   const sessions = Array.from({ length: size.activeSessions }, () => crypto.randomUUID());

@@ -27,8 +27,8 @@ import { binomialUpperTail } from '../_shared/binomial.ts';
  * team's 400 of 800 (issue 14). The baseline is the team's share in the historyHours before, with
  * one request each way added (the Beta(1, 1) posterior mean): a team without history has a baseline
  * of one half, so only an overwhelming share is evidence against it. An hour with fewer than
- * minRequests team requests is judged on the day so far (the hours of the window's UTC day up to
- * its end) against the history before that day. One alert per team, dimension, value and UTC day. Reads agent_paths_hourly (model requests per
+ * minRequests team requests that is not evidence alone is judged on the day so far (the hours of the
+ * window's UTC day up to its end) against the history before that day. One alert per team, dimension, value and UTC day. Reads agent_paths_hourly (model requests per
  * hour, session and surface, 0018_agent_boundaries.sql) and gateway_sessions_hourly; raw events
  * only for the samples.
  */
@@ -59,17 +59,22 @@ interface QueryRow {
 interface Judged { over: 'hour' | 'day so far'; requests: number; total: number; historyRequests: number; historyTotal: number; share: number; baseline: number; pValue: number }
 type Row = QueryRow & { judged: Judged };
 
-/** The drift test: share, rise over the smoothed baseline, and significance, on the hour or (thin hour) the day so far. */
-function judgeDrift(r: QueryRow, p: { minRequests: number; minShare: number; minRise: number; maxPValue: number }): Judged | null {
-  const [over, requests, total, historyRequests, historyTotal] = r.window_total >= p.minRequests
-    ? ['hour' as const, r.window_requests, r.window_total, r.history_requests, r.history_total]
-    : ['day so far' as const, r.day_requests, r.day_total, r.prior_requests, r.prior_total];
+type DriftParams = { minRequests: number; minShare: number; minRise: number; maxPValue: number };
+
+/** Share at least minShare, rise over the smoothed baseline at least minRise, and significant against it. */
+function judge(over: Judged['over'], requests: number, total: number, historyRequests: number, historyTotal: number, p: DriftParams): Judged | null {
   if (total === 0) return null;
   const share = requests / total;
   const baseline = (historyRequests + 1) / (historyTotal + 2);
   if (share < p.minShare || share - baseline < p.minRise) return null;
   const pValue = binomialUpperTail(requests, total, baseline);
   return pValue <= p.maxPValue ? { over, requests, total, historyRequests, historyTotal, share, baseline, pValue } : null;
+}
+
+/** The hour against everything before it; a thin hour that is not evidence alone, the day so far against the days before. */
+function judgeDrift(r: QueryRow, p: DriftParams): Judged | null {
+  return judge('hour', r.window_requests, r.window_total, r.history_requests, r.history_total, p)
+    ?? (r.window_total < p.minRequests ? judge('day so far', r.day_requests, r.day_total, r.prior_requests, r.prior_total, p) : null);
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
@@ -105,7 +110,7 @@ export default defineDetector({
   ],
   params: {
     historyHours: param('UInt32', 168, 'Hours before the window that form the team\'s history.'),
-    minRequests: param('UInt32', 20, 'An hour with fewer team requests is judged on the team\'s day so far (the hour rolls up to the day).'),
+    minRequests: param('UInt32', 20, 'An hour with fewer team requests that is not evidence alone is judged on the team\'s day so far (the hour rolls up to the day).'),
     minShare: param('Float64', 0.2, 'Minimum share of the team\'s requests on the unapproved path/surface.', z.number().min(0).max(1)),
     minRise: param('Float64', 0.15, 'Minimum rise of the share over the team\'s baseline share.', z.number().min(0).max(1)),
     maxPValue: param('Float64', 0.001, 'Maximum one-sided binomial p-value of that many requests at the baseline share.', z.number().gt(0).max(1)),
@@ -193,9 +198,10 @@ export default defineDetector({
       (SELECT groupArray((d.team, d.dimension, d.value, d.window_requests, t.window_total, d.history_requests, t.history_total, d.sessions, d.users,
                           d.top_user, d.first_at, d.window_end, d.day_requests, t.day_total, d.prior_requests, t.prior_total))
        FROM drift AS d INNER JOIN totals AS t ON t.total_window = d.window_end AND t.total_team = d.team
-       -- used in the window, at minShare of the scope evaluate() judges it on; the rise and its significance are evaluate()'s
+       -- used in the window, at minShare of the hour or (thin hour) the day so far; the rise and its significance are evaluate()'s
        WHERE d.window_requests > 0
-         AND if(t.window_total >= {minRequests:UInt32}, d.window_requests / t.window_total, d.day_requests / t.day_total) >= {minShare:Float64}) AS flagged,
+         AND (d.window_requests / t.window_total >= {minShare:Float64}
+              OR (t.window_total < {minRequests:UInt32} AND d.day_requests / t.day_total >= {minShare:Float64}))) AS flagged,
       -- samples: the first three requests of the first (by id) session of each finding, in its window
       arrayMap(f -> f.8[1], flagged) AS sample_sessions
     SELECT f.12 AS window_end, f.1 AS team, f.2 AS dimension, f.3 AS value, f.4 AS window_requests, f.5 AS window_total, f.6 AS history_requests,
