@@ -131,7 +131,7 @@ export default defineDetector({
       f.13 AS first_at, f.14 AS last_at, s.session_start AS session_start,
       arrayDistinct(arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.16))) AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS g
-    LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE has(flagged_ids, session_id) GROUP BY session_id) AS s
+    LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE session_id IN (SELECT arrayJoin(flagged_ids)) GROUP BY session_id) AS s
       ON s.session_id = f.1
     CROSS JOIN (
       -- tool parameters were redacted from raw at ingest
