@@ -9,20 +9,22 @@ import { expectedRows, faultTraffic, type FaultTraffic } from './traffic.ts';
 /**
  * Fault: a producer retrying records it already sent — the same messages again at new offsets,
  * mostly in another partition than the first time. While the simulator's traffic is produced and
- * consumed, every third chunk is sent a second time a moment later; `driftwatch ingest` is
+ * consumed, every third run of 40 messages is sent a second time a moment later; `driftwatch ingest` is
  * SIGKILLed once meanwhile and restarted (the memory of seen keys is the store, not the process);
  * at the end the first hour's messages are sent once more, hours of simulated time after they
- * happened. Every table and roll-up must hold exactly the rows one copy of the traffic makes.
+ * happened (the first third of a 3-hour traffic). Every table and roll-up must hold exactly the rows one copy of the traffic makes.
  */
 const config = testConfig('fault-retry');
-const traffic = faultTraffic({ hours: 6, messagesPerHour: 1200, seed: 44 });
+const traffic = faultTraffic({ hours: 3, messagesPerHour: 800, seed: 44 });
 const PARTITIONS = 3;
 const CHUNK = 200;
+/** Retried runs are this many messages of one source: small, so every source has some. */
+const RETRY_RUN = 40;
 let store: Store | undefined;
 
-/** Every third chunk of `CHUNK` messages per source, in order. */
-function everyThirdChunk(): FaultTraffic['messages'] {
-  return Object.fromEntries(SOURCE_KINDS.map((s) => [s, traffic.messages[s].filter((_, i) => Math.floor(i / CHUNK) % 3 === 1)])) as FaultTraffic['messages'];
+/** Every third run of `RETRY_RUN` messages per source, in order. */
+function everyThirdRun(): FaultTraffic['messages'] {
+  return Object.fromEntries(SOURCE_KINDS.map((s) => [s, traffic.messages[s].filter((_, i) => Math.floor(i / RETRY_RUN) % 3 === 1)])) as FaultTraffic['messages'];
 }
 
 /** The messages of the traffic's first `share` per source. */
@@ -41,8 +43,8 @@ afterAll(async () => {
 
 describe('fault: producer retries at new offsets', () => {
   it(`stores ${traffic.total} simulated messages once when chunks of them are produced again`, async () => {
-    const retried = everyThirdChunk();
-    const late = firstShare(1 / 6);
+    const retried = everyThirdRun();
+    const late = firstShare(1 / 3);
     const produced = traffic.total + total(retried) + total(late);
 
     const first = startDriftwatch(config, ['ingest']);
@@ -52,7 +54,7 @@ describe('fault: producer retries at new offsets', () => {
       produceTraffic(config, traffic.messages, { partitions: PARTITIONS, chunk: CHUNK, pauseMs: 300 }),
       sleep(1_500).then(() => produceTraffic(config, retried, { partitions: PARTITIONS, chunk: CHUNK, pauseMs: 900 })),
     ]);
-    await waitForProgress(config, (p) => p.committed > 2_000, 180_000, 'progress before the kill', first);
+    await waitForProgress(config, (p) => p.committed > 600, 240_000, 'progress before the kill', first);
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const atKill = (await progress(config)).committed;
@@ -60,7 +62,7 @@ describe('fault: producer retries at new offsets', () => {
     const second = startDriftwatch(config, ['ingest']);
     await producing;
     await produceTraffic(config, late, { partitions: PARTITIONS, chunk: CHUNK });
-    await waitForProgress(config, (p) => p.committed === produced && p.end === produced, 300_000, 'every offset committed', second);
+    await waitForProgress(config, (p) => p.committed === produced && p.end === produced, 330_000, 'every offset committed', second);
     second.process.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
     const stopped = second.logs().find((l) => l['msg'] === 'Ingest stopped');
