@@ -15,7 +15,7 @@ import { expectedRows, faultTraffic, type FaultTraffic } from './traffic.ts';
  * happened (the first third of a 3-hour traffic). Every table and roll-up must hold exactly the rows one copy of the traffic makes.
  */
 const config = testConfig('fault-retry');
-const traffic = faultTraffic({ hours: 3, messagesPerHour: 800, seed: 44 });
+const traffic = faultTraffic({ hours: 3, messagesPerHour: 500, seed: 44 });
 const PARTITIONS = 3;
 const CHUNK = 200;
 /** Retried runs are this many messages of one source: small, so every source has some. */
@@ -47,19 +47,22 @@ describe('fault: producer retries at new offsets', () => {
     const late = firstShare(1 / 3);
     const produced = traffic.total + total(retried) + total(late);
 
-    const first = startDriftwatch(config, ['ingest']);
+    // Fewer, larger inserts than the harness default: the case is about keys, not batch edges, and
+    // must finish on a loaded 2-core machine.
+    const ingestConfig = { config: { ingest: { maxBatchRows: 5_000, maxBatchAgeMs: 1_500 } } };
+    const first = startDriftwatch(config, ['ingest'], ingestConfig);
     // The retries start a little after the originals and run beside them: a copy lands soon after
     // its original, at other offsets, mostly in another partition (round-robin over a shorter list).
     const producing = Promise.all([
       produceTraffic(config, traffic.messages, { partitions: PARTITIONS, chunk: CHUNK, pauseMs: 300 }),
       sleep(1_500).then(() => produceTraffic(config, retried, { partitions: PARTITIONS, chunk: CHUNK, pauseMs: 900 })),
     ]);
-    await waitForProgress(config, (p) => p.committed > 600, 240_000, 'progress before the kill', first);
+    await waitForProgress(config, (p) => p.committed > 300, 240_000, 'progress before the kill', first);
     first.process.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const atKill = (await progress(config)).committed;
 
-    const second = startDriftwatch(config, ['ingest']);
+    const second = startDriftwatch(config, ['ingest'], ingestConfig);
     await producing;
     await produceTraffic(config, late, { partitions: PARTITIONS, chunk: CHUNK });
     await waitForProgress(config, (p) => p.committed === produced && p.end === produced, 330_000, 'every offset committed', second);
