@@ -15,7 +15,7 @@ import { hasNaturalKey } from '../normalize/natural-key.ts';
 import { NaturalKeyFilter } from './natural-key-filter.ts';
 
 export interface SinkOptions {
-  /** Attempts per insert for a retriable error before it reaches the consumer (which then stops committing). */
+  /** Attempts per insert for a retriable error before CH_INSERT_FAILED: the consumer sets 1 (it retries the whole batch with its partition paused), replay keeps the default. */
   maxAttempts?: number;
   baseDelayMs?: number;
   /** Write the ledger row first (Kafka ingest); replay of files has no offsets to protect. */
