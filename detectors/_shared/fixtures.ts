@@ -54,6 +54,15 @@ export function freshId(prefix: string): string {
   return `${prefix}${(Date.now().toString(36) + counter.toString(36).padStart(6, '0')).padStart(20, '0').slice(-20)}`;
 }
 
+/**
+ * A fresh `event.sequence`: Claude Code numbers a session's events and never repeats a number, and
+ * ingest takes (session, sequence, event name) as the event's natural key (src/normalize/natural-key.ts).
+ */
+function freshSequence(): number {
+  counter += 1;
+  return counter;
+}
+
 function uuid(): string {
   return crypto.randomUUID();
 }
@@ -170,6 +179,7 @@ export function claudeCodeEvent(at: string, attributes: Overrides = {}, resource
   const base = sample('claude-code-flat') as Doc & { attributes: Doc; resource: Doc };
   const attrs = deepMerge(base.attributes, {
     'event.timestamp': isoMs(ms(at)),
+    'event.sequence': freshSequence(),
     'prompt.id': uuid(),
     request_id: freshId('req_011'),
     client_request_id: uuid(),

@@ -4,6 +4,7 @@ import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import type { DataTable, IngestRejectRow } from '../normalize/rows.ts';
 import { tsvBuilder, type TsvBuilder } from '../store/tsv.ts';
 import { AppError } from '../errors.ts';
+import { hasNaturalKey, LOOKUP_COLUMNS, naturalKey } from '../normalize/natural-key.ts';
 
 /**
  * A segment is a run of consecutive messages of one partition, decoded and encoded together:
@@ -27,6 +28,23 @@ export interface SegmentRequest {
 export interface EncodedTable {
   tsv: Uint8Array;
   rows: number;
+  /** Tables with a natural key (normalize/natural-key.ts): each row's key and where to look it up. */
+  keys?: RowKeys;
+}
+
+/** Per row, in TSV order: what the sink needs to find rows already stored under the same key. */
+export interface RowKeys {
+  /** natural_key ('' = none). */
+  key: string[];
+  /** The values of the table's LOOKUP_COLUMNS, one array per column. */
+  lookup: string[][];
+  /** The row's own Kafka coordinate: a row found at its own coordinate is this batch's earlier attempt. */
+  offset: string[];
+  recordIndex: number[];
+}
+
+function rowKeys(columns: number): RowKeys {
+  return { key: [], lookup: Array.from({ length: columns }, () => []), offset: [], recordIndex: [] };
 }
 
 export interface SegmentCounts {
@@ -51,6 +69,7 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
   const limits = { maxMessageBytes: req.maxMessageBytes, keepWholeRejects: req.keepWholeRejects === true };
   // Rows are encoded as they are produced, so a record and its parsed message die young (GC).
   const builders: Partial<Record<DataTable, TsvBuilder>> = {};
+  const keys: Partial<Record<DataTable, RowKeys>> = {};
   const rejects: IngestRejectRow[] = [];
   const counts: SegmentCounts = { accepted: 0, rejected: 0, byFormat: {}, rejectReasons: {} };
   let payloadBytes = 0;
@@ -72,8 +91,10 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
       row['source_partition'] = req.partition;
       row['source_offset'] = offset;
       row['record_index'] = recordIndex;
+      const table = record.table;
+      if (hasNaturalKey(table)) row['natural_key'] = naturalKey(table, record.row as never);
       try {
-        (builders[record.table] ??= tsvBuilder(TABLE_COLUMNS[record.table])).add(row);
+        (builders[table] ??= tsvBuilder(TABLE_COLUMNS[table])).add(row);
       } catch (err) {
         // A number the decoder's bounds let through but the column cannot hold (a derived sum, a
         // decoder without bounds): this record is rejected, the builder kept none of it.
@@ -82,6 +103,14 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
         reject({ source: req.source, topic: req.topic, partition: req.partition, offset, record_index: recordIndex, reason: 'out_of_range',
           format: record.format, detail: err.message, raw_encoding: 'utf8', raw_bytes: Buffer.byteLength(raw), raw });
         continue;
+      }
+      if (hasNaturalKey(table)) {
+        const columns = LOOKUP_COLUMNS[table];
+        const k = (keys[table] ??= rowKeys(columns.length));
+        k.key.push(row['natural_key'] as string);
+        columns.forEach((c, i) => (k.lookup[i] as string[]).push(String(row[c])));
+        k.offset.push(offset);
+        k.recordIndex.push(recordIndex);
       }
       counts.accepted += 1;
       counts.byFormat[record.format] = (counts.byFormat[record.format] ?? 0) + 1;
@@ -95,7 +124,8 @@ export function decodeSegment(req: SegmentRequest): SegmentResult {
   }
   const tables: Partial<Record<DataTable, EncodedTable>> = {};
   for (const [table, builder] of Object.entries(builders) as [DataTable, TsvBuilder][]) {
-    tables[table] = { tsv: builder.finish(), rows: builder.rows };
+    const k = keys[table];
+    tables[table] = { tsv: builder.finish(), rows: builder.rows, ...(k ? { keys: k } : {}) };
   }
   return {
     firstOffset: req.offsets[0] as string,

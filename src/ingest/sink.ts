@@ -10,7 +10,9 @@ import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import { encodeTsv } from '../store/tsv.ts';
 import { classifyInsertError } from '../store/insert-errors.ts';
 import { joinRows, rowFields, splitRows } from './tsv-rows.ts';
-import { batchesInFlight, insertLatency } from '../telemetry/metrics.ts';
+import { batchesInFlight, ingestDuplicatesDropped, ingestRowsWithoutNaturalKey, insertLatency } from '../telemetry/metrics.ts';
+import { hasNaturalKey } from '../normalize/natural-key.ts';
+import { NaturalKeyFilter } from './natural-key-filter.ts';
 
 export interface SinkOptions {
   /** Attempts per insert for a retriable error before CH_INSERT_FAILED: the consumer sets 1 (it retries the whole batch with its partition paused), replay keeps the default. */
@@ -26,6 +28,10 @@ export interface SinkStats {
   batches: number;
   /** Rows ClickHouse refused, moved to ingest_rejects as `insert_refused`. */
   rowsRefused: number;
+  /** Rows not inserted because their natural key is already stored (a record produced again). */
+  duplicatesDropped: number;
+  /** Rows stored without a natural key: they cannot be deduplicated. */
+  rowsWithoutKey: number;
 }
 
 /** The source whose rows a table holds, for the rejects' `source` column. */
@@ -54,9 +60,10 @@ function rejectedInsert(table: string, label: string, err: unknown): AppError {
  * batch's rows, so a retry after a crash re-forms the same halves with the same tokens.
  */
 export class ClickHouseSink {
-  readonly stats: SinkStats = { rowsInserted: 0, rejectsInserted: 0, batches: 0, rowsRefused: 0 };
+  readonly stats: SinkStats = { rowsInserted: 0, rejectsInserted: 0, batches: 0, rowsRefused: 0, duplicatesDropped: 0, rowsWithoutKey: 0 };
   /** The write-ahead ledger this sink records to; the consumer reads pending ranges from it. */
   readonly ledger: BatchLedger;
+  private readonly keys: NaturalKeyFilter;
 
   constructor(
     private readonly store: Store,
@@ -64,6 +71,7 @@ export class ClickHouseSink {
     private readonly options: SinkOptions = {},
   ) {
     this.ledger = new BatchLedger(store);
+    this.keys = new NaturalKeyFilter(store);
   }
 
   async write(batch: FlushBatch): Promise<void> {
@@ -82,17 +90,16 @@ export class ClickHouseSink {
       const parts = batch.tables[table];
       if (!parts || parts.length === 0) continue;
       const payload = parts.length === 1 ? (parts[0] as EncodedTable).tsv : Buffer.concat(parts.map((p) => p.tsv));
-      const rows = parts.reduce((n, p) => n + p.rows, 0);
-      const stopTimer = insertLatency.startTimer({ table });
-      try {
-        await this.insert(batch, table, payload, dedupToken(batch, table));
-        stopTimer();
-        this.stats.rowsInserted += rows;
-      } catch (err) {
-        if (!(err instanceof AppError) || err.code !== 'CH_INSERT_REJECTED') throw err;
-        this.log.warn({ table, range: rangeLabel(batch), rows, err: errorMessage(err.cause) }, 'ClickHouse refused a batch, isolating the refused rows');
-        await this.isolate(batch, table, splitRows(payload), 0, dedupToken(batch, table), refused);
+      if (!hasNaturalKey(table)) {
+        await this.insertTable(batch, table, payload, parts.reduce((n, p) => n + p.rows, 0), refused);
+        continue;
       }
+      // Look-up and insert under one lock per table: see NaturalKeyFilter.
+      await this.keys.exclusive(table, async () => {
+        const unique = await this.withRetry(batch, table, () => this.keys.unique(batch, table, parts, payload));
+        this.countKeys(batch, table, unique.duplicates, unique.keyless);
+        await this.insertTable(batch, table, unique.payload, unique.rows, refused);
+      });
     }
     const rejects = refused.length === 0 ? batch.rejects : [...batch.rejects, ...refused];
     if (rejects.length > 0) {
@@ -101,6 +108,30 @@ export class ClickHouseSink {
       this.stats.rejectsInserted += rejects.length;
     }
     this.stats.batches += 1;
+  }
+
+  /** One table's rows of the batch; rows ClickHouse refuses are isolated into `refused`. */
+  private async insertTable(batch: FlushBatch, table: DataTable, payload: Uint8Array, rows: number, refused: IngestRejectRow[]): Promise<void> {
+    if (rows === 0) return;
+    const stopTimer = insertLatency.startTimer({ table });
+    try {
+      await this.insert(batch, table, payload, dedupToken(batch, table));
+      stopTimer();
+      this.stats.rowsInserted += rows;
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'CH_INSERT_REJECTED') throw err;
+      this.log.warn({ table, range: rangeLabel(batch), rows, err: errorMessage(err.cause) }, 'ClickHouse refused a batch, isolating the refused rows');
+      await this.isolate(batch, table, splitRows(payload), 0, dedupToken(batch, table), refused);
+    }
+  }
+
+  private countKeys(batch: FlushBatch, table: DataTable, duplicates: number, keyless: number): void {
+    this.stats.rowsWithoutKey += keyless;
+    if (keyless > 0) ingestRowsWithoutNaturalKey.inc({ table }, keyless);
+    if (duplicates === 0) return;
+    this.stats.duplicatesDropped += duplicates;
+    ingestDuplicatesDropped.inc({ table }, duplicates);
+    this.log.info({ table, range: rangeLabel(batch), duplicates }, 'Dropped records already stored under the same natural key');
   }
 
   /**
@@ -147,7 +178,7 @@ export class ClickHouseSink {
    * attempt did land, ClickHouse drops the repeat); poison becomes CH_INSERT_REJECTED at once and a
    * fatal error is rethrown at once, since neither changes on a retry.
    */
-  private async withRetry(batch: FlushBatch, table: string, fn: () => Promise<void>): Promise<void> {
+  private async withRetry<T>(batch: FlushBatch, table: string, fn: () => Promise<T>): Promise<T> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     const base = this.options.baseDelayMs ?? 200;
     for (let attempt = 1; ; attempt++) {

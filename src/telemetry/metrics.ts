@@ -25,6 +25,14 @@ export const ingestRecordsAccepted = new Counter({
 export const ingestRejects = new Counter({
   name: 'driftwatch_ingest_rejects_total', help: 'Records rejected at decode, per source and reason.', labelNames: ['source', 'reason'] as const, registers,
 });
+export const ingestDuplicatesDropped = new Counter({
+  name: 'driftwatch_ingest_duplicates_dropped_total', help: 'Rows not stored because a row with the same natural key is (a record produced again), per table.',
+  labelNames: ['table'] as const, registers,
+});
+export const ingestRowsWithoutNaturalKey = new Counter({
+  name: 'driftwatch_ingest_rows_without_natural_key_total', help: 'Rows stored without a natural key, which cannot be deduplicated, per table.',
+  labelNames: ['table'] as const, registers,
+});
 export const consumerLag = new Gauge({
   name: 'driftwatch_consumer_lag_messages', help: 'High-water offset minus the last committed offset, per topic and partition.',
   labelNames: ['topic', 'partition'] as const, registers,

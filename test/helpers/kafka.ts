@@ -44,8 +44,8 @@ export async function groupProgress(config: Config, topic: string): Promise<{ co
   }
 }
 
-/** Runs an IngestConsumer until the group has committed every offset of the four topics, then stops it. */
-export async function consumeAll(config: Config, store: Store, log: Logger, timeoutMs = 120_000): Promise<void> {
+/** Runs an IngestConsumer until the group has committed every offset of the four topics, then stops it; returns its counters. */
+export async function consumeAll(config: Config, store: Store, log: Logger, timeoutMs = 120_000): Promise<IngestConsumer['stats']> {
   const consumer = new IngestConsumer({ config, store, log });
   await consumer.start();
   try {
@@ -59,4 +59,5 @@ export async function consumeAll(config: Config, store: Store, log: Logger, time
   } finally {
     await consumer.stop();
   }
+  return consumer.stats;
 }

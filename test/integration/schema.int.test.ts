@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Store } from '../../src/store/store.ts';
 import { migrate, readMigrations } from '../../src/store/migrate.ts';
 import { TABLE_COLUMNS } from '../../src/normalize/columns.ts';
+import { hasNaturalKey } from '../../src/normalize/natural-key.ts';
 import { DATA_TABLES } from '../../src/normalize/rows.ts';
 import { decodeMessage, decodeContext } from '../../src/decode/message.ts';
 import type { SourceKind } from '../../src/decode/types.ts';
@@ -54,7 +55,7 @@ describe('schema contract', () => {
       const out = decodeMessage(source as SourceKind, readFileSync(new URL(`../../schemas/samples/${file}`, import.meta.url)), ctx, { maxMessageBytes: 1 << 20 });
       expect(out.rejects, name).toEqual([]);
       for (const r of out.records) {
-        const coords = ['source_topic', 'source_partition', 'source_offset', 'record_index'];
+        const coords = ['source_topic', 'source_partition', 'source_offset', 'record_index', ...(hasNaturalKey(r.table) ? ['natural_key'] : [])];
         expect([...Object.keys(r.row), ...coords].sort(), `${name} → ${r.table}`).toEqual([...TABLE_COLUMNS[r.table]].sort());
       }
     }

@@ -36,7 +36,7 @@ function batchWithRefusedRow(): FlushBatch {
   const fields = Buffer.from(rows[5]!).toString('utf8').split('\t');
   fields[TABLE_COLUMNS.gateway_requests.indexOf('output_tokens')] = 'lots';
   rows[5] = Buffer.from(fields.join('\t'));
-  return { topic: 'sink-test', partition: 3, firstOffset: '100', lastOffset: '110', tables: { gateway_requests: [{ tsv: joinRows(rows), rows: rows.length }] },
+  return { topic: 'sink-test', partition: 3, firstOffset: '100', lastOffset: '110', tables: { gateway_requests: [{ tsv: joinRows(rows), rows: rows.length, ...(table.keys ? { keys: table.keys } : {}) }] },
     rejects: [], rowCount: rows.length, messageCount: 11, payloadBytes: 0 };
 }
 
