@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
 import type { Alert } from '../detect/alerts.ts';
 import { fromRow as alertFromRow } from '../detect/alerts.ts';
@@ -6,7 +7,7 @@ import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
 import { initialState, transition } from './lifecycle.ts';
 import type { AlertFilter, AlertPage, TriageAction, TriageStatus } from './schemas.ts';
 import type { AlertDetail, AlertList, AlertRecord } from './alert-record.ts';
-import { READ_SETTINGS, readHistory, readTriage, writeTriage, type StoredTriage } from './triage-table.ts';
+import { readHistory, readTriage, writeTriage, type StoredTriage } from './triage-table.ts';
 import { deliveriesOf } from './outbox-table.ts';
 import { requeueForAction } from './outbox.ts';
 import type { Route } from './routing.ts';
@@ -102,12 +103,11 @@ export async function listAlerts(
   const sort = SORT_SQL[page.sort ?? 'last_seen'];
   const order = page.order === 'asc' ? 'ASC' : 'DESC';
   const [items, countsByStatus] = await Promise.all([
-    store.client.query({
-      query: `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      query_params: { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
-      format: 'JSONEachRow',
-      clickhouse_settings: READ_SETTINGS,
-    }).then((r) => r.json<JoinedRow>()),
+    selectRows<JoinedRow>(
+      store,
+      `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
+    ),
     // Counts per status ignore the status filter, so a console can show every tab's count at once.
     countAlerts(store, filter),
   ]);
@@ -119,23 +119,12 @@ export async function listAlerts(
 /** Alerts per status under the filter (its status list ignored): the counts of a queue's tabs, without a page. */
 export async function countAlerts(store: Store, filter: AlertFilter): Promise<Record<string, number>> {
   const where = whereOf(filter);
-  const counts = await store.client.query({
-    query: `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`,
-    query_params: where.params,
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  }).then((r) => r.json<{ status: string; n: number }>());
+  const counts = await selectRows<{ status: string; n: number }>(store, `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`, where.params);
   return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
 }
 
 async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {
-  const res = await store.client.query({
-    query: `SELECT * FROM (${joined('WHERE id = {id:String}', 'WHERE alert_id = {id:String}')}) LIMIT 1`,
-    query_params: { id },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  const [row] = await res.json<JoinedRow>();
+  const [row] = await selectRows<JoinedRow>(store, `SELECT * FROM (${joined('WHERE id = {id:String}', 'WHERE alert_id = {id:String}')}) LIMIT 1`, { id });
   return row ? recordOf(row) : undefined;
 }
 
