@@ -62,5 +62,6 @@ describe('crash and restart', () => {
     expect(await count(store, 'SELECT count() c FROM gateway_requests')).toBe(N);
     expect(await count(store, 'SELECT uniqExact(source_partition, source_offset) c FROM gateway_requests')).toBe(N);
     expect(await count(store, 'SELECT count() c FROM ingest_rejects')).toBe(0);
-  });
+    // Three child starts plus waits of up to 90 s and 120 s: more than the default 120 s on a loaded machine.
+  }, 360_000);
 });
