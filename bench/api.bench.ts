@@ -41,7 +41,7 @@ import { createLogger } from '../src/telemetry/logger.ts';
 import { metricsRegistry } from '../src/telemetry/metrics.ts';
 import { alertsPortFor } from '../src/alerts/port.ts';
 import { loadDetectors } from '../src/detect/registry.ts';
-import { insertAlerts, type AlertSeed } from '../test/helpers/table-alerts-port.ts';
+import { insertAlerts, type AlertSeed } from '../test/helpers/alert-rows.ts';
 import { generateDay } from './detect-data.ts';
 
 const { values: args } = parseArgs({

@@ -3,7 +3,7 @@ import { globMatches } from '../policy/glob.ts';
 import type { Store } from '../store/store.ts';
 import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
 import type { TriageStatus } from './schemas.ts';
-import { READ_SETTINGS } from './triage-table.ts';
+import { selectRows } from '../store/select-rows.ts';
 
 /** Noise control: approved exceptions from the policy, and the suppression window. */
 
@@ -33,8 +33,9 @@ export interface Anchor {
  */
 export async function findAnchor(store: Store, detector: string, entity: string, excludeId: string, firedAt: Date, windowMs: number): Promise<Anchor | undefined> {
   if (windowMs <= 0) return undefined;
-  const res = await store.client.query({
-    query: `SELECT a.id AS id, a.fingerprint AS fingerprint, if(t.alert_id = '', a.status, t.status) AS status,
+  const [row] = await selectRows<{ id: string; fingerprint: string; status: string; seen: string }>(
+    store,
+    `SELECT a.id AS id, a.fingerprint AS fingerprint, if(t.alert_id = '', a.status, t.status) AS status,
                    greatest(a.last_seen, if(t.alert_id = '', a.last_seen, t.last_fired)) AS seen
             FROM alerts AS a FINAL
             LEFT JOIN (SELECT * FROM alert_triage FINAL) AS t ON t.alert_id = a.id
@@ -43,10 +44,7 @@ export async function findAnchor(store: Store, detector: string, entity: string,
               AND seen >= {since:DateTime64(3, 'UTC')} AND seen <= {at:DateTime64(3, 'UTC')}
             ORDER BY seen DESC LIMIT 1
             SETTINGS join_use_nulls = 0`,
-    query_params: { detector, entity, id: excludeId, since: clickHouseTime(firedAt.getTime() - windowMs), at: clickHouseTime(firedAt) },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  const [row] = await res.json<{ id: string; fingerprint: string; status: string; seen: string }>();
+    { detector, entity, id: excludeId, since: clickHouseTime(firedAt.getTime() - windowMs), at: clickHouseTime(firedAt) },
+  );
   return row ? { id: row.id, fingerprint: row.fingerprint, status: row.status as TriageStatus, lastSeen: fromClickHouseTime(row.seen) } : undefined;
 }

@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { enqueueDeliveries, type EnqueueOptions } from './outbox.ts';
 import type { Route } from './routing.ts';
-import { READ_SETTINGS } from './triage-table.ts';
+import { selectRows } from '../store/select-rows.ts';
 
 /**
  * Repairs the one gap between detection and delivery. Detect stores an alert, then queues it
@@ -24,17 +24,16 @@ export const RECOVERY_HORIZON_MS = 24 * 3600_000;
 
 /** Alerts stored within the horizon (the store's clock, which stamps recorded_at) with no triage row. */
 export async function unqueuedAlerts(store: Store, horizonMs = RECOVERY_HORIZON_MS, limit = 1_000): Promise<Alert[]> {
-  const res = await store.client.query({
-    query: `SELECT * FROM alerts FINAL
+  const rows = await selectRows<Parameters<typeof alertFromRow>[0]>(
+    store,
+    `SELECT * FROM alerts FINAL
             WHERE recorded_at >= now() - toIntervalSecond({horizon:UInt32})
               AND id NOT IN (SELECT alert_id FROM alert_triage)
             ORDER BY first_seen, fingerprint
             LIMIT {limit:UInt32}`,
-    query_params: { horizon: Math.ceil(horizonMs / 1000), limit },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  return (await res.json<Parameters<typeof alertFromRow>[0]>()).map(alertFromRow);
+    { horizon: Math.ceil(horizonMs / 1000), limit },
+  );
+  return rows.map(alertFromRow);
 }
 
 export interface OutboxRecoveryOptions {

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.ts';
 import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
-import { READ_SETTINGS } from './triage-table.ts';
+import { selectRows } from '../store/select-rows.ts';
 
 /**
  * The outbox tables (0014_alert_triage.sql): alert_deliveries holds one logical row per
@@ -89,46 +89,40 @@ export async function writeAttempts(store: Store, attempts: readonly Attempt[]):
 
 export async function deliveriesOf(store: Store, fingerprints: readonly string[]): Promise<Delivery[]> {
   if (fingerprints.length === 0) return [];
-  const res = await store.client.query({
-    query: 'SELECT * FROM alert_deliveries FINAL WHERE fingerprint IN {fps:Array(String)} ORDER BY created_at, destination, kind',
-    query_params: { fps: [...fingerprints] },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  return (await res.json<DeliveryRow>()).map(fromRow);
+  const rows = await selectRows<DeliveryRow>(
+    store,
+    'SELECT * FROM alert_deliveries FINAL WHERE fingerprint IN {fps:Array(String)} ORDER BY created_at, destination, kind',
+    { fps: [...fingerprints] },
+  );
+  return rows.map(fromRow);
 }
 
 /** Pending deliveries due at `now`, oldest first. */
 export async function dueDeliveries(store: Store, now: Date, limit: number): Promise<Delivery[]> {
-  const res = await store.client.query({
-    query: `SELECT * FROM alert_deliveries FINAL
-            WHERE state = 'pending' AND next_attempt_at <= {now:DateTime64(3, 'UTC')}
-            ORDER BY next_attempt_at, created_at LIMIT {limit:UInt32}`,
-    query_params: { now: clickHouseTime(now), limit },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  return (await res.json<DeliveryRow>()).map(fromRow);
+  const rows = await selectRows<DeliveryRow>(
+    store,
+    `SELECT * FROM alert_deliveries FINAL
+     WHERE state = 'pending' AND next_attempt_at <= {now:DateTime64(3, 'UTC')}
+     ORDER BY next_attempt_at, created_at LIMIT {limit:UInt32}`,
+    { now: clickHouseTime(now), limit },
+  );
+  return rows.map(fromRow);
 }
 
 /** What is queued and not yet delivered, per destination: how many, and since when the oldest. */
 export async function pendingByDestination(store: Store): Promise<{ destination: string; pending: number; oldest: Date }[]> {
-  const res = await store.client.query({
-    query: `SELECT destination, count() AS pending, min(created_at) AS oldest FROM alert_deliveries FINAL
-            WHERE state = 'pending' GROUP BY destination`,
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  return (await res.json<{ destination: string; pending: number; oldest: string }>())
-    .map((r) => ({ destination: r.destination, pending: Number(r.pending), oldest: fromClickHouseTime(r.oldest) }));
+  const rows = await selectRows<{ destination: string; pending: number; oldest: string }>(
+    store,
+    "SELECT destination, count() AS pending, min(created_at) AS oldest FROM alert_deliveries FINAL WHERE state = 'pending' GROUP BY destination",
+  );
+  return rows.map((r) => ({ destination: r.destination, pending: Number(r.pending), oldest: fromClickHouseTime(r.oldest) }));
 }
 
 export async function attemptsOf(store: Store, fingerprint: string): Promise<Attempt[]> {
-  const res = await store.client.query({
-    query: 'SELECT * FROM alert_delivery_attempts WHERE fingerprint = {fp:String} ORDER BY destination, kind, attempt',
-    query_params: { fp: fingerprint },
-    format: 'JSONEachRow',
-  });
-  const rows = await res.json<{ fingerprint: string; destination: string; kind: string; attempt: number; at: string; ok: boolean | number; error: string }>();
+  const rows = await selectRows<{ fingerprint: string; destination: string; kind: string; attempt: number; at: string; ok: boolean | number; error: string }>(
+    store,
+    'SELECT * FROM alert_delivery_attempts WHERE fingerprint = {fp:String} ORDER BY destination, kind, attempt',
+    { fp: fingerprint },
+  );
   return rows.map((r) => ({ fingerprint: r.fingerprint, destination: r.destination, kind: r.kind as DeliveryKind, attempt: Number(r.attempt), at: fromClickHouseTime(r.at), ok: Boolean(r.ok), error: r.error }));
 }

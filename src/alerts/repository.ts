@@ -1,76 +1,24 @@
 import { AppError } from '../errors.ts';
+import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
 import type { Alert } from '../detect/alerts.ts';
 import { fromRow as alertFromRow } from '../detect/alerts.ts';
 import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
-import type { Controls, Evidence } from '../detect/define-detector.ts';
 import { initialState, transition } from './lifecycle.ts';
-import type { AlertFilter, TriageAction, TriageStatus } from './schemas.ts';
-import { READ_SETTINGS, readHistory, readTriage, writeTriage, type HistoryEntry, type StoredTriage } from './triage-table.ts';
-import { deliveriesOf, type Delivery } from './outbox-table.ts';
+import type { AlertFilter, AlertPage, TriageAction, TriageStatus } from './schemas.ts';
+import type { AlertDetail, AlertList, AlertRecord } from './alert-record.ts';
+import { readHistory, readTriage, writeTriage, type StoredTriage } from './triage-table.ts';
+import { deliveriesOf } from './outbox-table.ts';
 import { requeueForAction } from './outbox.ts';
 import type { Route } from './routing.ts';
 
 /**
  * Alerts as analysts see them: the detector's row (alerts) joined with its triage state
- * (alert_triage). The functions and shapes here are the contract of the HTTP API and the CLI.
+ * (alert_triage). These functions are what the HTTP API (through its port) and the CLI call.
  */
 
-export type { AlertFilter, TriageAction } from './schemas.ts';
-
-// Type aliases, not interfaces: they fit the API port's open records (src/api/alerts-port.ts).
-export type AlertRecord = {
-  id: string;
-  fingerprint: string;
-  detector: string;
-  title: string;
-  severity: string;
-  audience: string;
-  team: string;
-  identity: string;
-  credential: string;
-  entity: string;
-  windowStart: string;
-  windowEnd: string;
-  summary: string;
-  impactUsd: number | null;
-  policyVersion: string;
-  firstSeen: string;
-  /** The latest firing of this alert or of a duplicate grouped into it. */
-  lastSeen: string;
-  status: TriageStatus;
-  /** Why it was resolved, marked invalid or suppressed (an exception's reason). */
-  reason: string;
-  assignee: string;
-  snoozedUntil: string | null;
-  resolvedAt: string | null;
-  /** Firings grouped into this alert, itself included. */
-  occurrences: number;
-  /** Set on a duplicate folded into another alert by the suppression window. */
-  groupedInto: string;
-  exceptionId: string;
-};
-
-export interface AlertComment {
-  at: string;
-  actor: string;
-  text: string;
-}
-
-export type AlertDetail = AlertRecord & {
-  evidence: Evidence;
-  controls: Controls;
-  history: (Omit<HistoryEntry, 'at'> & { at: string })[];
-  comments: AlertComment[];
-  deliveries: (Omit<Delivery, 'nextAttemptAt' | 'createdAt' | 'deliveredAt'> & { nextAttemptAt: string; createdAt: string; deliveredAt: string | null })[];
-};
-
-export interface AlertPage {
-  limit: number;
-  offset: number;
-  sort?: 'last_seen' | 'severity' | 'first_seen';
-  order?: 'asc' | 'desc';
-}
+export type { AlertFilter, AlertPage, TriageAction } from './schemas.ts';
+export type { AlertComment, AlertDetail, AlertList, AlertRecord } from './alert-record.ts';
 
 // Triage columns with the values an alert has before anyone touched it (LEFT JOIN defaults). The
 // filters go inside each side of the join, so only the alerts asked for are merged (FINAL) and
@@ -148,19 +96,18 @@ export async function listAlerts(
   store: Store,
   filter: AlertFilter,
   page: AlertPage,
-): Promise<{ items: AlertRecord[]; total: number; countsByStatus: Record<string, number> }> {
+): Promise<AlertList> {
   const where = whereOf(filter);
   // The status is the triage's (after the join); everything else filters the alerts before it.
   const byStatus = filter.status && filter.status.length > 0 ? 'WHERE eff_status IN {status:Array(String)}' : '';
   const sort = SORT_SQL[page.sort ?? 'last_seen'];
   const order = page.order === 'asc' ? 'ASC' : 'DESC';
   const [items, countsByStatus] = await Promise.all([
-    store.client.query({
-      query: `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-      query_params: { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
-      format: 'JSONEachRow',
-      clickhouse_settings: READ_SETTINGS,
-    }).then((r) => r.json<JoinedRow>()),
+    selectRows<JoinedRow>(
+      store,
+      `SELECT * FROM (${joined(where.sql)}) ${byStatus} ORDER BY ${sort} ${order}, fingerprint LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...where.params, status: filter.status ?? [], limit: page.limit, offset: page.offset },
+    ),
     // Counts per status ignore the status filter, so a console can show every tab's count at once.
     countAlerts(store, filter),
   ]);
@@ -172,23 +119,12 @@ export async function listAlerts(
 /** Alerts per status under the filter (its status list ignored): the counts of a queue's tabs, without a page. */
 export async function countAlerts(store: Store, filter: AlertFilter): Promise<Record<string, number>> {
   const where = whereOf(filter);
-  const counts = await store.client.query({
-    query: `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`,
-    query_params: where.params,
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  }).then((r) => r.json<{ status: string; n: number }>());
+  const counts = await selectRows<{ status: string; n: number }>(store, `SELECT eff_status AS status, count() AS n FROM (${joined(where.sql)}) GROUP BY status`, where.params);
   return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
 }
 
 async function joinedById(store: Store, id: string): Promise<{ record: AlertRecord; alert: Alert } | undefined> {
-  const res = await store.client.query({
-    query: `SELECT * FROM (${joined('WHERE id = {id:String}', 'WHERE alert_id = {id:String}')}) LIMIT 1`,
-    query_params: { id },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  const [row] = await res.json<JoinedRow>();
+  const [row] = await selectRows<JoinedRow>(store, `SELECT * FROM (${joined('WHERE id = {id:String}', 'WHERE alert_id = {id:String}')}) LIMIT 1`, { id });
   return row ? recordOf(row) : undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.ts';
+import { selectRows } from '../store/select-rows.ts';
 import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
 import type { TriageEvent, TriageState } from './lifecycle.ts';
 import type { TriageStatus } from './schemas.ts';
@@ -51,17 +52,10 @@ export function triageRow(t: StoredTriage, now: Date): TriageRow {
   };
 }
 
-export const READ_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
-
 export async function readTriage(store: Store, alertIds: readonly string[]): Promise<Map<string, StoredTriage>> {
   if (alertIds.length === 0) return new Map();
-  const res = await store.client.query({
-    query: 'SELECT * FROM alert_triage FINAL WHERE alert_id IN {ids:Array(String)}',
-    query_params: { ids: [...alertIds] },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  return new Map((await res.json<TriageRow>()).map((r) => [r.alert_id, fromRow(r)]));
+  const rows = await selectRows<TriageRow>(store, 'SELECT * FROM alert_triage FINAL WHERE alert_id IN {ids:Array(String)}', { ids: [...alertIds] });
+  return new Map(rows.map((r) => [r.alert_id, fromRow(r)]));
 }
 
 export async function writeTriage(store: Store, rows: readonly StoredTriage[], events: readonly (TriageEvent & { alertId: string })[], now: Date): Promise<void> {
@@ -88,11 +82,10 @@ export async function writeTriage(store: Store, rows: readonly StoredTriage[], e
 export interface HistoryEntry extends TriageEvent {}
 
 export async function readHistory(store: Store, alertId: string): Promise<HistoryEntry[]> {
-  const res = await store.client.query({
-    query: 'SELECT at, actor, action, from_status, to_status, comment FROM alert_events WHERE alert_id = {id:String} ORDER BY at, seq',
-    query_params: { id: alertId },
-    format: 'JSONEachRow',
-  });
-  const rows = await res.json<{ at: string; actor: string; action: string; from_status: string; to_status: string; comment: string }>();
+  const rows = await selectRows<{ at: string; actor: string; action: string; from_status: string; to_status: string; comment: string }>(
+    store,
+    'SELECT at, actor, action, from_status, to_status, comment FROM alert_events WHERE alert_id = {id:String} ORDER BY at, seq',
+    { id: alertId },
+  );
   return rows.map((r) => ({ at: fromClickHouseTime(r.at), actor: r.actor, action: r.action, from: r.from_status as TriageStatus, to: r.to_status as TriageStatus, comment: r.comment }));
 }

@@ -1,48 +1,16 @@
 /**
- * What the API needs from the alert repository (src/alerts/repository.ts, built alongside), bound
- * to a store. The routes depend on this port only, so they are tested against the real alerts
- * table without the repository, and the repository is wired in by whoever builds the server.
+ * What the API needs from the alert repository (src/alerts/repository.ts), bound to a store
+ * (src/alerts/port.ts). The routes depend on this port only; whoever builds the server wires the
+ * repository in.
  *
  * Contract (the repository's): unknown id → AppError 'ALERT_NOT_FOUND'; an action the alert's
  * status does not allow → AppError 'ALERT_BAD_TRANSITION'.
  */
 
-// Filters, pages and actions are the alert room's own zod-backed types (src/alerts/schemas.ts).
+// The alert model and its filters, pages and actions belong to the alerts room (src/alerts/).
+import type { AlertDetail, AlertList, AlertRecord } from '../alerts/alert-record.ts';
 import type { AlertFilter, AlertPage, TriageAction } from '../alerts/schemas.ts';
-export type { AlertFilter, AlertPage, TriageAction };
-
-/** One alert in a list. Repositories may carry more fields (assignee, count, …); they are passed through. */
-export interface AlertRecord {
-  id: string;
-  fingerprint: string;
-  detector: string;
-  title: string;
-  severity: string;
-  audience: string;
-  team: string;
-  identity: string;
-  credential: string;
-  entity: string;
-  windowStart: string;
-  windowEnd: string;
-  summary: string;
-  impactUsd: number | null;
-  firstSeen: string;
-  lastSeen: string;
-  status: string;
-  [extra: string]: unknown;
-}
-
-/** One alert with its evidence (and whatever history the repository keeps). */
-export interface AlertDetail extends AlertRecord {
-  evidence: unknown;
-}
-
-export interface AlertList {
-  items: AlertRecord[];
-  total: number;
-  countsByStatus: Record<string, number>;
-}
+export type { AlertDetail, AlertFilter, AlertList, AlertPage, AlertRecord, TriageAction };
 
 export interface AlertsPort {
   listAlerts(filter: AlertFilter, page: AlertPage): Promise<AlertList>;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { selectRows } from '../store/select-rows.ts';
 import type { AlertDraft, AnyDetector, Audience, Controls, Evidence, Severity } from './define-detector.ts';
 import { maskSecrets, redactEvidence } from './redact.ts';
 import { alertsRaised } from '../telemetry/metrics.ts';
@@ -166,18 +167,11 @@ export function fromRow(r: AlertRow): Alert {
   };
 }
 
-const READ_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
-
 /** Stored alerts for these fingerprints (newest version of each). */
 export async function storedAlerts(store: Store, fingerprints: readonly string[]): Promise<Map<string, Alert>> {
   if (fingerprints.length === 0) return new Map();
-  const res = await store.client.query({
-    query: 'SELECT * FROM alerts FINAL WHERE fingerprint IN {fps:Array(String)}',
-    query_params: { fps: [...fingerprints] },
-    format: 'JSONEachRow',
-    clickhouse_settings: READ_SETTINGS,
-  });
-  return new Map((await res.json<AlertRow>()).map((r) => [r.fingerprint, fromRow(r)]));
+  const rows = await selectRows<AlertRow>(store, 'SELECT * FROM alerts FINAL WHERE fingerprint IN {fps:Array(String)}', { fps: [...fingerprints] });
+  return new Map(rows.map((r) => [r.fingerprint, fromRow(r)]));
 }
 
 export interface PersistResult {

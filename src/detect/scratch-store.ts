@@ -37,18 +37,30 @@ function alive(pid: number): boolean {
  * Removes the temp directories of test processes that are gone. vitest ends its forked workers
  * without running 'exit' handlers, so each process cleans up after its dead predecessors instead.
  */
-function sweepDeadProcessDirs(): void {
-  for (const entry of readdirSync(tmpdir())) {
+function sweepDeadProcessDirs(base: string): void {
+  for (const entry of readdirSync(base)) {
     const pid = Number(/^driftwatch-test-(\d+)-/.exec(entry)?.[1]);
-    if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+    if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(base, entry), { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the per-process roots live: DRIFTWATCH_SCRATCH_DIR, else the OS temp dir. The engine opened
+ * here stays open as long as the process (chdb: one data directory per process) and keeps merging
+ * parts in the background, so its folder must not sit inside one that is removed earlier: the
+ * test set-up (test/helpers/temp-root.ts) points TMPDIR at a folder per test file and names the
+ * real temp dir here. The sweep above removes a root once its process is gone.
+ */
+function scratchBase(): string {
+  return process.env['DRIFTWATCH_SCRATCH_DIR'] || tmpdir();
 }
 
 /** This process's temp directory (engine data, fixture files), named by pid for the sweep. */
 export function scratchDir(name: string): string {
   if (root === undefined) {
-    sweepDeadProcessDirs();
-    root = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
+    const base = scratchBase();
+    sweepDeadProcessDirs(base);
+    root = mkdtempSync(join(base, `${PREFIX}${process.pid}-`));
   }
   const path = join(root, name);
   mkdirSync(path, { recursive: true });

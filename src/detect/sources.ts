@@ -1,5 +1,6 @@
 import type { SourceKind } from '../decode/types.ts';
 import type { Store } from '../store/store.ts';
+import { selectRows } from '../store/select-rows.ts';
 import { SOURCE_TABLES } from './sql.ts';
 import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.ts';
 
@@ -15,7 +16,6 @@ import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.t
  * is the max over its minutes; when it grows after the window was evaluated, data arrived late.
  */
 
-const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
 const ACTIVE_FEED_MS = 7 * 86_400_000;
 
 export interface Feed {
@@ -33,15 +33,13 @@ export function combineFeeds(feeds: readonly Feed[]): number | null {
 
 export async function sourceFeeds(store: Store, source: SourceKind, now: Date): Promise<Feed[]> {
   const { table, reportedUntil, periodic } = SOURCE_TABLES[source];
-  const res = await store.client.query({
+  const rows = await selectRows<{ format: string; periodic: number; hw: string }>(
+    store,
     // Table and expressions come from the constant SOURCE_TABLES map, not from input.
-    query: `SELECT format, max(${periodic}) AS periodic, max(${reportedUntil}) AS hw FROM ${table}
+    `SELECT format, max(${periodic}) AS periodic, max(${reportedUntil}) AS hw FROM ${table}
             WHERE event_time >= {since:DateTime64(3)} GROUP BY format ORDER BY format`,
-    query_params: { since: clickHouseTime(now.getTime() - ACTIVE_FEED_MS) },
-    format: 'JSONEachRow',
-    clickhouse_settings: SETTINGS,
-  });
-  const rows = await res.json<{ format: string; periodic: number; hw: string }>();
+    { since: clickHouseTime(now.getTime() - ACTIVE_FEED_MS) },
+  );
   return rows.map((r) => ({ format: r.format, periodic: Number(r.periodic) === 1, reportedUntil: fromClickHouseTime(r.hw).getTime() }));
 }
 
@@ -53,12 +51,7 @@ export async function sourceHighWater(store: Store, source: SourceKind, now: Dat
   // that is within the week. Asked with no WHERE, ClickHouse answers max(event_time) from each part's
   // min-max index (event_time is the partition key), without reading the week's rows: a week of
   // feeds grouped by format read 10 M rows per day of gateway traffic, every detector run.
-  const res = await store.client.query({
-    query: `SELECT max(event_time) AS hw, count() AS n FROM ${table}`,
-    format: 'JSONEachRow',
-    clickhouse_settings: SETTINGS,
-  });
-  const [row] = await res.json<{ hw: string; n: number }>();
+  const [row] = await selectRows<{ hw: string; n: number }>(store, `SELECT max(event_time) AS hw, count() AS n FROM ${table}`);
   if (!row || Number(row.n) === 0) return null;
   const hw = fromClickHouseTime(row.hw).getTime();
   return hw >= now.getTime() - ACTIVE_FEED_MS ? hw : null;
@@ -87,15 +80,13 @@ export async function minuteMarks(store: Store, sources: readonly SourceKind[], 
   const out: MinuteMarks = new Map();
   for (const source of sources) {
     const { table } = SOURCE_TABLES[source];
-    const res = await store.client.query({
-      query: `SELECT toStartOfMinute(event_time) AS minute, max(ingested_at) AS mark FROM ${table}
+    const rows = await selectRows<{ minute: string; mark: string }>(
+      store,
+      `SELECT toStartOfMinute(event_time) AS minute, max(ingested_at) AS mark FROM ${table}
               WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
               GROUP BY minute ORDER BY minute`,
-      query_params: { from: clickHouseTime(window.from), to: clickHouseTime(window.to) },
-      format: 'JSONEachRow',
-      clickhouse_settings: SETTINGS,
-    });
-    const rows = await res.json<{ minute: string; mark: string }>();
+      { from: clickHouseTime(window.from), to: clickHouseTime(window.to) },
+    );
     out.set(source, rows.map((r) => [fromClickHouseTime(r.minute).getTime(), fromClickHouseTime(r.mark).getTime()]));
   }
   return out;

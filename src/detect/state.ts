@@ -1,21 +1,15 @@
 import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Store } from '../store/store.ts';
+import { selectRows } from '../store/select-rows.ts';
 import { clickHouseTime, fromClickHouseTime, type TimeWindow } from './windows.ts';
 
 /** Scheduler state in ClickHouse (0009_detector_watermarks.sql): watermarks and per-window runs. */
 
-const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
 // Explicit on every insert: chdb keeps the previous insert's deduplication token on its session.
 const INSERT_SETTINGS = { insert_deduplication_token: '' } as const;
 
 export async function readWatermark(store: Store, detector: string): Promise<number | null> {
-  const res = await store.client.query({
-    query: 'SELECT watermark FROM detector_watermarks FINAL WHERE detector = {d:String}',
-    query_params: { d: detector },
-    format: 'JSONEachRow',
-    clickhouse_settings: SETTINGS,
-  });
-  const [row] = await res.json<{ watermark: string }>();
+  const [row] = await selectRows<{ watermark: string }>(store, 'SELECT watermark FROM detector_watermarks FINAL WHERE detector = {d:String}', { d: detector });
   return row ? fromClickHouseTime(row.watermark).getTime() : null;
 }
 
@@ -69,14 +63,12 @@ export interface RecordedWindow {
 
 /** Evaluated windows ending after `since`, with the source marks of their latest evaluation. */
 export async function recentRuns(store: Store, detector: string, since: number): Promise<RecordedWindow[]> {
-  const res = await store.client.query({
-    query: `SELECT window_start, window_end, source_marks FROM detector_runs FINAL
+  const rows = await selectRows<{ window_start: string; window_end: string; source_marks: Record<string, string> }>(
+    store,
+    `SELECT window_start, window_end, source_marks FROM detector_runs FINAL
             WHERE detector = {d:String} AND window_end > {since:DateTime64(3)} ORDER BY window_end`,
-    query_params: { d: detector, since: clickHouseTime(since) },
-    format: 'JSONEachRow',
-    clickhouse_settings: SETTINGS,
-  });
-  const rows = await res.json<{ window_start: string; window_end: string; source_marks: Record<string, string> }>();
+    { d: detector, since: clickHouseTime(since) },
+  );
   return rows.map((r) => ({
     window: { from: fromClickHouseTime(r.window_start), to: fromClickHouseTime(r.window_end) },
     sourceMarks: Object.fromEntries(Object.entries(r.source_marks).map(([s, t]) => [s, fromClickHouseTime(t).getTime()])),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Policy } from '../../schemas/policy/policy.ts';
 import type { Store } from '../store/store.ts';
+import { selectRows } from '../store/select-rows.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { toClickHouseTime } from '../normalize/time.ts';
 import { policyRows, type PolicyRows, type PolicyTable } from './rows.ts';
@@ -22,7 +23,6 @@ export interface PolicySyncResult {
   rowCounts: Record<string, number>;
 }
 
-const SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
 
 // loaded_at orders activations; two syncs within one millisecond (tests do this) must not tie.
 let lastLoadedMs = 0;
@@ -37,23 +37,12 @@ export function policyVersion(rows: PolicyRows): string {
 
 /** The policy_version the policy_* views currently show ('' before the first sync). */
 export async function currentPolicyVersion(store: Store): Promise<string> {
-  const res = await store.client.query({
-    query: 'SELECT argMax(policy_version, loaded_at) AS v FROM policy_versions',
-    format: 'JSONEachRow',
-    clickhouse_settings: SETTINGS,
-  });
-  const [row] = await res.json<{ v: string }>();
+  const [row] = await selectRows<{ v: string }>(store, 'SELECT argMax(policy_version, loaded_at) AS v FROM policy_versions');
   return row?.v ?? '';
 }
 
 async function versionStored(store: Store, version: string): Promise<boolean> {
-  const res = await store.client.query({
-    query: 'SELECT count() AS n FROM policy_versions WHERE policy_version = {v:String}',
-    query_params: { v: version },
-    format: 'JSONEachRow',
-    clickhouse_settings: SETTINGS,
-  });
-  const [row] = await res.json<{ n: number }>();
+  const [row] = await selectRows<{ n: number }>(store, 'SELECT count() AS n FROM policy_versions WHERE policy_version = {v:String}', { v: version });
   return Number(row?.n ?? 0) > 0;
 }
 

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
 import { AppError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { selectRows } from '../store/select-rows.ts';
 
 /**
  * A named lease with a fencing token (its epoch), kept in ClickHouse (0015_leases.sql says why it
@@ -74,15 +75,13 @@ export class Lease {
    * case agree across readers. argMax by renewed_at: the newest renewal or release, without FINAL.
    */
   async read(): Promise<LeaseState | null> {
-    const res = await this.store.client.query({
-      query: `SELECT epoch, holder, argMax(expires_at, renewed_at) AS expires_at
+    const [row] = await selectRows<{ epoch: number | string; holder: string; expires_at: string }>(
+      this.store,
+      `SELECT epoch, holder, argMax(expires_at, renewed_at) AS expires_at
         FROM leases WHERE name = {name:String}
         GROUP BY epoch, holder ORDER BY epoch DESC, holder ASC LIMIT 1`,
-      query_params: { name: this.name },
-      format: 'JSONEachRow',
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-    });
-    const [row] = await res.json<{ epoch: number | string; holder: string; expires_at: string }>();
+      { name: this.name },
+    );
     return row ? { epoch: Number(row.epoch), holder: row.holder, expiresAt: fromClickHouseTime(row.expires_at).getTime() } : null;
   }
 

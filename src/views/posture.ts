@@ -80,7 +80,13 @@ SELECT if(day IS NULL, 'period', 'day') AS scope, if(day IS NULL, '', toString(d
 ) WHERE ${TEAM_FILTER}
 SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
 
-/** Served models per team and task class, judged against the approved routing. */
+/**
+ * Served models per team and task class, judged against the approved routing. The task-class lists
+ * and the class of a (tags, route, key alias, user agent) are a copy of gateway.routing-drift's: a
+ * detector's SQL is the literal text of its file (the sql tag refuses `${}`, src/detect/sql.ts, and
+ * test/detectors.meta.test.ts checks it), so the two cannot share a fragment.
+ * posture-task-classes.test.ts runs both on the same requests and fails when they disagree.
+ */
 export const MODELS_SQL = `
 WITH ${TEAM_LOOKUPS},
   (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))

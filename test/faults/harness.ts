@@ -1,71 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../../src/config/schema.ts';
 import { SOURCE_KINDS } from '../../src/decode/types.ts';
 import { DATA_TABLES, type DataTable } from '../../src/normalize/rows.ts';
 import type { Store } from '../../src/store/store.ts';
+import { clickhouseSection, kafkaSection, spawnDriftwatch, type Child } from '../helpers/driftwatch-process.ts';
 import { count, waitFor } from '../helpers/env.ts';
 import type { FaultTraffic } from './traffic.ts';
 
+export type { Child };
+
 /**
- * What the fault cases share: driftwatch as a real child process (so it can be SIGKILLed), the
- * group's progress over the four topics, producing the simulator's traffic, and counting what the
- * store holds against what was produced.
+ * What the fault cases share: driftwatch as a real child process (test/helpers/driftwatch-process.ts)
+ * on the case's broker and store, the group's progress over the four topics, producing the
+ * simulator's traffic, and counting what the store holds against what was produced.
  */
-const BIN = fileURLToPath(new URL('../../bin/driftwatch.js', import.meta.url));
 
-export interface Child {
-  process: ChildProcess;
-  /** The child's JSON log lines so far. */
-  logs(): Record<string, unknown>[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Running or how it exited, and its last log lines: for a case's failure message. */
-  status(): string;
-  /** What it wrote to stdout (kept only when started with `stdout: true`). */
-  stdout(): string;
-}
-
-/** Runs `driftwatch <args>` with `config` written to a file (the environment cannot override it). */
+/** Runs `driftwatch <args>` with `config`'s broker, topics and store written to a file (the environment cannot override it). */
 export function startDriftwatch(config: Config, args: string[], extra: { config?: Record<string, unknown>; env?: Record<string, string>; stdout?: boolean } = {}): Child {
-  const dir = mkdtempSync(join(tmpdir(), 'driftwatch-fault-'));
-  const file = join(dir, 'config.yaml');
-  writeFileSync(file, JSON.stringify({
-    kafka: { brokers: config.kafka.brokers, groupId: config.kafka.groupId, topics: config.kafka.topics, sessionTimeoutMs: 6_000 },
-    clickhouse: { dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}) },
+  return spawnDriftwatch({
+    kafka: kafkaSection(config),
+    clickhouse: clickhouseSection(config),
     ingest: { maxBatchRows: 500, maxBatchAgeMs: 300 },
     logLevel: 'info',
     ...extra.config,
-  }));
-  const child = spawn(process.execPath, [BIN, '--config', file, ...args], {
-    env: { ...process.env, KAFKA_BROKERS: '', DRIFTWATCH_DATA_DIR: '', CLICKHOUSE_DATABASE: '', DRIFTWATCH_POLICY: '', LOG_LEVEL: '', LOG_FORMAT: 'json', ...extra.env },
-    stdio: ['ignore', extra.stdout ? 'pipe' : 'ignore', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  let text = '';
-  // FAULTS_LOG_DIR keeps every child's log for a post-mortem (the temp root is removed at the end).
-  const keep = process.env['FAULTS_LOG_DIR'] ? join(process.env['FAULTS_LOG_DIR'], `${args[0]}-${Date.now()}.log`) : undefined;
-  child.stderr?.on('data', (d: Buffer) => {
-    if (keep) appendFileSync(keep, d);
-    text += d.toString();
-    // Keep memory bounded on long runs: the cases read recent lines and lease/alert events.
-    if (text.length > 4_000_000) text = text.slice(-2_000_000);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  const logs = () => text.split('\n').flatMap((line) => {
-    if (!line.startsWith('{')) return [];
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-  const status = () => `${args.join(' ')}: ${child.exitCode === null && child.signalCode === null ? 'running' : `exited ${child.exitCode ?? child.signalCode}`}; last log lines:\n${text.split('\n').slice(-6).join('\n').slice(-3000)}`;
-  return { process: child, logs, exited, status, stdout: () => out };
+  }, args, extra);
 }
 
 /** The group's committed offset and the end offset of every partition of the four topics. */

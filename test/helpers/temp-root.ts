@@ -8,17 +8,14 @@ import { join } from 'node:path';
  * DDL scratch folders, files for replay) lands under one root per test file, removed when the
  * file ends: a full run used to leave ~75 MB behind. os.tmpdir() reads TMPDIR on each call, and
  * child processes inherit it, so this covers helpers and spawned CLIs without touching them.
+ *
+ * Not the process's shared scratch engine (src/detect/scratch-store.ts): it stays open after the
+ * file and keeps merging parts in the background, so under this root it raced the removal
+ * (ENOTEMPTY in the calendar run). It lives in the real temp dir, named here, and its
+ * dead-process sweep removes it. `??=`: a process that runs several files keeps the first value.
  */
+process.env['DRIFTWATCH_SCRATCH_DIR'] ??= tmpdir();
 const root = mkdtempSync(join(tmpdir(), 'driftwatch-testfile-'));
 process.env['TMPDIR'] = root;
-// Registered first, so it runs last: after the file's own hooks have closed their stores. The
-// worker's shared scratch store (src/detect/scratch-store.ts) stays open for the next file, and its
-// engine may still be finishing a merge in there: retry, and if a file keeps appearing, leave the
-// folder behind with a note rather than fail a file whose tests all passed (seen in CI: ENOTEMPTY).
-afterAll(() => {
-  try {
-    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  } catch (err) {
-    process.stderr.write(`temp-root: left ${root} behind (${(err as Error).message})\n`);
-  }
-});
+// Registered first, so it runs last: after the file's own hooks have closed their stores.
+afterAll(() => rmSync(root, { recursive: true, force: true }));

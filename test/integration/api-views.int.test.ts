@@ -16,7 +16,7 @@ import { selectRows } from '../../src/store/select-rows.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { metricsRegistry } from '../../src/telemetry/metrics.ts';
-import { insertAlerts } from '../helpers/table-alerts-port.ts';
+import { insertAlerts } from '../helpers/alert-rows.ts';
 
 /**
  * The analyst console's data endpoints on the real engine, on the planted day

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertsPortFor } from '../../src/alerts/port.ts';
 import { createApiServer } from '../../src/api/server.ts';
 import type { SourceKind } from '../../src/decode/types.ts';
 import type { AnyDetector } from '../../src/detect/define-detector.ts';
@@ -14,12 +15,12 @@ import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { ingestEvents, metricsRegistry } from '../../src/telemetry/metrics.ts';
 import { plantedDay } from '../../src/simulate/planted-day.ts';
-import { insertAlerts, tableAlertsPort } from '../helpers/table-alerts-port.ts';
+import { insertAlerts } from '../helpers/alert-rows.ts';
 
 /**
  * The HTTP API end to end on the real engine: the planted day (src/simulate/planted-day.ts) replayed
  * through the real decoders into a scratch store, the example policy synced, a few alerts in the
- * alerts table behind a table-backed AlertsPort, and the app driven through app.request() (and
+ * alerts table behind the alert repository's port, and the app driven through app.request() (and
  * once over a real socket). "Now" is pinned to the day after the planted day.
  * Run: DRIFTWATCH_SKIP_BROKER=1 npx vitest run test/integration/api.int.test.ts
  */
@@ -75,7 +76,7 @@ beforeAll(async () => {
     values: [{ detector: 'billing.spend-above-approved', watermark: `${DAY} 23:00:00.000`, updated_at: `${DAY} 23:00:00.000` }] });
   detectors = await loadDetectors();
   api = createApiServer({
-    store, log, detectors, metrics: metricsRegistry, tokens: { read: READ, write: WRITE }, alerts: tableAlertsPort(store),
+    store, log, detectors, metrics: metricsRegistry, tokens: { read: READ, write: WRITE }, alerts: alertsPortFor(store),
     readiness: () => ready, clock: () => NOW,
   });
 }, 300_000);

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Store } from '../../src/store/store.ts';
 import { openStore } from '../../src/store/store.ts';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.ts';
-import { logged, startRun } from '../helpers/run-process.ts';
+import { logged, spawnDriftwatch } from '../helpers/driftwatch-process.ts';
 import { waitFor } from '../helpers/env.ts';
 
 /**
@@ -42,7 +42,7 @@ describe('outbox recovery after a crash between alert and outbox', () => {
     const [alertId, fingerprint] = (crash.stdout ?? '').trim().split(' ');
     expect(alertId).toMatch(/^dw-/);
 
-    const run = startRun({
+    const run = spawnDriftwatch({
       clickhouse: { dataDir, database },
       service: { leaseTtlMs: 3_000 },
       policyFile: POLICY,
@@ -52,13 +52,13 @@ describe('outbox recovery after a crash between alert and outbox', () => {
         routes: [{ destinations: ['hook'] }],
         dispatcher: { pollMs: 200 },
       },
-    }, ['--role', 'detect', '--role', 'deliver', '--detector', 'idp.unapproved-ai-app'], { HOOK_SECRET: 'whsec-recovery-test' });
-    await waitFor(async () => receiver!.accepted.length > 0 || run.child.exitCode !== null, 120_000, 'the recovered alert delivered');
+    }, ['run', '--role', 'detect', '--role', 'deliver', '--detector', 'idp.unapproved-ai-app'], { env: { HOOK_SECRET: 'whsec-recovery-test' } });
+    await waitFor(async () => receiver!.accepted.length > 0 || run.process.exitCode !== null, 120_000, 'the recovered alert delivered');
     const scheduler = logged(run, 'Lease acquired; role active').filter((l) => l['lease'] === 'scheduler');
     expect(scheduler.map((l) => l['epoch'])).toEqual([2]);
     const recovered = logged(run, 'Queued alerts that were stored but never queued for delivery (a run stopped between the two)');
     expect(recovered.map((l) => l['alerts'])).toEqual([[alertId]]);
-    run.child.kill('SIGTERM');
+    run.process.kill('SIGTERM');
     expect((await run.exited).code, run.text().slice(-3000)).toBe(0);
 
     expect(receiver.all).toHaveLength(1);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDetectors } from '../../src/detect/registry.ts';
-import { logged, startRun, type RunProcess } from '../helpers/run-process.ts';
+import { logged, spawnDriftwatch, type Child } from '../helpers/driftwatch-process.ts';
 import { waitFor } from '../helpers/env.ts';
 
 /**
@@ -11,10 +11,10 @@ import { waitFor } from '../helpers/env.ts';
  * process has no detect role, so the api role loads the registry itself.
  */
 const READ = 'read-token-0123456789abcdef';
-let run: RunProcess | undefined;
+let run: Child | undefined;
 afterAll(async () => {
-  if (run && run.child.exitCode === null) {
-    run.child.kill('SIGTERM');
+  if (run && run.process.exitCode === null) {
+    run.process.kill('SIGTERM');
     await run.exited;
   }
 });
@@ -22,8 +22,8 @@ afterAll(async () => {
 describe('run --role api', () => {
   it('lists every detector of the corpus on /api/detectors', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'driftwatch-api-role-'));
-    run = startRun({ clickhouse: { dataDir, database: 'api_role' }, service: { port: 0 }, logLevel: 'info' }, ['--role', 'api'], { DRIFTWATCH_READ_TOKEN: READ });
-    await waitFor(async () => logged(run!, 'API listening').length > 0 || run!.child.exitCode !== null, 120_000, 'the API listening');
+    run = spawnDriftwatch({ clickhouse: { dataDir, database: 'api_role' }, service: { port: 0 }, logLevel: 'info' }, ['run', '--role', 'api'], { env: { DRIFTWATCH_READ_TOKEN: READ } });
+    await waitFor(async () => logged(run!, 'API listening').length > 0 || run!.process.exitCode !== null, 120_000, 'the API listening');
     const port = logged(run, 'API listening')[0]?.['port'] as number;
     expect(port, run.text().slice(-2000)).toBeGreaterThan(0);
     const res = await fetch(`http://127.0.0.1:${port}/api/detectors`, { headers: { authorization: `Bearer ${READ}` } });
@@ -33,7 +33,7 @@ describe('run --role api', () => {
     expect(corpus.length).toBeGreaterThan(0);
     expect(body.detectors.map((d) => d.id).sort()).toEqual(corpus);
     expect(new Set(body.detectors.map((d) => d.outcome))).toEqual(new Set(['never-run']));
-    run.child.kill('SIGTERM');
+    run.process.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../src/store/store.ts';
 import { testConfig, testStore, waitFor } from '../helpers/env.ts';
-import { logged, startRun, type RunProcess } from '../helpers/run-process.ts';
+import { clickhouseSection, logged, spawnDriftwatch, type Child } from '../helpers/driftwatch-process.ts';
 
 /**
  * Scheduler failover with real processes: replica A (`run --role detect`) takes the scheduler
@@ -20,24 +20,24 @@ afterAll(async () => {
   await store?.close();
 });
 
-function startReplica(): RunProcess {
-  return startRun({
-    clickhouse: { dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}) },
+function startReplica(): Child {
+  return spawnDriftwatch({
+    clickhouse: clickhouseSection(config),
     service: { leaseTtlMs: 3_000 },
     policyFile: POLICY,
     logLevel: 'info',
-  }, ['--role', 'detect']);
+  }, ['run', '--role', 'detect']);
 }
 
-const acquired = (r: RunProcess) => logged(r, 'Lease acquired; role active');
-const detecting = (r: RunProcess) => r.logs().some((l) => l['msg'] === 'Detector run finished' || l['msg'] === 'Detector waiting for source data');
+const acquired = (r: Child) => logged(r, 'Lease acquired; role active');
+const detecting = (r: Child) => r.logs().some((l) => l['msg'] === 'Detector run finished' || l['msg'] === 'Detector waiting for source data');
 
 describe('run --role detect failover', () => {
   it('a replica killed with SIGKILL is replaced by the next one once its lease expires', async () => {
     const a = startReplica();
     await waitFor(async () => detecting(a), 90_000, 'replica A running detectors');
     expect(acquired(a).map((l) => l['epoch'])).toEqual([1]);
-    a.child.kill('SIGKILL');
+    a.process.kill('SIGKILL');
     expect((await a.exited).signal).toBe('SIGKILL');
 
     const b = startReplica();
@@ -45,7 +45,7 @@ describe('run --role detect failover', () => {
     expect(acquired(b).map((l) => l['epoch'])).toEqual([2]);
     expect(acquired(b)[0]?.['holder']).not.toBe(acquired(a)[0]?.['holder']);
     await waitFor(async () => detecting(b), 90_000, 'replica B running detectors');
-    b.child.kill('SIGTERM');
+    b.process.kill('SIGTERM');
     expect((await b.exited).code).toBe(0);
     expect(logged(b, 'Role stopped').some((l) => l['role'] === 'detect')).toBe(true);
 

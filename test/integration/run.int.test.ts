@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics, groupProgress, produce } from '../helpers/kafka.ts';
 import { generateTraffic } from '../fixtures/traffic.ts';
-import { logged, startRun } from '../helpers/run-process.ts';
+import { clickhouseSection, kafkaSection, logged, spawnDriftwatch } from '../helpers/driftwatch-process.ts';
 
 /**
  * `driftwatch run` with its default roles, as a child process on the embedded engine: it ingests
@@ -28,15 +28,15 @@ afterAll(async () => {
 
 describe('driftwatch run', () => {
   it('ingests and schedules detectors in one process, and stops in order on SIGTERM', async () => {
-    const run = startRun({
-      kafka: { brokers: config.kafka.brokers, groupId: config.kafka.groupId, topics: config.kafka.topics, sessionTimeoutMs: 6_000 },
-      clickhouse: { dataDir: config.clickhouse.dataDir, database: config.clickhouse.database, ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}) },
+    const run = spawnDriftwatch({
+      kafka: kafkaSection(config),
+      clickhouse: clickhouseSection(config),
       ingest: { maxBatchRows: 500, maxBatchAgeMs: 300, decodeWorkers: 1 },
       // Port 0: the api role binds a free port, so parallel test files never collide on 7070.
       service: { port: 0 },
       policyFile: POLICY,
       logLevel: 'info',
-    }, []);
+    }, ['run']);
 
     await waitFor(async () => (await groupProgress(config, config.kafka.topics.gateway)).committed === N, 120_000, 'every offset committed by run');
     await waitFor(async () => logged(run, 'Lease acquired; role active').length > 0, 60_000, 'scheduler active');
@@ -52,7 +52,7 @@ describe('driftwatch run', () => {
     await waitFor(async () => (await lagOf()).length === 3, 30_000, 'lag reported for the three gateway partitions');
     expect(await lagOf()).toEqual([0, 1, 2].map((p) => `driftwatch_consumer_lag_messages{topic="${config.kafka.topics.gateway}",partition="${p}"} 0`));
 
-    run.child.kill('SIGTERM');
+    run.process.kill('SIGTERM');
     expect((await run.exited).code, run.text().slice(-3000)).toBe(0);
     const stopped = logged(run, 'Role stopped').map((l) => l['role']);
     expect(stopped).toEqual(['ingest', 'detect', 'deliver', 'api']);

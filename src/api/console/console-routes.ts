@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import { tokenMatcher, type ApiTokens } from '../auth.ts';
 import type { ApiEnv } from '../env.ts';
+import { jsonResponse } from '../json-response.ts';
 import { ProblemSchema, problem, problemResponses } from '../problem.ts';
 import { formOriginCheck, sameHost } from './console-auth.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionSigner } from './session-cookie.ts';
@@ -17,7 +18,6 @@ export type SecureCookies = 'auto' | 'always' | 'never';
 
 const LoginBody = z.object({ token: z.string().min(1).max(512) }).strict().openapi('ConsoleLogin');
 const SessionInfo = z.object({ access: z.enum(['read', 'write']), csrfToken: z.string(), expiresAt: z.string() }).openapi('ConsoleSession');
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 /** `auto`: Secure when the request came over TLS, directly or through a proxy that says so. */
 function secure(mode: SecureCookies, c: Context): boolean {
@@ -34,8 +34,8 @@ export function consoleRoutes(tokens: ApiTokens, signer: SessionSigner | undefin
     method: 'post', path: '/console/login', tags: ['console'], summary: 'Exchange an API token for a console session cookie',
     request: { body: { content: { 'application/json': { schema: LoginBody } }, required: true } },
     responses: {
-      200: json(SessionInfo, 'Signed in; the cookie is set'), 400: problemResponses[400], 401: json(ProblemSchema, 'Not a valid token'),
-      403: json(ProblemSchema, 'Not from this origin'),
+      200: jsonResponse(SessionInfo, 'Signed in; the cookie is set'), 400: problemResponses[400], 401: jsonResponse(ProblemSchema, 'Not a valid token'),
+      403: jsonResponse(ProblemSchema, 'Not from this origin'),
     },
   }), async (c) => {
     if (!sameHost(c.req.header('origin'), c)) return problem(c, 403, 'CSRF_ORIGIN', 'sign in from the console page itself');
@@ -50,7 +50,7 @@ export function consoleRoutes(tokens: ApiTokens, signer: SessionSigner | undefin
 
   app.openapi(createRoute({
     method: 'get', path: '/console/session', tags: ['console'], summary: 'The current console session and its CSRF token',
-    responses: { 200: json(SessionInfo, 'Signed in'), 401: problemResponses[401] },
+    responses: { 200: jsonResponse(SessionInfo, 'Signed in'), 401: problemResponses[401] },
   }), async (c) => {
     const session = signer?.verify(getCookie(c, SESSION_COOKIE), now());
     if (!session || !signer) return problem(c, 401, 'UNAUTHORIZED', 'not signed in');
@@ -59,7 +59,7 @@ export function consoleRoutes(tokens: ApiTokens, signer: SessionSigner | undefin
 
   app.openapi(createRoute({
     method: 'post', path: '/console/logout', tags: ['console'], summary: 'End the console session',
-    responses: { 204: { description: 'Signed out' }, 403: json(ProblemSchema, 'Not from this origin') },
+    responses: { 204: { description: 'Signed out' }, 403: jsonResponse(ProblemSchema, 'Not from this origin') },
   }), async (c) => {
     if (!sameHost(c.req.header('origin'), c)) return problem(c, 403, 'CSRF_ORIGIN', 'sign out from the console page itself');
     const session = signer?.verify(getCookie(c, SESSION_COOKIE), now());

@@ -3,8 +3,9 @@ import { TRIAGE_STATUSES } from '../../alerts/schemas.ts';
 import { AppError } from '../../errors.ts';
 import type { AlertsPort } from '../alerts-port.ts';
 import type { ApiEnv } from '../env.ts';
+import { jsonResponse } from '../json-response.ts';
 import { ProblemSchema, problem, problemResponses } from '../problem.ts';
-import { ActionBody, AlertListQuery, toAction } from './alerts.ts';
+import { ActionBody, AlertListQuery, alertFilterOf, toAction } from './alerts.ts';
 
 /**
  * The alert queue's support: counts per status for the queue's tabs under the same filters as
@@ -30,23 +31,19 @@ const BulkResponse = z.object({ results: z.array(BulkResult), succeeded: z.numbe
 /** Failures that concern one alert; anything else (store down, a bug) fails the whole request. */
 const PER_ALERT = new Set(['ALERT_NOT_FOUND', 'ALERT_BAD_TRANSITION']);
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 export function alertQueueRoutes(port: AlertsPort | undefined, now: () => Date) {
   const app = new OpenAPIHono<ApiEnv>();
-  const unavailable = json(ProblemSchema, 'Alerts are not wired into this process');
+  const unavailable = jsonResponse(ProblemSchema, 'Alerts are not wired into this process');
 
   app.openapi(createRoute({
     method: 'get', path: '/api/alerts/counts', tags: ['alerts'], summary: 'Alerts per status under the queue\'s filters', security: [{ bearer: [] }],
     request: { query: AlertCountsQuery },
-    responses: { 200: json(CountsResponse, 'Counts per status'), ...problemResponses, 503: unavailable },
+    responses: { 200: jsonResponse(CountsResponse, 'Counts per status'), ...problemResponses, 503: unavailable },
   }), async (c) => {
     if (!port) return problem(c, 503, 'ALERTS_UNAVAILABLE', 'no alert repository is configured');
     const q = c.req.valid('query');
-    const filter = {
-      ...(q.detector && { detector: q.detector }), ...(q.severity && { severity: q.severity }), ...(q.audience && { audience: q.audience }),
-      ...(q.team && { team: q.team }), ...(q.from && { from: new Date(q.from) }), ...(q.to && { to: new Date(q.to) }),
-    };
+    const filter = alertFilterOf(q);
     const counts = port.countAlerts ? await port.countAlerts(filter) : (await port.listAlerts(filter, { limit: 1, offset: 0 })).countsByStatus;
     const byStatus = { ...Object.fromEntries(TRIAGE_STATUSES.map((s) => [s, 0])), ...counts } as z.infer<typeof ByStatus>;
     return c.json({ byStatus }, 200);
@@ -56,7 +53,7 @@ export function alertQueueRoutes(port: AlertsPort | undefined, now: () => Date) 
     method: 'post', path: '/api/alerts/actions', tags: ['alerts'], summary: 'Bulk triage: one action on up to 500 alerts, a result per alert',
     security: [{ bearer: [] }],
     request: { body: { content: { 'application/json': { schema: BulkActionBody } }, required: true } },
-    responses: { 200: json(BulkResponse, 'A result per id'), ...problemResponses, 403: json(ProblemSchema, 'The read token cannot act'), 503: unavailable },
+    responses: { 200: jsonResponse(BulkResponse, 'A result per id'), ...problemResponses, 403: jsonResponse(ProblemSchema, 'The read token cannot act'), 503: unavailable },
   }), async (c) => {
     if (!port) return problem(c, 503, 'ALERTS_UNAVAILABLE', 'no alert repository is configured');
     const body = c.req.valid('json');

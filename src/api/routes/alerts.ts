@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { AlertsPort, TriageAction } from '../alerts-port.ts';
+import type { AlertFilter, AlertsPort, TriageAction } from '../alerts-port.ts';
 import type { ApiEnv } from '../env.ts';
+import { jsonResponse } from '../json-response.ts';
 import { ProblemSchema, problem, problemResponses } from '../problem.ts';
 
 /** /api/alerts: list with filters, one alert with its evidence, lifecycle actions (write token). */
@@ -59,25 +60,29 @@ export function toAction(body: z.infer<typeof ActionBody>): TriageAction {
 }
 
 const IdParam = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: 'id', in: 'path' } }) });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-const notFound = json(ProblemSchema, 'No alert with this id');
+const notFound = jsonResponse(ProblemSchema, 'No alert with this id');
+
+/** The repository's filter from a parsed query: only the fields it gives (counts take the same minus status). */
+export function alertFilterOf(q: Partial<Pick<z.infer<typeof AlertListQuery>, 'status' | 'detector' | 'severity' | 'audience' | 'team' | 'from' | 'to'>>): AlertFilter {
+  return {
+    ...(q.status && { status: q.status }), ...(q.detector && { detector: q.detector }), ...(q.severity && { severity: q.severity }),
+    ...(q.audience && { audience: q.audience }), ...(q.team && { team: q.team }),
+    ...(q.from && { from: new Date(q.from) }), ...(q.to && { to: new Date(q.to) }),
+  };
+}
 
 export function alertRoutes(port: AlertsPort | undefined, now: () => Date) {
   const app = new OpenAPIHono<ApiEnv>();
-  const unavailable = json(ProblemSchema, 'Alerts are not wired into this process');
+  const unavailable = jsonResponse(ProblemSchema, 'Alerts are not wired into this process');
 
   app.openapi(createRoute({
     method: 'get', path: '/api/alerts', tags: ['alerts'], summary: 'Alerts, filtered and paged', security: [{ bearer: [] }],
     request: { query: AlertListQuery },
-    responses: { 200: json(AlertListSchema, 'A page of alerts'), ...problemResponses, 503: unavailable },
+    responses: { 200: jsonResponse(AlertListSchema, 'A page of alerts'), ...problemResponses, 503: unavailable },
   }), async (c) => {
     if (!port) return problem(c, 503, 'ALERTS_UNAVAILABLE', 'no alert repository is configured');
     const q = c.req.valid('query');
-    const filter = {
-      ...(q.status && { status: q.status }), ...(q.detector && { detector: q.detector }), ...(q.severity && { severity: q.severity }),
-      ...(q.audience && { audience: q.audience }), ...(q.team && { team: q.team }),
-      ...(q.from && { from: new Date(q.from) }), ...(q.to && { to: new Date(q.to) }),
-    };
+    const filter = alertFilterOf(q);
     const res = await port.listAlerts(filter, { limit: q.limit, offset: q.offset, sort: q.sort, order: q.order });
     return c.json({ items: res.items, total: res.total, countsByStatus: res.countsByStatus, limit: q.limit, offset: q.offset }, 200);
   });
@@ -85,7 +90,7 @@ export function alertRoutes(port: AlertsPort | undefined, now: () => Date) {
   app.openapi(createRoute({
     method: 'get', path: '/api/alerts/{id}', tags: ['alerts'], summary: 'One alert with its evidence', security: [{ bearer: [] }],
     request: { params: IdParam },
-    responses: { 200: json(AlertDetailSchema, 'The alert'), ...problemResponses, 404: notFound, 503: unavailable },
+    responses: { 200: jsonResponse(AlertDetailSchema, 'The alert'), ...problemResponses, 404: notFound, 503: unavailable },
   }), async (c) => {
     if (!port) return problem(c, 503, 'ALERTS_UNAVAILABLE', 'no alert repository is configured');
     const alert = await port.getAlert(c.req.valid('param').id);
@@ -97,9 +102,9 @@ export function alertRoutes(port: AlertsPort | undefined, now: () => Date) {
     security: [{ bearer: [] }],
     request: { params: IdParam, body: { content: { 'application/json': { schema: ActionBody } }, required: true } },
     responses: {
-      200: json(AlertDetailSchema, 'The alert after the action'), ...problemResponses,
-      403: json(ProblemSchema, 'The read token cannot act'), 404: notFound,
-      409: json(ProblemSchema, 'The action is not allowed from the alert\'s status'), 503: unavailable,
+      200: jsonResponse(AlertDetailSchema, 'The alert after the action'), ...problemResponses,
+      403: jsonResponse(ProblemSchema, 'The read token cannot act'), 404: notFound,
+      409: jsonResponse(ProblemSchema, 'The action is not allowed from the alert\'s status'), 503: unavailable,
     },
   }), async (c) => {
     if (!port) return problem(c, 503, 'ALERTS_UNAVAILABLE', 'no alert repository is configured');

@@ -8,6 +8,7 @@ import { alertSightings, scorecard, type Scorecard } from '../../simulate/scorec
 import { startSimulator, type Simulator } from '../../simulate/live.ts';
 import type { SimulateOptions } from '../../simulate/options.ts';
 import type { Store } from '../../store/store.ts';
+import { selectRows } from '../../store/select-rows.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 
 /**
@@ -40,16 +41,14 @@ export interface SimulationInputs {
 const STATUS_EVERY_MS = 5_000;
 
 async function storeCounts(store: Store): Promise<{ rows: number; rejects: number; alerts: Record<string, number> }> {
-  const res = await store.client.query({
-    query: `SELECT
+  const [row] = await selectRows<{ rows: number; rejects: number; alerts: Record<string, number> }>(
+    store,
+    `SELECT
               (SELECT count() FROM gateway_requests) + (SELECT count() FROM provider_usage)
                 + (SELECT count() FROM idp_events) + (SELECT count() FROM agent_events) + (SELECT count() FROM provider_keys) AS rows,
               (SELECT count() FROM ingest_rejects) AS rejects,
               (SELECT CAST(sumMap(map(detector, toUInt64(1))) AS Map(String, UInt64)) FROM alerts FINAL) AS alerts`,
-    format: 'JSONEachRow',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-  });
-  const [row] = await res.json<{ rows: number; rejects: number; alerts: Record<string, number> }>();
+  );
   return row ?? { rows: 0, rejects: 0, alerts: {} };
 }
 
