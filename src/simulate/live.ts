@@ -3,6 +3,7 @@ import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { trafficPlanner } from './planner.ts';
 import type { PlantedIncident } from './scorecard.ts';
+import { pushTo } from './multimap.ts';
 
 /**
  * The live simulator: the planted day's people, sessions and wire formats generated continuously
@@ -75,7 +76,6 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const producedAt = new Map<number, number>();
   const produced = Object.fromEntries(SOURCE_KINDS.map((s) => [s, 0])) as Record<SourceKind, number>;
   let simNow = simStart;
-  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => m.set(k, [...(m.get(k) ?? []), v]);
 
   let stopped = false;
   let inFlight: Promise<void> = Promise.resolve();
@@ -91,7 +91,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
       // Bounded requests: a catch-up round (a slow broker, a long pause) can hold many seconds of traffic.
       for (let i = 0; i < batch.length; i += MAX_MESSAGES_PER_SEND) {
         const byTopic = new Map<SourceKind, Message[]>();
-        for (const rec of batch.slice(i, i + MAX_MESSAGES_PER_SEND)) push(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
+        for (const rec of batch.slice(i, i + MAX_MESSAGES_PER_SEND)) pushTo(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
         await opts.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([s, messages]) => ({ topic: opts.topics[s], messages })) });
       }
       const at = now();
