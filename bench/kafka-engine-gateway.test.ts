@@ -36,7 +36,7 @@ describe('like-for-like Kafka engine view', () => {
       const decoder = findDecoder('gateway', doc);
       if (!decoder) throw new Error('no decoder');
       formats.add(decoder.format);
-      const row = decoder.decode(structuredClone(doc), ctx).records[0]?.row as Record<string, unknown>;
+      const row = decoder.decode(structuredClone(doc), ctx).records[0]?.row as unknown as Record<string, unknown>;
       return Object.fromEntries(Object.keys(rows[0] ?? {}).map((k) => {
         const v = row[k];
         if (k === 'event_time') return [k, new Date(v as number).toISOString().replace('T', ' ').replace('Z', '')];
