@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.ts';
@@ -56,6 +56,7 @@ export interface DriftwatchRun {
 }
 
 export async function measureDriftwatch(run: DriftwatchRun): Promise<DriftwatchFigures> {
+  mkdirSync(run.dir, { recursive: true });
   const cfgFile = join(run.dir, 'config.json');
   writeFileSync(cfgFile, JSON.stringify({ kafka: { brokers: run.broker.brokers, groupId: run.groupId, topics: run.topics }, clickhouse: { dataDir: join(run.dir, 'dw-data') }, logLevel: 'warn',
     ...(run.decodeWorkers !== undefined ? { ingest: { decodeWorkers: run.decodeWorkers } } : {}) }));
