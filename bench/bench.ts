@@ -60,6 +60,47 @@ let ingest: IngestFigures | undefined;
 let latency: LatencyFigures | undefined;
 let detect: DetectSize[] = [];
 
+/** The table's rows from what has been measured so far (printed after each part too, so a stopped run still shows them). */
+function tableRows(): string[][] {
+  const rows: string[][] = [];
+  if (ingest) {
+    const { bytes, dw, like, raw } = ingest;
+    const evs = (f: ConsumerFigures) => N / f.seconds;
+    const mbs = (f: ConsumerFigures) => bytes / 1e6 / f.seconds;
+    const cpu = (f: ConsumerFigures) => (f.cpuSeconds / N) * 1e6;
+    const brokerCpu = (f: ConsumerFigures) => (Number.isNaN(f.brokerCpuSeconds) ? '' : `, broker ${((f.brokerCpuSeconds / N) * 1e6).toFixed(0)} µs`);
+    const what = `ingest, ${thousands(N)} LiteLLM messages (${(bytes / 1e6).toFixed(0)} MB), one topic × 3 partitions`;
+    rows.push(
+      [`${what}: events/s`, thousands(evs(dw)), `${thousands(evs(like))} (raw: ${thousands(evs(raw))})`, `${x(evs(dw) / evs(like))} (raw: ${x(evs(dw) / evs(raw))})`],
+      ['ingest: MB/s', mbs(dw).toFixed(1), `${mbs(like).toFixed(1)} (raw: ${mbs(raw).toFixed(1)})`, ''],
+      ['ingest: CPU per event (whole process, start-up included)', `${cpu(dw).toFixed(0)} µs${brokerCpu(dw)}`, `${cpu(like).toFixed(0)} µs${brokerCpu(like)} (raw: ${cpu(raw).toFixed(0)} µs)`,
+        `${x(cpu(like) / cpu(dw))} (raw: ${x(cpu(raw) / cpu(dw))}) the events per CPU-second`],
+      ['ingest: CPU per event once consuming', `${dw.steadyCpuMicrosPerEvent.toFixed(0)} µs`, '', ''],
+      ['ingest: peak RSS', MiB(dw.peakRssBytes), `${MiB(like.peakRssBytes)} (raw: ${MiB(raw.peakRssBytes)})`, ''],
+    );
+  }
+  if (latency) {
+    const p50 = censoredPercentile(latency.latencies, 50);
+    const p95 = censoredPercentile(latency.latencies, 95);
+    const detected = latency.latencies.filter((l) => l !== null).length;
+    rows.push([`event → alert, p50 / p95 (simulator at ${thousands(latency.achievedRate)} msg/s for ${args.duration}, speed-up ${args.speedup}; ${detected} of ${latency.latencies.length} planted alerts raised within the run + ${args.grace})`,
+      `${formatCensored(p50, latency.censoredAboveSeconds)} / ${formatCensored(p95, latency.censoredAboveSeconds)}`, 'target: p95 < 60 s at 2,000 msg/s', ''],
+    ['driftwatch run (ingest + detect) peak RSS under the simulator', MiB(latency.peakRssBytes), '', '']);
+  }
+  for (const d of detect) {
+    rows.push([`detection, a day of ${thousands(d.n)} gateway requests (every detector, every window)`, `${d.totalSeconds.toFixed(1)} s (CPU ${d.totalCpuSeconds.toFixed(1)} s), ${d.alerts} alerts, peak RSS ${thousands(d.maxRssMiB)} MiB`, '', ''],
+      [`scheduled cycle (every detector's latest window), ${thousands(d.n)} day`, `${d.scheduledCycleSeconds.toFixed(1)} s (CPU ${d.scheduledCycleCpuSeconds.toFixed(1)} s)`, '', '']);
+  }
+  if (detect.length > 1) {
+    const a = detect[0] as DetectSize;
+    const b = detect[detect.length - 1] as DetectSize;
+    rows.push([`detection growth, ${thousands(b.n / a.n)}× the data`, `${x(b.totalSeconds / a.totalSeconds)} wall, ${x(b.totalCpuSeconds / a.totalCpuSeconds)} CPU`, 'linear: 10×', '']);
+  }
+  return rows;
+}
+const HEAD = ['measure', 'driftwatch', 'reference: Kafka engine like-for-like (raw string), or target', 'ratio driftwatch / reference'];
+const progress = () => say(`\n${markdownTable(HEAD, tableRows())}\n`);
+
 if (only.has('ingest') || only.has('latency')) {
   const broker = await resolveBroker(log);
   try {
@@ -81,6 +122,7 @@ if (only.has('ingest') || only.has('latency')) {
       ingest = { bytes, dw, like, raw };
       say('driftwatch CPU per thread group once consuming:');
       for (const l of formatThreadCpu(dw.threads, dw.steadyEvents)) say(l);
+      progress();
     }
     if (only.has('latency')) {
       say(`latency: driftwatch run (ingest + detect) under the simulator at ${args.rate} msg/s ...`);
@@ -88,6 +130,7 @@ if (only.has('ingest') || only.has('latency')) {
         broker, rate: Number(args.rate), speedup: Number(args.speedup), incidentsPerHour: Number(args['incidents-per-hour']),
         durationMs: parseRunDuration(args.duration as string), graceMs: parseRunDuration(args.grace as string), dir, run, log, say,
       });
+      progress();
     }
   } finally {
     await broker.stop();
@@ -104,46 +147,11 @@ if (only.has('detect')) {
 }
 rmSync(dir, { recursive: true, force: true });
 
-const rows: string[][] = [];
-if (ingest) {
-  const { bytes, dw, like, raw } = ingest;
-  const evs = (f: ConsumerFigures) => N / f.seconds;
-  const mbs = (f: ConsumerFigures) => bytes / 1e6 / f.seconds;
-  const cpu = (f: ConsumerFigures) => (f.cpuSeconds / N) * 1e6;
-  const brokerCpu = (f: ConsumerFigures) => (Number.isNaN(f.brokerCpuSeconds) ? '' : `, broker ${((f.brokerCpuSeconds / N) * 1e6).toFixed(0)} µs`);
-  const what = `ingest, ${thousands(N)} LiteLLM messages (${(bytes / 1e6).toFixed(0)} MB), one topic × 3 partitions`;
-  rows.push(
-    [`${what}: events/s`, thousands(evs(dw)), `${thousands(evs(like))} (raw: ${thousands(evs(raw))})`, `${x(evs(dw) / evs(like))} (raw: ${x(evs(dw) / evs(raw))})`],
-    ['ingest: MB/s', mbs(dw).toFixed(1), `${mbs(like).toFixed(1)} (raw: ${mbs(raw).toFixed(1)})`, ''],
-    ['ingest: CPU per event (whole process, start-up included)', `${cpu(dw).toFixed(0)} µs${brokerCpu(dw)}`, `${cpu(like).toFixed(0)} µs${brokerCpu(like)} (raw: ${cpu(raw).toFixed(0)} µs)`,
-      `${x(cpu(like) / cpu(dw))} (raw: ${x(cpu(raw) / cpu(dw))}) the events per CPU-second`],
-    ['ingest: CPU per event once consuming', `${dw.steadyCpuMicrosPerEvent.toFixed(0)} µs`, '', ''],
-    ['ingest: peak RSS', MiB(dw.peakRssBytes), `${MiB(like.peakRssBytes)} (raw: ${MiB(raw.peakRssBytes)})`, ''],
-  );
-}
-if (latency) {
-  const p50 = censoredPercentile(latency.latencies, 50);
-  const p95 = censoredPercentile(latency.latencies, 95);
-  const detected = latency.latencies.filter((l) => l !== null).length;
-  rows.push([`event → alert, p50 / p95 (simulator at ${thousands(latency.achievedRate)} msg/s for ${args.duration}, speed-up ${args.speedup}; ${detected} of ${latency.latencies.length} planted alerts raised within the run + ${args.grace})`,
-    `${formatCensored(p50, latency.censoredAboveSeconds)} / ${formatCensored(p95, latency.censoredAboveSeconds)}`, 'target: p95 < 60 s at 2,000 msg/s', ''],
-  ['driftwatch run (ingest + detect) peak RSS under the simulator', MiB(latency.peakRssBytes), '', '']);
-}
-for (const d of detect) {
-  rows.push([`detection, a day of ${thousands(d.n)} gateway requests (every detector, every window)`, `${d.totalSeconds.toFixed(1)} s (CPU ${d.totalCpuSeconds.toFixed(1)} s), ${d.alerts} alerts, peak RSS ${thousands(d.maxRssMiB)} MiB`, '', ''],
-    [`scheduled cycle (every detector's latest window), ${thousands(d.n)} day`, `${d.scheduledCycleSeconds.toFixed(1)} s (CPU ${d.scheduledCycleCpuSeconds.toFixed(1)} s)`, '', '']);
-}
-if (detect.length > 1) {
-  const a = detect[0] as DetectSize;
-  const b = detect[detect.length - 1] as DetectSize;
-  rows.push([`detection growth, ${thousands(b.n / a.n)}× the data`, `${x(b.totalSeconds / a.totalSeconds)} wall, ${x(b.totalCpuSeconds / a.totalCpuSeconds)} CPU`, 'linear: 10×', '']);
-}
-
 process.stdout.write([
   '',
   `npm run bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`,
   '',
-  markdownTable(['measure', 'driftwatch', 'reference: Kafka engine like-for-like (raw string)', 'ratio driftwatch / reference'], rows),
+  markdownTable(HEAD, tableRows()),
   '',
   JSON.stringify({ ingest: ingest && { bytes: ingest.bytes, driftwatch: { ...ingest.dw, threads: undefined }, likeForLike: ingest.like, raw: ingest.raw }, latency: latency && { ...latency, card: { ...latency.card, extra: latency.card.extra.length } }, detect }),
   '',
