@@ -18,6 +18,8 @@
  *   - source health with rejects, 24 h (/api/sources).
  * Each figure is also given as a ratio to the reference measured in the same run: /readyz, one
  * `SELECT 1` round trip to the store through the same app (what any request costs at the least).
+ * The median CPU time per request (process user + system: the engine runs in this process, so its
+ * threads count) is printed too: it depends far less on what else the machine runs than wall time.
  * Peak RSS of the bench process (VmHWM) is printed with them.
  * Then the idle RSS of an API process: a child opens the same store, starts the server, answers
  * /readyz once and idles 5 s.
@@ -158,19 +160,22 @@ async function main(): Promise<void> {
     ['sources with rejects, 24 h', () => `/api/sources?from=${day}T00:00:00Z&to=${to}T00:00:00Z`],
   ];
   const runs = Number(args.runs);
-  const results: Record<string, { p50: number; p95: number; status: number; p95VsReference?: number }> = {};
+  const results: Record<string, { p50: number; p95: number; cpuMs: number; status: number; p95VsReference?: number }> = {};
   for (const [name, path] of cases) {
     const times: number[] = [];
+    const cpu: number[] = [];
     let status = 0;
     for (let i = -3; i < runs; i++) {
       const t = performance.now();
+      const c = process.cpuUsage();
       const res = await api.app.request(path(Math.max(0, i)), { headers: { Authorization: `Bearer ${TOKEN}` } });
       await res.arrayBuffer();
       status = res.status;
-      if (i >= 0) times.push(performance.now() - t);
+      const used = process.cpuUsage(c);
+      if (i >= 0) { times.push(performance.now() - t); cpu.push((used.user + used.system) / 1000); }
     }
-    results[name] = { p50: +percentile(times, 50).toFixed(1), p95: +percentile(times, 95).toFixed(1), status };
-    say(`${name}: p50 ${results[name]?.p50} ms, p95 ${results[name]?.p95} ms (HTTP ${status})`);
+    results[name] = { p50: +percentile(times, 50).toFixed(1), p95: +percentile(times, 95).toFixed(1), cpuMs: +percentile(cpu, 50).toFixed(1), status };
+    say(`${name}: p50 ${results[name]?.p50} ms, p95 ${results[name]?.p95} ms, CPU ${results[name]?.cpuMs} ms (HTTP ${status})`);
   }
   const reference = results['reference: /readyz (SELECT 1)']?.p95 ?? 0;
   for (const r of Object.values(results)) if (reference > 0) r.p95VsReference = +(r.p95 / reference).toFixed(1);

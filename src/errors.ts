@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_DIR_INVALID'
   | 'CH_INSERT_FAILED'
+  /** Ingest waited for the store longer than ingest.storeOutage.giveUpAfterMs, or stopped while waiting. */
+  | 'STORE_OUTAGE'
   | 'CH_INSERT_REJECTED'
   | 'VALUE_OUT_OF_RANGE'
   | 'CH_MIGRATION_FAILED'

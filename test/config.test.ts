@@ -14,7 +14,7 @@ describe('configuration', () => {
     expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
     expect(config.kafka.topics.agent).toBe('ag');
     expect(config.clickhouse.url).toBe('http://clickhouse:8123');
-    expect(config.ingest).toMatchObject({ decodeWorkers: 1, storePromptText: true, maxBatchRows: 1000 });
+    expect(config.ingest).toMatchObject({ decodeWorkers: 1, storePromptText: true, maxBatchRows: 1000, storeOutage: { retryMaxDelayMs: 10_000, giveUpAfterMs: 600_000 } });
     expect(config.alerts.destinations.map((d) => d.type)).toEqual(['webhook', 'slack', 'pagerduty', 'splunk_hec', 'kafka', 'stdout']);
     expect(config.alerts.routes[0]?.match.audience).toEqual(['soc']);
     expect(config.alerts.dispatcher).toMatchObject({ maxAttempts: 5, timeoutMs: 3000 });
@@ -41,6 +41,12 @@ describe('configuration', () => {
       expect(issues.some((i) => i.startsWith('alerts.destinations.0.secretFromEnv'))).toBe(true);
       expect(issues.some((i) => i.startsWith('alerts.destinations.1.url'))).toBe(true);
     }
+  });
+
+  it('ingest.storeOutage: waits for the store by default; a retry delay under 200 ms or a negative give-up time is refused', () => {
+    expect(loadConfig({ env: {} }).ingest.storeOutage).toEqual({ retryMaxDelayMs: 30_000, giveUpAfterMs: 0 });
+    expect(() => loadConfig({ env: {}, overrides: { 'ingest.storeOutage.retryMaxDelayMs': 50 } })).toThrow(AppError);
+    expect(() => loadConfig({ env: {}, overrides: { 'ingest.storeOutage.giveUpAfterMs': -1 } })).toThrow(AppError);
   });
 
   it('takes the API tokens from the environment', () => {

@@ -1,3 +1,4 @@
+import type { Policy } from '../../schemas/policy/policy.ts';
 import type { DetectorCase } from '../../src/detect/cases.ts';
 import { at } from './fixtures.ts';
 
@@ -51,4 +52,33 @@ export function ordinaryDay(centre: number): (daysAgo: number) => number {
 /** The size matrix: a detector's cases built once per size, named by it. */
 export function sizeMatrix(build: (size: OrgSize) => DetectorCase[]): DetectorCase[] {
   return ORG_SIZES.flatMap((size) => build(size).map((c) => ({ ...c, name: `${size.label}: ${c.name}` })));
+}
+
+/** One model request of the busiest hour: when, and in which session. */
+export interface BusyRequest { time: string; session: string }
+
+/**
+ * The size's busiest hour of agent work, 14:00–14:59: its requests of that hour spread evenly over
+ * it and dealt in turn to `activeSessions` sessions. A test maps them to the records of each source
+ * (telemetry event, the gateway request carrying its session, a tool call …).
+ */
+export function busyHour(size: OrgSize): BusyRequest[] {
+  const sessions = Array.from({ length: size.activeSessions }, () => crypto.randomUUID());
+  return spreadOverHour('14:00', size.hourlyRequests.at(-1) ?? 0).map((time, i) => ({ time, session: sessions[i % sessions.length] ?? '' }));
+}
+
+/** The size's working morning, 09:00–14:59: every hour's requests, spread over the hour. */
+export function busyMorning(size: OrgSize): string[] {
+  return MORNING_HOURS.flatMap((hour, h) => spreadOverHour(hour, size.hourlyRequests[h] ?? 0));
+}
+
+/**
+ * The policy with the teams' daily budgets at ten of the size's ordinary days (monthly: 400): a
+ * budget is the team's own approved figure, so it grows with the organisation as its spend does.
+ */
+export function sizedBudgets(size: OrgSize, teams: readonly string[]): (p: Policy) => Policy {
+  return (p) => ({
+    ...p,
+    teams: p.teams.map((t) => (teams.includes(t.id) ? { ...t, budgets: [{ from: '2026-01-01', dailyUsd: 10 * size.dailyUsd, monthlyUsd: 400 * size.dailyUsd }] } : t)),
+  });
 }

@@ -3,6 +3,7 @@ import { detectorCases } from '../../src/detect/cases.ts';
 import { at } from '../_shared/fixtures.ts';
 import { bashBy, toolCallBy } from '../_shared/fixtures-boundaries.ts';
 import { PEOPLE, apiRequestBy, toolEventBy } from '../_shared/fixtures-logging.ts';
+import { SIZE_WINDOW, busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './data-boundary.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -95,3 +96,22 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's busiest hour of ordinary work (a model request and a git
+ * pull of the team's own repository each); the planted incident is one session reading cloud
+ * credentials, as visible among 800 requests as among 8.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const work = busyHour(size).flatMap(({ time, session }) => [apiRequestBy(alice, time, session), bashBy(alice, time, 'git pull https://github.com/acme/driftwatch.git main', { session })]);
+  const reader = crypto.randomUUID();
+  return [
+    {
+      name: 'fires on one session reading cloud credentials',
+      records: { agent: [...work, apiRequestBy(omar, at('14:50'), reader), toolCallBy(omar, at('14:51'), 'Read', { input: { file_path: '/Users/omar/.aws/credentials' } }, { session: reader })] },
+      window: SIZE_WINDOW,
+      expect: [{ entity: `session:${reader}`, team: 'team-data', check: (a) => expect(a.evidence.figures).toMatchObject({ secretPatterns: ['aws-credentials'], secretCalls: 1 }) }],
+    },
+    { name: 'quiet on ordinary work in the team\'s own repository', records: { agent: work }, window: SIZE_WINDOW, expect: 'none' },
+  ];
+}));

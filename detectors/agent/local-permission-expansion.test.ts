@@ -3,6 +3,7 @@ import { detectorCases } from '../../src/detect/cases.ts';
 import { at } from '../_shared/fixtures.ts';
 import { decisionBy, permissionModeBy } from '../_shared/fixtures-boundaries.ts';
 import { PEOPLE, apiRequestBy, toolEventBy } from '../_shared/fixtures-logging.ts';
+import { SIZE_WINDOW, busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './local-permission-expansion.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -58,3 +59,21 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's busiest hour, each request with a centrally approved
+ * decision (Edit, pre-approved by config); the planted incident is one person switching to a mode
+ * the policy does not permit.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const work = busyHour(size).flatMap(({ time, session }) => [apiRequestBy(alice, time, session), decisionBy(alice, time, 'Edit', 'config', { session })]);
+  return [
+    {
+      name: 'fires on one switch to bypassPermissions',
+      records: { agent: [...work, permissionModeBy(carol, at('14:50'), 'bypassPermissions', { trigger: 'cli_flag' })] },
+      window: SIZE_WINDOW,
+      expect: [{ entity: 'carol.nguyen@example.com:local-permissions', team: 'team-data', check: (a) => expect(a.evidence.figures).toMatchObject({ modes: ['bypassPermissions'], modeChanges: 1 }) }],
+    },
+    { name: 'quiet on centrally approved decisions', records: { agent: work }, window: SIZE_WINDOW, expect: 'none' },
+  ];
+}));

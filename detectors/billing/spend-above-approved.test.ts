@@ -2,8 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { anthropicUsagePage, at, bedrockInvocation, claudeCodeEvent, FIXTURE_DAY } from '../_shared/fixtures.ts';
 import { anthropicResult, bedrockTokens, kongRequest, litellmRequest, tokens, type KeyOwner } from '../_shared/fixtures-finops.ts';
-import { ordinaryDay, sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
-import type { Policy } from '../../schemas/policy/policy.ts';
+import { ordinaryDay, sizeMatrix, sizedBudgets, type OrgSize } from '../_shared/fixtures-sizes.ts';
 import detector from './spend-above-approved.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -181,10 +180,7 @@ detectorCases(detector, [
  * budgets at ten times it. The planted incident is the issue's: a day at 4× the median (at the
  * 5-person size exactly $1.17 → $4.68, robust z 6.7); an ordinary busy day (1.3×) stays quiet.
  */
-const sizedBudget = (size: OrgSize) => (p: Policy): Policy => ({
-  ...p,
-  teams: p.teams.map((t) => (t.id === 'team-web' ? { ...t, budgets: [{ from: '2026-01-01', dailyUsd: 10 * size.dailyUsd, monthlyUsd: 400 * size.dailyUsd }] } : t)),
-});
+const sizedBudget = (size: OrgSize) => sizedBudgets(size, ['team-web']);
 const cents2 = (usd: number) => Math.round(usd * 100) / 100;
 
 detectorCases(detector, sizeMatrix((size) => [

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at, claudeCodeReportPage, kongAiLog, litellmSpendLog } from '../_shared/fixtures.ts';
+import { sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './claude-code-without-gateway.ts';
 
 const DAY = { from: at('00:00'), to: at('00:00', 1) };
@@ -83,3 +84,24 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's people in the day's Claude Code report, their day's spend
+ * shared out (a cent at least), each with a gateway request that day; the planted incident is alice
+ * in the report without one.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const cents = Math.max(1, Math.round((size.dailyUsd * 100) / size.people));
+  const others = Array.from({ length: size.people - 1 }, (_, i) => `dev-${String(i).padStart(4, '0')}@example.com`);
+  const report = claudeCodeReportPage(at('00:00'), ['alice@example.com', ...others].map((email) => ({ email, models: [{ ...HAIKU, cents }] })));
+  const gateway = others.map((email, i) => litellmBy(email, new Date(Date.parse(at('09:00')) + i * 5_000).toISOString()));
+  return [
+    {
+      name: 'fires on one person in the report with no gateway request that day',
+      records: { billing: [report], gateway },
+      window: DAY,
+      expect: [{ entity: 'person:alice@example.com', team: 'team-platform-eng', check: (a) => expect(a.evidence.figures).toMatchObject({ estimatedCostUsd: cents / 100, gatewayRequests: 0 }) }],
+    },
+    { name: 'quiet when everyone in the report went through the gateway', records: { billing: [report], gateway: [...gateway, litellmBy('alice@example.com', at('14:00'))] }, window: DAY, expect: 'none' },
+  ];
+}));

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
 import { utcDay } from '../../src/detect/windows.ts';
+import { binomialUpperTail } from '../_shared/binomial.ts';
 
 /**
  * Entry-path and surface drift (issue 14): per team, the share of agent activity (Claude Code
@@ -18,31 +20,61 @@ import { utcDay } from '../../src/detect/windows.ts';
  * Surface: OTel `service.name` (claude-code, claude-code-desktop) and `terminal.type` (vscode,
  * cursor, …) against surfaces.services / surfaces.terminals. Unknown (empty) values are not judged.
  *
- * A team alerts per unapproved (dimension, value) when, in the window, at least minRequests
- * requests took it, their share of the team's requests is at least minShare, and that share rose
- * by at least minRise over the team's share in the historyHours before the window. A team with
- * fewer than minHistoryRequests requests of history is not judged (no baseline to rise against).
- * One alert per team, dimension, value and UTC day. Reads agent_paths_hourly (model requests per
+ * A team alerts per unapproved (dimension, value) used in the window when its share of the team's
+ * requests is at least minShare, rose by at least minRise over the team's baseline, and is
+ * significant against it by an exact one-sided binomial test (_shared/binomial.ts, maxPValue) —
+ * no floor of requests or history, so a 5-person team's 4 of 8 is judged like a 2,000-person
+ * team's 400 of 800 (issue 14). The baseline is the team's share in the historyHours before, with
+ * one request each way added (the Beta(1, 1) posterior mean): a team without history has a baseline
+ * of one half, so only an overwhelming share is evidence against it. An hour with fewer than
+ * minRequests team requests that is not evidence alone is judged on the day so far (the hours of the
+ * window's UTC day up to its end) against the history before that day. One alert per team, dimension, value and UTC day. Reads agent_paths_hourly (model requests per
  * hour, session and surface, 0018_agent_boundaries.sql) and gateway_sessions_hourly; raw events
  * only for the samples.
  */
 
-interface Row {
+interface QueryRow {
   team: string;
   dimension: 'path' | 'service' | 'terminal';
   value: string;
   window_requests: number;
   window_total: number;
+  /** Before the window, within historyHours. */
   history_requests: number;
   history_total: number;
-  share: number;
-  history_share: number;
+  /** The window's UTC day up to its end, and the history before that day. */
+  day_requests: number;
+  day_total: number;
+  prior_requests: number;
+  prior_total: number;
   sessions: string[];
   users: string[];
   top_user: string;
   owner: string;
   first_at: string;
   samples: string[];
+}
+
+/** What a finding was judged on: the hour, or the day so far when the hour is thin. */
+interface Judged { over: 'hour' | 'day so far'; requests: number; total: number; historyRequests: number; historyTotal: number; share: number; baseline: number; pValue: number }
+type Row = QueryRow & { judged: Judged };
+
+type DriftParams = { minRequests: number; minShare: number; minRise: number; maxPValue: number };
+
+/** Share at least minShare, rise over the smoothed baseline at least minRise, and significant against it. */
+function judge(over: Judged['over'], requests: number, total: number, historyRequests: number, historyTotal: number, p: DriftParams): Judged | null {
+  if (total === 0) return null;
+  const share = requests / total;
+  const baseline = (historyRequests + 1) / (historyTotal + 2);
+  if (share < p.minShare || share - baseline < p.minRise) return null;
+  const pValue = binomialUpperTail(requests, total, baseline);
+  return pValue <= p.maxPValue ? { over, requests, total, historyRequests, historyTotal, share, baseline, pValue } : null;
+}
+
+/** The hour against everything before it; a thin hour that is not evidence alone, the day so far against the days before. */
+function judgeDrift(r: QueryRow, p: DriftParams): Judged | null {
+  return judge('hour', r.window_requests, r.window_total, r.history_requests, r.history_total, p)
+    ?? (r.window_total < p.minRequests ? judge('day so far', r.day_requests, r.day_total, r.prior_requests, r.prior_total, p) : null);
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
@@ -73,15 +105,15 @@ export default defineDetector({
     'telemetry apply there too, then approve it in agentBoundaries.surfaces or move the team back to the governed surface.',
   falsePositives: [
     'A planned migration to a new surface or gateway before the policy lists it.',
-    'A team with little history whose first busy hour happens to be on a rarely used surface (raise minHistoryRequests).',
+    'A team with little history whose first busy hours happen to be on a rarely used surface (lower maxPValue).',
     'Gateway logs missing session ids (LiteLLM builds without the x-*-session-id rule) make governed sessions look direct.',
   ],
   params: {
     historyHours: param('UInt32', 168, 'Hours before the window that form the team\'s history.'),
-    minRequests: param('UInt32', 5, 'Minimum requests on the unapproved path/surface in the window.'),
-    minShare: param('Float64', 0.2, 'Minimum share of the team\'s requests in the window.'),
-    minRise: param('Float64', 0.15, 'Minimum rise of the share over the team\'s history share.'),
-    minHistoryRequests: param('UInt32', 10, 'Teams with fewer requests in their history are not judged.'),
+    minRequests: param('UInt32', 20, 'An hour with fewer team requests that is not evidence alone is judged on the team\'s day so far (the hour rolls up to the day).'),
+    minShare: param('Float64', 0.2, 'Minimum share of the team\'s requests on the unapproved path/surface.', z.number().min(0).max(1)),
+    minRise: param('Float64', 0.15, 'Minimum rise of the share over the team\'s baseline share.', z.number().min(0).max(1)),
+    maxPValue: param('Float64', 0.001, 'Maximum one-sided binomial p-value of that many requests at the baseline share.', z.number().gt(0).max(1)),
     gatewayToleranceSeconds: param('UInt32', 600, 'Gateway requests this far around a request still govern its session.'),
   },
   // One query evaluates a run of windows (detectors/README.md, batch). Sliding history: an hour of requests counts for the window
@@ -104,7 +136,9 @@ export default defineDetector({
       requests AS (
         -- model requests per hour, session and surface (0018_agent_boundaries.sql), each hour given to every window it is in or behind
         SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
-               r.hour >= window_end - toIntervalSecond({every:UInt32}) AS in_window
+               r.hour >= window_end - toIntervalSecond({every:UInt32}) AS in_window,
+               -- the window's UTC day up to its end (read while historyHours reach back over it)
+               r.hour >= toStartOfDay(window_end - toIntervalSecond({every:UInt32})) AS in_day
         FROM (
           SELECT session_id, hour, user_email, team_id AS otel_team, account_id, service_name, terminal_type, first_party,
                  sum(requests) AS n, min(first_at) AS event_time
@@ -137,12 +171,14 @@ export default defineDetector({
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.otel_team)
       ),
       totals AS (
-        SELECT window_end AS total_window, team AS total_team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total
+        SELECT window_end AS total_window, team AS total_team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total,
+          sumIf(n, in_day) AS day_total, sumIf(n, NOT in_day) AS prior_total
         FROM classified GROUP BY total_window, total_team
       ),
       drift AS (
         SELECT window_end, team, o.1 AS dimension, o.2 AS value,
           sumIf(n, in_window) AS window_requests, sumIf(n, NOT in_window) AS history_requests,
+          sumIf(n, in_day) AS day_requests, sumIf(n, NOT in_day) AS prior_requests,
           arraySlice(arraySort(groupUniqArrayIf(session_id, in_window)), 1, 10) AS sessions,
           arraySort(groupUniqArrayIf(user_email, in_window AND user_email != '')) AS users,
           argMaxIf(user_email, (n, user_email), in_window AND user_email != '') AS top_user,
@@ -160,15 +196,16 @@ export default defineDetector({
         GROUP BY window_end, team, dimension, value
       ),
       (SELECT groupArray((d.team, d.dimension, d.value, d.window_requests, t.window_total, d.history_requests, t.history_total, d.sessions, d.users,
-                          d.top_user, d.first_at, d.window_end))
+                          d.top_user, d.first_at, d.window_end, d.day_requests, t.day_total, d.prior_requests, t.prior_total))
        FROM drift AS d INNER JOIN totals AS t ON t.total_window = d.window_end AND t.total_team = d.team
-       WHERE d.window_requests >= {minRequests:UInt32} AND t.history_total >= {minHistoryRequests:UInt32}
-         AND d.window_requests / t.window_total >= {minShare:Float64}
-         AND d.window_requests / t.window_total - d.history_requests / t.history_total >= {minRise:Float64}) AS flagged,
+       -- used in the window, at minShare of the hour or (thin hour) the day so far; the rise and its significance are evaluate()'s
+       WHERE d.window_requests > 0
+         AND (d.window_requests / t.window_total >= {minShare:Float64}
+              OR (t.window_total < {minRequests:UInt32} AND d.day_requests / t.day_total >= {minShare:Float64}))) AS flagged,
       -- samples: the first three requests of the first (by id) session of each finding, in its window
       arrayMap(f -> f.8[1], flagged) AS sample_sessions
     SELECT f.12 AS window_end, f.1 AS team, f.2 AS dimension, f.3 AS value, f.4 AS window_requests, f.5 AS window_total, f.6 AS history_requests,
-      f.7 AS history_total, round(f.4 / f.5, 4) AS share, round(f.6 / f.7, 4) AS history_share, f.8 AS sessions, f.9 AS users, f.10 AS top_user,
+      f.7 AS history_total, f.13 AS day_requests, f.14 AS day_total, f.15 AS prior_requests, f.16 AS prior_total, f.8 AS sessions, f.9 AS users, f.10 AS top_user,
       pt.owner_email AS owner, f.11 AS first_at, x.samples AS samples
     FROM (SELECT arrayJoin(flagged) AS f) AS g
     LEFT JOIN policy_teams AS pt ON pt.team_id = f.1
@@ -180,27 +217,41 @@ export default defineDetector({
       GROUP BY sample_window, session_id) AS x ON x.sample_window = f.12 AND x.session_id = f.8[1]
     ORDER BY window_end, team, dimension, value
   `,
+  evaluate(rows: QueryRow[], { params }): Row[] {
+    return rows.flatMap((r) => {
+      const judged = judgeDrift(r, params);
+      return judged ? [{ ...r, judged }] : [];
+    });
+  },
   alert(row: Row) {
     const identity = row.top_user || row.owner;
+    const j = row.judged;
+    const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
     const what = row.dimension === 'path' ? `the ${row.value} entry path` : `the ${row.value} ${row.dimension === 'service' ? 'surface (service.name)' : 'terminal'}`;
     return {
       entity: `${row.team || 'unattributed'}:${row.dimension}:${row.value}`,
       team: row.team,
       identity,
       credential: '',
-      summary: `${row.team ? `Team ${row.team}` : 'Unattributed activity'}: ${pct(row.share)} of its Claude Code model requests (${row.window_requests} of ` +
-        `${row.window_total}) went through ${what}, not approved by the policy, against ${pct(row.history_share)} in its history ` +
-        `(${row.history_requests} of ${row.history_total}); ${row.users.length > 0 ? `users: ${row.users.join(', ')}` : 'no user identity in the telemetry'}.`,
+      summary: `${row.team ? `Team ${row.team}` : 'Unattributed activity'}: ${pct(j.share)} of its Claude Code model requests ${j.over === 'hour' ? 'in the hour' : 'so far today'} ` +
+        `(${j.requests} of ${j.total}) went through ${what}, not approved by the policy, against ${pct(j.historyTotal > 0 ? j.historyRequests / j.historyTotal : 0)} in its history ` +
+        `(${j.historyRequests} of ${j.historyTotal}; binomial p = ${j.pValue.toExponential(1)}); ` +
+        `${row.users.length > 0 ? `users: ${row.users.join(', ')}` : 'no user identity in the telemetry'}.`,
       evidence: {
         figures: {
           dimension: row.dimension,
           value: row.value,
+          judgedOver: j.over,
           windowRequests: row.window_requests,
           windowTotal: row.window_total,
-          share: row.share,
-          historyRequests: row.history_requests,
-          historyTotal: row.history_total,
-          historyShare: row.history_share,
+          judgedRequests: j.requests,
+          judgedTotal: j.total,
+          share: round4(j.share),
+          historyRequests: j.historyRequests,
+          historyTotal: j.historyTotal,
+          historyShare: j.historyTotal > 0 ? round4(j.historyRequests / j.historyTotal) : 0,
+          baselineShare: round4(j.baseline),
+          pValue: Number(j.pValue.toExponential(2)),
           sessions: row.sessions,
           users: row.users,
           firstAt: row.first_at,

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at, claudeCodeEvent, kongAiLog, oktaEvent } from '../_shared/fixtures.ts';
 import { entraUserSignIn, litellmKeyRequest, type GatewayKey } from '../_shared/fixtures-identity.ts';
+import { busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './identity-switch.ts';
 
 // A scheduled run: the hour ending 15:00 with the detector's 2 h lookback.
@@ -178,3 +179,25 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's busiest hour of sessions, each alice's telemetry and a
+ * request on her own key; the planted incident is one session resumed under carol's login.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const hour = busyHour(size);
+  const work = {
+    agent: hour.map(({ time, session }) => claudeCodeEvent(time, { 'session.id': session, 'user.account_uuid': null, ...ALICE })),
+    gateway: hour.map(({ time, session }) => litellmKeyRequest(time, ALICE_KEY, { session_id: session })),
+  };
+  const switched = crypto.randomUUID();
+  return [
+    {
+      name: 'fires on one session that changes person',
+      records: { ...work, agent: [...work.agent, telemetry(switched, '14:40', ALICE), telemetry(switched, '14:45', CAROL)] },
+      window: RUN,
+      expect: [{ entity: `session:${switched}`, identity: 'alice@example.com', team: 'team-platform-eng' }],
+    },
+    { name: 'quiet when every session shows one person on one key', records: work, window: RUN, expect: 'none' },
+  ];
+}));

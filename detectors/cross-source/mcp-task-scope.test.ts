@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at } from '../_shared/fixtures.ts';
 import { PEOPLE, apiRequestBy, litellmBy, toolEventBy } from '../_shared/fixtures-logging.ts';
+import { SIZE_WINDOW, busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './mcp-task-scope.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -71,3 +72,24 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's busiest hour of coding sessions (gateway request,
+ * telemetry, a github call each); the planted incident is one coding session calling a server
+ * approved only for the chat and review classes.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const drifting = { time: at('14:50'), session: crypto.randomUUID() };
+  const sessions = [...busyHour(size), drifting];
+  const gateway = sessions.map(({ time, session }) => litellmBy(alice, time, { session }));
+  const work = sessions.flatMap(({ time, session }) => [apiRequestBy(alice, time, session), toolEventBy(alice, time, 'mcp__github__create_pull_request', { session })]);
+  return [
+    {
+      name: 'fires on one call outside the session\'s task class',
+      records: { gateway, agent: [...work, toolEventBy(alice, at('14:51'), 'mcp__confluence__search', { session: drifting.session })] },
+      window: SIZE_WINDOW,
+      expect: [{ entity: `session:${drifting.session}`, team: 'team-platform-eng', check: (a) => expect(a.evidence.figures).toMatchObject({ sessionClass: 'coding', servers: ['confluence'], calls: 1 }) }],
+    },
+    { name: 'quiet when every session calls its own class\'s servers', records: { gateway, agent: work }, window: SIZE_WINDOW, expect: 'none' },
+  ];
+}));

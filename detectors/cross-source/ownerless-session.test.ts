@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at, claudeCodeEvent, kongAiLog, oktaEvent } from '../_shared/fixtures.ts';
 import { entraServicePrincipalSignIn, litellmKeyRequest, oktaServiceAppGrant, type GatewayKey } from '../_shared/fixtures-identity.ts';
+import { busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './ownerless-session.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -26,13 +27,12 @@ const IDP_SUBJECT = 'a9d4f2e7-3c1b-4a86-b5e0-7d2c9f1a6b38';
 const WITH_EMAIL = 'd3b6e9f1-2a4c-4d87-9b1e-6f8a0c3d5e72';
 const WITH_ENDUSER = 'e8a2c5f7-1b3d-4e96-a0b4-3c7e9d2f6a81';
 
-/** Claude Code on API-key auth: only its install id, unless the identity is given. */
+/** Claude Code on API-key auth: only its install id. */
+const ANONYMOUS = { 'user.email': null, 'user.account_id': null, 'user.account_uuid': null, 'organization.id': null, 'team.id': null };
+
+/** Claude Code on API-key auth, unless the identity is given. */
 function telemetry(session: string, t: string, identity: Record<string, string | null> = {}, resource: Record<string, string> = {}) {
-  return claudeCodeEvent(
-    at(t),
-    { 'session.id': session, 'user.email': null, 'user.account_id': null, 'user.account_uuid': null, 'organization.id': null, 'team.id': null, ...identity },
-    resource,
-  );
+  return claudeCodeEvent(at(t), { 'session.id': session, ...ANONYMOUS, ...identity }, resource);
 }
 
 const kongHeaders = (session: string) => ({ request: { headers: { 'x-claude-code-session-id': session } } });
@@ -174,3 +174,26 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's busiest hour of sessions on API-key auth (telemetry with
+ * only the install id), each on alice's policy-listed key at the gateway; the planted incident is
+ * one anonymous session on a key nobody owns.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const hour = busyHour(size);
+  const work = {
+    agent: hour.map(({ time, session }) => claudeCodeEvent(time, { 'session.id': session, ...ANONYMOUS })),
+    gateway: hour.map(({ time, session }) => litellmKeyRequest(time, ALICE_KEY, { session_id: session })),
+  };
+  const ownerless = crypto.randomUUID();
+  return [
+    {
+      name: 'fires on one anonymous session on an unowned key',
+      records: { agent: [...work.agent, telemetry(ownerless, '14:50', { 'team.id': 'ml' })], gateway: [...work.gateway, litellmKeyRequest(at('14:51'), SHARED_KEY, { session_id: ownerless })] },
+      window: HOUR,
+      expect: [{ entity: `session:${ownerless}`, team: 'team-ml', credential: 'ml-shared' }],
+    },
+    { name: 'quiet when every session is on a key the policy gives an owner', records: work, window: HOUR, expect: 'none' },
+  ];
+}));

@@ -4,6 +4,7 @@ import { at } from '../_shared/fixtures.ts';
 import { entraServicePrincipalSignIn, oktaServiceAppGrant } from '../_shared/fixtures-identity.ts';
 import { PEOPLE, apiRequestBy } from '../_shared/fixtures-logging.ts';
 import { anthropicApiKey, anthropicKeyPage, openAiKeyPage, openAiProjectKey } from '../_shared/fixtures-keys.ts';
+import { busyMorning, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './static-credentials.ts';
 
 const DAY = { from: at('00:00'), to: at('00:00', 1) };
@@ -123,3 +124,23 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the CI runner federating once for each request of the size's working
+ * morning, and a young key for each person; the planted incident is one sign-in with a client
+ * secret.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const federated = busyMorning(size).map((time) => ciSignIn(time, 'federatedIdentityCredential'));
+  const keys = openAiKeyPage('proj_abc', Array.from({ length: size.people }, (_, i) =>
+    openAiProjectKey({ id: `key_young${String(i).padStart(4, '0')}`, name: `laptop ${i}`, createdAt: at('09:00', -30), ownerEmail: 'alice@example.com' })));
+  return [
+    {
+      name: 'fires on one sign-in with a client secret',
+      records: { idp: [...federated, ciSignIn(at('14:50'), 'clientSecret')], billing: [keys] },
+      window: DAY,
+      expect: [{ entity: 'workload:entra:ci-claude-code-runner', team: 'team-platform-eng', check: (a) => expect(a.evidence.figures).toMatchObject({ signIns: 1 }) }],
+    },
+    { name: 'quiet on federation and young keys', records: { idp: federated, billing: [keys] }, window: DAY, expect: 'none' },
+  ];
+}));

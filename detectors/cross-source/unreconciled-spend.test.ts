@@ -11,6 +11,7 @@ import {
   openAiResult,
   tokens,
 } from '../_shared/fixtures-finops.ts';
+import { openAiKeyPage, openAiProjectKey } from '../_shared/fixtures-keys.ts';
 import type { TokenCounts } from '../_shared/model-prices.ts';
 import type { Policy } from '../../schemas/policy/policy.ts';
 import { MORNING_HOURS, sizeMatrix, type OrgSize } from '../_shared/fixtures-sizes.ts';
@@ -172,6 +173,32 @@ detectorCases(detector, [
         },
       },
     ],
+  },
+  {
+    // OpenAI usage grouped by key only (no project_id): the key inventory says key_mlBatch01 is in proj_ml7Qk2, which the
+    // project-only credential openai-ml-batch holds (provider_key_credentials); without the inventory nothing claims the row.
+    name: 'maps a usage row without its project to a project-only credential through the key inventory, naming the key by its hint',
+    records: {
+      billing: [
+        openAiKeyPage('proj_ml7Qk2', [openAiProjectKey({ id: 'key_mlBatch01', name: 'batch', createdAt: at('00:00', -30), serviceAccount: 'ml-batch' })]),
+        openAiUsagePage(at('09:00'), [openAiResult(tokens({ uncached: 2_000_000, output: 500_000 }), { api_key_id: 'key_mlBatch01', project_id: null, model: 'gpt-5-mini' })]),
+      ],
+      gateway: reconciled.gateway,
+    },
+    window: DAY,
+    expect: [{
+      entity: 'ledger:litellm-prod/openai:gpt-5-mini', team: 'team-ml', credential: 'openai-ml-batch',
+      check: (a) => expect(a.evidence.figures).toMatchObject({ billedKeys: ['key_mlBatch01'], billedKeyHints: ['sk-proj-****ch01'], gapTokens: 2_500_000 }),
+    }],
+  },
+  {
+    name: 'quiet for a usage row without its project when no key inventory places its key',
+    records: {
+      billing: [openAiUsagePage(at('09:00'), [openAiResult(tokens({ uncached: 2_000_000, output: 500_000 }), { api_key_id: 'key_mlBatch01', project_id: null, model: 'gpt-5-mini' })])],
+      gateway: reconciled.gateway,
+    },
+    window: DAY,
+    expect: 'none',
   },
   {
     name: 'quiet when bill and gateway log agree across LiteLLM, Kong and Bedrock, and for keys the gateway does not hold',

@@ -25,6 +25,12 @@ import { cents, priceTokens, type TokenCounts } from '../_shared/model-prices.ts
  * writes; the gap is priced proportionally from the billed mix with the list prices in
  * _shared/model-prices.ts (usage reports carry no cost).
  *
+ * Provider key inventory (provider_keys, formats.md §3/§4 key lists): the view provider_key_credentials
+ * resolves each credential to the keys it holds, so a usage row billed on an inventory key of a
+ * workspace-only credential is that credential's even when the report does not group by workspace /
+ * project, and the evidence names each billed key by its hint (sk-ant-api03-01R...hmiT, the form the
+ * provider's console and the gateway's config show), never the key.
+ *
  * Accountable team: the credential's dedicated team if it has one, else the largest gateway
  * consumer of that account that day (where FinOps charges it back), whose policy owner is asked.
  *
@@ -40,6 +46,8 @@ interface Row {
   slot: string;
   credentials: string[];
   billed_keys: string[];
+  /** The billed keys' hints from the key inventory ('' when it does not list the key). */
+  billed_key_hints: string[];
   billed_uncached: number;
   billed_cache_read: number;
   billed_cache_write: number;
@@ -109,9 +117,14 @@ export default defineDetector({
       ledgers AS (
         SELECT c.credential_id AS credential_id, c.provider AS provider, c.api_key_id AS api_key_id,
                c.workspace_id AS workspace_id, c.principal_pattern AS principal_pattern,
-               c.gateway_id AS gateway_id, c.team_id AS team_id, g.kind AS gateway_kind
+               c.gateway_id AS gateway_id, c.team_id AS team_id, g.kind AS gateway_kind, i.inventory_keys AS inventory_keys
         FROM policy_credentials AS c INNER JOIN policy_gateways AS g ON g.gateway_id = c.gateway_id
+        -- the keys the inventory lists for the credential (0019 provider_key_credentials; none without an inventory)
+        LEFT JOIN (SELECT credential_id, groupUniqArray(key_id) AS inventory_keys FROM provider_key_credentials GROUP BY credential_id) AS i
+          ON i.credential_id = c.credential_id
       ),
+      (SELECT mapFromArrays(groupArray(key_id), groupArray(key_hint))
+       FROM (SELECT key_id, any(key_hint) AS key_hint FROM provider_key_credentials GROUP BY key_id)) AS key_hints,
       -- Accounts: per provider, gateway kinds that hold a common key are one account (their logs summed against its
       -- bill). Two kinds exist (litellm, kong), so one step of "shares a key with" is already the closure.
       held_keys AS (
@@ -146,7 +159,7 @@ export default defineDetector({
         FROM usage AS u INNER JOIN ledgers AS l ON l.provider = u.provider
         WHERE (u.provider = 'bedrock' OR u.api_key_id != '' OR (u.measure = 'cost' AND l.api_key_id = ''))
           AND (l.api_key_id = '' OR l.api_key_id = u.api_key_id)
-          AND (l.workspace_id = '' OR l.workspace_id = u.workspace_id)
+          AND (l.workspace_id = '' OR l.workspace_id = u.workspace_id OR has(l.inventory_keys, u.api_key_id))
           AND (l.principal_pattern = '' OR match(u.principal, l.principal_pattern))
         ORDER BY l.api_key_id != '' DESC, l.credential_id
         LIMIT 1 BY u.provider, u.api_key_id, u.workspace_id, u.principal, u.model, u.measure, u.grain, u.slot
@@ -207,7 +220,7 @@ export default defineDetector({
       ),
       result AS (
         SELECT l.gateways AS gateways, l.provider AS provider, l.model AS model, l.measure AS measure, l.slot AS slot,
-               l.credentials AS credentials, l.billed_keys AS billed_keys,
+               l.credentials AS credentials, l.billed_keys AS billed_keys, arrayMap(k -> key_hints[k], l.billed_keys) AS billed_key_hints,
                l.billed_uncached AS billed_uncached, l.billed_cache_read AS billed_cache_read,
                l.billed_cache_write AS billed_cache_write, l.billed_output AS billed_output, l.billed_cost AS billed_cost,
                g.tokens AS logged_tokens, round(g.cost, 4) AS logged_cost, g.requests AS logged_requests, l.samples AS samples,
@@ -318,6 +331,7 @@ export default defineDetector({
           measure: row.measure,
           credentials: row.credentials,
           billedKeys: row.billed_keys,
+          billedKeyHints: row.billed_key_hints,
           hoursOverTolerance: f.hours,
           billedTokens: f.billedTokens,
           loggedTokens: f.loggedTokens,

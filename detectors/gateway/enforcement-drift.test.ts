@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at } from '../_shared/fixtures.ts';
 import { PEOPLE, kongBy, litellmBy } from '../_shared/fixtures-logging.ts';
+import { busyMorning, sizeMatrix, sizedBudgets } from '../_shared/fixtures-sizes.ts';
 import detector from './enforcement-drift.ts';
 
 const DAY = { from: at('00:00'), to: at('00:00', 1) };
@@ -86,3 +87,25 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's working morning of coding requests on the approved model,
+ * alice's and carol's in turn, costing its ordinary day within budgets sized to it; the planted
+ * incident is one request served on a model no class approves for team-data.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const times = busyMorning(size);
+  const usd = Math.round((size.dailyUsd / times.length) * 1e6) / 1e6;
+  const coding = times.map((time, i) => litellmBy(i % 2 === 0 ? alice : carol, time, { overrides: spend(usd) }));
+  const policy = sizedBudgets(size, ['team-platform-eng', 'team-data']);
+  return [
+    {
+      name: 'fires on one request served on a refused model',
+      records: { gateway: [...coding, litellmBy(carol, at('14:50'), { overrides: { ...OPUS, ...spend(usd) } })] },
+      window: DAY,
+      policy,
+      expect: [{ entity: 'enforcement:litellm:team-data:model:claude-opus-4-1-20250805', team: 'team-data', check: (a) => expect(a.evidence.figures).toMatchObject({ refusedBy: 'team', requests: 1 }) }],
+    },
+    { name: 'quiet on approved models within budget', records: { gateway: coding }, window: DAY, policy, expect: 'none' },
+  ];
+}));

@@ -204,3 +204,36 @@ detectorCases(detector, sizeMatrix((size) => [
     expect: 'none',
   },
 ]));
+
+/**
+ * The size matrix for stopped-logging: the team's 14:00 hour on each of the previous 7 days at the
+ * size's volume (8, 80, 800 requests), and telemetry showing it at work today; the planted incident
+ * is an hour with no gateway request at all. The 5-person team's baseline of 8 (below the old floor
+ * of 10) is judged by the Poisson tail: e^-8 ≈ 3·10^-4.
+ */
+function pastHours(size: OrgSize) {
+  const n = size.hourlyRequests.at(-1) ?? 0;
+  return Array.from({ length: 7 }, (_, d) => spreadOverHour('14:00', n).map((t) => litellmBy(carol, new Date(Date.parse(t) - (d + 1) * 86_400_000).toISOString(), { logged: true }))).flat();
+}
+
+detectorCases(detector, sizeMatrix((size) => [
+  {
+    name: 'fires when the team\'s gateway hour is empty while it works',
+    records: { gateway: pastHours(size), agent: agentWork(carol, 6) },
+    window: SIZE_WINDOW,
+    expect: [{
+      entity: 'team-data:stopped-logging',
+      team: 'team-data',
+      check: (a) => {
+        expect(a.evidence.figures).toMatchObject({ requests: 0, expectedRequests: size.hourlyRequests.at(-1) });
+        expect(Number(a.evidence.figures['collapsePValue'])).toBeLessThan(0.001);
+      },
+    }],
+  },
+  {
+    name: 'quiet when the team\'s hour is as busy as on other days',
+    records: { gateway: [...pastHours(size), ...spreadOverHour('14:00', size.hourlyRequests.at(-1) ?? 0).map((t) => litellmBy(carol, t, { logged: true }))], agent: agentWork(carol, 6) },
+    window: SIZE_WINDOW,
+    expect: 'none',
+  },
+]));

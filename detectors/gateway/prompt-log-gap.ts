@@ -1,9 +1,7 @@
-import { median } from 'simple-statistics';
 import { z } from 'zod';
 import { defineDetector, param } from '../../src/detect/define-detector.ts';
 import { sql } from '../../src/detect/sql.ts';
-import { utcDay } from '../../src/detect/windows.ts';
-import { binomialUpperTail } from '../_shared/binomial.ts';
+import { findLogGaps, logGapAlert, type LogGapRow } from '../_shared/log-gap-findings.ts';
 
 /**
  * Gaps in the gateway's audit trail, per team. Three kinds, each its own entity `<team>:<kind>`:
@@ -23,7 +21,9 @@ import { binomialUpperTail } from '../_shared/binomial.ts';
  *   not blamed on a team; a team whose gateway or logger holds its logs back is.
  * - stopped-logging: the team's gateway volume collapsed against the same window on each of the
  *   previous 7 days (median), while Claude Code telemetry or provider billing attributed to the
- *   team shows it still working.
+ *   team shows it still working. A collapse is judged by a Poisson lower tail (_shared/poisson.ts)
+ *   rather than a minimum baseline: no request in an hour that brings 8 is as clear as 10 of 800, so
+ *   a 5-person team is judged from an hour whose baseline is about 7 requests (e^-7 < 0.001).
  *
  * Team: LiteLLM team id / Kong consumer custom_id via the policy aliases, else the gateway key's
  * policy team, else the key owner's membership. Requests that map to no policy team are left to
@@ -34,43 +34,8 @@ import { binomialUpperTail } from '../_shared/binomial.ts';
  * median, the longest delay per team, key and person), telemetry and billing from 0010_rollups.sql.
  * Raw records are read by primary key for the samples of what alerts, and for the (window, log team)
  * pairs with a request beyond the late threshold (known only at query time) to count late requests.
+ * The tests over those rows and the alerts they raise are in _shared/log-gap-findings.ts.
  */
-
-type Kind = 'unlogged-prompts' | 'late-logs' | 'stopped-logging';
-const BASELINE_DAYS = 7;
-
-interface Row {
-  team: string; team_name: string; owner: string;
-  requests: number; model_requests: number; unlogged: number; unlogged_responses: number; late: number; max_delay_ms: number; pipeline_delay_ms: number;
-  first_request: string; last_request: string; gateways: string[];
-  unlogged_keys: string[]; top_unlogged_key: string; unlogged_samples: string[]; late_samples: string[];
-  /** Requests in the same window on each previous day that had any (zeros are absent). */
-  baseline_days: number[];
-  agent_requests: number; agent_sessions: number; agent_samples: string[];
-  billing_tokens: number; billing_providers: string[]; billing_samples: string[];
-  /** The window's UTC day up to its end: model requests and unlogged ones (for thin hours). */
-  day_model_requests: number; day_unlogged: number;
-  /** Set by evaluate(). */
-  kind?: Kind;
-  expected_requests?: number;
-  judged?: Judged;
-}
-
-/** What an unlogged-prompts finding was judged on: the hour, or the day so far when the hour is thin. */
-interface Judged { over: 'hour' | 'day so far'; requests: number; unlogged: number; pValue: number }
-
-/** The unlogged-prompts test: the hour if it has minRequests, else the day so far; share above the threshold, and significant. */
-function judgeUnlogged(r: Row, p: { minRequests: number; maxUnloggedShare: number; maxPValue: number }): Judged | null {
-  const [over, requests, unlogged] = r.model_requests >= p.minRequests
-    ? ['hour' as const, r.model_requests, r.unlogged]
-    : ['day so far' as const, r.day_model_requests, r.day_unlogged];
-  if (requests === 0 || unlogged / requests <= p.maxUnloggedShare) return null;
-  const pValue = binomialUpperTail(unlogged, requests, p.maxUnloggedShare);
-  return pValue <= p.maxPValue ? { over, requests, unlogged, pValue } : null;
-}
-
-const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
-const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 export default defineDetector({
   id: 'gateway.prompt-log-gap',
@@ -113,8 +78,8 @@ export default defineDetector({
     minRequests: param('UInt32', 20, 'An hour with fewer team model requests is judged on the team\'s day so far (hours roll up to the day).'),
     maxDelaySeconds: param('UInt32', 3600, 'A log is late when it arrived this much later than the pipeline\'s typical delay.'),
     minLateRequests: param('UInt32', 5, 'Minimum late requests for a late-logs alert; also the minimum rows for a team to set the pipeline delay.'),
-    minBaselineRequests: param('Float64', 10, 'Minimum median requests per window on the previous 7 days to judge a collapse.'),
-    maxVolumeRatio: param('Float64', 0.1, 'Collapse: requests in the window at most this fraction of the baseline median.'),
+    maxVolumeRatio: param('Float64', 0.1, 'Collapse: requests in the window at most this fraction of the baseline median…'),
+    maxCollapsePValue: param('Float64', 0.001, '…and at most this Poisson probability of so few requests at the baseline median.', z.number().gt(0).max(1)),
     minAgentRequests: param('UInt32', 5, 'Claude Code api_request events that show a team still working.'),
     minBillingTokens: param('UInt64', 10000, 'Provider-billed tokens that show a team still working.'),
   },
@@ -264,9 +229,10 @@ export default defineDetector({
         GROUP BY window_end, team
       ),
       -- (window, team) pairs whose baseline can raise stopped-logging: evaluate()'s expected volume, the median of the
-      -- BASELINE_DAYS = 7 days (a day without requests a zero), is at least minBaselineRequests. Only their agent and
-      -- billing samples are read (each costs a granule of raw events or usage records).
-      arrayMap(r -> (r.1, r.2), arrayFilter(r -> arraySort(arrayResize(r.3, 7, 0))[4] >= {minBaselineRequests:Float64}, hist_rows)) AS baseline_teams,
+      -- BASELINE_DAYS = 7 days (a day without requests a zero), is at least -ln(maxCollapsePValue), below which even no
+      -- request at all is not significant (P(0) = e^-median). Only their agent and billing samples are read (each costs
+      -- a granule of raw events or usage records).
+      arrayMap(r -> (r.1, r.2), arrayFilter(r -> arraySort(arrayResize(r.3, 7, 0))[4] >= -log({maxCollapsePValue:Float64}), hist_rows)) AS baseline_teams,
       agent AS (
         -- sample sessions: the two smallest ids
         SELECT e.window_end AS window_end, if(m.team_id != '', m.team_id, a.team_id) AS team, sum(e.n) AS agent_requests,
@@ -368,80 +334,10 @@ export default defineDetector({
     WHERE t.team != ''
     ORDER BY window_end, team
   `,
-  evaluate(rows: Row[], { params: p }) {
-    const out: Row[] = [];
-    for (const r of rows) {
-      const judged = judgeUnlogged(r, p);
-      if (judged) out.push({ ...r, kind: 'unlogged-prompts', judged });
-      if (r.late >= p.minLateRequests) out.push({ ...r, kind: 'late-logs' });
-      // Days without a single request are in the baseline as zeros.
-      const days = [...r.baseline_days, ...Array<number>(BASELINE_DAYS).fill(0)].slice(0, BASELINE_DAYS);
-      const expected = median(days);
-      const working = (r.agent_requests > 0 && r.agent_requests >= p.minAgentRequests) || (r.billing_tokens > 0 && r.billing_tokens >= p.minBillingTokens);
-      if (expected >= p.minBaselineRequests && r.requests <= expected * p.maxVolumeRatio && working) {
-        out.push({ ...r, kind: 'stopped-logging', expected_requests: expected });
-      }
-    }
-    return out;
+  evaluate(rows: LogGapRow[], { params }) {
+    return findLogGaps(rows, params);
   },
-  alert(r: Row, ctx) {
-    if (!r.kind) return null;
-    const p = ctx.params;
-    const team = `${r.team_name || r.team} (${r.team})`;
-    const figures = {
-      kind: r.kind,
-      requests: r.requests,
-      gateways: r.gateways,
-      windowFrom: ctx.window.from.toISOString(),
-      windowTo: ctx.window.to.toISOString(),
-    };
-    const base = { entity: `${r.team}:${r.kind}`, team: r.team, identity: r.owner, ...utcDay(ctx.window.from) };
-    if (r.kind === 'unlogged-prompts' && r.judged) {
-      const j = r.judged;
-      const share = j.unlogged / j.requests;
-      return {
-        ...base,
-        credential: r.top_unlogged_key,
-        // Of the model requests: MCP tool calls through the gateway have no prompt and are not counted.
-        summary: `${team}: ${j.unlogged} of ${j.requests} gateway requests (${pct(share)}) ${j.over === 'hour' ? 'in the hour' : 'so far today'} were stored ` +
-          `without the prompt (threshold ${pct(p.maxUnloggedShare)}, binomial p = ${j.pValue.toExponential(1)}); ` +
-          `keys ${r.unlogged_keys.join(', ') || 'unknown'} via ${r.gateways.join('/')}.`,
-        evidence: {
-          figures: { ...figures, judgedOver: j.over, modelRequests: j.requests, unloggedRequests: j.unlogged, unloggedShare: Math.round(share * 1000) / 1000,
-            pValue: Number(j.pValue.toExponential(2)), hourModelRequests: r.model_requests, hourUnloggedRequests: r.unlogged, unloggedResponses: r.unlogged_responses,
-            unloggedKeys: r.unlogged_keys, firstRequest: r.first_request, lastRequest: r.last_request },
-          samples: r.unlogged_samples,
-        },
-      };
-    }
-    if (r.kind === 'late-logs') {
-      return {
-        ...base,
-        credential: '',
-        summary: `${team}: ${r.late} of ${r.requests} gateway requests reached driftwatch more than ${minutes(p.maxDelaySeconds * 1000)} min ` +
-          `later than the pipeline's usual delay of ${minutes(r.pipeline_delay_ms)} min (longest delay ${minutes(r.max_delay_ms)} min); ` +
-          'detectors may have judged those hours without them.',
-        evidence: {
-          figures: { ...figures, lateRequests: r.late, maxDelayMinutes: minutes(r.max_delay_ms), pipelineDelayMinutes: minutes(r.pipeline_delay_ms),
-            limitMinutes: minutes(p.maxDelaySeconds * 1000), firstRequest: r.first_request, lastRequest: r.last_request },
-          samples: r.late_samples,
-        },
-      };
-    }
-    const activity = [
-      r.agent_requests > 0 ? `agent telemetry shows ${r.agent_requests} model request(s) in ${r.agent_sessions} session(s)` : '',
-      r.billing_tokens > 0 ? `billing shows ${r.billing_tokens.toLocaleString('en-US')} tokens on ${r.billing_providers.join('/')}` : '',
-    ].filter(Boolean).join(' and ');
-    return {
-      ...base,
-      credential: '',
-      summary: `${team}: ${r.requests} gateway request(s) in the window against a median of ${r.expected_requests} for the same hours ` +
-        `on the previous ${BASELINE_DAYS} days, while ${activity}: the team is working without gateway logs.`,
-      evidence: {
-        figures: { ...figures, expectedRequests: r.expected_requests ?? 0, baselineDailyRequests: r.baseline_days, agentRequests: r.agent_requests,
-          agentSessions: r.agent_sessions, billingTokens: r.billing_tokens, billingProviders: r.billing_providers },
-        samples: [...r.agent_samples, ...r.billing_samples],
-      },
-    };
+  alert(r: LogGapRow, ctx) {
+    return logGapAlert(r, ctx.params, ctx.window);
   },
 });

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { anthropicUsagePage, at, claudeCodeEvent } from '../_shared/fixtures.ts';
 import { kongRequest, litellmRequest, tokens, type KeyOwner } from '../_shared/fixtures-finops.ts';
+import { SIZE_WINDOW, busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './routing-drift.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -135,3 +136,21 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): the size's busiest hour of coding agents on the approved Sonnet,
+ * alice's (team-platform-eng) and carol's (team-data) in turn; the planted incident is one of
+ * carol's requests served by a model only team-ml may use.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const coding = busyHour(size).map(({ time }, i) => litellmRequest(time, i % 2 === 0 ? 'alice' : 'carol', T, { model: SONNET, model_group: 'claude-sonnet', request_tags: ['claude-code'] }));
+  return [
+    {
+      name: 'fires on one request served by an unapproved model',
+      records: { gateway: [...coding, litellm('14:50', 'carol', OPUS, 'claude-opus-4-1', ['claude-code'])] },
+      window: SIZE_WINDOW,
+      expect: [{ entity: `routing:team-data:coding:${OPUS}`, team: 'team-data', check: (a) => expect(a.evidence.figures).toMatchObject({ reasons: ['unapproved'], requests: 1 }) }],
+    },
+    { name: 'quiet when every team codes on the approved model', records: { gateway: coding }, window: SIZE_WINDOW, expect: 'none' },
+  ];
+}));

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { detectorCases } from '../../src/detect/cases.ts';
 import { at, oktaEvent } from '../_shared/fixtures.ts';
 import { PEOPLE, apiRequestBy, entraSignInBy, litellmBy, oktaConsentBy, oktaGrantBy, oktaSsoBy } from '../_shared/fixtures-logging.ts';
+import { SIZE_WINDOW, busyHour, sizeMatrix } from '../_shared/fixtures-sizes.ts';
 import detector from './unapproved-ai-app.ts';
 
 const HOUR = { from: at('14:00'), to: at('15:00') };
@@ -124,3 +125,21 @@ detectorCases(detector, [
     expect: 'none',
   },
 ]);
+
+/**
+ * The size matrix (issue 14): a sign-in for each request of the size's busiest hour, to the
+ * approved gateway app and to a non-AI app in turn; the planted incident is one SSO to an AI app
+ * the policy does not approve.
+ */
+detectorCases(detector, sizeMatrix((size) => {
+  const signIns = busyHour(size).map(({ time }, i) => (i % 2 === 0 ? entraSignInBy(alice, time, GATEWAY_ENTRA) : oktaSsoBy(alice, time, SALESFORCE)));
+  return [
+    {
+      name: 'fires on one sign-in to an unapproved AI app',
+      records: { idp: [...signIns, oktaSsoBy(carol, at('14:50'), CHATGPT)] },
+      window: SIZE_WINDOW,
+      expect: [{ entity: `carol.nguyen@example.com:okta:${CHATGPT.id}`, team: 'team-data', check: (a) => expect(a.evidence.figures).toMatchObject({ events: 1 }) }],
+    },
+    { name: 'quiet on sign-ins to approved and non-AI apps', records: { idp: signIns }, window: SIZE_WINDOW, expect: 'none' },
+  ];
+}));

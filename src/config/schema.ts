@@ -187,6 +187,24 @@ export const configSchema = z
         keepWholeRejects: z.boolean().default(false),
         /** Tolerated clock skew for event times in the future. */
         maxFutureSkewMs: z.number().int().nonnegative().default(24 * 3600 * 1000),
+        /**
+         * The store refusing writes for a reason that passes (disk full, too many parts, memory,
+         * network): the partitions whose batch it refused pause fetching and their batch is
+         * retried with backoff, nothing committed past what is stored (src/ingest/store-outage.ts).
+         */
+        storeOutage: z
+          .object({
+            /** Backoff between retries doubles from 200 ms up to this. */
+            retryMaxDelayMs: z.number().int().min(200).default(30_000),
+            /**
+             * 0: wait for the store as long as it takes (readyz and metrics show the outage). Else
+             * stop ingest with a non-zero exit once a partition has waited this long, for an
+             * orchestrator that should restart it instead.
+             */
+            giveUpAfterMs: z.number().int().nonnegative().default(0),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

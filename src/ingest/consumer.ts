@@ -2,7 +2,7 @@ import { Kafka, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload 
 import type { Config } from '../config/schema.ts';
 import type { SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { errorMessage } from '../errors.ts';
+import { AppError, errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { rangeLabel } from './batch.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
@@ -17,9 +17,15 @@ import { DecodePool, inlineDecoder, type SegmentDecoder } from './decode-pool.ts
 import type { SegmentRequest } from './segment.ts';
 import { splitIntoSegments } from './segmenter.ts';
 import { PartitionLag } from './partition-lag.ts';
+import { StoreOutage } from './store-outage.ts';
 
 /** Messages per decode segment: large enough to amortise a worker round trip, small enough to spread. */
 const SEGMENT_MESSAGES = 1_000;
+
+/** A batch and the group generation it was fetched in: only the current generation's are written. */
+interface OwnedBatch extends FlushBatch {
+  generation: number;
+}
 
 export interface IngestConsumerOptions {
   config: Config;
@@ -39,7 +45,8 @@ export interface IngestConsumerOptions {
  *   2. data and reject inserts, each with a token derived from the range (ClickHouse drops repeats),
  *   3. commit offset lastOffset + 1.
  * A crash before 3 replays the range; the ledger makes the replay form the same range, so step 2
- * repeats with the same tokens.
+ * repeats with the same tokens. A store that refuses step 2 for a while (disk full, too many
+ * parts) pauses the partition and the batch is retried in place (StoreOutage); step 3 waits.
  */
 export class IngestConsumer {
   readonly counters = new IngestCounters();
@@ -63,7 +70,8 @@ export class IngestConsumer {
   readonly failed: Promise<Error> = new Promise((resolve) => {
     this.reportFailure = resolve;
   });
-  private readonly writer: OrderedWriter;
+  private readonly writer: OrderedWriter<OwnedBatch>;
+  private readonly outage: StoreOutage;
   private readonly decoder: SegmentDecoder;
   /** Incremented on every group join: work fetched under an older generation is dropped. */
   private generation = 0;
@@ -86,9 +94,20 @@ export class IngestConsumer {
       maxBytes: 32 * 1024 * 1024,
       maxWaitTimeInMs: 250,
     });
-    this.sink = new ClickHouseSink(store, log);
+    // One attempt per write: the first refusal pauses the partition, StoreOutage does the retrying.
+    this.sink = new ClickHouseSink(store, log, { maxAttempts: 1 });
     this.decoder = config.ingest.decodeWorkers > 0 ? new DecodePool(config.ingest.decodeWorkers) : inlineDecoder;
     this.writer = new OrderedWriter((batch) => this.writeAndCommit(batch), 6);
+    this.outage = new StoreOutage(config.ingest.storeOutage, log, {
+      pause: (key, topic, partition) => {
+        this.consumer.pause([{ topic, partitions: [partition] }]);
+        this.writer.setAsideKey(key, true);
+      },
+      resume: (key, topic, partition) => {
+        this.writer.setAsideKey(key, false);
+        if (!this.stopping) this.consumer.resume([{ topic, partitions: [partition] }]);
+      },
+    });
     for (const source of options.sources ?? (['gateway', 'billing', 'idp', 'agent'] as const)) {
       this.topicSource.set(config.kafka.topics[source], source);
     }
@@ -103,6 +122,11 @@ export class IngestConsumer {
     return { ...this.counters.snapshot(), ...this.sink.stats };
   }
 
+  /** Partitions waiting for the store to take their batch (0: it takes writes), for readiness. */
+  get storeOutage() {
+    return this.outage.status();
+  }
+
   async start(): Promise<void> {
     const { config, log } = this.options;
     await this.consumer.connect();
@@ -115,6 +139,8 @@ export class IngestConsumer {
       this.ledgerChecked.clear();
       this.lag.reset();
       this.generation += 1;
+      // A batch waiting for the store was formed for the old assignment: it stops waiting.
+      this.outage.wake();
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       log.error({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'Kafka consumer crashed');
@@ -164,6 +190,12 @@ export class IngestConsumer {
     const k = this.key(topic, partition);
     const generation = this.generation;
     await this.withLock(k, async () => {
+      // A topic-wide resume (back-pressure) also resumed a partition waiting for the store: pause
+      // it again and leave the fetch unresolved, so it is fetched again once the store is back.
+      if (this.outage.holds(k)) {
+        this.consumer.pause([{ topic, partitions: [partition] }]);
+        return;
+      }
       const buf = this.buffer(topic, partition);
       const first = batch.messages[0];
       if (!first) return;
@@ -183,8 +215,13 @@ export class IngestConsumer {
       for (const pending of decoded) {
         const segment = await pending;
         // After a rebalance kafkajs fetches again from the committed offset; this fetch is void.
-        if (generation !== this.generation || !isRunning() || isStale()) break;
-        if (buf.mustFlushBefore(segment.firstOffset)) await this.flush(buf);
+        // While the store refuses this partition's batch, the rest stays unresolved (fetched again).
+        if (generation !== this.generation || !isRunning() || isStale() || this.outage.holds(k)) break;
+        if (buf.mustFlushBefore(segment.firstOffset)) {
+          await this.flush(buf);
+          // Not flushed: the store refuses this partition's batch. A recorded range must not grow.
+          if (!buf.isEmpty) break;
+        }
         buf.add(segment);
         this.counters.recordSegment(source, segment);
         // Marks the messages as fetched (so the next fetch moves on); nothing is committed here.
@@ -208,22 +245,33 @@ export class IngestConsumer {
     };
   }
 
-  /** Hands the buffer to the ordered writer. Caller holds the partition lock. */
+  /**
+   * Hands the buffer to the ordered writer. Caller holds the partition lock. A partition waiting
+   * for the store keeps its buffer: it is flushed once the store takes the batch before it.
+   */
   private async flush(buf: PartitionBuffer): Promise<void> {
     if (this.fatal) throw this.fatal;
+    const key = this.key(buf.topic, buf.partition);
+    if (this.outage.holds(key)) return;
     const batch = buf.take();
-    if (batch) await this.writer.submit(this.key(batch.topic, batch.partition), batch);
+    if (batch) await this.writer.submit(key, { ...batch, generation: this.generation });
   }
 
   /** Ledger → inserts → commit (see the class comment); runs in partition order on the writer. */
-  private async writeAndCommit(batch: FlushBatch): Promise<void> {
+  private async writeAndCommit(batch: OwnedBatch): Promise<void> {
     if (this.fatal) throw this.fatal;
+    // Fetched before the group rejoined: whoever owns the partition now fetches it again from the
+    // committed offset. Writing it now could commit past an earlier batch that was never stored.
+    if (batch.generation !== this.generation) return;
     const started = Date.now();
     try {
-      await this.sink.write(batch);
+      await this.outage.write(this.key(batch.topic, batch.partition), batch, () => this.sink.write(batch), () => batch.generation === this.generation);
     } catch (err) {
-      // Not committing is safe: the range is fetched again. Stopping is honest: retrying forever
-      // behind a dead store would hide the outage from the operator.
+      // Not committing is safe: the range is fetched again (at the next start, or by its new owner).
+      if ((this.stopping || batch.generation !== this.generation) && err instanceof AppError && err.code === 'STORE_OUTAGE') {
+        this.options.log.info({ range: rangeLabel(batch), err: errorMessage(err) }, 'Stopped waiting for the store; batch left uncommitted and fetched again');
+        throw err;
+      }
       this.fatal = err as Error;
       this.reportFailure(this.fatal);
       this.options.log.error({ range: rangeLabel(batch), err: errorMessage(err) }, 'Flush failed; stopping ingest without committing');
@@ -249,7 +297,10 @@ export class IngestConsumer {
     return total;
   }
 
-  /** Pause fetching while buffers together exceed their byte budget; flush, then resume. */
+  /**
+   * Pause fetching while buffers together exceed their byte budget; flush, then resume. Waits for
+   * the partitions the store takes writes for only: the others keep their buffers until it does.
+   */
   private async applyBackPressure(): Promise<void> {
     if (this.paused || this.bufferedBytes() < this.options.config.ingest.maxBufferedBytes) return;
     const topics = [...this.topicSource.keys()].map((topic) => ({ topic }));
@@ -257,7 +308,7 @@ export class IngestConsumer {
     this.consumer.pause(topics);
     this.options.log.warn({ bufferedBytes: this.bufferedBytes() }, 'Buffers full; fetching paused until they flush');
     try {
-      await this.flushAll();
+      await this.flushAll((key) => !this.outage.holds(key));
     } finally {
       this.paused = false;
       if (!this.stopping) this.consumer.resume(topics);
@@ -271,9 +322,9 @@ export class IngestConsumer {
     }
   }
 
-  async flushAll(): Promise<void> {
+  async flushAll(which: (key: string) => boolean = () => true): Promise<void> {
     for (const [k, b] of this.buffers) await this.withLock(k, () => this.flush(b));
-    await this.writer.drain();
+    await this.writer.drain(which);
   }
 
   /** Graceful stop (SIGTERM): stop fetching, flush and commit every buffer, leave the group. */
@@ -283,6 +334,8 @@ export class IngestConsumer {
     clearInterval(this.ageTimer);
     clearInterval(this.progressTimer);
     this.consumer.pause([...this.topicSource.keys()].map((topic) => ({ topic })));
+    // A batch waiting for the store is not waited for: it stays uncommitted and is consumed again.
+    this.outage.stopWaiting();
     try {
       if (!this.fatal) await this.flushAll();
     } finally {

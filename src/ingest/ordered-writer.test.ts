@@ -11,7 +11,7 @@ describe('OrderedWriter', () => {
     const log: string[] = [];
     let maxConcurrent = 0;
     let concurrent = 0;
-    const writer = new OrderedWriter(async (b) => {
+    const writer = new OrderedWriter(async (b: FlushBatch) => {
       concurrent += 1;
       maxConcurrent = Math.max(maxConcurrent, concurrent);
       log.push(`start ${b.partition}:${b.firstOffset}`);
@@ -35,7 +35,7 @@ describe('OrderedWriter', () => {
 
   it('goes on in order after a failed write; refusing later batches is the consumer job', async () => {
     const done: string[] = [];
-    const writer = new OrderedWriter(async (b) => {
+    const writer = new OrderedWriter(async (b: FlushBatch) => {
       if (b.firstOffset === '0') throw new Error('store down');
       done.push(b.firstOffset);
     }, 2);
@@ -43,5 +43,28 @@ describe('OrderedWriter', () => {
     await writer.submit('p', batch(0, 10));
     await writer.drainKey('p');
     expect(done).toEqual(['10']);
+  });
+
+  it('lets other partitions past a set-aside partition whose batches hold every slot', async () => {
+    let release = () => {};
+    const stuck = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    const writer = new OrderedWriter(async (b: FlushBatch) => {
+      if (b.partition === 0) await stuck;
+      done.push(`${b.partition}:${b.firstOffset}`);
+    }, 2);
+    await writer.submit('p0', batch(0, 0));
+    await writer.submit('p0', batch(0, 10));
+    expect(writer.pending).toBe(2);
+    // Both slots are taken: without setting p0 aside, this submit would wait for the stuck store.
+    writer.setAsideKey('p0', true);
+    await writer.submit('p1', batch(1, 0));
+    await writer.drain((key) => key !== 'p0');
+    expect(done).toEqual(['1:0']);
+    writer.setAsideKey('p0', false);
+    release();
+    await writer.drain();
+    expect(done).toEqual(['1:0', '0:0', '0:10']);
+    expect(writer.pending).toBe(0);
   });
 });

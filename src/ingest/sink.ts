@@ -13,7 +13,7 @@ import { joinRows, rowFields, splitRows } from './tsv-rows.ts';
 import { batchesInFlight, insertLatency } from '../telemetry/metrics.ts';
 
 export interface SinkOptions {
-  /** Attempts per insert for a retriable error before it reaches the consumer (which then stops committing). */
+  /** Attempts per insert for a retriable error before CH_INSERT_FAILED: the consumer sets 1 (it retries the whole batch with its partition paused), replay keeps the default. */
   maxAttempts?: number;
   baseDelayMs?: number;
   /** Write the ledger row first (Kafka ingest); replay of files has no offsets to protect. */

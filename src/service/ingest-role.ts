@@ -21,9 +21,13 @@ export function ingestRole(deps: { config: Config; store: Store; log: Logger; so
     },
     stop: () => consumer.stop(),
     ready: () => {
-      const { assignedPartitions } = consumer;
-      // A member with no partitions (more replicas than partitions) is healthy but idle.
-      return { ok: started, detail: { assignedPartitions, groupId: deps.config.kafka.groupId, ...consumer.stats } };
+      const { assignedPartitions, storeOutage } = consumer;
+      // A member with no partitions (more replicas than partitions) is healthy but idle. One whose
+      // partitions wait for the store is alive (it resumes by itself) but not ready: /readyz says so.
+      return {
+        ok: started && storeOutage.waitingPartitions === 0,
+        detail: { assignedPartitions, groupId: deps.config.kafka.groupId, storeOutage, ...consumer.stats },
+      };
     },
   };
 }

@@ -114,8 +114,9 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
   }
   const insertTsv = async (table: string, columns: readonly string[], payload: Uint8Array, dedupToken: string): Promise<void> => {
     if (payload.byteLength === 0) return;
+    // A byte stream: Readable.from defaults to object mode, which the client refuses for TabSeparated.
     await client.insert({
-      table, values: Readable.from([Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)]), format: 'TabSeparated',
+      table, values: Readable.from([Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)], { objectMode: false }), format: 'TabSeparated',
       columns: columns as [string, ...string[]], clickhouse_settings: { insert_deduplication_token: dedupToken },
     });
   };

@@ -36,6 +36,12 @@ export const insertLatency = new Histogram({
 export const batchesInFlight = new Gauge({
   name: 'driftwatch_ingest_batches_in_flight', help: 'Batches handed to the sink and not yet committed.', registers,
 });
+export const storeWaitingPartitions = new Gauge({
+  name: 'driftwatch_ingest_store_waiting_partitions', help: 'Partitions paused because the store refuses their batch for a reason that passes (disk full, too many parts, memory, network); 0: the store takes writes.', registers,
+});
+export const storeOutageSeconds = new Gauge({
+  name: 'driftwatch_ingest_store_outage_seconds', help: 'How long the partition waiting longest for the store has waited (0: none waits).', registers,
+});
 export const detectorRunDuration = new Histogram({
   name: 'driftwatch_detector_run_duration_seconds', help: 'Duration of one detector window evaluation, per detector and outcome.',
   labelNames: ['detector', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers,

@@ -4,6 +4,7 @@ import { clickHouseTime, fromClickHouseTime } from '../detect/windows.ts';
 import { AppError } from '../errors.ts';
 import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
+import { policyLookups } from './policy-lookups.ts';
 import { TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts';
 
 /**
@@ -85,7 +86,7 @@ function grid(from: number, to: number, step: number, rows: Map<number, { value:
 
 async function spendPoints(store: Store, team: string, from: number, to: number): Promise<Point[]> {
   const rows = await selectRows<{ key: string; logged: number; billed: number; approved: number | null }>(store, spendSql(team ? 'team_day' : 'day'),
-    { from: dayOf(from - 7 * DAY), to: dayOf(to), teams: team ? [team] : [] });
+    { from: dayOf(from - 7 * DAY), to: dayOf(to), teams: team ? [team] : [], ...(await policyLookups(store, dayOf(from - 7 * DAY), dayOf(to))) });
   const byDay = new Map(rows.map((r) => [Date.parse(`${r.key.split('\t').at(-1) as string}T00:00:00Z`), r]));
   const spend = (ms: number) => { const r = byDay.get(ms); return r ? Math.max(r.logged, r.billed) : 0; };
   const out: Point[] = [];
@@ -124,7 +125,7 @@ export async function alertSignal(store: Store, detectors: readonly AnyDetector[
     new Map(rows.map((r) => [fromClickHouseTime(r.t).getTime(), { value: r.value, baseline: r.baseline }]));
   const base = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), marks };
   if (kind === 'share') {
-    const rows = await selectRows<{ t: string; value: number | null; baseline: number | null }>(store, SHARE_SQL, span);
+    const rows = await selectRows<{ t: string; value: number | null; baseline: number | null }>(store, SHARE_SQL, { ...span, ...(await policyLookups(store, span.from, span.to)) });
     const threshold = detector?.params['maxUnloggedShare']?.default;
     return { kind, unit: 'share' as const, title: `Share of ${who}'s gateway requests without a prompt log, per hour`, ...base,
       points: grid(from, to, HOUR, toMap(rows), null, typeof threshold === 'number' ? threshold : null) };
@@ -132,7 +133,7 @@ export async function alertSignal(store: Store, detectors: readonly AnyDetector[
   const session = alert.entity.startsWith('session:') ? alert.entity.slice('session:'.length) : '';
   const rows = session
     ? await selectRows<{ t: string; value: number; baseline: null }>(store, SESSION_SQL, { ...span, session })
-    : await selectRows<{ t: string; value: number; baseline: number | null }>(store, TEAM_SESSIONS_SQL, span);
+    : await selectRows<{ t: string; value: number; baseline: number | null }>(store, TEAM_SESSIONS_SQL, { ...span, ...(await policyLookups(store, span.from, span.to)) });
   return { kind, unit: 'count' as const,
     title: session ? `Session ${session}: agent events and gateway requests per hour` : `Agent sessions of ${who} per hour against the previous week`,
     ...base, points: grid(from, to, HOUR, toMap(rows), 0, null) };

@@ -1,11 +1,15 @@
 import type { Store } from '../store/store.ts';
 import { selectRows } from '../store/select-rows.ts';
+import { policyAt, policyLookups } from './policy-lookups.ts';
 import { TEAM_FILTER, TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts';
 
 /**
  * Governance posture per team over whole UTC days [from, to): is there one controlled identity and
  * data plane? Each figure uses the definition of the detector that alerts on it, so the console
- * and the alerts agree, and reads the hourly roll-ups (0010_rollups.sql, 0011), never raw rows:
+ * and the alerts agree, and reads roll-ups, never raw rows: the per-day ones of 0025_console_rollups.sql
+ * where the detector's hourly roll-up (0010_rollups.sql, 0011) has finer grain than a whole-day
+ * period needs (sessions, models, tools, prompt logging), provider_hourly and agent_accounts otherwise.
+ * The policy is read at one version for the whole report (policy-lookups.ts):
  *
  * - gatewayShare (cross-source.session-without-gateway): Claude Code sessions with model requests
  *   (agent_hourly api_request), and those whose session id an approved gateway logged
@@ -39,22 +43,23 @@ export interface PostureQuery {
 
 const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : null);
 const RANGE = `hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date})`;
+const DAYS = `day >= {from:Date} AND day < {to:Date}`;
 
 /** Sessions (gateway and owner shares) and prompt logging, per team for the period ('period') and per day. */
 export const SHARES_SQL = `
 WITH ${TEAM_LOOKUPS},
-  (SELECT groupArray(DISTINCT toString(kind)) FROM policy_gateways) AS approved_gateways,
-  (SELECT groupArray(DISTINCT k) FROM (SELECT api_key_id AS k FROM policy_gateway_keys WHERE api_key_id != '' AND owner_email != ''
-                                       UNION ALL SELECT key_alias FROM policy_gateway_keys WHERE key_alias != '' AND owner_email != '')) AS owned_keys,
+  (SELECT groupArray(DISTINCT toString(kind)) FROM ${policyAt('policy_gateways')}) AS approved_gateways,
+  (SELECT groupArray(DISTINCT k) FROM (SELECT api_key_id AS k FROM ${policyAt('policy_gateway_keys')} WHERE api_key_id != '' AND owner_email != ''
+                                       UNION ALL SELECT key_alias FROM ${policyAt('policy_gateway_keys')} WHERE key_alias != '' AND owner_email != '')) AS owned_keys,
   agent_days AS (
-    SELECT toDate(hour) AS day, session_id, sum(events) AS day_events, sumIf(events, event_name = 'api_request') AS api_requests,
-           argMaxIf(user_email, last_at, user_email != '') AS email, argMaxIf(team_id, last_at, team_id != '') AS otel_team
-    FROM agent_hourly WHERE session_id != '' AND ${RANGE} GROUP BY day, session_id
+    SELECT day, session_id, sum(events) AS day_events, sum(agent_sessions_daily.api_requests) AS api_requests,
+           argMaxIfMerge(agent_sessions_daily.email) AS email, argMaxIfMerge(agent_sessions_daily.otel_team) AS otel_team
+    FROM agent_sessions_daily WHERE ${DAYS} GROUP BY day, session_id
   ),
   gateway_days AS (
-    SELECT toDate(hour) AS day, session_id, sumIf(requests, has(approved_gateways, toString(gateway))) AS approved_requests,
-           sumIf(requests, user_email != '' OR has(owned_keys, api_key_id) OR has(owned_keys, api_key_alias)) AS owned_requests
-    FROM gateway_sessions_hourly WHERE session_id != '' AND ${RANGE} GROUP BY day, session_id
+    SELECT day, session_id, sumIf(requests, has(approved_gateways, toString(gateway))) AS approved_requests,
+           sumIf(requests, has_email OR has(owned_keys, api_key_id) OR has(owned_keys, api_key_alias)) AS owned_requests
+    FROM gateway_sessions_daily WHERE ${DAYS} GROUP BY day, session_id
   ),
   session_days AS (
     SELECT a.day AS day, a.session_id AS session_id, ${agentTeam('a.email', 'a.otel_team')} AS team, a.day_events AS day_events,
@@ -69,8 +74,8 @@ SELECT if(day IS NULL, 'period', 'day') AS scope, if(day IS NULL, '', toString(d
   FROM session_days GROUP BY GROUPING SETS ((day, team), (team))
   UNION ALL
   SELECT day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 0, 0, 0, 0, sum(n), sum(n) - sum(unlogged)
-  FROM (SELECT toDate(hour) AS day, team_id, api_key_id, user_email, sum(model_requests) AS n, sum(unlogged_prompts) AS unlogged
-        FROM gateway_logging_hourly WHERE ${RANGE} GROUP BY day, team_id, api_key_id, user_email)
+  FROM (SELECT day, team_id, api_key_id, user_email, sumIf(requests, empty(mcp_servers)) AS n, sum(unlogged_prompts) AS unlogged
+        FROM gateway_console_daily WHERE ${DAYS} GROUP BY day, team_id, api_key_id, user_email)
   GROUP BY GROUPING SETS ((day, team), (team))
 ) WHERE ${TEAM_FILTER}
 SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
@@ -79,7 +84,7 @@ SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
 export const MODELS_SQL = `
 WITH ${TEAM_LOOKUPS},
   (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
-   FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
+   FROM (SELECT * FROM ${policyAt('policy_task_classes')} ORDER BY priority)) AS classes,
   -- as routing-drift classifies: every class's patterns in one constant list per field, tagged with the class's rank, so
   -- multiMatchAllIndices compiles each list once per query; a combination's class is the best-ranked class with a match
   arrayMap(c -> c.1, classes) AS class_ids,
@@ -101,7 +106,7 @@ WITH ${TEAM_LOOKUPS},
                         arrayMap(j -> alias_rank[j], multiMatchAllIndices(api_key_alias, alias_res)),
                         arrayMap(j -> agent_rank[j], multiMatchAllIndices(user_agent, agent_res))) AS hits,
             if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id
-     FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_hourly WHERE ${RANGE} AND model_served != ''))
+     FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_console_daily WHERE ${DAYS} AND model_served != ''))
    WHERE class_id != '') AS class_of,
   -- grouped by what attributes a row first, so the team and class lookups run per distinct key, not per roll-up row
   used AS (
@@ -109,12 +114,12 @@ WITH ${TEAM_LOOKUPS},
     FROM (
       SELECT team_id, api_key_id, user_email, cityHash64(tags, route, api_key_alias, user_agent) AS combo, toString(model_served) AS model,
              sum(requests) AS n
-      FROM gateway_hourly WHERE ${RANGE} AND model_served != ''
+      FROM gateway_console_daily WHERE ${DAYS} AND model_served != ''
       GROUP BY team_id, api_key_id, user_email, combo, model)
     GROUP BY team, class_id, model
     HAVING class_id != ''
   ),
-  approved AS (SELECT team_id, class_id, groupArray(model_pattern) AS patterns FROM policy_models GROUP BY team_id, class_id)
+  approved AS (SELECT team_id, class_id, groupArray(model_pattern) AS patterns FROM ${policyAt('policy_models')} GROUP BY team_id, class_id)
 SELECT u.team AS team, u.class_id AS task_class, u.model AS model, u.requests AS requests,
        arrayExists(p -> match(u.model, p), if(a.team_id != '', a.patterns, o.patterns)) AS approved
 FROM used AS u
@@ -129,20 +134,19 @@ export const TOOLS_SQL = `
 WITH ${TEAM_LOOKUPS},
   approved AS (
     SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
-    FROM policy_tools GROUP BY team_id
+    FROM ${policyAt('policy_tools')} GROUP BY team_id
   ),
   used AS (
     SELECT team, kind, name, sum(part_uses) AS uses FROM (
       SELECT ${agentTeam('user_email', 'team_id')} AS team, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
              if(mcp_server != '', mcp_server, tool_name) AS name, greatest(sum(results), sum(decisions)) AS part_uses
-      FROM (SELECT user_email, team_id, mcp_server, tool_name, sumIf(events, event_name = 'tool_result') AS results,
-                   sumIf(events, event_name = 'tool_decision') AS decisions
-            FROM agent_tools_hourly WHERE ${RANGE} GROUP BY user_email, team_id, mcp_server, tool_name)
+      FROM (SELECT user_email, team_id, mcp_server, tool_name, sum(results) AS results, sum(decisions) AS decisions
+            FROM agent_tools_daily WHERE ${DAYS} GROUP BY user_email, team_id, mcp_server, tool_name)
       GROUP BY team, kind, name
       UNION ALL
       SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 'mcp_server' AS kind, server AS name, sum(n) AS part_uses
       FROM (SELECT team_id, api_key_id, user_email, arrayJoin(mcp_servers) AS server, sum(requests) AS n
-            FROM gateway_hourly WHERE notEmpty(mcp_servers) AND ${RANGE} GROUP BY team_id, api_key_id, user_email, server)
+            FROM gateway_console_daily WHERE notEmpty(mcp_servers) AND ${DAYS} GROUP BY team_id, api_key_id, user_email, server)
       GROUP BY team, name)
     GROUP BY team, kind, name
   )
@@ -160,7 +164,7 @@ SETTINGS join_use_nulls = 0`;
 /** Provider usage on credentials the gateway does not hold, per team. */
 export const UNHELD_SQL = `
 WITH ${TEAM_LOOKUPS},
-  (SELECT groupArray((provider, api_key_id, workspace_id, principal_pattern)) FROM policy_credentials WHERE credential_id != '') AS credentials,
+  (SELECT groupArray((provider, api_key_id, workspace_id, principal_pattern)) FROM ${policyAt('policy_credentials')} WHERE credential_id != '') AS credentials,
   usage AS (
     SELECT toString(provider) AS provider, api_key_id, workspace_id, account_id, principal,
            anyIf(user_email, user_email != '') AS email, anyIf(toString(team_id), team_id != '') AS logged_team,
@@ -200,7 +204,7 @@ SELECT team, detector, open FROM (
     AND a.window_start < toDateTime64({to:Date}, 3) AND a.window_end > toDateTime64({from:Date}, 3)
   GROUP BY team, detector
   UNION ALL
-  SELECT team_id AS team, '' AS detector, 0 AS open FROM policy_teams
+  SELECT team_id AS team, '' AS detector, 0 AS open FROM ${policyAt('policy_teams')}
 ) WHERE ${TEAM_FILTER} AND team != ''
 SETTINGS join_use_nulls = 0`;
 
@@ -224,7 +228,7 @@ export function daysOf(from: string, to: string): string[] {
 }
 
 export async function postureReport(store: Store, q: PostureQuery) {
-  const params = { from: q.from, to: q.to, teams: q.team };
+  const params = { from: q.from, to: q.to, teams: q.team, ...(await policyLookups(store, q.from, q.to)) };
   const [shares, models, tools, unheld, alerts] = await Promise.all([
     selectRows<ShareRow>(store, SHARES_SQL, params),
     selectRows<ModelRow>(store, MODELS_SQL, params),

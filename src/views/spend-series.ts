@@ -1,11 +1,12 @@
 import { spendSql, type SpendGrouping } from '../api/routes/spend.ts';
 import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
+import { policyAt, policyLookups, type PolicyLookups } from './policy-lookups.ts';
 import { daysOf } from './posture.ts';
 
 /**
  * The FinOps page's charts over whole UTC days [from, to), from the same SQL as /api/spend
- * (spendSql: gateway_daily / gateway_hourly and provider_hourly, teams attributed as
+ * (spendSql: gateway_daily / gateway_console_daily and provider_hourly, teams attributed as
  * billing.spend-above-approved does): per team and day logged vs billed vs approved and the
  * unexplained part (billed − logged, floored at 0), the approved budget changes in force during
  * the period (policy_budgets), spend by team and model and by team and credential, and the top
@@ -31,13 +32,13 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 const CHANGES_SQL = `
-SELECT team_id AS team, toString(effective_from) AS since, daily_usd, monthly_usd, note FROM policy_budgets
+SELECT team_id AS team, toString(effective_from) AS since, daily_usd, monthly_usd, note FROM ${policyAt('policy_budgets')}
 WHERE effective_from < toDateTime64({to:Date}, 3) AND effective_to > toDateTime64({from:Date}, 3)
   AND (empty({teams:Array(String)}) OR has({teams:Array(String)}, team_id))
 ORDER BY team, since`;
 
-async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[]) {
-  const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams });
+async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[], policy: PolicyLookups) {
+  const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams, ...policy });
   return rows.map((r) => ({ parts: r.key.split('\t'), logged: r.logged, billed: r.billed, approved: r.approved }));
 }
 
@@ -45,11 +46,13 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
   const toMs = Date.parse(q.to);
   // One team-day query covers the period and the two weeks the movers compare.
   const seriesFrom = dayOf(Math.min(Date.parse(q.from), toMs - 2 * WEEK_MS));
+  // Team lookups hold no membership (spend attributes by key and alias only), so one set serves both periods.
+  const policy = await policyLookups(store, seriesFrom, q.to);
   const [daily, byModel, byCredential, changes] = await Promise.all([
-    grouped(store, 'team_day', seriesFrom, q.to, q.team),
-    grouped(store, 'team_model', q.from, q.to, q.team),
-    grouped(store, 'team_credential', q.from, q.to, q.team),
-    selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team }),
+    grouped(store, 'team_day', seriesFrom, q.to, q.team, policy),
+    grouped(store, 'team_model', q.from, q.to, q.team, policy),
+    grouped(store, 'team_credential', q.from, q.to, q.team, policy),
+    selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team, policy_version: policy.policy_version }),
   ]);
   const days = daysOf(q.from, q.to);
   const teams = [...new Set(daily.map((r) => r.parts[0] as string))].sort();

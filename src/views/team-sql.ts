@@ -1,7 +1,7 @@
 /**
  * Which policy team a roll-up row belongs to, as the detectors attribute it, for the console's
- * views. The lookups are scalar maps read once per query (a WITH clause), so attributing a row is
- * a map lookup rather than a join:
+ * views. The lookups are maps bound as query parameters (policy-lookups.ts reads them once per
+ * policy version and period), so attributing a row is a map lookup rather than a join:
  *
  *   key_team    gateway virtual key → its policy team (policy gatewayKeys)
  *   alias_team  logged team spelling (LiteLLM team id, Kong consumer, OTel team.id) → canonical team
@@ -10,19 +10,13 @@
  * Gateway rows: key, then alias, then the person's membership (routing-drift, prompt-log-gap,
  * tool-scope-drift); agent rows: membership, then the OTel alias (session-without-gateway,
  * ownerless-session). A row none of them names keeps its logged team, else '(unattributed)'.
- * The queries using these bind {from:Date} and {to:Date}.
+ * The queries using these bind the parameters policyLookups() returns.
  */
 
 export const UNATTRIBUTED = '(unattributed)';
 
 export const TEAM_LOOKUPS = `
-  (SELECT mapFromArrays(groupArray(api_key_id), groupArray(team)) FROM (
-     SELECT api_key_id, any(team_id) AS team FROM policy_gateway_keys WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)) AS key_team,
-  (SELECT mapFromArrays(groupArray(alias), groupArray(team)) FROM (
-     SELECT alias, any(team_id) AS team FROM policy_team_aliases GROUP BY alias)) AS alias_team,
-  (SELECT mapFromArrays(groupArray(email), groupArray(team)) FROM (
-     SELECT email, argMax(team_id, valid_from) AS team FROM policy_team_members
-     WHERE valid_from < toDateTime64({to:Date}, 3) AND valid_to > toDateTime64({from:Date}, 3) GROUP BY email)) AS member_team`;
+  {key_team:Map(String, String)} AS key_team, {alias_team:Map(String, String)} AS alias_team, {member_team:Map(String, String)} AS member_team`;
 
 const orLogged = (team: string) => `toString(${team}) != '', toString(${team}), '${UNATTRIBUTED}'`;
 

@@ -68,21 +68,32 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
   return { process: child, logs, exited, status, stdout: () => out };
 }
 
-/** Sum over the four topics of the group's committed offsets and of the end offsets. */
-export async function progress(config: Config): Promise<{ committed: number; end: number }> {
+/** The group's committed offset and the end offset of every partition of the four topics. */
+async function partitionOffsets(config: Config): Promise<{ topic: string; partition: number; committed: number; end: number }[]> {
   const kafka = new Kafka({ clientId: 'driftwatch-fault-admin', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const topics = Object.values(config.kafka.topics);
-    const offsets = await admin.fetchOffsets({ groupId: config.kafka.groupId, topics });
-    const committed = offsets.flatMap((t) => t.partitions).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
-    let end = 0;
-    for (const t of topics) end += (await admin.fetchTopicOffsets(t)).reduce((s, p) => s + Number(p.high), 0);
-    return { committed, end };
+    const out: { topic: string; partition: number; committed: number; end: number }[] = [];
+    for (const t of await admin.fetchOffsets({ groupId: config.kafka.groupId, topics: Object.values(config.kafka.topics) })) {
+      const ends = new Map((await admin.fetchTopicOffsets(t.topic)).map((p) => [p.partition, Number(p.high)]));
+      for (const p of t.partitions) out.push({ topic: t.topic, partition: p.partition, committed: Math.max(0, Number(p.offset)), end: ends.get(p.partition) ?? 0 });
+    }
+    return out;
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Sum over the four topics of the group's committed offsets and of the end offsets. */
+export async function progress(config: Config): Promise<{ committed: number; end: number }> {
+  const offsets = await partitionOffsets(config);
+  return { committed: offsets.reduce((s, p) => s + p.committed, 0), end: offsets.reduce((s, p) => s + p.end, 0) };
+}
+
+/** The partitions (`topic[partition]`) whose committed offset is short of their end. */
+export async function partitionsBehind(config: Config): Promise<string[]> {
+  return (await partitionOffsets(config)).filter((p) => p.committed < p.end).map((p) => `${p.topic}[${p.partition}]`).sort();
 }
 
 /**

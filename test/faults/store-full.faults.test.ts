@@ -5,18 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.ts';
 import type { Store } from '../../src/store/store.ts';
-import { count, testConfig, testStore } from '../helpers/env.ts';
+import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
+import { exactlyOnce, partitionsBehind, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress, type Child } from './harness.ts';
 import { faultTraffic } from './traffic.ts';
 
 /**
  * Fault: the store's disk fills up during ingest. The embedded engine's data directory sits on a
  * tmpfs of its own (mounted here: CI and the project's machines run as root), shrunk after the
  * migrations to a few MiB above what they use, so the simulator's traffic fills it within the
- * first batches. Inserts then fail (ClickHouse: not enough space), the sink retries with backoff
- * and ingest stops without committing what it could not store. After the disk is grown back, a
- * restarted ingest stores everything, once.
+ * first batches. Inserts then fail (ClickHouse: not enough space): each refused batch's partition
+ * pauses fetching and its batch is retried with backoff, nothing committed past what is stored,
+ * while /readyz and /metrics say the store is refusing writes. After the disk is grown back the
+ * SAME process resumes and stores everything, once.
  */
 const MiB = 1024 * 1024;
 const SLACK_MIB = 3;
@@ -26,6 +27,7 @@ const mountPoint = mkdtempSync(join(tmpdir(), 'driftwatch-small-disk-'));
 let mounted = false;
 let config: Config;
 let store: Store | undefined;
+let child: Child | undefined;
 
 const usedMiB = () => {
   const s = statfsSync(mountPoint);
@@ -45,37 +47,82 @@ beforeAll(async () => {
   await migrated.close();
 });
 afterAll(async () => {
+  if (child && child.process.exitCode === null && child.process.signalCode === null) {
+    child.process.kill('SIGKILL');
+    await child.exited;
+  }
   await store?.close();
   if (mounted) execFileSync('umount', [mountPoint]);
 });
 
+interface Readiness {
+  status: number;
+  ingest: { storeOutage: { waitingPartitions: number; partitions: string[]; waitedSeconds: number; lastError?: string }; received: number };
+  reasons: string[];
+}
+
 describe('fault: store unavailable during ingest (its disk full)', () => {
-  it('stops without committing what it could not store, and recovers every row once', async () => {
+  it('pauses fetching without committing what it could not store, and the same process resumes and stores every row once', async () => {
     const smallMiB = usedMiB() + SLACK_MIB;
     resize(smallMiB);
     await produceTraffic(config, traffic.messages, { partitions: PARTITIONS });
 
-    const starved = startDriftwatch(config, ['ingest']);
-    const outcome = await starved.exited;
-    const stopped = starved.logs().find((l) => l['msg'] === 'Flush failed; stopping ingest without committing');
-    const atStop = await progress(config);
-    expect(outcome.code, starved.status()).not.toBe(0);
-    expect(String(stopped?.['err'] ?? '')).toMatch(/space|ENOSPC|243/i);
-    expect(atStop.committed).toBeLessThan(traffic.total);
-    // Nothing moves while ingest is down: the committed offsets are what the store holds.
-    await sleep(3_000);
-    expect((await progress(config)).committed).toBe(atStop.committed);
+    // ingest and the API in one process: /readyz and /metrics show what ingest is doing.
+    // Session timeout 30 s (the default) instead of the harness's 6 s: this case runs ingest under
+    // load for minutes, and a member dropped for a late heartbeat only adds rebalances to the log.
+    const run = startDriftwatch(config, ['run', '--role', 'ingest', '--role', 'api'], {
+      config: { service: { port: 0 }, kafka: { brokers: config.kafka.brokers, groupId: config.kafka.groupId, topics: config.kafka.topics, sessionTimeoutMs: 30_000 } },
+    });
+    child = run;
+    await waitFor(async () => run.logs().some((l) => l['msg'] === 'API listening'), 120_000, () => `API listening; ${run.status()}`);
+    const port = run.logs().find((l) => l['msg'] === 'API listening')?.['port'] as number;
+    const readiness = async (): Promise<Readiness> => {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const body = (await res.json()) as { reasons: string[] };
+      // The ingest role's detail is the JSON after "ingest not ready: " (role-factories.ts readinessOf).
+      const reason = body.reasons.find((r) => r.startsWith('ingest not ready: '));
+      const ingest = reason ? JSON.parse(reason.slice('ingest not ready: '.length)) as Readiness['ingest'] : { storeOutage: { waitingPartitions: 0, partitions: [], waitedSeconds: 0 }, received: -1 };
+      return { status: res.status, ingest, reasons: body.reasons };
+    };
+    const waitingGauge = async () => Number(/^driftwatch_ingest_store_waiting_partitions (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1]);
+
+    // The disk fills: partitions pause one by one as their batch is refused, until every partition
+    // with offsets left to commit is waiting for the store.
+    let full: Readiness | undefined;
+    let behind: string[] = [];
+    await waitFor(async () => {
+      behind = await partitionsBehind(config);
+      full = await readiness();
+      return behind.length > 0 && behind.every((p) => full?.ingest.storeOutage.partitions.includes(p));
+    }, 240_000, () => `every partition with offsets left waiting for the store (behind: ${behind.join(', ')}; waiting: ${full?.ingest.storeOutage.partitions.join(', ')}); ${run.status()}`);
+    const atFull = await progress(config);
+    const refusals = run.logs().filter((l) => l['msg'] === 'Store refuses writes; partition paused, batch retried');
+    expect(full?.status).toBe(503);
+    expect(String(full?.ingest.storeOutage.lastError)).toMatch(/space|ENOSPC|243/i);
+    expect(String(refusals[0]?.['err'])).toMatch(/space|ENOSPC|243/i);
+    expect(await waitingGauge()).toBe(full?.ingest.storeOutage.waitingPartitions);
+    expect(atFull.committed).toBeLessThan(traffic.total);
+    // Still paused a while later: nothing fetched, nothing committed, and the process is still up.
+    await sleep(5_000);
+    const later = await readiness();
+    expect(later.ingest.received).toBe(full?.ingest.received);
+    expect((await progress(config)).committed).toBe(atFull.committed);
+    expect(run.process.exitCode, run.status()).toBeNull();
 
     resize(256);
-    const recovered = startDriftwatch(config, ['ingest']);
-    await waitForProgress(config, (p) => p.committed === traffic.total, 240_000, 'every offset committed after the disk was grown', recovered);
-    recovered.process.kill('SIGTERM');
-    expect((await recovered.exited).code).toBe(0);
+    await waitForProgress(config, (p) => p.committed === traffic.total, 240_000, 'every offset committed by the same process after the disk was grown', run);
+    await waitFor(async () => (await readiness()).status === 200, 60_000, 'readyz 200 again');
+    expect(await waitingGauge()).toBe(0);
+    const resumed = run.logs().filter((l) => l['msg'] === 'Store takes writes again; partition resumed');
+    expect(run.logs().filter((l) => l['msg'] === 'Ingest started')).toHaveLength(1);
+    run.process.kill('SIGTERM');
+    expect((await run.exited).code, run.status()).toBe(0);
 
     store = await testStore(config);
     const stored = await tableCounts(store);
     reportCase('store disk full during ingest', {
-      produced: traffic.total, diskMiB: smallMiB, committedWhenStopped: atStop.committed, error: String(stopped?.['err'] ?? '').slice(0, 160), expected: traffic.expectedRows, stored,
+      produced: traffic.total, diskMiB: smallMiB, committedWhileFull: atFull.committed, partitionsPaused: full?.ingest.storeOutage.waitingPartitions,
+      refusals: refusals.length, resumed: resumed.length, error: String(refusals[0]?.['err'] ?? '').slice(0, 160), expected: traffic.expectedRows, stored,
     });
     expect(stored).toEqual(exactlyOnce(traffic.expectedRows));
     expect(await rollupMismatches(store)).toEqual([]);

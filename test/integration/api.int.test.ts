@@ -228,6 +228,25 @@ describe('/api/sources', () => {
     expect(gateway).toMatchObject({ reason: 'schema_violation', count: 1, samples: ['missing field startTime'] });
     expect(JSON.stringify(res.body)).not.toContain('sk-secret');
   });
+  it('a window not aligned to hours counts exactly what the raw tables hold in it (whole hours from the roll-up, the edges raw)', async () => {
+    const from = new Date(`${DAY}T09:30:00.250Z`);
+    const to = new Date(scenario.window.to.getTime() - 17 * 60_000 - 1);
+    const res = await get(`/api/sources?from=${from.toISOString()}&to=${to.toISOString()}`);
+    expect(res.status).toBe(200);
+    const ch = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+    const raw = await (await store.client.query({
+      query: [['gateway', 'gateway_requests', 'team_id'], ['billing', 'provider_usage', 'team_id'], ['idp', 'idp_events', 'idp'], ['agent', 'agent_events', 'team_id']]
+        .map(([source, table, team]) => `SELECT '${source}' AS source, toString(${team}) AS team, count() AS events, uniqExact(toStartOfHour(event_time)) AS hours,
+                 toString(max(event_time)) AS last_event FROM ${table}
+          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team`).join(' UNION ALL '),
+      query_params: { from: ch(from), to: ch(to) }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    })).json<{ source: string; team: string; events: number; hours: number; last_event: string }>();
+    expect(raw.length).toBeGreaterThan(3);
+    const key = (r: { source: string; team: string }) => `${r.source}/${r.team}`;
+    const sources = res.body['sources'] as { source: string; team: string; events: number; hoursWithEvents: number; lastEventAt: string }[];
+    expect(sources.map((s) => [key(s), s.events, s.hoursWithEvents, s.lastEventAt]).sort())
+      .toEqual(raw.map((r) => [key(r), r.events, r.hours, `${r.last_event.replace(' ', 'T')}Z`]).sort());
+  });
 });
 
 describe('/api/detectors', () => {

@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 
 /**
- * The roll-ups of schemas/clickhouse/0010_rollups.sql and 0011_gateway_logging_rollup.sql, fed by
+ * The roll-ups of schemas/clickhouse/0010_rollups.sql, 0011_gateway_logging_rollup.sql and 0025_console_rollups.sql, fed by
  * materialized views at insert, hold the same totals as their source tables — and stay exactly-once
  * when the consumer retries a batch with the same deduplication token (the source skips the block,
  * so must every roll-up).
@@ -41,7 +41,11 @@ async function totals(store: Store) {
         (SELECT sum(unlogged_prompts) FROM gateway_logging_hourly) AS logging_unlogged,
         (SELECT round(sum(cost_usd), 6) FROM gateway_requests) AS cost, (SELECT round(sum(cost_usd), 6) FROM gateway_hourly) AS hourly_cost,
         (SELECT sum(uncached_input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) FROM gateway_requests) AS tokens,
-        (SELECT sum(tokens) FROM gateway_sessions_hourly) AS sessions_tokens`),
+        (SELECT sum(tokens) FROM gateway_sessions_hourly) AS sessions_tokens,
+        (SELECT sum(requests) FROM gateway_console_daily) AS console_daily, (SELECT sum(unlogged_prompts) FROM gateway_console_daily) AS console_unlogged,
+        (SELECT round(sum(cost_usd), 6) FROM gateway_console_daily) AS console_cost,
+        (SELECT countIf(session_id != '') FROM gateway_requests) AS with_session, (SELECT sum(requests) FROM gateway_sessions_daily) AS sessions_daily,
+        (SELECT sumIf(events, source = 'gateway') FROM source_hourly) AS source_hourly`),
     agent: await one(store, `SELECT
         (SELECT count() FROM agent_events) AS events, (SELECT sum(events) FROM agent_hourly) AS hourly,
         (SELECT countIf(event_name IN ('tool_result', 'tool_decision') AND (tool_name != '' OR mcp_server != '')) FROM agent_events) AS tool_events,
@@ -52,14 +56,21 @@ async function totals(store: Store) {
         (SELECT uniqExact(account_id) FROM agent_accounts) AS account_rows,
         (SELECT countIf(event_name = 'api_request') FROM agent_events) AS api_requests, (SELECT sum(requests) FROM agent_paths_hourly) AS paths_requests,
         (SELECT countIf(event_name IN ('tool_result', 'tool_decision') AND mcp_server != '') FROM agent_events) AS mcp_events,
-        (SELECT countIf(mcp_server != '') FROM agent_boundary_events) AS boundary_mcp_events`),
+        (SELECT countIf(mcp_server != '') FROM agent_boundary_events) AS boundary_mcp_events,
+        (SELECT countIf(session_id != '') FROM agent_events) AS with_session, (SELECT sum(events) FROM agent_sessions_daily) AS sessions_daily,
+        (SELECT countIf(session_id != '' AND event_name = 'api_request') FROM agent_events) AS session_api_requests,
+        (SELECT sum(api_requests) FROM agent_sessions_daily) AS sessions_daily_api_requests,
+        (SELECT sum(results) + sum(decisions) FROM agent_tools_daily) AS tools_daily,
+        (SELECT sumIf(events, source = 'agent') FROM source_hourly) AS source_hourly`),
     billing: await one(store, `SELECT
         (SELECT count() FROM provider_usage) AS records, (SELECT sum(records) FROM provider_hourly) AS hourly,
-        (SELECT sum(output_tokens) FROM provider_usage) AS output, (SELECT sum(output_tokens) FROM provider_hourly) AS hourly_output`),
+        (SELECT sum(output_tokens) FROM provider_usage) AS output, (SELECT sum(output_tokens) FROM provider_hourly) AS hourly_output,
+        (SELECT sumIf(events, source = 'billing') FROM source_hourly) AS source_hourly`),
+    idp: await one(store, `SELECT (SELECT count() FROM idp_events) AS events, (SELECT sumIf(events, source = 'idp') FROM source_hourly) AS source_hourly`),
   };
 }
 
-describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql)', () => {
+describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql, 0025_console_rollups.sql)', () => {
   let store: Store;
 
   beforeAll(async () => {
@@ -78,13 +89,20 @@ describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agen
     expect(t.gateway['requests']).toBeGreaterThan(0);
     expect(t.gateway).toMatchObject({ hourly: t.gateway['requests'], sessions: t.gateway['requests'], daily: t.gateway['requests'],
       logging: t.gateway['requests'], delays: t.gateway['requests'], logging_unlogged: t.gateway['unlogged'],
-      hourly_cost: t.gateway['cost'], sessions_tokens: t.gateway['tokens'] });
+      hourly_cost: t.gateway['cost'], sessions_tokens: t.gateway['tokens'],
+      console_daily: t.gateway['requests'], console_unlogged: t.gateway['unlogged'], console_cost: t.gateway['cost'],
+      sessions_daily: t.gateway['with_session'], source_hourly: t.gateway['requests'] });
+    expect(t.gateway['with_session']).toBeGreaterThan(0);
     expect(t.agent['tool_events']).toBeGreaterThan(0);
     expect(t.agent).toMatchObject({ hourly: t.agent['events'], tools_hourly: t.agent['tool_events'], tool_calls: t.agent['tool_events'],
       session_starts: t.agent['sessions'], account_rows: t.agent['accounts'],
-      paths_requests: t.agent['api_requests'], boundary_mcp_events: t.agent['mcp_events'] });
+      paths_requests: t.agent['api_requests'], boundary_mcp_events: t.agent['mcp_events'],
+      sessions_daily: t.agent['with_session'], sessions_daily_api_requests: t.agent['session_api_requests'], tools_daily: t.agent['tool_events'],
+      source_hourly: t.agent['events'] });
     expect(t.agent['mcp_events']).toBeGreaterThan(0);
-    expect(t.billing).toMatchObject({ hourly: t.billing['records'], hourly_output: t.billing['output'] });
+    expect(t.billing).toMatchObject({ hourly: t.billing['records'], hourly_output: t.billing['output'], source_hourly: t.billing['records'] });
+    expect(t.idp['events']).toBeGreaterThan(0);
+    expect(t.idp['source_hourly']).toBe(t.idp['events']);
   });
 
   it('count a batch retried with the same deduplication token once', async () => {
@@ -98,6 +116,7 @@ describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agen
     const after = await totals(store);
     expect(after.gateway['requests']).toBe(Number(before.gateway['requests']) + batch.length);
     expect(after.gateway).toMatchObject({ hourly: after.gateway['requests'], sessions: after.gateway['requests'], daily: after.gateway['requests'],
-      logging: after.gateway['requests'], delays: after.gateway['requests'] });
+      logging: after.gateway['requests'], delays: after.gateway['requests'], console_daily: after.gateway['requests'],
+      sessions_daily: after.gateway['with_session'], source_hourly: after.gateway['requests'] });
   });
 });

@@ -52,15 +52,53 @@ const TABLES = [
 const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 const iso = (t: string | null) => (t === null ? null : `${t.replace(' ', 'T')}Z`);
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The per-team figures of [from, to): its whole hours from the hourly roll-up (0025_console_rollups.sql),
+ * the parts of an hour at either end from the raw tables, so any window is exact and an hour-aligned
+ * one reads no raw row.
+ */
+function sourceTeamsSql(window: { from: Date; to: Date }): { query: string; params: Record<string, string> } {
+  const fromMs = window.from.getTime();
+  const toMs = window.to.getTime();
+  const firstHour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+  const endHour = Math.floor(toMs / HOUR_MS) * HOUR_MS;
+  const params: Record<string, string> = {};
+  const arms: string[] = [];
+  const raw = (lo: number, hi: number) => {
+    if (hi <= lo) return;
+    const i = arms.length;
+    params[`lo${i}`] = chTime(new Date(lo));
+    params[`hi${i}`] = chTime(new Date(hi));
+    arms.push(...TABLES.map((t) => `
+      SELECT '${t.source}' AS source, ${t.team} AS team, toStartOfHour(event_time) AS hour, count() AS n, max(event_time) AS event_at,
+             max(ingested_at) AS ingest_at, max(toUnixTimestamp64Milli(ingested_at) - toUnixTimestamp64Milli(event_time)) AS delay_ms
+      FROM ${t.table} WHERE event_time >= {lo${i}:DateTime64(3)} AND event_time < {hi${i}:DateTime64(3)} GROUP BY team, hour`));
+  };
+  if (firstHour < endHour) {
+    params['h0'] = chTime(new Date(firstHour)).slice(0, 19);
+    params['h1'] = chTime(new Date(endHour)).slice(0, 19);
+    arms.push(`
+      SELECT toString(source) AS source, toString(team) AS team, hour, sum(events) AS n, max(last_event) AS event_at,
+             max(last_ingest) AS ingest_at, max(max_delay_ms) AS delay_ms
+      FROM source_hourly WHERE hour >= {h0:DateTime} AND hour < {h1:DateTime} GROUP BY source, team, hour`);
+    raw(fromMs, firstHour);
+    raw(endHour, toMs);
+  } else raw(fromMs, toMs);
+  const query = `
+    SELECT source, team, sum(n) AS events, toString(max(event_at)) AS last_event, toString(max(ingest_at)) AS last_ingest,
+           dateDiff('millisecond', max(ingest_at), {now:DateTime64(3)}) / 1000 AS lag, max(delay_ms) / 1000 AS delay, uniqExact(hour) AS hours
+    FROM (${arms.join('\n      UNION ALL')})
+    GROUP BY source, team ORDER BY source, team`;
+  return { query, params };
+}
+
 export async function sourcesReport(store: Store, window: { from: Date; to: Date }, now: Date) {
   const params = { from: chTime(window.from), to: chTime(window.to), now: chTime(now) };
   const hoursInWindow = Math.max(1, Math.ceil((window.to.getTime() - window.from.getTime()) / 3_600_000));
-  const union = TABLES.map((t) => `
-    SELECT '${t.source}' AS source, ${t.team} AS team, count() AS events, toString(max(event_time)) AS last_event, toString(max(ingested_at)) AS last_ingest,
-           dateDiff('millisecond', max(ingested_at), {now:DateTime64(3)}) / 1000 AS lag, max(dateDiff('millisecond', event_time, ingested_at)) / 1000 AS delay,
-           uniqExact(toStartOfHour(event_time)) AS hours
-    FROM ${t.table} WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team`).join('\nUNION ALL');
-  const res = await store.client.query({ query: `SELECT * FROM (${union}) ORDER BY source, team`, query_params: params, format: 'JSONEachRow',
+  const teams = sourceTeamsSql(window);
+  const res = await store.client.query({ query: teams.query, query_params: { ...teams.params, now: params.now }, format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
   const rows = await res.json<{ source: (typeof TABLES)[number]['source']; team: string; events: number; last_event: string; last_ingest: string; lag: number; delay: number; hours: number }>();
   const rej = await store.client.query({

@@ -1,5 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Store } from '../../store/store.ts';
+import { policyAt, policyLookups } from '../../views/policy-lookups.ts';
+import { TEAM_LOOKUPS } from '../../views/team-sql.ts';
 import type { ApiEnv } from '../env.ts';
 import { problemResponses } from '../problem.ts';
 
@@ -8,8 +10,9 @@ import { problemResponses } from '../problem.ts';
  * what the providers billed, what the policy approves, and the unexplained part (billed − logged,
  * floored at 0: billed cost the gateways never saw, i.e. traffic that went around them).
  *
- * Aggregated in ClickHouse from the roll-ups (0010_rollups.sql), never from raw rows: gateway_daily
- * (gateway_hourly when grouping by model, the daily roll-up has none) and provider_hourly.
+ * Aggregated in ClickHouse from the roll-ups, never from raw rows: gateway_daily (0010_rollups.sql;
+ * gateway_console_daily, 0025, when grouping by model: gateway_daily has none) and provider_hourly.
+ * The policy is read at one version, its key and alias teams as map parameters (views/policy-lookups.ts).
  * Teams: a logged team spelling is mapped to its canonical id through policy_team_aliases, and a
  * gateway key's policy team wins (as billing.spend-above-approved attributes it); billed rows take
  * their own team, else the team of the policy credential they were billed on (matched on every field
@@ -36,11 +39,9 @@ const SpendResponse = z.object({
   totals: z.object({ loggedUsd: z.number(), billedUsd: z.number(), approvedUsd: z.number().nullable(), unexplainedUsd: z.number() }),
 }).openapi('Spend');
 
-const TEAM_OF_ALIAS = `(SELECT alias, any(team_id) AS team FROM policy_team_aliases GROUP BY alias)`;
-const TEAM_OF_KEY = `(SELECT api_key_id, any(team_id) AS team FROM policy_gateway_keys WHERE api_key_id != '' AND team_id != '' GROUP BY api_key_id)`;
 // Policy credentials with a team, matched as billing.unmanaged-key-usage matches them: same provider, and every
 // field the credential sets (a project-only credential covers every key of the project).
-const CREDENTIAL_TEAMS = `(SELECT groupArray((provider, api_key_id, workspace_id, team_id)) FROM policy_credentials WHERE team_id != '') AS credential_teams`;
+const CREDENTIAL_TEAMS = `(SELECT groupArray((provider, api_key_id, workspace_id, team_id)) FROM ${policyAt('policy_credentials')} WHERE team_id != '') AS credential_teams`;
 const teamOfCredential = (p: string) =>
   `arrayFirst(c -> c.1 = ${p}.provider AND (c.2 = '' OR c.2 = ${p}.api_key_id) AND (c.3 = '' OR c.3 = ${p}.workspace_id), credential_teams).4`;
 
@@ -60,22 +61,23 @@ const BUDGET_KEY_OF: Partial<Record<SpendGrouping, string>> = { team: 'team', da
 export function spendSql(groupBy: SpendGrouping): string {
   const byModel = groupBy === 'model' || groupBy === 'team_model';
   const gatewaySource = byModel
-    ? `SELECT toDate(hour) AS day, team_id, api_key_id, toString(model_served) AS model, sum(cost_usd) AS cost FROM gateway_hourly
-       WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) GROUP BY day, team_id, api_key_id, model`
+    ? `SELECT day, team_id, api_key_id, toString(model_served) AS model, sum(cost_usd) AS cost FROM gateway_console_daily
+       WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day, team_id, api_key_id, model`
     : `SELECT day, team_id, api_key_id, '' AS model, sum(cost_usd) AS cost FROM gateway_daily
        WHERE day >= {from:Date} AND day < {to:Date} GROUP BY day, team_id, api_key_id`;
   const key = KEY_OF[groupBy];
   const budgetKey = BUDGET_KEY_OF[groupBy];
   return `
-WITH ${CREDENTIAL_TEAMS},
+WITH ${CREDENTIAL_TEAMS}, ${TEAM_LOOKUPS},
 facts AS (
-  SELECT g.day AS day, if(k.team != '', k.team, if(a.team != '', a.team, if(g.team_id != '', toString(g.team_id), '(unattributed)'))) AS team,
+  SELECT g.day AS day, if(key_team[g.api_key_id] != '', key_team[g.api_key_id],
+                          if(alias_team[lower(toString(g.team_id))] != '', alias_team[lower(toString(g.team_id))],
+                             if(g.team_id != '', toString(g.team_id), '(unattributed)'))) AS team,
          g.model AS model, 'gateway' AS source, g.api_key_id AS credential, g.cost AS logged, 0 AS billed
   FROM (${gatewaySource}) AS g
-  LEFT JOIN ${TEAM_OF_KEY} AS k ON k.api_key_id = g.api_key_id
-  LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(g.team_id))
   UNION ALL
-  SELECT p.day, if(a.team != '', a.team, if(p.team_id != '', toString(p.team_id), if(${teamOfCredential('p')} AS c_team != '', c_team, '(unattributed)'))), p.model,
+  SELECT p.day, if(alias_team[lower(toString(p.team_id))] != '', alias_team[lower(toString(p.team_id))],
+                   if(p.team_id != '', toString(p.team_id), if(${teamOfCredential('p')} AS c_team != '', c_team, '(unattributed)'))), p.model,
          toString(p.provider),
          multiIf(p.api_key_id != '', p.api_key_id, p.principal != '', p.principal, p.account_id != '', concat('account:', p.account_id),
                  p.workspace_id != '', concat('workspace:', p.workspace_id), ''),
@@ -84,13 +86,12 @@ facts AS (
         FROM provider_hourly
         WHERE hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) AND cost_usd != 0
         GROUP BY day, provider, team_id, api_key_id, workspace_id, account_id, principal, model) AS p
-  LEFT JOIN ${TEAM_OF_ALIAS} AS a ON a.alias = lower(toString(p.team_id))
 ),
 days AS (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff('day', {from:Date}, {to:Date}))))) AS day),
 budgets AS (
   SELECT d.day AS day, b.team_id AS team,
          argMax(coalesce(b.daily_usd, b.monthly_usd / toDayOfMonth(toLastDayOfMonth(d.day))), b.effective_from) AS approved
-  FROM days AS d CROSS JOIN policy_budgets AS b
+  FROM days AS d CROSS JOIN ${policyAt('policy_budgets')} AS b
   WHERE toDateTime64(d.day, 3) >= b.effective_from AND toDateTime64(d.day, 3) < b.effective_to
     AND (b.daily_usd IS NOT NULL OR b.monthly_usd IS NOT NULL)
   GROUP BY day, team
@@ -114,7 +115,7 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 export async function spendReport<G extends SpendGrouping>(store: Store, q: { from: string; to: string; team: string[]; groupBy: G }) {
   const res = await store.client.query({
-    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team }, format: 'JSONEachRow',
+    query: spendSql(q.groupBy), query_params: { from: q.from, to: q.to, teams: q.team, ...(await policyLookups(store, q.from, q.to)) }, format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
   const raw = await res.json<{ key: string; logged: number; billed: number; approved: number | null }>();
