@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'detectors/**/*.test.ts', 'schemas/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'detectors/**/*.test.ts', 'schemas/**/*.test.ts', 'bench/**/*.test.ts'],
           // The fault matrix has its own config and script (vitest.faults.config.ts, npm run test:faults).
           exclude: [...BROKER_TESTS, 'test/faults/**'],
         },

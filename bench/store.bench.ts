@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateTraffic } from '../test/fixtures/traffic.ts';
 import type { SourceKind } from '../src/decode/types.ts';
 import { tuneEmbeddedAllocator } from '../src/store/embedded-allocator.ts';
+import { pushTo } from '../src/simulate/multimap.ts';
+import { simulatedMessages } from './simulated-topics.ts';
 import { writeDriftwatchBatches, writeRawOnlyBatches, type EncodedBatches } from './store-files.ts';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '200000' }, batches: { type: 'string', default: '5000,20000' }, repeat: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
@@ -45,13 +46,13 @@ function runInserts(files: EncodedBatches, mode: 'driftwatch' | 'no-rollups' | '
 const work = mkdtempSync(join(tmpdir(), 'driftwatch-bench-store-'));
 try {
   const bySource = new Map<SourceKind, Buffer[]>();
-  const startMs = Date.now() - 36 * 3_600_000;
+  // The simulator's traffic over the day before yesterday's last hours and yesterday, every topic.
+  const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 36 * 3_600_000;
   let bytes = 0;
-  for (const rec of generateTraffic(N, { seed: 1, startMs })) {
-    const list = bySource.get(rec.source) ?? [];
-    if (list.length === 0) bySource.set(rec.source, list);
-    list.push(rec.value);
-    bytes += rec.value.byteLength;
+  for (const rec of simulatedMessages({ messages: N, messagesPerHour: Math.max(1000, Math.ceil(N / 24)), start })) {
+    const value = Buffer.from(rec.value);
+    pushTo(bySource, rec.source, value);
+    bytes += value.byteLength;
   }
   say(`bench:store — ${N} messages (${(bytes / 1e6).toFixed(0)} MB), batches of ${BATCHES.join(', ')} messages per source`);
   const us = (seconds: number) => (seconds / N) * 1e6;

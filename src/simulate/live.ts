@@ -3,6 +3,7 @@ import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { trafficPlanner } from './planner.ts';
 import type { PlantedIncident } from './scorecard.ts';
+import { pushTo } from './multimap.ts';
 
 /**
  * The live simulator: the planted day's people, sessions and wire formats generated continuously
@@ -75,7 +76,6 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const producedAt = new Map<number, number>();
   const produced = Object.fromEntries(SOURCE_KINDS.map((s) => [s, 0])) as Record<SourceKind, number>;
   let simNow = simStart;
-  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => m.set(k, [...(m.get(k) ?? []), v]);
 
   let stopped = false;
   let inFlight: Promise<void> = Promise.resolve();
@@ -89,13 +89,19 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     const batch = planner.due(simNow);
     if (batch.length > 0) {
       // Bounded requests: a catch-up round (a slow broker, a long pause) can hold many seconds of traffic.
+      let sent = batch.length;
       for (let i = 0; i < batch.length; i += MAX_MESSAGES_PER_SEND) {
+        // A simulator that cannot keep up plans hours at a time; stop() must not wait for all of it.
+        if (stopped) {
+          sent = i;
+          break;
+        }
         const byTopic = new Map<SourceKind, Message[]>();
-        for (const rec of batch.slice(i, i + MAX_MESSAGES_PER_SEND)) push(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
+        for (const rec of batch.slice(i, i + MAX_MESSAGES_PER_SEND)) pushTo(byTopic, rec.source, { value: JSON.stringify(rec.doc) });
         await opts.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: [...byTopic].map(([s, messages]) => ({ topic: opts.topics[s], messages })) });
       }
       const at = now();
-      for (const rec of batch) {
+      for (const rec of batch.slice(0, sent)) {
         produced[rec.source] += 1;
         for (const i of rec.incidents ?? []) {
           const plan = planner.planted[i];

@@ -15,6 +15,13 @@ describe('traffic planner', () => {
     expect(again.map((r) => `${r.source}@${r.at}`)).toEqual(records.map((r) => `${r.source}@${r.at}`));
   });
 
+  it('hands out only the asked topics, of the same day', () => {
+    const gateway = simulatedRecords({ start: START, end: END, messagesPerHour: 120, seed: 11, incidentsPerHour: 1, sources: ['gateway'] });
+    const key = (r: (typeof records)[number]) => `${r.at} ${String(r.doc['user'] ?? r.doc['trace_id'] ?? '')} ${JSON.stringify(r.doc['prompt_tokens'] ?? r.doc['ai'] ?? null)}`;
+    expect(gateway.length).toBeGreaterThan(0);
+    expect(gateway.map(key)).toEqual(records.filter((r) => r.source === 'gateway').map(key));
+  });
+
   it('fills each hour with about the asked number of messages, in time order', () => {
     const hours = (END - START) / HOUR;
     expect(records.length).toBeGreaterThan(120 * hours * 0.8);

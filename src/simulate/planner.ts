@@ -1,11 +1,13 @@
 import type { Overrides } from '../../detectors/_shared/fixtures.ts';
 import { entraSignInBy, oktaGrantBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';
+import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { bedrockRecords, dailyCostReports, hourlyUsagePages } from './billing.ts';
 import { INCIDENT_KINDS, type IncidentPlan, type TimedRecord } from './incidents.ts';
 import { chatCalls, claudeSession, int, pick, reviewBotCalls, seeded, type Call, type Rng, type Session } from './traffic.ts';
 import { flatEvent, gatewayRecord, otlpBatch } from './wire.ts';
 import { APPS, MODELS, PEOPLE, REVIEW_BOT_KEY, type Person } from './world.ts';
+import { pushTo } from './multimap.ts';
 
 /**
  * What the simulated organization does, hour by hour, without a clock or a broker: each simulated
@@ -34,6 +36,12 @@ export interface PlannerOptions {
   seed?: number;
   /** Expected incidents per simulated hour (default 1). */
   incidentsPerHour?: number;
+  /**
+   * Only these topics' records (default: all four). The day is the same either way — the same
+   * draws from the seed — but a bench that needs the gateway topic alone does not pay for
+   * formatting the agent telemetry, most of the planner's CPU.
+   */
+  sources?: readonly SourceKind[];
   log?: Logger;
 }
 
@@ -63,15 +71,15 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   let plannedHours = 0;
   let billedUpTo = nextHour;
 
-  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => m.set(k, [...(m.get(k) ?? []), v]);
+  const wanted = new Set<SourceKind>(opts.sources ?? SOURCE_KINDS);
   const enqueue = (recs: TimedRecord[], incident?: number) => {
-    for (const rec of recs) pending.push(incident === undefined ? rec : { ...rec, incidents: [incident] });
+    for (const rec of recs) if (wanted.has(rec.source)) pending.push(incident === undefined ? rec : { ...rec, incidents: [incident] });
   };
 
   /** A call's gateway row (when it ended) and Bedrock's invocation log; the call is kept for the hour's bill. */
   function callRecords(calls: readonly Call[]): TimedRecord[] {
     return calls.flatMap((c) => {
-      push(callsByHour, Math.floor(c.at / HOUR) * HOUR, c);
+      pushTo(callsByHour, Math.floor(c.at / HOUR) * HOUR, c);
       const doc = gatewayRecord(c);
       return [
         ...(doc ? [{ at: c.at + c.durationMs, source: 'gateway' as const, doc }] : []),
@@ -83,11 +91,17 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   /** A session's records: its calls' and its telemetry (one OTLP batch per turn, or flat events). */
   function sessionRecords(s: Session): TimedRecord[] {
     const out = callRecords(s.calls);
+    if (!wanted.has('agent')) return out;
     for (const turn of s.turns) {
       if (s.person.telemetry === 'otlp') out.push({ at: Math.max(...turn.map((e) => e.at)), source: 'agent', doc: otlpBatch(s, turn) });
       else for (const e of turn) out.push({ at: e.at, source: 'agent', doc: flatEvent(s, e) });
     }
     return out;
+  }
+
+  /** The telemetry messages of a session, counted when they are not formatted (`sources` without agent). */
+  function telemetryMessages(s: Session): number {
+    return s.person.telemetry === 'otlp' ? s.turns.length : s.turns.reduce((n, turn) => n + turn.length, 0);
   }
 
   /** One simulated hour of governed work, sized to the message budget. */
@@ -111,7 +125,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       const s = claudeSession(r, { person: p, start, end: start + int(r, 10, 50) * MIN, via, ...(model ? { model } : {}) });
       const sr = sessionRecords(s);
       recs.push(...sr);
-      budget -= sr.length;
+      budget -= sr.length + (wanted.has('agent') ? 0 : telemetryMessages(s));
     } while (budget > 0);
     enqueue(recs);
     plantIncidents(hour);
@@ -132,9 +146,9 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       const index = planted.length;
       planted.push(plan);
       enqueue([...plan.sessions.flatMap((s) => sessionRecords(s)), ...plan.records], index);
-      for (const [h, o] of plan.anthropic ?? []) push(extras.anthropic, h, o);
-      for (const [h, o] of plan.openai ?? []) push(extras.openai, h, o);
-      for (const [d, o] of plan.openaiCosts ?? []) push(extras.openaiCosts, d, o);
+      for (const [h, o] of plan.anthropic ?? []) pushTo(extras.anthropic, h, o);
+      for (const [h, o] of plan.openai ?? []) pushTo(extras.openai, h, o);
+      for (const [d, o] of plan.openaiCosts ?? []) pushTo(extras.openaiCosts, d, o);
       if (plan.retire) people = people.filter((p) => p !== plan.retire);
       opts.log?.debug({ kind: plan.kind, at: iso(plan.start), expected: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planned');
     }
@@ -151,11 +165,12 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       const at = hour + 2 * HOUR + 5 * MIN;
       const pages = hourlyUsagePages(r, hour, callsByHour.get(hour) ?? [], { anthropic: extras.anthropic.get(hour) ?? [], openai: extras.openai.get(hour) ?? [] });
       const owners = planted.flatMap((p, i) => ((p.anthropic ?? []).some(([h]) => h === hour) || (p.openai ?? []).some(([h]) => h === hour) ? [i] : []));
-      for (const doc of pages) pending.push({ at, source: 'billing', doc, incidents: owners });
+      if (wanted.has('billing')) for (const doc of pages) pending.push({ at, source: 'billing', doc, incidents: owners });
       if ((hour + HOUR) % DAY === 0) {
         const day = hour + HOUR - DAY;
         const calls = [...callsByHour].filter(([h]) => h >= day && h < day + DAY).flatMap(([, cs]) => cs);
-        for (const doc of dailyCostReports(day, calls, extras.openaiCosts.get(day) ?? [])) pending.push({ at: at + 5 * MIN, source: 'billing', doc });
+        const costs = dailyCostReports(day, calls, extras.openaiCosts.get(day) ?? []);
+        if (wanted.has('billing')) for (const doc of costs) pending.push({ at: at + 5 * MIN, source: 'billing', doc });
         for (const h of [...callsByHour.keys()]) if (h < day + DAY) callsByHour.delete(h);
         extras.openaiCosts.delete(day);
       }

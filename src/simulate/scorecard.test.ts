@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentile, plantedIncidentSchema, scorecard, type AlertSighting, type PlantedIncident } from './scorecard.ts';
+import { detectionDelays, percentile, plantedIncidentSchema, scorecard, type AlertSighting, type PlantedIncident } from './scorecard.ts';
 
 // Pinned times: simulated incidents on 2026-10-20, produced (real time) on 2026-12-06.
 const incident = (detector: string, entity: string, plantedAt: string, producedAt: string, until?: string): PlantedIncident => ({
@@ -32,6 +32,8 @@ describe('scorecard', () => {
       },
       timeToDetectSeconds: { p50: 30, p95: 100 },
     });
+    // Per incident, in truth order: what the percentiles are taken over, and the undetected as null.
+    expect(detectionDelays(truth, alerts)).toEqual([30, 100, null]);
     // The shape the issue asks for survives JSON.
     expect(JSON.parse(JSON.stringify(card))).toEqual(card);
   });

@@ -65,28 +65,40 @@ function overlaps(incident: PlantedIncident, alert: AlertSighting, slackMs: numb
   return Date.parse(alert.windowStart) <= end + slackMs && Date.parse(alert.windowEnd) > start - slackMs;
 }
 
-export function scorecard(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions = {}): Scorecard {
+/** The alerts that detect each planted incident (same detector and entity, window overlapping it), in truth order. */
+function matchIncidents(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions): AlertSighting[][] {
   const slackMs = (options.slackSeconds ?? 3600) * 1000;
+  return truth.map((incident) => alerts.filter((a) => a.detector === incident.detector && a.entity === incident.entity && overlaps(incident, a, slackMs)));
+}
+
+const secondsToDetect = (incident: PlantedIncident, matches: readonly AlertSighting[]) =>
+  Math.max(0, (Math.min(...matches.map((m) => Date.parse(m.firstSeen))) - Date.parse(incident.producedAt)) / 1000);
+
+/** Per planted incident, in truth order: seconds from its first record's production to its first alert; null when none detected it. */
+export function detectionDelays(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions = {}): (number | null)[] {
+  return matchIncidents(truth, alerts, options).map((matches, i) => (matches.length === 0 ? null : secondsToDetect(truth[i] as PlantedIncident, matches)));
+}
+
+export function scorecard(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions = {}): Scorecard {
   const used = new Set<AlertSighting>();
   const byDetector: Scorecard['byDetector'] = {};
   const missed: Scorecard['missed'] = [];
   const delays: number[] = [];
   let detected = 0;
-  for (const incident of truth) {
+  matchIncidents(truth, alerts, options).forEach((matches, i) => {
+    const incident = truth[i] as PlantedIncident;
     const stats = (byDetector[incident.detector] ??= { planted: 0, detected: 0 });
     stats.planted += 1;
-    const matches = alerts.filter((a) => a.detector === incident.detector && a.entity === incident.entity && overlaps(incident, a, slackMs));
     if (matches.length === 0) {
       const { detector, entity, team, identity, plantedAt } = incident;
       missed.push({ detector, entity, team, identity, plantedAt });
-      continue;
+      return;
     }
     for (const m of matches) used.add(m);
     stats.detected += 1;
     detected += 1;
-    const first = Math.min(...matches.map((m) => Date.parse(m.firstSeen)));
-    delays.push(Math.max(0, (first - Date.parse(incident.producedAt)) / 1000));
-  }
+    delays.push(secondsToDetect(incident, matches));
+  });
   delays.sort((a, b) => a - b);
   return {
     planted: truth.length,
