@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findDecoder } from '../src/decode/registry.ts';
+import { naturalKey } from '../src/normalize/natural-key.ts';
+import type { GatewayRequestRow } from '../src/normalize/rows.ts';
 import { sharedScratchStore } from '../src/detect/scratch-store.ts';
 import { simulatedRecords } from '../src/simulate/planner.ts';
 import { GATEWAY_VIEW_SELECT } from './kafka-engine-gateway.ts';
@@ -40,6 +42,7 @@ describe('like-for-like Kafka engine view', () => {
       return Object.fromEntries(Object.keys(rows[0] ?? {}).map((k) => {
         const v = row[k];
         if (k === 'event_time') return [k, new Date(v as number).toISOString().replace('T', ' ').replace('Z', '')];
+        if (k === 'natural_key') return [k, naturalKey('gateway_requests', row as unknown as GatewayRequestRow)];
         return [k, typeof v === 'boolean' ? Number(v) : v];
       }));
     });

@@ -70,6 +70,8 @@ SELECT
   if(spend_log, 'litellm.spend_log', 'litellm.payload') AS format,
   'litellm' AS gateway,
   if(spend_log, r.request_id, r.id) AS request_id,
+  -- The natural key, as src/normalize/natural-key.ts forms it (driftwatch also looks it up before inserting; this reference does not).
+  if(request_id = '', '', concat('litellm/', request_id)) AS natural_key,
   multiIf(headers.\`x-claude-code-session-id\` != '', headers.\`x-claude-code-session-id\`, spend_log, r.session_id, r.trace_id) AS session_id,
   headers.\`x-client-request-id\` AS client_request_id,
   if(spend_log AND r.api_key != '', r.api_key, meta.user_api_key_hash) AS api_key_id,
