@@ -61,6 +61,9 @@ function concatKeys(parts: readonly EncodedTable[]): RowKeys | undefined {
  * to one ClickHouse server can (no transaction spans a look-up and an insert): copies arriving in
  * different partitions, read by different group members within the same moment, are both stored.
  */
+/** Rows per key look-up against a ClickHouse server: about 200 KB of URL, well under its 1 MiB limit. */
+const LOOKUP_CHUNK_ROWS = 1_000;
+
 export class NaturalKeyFilter {
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -109,9 +112,18 @@ export class NaturalKeyFilter {
   }
 
   private async storedCopies(table: KeyedTable, keys: RowKeys, rows: readonly number[]): Promise<StoredCopy[]> {
-    const params: Record<string, string[]> = { k: rows.map((r) => keys.key[r] as string) };
-    keys.lookup.forEach((values, c) => (params[`c${c}`] = rows.map((r) => values[r] as string)));
-    const res = await this.store.client.query({ query: LOOKUP_SQL[table], query_params: params, format: 'JSONEachRow' });
-    return res.json<StoredCopy>();
+    // Over HTTP the query parameters travel in the URL, which a ClickHouse server caps
+    // (http_max_uri_size, 1 MiB by default) and proxies cap lower: a server is asked in chunks of
+    // LOOKUP_CHUNK_ROWS (~150 bytes a row). The embedded engine takes any size in one query.
+    const chunk = this.store.kind === 'server' ? LOOKUP_CHUNK_ROWS : rows.length;
+    const out: StoredCopy[] = [];
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
+      const params: Record<string, string[]> = { k: part.map((r) => keys.key[r] as string) };
+      keys.lookup.forEach((values, c) => (params[`c${c}`] = part.map((r) => values[r] as string)));
+      const res = await this.store.client.query({ query: LOOKUP_SQL[table], query_params: params, format: 'JSONEachRow' });
+      out.push(...(await res.json<StoredCopy>()));
+    }
+    return out;
   }
 }

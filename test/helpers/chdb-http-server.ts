@@ -229,7 +229,9 @@ export async function startChdbHttpServer(opts: { dataDir: string; port?: number
     }).end(gzip ? gzipSync(out.body) : out.body);
   }
 
-  const server: Server = createServer((httpReq, res) => {
+  // A ClickHouse server takes URLs up to http_max_uri_size (1 MiB by default); Node's own limit on
+  // the request head is 16 KiB, which a batch's query parameters (they travel in the URL) exceed.
+  const server: Server = createServer({ maxHeaderSize: 1 << 20 }, (httpReq, res) => {
     handle(httpReq, res).catch((err: unknown) => {
       if (!res.headersSent) fail(res, err);
       else res.destroy();
