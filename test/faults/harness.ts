@@ -43,6 +43,25 @@ async function partitionOffsets(config: Config): Promise<{ topic: string; partit
   }
 }
 
+/**
+ * `run --role detect --role deliver` from `since`, with the example policy, 3 s leases and one
+ * webhook destination at `hookUrl`: the replica the scheduler fault cases start and kill.
+ */
+export function startDetectDeliver(config: Config, since: number, hookUrl: string, policyFile: string): Child {
+  return startDriftwatch(config, ['run', '--role', 'detect', '--role', 'deliver', '--since', new Date(since).toISOString()], {
+    config: {
+      policyFile,
+      service: { leaseTtlMs: 3_000 },
+      alerts: {
+        destinations: [{ name: 'hook', type: 'webhook', url: `${hookUrl}/hook`, secretFromEnv: 'FAULT_HOOK_SECRET' }],
+        routes: [{ match: {}, destinations: ['hook'] }],
+        dispatcher: { pollMs: 200, baseDelayMs: 300, maxDelayMs: 2_000, timeoutMs: 2_000 },
+      },
+    },
+    env: { FAULT_HOOK_SECRET: 'whsec-fault' },
+  });
+}
+
 /** Sum over the four topics of the group's committed offsets and of the end offsets. */
 export async function progress(config: Config): Promise<{ committed: number; end: number }> {
   const offsets = await partitionOffsets(config);

@@ -6,7 +6,7 @@ import { loadDetectors } from '../../src/detect/registry.ts';
 import { testConfig, waitFor } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.ts';
-import { produceTraffic, reportCase, sleep, startDriftwatch, waitForProgress, type Child } from './harness.ts';
+import { produceTraffic, reportCase, sleep, startDetectDeliver, startDriftwatch, waitForProgress, type Child } from './harness.ts';
 import { simulatedRecords } from '../../src/simulate/planner.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../src/decode/types.ts';
 
@@ -42,20 +42,7 @@ let reference: Config;
 let hook: Receiver;
 let detectorIds: string[] = [];
 
-function startScheduler(cfg: Config): Child {
-  return startDriftwatch(cfg, ['run', '--role', 'detect', '--role', 'deliver', '--since', new Date(start).toISOString()], {
-    config: {
-      policyFile: POLICY,
-      service: { leaseTtlMs: 3_000 },
-      alerts: {
-        destinations: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook`, secretFromEnv: 'FAULT_HOOK_SECRET' }],
-        routes: [{ match: {}, destinations: ['hook'] }],
-        dispatcher: { pollMs: 200, baseDelayMs: 300, maxDelayMs: 2_000, timeoutMs: 2_000 },
-      },
-    },
-    env: { FAULT_HOOK_SECRET: 'whsec-fault' },
-  });
-}
+const startScheduler = (cfg: Config): Child => startDetectDeliver(cfg, start, hook.url, POLICY);
 
 const lines = (c: Child, msg: string) => c.logs().filter((l) => l['msg'] === msg);
 

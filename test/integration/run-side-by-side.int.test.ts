@@ -8,7 +8,7 @@ import { startChdbHttpServer, type ChdbHttpServer } from '../helpers/chdb-http-s
 import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { produceTraffic, startDriftwatch, waitForProgress, type Child } from '../faults/harness.ts';
+import { produceTraffic, startDetectDeliver, startDriftwatch, waitForProgress, type Child } from '../faults/harness.ts';
 
 /**
  * Two replicas of `run --role detect --role deliver` side by side on ONE store, the way they run
@@ -53,20 +53,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-function startReplica(): Child {
-  return startDriftwatch(config, ['run', '--role', 'detect', '--role', 'deliver', '--since', new Date(start).toISOString()], {
-    config: {
-      policyFile: POLICY,
-      service: { leaseTtlMs: 3_000 },
-      alerts: {
-        destinations: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook`, secretFromEnv: 'SIDE_HOOK_SECRET' }],
-        routes: [{ match: {}, destinations: ['hook'] }],
-        dispatcher: { pollMs: 200, baseDelayMs: 300, maxDelayMs: 2_000, timeoutMs: 2_000 },
-      },
-    },
-    env: { SIDE_HOOK_SECRET: 'whsec-side' },
-  });
-}
+const startReplica = (): Child => startDetectDeliver(config, start, hook.url, POLICY);
 
 const lines = (c: Child, msg: string) => c.logs().filter((l) => l['msg'] === msg);
 const leases = (c: Child) => lines(c, 'Lease acquired; role active').map((l) => `${String(l['lease'])}:${String(l['epoch'])}`).sort();
