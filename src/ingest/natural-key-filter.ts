@@ -24,12 +24,20 @@ const LOOKUP_SQL = Object.fromEntries(NATURAL_KEY_TABLES.map((table) => {
   const columns = LOOKUP_COLUMNS[table];
   const zipped = [...columns.map((_, i) => `{c${i}:Array(String)}`), '{k:Array(String)}'].join(', ');
   const picked = columns.map((c, i) => (c === 'event_time' ? `toDateTime64(z.${i + 1}, 3, 'UTC')` : `z.${i + 1}`));
-  return [table, `SELECT natural_key AS k, toString(source_topic) AS t, source_partition AS p, toString(source_offset) AS o, record_index AS i
+  const where = columns.map((c) => `toString(${c})`).join(', ');
+  return [table, `SELECT natural_key AS k, [${where}] AS w, toString(source_topic) AS t, source_partition AS p, toString(source_offset) AS o, record_index AS i
     FROM ${table}
     WHERE (${columns.join(', ')}, natural_key) IN (SELECT ${picked.join(', ')}, z.${columns.length + 1} FROM (SELECT arrayJoin(arrayZip(${zipped})) AS z))`];
 })) as Record<KeyedTable, string>;
 
-interface StoredCopy { k: string; t: string; p: number; o: string; i: number }
+interface StoredCopy { k: string; w: string[]; t: string; p: number; o: string; i: number }
+
+/**
+ * What makes two rows the same record: the natural key at the same ORDER BY prefix and event
+ * time, the very tuple the look-up matches stored rows on. Two events of one session with the same
+ * sequence and name but different times are different records, inside a batch as across batches.
+ */
+const identity = (key: string, where: readonly string[]) => JSON.stringify([key, ...where]);
 
 /** Every part's keys as one set of columns, in payload order; undefined if a part has none. */
 function concatKeys(parts: readonly EncodedTable[]): RowKeys | undefined {
@@ -49,7 +57,8 @@ function concatKeys(parts: readonly EncodedTable[]): RowKeys | undefined {
  * Keeps one row per natural key across every Kafka coordinate (0024_natural_keys.sql).
  *
  * Rule, per row with key K at coordinate C: dropped if K is stored at any coordinate other than C,
- * or if an earlier row of the batch has K; kept otherwise. Why this is safe with the consumer's
+ * or if an earlier row of the batch has K (each K taken with its ORDER BY prefix and event time,
+ * see `identity`); kept otherwise. Why this is safe with the consumer's
  * exactly-once machinery: the stored rows are the memory, so a row is only ever dropped because a
  * copy of it is stored (never lost); a batch re-formed after a crash finds its own first attempt
  * at its own coordinates and keeps those rows, forming the same payload (its deduplication token
@@ -95,12 +104,15 @@ export class NaturalKeyFilter {
     let keyless = 0;
     keys.key.forEach((k, row) => {
       if (k === '') keyless += 1;
-      else if (firstAt.has(k)) drop.add(row);
-      else firstAt.set(k, row);
+      else {
+        const id = identity(k, keys.lookup.map((values) => values[row] as string));
+        if (firstAt.has(id)) drop.add(row);
+        else firstAt.set(id, row);
+      }
     });
     if (firstAt.size > 0) {
       for (const copy of await this.storedCopies(table, keys, [...firstAt.values()])) {
-        const row = firstAt.get(copy.k);
+        const row = firstAt.get(identity(copy.k, copy.w));
         if (row === undefined) continue;
         const own = copy.t === range.topic && Number(copy.p) === range.partition && copy.o === keys.offset[row] && Number(copy.i) === keys.recordIndex[row];
         if (!own) drop.add(row);

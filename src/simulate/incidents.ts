@@ -4,7 +4,7 @@ import { oktaLifecycle } from '../../detectors/_shared/fixtures-identity.ts';
 import { entraSignInBy, oktaSsoBy } from '../../detectors/_shared/fixtures-logging.ts';
 import { priceTokens, type TokenCounts } from '../../detectors/_shared/model-prices.ts';
 import type { SourceKind } from '../decode/types.ts';
-import { claudeSession, int, pick, uuid, type Call, type Rng, type Session } from './traffic.ts';
+import { claudeSession, int, pick, resumed, uuid, type Call, type Rng, type Session } from './traffic.ts';
 import { APPS, CREDENTIALS, ML_SHARED_KEY, MODELS, PEOPLE, type Person } from './world.ts';
 import { BOUNDARY_INCIDENT_KINDS } from './boundary-incidents.ts';
 import { CREDENTIAL_INCIDENT_KINDS } from './incidents-credentials.ts';
@@ -147,7 +147,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       const b = pick(r, people.filter((p) => p !== a));
       const id = uuid(r);
       const first = claudeSession(r, { person: a, start: t, end: t + 25 * MIN, via: 'litellm', id });
-      const second = claudeSession(r, { person: b, start: t + 30 * MIN, end: t + 50 * MIN, via: 'litellm', id });
+      const second = claudeSession(r, { person: b, start: t + 30 * MIN, end: t + 50 * MIN, via: 'litellm', ...resumed(first) });
       return plan({
         kind: this.id, description: `${a.email}'s session is resumed on ${b.email}'s machine under their login and key`, start: t, end: t + 50 * MIN, sessions: [first, second],
         expected: [{ detector: 'cross-source.identity-switch', entity: `session:${id}`, team: a.team, identity: a.email }],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findDecoder } from '../decode/registry.ts';
+import { hasNaturalKey, naturalKey } from '../normalize/natural-key.ts';
 import { simulatedRecords, trafficPlanner } from './planner.ts';
 
 // Pinned simulated span: 2026-10-20 00:00 → 2026-10-21 03:00 UTC (the day's cost reports arrive after midnight).
@@ -35,6 +36,21 @@ describe('traffic planner', () => {
       return d ? d.decode(JSON.parse(JSON.stringify(r.doc)), ctx).rejects.map((x) => `${d.format} ${x.reason} ${x.detail}`) : [`${r.source}: no format`];
     });
     expect(rejects).toEqual([]);
+  });
+
+  it('never gives two records one natural key, handed-over sessions included', () => {
+    // Incidents every hour, so session-handover (one session id, two identities) is planted.
+    const planner = trafficPlanner({ start: START, messagesPerHour: 200, seed: 45, incidentsPerHour: 3 });
+    const busy = planner.due(START + 12 * HOUR);
+    const seen = new Map<string, number>();
+    for (const r of busy) {
+      for (const out of findDecoder(r.source, r.doc)?.decode(JSON.parse(JSON.stringify(r.doc)), ctx).records ?? []) {
+        const key = hasNaturalKey(out.table) ? naturalKey(out.table, out.row as never) : '';
+        if (key !== '') seen.set(`${out.table} ${key}`, (seen.get(`${out.table} ${key}`) ?? 0) + 1);
+      }
+    }
+    expect(planner.planted.filter((p) => p.kind === 'session-handover').length).toBeGreaterThan(0);
+    expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
   });
 
   it('reports provider usage late: an hour\'s pages two hours after it starts, the day\'s costs after midnight', () => {

@@ -10,7 +10,7 @@ import { idpRecords, type Workday } from './idp.ts';
 import { plantedAlerts, type PlantedAlert, type PlantFacts } from './planted.ts';
 import { plantBoundaryIncidents } from './planted-boundaries.ts';
 import { credentialRecords } from './planted-credentials.ts';
-import { chatCalls, claudeSession, seeded, uuid, type Call, type Session } from './traffic.ts';
+import { chatCalls, claudeSession, resumed, seeded, uuid, type Call, type Session } from './traffic.ts';
 import { agentRecords, gatewayRecord } from './wire.ts';
 import { APPS, CI_KEY, CI_RUNNER, CREDENTIALS, ML_SHARED_KEY, MODELS, PEOPLE, type Person } from './world.ts';
 
@@ -76,10 +76,10 @@ export function plantedDay(): Scenario {
       modelAt: (t) => (t >= at('10:40') && t < at('10:55') ? { requested: 'claude-sonnet-4-5', served: 'claude-haiku-4-5-20251001', provider: 'anthropic' } : MODELS.sonnetKong),
     })]),
     // alice's late session is resumed on carol's machine under carol's login and key.
-    'alice-late': () => keep('shared', [
-      claudeSession(r, { person: alice, start: at('16:20'), end: at('16:50'), via: 'litellm', id: ids.shared }),
-      claudeSession(r, { person: carol, start: at('16:55'), end: at('17:20'), via: 'litellm', id: ids.shared }),
-    ]),
+    'alice-late': () => {
+      const first = claudeSession(r, { person: alice, start: at('16:20'), end: at('16:50'), via: 'litellm', id: ids.shared });
+      return keep('shared', [first, claudeSession(r, { person: carol, start: at('16:55'), end: at('17:20'), via: 'litellm', ...resumed(first) })]);
+    },
     // omar tries an MCP server his team has not approved.
     'omar-morning': (s, e) => {
       const session = claudeSession(r, { person: omar, start: s, end: e, via: 'litellm' });

@@ -110,6 +110,8 @@ export interface SessionSpec {
   end: number;
   via: Via;
   id?: string;
+  /** The first event.sequence: a session resumed under another identity keeps counting (see `resumed`). */
+  firstSeq?: number;
   model?: ModelChoice;
   /** Model per call time, for incidents that change the model mid-session. */
   modelAt?: (t: number) => ModelChoice;
@@ -138,7 +140,7 @@ export function claudeSession(r: Rng, spec: SessionSpec): Session {
     turns: [], calls: [],
   };
   const key = via === 'litellm' ? (spec.key ?? p.litellm) : null;
-  let seq = 1;
+  let seq = spec.firstSeq ?? 1;
   let t = spec.start;
   while (t < spec.end) {
     const turn: AgentEvent[] = [{ name: 'user_prompt', at: t, seq: seq++, promptLength: int(r, 40, 900) }];
@@ -186,6 +188,16 @@ export function claudeSession(r: Rng, spec: SessionSpec): Session {
     t = Math.round(turnEnd + 1000 * between(r, ...(spec.gap ?? [150, 330])));
   }
   return session;
+}
+
+/**
+ * Where a session resumed on another machine or login goes on: the same session id, and Claude
+ * Code's event.sequence continuing past the last event (it numbers a session's events, so two
+ * events of one session never share a number and a name — the agent table's natural key).
+ */
+export function resumed(previous: Session): Pick<SessionSpec, 'id' | 'firstSeq'> {
+  const last = previous.turns.flat().reduce((m, e) => Math.max(m, e.seq), 0);
+  return { id: previous.id, firstSeq: last + 1 };
 }
 
 /** Requests of the internal chat assistant (route /v1/chat/completions, tag chat): no agent telemetry. */

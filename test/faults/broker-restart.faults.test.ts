@@ -4,7 +4,7 @@ import { startLocalKafka, type LocalKafka } from '../../src/infra/local-kafka.ts
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
+import { exactlyOnce, exitOf, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
 import { faultTraffic } from './traffic.ts';
 
 /**
@@ -50,7 +50,7 @@ describe('fault: broker stopped and restarted while producing and consuming', ()
     await waitForProgress(config, (p) => p.committed === end, 240_000, 'every offset committed after the restarts', ingest);
     expect(ingest.process.exitCode).toBeNull();
     ingest.process.kill('SIGTERM');
-    expect((await ingest.exited).code).toBe(0);
+    expect((await exitOf(ingest, 120_000, 'ingest stopping')).code).toBe(0);
 
     store = await testStore(config);
     const stored = await tableCounts(store);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
+import { exactlyOnce, exitOf, produceTraffic, progress, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
 import { faultTraffic } from './traffic.ts';
 
 /**
@@ -30,7 +30,7 @@ describe('fault: consumer SIGKILL mid-batch, repeated', () => {
     const producing = produceTraffic(config, traffic.messages, { partitions: PARTITIONS, chunk: 250, pauseMs: 400 });
 
     const first = startDriftwatch(config, ['ingest'], { env: { DRIFTWATCH_FAULT_KILL_AFTER_INSERTS: '3' } });
-    expect((await first.exited).signal).toBe('SIGKILL');
+    expect((await exitOf(first, 60_000, 'first SIGKILLed')).signal).toBe('SIGKILL');
     let committed = (await progress(config)).committed;
 
     for (let k = 0; k < KILLS_FROM_OUTSIDE; k++) {
@@ -38,7 +38,7 @@ describe('fault: consumer SIGKILL mid-batch, repeated', () => {
       const before = committed;
       await waitForProgress(config, (p) => p.committed > before + 300, 120_000, `progress after restart ${k + 1}`);
       child.process.kill('SIGKILL');
-      expect((await child.exited).signal).toBe('SIGKILL');
+      expect((await exitOf(child, 60_000, 'child SIGKILLed')).signal).toBe('SIGKILL');
       committed = (await progress(config)).committed;
     }
     expect(committed).toBeLessThan(traffic.total);
@@ -47,7 +47,7 @@ describe('fault: consumer SIGKILL mid-batch, repeated', () => {
     const last = startDriftwatch(config, ['ingest']);
     await waitForProgress(config, (p) => p.committed === traffic.total, 240_000, 'every offset committed');
     last.process.kill('SIGTERM');
-    expect((await last.exited).code).toBe(0);
+    expect((await exitOf(last, 120_000, 'last stopping')).code).toBe(0);
 
     store = await testStore(config);
     const stored = await tableCounts(store);

@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/store.ts';
 import { makeAlert } from '../helpers/alerts.ts';
 import { testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.ts';
-import { reportCase, sleep, startDriftwatch, type Child } from './harness.ts';
+import { exitOf, reportCase, sleep, startDriftwatch, type Child } from './harness.ts';
 
 /**
  * Fault: a webhook destination answers 500, then stops answering (the dispatcher's timeout fires),
@@ -69,7 +69,7 @@ describe('fault: webhook 500s and timeouts, dispatcher SIGKILLed mid-delivery', 
     await waitFor(async () => hook.all.length >= refused + 3, 60_000, 'requests hanging');
     await sleep(1_500); // past the 1 s timeout: the hanging attempts have timed out and been retried
     a.process.kill('SIGKILL');
-    expect((await a.exited).signal).toBe('SIGKILL');
+    expect((await exitOf(a, 60_000, 'a SIGKILLed')).signal).toBe('SIGKILL');
     expect(acquired(a)).toEqual([1]);
     expect(hook.accepted).toHaveLength(0);
 
@@ -80,7 +80,7 @@ describe('fault: webhook 500s and timeouts, dispatcher SIGKILLed mid-delivery', 
     // Long enough for several more polls: a second send would show here.
     await sleep(3_000);
     b.process.kill('SIGTERM');
-    expect((await b.exited).code).toBe(0);
+    expect((await exitOf(b, 120_000, 'b stopping')).code).toBe(0);
     expect(acquired(b)).toEqual([2]);
 
     const perKey = new Map<string, number>();

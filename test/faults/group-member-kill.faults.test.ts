@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/store.ts';
 import { startChdbHttpServer, type ChdbHttpServer } from '../helpers/chdb-http-server.ts';
 import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress, type Child } from './harness.ts';
+import { exactlyOnce, exitOf, produceTraffic, progress, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress, type Child } from './harness.ts';
 import { faultTraffic, type FaultTraffic } from './traffic.ts';
 import { SOURCE_KINDS } from '../../src/decode/types.ts';
 import { DATA_TABLES } from '../../src/normalize/rows.ts';
@@ -78,9 +78,15 @@ describe('fault: a group member SIGKILLed mid-batch while its partner runs, repe
     const partner = startDriftwatch(config, ['ingest']);
     const all = PARTITIONS * Object.keys(config.kafka.topics).length;
 
+    await waitFor(async () => latestAssignment(partner) === all, 120_000, () => `the partner holding every partition; ${partner.status()}`);
+
+    // The first victim must hold partitions before its part arrives: produced earlier, the
+    // partner could consume all of it while the victim is still joining, and the victim would
+    // wait for a third insert that never comes.
     const first = startDriftwatch(config, ['ingest'], { env: { DRIFTWATCH_FAULT_KILL_AFTER_INSERTS: '3' } });
+    await waitFor(async () => latestAssignment(first) > 0, 120_000, () => `member 1 joined the group; ${first.status()}`);
     await produce(firstPart);
-    expect((await first.exited).signal).toBe('SIGKILL');
+    expect((await exitOf(first, 120_000, 'member 1 killing itself after its third insert')).signal).toBe('SIGKILL');
 
     // Each victim joins, gets its share, and is killed while consuming a freshly produced part.
     let killedWhileBehind = 0;
@@ -94,7 +100,7 @@ describe('fault: a group member SIGKILLed mid-batch while its partner runs, repe
       const at = await progress(config);
       victim.process.kill('SIGKILL');
       if (at.committed < at.end) killedWhileBehind++;
-      expect((await victim.exited).signal).toBe('SIGKILL');
+      expect((await exitOf(victim, 30_000, `member ${k + 2} SIGKILLed`)).signal).toBe('SIGKILL');
     }
 
     await produce(rest.at(-1));
@@ -102,7 +108,7 @@ describe('fault: a group member SIGKILLed mid-batch while its partner runs, repe
     // The partner took over what the killed members held: it ends with every partition.
     expect(latestAssignment(partner)).toBe(all);
     partner.process.kill('SIGTERM');
-    expect((await partner.exited).code).toBe(0);
+    expect((await exitOf(partner, 60_000, 'the partner stopping on SIGTERM')).code).toBe(0);
 
     const s = store as Store;
     const stored = await tableCounts(s);
@@ -114,5 +120,5 @@ describe('fault: a group member SIGKILLed mid-batch while its partner runs, repe
     expect(stored).toEqual(exactlyOnce(traffic.expectedRows));
     expect(await rollupMismatches(s)).toEqual([]);
     expect(await count(s, 'SELECT count() c FROM ingest_rejects')).toBe(0);
-  });
+  }, 1_200_000); // above the sum of its own waits, so a stuck step fails with its own message
 });

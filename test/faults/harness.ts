@@ -3,11 +3,12 @@ import type { Config } from '../../src/config/schema.ts';
 import { SOURCE_KINDS } from '../../src/decode/types.ts';
 import { DATA_TABLES, type DataTable } from '../../src/normalize/rows.ts';
 import type { Store } from '../../src/store/store.ts';
-import { clickhouseSection, kafkaSection, spawnDriftwatch, type Child } from '../helpers/driftwatch-process.ts';
+import { clickhouseSection, exitOf, kafkaSection, spawnDriftwatch, type Child } from '../helpers/driftwatch-process.ts';
 import { count, waitFor } from '../helpers/env.ts';
 import type { FaultTraffic } from './traffic.ts';
 
 export type { Child };
+export { exitOf };
 
 /**
  * What the fault cases share: driftwatch as a real child process (test/helpers/driftwatch-process.ts)

@@ -4,7 +4,7 @@ import { seeded } from '../../src/simulate/traffic.ts';
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
+import { exactlyOnce, exitOf, produceTraffic, reportCase, rollupMismatches, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
 import { faultTraffic } from './traffic.ts';
 
 /**
@@ -79,7 +79,7 @@ describe('fault: poison records of every kind mixed into live traffic', () => {
     await produceTraffic(config, mixed(), { partitions: PARTITIONS, chunk: 200, pauseMs: 200 });
     await waitForProgress(config, (p) => p.committed === traffic.total + poisonCount && p.end === p.committed, 240_000, 'every offset committed', ingest);
     ingest.process.kill('SIGTERM');
-    expect((await ingest.exited).code).toBe(0);
+    expect((await exitOf(ingest, 120_000, 'ingest stopping')).code).toBe(0);
 
     store = await testStore(config);
     const stored = await tableCounts(store);

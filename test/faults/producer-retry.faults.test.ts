@@ -3,7 +3,7 @@ import { SOURCE_KINDS, type SourceKind } from '../../src/decode/types.ts';
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
+import { exactlyOnce, exitOf, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
 import { expectedRows, faultTraffic, type FaultTraffic } from './traffic.ts';
 
 /**
@@ -59,7 +59,7 @@ describe('fault: producer retries at new offsets', () => {
     ]);
     await waitForProgress(config, (p) => p.committed > 300, 240_000, 'progress before the kill', first);
     first.process.kill('SIGKILL');
-    expect((await first.exited).signal).toBe('SIGKILL');
+    expect((await exitOf(first, 60_000, 'first SIGKILLed')).signal).toBe('SIGKILL');
     const atKill = (await progress(config)).committed;
 
     const second = startDriftwatch(config, ['ingest'], ingestConfig);
@@ -67,7 +67,7 @@ describe('fault: producer retries at new offsets', () => {
     await produceTraffic(config, late, { partitions: PARTITIONS, chunk: CHUNK });
     await waitForProgress(config, (p) => p.committed === produced && p.end === produced, 330_000, 'every offset committed', second);
     second.process.kill('SIGTERM');
-    expect((await second.exited).code).toBe(0);
+    expect((await exitOf(second, 120_000, 'second stopping')).code).toBe(0);
     const stopped = second.logs().find((l) => l['msg'] === 'Ingest stopped');
 
     store = await testStore(config);

@@ -6,7 +6,7 @@ import { loadDetectors } from '../../src/detect/registry.ts';
 import { testConfig, waitFor } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
 import { startReceiver, type Receiver } from '../helpers/http-receiver.ts';
-import { produceTraffic, reportCase, sleep, startDetectDeliver, startDriftwatch, waitForProgress, type Child } from './harness.ts';
+import { exitOf, produceTraffic, reportCase, sleep, startDetectDeliver, startDriftwatch, waitForProgress, type Child } from './harness.ts';
 import { simulatedRecords } from '../../src/simulate/planner.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../src/decode/types.ts';
 
@@ -66,7 +66,7 @@ function caughtUp(current: Child, earlier: Child[] = []): boolean {
  */
 async function alertsOf(cfg: Config): Promise<string[]> {
   const child = startDriftwatch(cfg, ['alerts', 'list', '--json', '--limit', '1000'], { stdout: true });
-  expect((await child.exited).code, child.status()).toBe(0);
+  expect((await exitOf(child, 120_000, 'child stopping')).code, child.status()).toBe(0);
   const page = JSON.parse(child.stdout()) as { items: { fingerprint: string; windowEnd: string }[]; total: number };
   expect(page.total).toBe(page.items.length);
   return page.items.filter((a) => Date.parse(a.windowEnd) <= cut).map((a) => a.fingerprint).sort();
@@ -80,7 +80,7 @@ beforeAll(async () => {
   const ingest = startDriftwatch(config, ['ingest']);
   await waitForProgress(config, (p) => p.committed === records.length, 240_000, 'traffic ingested', ingest);
   ingest.process.kill('SIGTERM');
-  expect((await ingest.exited).code).toBe(0);
+  expect((await exitOf(ingest, 120_000, 'ingest stopping')).code).toBe(0);
   // The reference: the same ingested store, detected without a fault.
   const refDir = `${config.clickhouse.dataDir}-reference`;
   cpSync(config.clickhouse.dataDir, refDir, { recursive: true });
@@ -95,7 +95,7 @@ describe('fault: scheduler and dispatcher SIGKILLed mid-run', () => {
     const ref = startScheduler(reference);
     await waitFor(async () => caughtUp(ref), 400_000, () => `reference caught up; ${ref.status()}`);
     ref.process.kill('SIGTERM');
-    expect((await ref.exited).code).toBe(0);
+    expect((await exitOf(ref, 120_000, 'ref stopping')).code).toBe(0);
     const want = await alertsOf(reference);
     expect(want.length).toBeGreaterThan(0);
     // What the uninterrupted replica delivered (grouped and policy-suppressed alerts send nothing).
@@ -109,7 +109,7 @@ describe('fault: scheduler and dispatcher SIGKILLed mid-run', () => {
     await waitFor(async () => lines(a, 'Detector run finished').length >= 5 && lines(a, 'Alert raised').length >= 1, 300_000, () => `replica A evaluating and raising; ${a.status()}`);
     a.process.kill('SIGKILL');
     const sentByA = new Set(hook.accepted.map((r) => String(r.headers['idempotency-key'])));
-    expect((await a.exited).signal).toBe('SIGKILL');
+    expect((await exitOf(a, 60_000, 'a SIGKILLed')).signal).toBe('SIGKILL');
     const b = startScheduler(config);
     await waitFor(async () => caughtUp(b, [a]), 400_000, () => `replica B caught up; ${b.status()}`);
     const missing = () => [...refKeys].filter((k) => !hook.accepted.some((r) => r.headers['idempotency-key'] === k)).length;
@@ -117,7 +117,7 @@ describe('fault: scheduler and dispatcher SIGKILLed mid-run', () => {
     // Long enough for several more dispatcher polls: a repeated send would show here.
     await sleep(3_000);
     b.process.kill('SIGTERM');
-    expect((await b.exited).code).toBe(0);
+    expect((await exitOf(b, 120_000, 'b stopping')).code).toBe(0);
 
     const raised = [...lines(a, 'Alert raised'), ...lines(b, 'Alert raised')].map((l) => String(l['fingerprint']));
     const keys = hook.accepted.map((r) => String(r.headers['idempotency-key']));

@@ -7,7 +7,7 @@ import type { Config } from '../../src/config/schema.ts';
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore, waitFor } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
-import { exactlyOnce, partitionsBehind, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress, type Child } from './harness.ts';
+import { exactlyOnce, exitOf, partitionsBehind, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress, type Child } from './harness.ts';
 import { faultTraffic } from './traffic.ts';
 
 /**
@@ -124,7 +124,7 @@ describe('fault: store unavailable during ingest (its disk full)', () => {
     const resumed = run.logs().filter((l) => l['msg'] === 'Store takes writes again; partition resumed');
     expect(run.logs().filter((l) => l['msg'] === 'Ingest started')).toHaveLength(1);
     run.process.kill('SIGTERM');
-    expect((await run.exited).code, run.status()).toBe(0);
+    expect((await exitOf(run, 120_000, 'run stopping')).code, run.status()).toBe(0);
 
     store = await testStore(config);
     const stored = await tableCounts(store);

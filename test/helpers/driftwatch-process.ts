@@ -67,5 +67,21 @@ export function spawnDriftwatch(fileConfig: Record<string, unknown>, args: reado
   return { process: child, logs, text: () => text, exited, status, stdout: () => out };
 }
 
+/**
+ * How the child exits, waited for at most `timeoutMs`: a child that never exits fails the test
+ * with its own last log lines instead of running into the test's timeout without a word.
+ */
+export async function exitOf(child: Child, timeoutMs: number, why: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for the child to exit (${why}); ${child.status()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([child.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The log lines with this message. */
 export const logged = (child: Child, msg: string) => child.logs().filter((l) => l['msg'] === msg);

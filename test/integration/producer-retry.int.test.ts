@@ -14,7 +14,7 @@ import { faultTraffic } from '../faults/traffic.ts';
  * offsets — half of it in another partition than the first time — and consumed by a new consumer
  * (a restart: the only memory of seen keys is the store). Every source table and every roll-up
  * must hold exactly what the single produce left; rows without a natural key are stored each time
- * and counted.
+ * and counted; one key at two event times is two records.
  */
 const PARTITIONS = 3;
 const config = testConfig('producer-retry', { 'ingest.maxBatchAgeMs': 300 });
@@ -30,11 +30,25 @@ const unnumbered = Array.from({ length: 4 }, (_, i) => {
   return Buffer.from(JSON.stringify(doc));
 });
 
+/**
+ * Two events of one session with the same sequence and name, half an hour apart (a session
+ * handed over to another machine that numbered its events afresh): one key, two records, both
+ * stored whether they meet in one batch or across batches; re-sent, both recognised.
+ */
+const sameKeyOtherTime = ['2026-08-19T14:03:18.044Z', '2026-08-19T14:33:18.044Z'].map((at) => {
+  const doc = JSON.parse(readFileSync(new URL('../../schemas/samples/claude-code-flat.json', import.meta.url), 'utf8')) as { timeUnixNano: string; attributes: Record<string, unknown> };
+  doc.timeUnixNano = `${Date.parse(at)}000000`;
+  doc.attributes['event.timestamp'] = at;
+  return Buffer.from(JSON.stringify(doc));
+});
+
 async function produceAll(shift: (i: number) => number): Promise<void> {
   for (const source of SOURCE_KINDS) {
     const values = source === 'agent' ? [...traffic.messages[source], ...unnumbered] : traffic.messages[source];
     await produce(config, config.kafka.topics[source as SourceKind], values.map((value, i) => ({ value, partition: (i + shift(i)) % PARTITIONS })));
   }
+  // Back to back in one partition: they meet in one batch.
+  await produce(config, config.kafka.topics.agent, sameKeyOtherTime.map((value) => ({ value, partition: shift(1) })));
 }
 
 /** Every roll-up total and distinct-key count the detectors could see doubled. */
@@ -79,7 +93,7 @@ describe('a producer sending the same records again at new offsets', () => {
     await produceAll(() => 0);
     const first = await consumeAll(config, store, log, 240_000);
     const once = await totals();
-    expect(once['agent_events']).toBe(traffic.expectedRows.agent_events + unnumbered.length);
+    expect(once['agent_events']).toBe(traffic.expectedRows.agent_events + unnumbered.length + sameKeyOtherTime.length);
     for (const t of DATA_TABLES.filter((t) => t !== 'agent_events')) expect(once[t], t).toBe(traffic.expectedRows[t]);
     expect(first.duplicatesDropped).toBe(0);
     expect(first.rowsWithoutKey).toBe(unnumbered.length);
@@ -89,7 +103,7 @@ describe('a producer sending the same records again at new offsets', () => {
     const second = await consumeAll(config, store, log, 240_000);
     const twice = await totals();
 
-    const keyed = traffic.expectedRows.gateway_requests + traffic.expectedRows.provider_usage + traffic.expectedRows.idp_events + traffic.expectedRows.agent_events;
+    const keyed = traffic.expectedRows.gateway_requests + traffic.expectedRows.provider_usage + traffic.expectedRows.idp_events + traffic.expectedRows.agent_events + sameKeyOtherTime.length;
     expect(second.duplicatesDropped).toBe(keyed);
     expect(second.rowsWithoutKey).toBe(unnumbered.length);
     // The only rows that doubled are the ones that cannot be recognised: no key (agent), and the
@@ -102,7 +116,7 @@ describe('a producer sending the same records again at new offsets', () => {
       provider_keys: 2 * once['provider_keys']!,
     });
     for (const t of ['gateway_requests', 'provider_usage', 'idp_events', 'agent_events'] as const) {
-      expect(await count(store, `SELECT count() - uniqExact(natural_key) c FROM ${t} WHERE natural_key != ''`), t).toBe(0);
+      expect(await count(store, `SELECT count() - uniqExact(natural_key, event_time) c FROM ${t} WHERE natural_key != ''`), t).toBe(0);
     }
   });
 });
