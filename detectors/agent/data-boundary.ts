@@ -129,16 +129,21 @@ export default defineDetector({
     SELECT f.15 AS window_end, f.1 AS session_id, f.2 AS team, f.3 AS user_email, f.4 AS install_id, f.5 AS otel_team, f.6 AS calls, f.7 AS secret_calls,
       f.8 AS secret_labels, f.9 AS outside_repositories, f.10 AS outside_hosts, f.11 AS outside_mcp_servers, f.12 AS tools,
       f.13 AS first_at, f.14 AS last_at, s.session_start AS session_start,
-      arrayDistinct(arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.16))) AS samples
-    FROM (SELECT arrayJoin(flagged) AS f) AS g
+      x.samples AS samples
+    FROM (SELECT n, flagged[n] AS f FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n)) AS g
     LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE session_id IN (SELECT arrayJoin(flagged_ids)) GROUP BY session_id) AS s
       ON s.session_id = f.1
-    CROSS JOIN (
-      -- tool parameters were redacted from raw at ingest
-      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
-      FROM agent_events
-      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
-        AND event_name IN ('tool_result', 'tool_decision')) AS x
+    -- each flagged row's own sample records, joined by row number: a cross join would copy every sample onto every row
+    LEFT JOIN (
+      SELECT fp.n AS n, arrayDistinct(arrayMap(r -> r.2, arraySort(r -> r.1, groupArray((e.event_time, e.raw))))) AS samples
+      FROM (SELECT n, p FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n) ARRAY JOIN flagged[n].16 AS p) AS fp
+      INNER JOIN (
+        -- tool parameters were redacted from raw at ingest
+        SELECT session_id, event_time, raw FROM agent_events
+        WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+          AND event_name IN ('tool_result', 'tool_decision')) AS e
+        ON e.session_id = fp.p.1 AND e.event_time = fp.p.2
+      GROUP BY fp.n) AS x ON x.n = g.n
     ORDER BY window_end, first_at
   `,
   alert(row: Row) {

@@ -116,13 +116,18 @@ export default defineDetector({
       arrayFlatten(arrayMap(f -> f.15, flagged)) AS sample_pointers
     SELECT f.14 AS window_end, f.1 AS who, f.2 AS team, f.3 AS user_email, f.4 AS install_id, f.5 AS modes, f.6 AS mode_changes, f.7 AS mode_triggers,
       f.8 AS tools, f.9 AS approvals, f.10 AS approval_sources, f.11 AS sessions, f.12 AS first_at, f.13 AS last_at,
-      arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.15)) AS samples
-    FROM (SELECT arrayJoin(flagged) AS f) AS g
-    CROSS JOIN (
-      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
-      FROM agent_events
-      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
-        AND event_name IN ('permission_mode_changed', 'tool_decision')) AS x
+      x.samples AS samples
+    FROM (SELECT n, flagged[n] AS f FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n)) AS g
+    -- each flagged row's own sample records, joined by row number: a cross join would copy every sample onto every row
+    LEFT JOIN (
+      SELECT fp.n AS n, arrayDistinct(arrayMap(r -> r.2, arraySort(r -> r.1, groupArray((e.event_time, e.raw))))) AS samples
+      FROM (SELECT n, p FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n) ARRAY JOIN flagged[n].15 AS p) AS fp
+      INNER JOIN (
+        SELECT session_id, event_time, raw FROM agent_events
+        WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+          AND event_name IN ('permission_mode_changed', 'tool_decision')) AS e
+        ON e.session_id = fp.p.1 AND e.event_time = fp.p.2
+      GROUP BY fp.n) AS x ON x.n = g.n
     ORDER BY window_end, first_at
   `,
   alert(row: Row) {

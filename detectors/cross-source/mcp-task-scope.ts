@@ -164,16 +164,21 @@ export default defineDetector({
     SELECT f.13 AS window_end, f.1 AS session_id, f.2 AS team, f.3 AS user_email, k.owner AS key_owner, f.6 AS key_alias, f.4 AS session_class,
       f.5 AS class_requests, f.8 AS servers, f.9 AS tools, f.10 AS approved_for, f.11 AS calls, f.12 AS first_at,
       st.session_start AS session_start,
-      arrayDistinct(arrayMap(p -> x.raws[indexOf(x.keys, p)], arrayFilter(p -> has(x.keys, p), f.14))) AS samples
-    FROM (SELECT arrayJoin(flagged) AS f) AS g
+      x.samples AS samples
+    FROM (SELECT n, flagged[n] AS f FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n)) AS g
     LEFT JOIN keys AS k ON k.api_key_id = f.7
     LEFT JOIN (SELECT session_id, min(first_at) AS session_start FROM agent_session_starts WHERE session_id IN (SELECT arrayJoin(flagged_ids)) GROUP BY session_id) AS st
       ON st.session_id = f.1
-    CROSS JOIN (
-      SELECT groupArray((session_id, event_time)) AS keys, groupArray(raw) AS raws
-      FROM agent_events
-      WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
-        AND mcp_server != '' AND event_name IN ('tool_result', 'tool_decision')) AS x
+    -- each flagged row's own sample records, joined by row number: a cross join would copy every sample onto every row
+    LEFT JOIN (
+      SELECT fp.n AS n, arrayDistinct(arrayMap(r -> r.2, arraySort(r -> r.1, groupArray((e.event_time, e.raw))))) AS samples
+      FROM (SELECT n, p FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n) ARRAY JOIN flagged[n].14 AS p) AS fp
+      INNER JOIN (
+        SELECT session_id, event_time, raw FROM agent_events
+        WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
+          AND mcp_server != '' AND event_name IN ('tool_result', 'tool_decision')) AS e
+        ON e.session_id = fp.p.1 AND e.event_time = fp.p.2
+      GROUP BY fp.n) AS x ON x.n = g.n
     ORDER BY window_end, first_at
   `,
   alert(row: Row) {
