@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Config } from '../config/schema.ts';
 import type { SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -8,8 +8,6 @@ import { rangeLabel } from './batch.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
 import { ClickHouseSink } from './sink.ts';
 import { IngestCounters } from './counters.ts';
-import { kafkaLogCreator } from '../infra/kafka-log.ts';
-import { kafkaSecurity } from '../infra/kafka-security.ts';
 import { afterBatchInserted } from './fault-injection.ts';
 import { OrderedWriter } from './ordered-writer.ts';
 import type { FlushBatch } from './batch.ts';
@@ -18,6 +16,8 @@ import type { SegmentRequest } from './segment.ts';
 import { splitIntoSegments } from './segmenter.ts';
 import { PartitionLag } from './partition-lag.ts';
 import { StoreOutage } from './store-outage.ts';
+import { createIngestKafkaConsumer } from './kafka-consumer.ts';
+import { memoryFigures } from '../telemetry/memory.ts';
 
 /** Messages per decode segment: large enough to amortise a worker round trip, small enough to spread. */
 const SEGMENT_MESSAGES = 1_000;
@@ -78,22 +78,7 @@ export class IngestConsumer {
 
   constructor(private readonly options: IngestConsumerOptions) {
     const { config, log, store } = options;
-    const kafka = new Kafka({
-      clientId: config.kafka.clientId,
-      brokers: config.kafka.brokers,
-      ...kafkaSecurity(config.kafka),
-      logLevel: KafkaLogLevel.WARN,
-      logCreator: kafkaLogCreator(log),
-      retry: { retries: 10, initialRetryTime: 200 },
-    });
-    this.consumer = kafka.consumer({
-      groupId: config.kafka.groupId,
-      sessionTimeout: config.kafka.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(config.kafka.sessionTimeoutMs / 3)),
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      maxWaitTimeInMs: 250,
-    });
+    this.consumer = createIngestKafkaConsumer(config, log);
     // One attempt per write: the first refusal pauses the partition, StoreOutage does the retrying.
     this.sink = new ClickHouseSink(store, log, { maxAttempts: 1 });
     this.decoder = config.ingest.decodeWorkers > 0 ? new DecodePool(config.ingest.decodeWorkers) : inlineDecoder;
@@ -346,13 +331,3 @@ export class IngestConsumer {
   }
 }
 
-/**
- * The process's memory in MiB, for the progress log: rss is everything (the embedded ClickHouse
- * engine and the decode workers included), heap and arrayBuffers are the main thread's own share —
- * the difference is what to look at when the RSS limit is near.
- */
-function memoryFigures(): { rssMiB: number; heapUsedMiB: number; arrayBuffersMiB: number } {
-  const m = process.memoryUsage();
-  const mib = (n: number) => Math.round(n / 1048576);
-  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), arrayBuffersMiB: mib(m.arrayBuffers) };
-}
