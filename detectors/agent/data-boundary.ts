@@ -136,7 +136,7 @@ export default defineDetector({
     -- each flagged row's own sample records, joined by row number: a cross join would copy every sample onto every row
     LEFT JOIN (
       SELECT fp.n AS n, arrayDistinct(arrayMap(r -> r.2, arraySort(r -> r.1, groupArray((e.event_time, e.raw))))) AS samples
-      FROM (SELECT n, p FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n) ARRAY JOIN flagged[n].16 AS p) AS fp
+      FROM (SELECT np.1 AS n, p FROM (SELECT arrayJoin(arrayZip(arrayEnumerate(flagged), arrayMap(f -> f.16, flagged))) AS np) ARRAY JOIN np.2 AS p) AS fp
       INNER JOIN (
         -- tool parameters were redacted from raw at ingest
         SELECT session_id, event_time, raw FROM agent_events

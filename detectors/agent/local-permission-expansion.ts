@@ -121,7 +121,7 @@ export default defineDetector({
     -- each flagged row's own sample records, joined by row number: a cross join would copy every sample onto every row
     LEFT JOIN (
       SELECT fp.n AS n, arrayDistinct(arrayMap(r -> r.2, arraySort(r -> r.1, groupArray((e.event_time, e.raw))))) AS samples
-      FROM (SELECT n, p FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n) ARRAY JOIN flagged[n].15 AS p) AS fp
+      FROM (SELECT np.1 AS n, p FROM (SELECT arrayJoin(arrayZip(arrayEnumerate(flagged), arrayMap(f -> f.15, flagged))) AS np) ARRAY JOIN np.2 AS p) AS fp
       INNER JOIN (
         SELECT session_id, event_time, raw FROM agent_events
         WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))

@@ -93,16 +93,22 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = c.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.otel_team)
       ),
+      -- the classes that approve each (team, server, tool) in use: patterns matched once per combination, not per call
+      combo_scopes AS (
+        SELECT c.team AS team, c.mcp_server AS mcp_server, c.tool_name AS tool_name,
+               groupArrayIf(cr.class_id, arrayExists(p -> match(c.mcp_server, concat('(?i)', p)), cr.server_patterns)
+                                         OR arrayExists(p -> match(c.tool_name, concat('(?i)', p)), cr.tool_patterns)) AS approving_classes
+        FROM (SELECT DISTINCT team, mcp_server, tool_name FROM mcp_calls) AS c
+        INNER JOIN class_rules AS cr ON cr.team_id = c.team
+        GROUP BY team, mcp_server, tool_name
+        HAVING notEmpty(approving_classes)
+      ),
       -- the calls some task class scopes (their server or tool is listed for a class), with the classes that approve them
       scoped AS (
         SELECT mc.window_end AS window_end, mc.session_id AS session_id, mc.event_time AS event_time, mc.user_email AS user_email, mc.team AS team,
-               mc.mcp_server AS mcp_server, mc.tool_name AS tool_name, mc.call_id AS call_id,
-               groupArrayIf(cr.class_id, arrayExists(p -> match(mc.mcp_server, concat('(?i)', p)), cr.server_patterns)
-                                         OR arrayExists(p -> match(mc.tool_name, concat('(?i)', p)), cr.tool_patterns)) AS approving_classes
+               mc.mcp_server AS mcp_server, mc.tool_name AS tool_name, mc.call_id AS call_id, cs.approving_classes AS approving_classes
         FROM mcp_calls AS mc
-        INNER JOIN class_rules AS cr ON cr.team_id = mc.team
-        GROUP BY window_end, session_id, event_time, user_email, team, mcp_server, tool_name, call_id
-        HAVING notEmpty(approving_classes)
+        INNER JOIN combo_scopes AS cs ON cs.team = mc.team AND cs.mcp_server = mc.mcp_server AND cs.tool_name = mc.tool_name
       ),
       (SELECT groupUniqArray(session_id) FROM scoped) AS scoped_sessions,
       (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
@@ -125,21 +131,26 @@ export default defineDetector({
         SELECT window_end, session_id, argMax(class_id, (n, -rank)) AS session_class, max(n) AS class_requests,
                min(key_alias) AS key_alias, min(key_id) AS key_id
         FROM (
-          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end, session_id, class_id,
-                 indexOf(arrayMap(c -> c.1, classes), class_id) AS rank, count() AS n,
-                 minIf(api_key_alias, api_key_alias != '') AS key_alias, minIf(api_key_id, api_key_id != '') AS key_id
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end, r.session_id AS session_id, cc.class_id AS class_id,
+                 indexOf(arrayMap(c -> c.1, classes), class_id) AS rank, sum(r.requests) AS n,
+                 minIf(r.alias, r.alias != '') AS key_alias, minIf(r.key, r.key != '') AS key_id
           FROM (
-            SELECT r.session_id AS session_id, r.api_key_alias AS api_key_alias, r.api_key_id AS api_key_id, r.event_time AS event_time, cc.class_id AS class_id
-            FROM (SELECT session_id, tags, route, api_key_alias, api_key_id, user_agent, event_time FROM gateway_requests
-                  -- IN a subquery, which ClickHouse builds into a hash set once: has(array, x) and x IN array scan the array
-                  -- on every row, and most sessions of a day call a class-scoped server (5,133 at 1 M requests: 37 s of CPU vs 0.7 s)
-                  WHERE session_id IN (SELECT arrayJoin(scoped_sessions))
-                    AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)}) AS r
-            -- requests of no class drop out at the (inner) join
-            INNER JOIN combo_classes AS cc
-              ON cc.tags = r.tags AND cc.route = r.route AND cc.api_key_alias = r.api_key_alias AND cc.user_agent = r.user_agent)
-          ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32})),
-                           toUInt32(least(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time + tolerance), {every:UInt32}), windows - 1) + 1)) AS k
+            -- requests grouped by shape and by the run of windows they count for (a few groups per session) before the
+            -- join and the spread over windows
+            SELECT session_id, tags, route, api_key_alias, user_agent,
+                   toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32})) AS k_first,
+                   toUInt32(least(intDiv(dateDiff('second', {from:DateTime64(3)}, event_time + tolerance), {every:UInt32}), windows - 1)) AS k_last,
+                   count() AS requests, minIf(api_key_alias, api_key_alias != '') AS alias, minIf(api_key_id, api_key_id != '') AS key
+            FROM gateway_requests
+            -- IN a subquery, which ClickHouse builds into a hash set once: has(array, x) and x IN array scan the array
+            -- on every row, and most sessions of a day call a class-scoped server (5,133 at 1 M requests: 37 s of CPU vs 0.7 s)
+            WHERE session_id IN (SELECT arrayJoin(scoped_sessions))
+              AND event_time >= {from:DateTime64(3)} - tolerance AND event_time < {to:DateTime64(3)}
+            GROUP BY session_id, tags, route, api_key_alias, user_agent, k_first, k_last) AS r
+          -- requests of no class drop out at the (inner) join
+          INNER JOIN combo_classes AS cc
+            ON cc.tags = r.tags AND cc.route = r.route AND cc.api_key_alias = r.api_key_alias AND cc.user_agent = r.user_agent
+          ARRAY JOIN range(r.k_first, r.k_last + 1) AS k
           GROUP BY window_end, session_id, class_id)
         GROUP BY window_end, session_id
       ),
@@ -172,7 +183,7 @@ export default defineDetector({
     -- each flagged row's own sample records, joined by row number: a cross join would copy every sample onto every row
     LEFT JOIN (
       SELECT fp.n AS n, arrayDistinct(arrayMap(r -> r.2, arraySort(r -> r.1, groupArray((e.event_time, e.raw))))) AS samples
-      FROM (SELECT n, p FROM (SELECT arrayJoin(arrayEnumerate(flagged)) AS n) ARRAY JOIN flagged[n].14 AS p) AS fp
+      FROM (SELECT np.1 AS n, p FROM (SELECT arrayJoin(arrayZip(arrayEnumerate(flagged), arrayMap(f -> f.14, flagged))) AS np) ARRAY JOIN np.2 AS p) AS fp
       INNER JOIN (
         SELECT session_id, event_time, raw FROM agent_events
         WHERE (session_id, event_time) IN (SELECT p.1, p.2 FROM (SELECT arrayJoin(sample_pointers) AS p))
