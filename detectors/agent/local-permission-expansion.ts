@@ -91,12 +91,19 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = e.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(e.otel_team)
       ),
+      -- what is judged an expansion, decided once per (team, event, mode, tool) combination rather than per event
+      expanding AS (
+        SELECT c.team AS team, c.event_name AS event_name, c.permission_mode AS permission_mode, c.tool_name AS tool_name
+        FROM (SELECT DISTINCT team, event_name, permission_mode, tool_name FROM events) AS c
+        LEFT JOIN rules AS r ON r.team_id = c.team
+        WHERE (c.event_name = 'permission_mode_changed' AND r.modes_judged AND NOT arrayExists(p -> match(c.permission_mode, concat('(?i)', p)), r.mode_patterns))
+           OR (c.event_name = 'tool_decision' AND r.tools_judged AND NOT arrayExists(p -> match(c.tool_name, concat('(?i)', p)), r.tool_patterns))
+      ),
       expansions AS (
         SELECT ev.*, if(ev.user_email != '', ev.user_email, concat('install:', left(ev.user_id, 12))) AS who
         FROM events AS ev
-        LEFT JOIN rules AS r ON r.team_id = ev.team
-        WHERE (ev.event_name = 'permission_mode_changed' AND r.modes_judged AND NOT arrayExists(p -> match(ev.permission_mode, concat('(?i)', p)), r.mode_patterns))
-           OR (ev.event_name = 'tool_decision' AND r.tools_judged AND NOT arrayExists(p -> match(ev.tool_name, concat('(?i)', p)), r.tool_patterns))
+        INNER JOIN expanding AS x
+          ON x.team = ev.team AND x.event_name = ev.event_name AND x.permission_mode = ev.permission_mode AND x.tool_name = ev.tool_name
       ),
       (SELECT groupArray((who, team, email, install, modes, mode_changes, mode_triggers, tools, approvals, approval_sources, sessions, first_at, last_at, window_end, pointers))
        FROM (
