@@ -170,38 +170,39 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = r.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.otel_team)
       ),
-      totals AS (
-        SELECT window_end AS total_window, team AS total_team, sumIf(n, in_window) AS window_total, sumIf(n, NOT in_window) AS history_total,
-          sumIf(n, in_day) AS day_total, sumIf(n, NOT in_day) AS prior_total
-        FROM classified GROUP BY total_window, total_team
-      ),
       drift AS (
-        SELECT window_end, team, o.1 AS dimension, o.2 AS value,
-          sumIf(n, in_window) AS window_requests, sumIf(n, NOT in_window) AS history_requests,
-          sumIf(n, in_day) AS day_requests, sumIf(n, NOT in_day) AS prior_requests,
-          arraySlice(arraySort(groupUniqArrayIf(session_id, in_window)), 1, 10) AS sessions,
-          arraySort(groupUniqArrayIf(user_email, in_window AND user_email != '')) AS users,
-          argMaxIf(user_email, (n, user_email), in_window AND user_email != '') AS top_user,
-          minIf(event_time, in_window) AS first_at
+        -- one pass over the classified rows: each row counts for its team's totals (dimension '') and for every dimension it is
+        -- off-policy in; the totals reach the dimensions' rows by a window function, so the rows are not classified twice
+        SELECT *,
+          sumIf(window_requests, dimension = '') OVER w AS window_total, sumIf(history_requests, dimension = '') OVER w AS history_total,
+          sumIf(day_requests, dimension = '') OVER w AS day_total, sumIf(prior_requests, dimension = '') OVER w AS prior_total
         FROM (
-          SELECT c.*, arrayFilter(x -> x.2 != '', [
-              ('path', if(r.paths_judged AND NOT arrayExists(p -> match(c.path, concat('(?i)', p)), r.path_patterns), c.path, '')),
-              ('service', if(r.services_judged AND c.service_name != '' AND NOT arrayExists(p -> match(c.service_name, concat('(?i)', p)), r.service_patterns), c.service_name, '')),
-              ('terminal', if(r.terminals_judged AND c.terminal_type != '' AND NOT arrayExists(p -> match(c.terminal_type, concat('(?i)', p)), r.terminal_patterns), c.terminal_type, ''))
-            ]) AS off
-          FROM classified AS c
-          LEFT JOIN rules AS r ON r.team_id = c.team
-          WHERE notEmpty(off))
-        ARRAY JOIN off AS o
-        GROUP BY window_end, team, dimension, value
+          SELECT window_end, team, o.1 AS dimension, o.2 AS value,
+            sumIf(n, in_window) AS window_requests, sumIf(n, NOT in_window) AS history_requests,
+            sumIf(n, in_day) AS day_requests, sumIf(n, NOT in_day) AS prior_requests,
+            arraySlice(arraySort(groupUniqArrayIf(session_id, in_window)), 1, 10) AS sessions,
+            arraySort(groupUniqArrayIf(user_email, in_window AND user_email != '')) AS users,
+            argMaxIf(user_email, (n, user_email), in_window AND user_email != '') AS top_user,
+            minIf(event_time, in_window) AS first_at
+          FROM (
+            SELECT c.*, arrayConcat([('', '')], arrayFilter(x -> x.2 != '', [
+                ('path', if(r.paths_judged AND NOT arrayExists(p -> match(c.path, concat('(?i)', p)), r.path_patterns), c.path, '')),
+                ('service', if(r.services_judged AND c.service_name != '' AND NOT arrayExists(p -> match(c.service_name, concat('(?i)', p)), r.service_patterns), c.service_name, '')),
+                ('terminal', if(r.terminals_judged AND c.terminal_type != '' AND NOT arrayExists(p -> match(c.terminal_type, concat('(?i)', p)), r.terminal_patterns), c.terminal_type, ''))
+              ])) AS off
+            FROM classified AS c
+            LEFT JOIN rules AS r ON r.team_id = c.team)
+          ARRAY JOIN off AS o
+          GROUP BY window_end, team, dimension, value)
+        WINDOW w AS (PARTITION BY window_end, team)
       ),
-      (SELECT groupArray((d.team, d.dimension, d.value, d.window_requests, t.window_total, d.history_requests, t.history_total, d.sessions, d.users,
-                          d.top_user, d.first_at, d.window_end, d.day_requests, t.day_total, d.prior_requests, t.prior_total))
-       FROM drift AS d INNER JOIN totals AS t ON t.total_window = d.window_end AND t.total_team = d.team
+      (SELECT groupArray((d.team, d.dimension, d.value, d.window_requests, d.window_total, d.history_requests, d.history_total, d.sessions, d.users,
+                          d.top_user, d.first_at, d.window_end, d.day_requests, d.day_total, d.prior_requests, d.prior_total))
+       FROM drift AS d
        -- used in the window, at minShare of the hour or (thin hour) the day so far; the rise and its significance are evaluate()'s
-       WHERE d.window_requests > 0
-         AND (d.window_requests / t.window_total >= {minShare:Float64}
-              OR (t.window_total < {minRequests:UInt32} AND d.day_requests / t.day_total >= {minShare:Float64}))) AS flagged,
+       WHERE d.dimension != '' AND d.window_requests > 0
+         AND (d.window_requests / d.window_total >= {minShare:Float64}
+              OR (d.window_total < {minRequests:UInt32} AND d.day_requests / d.day_total >= {minShare:Float64}))) AS flagged,
       -- samples: the first three requests of the first (by id) session of each finding, in its window
       arrayMap(f -> f.8[1], flagged) AS sample_sessions
     SELECT f.12 AS window_end, f.1 AS team, f.2 AS dimension, f.3 AS value, f.4 AS window_requests, f.5 AS window_total, f.6 AS history_requests,
