@@ -53,3 +53,14 @@ export async function keepAliveUntil<T>(until: Promise<T>): Promise<T> {
     clearInterval(timer);
   }
 }
+
+/**
+ * Ends a service command's process once its graceful stop has finished (offsets committed, store
+ * closed; log lines are written synchronously). A client library may still hold a timer then —
+ * measured (test/faults/broker-restart, 2026-12-06): kafkajs's reconnect back-off from a broker
+ * restart kept a stopped `driftwatch ingest` alive for more than 120 s after "Ingest stopped" —
+ * and an orchestrator waiting for the exit would kill it, or a rolling restart would stall.
+ */
+export function exitStoppedService(): never {
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+}

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { cliContext, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
+import { cliContext, exitStoppedService, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
 import { useLocalBroker } from '../../infra/local-broker.ts';
 import { ingestRole } from '../../service/ingest-role.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../decode/types.ts';
@@ -29,5 +29,6 @@ export function ingestCommand(): Command {
         await shutdown().catch(() => undefined);
         throw new AppError('INGEST_STOPPED', `ingest stopped: ${outcome.message}`, {}, true, { cause: outcome });
       }
+      exitStoppedService();
     });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { cliContext, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
+import { cliContext, exitStoppedService, keepAliveUntil, openMigratedStore, untilSignal } from '../context.ts';
 import { DETECTOR_OPTION_HELP, POLICY_OPTION_HELP, loadDetection } from './detector-setup.ts';
 import { parseTimeOption } from '../../detect/plan.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../decode/types.ts';
@@ -141,5 +141,6 @@ export function runCommand(): Command {
         await shutdown().catch(() => undefined);
         throw new AppError('SERVICE_FAILED', `driftwatch run stopped: ${outcome.message}`, {}, true, { cause: outcome });
       }
+      exitStoppedService();
     });
 }

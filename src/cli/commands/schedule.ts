@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { untilSignal } from '../context.ts';
+import { exitStoppedService, untilSignal } from '../context.ts';
 import { alertJson } from '../../detect/format.ts';
 import { parseTimeOption } from '../../detect/plan.ts';
 import { detectRole, logNewAlerts, policyTracker } from '../../service/detect-role.ts';
@@ -42,5 +42,6 @@ export function scheduleCommand(): Command {
         await role.stop();
         await store.close();
       }, log, 'finishing the running detector cycle and closing the store');
+      exitStoppedService();
     });
 }
