@@ -23,7 +23,9 @@ import { selectRows } from '../src/store/select-rows.ts';
 import { openStore } from '../src/store/store.ts';
 import { createLogger } from '../src/telemetry/logger.ts';
 import { metricsRegistry } from '../src/telemetry/metrics.ts';
+import { percentile } from '../src/simulate/scorecard.ts';
 import { launchChromium } from '../test/helpers/chromium.ts';
+import { msUntilVisible } from '../test/helpers/console-page.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,12 +56,7 @@ const running = await api.listen(0, '127.0.0.1');
 const base = `http://127.0.0.1:${running.port}`;
 const browser = await launchChromium();
 
-async function timed(page: Page, go: () => Promise<unknown>, ready: string): Promise<number> {
-  const started = performance.now();
-  await go();
-  await page.locator(ready).first().waitFor({ state: 'visible', timeout: 60_000 });
-  return performance.now() - started;
-}
+const timed = (page: Page, go: () => Promise<unknown>, ready: string) => msUntilVisible(page, go, ready, 60_000);
 
 /** One walk through the console in a fresh browser context (no cache, a new sign-in). */
 async function walk(): Promise<Record<string, number>> {
@@ -92,10 +89,9 @@ try {
   await running.close();
   await store.close();
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 say(`\nconsole on ${args.dir} (${args.day}), ${runs.length} walks, ms from the click to the content visible (target: usable in < 1,500 ms):`);
 for (const page of Object.keys(runs[0] ?? {})) {
   const xs = runs.map((r) => r[page] as number);
-  say(`  ${page.padEnd(24)} median ${String(Math.round(median(xs))).padStart(6)}   worst ${String(Math.round(Math.max(...xs))).padStart(6)}`);
+  say(`  ${page.padEnd(24)} median ${String(Math.round(percentile([...xs].sort((a, b) => a - b), 50) ?? Number.NaN)).padStart(6)}   worst ${String(Math.round(Math.max(...xs))).padStart(6)}`);
 }
 process.stdout.write(`${JSON.stringify({ dir: args.dir, day: args.day, runs })}\n`);

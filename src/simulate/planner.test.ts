@@ -46,7 +46,8 @@ describe('traffic planner', () => {
     for (const r of busy) {
       for (const out of findDecoder(r.source, r.doc)?.decode(JSON.parse(JSON.stringify(r.doc)), ctx).records ?? []) {
         const key = hasNaturalKey(out.table) ? naturalKey(out.table, out.row as never) : '';
-        if (key !== '') seen.set(`${out.table} ${key}`, (seen.get(`${out.table} ${key}`) ?? 0) + 1);
+        const where = `${out.table} ${key}`;
+        if (key !== '') seen.set(where, (seen.get(where) ?? 0) + 1);
       }
     }
     expect(planner.planted.filter((p) => p.kind === 'session-handover').length).toBeGreaterThan(0);

@@ -18,6 +18,7 @@ import { int, pct, usd } from '../../web/src/format.ts';
 import type { AlertDetail, AlertList, Control, DetectorInfo, Posture, SessionTrail, Signal, Sources, Spend, SpendSeries } from '../../web/src/types.ts';
 import { detectRange } from '../e2e/detect.ts';
 import { launchChromium } from '../helpers/chromium.ts';
+import { msUntilVisible } from '../helpers/console-page.ts';
 import { QUEUE_REFRESH_MS } from '../../web/src/refresh.ts';
 
 /**
@@ -55,10 +56,7 @@ async function api<T>(path: string): Promise<T> {
 
 /** Runs `go`, then waits for `ready` to be visible; records the time as the page's time to usable. */
 async function timed(name: string, go: () => Promise<unknown>, ready: string): Promise<void> {
-  const started = performance.now();
-  await go();
-  await page.locator(ready).first().waitFor({ state: 'visible', timeout: 30_000 });
-  usable[name] = Math.round(performance.now() - started);
+  usable[name] = Math.round(await msUntilVisible(page, go, ready));
 }
 
 async function shot(name: string): Promise<void> {
