@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { selectRows } from '../store/select-rows.ts';
 import { policyAt, policyLookups } from './policy-lookups.ts';
+import { POSTURE_POLICY_PARAMS, posturePolicy } from './posture-policy.ts';
 import { TEAM_FILTER, TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts';
 
 /**
@@ -47,10 +48,7 @@ const DAYS = `day >= {from:Date} AND day < {to:Date}`;
 
 /** Sessions (gateway and owner shares) and prompt logging, per team for the period ('period') and per day. */
 export const SHARES_SQL = `
-WITH ${TEAM_LOOKUPS},
-  (SELECT groupArray(DISTINCT toString(kind)) FROM ${policyAt('policy_gateways')}) AS approved_gateways,
-  (SELECT groupArray(DISTINCT k) FROM (SELECT api_key_id AS k FROM ${policyAt('policy_gateway_keys')} WHERE api_key_id != '' AND owner_email != ''
-                                       UNION ALL SELECT key_alias FROM ${policyAt('policy_gateway_keys')} WHERE key_alias != '' AND owner_email != '')) AS owned_keys,
+WITH ${TEAM_LOOKUPS}, ${POSTURE_POLICY_PARAMS},
   agent_days AS (
     SELECT day, session_id, sum(events) AS day_events, sum(agent_sessions_daily.api_requests) AS api_requests,
            argMaxIfMerge(agent_sessions_daily.email) AS email, argMaxIfMerge(agent_sessions_daily.otel_team) AS otel_team
@@ -89,19 +87,8 @@ SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
  */
 export const MODELS_SQL = `
 WITH ${TEAM_LOOKUPS},
-  (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
-   FROM (SELECT * FROM ${policyAt('policy_task_classes')} ORDER BY priority)) AS classes,
-  -- as routing-drift classifies: every class's patterns in one constant list per field, tagged with the class's rank, so
-  -- multiMatchAllIndices compiles each list once per query; a combination's class is the best-ranked class with a match
-  arrayMap(c -> c.1, classes) AS class_ids,
-  arrayFlatten(arrayMap(c -> c.2, classes)) AS class_tags,
-  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.2), i), classes, arrayEnumerate(classes))) AS class_tags_rank,
-  arrayFlatten(arrayMap(c -> c.3, classes)) AS route_res,
-  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.3), i), classes, arrayEnumerate(classes))) AS route_rank,
-  arrayFlatten(arrayMap(c -> c.4, classes)) AS alias_res,
-  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.4), i), classes, arrayEnumerate(classes))) AS alias_rank,
-  arrayFlatten(arrayMap(c -> c.5, classes)) AS agent_res,
-  arrayFlatten(arrayMap((c, i) -> arrayResize([i], length(c.5), i), classes, arrayEnumerate(classes))) AS agent_rank,
+  ${POSTURE_POLICY_PARAMS},
+  -- as routing-drift classifies (posture-policy.ts derives its lists): a combination's class is the best-ranked class with a match
   -- classify each (tags, route, alias, user agent) combination once, not every roll-up row, and join the rows to their
   -- class by the combination's hash: a join on the four columns cost more than the rest of the query, and a constant
   -- map looked up per row cost 3x this join on the 10 M-request day (a map's lookup scans its keys)
@@ -170,8 +157,7 @@ SETTINGS join_use_nulls = 0`;
 
 /** Provider usage on credentials the gateway does not hold, per team. */
 export const UNHELD_SQL = `
-WITH ${TEAM_LOOKUPS},
-  (SELECT groupArray((provider, api_key_id, workspace_id, principal_pattern)) FROM ${policyAt('policy_credentials')} WHERE credential_id != '') AS credentials,
+WITH ${TEAM_LOOKUPS}, ${POSTURE_POLICY_PARAMS},
   usage AS (
     SELECT toString(provider) AS provider, api_key_id, workspace_id, account_id, principal,
            anyIf(user_email, user_email != '') AS email, anyIf(toString(team_id), team_id != '') AS logged_team,
@@ -180,8 +166,8 @@ WITH ${TEAM_LOOKUPS},
     WHERE kind IN ('usage', 'invocation') AND ${RANGE}
     GROUP BY provider, api_key_id, workspace_id, account_id, principal
     HAVING NOT ((provider = 'bedrock' OR api_key_id != '')
-                AND arrayExists(c -> c.1 = provider AND (c.2 = '' OR c.2 = api_key_id) AND (c.3 = '' OR c.3 = workspace_id)
-                                     AND (c.4 = '' OR match(principal, c.4)), credentials))
+                AND arrayExists((p, k, w, r) -> p = provider AND (k = '' OR k = api_key_id) AND (w = '' OR w = workspace_id)
+                                             AND (r = '' OR match(principal, r)), cred_provider, cred_key, cred_workspace, cred_principal))
   ),
   -- who a Claude account is, from the telemetry that carries it (as unmanaged-key-usage names it)
   accounts AS (
@@ -235,7 +221,8 @@ export function daysOf(from: string, to: string): string[] {
 }
 
 export async function postureReport(store: Store, q: PostureQuery) {
-  const params = { from: q.from, to: q.to, teams: q.team, ...(await policyLookups(store, q.from, q.to)) };
+  const lookups = await policyLookups(store, q.from, q.to);
+  const params = { from: q.from, to: q.to, teams: q.team, ...lookups, ...(await posturePolicy(store, lookups.policy_version)) };
   const [shares, models, tools, unheld, alerts] = await Promise.all([
     selectRows<ShareRow>(store, SHARES_SQL, params),
     selectRows<ModelRow>(store, MODELS_SQL, params),
