@@ -20,9 +20,11 @@
  * gateway (0.1 %), ownerless sessions (0.1 %), identity switches (0.05 %), fallback models, an
  * unapproved MCP server and tool, a team without prompt logs, an over-billed gateway key hour,
  * personal API keys, SSO to unapproved AI apps, usage after offboarding, budgets exceeded; and the
- * agent-boundary kinds: Bash calls reading a .env or cloning another organisation's repository
- * (labels as ingest derives them), permanent Bash approvals, the chat class's confluence server from
- * coding sessions, and team-data working 14:00–16:00 in Claude Code desktop.
+ * agent-boundary kinds, each in 1 session of 500: Bash calls reading a .env or cloning another
+ * organisation's repository (labels as ingest derives them), permanent Bash approvals, the chat
+ * class's confluence server from a coding session; and team-data working 14:00–16:00 in Claude Code
+ * desktop. (Until 2026-12-06 the session kinds were planted per tool call, so the confluence server
+ * reached 12 % of sessions and one detector raised 5,981 alerts on the 10 M day.)
  */
 import type { Store } from '../src/store/store.ts';
 import { TABLE_COLUMNS } from '../src/normalize/columns.ts';
@@ -180,21 +182,22 @@ function agentSql(U: number): string {
     if(api, g.uncached_input_tokens, 0) AS uncached_input_tokens, if(api, g.cache_read_tokens, 0) AS cache_read_tokens,
     if(api, g.cache_write_tokens, 0) AS cache_write_tokens, if(api, g.output_tokens, 0) AS output_tokens,
     if(api, g.cost_usd, 0) AS cost_usd, toUInt32(multiIf(api, g.duration_ms, kind = 'tool_result', 100 + h % 5000, 0)) AS duration_ms,
-    if(tool, multiIf(tp < 300, 'Bash', tp < 520, 'Read', tp < 700, 'Edit', tp < 780, 'Grep', tp < 840, 'Glob', tp < 880, 'Write', tp < 910, 'TodoWrite',
+    -- the chat class's confluence server from a coding session: planted per session (1 in 500), as every other incident
+    if(tool, multiIf(sh % 500 = 9 AND tp >= 980, 'mcp__confluence__search', tp < 300, 'Bash', tp < 520, 'Read', tp < 700, 'Edit', tp < 780, 'Grep', tp < 840, 'Glob', tp < 880, 'Write', tp < 910, 'TodoWrite',
       tp < 940, 'mcp__github__create_pull_request', tp < 960, 'mcp__jira__get_issue',
       tp < 990, ['mcp__kubernetes__get_pods', 'mcp__snowflake__run_query', 'mcp__figma__get_file', 'mcp__wandb__log_run', 'mcp__github__search_code'][us.ti],
-      tp < 995, 'WebFetch', tp < 998, 'Task', tp < 999, 'mcp__confluence__search', 'mcp__notion__search'), '') AS tool_name, if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[2], '') AS mcp_server,
+      tp < 995, 'WebFetch', tp < 999, 'Task', 'mcp__notion__search'), '') AS tool_name, if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[2], '') AS mcp_server,
     if(startsWith(tool_name, 'mcp__'), 'user', '') AS tool_source,
     multiIf(kind = 'tool_decision', if(intDiv(h, 1048576) % 100 < 2, 'reject', 'accept'), kind = 'tool_result', 'accept', '') AS decision,
     if(kind = 'tool_result', if(h % 100 < 5, 'false', 'true'), '') AS success,
-    -- tool-detail labels as ingest derives them: a few Bash calls read a .env or clone another organisation's repository; managed
-    -- settings pre-approve the read and edit tools (source config), other calls are approved one by one (user_temporary), a few
-    -- Bash calls for good (user_permanent)
-    CAST(if(kind = 'tool_result' AND tool_name = 'Bash' AND h % 4000 = 7, ['dotenv-file'], []), 'Array(String)') AS secret_labels,
-    CAST(if(kind = 'tool_result' AND tool_name = 'Bash' AND h % 6000 = 11, ['github.com/rival-labs'], []), 'Array(String)') AS repositories,
+    -- tool-detail labels as ingest derives them: in a few sessions (1 in 500 each) Bash calls read a .env or clone another
+    -- organisation's repository; managed settings pre-approve the read and edit tools (source config), other calls are approved
+    -- one by one (user_temporary), and in a few sessions Bash is approved for good (user_permanent)
+    CAST(if(kind = 'tool_result' AND tool_name = 'Bash' AND sh % 500 = 13 AND h % 20 = 7, ['dotenv-file'], []), 'Array(String)') AS secret_labels,
+    CAST(if(kind = 'tool_result' AND tool_name = 'Bash' AND sh % 500 = 17 AND h % 20 = 11, ['github.com/rival-labs'], []), 'Array(String)') AS repositories,
     CAST([], 'Array(String)') AS hosts,
     if(startsWith(tool_name, 'mcp__'), splitByString('__', tool_name)[3], '') AS mcp_tool,
-    multiIf(kind = 'tool_decision' AND tool_name = 'Bash' AND h % 2500 = 3, 'user_permanent',
+    multiIf(kind = 'tool_decision' AND tool_name = 'Bash' AND sh % 500 = 19 AND h % 20 = 3, 'user_permanent',
             kind = 'tool_decision', if(tool_name IN ('Read', 'Edit', 'Grep', 'Glob', 'Write', 'TodoWrite', 'Task') OR startsWith(tool_name, 'mcp__github__')
                                         OR startsWith(tool_name, 'mcp__jira__'), 'config', 'user_temporary'),
             kind = 'tool_result', 'config', '') AS decision_source,

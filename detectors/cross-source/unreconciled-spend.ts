@@ -196,13 +196,18 @@ export default defineDetector({
            ON k.api_key_id = t.api_key_id
          LEFT JOIN policy_team_aliases AS a ON a.alias = lower(t.team_id)
          GROUP BY gateway_kind, provider, model, hour)) AS logged_hours,
-      -- per account: the logs of every gateway kind in it, summed
+      -- per account: the logs of every gateway kind in it, summed; a constant too, as the three grains, the consumers
+      -- and both reads of the result below would each join the policy's accounts again
+      (SELECT groupArray((account, provider, model, hour, tokens, cost, requests, top_team, top_tokens)) FROM (
+         SELECT a.account AS account, h.2 AS provider, h.3 AS model, h.4 AS hour, sum(h.5) AS tokens, sum(h.6) AS cost, sum(h.7) AS requests,
+                argMax(h.8, h.9) AS top_team, max(h.9) AS top_tokens
+         FROM (SELECT arrayJoin(logged_hours) AS h) AS x
+         INNER JOIN accounts AS a ON a.provider = x.h.2 AND a.kind = x.h.1
+         GROUP BY account, provider, model, hour)) AS logged_accounts,
       logged_by_account AS (
-        SELECT a.account AS account, h.2 AS provider, h.3 AS model, h.4 AS hour, sum(h.5) AS tokens, sum(h.6) AS cost, sum(h.7) AS requests,
-               argMax(h.8, h.9) AS top_team, max(h.9) AS top_tokens
-        FROM (SELECT arrayJoin(logged_hours) AS h) AS x
-        INNER JOIN accounts AS a ON a.provider = x.h.2 AND a.kind = x.h.1
-        GROUP BY account, provider, model, hour
+        SELECT x.1 AS account, x.2 AS provider, x.3 AS model, x.4 AS hour, x.5 AS tokens, x.6 AS cost, x.7 AS requests,
+               x.8 AS top_team, x.9 AS top_tokens
+        FROM (SELECT arrayJoin(logged_accounts) AS x)
       ),
       logged AS (
         SELECT account, provider, model, 'h' AS grain, hour AS slot, tokens, cost, requests FROM logged_by_account
