@@ -9,7 +9,8 @@ import { daysOf } from './posture.ts';
  * (spendSql: gateway_daily / gateway_console_daily and provider_hourly, teams attributed as
  * billing.spend-above-approved does): per team and day logged vs billed vs approved and the
  * unexplained part (billed − logged, floored at 0), the approved budget changes in force during
- * the period (policy_budgets), spend by team and model and by team and credential, and the top
+ * the period (policy_budgets), spend by team and model and by team and credential (each team's largest
+ * credentials, the rest summed per team), and the top
  * movers: the 7 days before `to` against the 7 days before those.
  *
  * A team-day's spend for the movers is max(logged, billed): billing reports hours to a day late,
@@ -37,12 +38,31 @@ WHERE effective_from < toDateTime64({to:Date}, 3) AND effective_to > toDateTime6
   AND (empty({teams:Array(String)}) OR has({teams:Array(String)}, team_id))
 ORDER BY team, since`;
 
+/**
+ * By credential, each team's `perTeam` largest credentials, and per team how many more there are and what they
+ * spent: a 10 M-request day has ten thousand gateway keys, and shipping (1.3 MB) and drawing them all made the
+ * FinOps page take seconds in the browser for a table nobody reads past its top rows.
+ */
+const TOP_CREDENTIALS_SQL = `
+SELECT key, logged, billed, approved, toUInt32(greatest(n, {per_team:UInt32}) - {per_team:UInt32}) AS rest_count, total - shown AS rest_usd FROM (
+  SELECT key, logged, billed, approved, place, count() OVER (PARTITION BY team) AS n, sum(usd) OVER (PARTITION BY team) AS total,
+         sumIf(usd, place <= {per_team:UInt32}) OVER (PARTITION BY team) AS shown
+  FROM (
+    SELECT key, logged, billed, approved, team, usd, row_number() OVER (PARTITION BY team ORDER BY usd DESC, key) AS place
+    FROM (SELECT key, logged, billed, approved, splitByChar('\t', key)[1] AS team, if(splitByChar('\t', key)[2] = 'gateway', logged, billed) AS usd
+          FROM (${spendSql('team_credential')}))
+    WHERE round(usd, 6) != 0))
+WHERE place <= {per_team:UInt32}`;
+
 async function grouped(store: Store, groupBy: SpendGrouping, from: string, to: string, teams: string[], policy: PolicyLookups) {
   const rows = await selectRows<KeyRow>(store, spendSql(groupBy), { from, to, teams, ...policy });
   return rows.map((r) => ({ parts: r.key.split('\t'), logged: r.logged, billed: r.billed, approved: r.approved }));
 }
 
-export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
+/** Credentials listed per team (the largest by spend); the rest are summed per team. */
+export const CREDENTIALS_PER_TEAM = 10;
+
+export async function spendSeriesReport(store: Store, q: SpendSeriesQuery, options: { credentialsPerTeam?: number } = {}) {
   const toMs = Date.parse(q.to);
   // One team-day query covers the period and the two weeks the movers compare.
   const seriesFrom = dayOf(Math.min(Date.parse(q.from), toMs - 2 * WEEK_MS));
@@ -51,7 +71,8 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
   const [daily, byModel, byCredential, changes] = await Promise.all([
     grouped(store, 'team_day', seriesFrom, q.to, q.team, policy),
     grouped(store, 'team_model', q.from, q.to, q.team, policy),
-    grouped(store, 'team_credential', q.from, q.to, q.team, policy),
+    selectRows<KeyRow & { rest_count: number; rest_usd: number }>(store, TOP_CREDENTIALS_SQL,
+      { from: q.from, to: q.to, teams: q.team, per_team: options.credentialsPerTeam ?? CREDENTIALS_PER_TEAM, ...policy }),
     selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team, policy_version: policy.policy_version }),
   ]);
   const days = daysOf(q.from, q.to);
@@ -80,9 +101,14 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery) {
       team: r.parts[0] as string, model: r.parts[1] as string, usd: round(Math.max(r.logged, r.billed)), loggedUsd: round(r.logged), billedUsd: round(r.billed),
     }))
       .filter((r) => r.usd !== 0).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
-    byCredential: byCredential.map((r) => ({
-      team: r.parts[0] as string, source: r.parts[1] as string, credential: r.parts[2] as string, usd: round(r.parts[1] === 'gateway' ? r.logged : r.billed),
-    })).filter((r) => r.usd !== 0).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
+    byCredential: byCredential.map((r) => {
+      const [team, source, credential] = r.key.split('\t') as [string, string, string];
+      return { team, source, credential, usd: round(source === 'gateway' ? r.logged : r.billed) };
+    }).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
+    // per team, the credentials byCredential leaves out (beyond its largest `credentialsPerTeam`) and their spend
+    byCredentialRest: [...new Map(byCredential.filter((r) => r.rest_count > 0)
+      .map((r) => [r.key.split('\t')[0] as string, { team: r.key.split('\t')[0] as string, credentials: r.rest_count, usd: round(r.rest_usd) }])).values()]
+      .sort((a, b) => a.team.localeCompare(b.team)),
     topMovers: teams.map((team) => {
       const thisWeek = week(team, toMs);
       const lastWeek = week(team, toMs - WEEK_MS);

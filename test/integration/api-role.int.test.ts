@@ -47,7 +47,7 @@ describe('api role alone', () => {
     const posture = await get('/api/posture?from=2026-10-01&to=2026-10-08');
     expect(posture).toEqual({ status: 200, body: { from: '2026-10-01', to: '2026-10-08', teams: [] } });
     const series = await get('/api/spend/series?from=2026-10-01&to=2026-10-08');
-    expect(series).toEqual({ status: 200, body: { from: '2026-10-01', to: '2026-10-08', series: [], byModel: [], byCredential: [], topMovers: [] } });
+    expect(series).toEqual({ status: 200, body: { from: '2026-10-01', to: '2026-10-08', series: [], byModel: [], byCredential: [], byCredentialRest: [], topMovers: [] } });
     const history = await get('/api/detectors/gateway.routing-drift/history?from=2026-10-01&to=2026-10-03');
     expect(history.body['alertsPerDay']).toEqual([{ day: '2026-10-01', count: 0 }, { day: '2026-10-02', count: 0 }]);
     expect((await get('/api/alerts/counts')).body).toEqual({ byStatus: { open: 0, acknowledged: 0, resolved: 0, invalid: 0, suppressed: 0 } });

@@ -13,6 +13,7 @@ import { EXAMPLE_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.ts';
 import { syncPolicy } from '../../src/policy/sync.ts';
 import { plantedDay } from '../../src/simulate/planted-day.ts';
 import { selectRows } from '../../src/store/select-rows.ts';
+import { spendSeriesReport } from '../../src/views/spend-series.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 import { metricsRegistry } from '../../src/telemetry/metrics.ts';
@@ -250,6 +251,28 @@ describe('/api/spend/series', () => {
     expect(Number(batch?.usd)).toBeGreaterThan(0);
     expect(res.body.byCredential.find((c: { team: string; source: string; credential: string }) => c.source === 'openai' && c.credential === batch?.key))
       .toMatchObject({ team: 'team-ml', usd: expect.closeTo(Number(batch?.usd), 4) });
+  });
+});
+
+describe('spend by credential: each team\'s largest, the rest summed', () => {
+  it('with one credential a team, the rest adds up to every other credential of the team', async () => {
+    const q = { from: DAY, to: NEXT, team: [] };
+    const all = await spendSeriesReport(store, q, { credentialsPerTeam: 1_000_000 });
+    const top = await spendSeriesReport(store, q, { credentialsPerTeam: 1 });
+    const teams = [...new Set(all.byCredential.map((c) => c.team))];
+    expect(teams.length).toBeGreaterThan(1);
+    expect(all.byCredentialRest).toEqual([]);
+    let cut = 0;
+    for (const team of teams) {
+      const mine = all.byCredential.filter((c) => c.team === team);
+      const shown = top.byCredential.filter((c) => c.team === team);
+      const rest = top.byCredentialRest.find((r) => r.team === team);
+      expect(shown).toEqual([mine[0]]);
+      expect(shown.length + (rest?.credentials ?? 0)).toBe(mine.length);
+      expect((shown[0]?.usd ?? 0) + (rest?.usd ?? 0)).toBeCloseTo(mine.reduce((n, c) => n + c.usd, 0), 4);
+      cut += rest?.credentials ?? 0;
+    }
+    expect(cut).toBeGreaterThan(0);
   });
 });
 

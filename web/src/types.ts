@@ -41,6 +41,8 @@ export interface SpendSeries {
   }[];
   byModel: { team: string; model: string; usd: number }[];
   byCredential: { team: string; credential: string; source: string; usd: number }[];
+  /** Per team, the credentials byCredential leaves out (absent from servers before it). */
+  byCredentialRest?: { team: string; credentials: number; usd: number }[];
   topMovers: { team: string; thisWeekUsd: number; lastWeekUsd: number; changeUsd: number; changePct: number | null }[];
 }
 

@@ -18,7 +18,10 @@ export const SpendSeriesResponse = z.object({
     approvedChanges: z.array(z.object({ effectiveFrom: z.string(), dailyUsd: usd.nullable(), monthlyUsd: usd.nullable(), note: z.string().nullable() })),
   })),
   byModel: z.array(z.object({ team: z.string(), model: z.string(), usd, loggedUsd: usd, billedUsd: usd })),
-  byCredential: z.array(z.object({ team: z.string(), credential: z.string(), source: z.string().openapi({ description: "'gateway' or the provider" }), usd })),
+  byCredential: z.array(z.object({ team: z.string(), credential: z.string(), source: z.string().openapi({ description: "'gateway' or the provider" }), usd }))
+    .openapi({ description: "Each team's largest credentials by spend (at most 10 per team)" }),
+  byCredentialRest: z.array(z.object({ team: z.string(), credentials: z.number().int(), usd }))
+    .openapi({ description: 'Per team, the credentials byCredential leaves out and their spend' }),
   topMovers: z.array(z.object({ team: z.string(), thisWeekUsd: usd, lastWeekUsd: usd, changeUsd: usd, changePct: z.number().nullable() })),
 }).openapi('SpendSeries');
 

@@ -1,6 +1,6 @@
 import { getJson, qs } from '../api.ts';
 import { Chart, PALETTE, type ChartOption } from '../chart.tsx';
-import { defaultPeriod, usd } from '../format.ts';
+import { defaultPeriod, int, usd } from '../format.ts';
 import type { Route } from '../router.ts';
 import type { Spend, SpendSeries } from '../types.ts';
 import { LoadState, PageHeader, PeriodForm } from '../ui.tsx';
@@ -34,7 +34,11 @@ export function FinopsPage({ route }: { route: Route }) {
   const key = JSON.stringify({ ...period, team });
   const totals = useData(`spend:${key}`, () => getJson<Spend>(`/api/spend${qs({ ...period, team, groupBy: 'team' })}`));
   const series = useData(`series:${key}`, () => optional(() => getJson<SpendSeries>(`/api/spend/series${qs({ ...period, team })}`)));
-  const byModelFallback = useData(`model:${key}`, () => getJson<Spend>(`/api/spend${qs({ ...period, team, groupBy: 'model' })}`));
+  // Only for a server without the series endpoint: fetched once the series is known to be missing, so a FinOps view
+  // does not spend the engine's time on a table it will not show (the embedded engine runs one query at a time).
+  const needFallback = !series.loading && !series.error && series.data === undefined;
+  const byModelFallback = useData(`model:${needFallback}:${key}`,
+    () => (needFallback ? getJson<Spend>(`/api/spend${qs({ ...period, team, groupBy: 'model' })}`) : Promise.resolve(undefined)));
   const s = series.data;
   return (
     <section aria-labelledby="page-title">
@@ -81,9 +85,10 @@ export function FinopsPage({ route }: { route: Route }) {
           <tbody>{(byModelFallback.data?.rows ?? []).map((m) => <tr key={m.key}><td>{m.key || '(unknown)'}</td><td class="num">{usd(m.loggedUsd)}</td><td class="num">{usd(m.billedUsd)}</td></tr>)}</tbody></table>
       )}
       {s && <>
-        <h2>By credential (fingerprints)</h2>
+        <h2>By credential (fingerprints; each team's largest)</h2>
         <table><thead><tr><th scope="col">Team</th><th scope="col">Credential</th><th scope="col">Source</th><th scope="col">Spend</th></tr></thead>
-          <tbody>{s.byCredential.map((c) => <tr key={`${c.team}:${c.credential}:${c.source}`}><td>{c.team}</td><td><code>{c.credential}</code></td><td>{c.source}</td><td class="num">{usd(c.usd)}</td></tr>)}</tbody></table>
+          <tbody>{s.byCredential.map((c) => <tr key={`${c.team}:${c.credential}:${c.source}`}><td>{c.team}</td><td><code>{c.credential}</code></td><td>{c.source}</td><td class="num">{usd(c.usd)}</td></tr>)}
+            {(s.byCredentialRest ?? []).map((r) => <tr key={`${r.team}:rest`} class="muted" data-credential-rest={r.team}><td>{r.team}</td><td colSpan={2}>{int(r.credentials)} more credentials</td><td class="num">{usd(r.usd)}</td></tr>)}</tbody></table>
       </>}
     </section>
   );
