@@ -1,5 +1,6 @@
 import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
+import { VersionCache } from './version-cache.ts';
 
 /**
  * The policy as the console's views read it: pinned to one policy version per request, and the team
@@ -37,7 +38,7 @@ SELECT version AS policy_version,
 
 const VERSION_SQL = 'SELECT argMax(policy_version, loaded_at) AS v FROM policy_versions';
 const CACHED_PERIODS = 256;
-const cache = new Map<string, Promise<PolicyLookups>>();
+const cache = new VersionCache<PolicyLookups>(CACHED_PERIODS);
 
 /** The policy version the policy_* views show now ('' before the first sync): the parameter policyAt() reads at. */
 export async function policyVersion(store: Store): Promise<string> {
@@ -49,16 +50,9 @@ export async function policyVersion(store: Store): Promise<string> {
 export async function policyLookups(store: Store, from: string, to: string): Promise<PolicyLookups> {
   const version = await policyVersion(store);
   const key = `${version}\t${from}\t${to}`;
-  let hit = cache.get(key);
-  if (!hit) {
-    // The lookups name the version they were read at; a sync between the two reads files them under that one.
-    // An aggregate without GROUP BY: always exactly one row.
-    hit = selectRows<PolicyLookups>(store, LOOKUPS_SQL, { from, to }).then((rows) => rows[0] as PolicyLookups);
-    hit.catch(() => cache.delete(key));
-    cache.set(key, hit);
-    if (cache.size > CACHED_PERIODS) cache.delete(cache.keys().next().value as string);
-  }
-  const lookups = await hit;
+  // The lookups name the version they were read at; a sync between the two reads files them under that one.
+  // An aggregate without GROUP BY: always exactly one row.
+  const lookups = await cache.get(key, () => selectRows<PolicyLookups>(store, LOOKUPS_SQL, { from, to }).then((rows) => rows[0] as PolicyLookups));
   if (lookups.policy_version !== version) cache.delete(key);
   return lookups;
 }

@@ -1,6 +1,7 @@
 import { selectRows } from '../store/select-rows.ts';
 import type { Store } from '../store/store.ts';
 import { policyAt } from './policy-lookups.ts';
+import { VersionCache } from './version-cache.ts';
 
 /**
  * The policy constants the posture's queries judge by, read once per policy version and bound as
@@ -10,7 +11,7 @@ import { policyAt } from './policy-lookups.ts';
  * class arrays were folded again by every models query. On the 10 M-request day of bench:api the
  * models query spent 66 of its 125 ms median before reading a row; binding these cut it to 37.
  * A version is a content hash of the policy's rows (src/policy/sync.ts), so what is read at a
- * version never changes: the cache cannot be stale, and a sync is a new version.
+ * version never changes (version-cache.ts), and a sync is a new version.
  *
  * - approved_gateways: gateway kinds the policy approves (cross-source.session-without-gateway).
  * - owned_keys: gateway key ids and aliases the policy gives a named owner (ownerless-session).
@@ -68,18 +69,10 @@ SELECT
   arrayMap(c -> c.1, credentials) AS cred_provider, arrayMap(c -> c.2, credentials) AS cred_key,
   arrayMap(c -> c.3, credentials) AS cred_workspace, arrayMap(c -> c.4, credentials) AS cred_principal`;
 
-const CACHED_VERSIONS = 16;
-const cache = new Map<string, Promise<PosturePolicy>>();
+const cache = new VersionCache<PosturePolicy>(16);
 
 /** The posture's policy constants at a policy version (the `policy_version` policyLookups() returned). */
 export function posturePolicy(store: Store, version: string): Promise<PosturePolicy> {
-  let hit = cache.get(version);
-  if (!hit) {
-    // Scalar subqueries and aggregates without GROUP BY: always exactly one row.
-    hit = selectRows<PosturePolicy>(store, POSTURE_POLICY_SQL, { policy_version: version }).then((rows) => rows[0] as PosturePolicy);
-    hit.catch(() => cache.delete(version));
-    cache.set(version, hit);
-    if (cache.size > CACHED_VERSIONS) cache.delete(cache.keys().next().value as string);
-  }
-  return hit;
+  // Scalar subqueries and aggregates without GROUP BY: always exactly one row.
+  return cache.get(version, () => selectRows<PosturePolicy>(store, POSTURE_POLICY_SQL, { policy_version: version }).then((rows) => rows[0] as PosturePolicy));
 }

@@ -39,8 +39,8 @@ WHERE effective_from < toDateTime64({to:Date}, 3) AND effective_to > toDateTime6
 ORDER BY team, since`;
 
 /**
- * By credential, each team's `perTeam` largest credentials, and per team how many more there are and what they
- * spent: a 10 M-request day has ten thousand gateway keys, and shipping (1.3 MB) and drawing them all made the
+ * By credential, each team's {per_team} largest credentials, and on each of those rows how many more the team has
+ * and what they spent: a 10 M-request day has ten thousand gateway keys, and shipping (1.3 MB) and drawing them all made the
  * FinOps page take seconds in the browser for a table nobody reads past its top rows.
  */
 const TOP_CREDENTIALS_SQL = `
@@ -75,6 +75,13 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery, optio
       { from: q.from, to: q.to, teams: q.team, per_team: options.credentialsPerTeam ?? CREDENTIALS_PER_TEAM, ...policy }),
     selectRows<ChangeRow>(store, CHANGES_SQL, { from: q.from, to: q.to, teams: q.team, policy_version: policy.policy_version }),
   ]);
+  const credentials = byCredential.map((r) => {
+    const [team, source, credential] = r.key.split('\t') as [string, string, string];
+    return { team, source, credential, r };
+  });
+  // every listed row of a team carries the same rest (count and spend beyond the listed ones)
+  const rest = new Map<string, { team: string; credentials: number; usd: number }>();
+  for (const { team, r } of credentials) if (r.rest_count > 0) rest.set(team, { team, credentials: r.rest_count, usd: round(r.rest_usd) });
   const days = daysOf(q.from, q.to);
   const teams = [...new Set(daily.map((r) => r.parts[0] as string))].sort();
   const cell = new Map(daily.map((r) => [`${r.parts[0]}\t${r.parts[1]}`, r]));
@@ -101,14 +108,10 @@ export async function spendSeriesReport(store: Store, q: SpendSeriesQuery, optio
       team: r.parts[0] as string, model: r.parts[1] as string, usd: round(Math.max(r.logged, r.billed)), loggedUsd: round(r.logged), billedUsd: round(r.billed),
     }))
       .filter((r) => r.usd !== 0).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
-    byCredential: byCredential.map((r) => {
-      const [team, source, credential] = r.key.split('\t') as [string, string, string];
-      return { team, source, credential, usd: round(source === 'gateway' ? r.logged : r.billed) };
-    }).sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
+    byCredential: credentials.map(({ team, source, credential, r }) => ({ team, source, credential, usd: round(source === 'gateway' ? r.logged : r.billed) }))
+      .sort((a, b) => a.team.localeCompare(b.team) || b.usd - a.usd),
     // per team, the credentials byCredential leaves out (beyond its largest `credentialsPerTeam`) and their spend
-    byCredentialRest: [...new Map(byCredential.filter((r) => r.rest_count > 0)
-      .map((r) => [r.key.split('\t')[0] as string, { team: r.key.split('\t')[0] as string, credentials: r.rest_count, usd: round(r.rest_usd) }])).values()]
-      .sort((a, b) => a.team.localeCompare(b.team)),
+    byCredentialRest: [...rest.values()].sort((a, b) => a.team.localeCompare(b.team)),
     topMovers: teams.map((team) => {
       const thisWeek = week(team, toMs);
       const lastWeek = week(team, toMs - WEEK_MS);
