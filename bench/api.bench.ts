@@ -10,7 +10,9 @@
  *   - a 30-day spend series for all teams (groupBy=day);
  *   - a session trail (a session with gateway and telemetry traffic);
  * and the console's pages (src/views/):
- *   - governance posture, 7 days, all teams (/api/posture);
+ *   - governance posture, 7 days, all teams (/api/posture), with each day's figures kept
+ *     (src/views/posture-days.ts), and again with the generated day's figures made stale before
+ *     every request, as data arriving for the day does: what the first request after new data costs;
  *   - FinOps series, 30 days, all teams (/api/spend/series);
  *   - an alert's signal chart (/api/alerts/{id}/signal, alerts of spend, session and team-count kinds);
  *   - a detector's 30-day history (/api/detectors/{id}/history);
@@ -149,13 +151,18 @@ async function main(): Promise<void> {
   const to = new Date(dayStart + 86_400_000).toISOString().slice(0, 10);
   const from = new Date(dayStart - 29 * 86_400_000).toISOString().slice(0, 10);
   const week = new Date(dayStart - 6 * 86_400_000).toISOString().slice(0, 10);
-  const cases: [string, (i: number) => string][] = [
+  // The kept posture figures of the generated day, made older than its data: a marker with a mark no data has, newer than the kept one.
+  const stalePostureDay = () => store.client.command({ query: `
+    INSERT INTO posture_days (day, policy_version, data_mark, computed_at, part)
+    SELECT {d:Date}, argMax(policy_version, loaded_at), 'stale', now64(3) + 1, 'day' FROM policy_versions`, query_params: { d: day } });
+  const cases: [string, (i: number) => string, (() => Promise<unknown>)?][] = [
     ['reference: /readyz (SELECT 1)', () => '/readyz'],
     ['page of 50 alerts with filters', (i) => `/api/alerts?status=open,acknowledged&audience=soc&severity=high,critical,medium&from=${from}T00:00:00Z&to=${to}T00:00:00Z&sort=severity&limit=50&offset=${(i % 3) * 50}`],
     ['alert with evidence', (i) => `/api/alerts/bench-${(i * 37) % seeds.length}`],
     ['30-day spend series, all teams', () => `/api/spend?from=${from}&to=${to}&groupBy=day`],
     ['session trail', (i) => `/api/sessions/${sessions[i % Math.max(1, sessions.length)]?.session_id ?? 'none'}`],
     ['posture, 7 days, all teams', () => `/api/posture?from=${week}&to=${to}`],
+    ['posture, 7 days, the day computed again', () => `/api/posture?from=${week}&to=${to}`, stalePostureDay],
     ['FinOps series, 30 days, all teams', () => `/api/spend/series?from=${from}&to=${to}`],
     ['alert signal chart', (i) => `/api/alerts/bench-${(i * 13) % seeds.length}/signal`],
     ['detector history, 30 days', (i) => `/api/detectors/${DETECTORS[i % DETECTORS.length]}/history?from=${from}&to=${to}`],
@@ -164,11 +171,12 @@ async function main(): Promise<void> {
   ];
   const runs = Number(args.runs);
   const results: Record<string, { p50: number; p95: number; cpuMs: number; status: number; p95VsReference?: number }> = {};
-  for (const [name, path] of cases) {
+  for (const [name, path, before] of cases) {
     const times: number[] = [];
     const cpu: number[] = [];
     let status = 0;
     for (let i = -3; i < runs; i++) {
+      await before?.();
       const t = performance.now();
       const c = process.cpuUsage();
       const res = await api.app.request(path(Math.max(0, i)), { headers: { Authorization: `Bearer ${TOKEN}` } });

@@ -89,7 +89,7 @@ export default defineDetector({
     WITH
       -- The policy as constants (read once per query): task classes in priority order, and the lookups that attribute a
       -- request to a team (gateway key, logged team alias, membership).
-      -- (src/views/posture.ts classifies with a copy of the class lists and matching below: keep them alike,
+      -- (src/views/posture-figures.ts classifies with a copy of the class lists and matching below: keep them alike,
       -- src/views/posture-task-classes.test.ts checks.)
       (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
        FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,

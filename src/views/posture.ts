@@ -1,39 +1,12 @@
 import type { Store } from '../store/store.ts';
 import { selectRows } from '../store/select-rows.ts';
 import { policyAt, policyLookups } from './policy-lookups.ts';
-import { POSTURE_POLICY_PARAMS, posturePolicy } from './posture-policy.ts';
-import { TEAM_FILTER, TEAM_LOOKUPS, agentTeam, gatewayTeam } from './team-sql.ts';
+import { type PostureFigure, readPostureDays, refreshPostureDays } from './posture-days.ts';
+import { TEAM_FILTER } from './team-sql.ts';
 
 /**
- * Governance posture per team over whole UTC days [from, to): is there one controlled identity and
- * data plane? Each figure uses the definition of the detector that alerts on it, so the console
- * and the alerts agree, and reads roll-ups, never raw rows: the per-day ones of 0025_console_rollups.sql
- * where the detector's hourly roll-up (0010_rollups.sql, 0011) has finer grain than a whole-day
- * period needs (sessions, models, tools, prompt logging), provider_hourly and agent_accounts otherwise.
- * The policy is read at one version for the whole report (policy-lookups.ts):
- *
- * - gatewayShare (cross-source.session-without-gateway): Claude Code sessions with model requests
- *   (agent_hourly api_request), and those whose session id an approved gateway logged
- *   (gateway_sessions_hourly, gateway kind in policy gateways) in the same UTC day. The detector
- *   allows ±10 minutes around its hourly window; a day is wider than that, so a session is judged
- *   per day, and counted once over the period (via a gateway if it was on a day it made requests).
- * - promptLogShare (gateway.prompt-log-gap, unlogged-prompts): gateway model requests (MCP tool
- *   calls carry no prompt) and those stored with their prompt (gateway_logging_hourly).
- * - ownerShare (cross-source.ownerless-session, session kind): agent events of sessions tied to a
- *   person — an e-mail on their telemetry, or gateway requests with a user e-mail or on a virtual
- *   key the policy gives an owner. (The detector also accepts an install id the IdP knows; that
- *   look-back over IdP events is left out here, so this share can only be lower.)
- * - models (gateway.routing-drift): requests per task class and served model; the class is the
- *   best-priority class whose tags, route, key alias or user agent patterns match; approved = the
- *   model matches the team's approved patterns for the class (the org-wide list for teams the
- *   policy does not know). Requests of no class are left out, as the detector leaves them.
- * - tools (cross-source.tool-scope-drift): agent tool / MCP server uses (the larger of decisions
- *   and results: a call has one of each, a rejected call only a decision) and gateway MCP calls,
- *   against the team's approved tools and servers (case-insensitive patterns).
- * - unheldCredentials (billing.unmanaged-key-usage): provider usage on a credential no policy
- *   credential of that provider matches on every field it sets (keyless Console/OAuth usage never
- *   matches). Ids only: keys are stored as provider key ids or fingerprints at ingest.
- * - alerts: unresolved (open or acknowledged) alerts whose incident window overlaps the period.
+ * The governance posture per team over whole UTC days [from, to): the figures' definitions are in
+ * posture-figures.ts, computed per day and kept by posture-days.ts; the open alerts are read live.
  */
 
 export interface PostureQuery {
@@ -41,151 +14,6 @@ export interface PostureQuery {
   to: string;
   team: string[];
 }
-
-const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : null);
-const RANGE = `hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date})`;
-const DAYS = `day >= {from:Date} AND day < {to:Date}`;
-
-/** Sessions (gateway and owner shares) and prompt logging, per team for the period ('period') and per day. */
-export const SHARES_SQL = `
-WITH ${TEAM_LOOKUPS}, ${POSTURE_POLICY_PARAMS},
-  agent_days AS (
-    SELECT day, session_id, sum(events) AS day_events, sum(agent_sessions_daily.api_requests) AS api_requests,
-           argMaxIfMerge(agent_sessions_daily.email) AS email, argMaxIfMerge(agent_sessions_daily.otel_team) AS otel_team
-    FROM agent_sessions_daily WHERE ${DAYS} GROUP BY day, session_id
-  ),
-  gateway_days AS (
-    SELECT day, session_id, sumIf(requests, has(approved_gateways, toString(gateway))) AS approved_requests,
-           sumIf(requests, has_email OR has(owned_keys, api_key_id) OR has(owned_keys, api_key_alias)) AS owned_requests
-    FROM gateway_sessions_daily WHERE ${DAYS} GROUP BY day, session_id
-  ),
-  session_days AS (
-    SELECT a.day AS day, a.session_id AS session_id, ${agentTeam('a.email', 'a.otel_team')} AS team, a.day_events AS day_events,
-           a.api_requests > 0 AS model_session, g.approved_requests > 0 AS via_gateway, a.email != '' OR g.owned_requests > 0 AS named
-    FROM agent_days AS a LEFT JOIN gateway_days AS g ON g.day = a.day AND g.session_id = a.session_id
-  )
--- One pass per source, the period and its days at once (GROUPING SETS; the period's rows have day NULL). CTEs are
--- inlined where they are used, so each is used once. Over the period a session is counted once (uniqExact).
-SELECT if(day IS NULL, 'period', 'day') AS scope, if(day IS NULL, '', toString(day)) AS on_day, team, sessions, via, events, named, requests, logged FROM (
-  SELECT day, team, uniqExactIf(session_id, model_session) AS sessions, uniqExactIf(session_id, model_session AND via_gateway) AS via,
-         sum(day_events) AS events, sumIf(day_events, named) AS named, 0 AS requests, 0 AS logged
-  FROM session_days GROUP BY GROUPING SETS ((day, team), (team))
-  UNION ALL
-  SELECT day, ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 0, 0, 0, 0, sum(n), sum(n) - sum(unlogged)
-  FROM (SELECT day, team_id, api_key_id, user_email, sumIf(requests, empty(mcp_servers)) AS n, sum(unlogged_prompts) AS unlogged
-        FROM gateway_console_daily WHERE ${DAYS} GROUP BY day, team_id, api_key_id, user_email)
-  GROUP BY GROUPING SETS ((day, team), (team))
-) WHERE ${TEAM_FILTER}
-SETTINGS join_use_nulls = 0, group_by_use_nulls = 1`;
-
-/**
- * Served models per team and task class, judged against the approved routing. The task-class lists
- * and the class of a (tags, route, key alias, user agent) are a copy of gateway.routing-drift's: a
- * detector's SQL is the literal text of its file (the sql tag refuses `${}`, src/detect/sql.ts, and
- * test/detectors.meta.test.ts checks it), so the two cannot share a fragment.
- * posture-task-classes.test.ts runs both on the same requests and fails when they disagree.
- */
-export const MODELS_SQL = `
-WITH ${TEAM_LOOKUPS},
-  ${POSTURE_POLICY_PARAMS},
-  -- as routing-drift classifies (posture-policy.ts derives its lists): a combination's class is the best-ranked class with a match
-  -- classify each (tags, route, alias, user agent) combination once, not every roll-up row, and join the rows to their
-  -- class by the combination's hash: a join on the four columns cost more than the rest of the query, and a constant
-  -- map looked up per row cost 3x this join on the 10 M-request day (a map's lookup scans its keys)
-  combo_classes AS (SELECT combo, class_id FROM (
-     SELECT cityHash64(tags, route, api_key_alias, user_agent) AS combo,
-            -- a tag's best class: its first place in class_tags (classes are flattened in priority order)
-            arrayConcat(arrayMap(i -> class_tags_rank[i], arrayFilter(i -> i > 0, arrayMap(t -> indexOf(class_tags, toString(t)), tags))),
-                        arrayMap(j -> route_rank[j], multiMatchAllIndices(route, route_res)),
-                        arrayMap(j -> alias_rank[j], multiMatchAllIndices(api_key_alias, alias_res)),
-                        arrayMap(j -> agent_rank[j], multiMatchAllIndices(user_agent, agent_res))) AS hits,
-            if(empty(hits), '', class_ids[arrayMin(hits)]) AS class_id
-     FROM (SELECT DISTINCT tags, route, api_key_alias, user_agent FROM gateway_console_daily WHERE ${DAYS} AND model_served != ''))
-   WHERE class_id != ''),
-  -- grouped by what attributes a row first, so the team and class lookups run per distinct key, not per roll-up row
-  used AS (
-    SELECT ${gatewayTeam('g.api_key_id', 'g.team_id', 'g.user_email')} AS team, cc.class_id AS class_id, g.model AS model, sum(g.n) AS requests
-    FROM (
-      SELECT team_id, api_key_id, user_email, cityHash64(tags, route, api_key_alias, user_agent) AS combo, toString(model_served) AS model,
-             sum(requests) AS n
-      FROM gateway_console_daily WHERE ${DAYS} AND model_served != ''
-      GROUP BY team_id, api_key_id, user_email, combo, model) AS g
-    INNER JOIN combo_classes AS cc ON cc.combo = g.combo
-    GROUP BY team, class_id, model
-  ),
-  approved AS (SELECT team_id, class_id, groupArray(model_pattern) AS patterns FROM ${policyAt('policy_models')} GROUP BY team_id, class_id)
-SELECT u.team AS team, u.class_id AS task_class, u.model AS model, u.requests AS requests,
-       arrayExists(p -> match(u.model, p), if(a.team_id != '', a.patterns, o.patterns)) AS approved
-FROM used AS u
-LEFT JOIN approved AS a ON a.team_id = u.team AND a.class_id = u.class_id
-LEFT JOIN (SELECT class_id, patterns FROM approved WHERE team_id = '') AS o ON o.class_id = u.class_id
-WHERE ${TEAM_FILTER}
-ORDER BY team, task_class, requests DESC, model
-SETTINGS join_use_nulls = 0`;
-
-/** Tools and MCP servers per team (agent telemetry and gateway MCP calls), against the approved lists. */
-export const TOOLS_SQL = `
-WITH ${TEAM_LOOKUPS},
-  approved AS (
-    SELECT team_id, groupArrayIf(name_pattern, kind = 'tool') AS tool_patterns, groupArrayIf(name_pattern, kind = 'mcp_server') AS server_patterns
-    FROM ${policyAt('policy_tools')} GROUP BY team_id
-  ),
-  used AS (
-    SELECT team, kind, name, sum(part_uses) AS uses FROM (
-      SELECT ${agentTeam('user_email', 'team_id')} AS team, if(mcp_server != '', 'mcp_server', 'tool') AS kind,
-             if(mcp_server != '', mcp_server, tool_name) AS name, greatest(sum(results), sum(decisions)) AS part_uses
-      FROM (SELECT user_email, team_id, mcp_server, tool_name, sum(results) AS results, sum(decisions) AS decisions
-            FROM agent_tools_daily WHERE ${DAYS} GROUP BY user_email, team_id, mcp_server, tool_name)
-      GROUP BY team, kind, name
-      UNION ALL
-      SELECT ${gatewayTeam('api_key_id', 'team_id', 'user_email')} AS team, 'mcp_server' AS kind, server AS name, sum(n) AS part_uses
-      FROM (SELECT team_id, api_key_id, user_email, arrayJoin(mcp_servers) AS server, sum(requests) AS n
-            FROM gateway_console_daily WHERE notEmpty(mcp_servers) AND ${DAYS} GROUP BY team_id, api_key_id, user_email, server)
-      GROUP BY team, name)
-    GROUP BY team, kind, name
-  )
-SELECT u.team AS team, u.kind AS kind, u.name AS name, u.uses AS uses,
-       arrayExists(p -> match(u.name, concat('(?i)', p)),
-                   if(u.kind = 'mcp_server', if(a.team_id != '', a.server_patterns, o.server_patterns),
-                                             if(a.team_id != '', a.tool_patterns, o.tool_patterns))) AS approved
-FROM used AS u
-LEFT JOIN approved AS a ON a.team_id = u.team
-CROSS JOIN (SELECT anyIf(tool_patterns, team_id = '') AS tool_patterns, anyIf(server_patterns, team_id = '') AS server_patterns FROM approved) AS o
-WHERE ${TEAM_FILTER}
-ORDER BY team, kind, uses DESC, name
-SETTINGS join_use_nulls = 0`;
-
-/** Provider usage on credentials the gateway does not hold, per team. */
-export const UNHELD_SQL = `
-WITH ${TEAM_LOOKUPS}, ${POSTURE_POLICY_PARAMS},
-  usage AS (
-    SELECT toString(provider) AS provider, api_key_id, workspace_id, account_id, principal,
-           anyIf(user_email, user_email != '') AS email, anyIf(toString(team_id), team_id != '') AS logged_team,
-           sum(request_count) AS requests, sum(records) AS records, sum(cost_usd) AS cost
-    FROM provider_hourly
-    WHERE kind IN ('usage', 'invocation') AND ${RANGE}
-    GROUP BY provider, api_key_id, workspace_id, account_id, principal
-    HAVING NOT ((provider = 'bedrock' OR api_key_id != '')
-                AND arrayExists((p, k, w, r) -> p = provider AND (k = '' OR k = api_key_id) AND (w = '' OR w = workspace_id)
-                                             AND (r = '' OR match(principal, r)), cred_provider, cred_key, cred_workspace, cred_principal))
-  ),
-  -- who a Claude account is, from the telemetry that carries it (as unmanaged-key-usage names it)
-  accounts AS (
-    SELECT account_id, argMax(user_email, last_at) AS email FROM agent_accounts
-    WHERE user_email != '' AND account_id IN (SELECT account_id FROM usage WHERE account_id != '')
-      AND hour >= toDateTime({from:Date}) - INTERVAL 30 DAY AND hour < toDateTime({to:Date})
-    GROUP BY account_id
-  )
-SELECT multiIf(alias_team[lower(u.logged_team)] != '', alias_team[lower(u.logged_team)], member_team[u.email] != '', member_team[u.email],
-               member_team[a.email] != '', member_team[a.email], u.logged_team != '', u.logged_team, '(unattributed)') AS team,
-       u.provider AS source,
-       multiIf(u.api_key_id != '', u.api_key_id, u.principal != '', u.principal, u.account_id != '', concat('account:', u.account_id),
-               concat('workspace:', u.workspace_id)) AS credential,
-       if(u.requests > 0, u.requests, u.records) AS events, round(u.cost, 6) AS cost_usd
-FROM usage AS u LEFT JOIN accounts AS a ON a.account_id = u.account_id
-WHERE ${TEAM_FILTER}
-ORDER BY team, events DESC, credential
-SETTINGS join_use_nulls = 0`;
 
 /** Unresolved alerts per team and detector whose incident window overlaps the period; plus the policy's teams. */
 export const ALERTS_SQL = `
@@ -201,17 +29,9 @@ SELECT team, detector, open FROM (
 ) WHERE ${TEAM_FILTER} AND team != ''
 SETTINGS join_use_nulls = 0`;
 
-interface ShareRow { scope: 'period' | 'day'; on_day: string; team: string; sessions: number; via: number; events: number; named: number; requests: number; logged: number }
-interface ModelRow { team: string; task_class: string; model: string; requests: number; approved: number }
-interface ToolRow { team: string; kind: 'tool' | 'mcp_server'; name: string; uses: number; approved: number }
-interface UnheldRow { team: string; source: string; credential: string; events: number; cost_usd: number }
 interface AlertRow { team: string; detector: string; open: number }
 
-type Totals = Pick<ShareRow, 'sessions' | 'via' | 'events' | 'named' | 'requests' | 'logged'>;
-const zero = (): Totals => ({ sessions: 0, via: 0, events: 0, named: 0, requests: 0, logged: 0 });
-function add(into: Totals, r: Totals) {
-  into.sessions += r.sessions; into.via += r.via; into.events += r.events; into.named += r.named; into.requests += r.requests; into.logged += r.logged;
-}
+const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1e6) / 1e6 : null);
 
 /** The UTC days of [from, to), as YYYY-MM-DD. */
 export function daysOf(from: string, to: string): string[] {
@@ -222,39 +42,32 @@ export function daysOf(from: string, to: string): string[] {
 
 export async function postureReport(store: Store, q: PostureQuery) {
   const lookups = await policyLookups(store, q.from, q.to);
-  const params = { from: q.from, to: q.to, teams: q.team, ...lookups, ...(await posturePolicy(store, lookups.policy_version)) };
-  const [shares, models, tools, unheld, alerts] = await Promise.all([
-    selectRows<ShareRow>(store, SHARES_SQL, params),
-    selectRows<ModelRow>(store, MODELS_SQL, params),
-    selectRows<ToolRow>(store, TOOLS_SQL, params),
-    selectRows<UnheldRow>(store, UNHELD_SQL, params),
-    selectRows<AlertRow>(store, ALERTS_SQL, params),
-  ]);
-  const teams = [...new Set([...shares, ...models, ...tools, ...unheld, ...alerts].map((r) => r.team))].sort();
+  await refreshPostureDays(store, q.from, q.to, lookups.policy_version);
+  const params = { from: q.from, to: q.to, teams: q.team, policy_version: lookups.policy_version };
+  const [figures, alerts] = await Promise.all([readPostureDays(store, params), selectRows<AlertRow>(store, ALERTS_SQL, params)]);
+  const teams = [...new Set([...figures, ...alerts].map((r) => r.team))].sort();
   const days = daysOf(q.from, q.to);
+  const of = (team: string, part: PostureFigure['part'], day = '') => figures.filter((f) => f.team === team && f.part === part && f.on_day === day);
+  const one = (team: string, part: PostureFigure['part'], day = '') => of(team, part, day)[0];
   return {
     from: q.from, to: q.to,
     teams: teams.map((team) => {
-      // The UNION arms give each figure once per (scope, day, team); merging the arms is all that happens here.
-      const period = zero();
-      const byDay = new Map(days.map((d) => [d, zero()]));
-      for (const r of shares) {
-        if (r.team !== team) continue;
-        if (r.scope === 'period') add(period, r);
-        else { const d = byDay.get(r.on_day); if (d) add(d, r); }
-      }
+      const sessions = one(team, 'sessions');
+      const prompts = one(team, 'prompts');
       const teamAlerts = alerts.filter((a) => a.team === team && a.detector !== '');
       return {
         team,
-        gatewayShare: { sessions: period.sessions, viaApprovedGateway: period.via, share: share(period.via, period.sessions) },
-        promptLogShare: { requests: period.requests, logged: period.logged, share: share(period.logged, period.requests) },
-        ownerShare: { events: period.events, named: period.named, share: share(period.named, period.events) },
-        models: models.filter((m) => m.team === team).map((m) => ({ taskClass: m.task_class, model: m.model, approved: Boolean(m.approved), requests: m.requests })),
-        tools: tools.filter((t) => t.team === team).map((t) => ({ kind: t.kind, name: t.name, approved: Boolean(t.approved), uses: t.uses })),
-        unheldCredentials: unheld.filter((u) => u.team === team).map((u) => ({ credential: u.credential, source: u.source, events: u.events, costUsd: u.cost_usd })),
-        trend: [...byDay].map(([day, d]) => ({
-          day, gatewayShare: share(d.via, d.sessions), promptLogShare: share(d.logged, d.requests), ownerShare: share(d.named, d.events),
-        })),
+        gatewayShare: { sessions: sessions?.sessions ?? 0, viaApprovedGateway: sessions?.via ?? 0, share: share(sessions?.via ?? 0, sessions?.sessions ?? 0) },
+        promptLogShare: { requests: prompts?.n1 ?? 0, logged: prompts?.n2 ?? 0, share: share(prompts?.n2 ?? 0, prompts?.n1 ?? 0) },
+        ownerShare: { events: sessions?.n1 ?? 0, named: sessions?.n2 ?? 0, share: share(sessions?.n2 ?? 0, sessions?.n1 ?? 0) },
+        models: of(team, 'models').map((m) => ({ taskClass: m.subject, model: m.item, approved: Boolean(m.flag), requests: m.n1 })),
+        tools: of(team, 'tools').map((t) => ({ kind: t.subject as 'tool' | 'mcp_server', name: t.item, approved: Boolean(t.flag), uses: t.n1 })),
+        unheldCredentials: of(team, 'unheld').map((u) => ({ credential: u.item, source: u.detail, events: u.n1, costUsd: Math.round(u.n2 * 1e6) / 1e6 })),
+        trend: days.map((day) => {
+          const s = one(team, 'sessions', day);
+          const p = one(team, 'prompts', day);
+          return { day, gatewayShare: share(s?.via ?? 0, s?.sessions ?? 0), promptLogShare: share(p?.n2 ?? 0, p?.n1 ?? 0), ownerShare: share(s?.n2 ?? 0, s?.n1 ?? 0) };
+        }),
         alerts: {
           open: teamAlerts.reduce((n, a) => n + a.open, 0),
           byDetector: teamAlerts.map((a) => ({ detector: a.detector, open: a.open })).sort((a, b) => b.open - a.open || a.detector.localeCompare(b.detector)),

@@ -13,6 +13,8 @@ import { EXAMPLE_POLICY_FILE, loadPolicyFile } from '../../src/policy/load.ts';
 import { syncPolicy } from '../../src/policy/sync.ts';
 import { plantedDay } from '../../src/simulate/planted-day.ts';
 import { selectRows } from '../../src/store/select-rows.ts';
+import { policyLookups } from '../../src/views/policy-lookups.ts';
+import { refreshPostureDays } from '../../src/views/posture-days.ts';
 import { spendSeriesReport } from '../../src/views/spend-series.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
@@ -370,5 +372,59 @@ describe('alert queue: counts and bulk triage', () => {
     expect(after.body.byStatus).toMatchObject({ open: 0, acknowledged: 2, resolved: 1 });
     expect((await post('/api/alerts/actions', { ids: [], action: { action: 'ack' } })).status).toBe(400);
     expect((await post('/api/alerts/actions', { ids: Array.from({ length: 501 }, (_, i) => `a${i}`), action: { action: 'ack' } })).status).toBe(400);
+  });
+});
+
+describe('posture figures kept per day (src/views/posture-days.ts)', () => {
+  const report = async (from: string, to: string) => {
+    const res = await get(`/api/posture?from=${from}&to=${to}`);
+    expect(res.status).toBe(200);
+    return res.body.teams as TeamPosture[];
+  };
+  const of = (teams: TeamPosture[], id: string) => teams.find((t) => t.team === id);
+  const AFTER = new Date(Date.parse(NEXT) + 86_400_000).toISOString().slice(0, 10);
+  // Carol (team-data) in a session no gateway logged: one model request, as late telemetry would add it.
+  const lateRequest = (time: string) => ({
+    event_time: time, format: 'claude-code-otlp', event_name: 'api_request', session_id: 'posture-late-session',
+    user_email: 'carol.nguyen@example.com', team_id: 'data', model: 'claude-sonnet-4-5', request_id: `late-${time}`,
+  });
+  const insertAgent = (row: object) =>
+    store.client.insert({ table: 'agent_events', format: 'JSONEachRow', values: [row], clickhouse_settings: { insert_deduplication_token: '' } });
+  const marker = async (day: string) =>
+    (await selectRows<{ mark: string; n: number }>(store, `SELECT argMax(data_mark, computed_at) AS mark, count() AS n FROM posture_days
+      WHERE day = {d:Date} AND part = 'day'`, { d: day }))[0];
+
+  it('a day is computed once; data arriving late for it makes it computed again, with that data', async () => {
+    const version = (await policyLookups(store, DAY, NEXT)).policy_version;
+    const first = await report(DAY, NEXT);
+    const kept = await marker(DAY);
+    expect(kept?.mark).toMatch(/^[1-9]\d*(\.\d+){4}$/);
+    expect(await refreshPostureDays(store, DAY, NEXT, version)).toBe(0);
+    expect(await report(DAY, NEXT)).toEqual(first);
+    expect((await marker(DAY))?.n).toBe(kept?.n);
+
+    await insertAgent(lateRequest(`${DAY} 23:30:00.000`));
+    const late = await report(DAY, NEXT);
+    expect((await marker(DAY))?.mark).not.toBe(kept?.mark);
+    const [was, now] = [of(first, 'team-data'), of(late, 'team-data')];
+    expect(now?.gatewayShare).toMatchObject({ sessions: (was?.gatewayShare.sessions ?? 0) + 1, viaApprovedGateway: was?.gatewayShare.viaApprovedGateway });
+    expect(now?.ownerShare).toMatchObject({ events: (was?.ownerShare.events ?? 0) + 1, named: (was?.ownerShare.named ?? 0) + 1 });
+    expect(late.filter((t) => t.team !== 'team-data')).toEqual(first.filter((t) => t.team !== 'team-data'));
+    expect(await refreshPostureDays(store, DAY, NEXT, version)).toBe(0);
+  });
+
+  it('a day without data is kept as a marker; a session seen on two days counts once over the period and on each day\'s trend', async () => {
+    const one = await report(DAY, NEXT);
+    const empty = await report(DAY, AFTER);
+    expect(await marker(NEXT)).toMatchObject({ mark: '0.0.0.0.0' });
+    expect(of(empty, 'team-data')?.gatewayShare).toEqual(of(one, 'team-data')?.gatewayShare);
+
+    await insertAgent(lateRequest(`${NEXT} 00:10:00.000`));
+    const two = await report(DAY, AFTER);
+    const data = of(two, 'team-data');
+    expect(data?.gatewayShare.sessions).toBe(of(one, 'team-data')?.gatewayShare.sessions);
+    expect(data?.ownerShare.events).toBe((of(one, 'team-data')?.ownerShare.events ?? 0) + 1);
+    expect(data?.trend.map((t) => t.day)).toEqual([DAY, NEXT]);
+    expect(data?.trend[1]).toEqual({ day: NEXT, gatewayShare: 0, promptLogShare: null, ownerShare: 1 });
   });
 });

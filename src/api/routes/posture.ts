@@ -5,7 +5,7 @@ import { DayRangeTeamQuery } from '../day-range.ts';
 import type { ApiEnv } from '../env.ts';
 import { problemResponses } from '../problem.ts';
 
-/** /api/posture: the governance posture per team (definitions in src/views/posture.ts). */
+/** /api/posture: the governance posture per team (definitions in src/views/posture-figures.ts, kept per day by posture-days.ts). */
 
 export const PostureQuery = DayRangeTeamQuery;
 
