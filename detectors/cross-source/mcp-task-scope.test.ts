@@ -71,6 +71,21 @@ detectorCases(detector, [
     }),
     expect: 'none',
   },
+  // The class tolerance: whole hours read the hourly request shapes, other tolerances the requests to the second.
+  ...[
+    { request: '13:05', tolerance: undefined, fires: true, name: 'a request in the hour before classifies with the default hour of tolerance' },
+    { request: '13:40', tolerance: 1_800, fires: true, name: 'a request 20 minutes before classifies with 30 minutes of tolerance' },
+    { request: '13:20', tolerance: 1_800, fires: false, name: 'a request 40 minutes before does not classify with 30 minutes of tolerance' },
+  ].map(({ request, tolerance, fires, name }) => ({
+    name,
+    records: {
+      gateway: [litellmBy(alice, at(request), { session: CODING })],
+      agent: [apiRequestBy(alice, at('14:02'), CODING), toolEventBy(alice, at('14:20'), 'mcp__confluence__search', { session: CODING })],
+    },
+    window: HOUR,
+    ...(tolerance === undefined ? {} : { params: { classToleranceSeconds: tolerance } }),
+    expect: fires ? [{ entity: `session:${CODING}`, check: (a: { evidence: { figures: Record<string, unknown> } }) => expect(a.evidence.figures).toMatchObject({ sessionClass: 'coding', servers: ['confluence'], classifiedRequests: 1 }) }] : 'none' as const,
+  })),
 ]);
 
 /**

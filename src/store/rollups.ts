@@ -3,7 +3,7 @@ import type { DataTable } from '../normalize/rows.ts';
 /**
  * The roll-up tables each source table feeds through materialized views at insert
  * (schemas/clickhouse/0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql,
- * 0025_console_rollups.sql). A detector reading a roll-up reads its source: late data in the source
+ * 0025_console_rollups.sql, 0028_gateway_session_shapes.sql). A detector reading a roll-up reads its source: late data in the source
  * re-runs it (detect/sql.ts), and emptying a source empties its roll-ups (tests). source_hourly is
  * fed by every source, so emptying any of them empties it whole. posture_days (0027) is kept by the
  * posture's reads, not by a view, from the gateway, billing and agent roll-ups; it is listed with them
@@ -11,7 +11,7 @@ import type { DataTable } from '../normalize/rows.ts';
  * with as many rows would otherwise find the figures of the rows before.
  */
 export const ROLLUPS: Readonly<Record<DataTable, readonly string[]>> = {
-  gateway_requests: ['source_hourly', 'gateway_hourly', 'gateway_sessions_hourly', 'gateway_daily', 'gateway_logging_hourly', 'gateway_delays_hourly', 'gateway_console_daily', 'gateway_sessions_daily', 'posture_days'],
+  gateway_requests: ['source_hourly', 'gateway_hourly', 'gateway_sessions_hourly', 'gateway_daily', 'gateway_logging_hourly', 'gateway_delays_hourly', 'gateway_console_daily', 'gateway_sessions_daily', 'gateway_session_shapes_hourly', 'posture_days'],
   provider_usage: ['source_hourly', 'provider_hourly', 'posture_days'],
   idp_events: ['source_hourly'],
   provider_keys: [],
