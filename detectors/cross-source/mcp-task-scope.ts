@@ -96,15 +96,18 @@ export default defineDetector({
         LEFT JOIN members AS m ON m.email = c.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.otel_team)
       ),
-      -- the classes that approve each (team, server, tool) in use: patterns matched once per combination, not per call
-      combo_scopes AS (
+      -- the classes that approve each (team, server, tool) in use: patterns matched once per combination, not per call; kept
+      -- as a constant (a few hundred combinations), since scoped below is read twice and would read the calls again for it
+      (SELECT groupArray((team, mcp_server, tool_name, approving_classes)) FROM (
         SELECT c.team AS team, c.mcp_server AS mcp_server, c.tool_name AS tool_name,
                groupArrayIf(cr.class_id, arrayExists(p -> match(c.mcp_server, concat('(?i)', p)), cr.server_patterns)
                                          OR arrayExists(p -> match(c.tool_name, concat('(?i)', p)), cr.tool_patterns)) AS approving_classes
         FROM (SELECT DISTINCT team, mcp_server, tool_name FROM mcp_calls) AS c
         INNER JOIN class_rules AS cr ON cr.team_id = c.team
         GROUP BY team, mcp_server, tool_name
-        HAVING notEmpty(approving_classes)
+        HAVING notEmpty(approving_classes))) AS combo_scope_rows,
+      combo_scopes AS (
+        SELECT c.1 AS team, c.2 AS mcp_server, c.3 AS tool_name, c.4 AS approving_classes FROM (SELECT arrayJoin(combo_scope_rows) AS c)
       ),
       -- the calls some task class scopes (their server or tool is listed for a class), with the classes that approve them
       scoped AS (
@@ -113,7 +116,12 @@ export default defineDetector({
         FROM mcp_calls AS mc
         INNER JOIN combo_scopes AS cs ON cs.team = mc.team AND cs.mcp_server = mc.mcp_server AND cs.tool_name = mc.tool_name
       ),
-      (SELECT groupUniqArray(session_id) FROM scoped) AS scoped_sessions,
+      -- the sessions whose gateway requests are read to classify them: those with a call some class scopes for any team (a
+      -- superset of the scoped calls' sessions; the calls' team, a join per call, is not needed to narrow the read)
+      (SELECT groupUniqArray(session_id) FROM agent_boundary_events
+       WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
+         AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
+         AND (mcp_server, tool_name) IN (SELECT c.2, c.3 FROM (SELECT arrayJoin(combo_scope_rows) AS c))) AS scoped_sessions,
       (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
        FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
       -- A request's class depends only on (tags, route, key alias, user agent): a day has a few thousand such combinations
