@@ -126,7 +126,7 @@ async function computeDay(store: Store, version: string, day: string, mark: stri
     return;
   }
   const lookups = await policyLookups(store, day, nextDay(day));
-  // A policy sync between the report's version read and this one: the report's version stays the one computed.
+  // A policy synced since the report read its version: the day is left to the next request, which reads at the new one.
   if (lookups.policy_version !== version) return;
   const params = { ...lookups, ...(await posturePolicy(store, version)), from: day, to: nextDay(day), teams: [], mark, read_at: readAt };
   // Two processes computing one day both insert; FINAL and the marker keep one computation's rows.
