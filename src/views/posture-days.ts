@@ -125,10 +125,11 @@ async function computeDay(store: Store, version: string, day: string, mark: stri
     await store.client.command({ query: EMPTY_DAY_SQL, query_params: { from: day, policy_version: version, mark, read_at: readAt } });
     return;
   }
-  const lookups = await policyLookups(store, day, nextDay(day));
+  const to = nextDay(day);
+  const lookups = await policyLookups(store, day, to);
   // A policy synced since the report read its version: the day is left to the next request, which reads at the new one.
   if (lookups.policy_version !== version) return;
-  const params = { ...lookups, ...(await posturePolicy(store, version)), from: day, to: nextDay(day), teams: [], mark, read_at: readAt };
+  const params = { ...lookups, ...(await posturePolicy(store, version)), from: day, to, teams: [], mark, read_at: readAt };
   // Two processes computing one day both insert; FINAL and the marker keep one computation's rows.
   await store.client.command({ query: DAY_SQL, query_params: params });
 }

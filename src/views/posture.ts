@@ -47,7 +47,15 @@ export async function postureReport(store: Store, q: PostureQuery) {
   const [figures, alerts] = await Promise.all([readPostureDays(store, params), selectRows<AlertRow>(store, ALERTS_SQL, params)]);
   const teams = [...new Set([...figures, ...alerts].map((r) => r.team))].sort();
   const days = daysOf(q.from, q.to);
-  const of = (team: string, part: PostureFigure['part'], day = '') => figures.filter((f) => f.team === team && f.part === part && f.on_day === day);
+  // The figures by (part, team, day) once, in the order the query sorted them, rather than a scan per team and day.
+  const byKey = new Map<string, PostureFigure[]>();
+  for (const f of figures) {
+    const key = `${f.part}\t${f.team}\t${f.on_day}`;
+    const list = byKey.get(key);
+    if (list) list.push(f);
+    else byKey.set(key, [f]);
+  }
+  const of = (team: string, part: PostureFigure['part'], day = '') => byKey.get(`${part}\t${team}\t${day}`) ?? [];
   const one = (team: string, part: PostureFigure['part'], day = '') => of(team, part, day)[0];
   return {
     from: q.from, to: q.to,
