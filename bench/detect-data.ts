@@ -40,8 +40,8 @@ export function dayShape(n: number): DayShape {
   return { gateway: n, users: Math.max(50, Math.round(n / 2000)), sessionsPerHour: Math.max(1, Math.round(perHour / 200)) };
 }
 
-// natural_key (0024) is left '' in generated days: nothing here is produced twice.
-const cols = (t: keyof typeof TABLE_COLUMNS) => [...TABLE_COLUMNS[t].filter((c) => c !== 'natural_key'), 'ingested_at'].join(', ');
+// natural_key (0024) and bucket_key (0029) are left '' in generated days: nothing here is produced or exported twice.
+const cols = (t: keyof typeof TABLE_COLUMNS) => [...TABLE_COLUMNS[t].filter((c) => c !== 'natural_key' && c !== 'bucket_key'), 'ingested_at'].join(', ');
 // provider_usage.metrics (0016): the generated usage rows report no figures beyond tokens and cost.
 const NO_METRICS = "CAST(map(), 'Map(LowCardinality(String), Float64)')";
 const iso = (t: string) => `concat(replaceOne(toString(${t}), ' ', 'T'), 'Z')`;

@@ -142,10 +142,11 @@ export default defineDetector({
                                         arrayFilter(s -> s.1 = hourly, slices))) AS s
       ),
       usage AS (
-        -- direct usage, not gateway-held (the rule of billing.unmanaged-key-usage), per slice, day and model
+        -- direct usage, not gateway-held (the rule of billing.unmanaged-key-usage), per slice, day and model;
+        -- provider_hourly's sums are signed (0029: a restated export is cancelled), a whole group's never below 0
         SELECT s.1 AS part, s.2 AS slice, toDate(hour) AS day, provider, api_key_id, workspace_id, principal, account_id, user_email, model,
-               sum(uncached_input_tokens) AS uncached, sum(cache_read_tokens) AS cache_read,
-               sum(cache_write_tokens) AS cache_write, sum(output_tokens) AS output,
+               toUInt64(greatest(sum(uncached_input_tokens), 0)) AS uncached, toUInt64(greatest(sum(cache_read_tokens), 0)) AS cache_read,
+               toUInt64(greatest(sum(cache_write_tokens), 0)) AS cache_write, toUInt64(greatest(sum(output_tokens), 0)) AS output,
                -- the earliest record pointer of the window's day: the same whatever order the roll-up is read in
                groupArraySortedIf(1)(first_record, s.1 = 1) AS sample_refs
         FROM provider_hourly ARRAY JOIN arrayFilter(s -> hour >= s.3 AND hour < s.4, slices) AS s

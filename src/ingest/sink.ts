@@ -10,9 +10,10 @@ import { TABLE_COLUMNS } from '../normalize/columns.ts';
 import { encodeTsv } from '../store/tsv.ts';
 import { classifyInsertError } from '../store/insert-errors.ts';
 import { joinRows, rowFields, splitRows } from './tsv-rows.ts';
-import { batchesInFlight, ingestDuplicatesDropped, ingestRowsWithoutNaturalKey, insertLatency } from '../telemetry/metrics.ts';
+import { batchesInFlight, ingestDuplicatesDropped, ingestExportsSuperseded, ingestRowsWithoutNaturalKey, insertLatency } from '../telemetry/metrics.ts';
 import { hasNaturalKey } from '../normalize/natural-key.ts';
 import { NaturalKeyFilter } from './natural-key-filter.ts';
+import { BucketRestatements } from './restatements.ts';
 
 export interface SinkOptions {
   /** Attempts per insert for a retriable error before CH_INSERT_FAILED: the consumer sets 1 (it retries the whole batch with its partition paused), replay keeps the default. */
@@ -32,6 +33,8 @@ export interface SinkStats {
   duplicatesDropped: number;
   /** Rows stored without a natural key: they cannot be deduplicated. */
   rowsWithoutKey: number;
+  /** Usage and cost exports replaced by a newer export of their bucket (restatements.ts). */
+  exportsSuperseded: number;
 }
 
 /** The source whose rows a table holds, for the rejects' `source` column. */
@@ -60,10 +63,11 @@ function rejectedInsert(table: string, label: string, err: unknown): AppError {
  * batch's rows, so a retry after a crash re-forms the same halves with the same tokens.
  */
 export class ClickHouseSink {
-  readonly stats: SinkStats = { rowsInserted: 0, rejectsInserted: 0, batches: 0, rowsRefused: 0, duplicatesDropped: 0, rowsWithoutKey: 0 };
+  readonly stats: SinkStats = { rowsInserted: 0, rejectsInserted: 0, batches: 0, rowsRefused: 0, duplicatesDropped: 0, rowsWithoutKey: 0, exportsSuperseded: 0 };
   /** The write-ahead ledger this sink records to; the consumer reads pending ranges from it. */
   readonly ledger: BatchLedger;
   private readonly keys: NaturalKeyFilter;
+  private readonly restatements: BucketRestatements;
 
   constructor(
     private readonly store: Store,
@@ -72,6 +76,7 @@ export class ClickHouseSink {
   ) {
     this.ledger = new BatchLedger(store);
     this.keys = new NaturalKeyFilter(store);
+    this.restatements = new BucketRestatements(store);
   }
 
   async write(batch: FlushBatch): Promise<void> {
@@ -98,7 +103,8 @@ export class ClickHouseSink {
       await this.keys.exclusive(table, async () => {
         const unique = await this.withRetry(batch, table, () => this.keys.unique(batch, table, parts, payload));
         this.countKeys(batch, table, unique.duplicates, unique.keyless);
-        await this.insertTable(batch, table, unique.payload, unique.rows, refused);
+        const rows = table === 'provider_usage' ? await this.restate(batch, unique.payload) : unique;
+        await this.insertTable(batch, table, rows.payload, rows.rows, refused);
       });
     }
     const rejects = refused.length === 0 ? batch.rejects : [...batch.rejects, ...refused];
@@ -123,6 +129,17 @@ export class ClickHouseSink {
       this.log.warn({ table, range: rangeLabel(batch), rows, err: errorMessage(err.cause) }, 'ClickHouse refused a batch, isolating the refused rows');
       await this.isolate(batch, table, splitRows(payload), 0, dedupToken(batch, table), refused);
     }
+  }
+
+  /** A newer export of a stored bucket replaces it (0029_billing_restatements.sql). */
+  private async restate(batch: FlushBatch, payload: Uint8Array): Promise<{ payload: Uint8Array; rows: number }> {
+    const restated = await this.withRetry(batch, 'provider_usage', () => this.restatements.apply(payload, dedupToken(batch, 'provider_usage')));
+    if (restated.superseded > 0) {
+      this.stats.exportsSuperseded += restated.superseded;
+      ingestExportsSuperseded.inc(restated.superseded);
+      this.log.info({ range: rangeLabel(batch), superseded: restated.superseded }, 'Usage or cost buckets exported again: the newer export replaces the older');
+    }
+    return restated;
   }
 
   private countKeys(batch: FlushBatch, table: DataTable, duplicates: number, keyless: number): void {

@@ -21,7 +21,7 @@ export const TABLE_COLUMNS: Readonly<Record<DataTable | 'ingest_rejects', readon
     'user_email', 'principal', 'team_id', 'session_id', 'request_id', 'model', 'service_tier', 'line_item',
     'uncached_input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'request_count',
     'cost_usd', 'metrics', 'prompt_logged', 'source_topic', 'source_partition', 'source_offset', 'record_index',
-    'natural_key', 'raw',
+    'natural_key', 'bucket_key', 'raw',
   ],
   idp_events: [
     'event_time', 'format', 'idp', 'event_id', 'event_type', 'actor_id', 'actor_email', 'actor_type',

@@ -16,10 +16,10 @@ import type { AgentEventRow, DataTable, GatewayRequestRow, IdpEventRow, Provider
  *   legitimately different, so time is not a key.
  * - idp: (idp, event id) — Okta `uuid`, Entra `id`.
  * - billing invocations (Bedrock): (provider, request id).
- * - billing buckets (usage, cost, Claude Code analytics, other families): the bucket (provider,
- *   kind, format, start, end, key / workspace / account / person / principal, model, tier, line
- *   item) AND its figures. An identical re-sent bucket is a duplicate; a re-export of the bucket
- *   with other figures is an update, not a duplicate, and is stored beside the earlier export.
+ * - billing buckets (usage, cost, Claude Code analytics, other families): the bucket (its
+ *   bucket_key, src/normalize/bucket-key.ts: every group-by dimension) AND its figures. An
+ *   identical re-sent bucket is a duplicate; a re-export of the bucket with other figures is an
+ *   update: it replaces the earlier export (src/ingest/restatements.ts).
  * - provider_keys: none, by design: each inventory pull restates every key, readers take the
  *   newest row per key (0019), so a repeated pull changes no answer. The table has no key column.
  */
@@ -57,7 +57,7 @@ function idpKey(r: IdpEventRow): string {
 function usageKey(r: ProviderUsageRow): string {
   if (r.kind === 'invocation') return r.request_id === '' ? '' : `${r.provider}/invocation/${r.request_id}`;
   const content = JSON.stringify([
-    r.format, r.event_time, r.bucket_end, r.api_key_id, r.workspace_id, r.account_id, r.user_email, r.principal, r.team_id,
+    r.format, r.bucket_key, r.event_time, r.bucket_end, r.api_key_id, r.workspace_id, r.account_id, r.user_email, r.principal, r.team_id,
     r.session_id, r.request_id, r.model, r.service_tier, r.line_item,
     r.uncached_input_tokens, r.cache_read_tokens, r.cache_write_tokens, r.output_tokens, r.request_count, r.cost_usd,
     Object.entries(r.metrics).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),

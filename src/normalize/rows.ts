@@ -104,6 +104,11 @@ export interface ProviderUsageRow extends TokenCounts {
   /** Figures beside tokens and cost (Claude Code analytics: sessions, lines, commits, …); {} otherwise. */
   metrics: Record<string, number>;
   prompt_logged: 0 | 1;
+  /**
+   * The bucket without its figures (src/normalize/bucket-key.ts): a later export of the same key
+   * replaces this one (0029_billing_restatements.sql). '' for a Bedrock invocation.
+   */
+  bucket_key: string;
   raw: string;
 }
 

@@ -29,6 +29,10 @@ export const ingestDuplicatesDropped = new Counter({
   name: 'driftwatch_ingest_duplicates_dropped_total', help: 'Rows not stored because a row with the same natural key is (a record produced again), per table.',
   labelNames: ['table'] as const, registers,
 });
+export const ingestExportsSuperseded = new Counter({
+  name: 'driftwatch_ingest_exports_superseded_total', help: 'Usage and cost bucket exports replaced by a newer export of the same bucket (0029_billing_restatements.sql).',
+  registers,
+});
 export const ingestRowsWithoutNaturalKey = new Counter({
   name: 'driftwatch_ingest_rows_without_natural_key_total', help: 'Rows stored without a natural key, which cannot be deduplicated, per table.',
   labelNames: ['table'] as const, registers,

@@ -30,7 +30,7 @@ SELECT day, concat(toString(sum(g)), '.', toString(sum(s)), '.', toString(sum(e)
   UNION ALL SELECT day, 0, sum(requests), 0, 0, 0 FROM gateway_sessions_daily WHERE ${DAYS} GROUP BY day
   UNION ALL SELECT day, 0, 0, sum(events), 0, 0 FROM agent_sessions_daily WHERE ${DAYS} GROUP BY day
   UNION ALL SELECT day, 0, 0, 0, sum(results) + sum(decisions), 0 FROM agent_tools_daily WHERE ${DAYS} GROUP BY day
-  UNION ALL SELECT toDate(hour) AS day, 0, 0, 0, 0, sum(records) FROM provider_hourly
+  UNION ALL SELECT toDate(hour) AS day, 0, 0, 0, 0, sum(exports) FROM provider_hourly
             WHERE kind IN ('usage', 'invocation') AND hour >= toDateTime({from:Date}) AND hour < toDateTime({to:Date}) GROUP BY day
 ) GROUP BY day`;
 

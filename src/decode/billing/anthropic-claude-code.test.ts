@@ -61,6 +61,7 @@ describe('anthropic.claude_code', () => {
       cost_usd: 1.86,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: expect.stringMatching(/^anthropic\/claude_code\/[0-9a-f]{32}$/),
     });
     expect(JSON.parse(raw).actor.email_address).toBe('alice@example.com');
     expect(decodeSample()[4]!.cost_usd).toBeCloseTo(0.955, 10);

@@ -15,6 +15,7 @@ import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
 import { reportRow, type BucketFields } from './bucketed-report.ts';
+import { bucketKey } from '../../normalize/bucket-key.ts';
 
 /**
  * Anthropic Claude Code Analytics (usage_report/claude_code, formats.md §4c): the one Anthropic
@@ -62,6 +63,10 @@ function activityMetrics(item: AnthropicClaudeCodeItem): Record<string, number> 
 
 function rowsOf(item: AnthropicClaudeCodeItem, bucket: BucketFields): ProviderUsageRow[] {
   const userActor = item.actor.type === 'user_actor';
+  // The item's scalar fields (day, organisation, customer and terminal type, …) and, for a model
+  // row, the model id as reported: two ids that canonicalise alike stay two buckets.
+  const keyed = (r: ProviderUsageRow, extra: Record<string, unknown>): ProviderUsageRow =>
+    ({ ...r, bucket_key: bucketKey(r, { ...item, actor_type: item.actor.type, ...extra }) });
   const row = (fields: Partial<ProviderUsageRow>): ProviderUsageRow => reportRow(bucket, {
     format: ANTHROPIC_CLAUDE_CODE_FORMAT,
     provider: 'anthropic',
@@ -74,7 +79,7 @@ function rowsOf(item: AnthropicClaudeCodeItem, bucket: BucketFields): ProviderUs
     line_item: text(item.terminal_type),
     ...fields,
   });
-  const models = (item.model_breakdown ?? []).map((m) => row({
+  const models = (item.model_breakdown ?? []).map((m) => keyed(row({
     model: canonicalModel(m.model),
     // Claude Code counts input without cache reads and writes, as its OTel events do (N1).
     uncached_input_tokens: toCount(m.tokens?.input),
@@ -83,8 +88,8 @@ function rowsOf(item: AnthropicClaudeCodeItem, bucket: BucketFields): ProviderUs
     output_tokens: toCount(m.tokens?.output),
     // Cents (N2); an estimate, as Claude Code's own cost_usd is.
     cost_usd: centsToUsd(m.estimated_cost?.amount),
-  }));
-  return [row({ metrics: activityMetrics(item) }), ...models];
+  }), { model_id: m.model }));
+  return [keyed(row({ metrics: activityMetrics(item) }), {}), ...models];
 }
 
 function decodeItem(item: unknown, at: string, ctx: DecodeContext, out: DecodeOutput): void {

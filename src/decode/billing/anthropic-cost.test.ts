@@ -44,6 +44,7 @@ describe('anthropic.cost', () => {
       cost_usd: 1.2345,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: expect.stringMatching(/^anthropic\/cost\/[0-9a-f]{32}$/),
     });
     expect(JSON.parse(raw)).toMatchObject({ starting_at: '2026-08-19T00:00:00Z', amount: '123.45' });
   });

@@ -40,6 +40,6 @@ function costRow(r: AnthropicCostResult, bucket: BucketFields): ProviderUsageRow
 }
 
 export const anthropicCostDecoder = anthropicDecoder(
-  { format: FORMAT, schema: anthropicCostResultSchema, rawFields: compileRawFields(ANTHROPIC_COST_RAW), toRow: costRow },
+  { format: FORMAT, schema: anthropicCostResultSchema, rawFields: compileRawFields(ANTHROPIC_COST_RAW), toRow: costRow, stringFigures: ['amount'] },
   (first) => first !== undefined && first !== null && 'amount' in first && !('uncached_input_tokens' in first),
 );

@@ -46,6 +46,7 @@ describe('anthropic.usage', () => {
       cost_usd: 0,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: expect.stringMatching(/^anthropic\/usage\/[0-9a-f]{32}$/),
     });
     expect(JSON.parse(raw)).toMatchObject({
       starting_at: '2026-08-19T14:00:00Z',

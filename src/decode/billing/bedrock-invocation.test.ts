@@ -36,6 +36,7 @@ describe('bedrock.invocation', () => {
       cost_usd: 0,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: '',
     });
     expect(JSON.parse(raw)).toEqual(loadSample('bedrock-invocation'));
   });

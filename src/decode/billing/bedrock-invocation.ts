@@ -69,6 +69,8 @@ function invocationRow(r: BedrockInvocation, event_time: string, raw: string): P
     cost_usd: 0,
     metrics: {},
     prompt_logged: promptLogged ? 1 : 0,
+    // One invocation, one record: its request id is its key, there is nothing to restate.
+    bucket_key: '',
     raw,
   };
 }

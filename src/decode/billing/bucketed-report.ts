@@ -6,6 +6,7 @@ import { eventTime, TimeParseError } from '../../normalize/time.ts';
 import { issuesDetail, schemaViolation, timeRejectDetail } from '../reject.ts';
 import { isRecord } from '../shape.ts';
 import { safeParseFast } from '../schema-fast-path.ts';
+import { bucketKey } from '../../normalize/bucket-key.ts';
 
 /**
  * The usage and cost reports of OpenAI (formats.md §3) and Anthropic (§4) share one envelope: a
@@ -28,6 +29,8 @@ export interface ResultFormat<S extends z.ZodType> {
   /** What the stored `raw` record keeps (the format's RawFields, compiled). */
   rawFields: CompiledRawFields;
   toRow(result: z.output<S>, bucket: BucketFields): ProviderUsageRow;
+  /** Result fields that are figures though written as strings (bucket-key.ts), e.g. a decimal amount. */
+  stringFigures?: readonly string[];
 }
 
 type BucketTimes = Omit<BucketFields, 'raw'>;
@@ -42,7 +45,7 @@ export function reportRow(bucket: BucketFields, fields: ReportRowFields): Provid
     user_email: '', principal: '', team_id: '', session_id: '', request_id: '', model: '', service_tier: '', line_item: '',
     uncached_input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, request_count: 0,
     // Usage is priced later, from the model price table; the cost reports carry the billed amount.
-    cost_usd: 0, metrics: {}, prompt_logged: 0, raw: bucket.raw,
+    cost_usd: 0, metrics: {}, prompt_logged: 0, bucket_key: '', raw: bucket.raw,
     ...fields,
   };
 }
@@ -103,6 +106,7 @@ export class BucketedReport<S extends z.ZodType> {
     const parsed = safeParseFast(this.spec.schema, result);
     if (!parsed.success) return this.rejectIssues(parsed.error, at, withBounds);
     const row = this.spec.toRow(parsed.data, { ...times, raw: rawText(withBounds, this.spec.rawFields, this.ctx.storePromptText) });
+    row.bucket_key = bucketKey(row, withBounds, this.spec.stringFigures);
     this.out.records.push({ table: 'provider_usage', format: this.spec.format, row });
   }
 }

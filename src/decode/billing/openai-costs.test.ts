@@ -41,6 +41,7 @@ describe('openai.costs', () => {
       cost_usd: 4.3719,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: expect.stringMatching(/^openai\/cost\/[0-9a-f]{32}$/),
     });
     expect(JSON.parse(raw)).toMatchObject({ start_time: 1787097600, end_time: 1787184000, amount: { value: 4.3719 } });
   });

@@ -33,6 +33,7 @@ describe('openai.usage_family', () => {
       cost_usd: 0,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: expect.stringMatching(/^openai\/embeddings\/[0-9a-f]{32}$/),
     });
     expect(JSON.parse(raw).object).toBe('organization.usage.embeddings.result');
   });

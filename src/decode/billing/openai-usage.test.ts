@@ -48,6 +48,7 @@ describe('openai.usage', () => {
       cost_usd: 0,
       metrics: {},
       prompt_logged: 0,
+      bucket_key: expect.stringMatching(/^openai\/usage\/[0-9a-f]{32}$/),
     });
     // The kept evidence is the result together with its bucket bounds.
     expect(JSON.parse(raw)).toMatchObject({
