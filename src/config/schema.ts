@@ -224,6 +224,12 @@ export const configSchema = z
          * came over TLS or through a proxy sending `X-Forwarded-Proto: https`.
          */
         secureCookies: z.enum(['auto', 'always', 'never']).default('auto'),
+        /**
+         * Seconds between the scheduler's ticks per detector (src/detect/scheduler.ts): how soon a
+         * window runs once it is due and its sources' data has landed. A tick with nothing due is
+         * one small read.
+         */
+        detectPollSeconds: z.number().int().min(1).max(3_600).default(15),
       })
       .strict()
       .prefault({}),

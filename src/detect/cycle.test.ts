@@ -8,7 +8,8 @@ import { DATA_TABLES } from '../normalize/rows.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { runCycle, type CycleDeps } from './cycle.ts';
 import { defineDetector } from './define-detector.ts';
-import { DetectorScheduler, cronExpression, pollMinutes } from './scheduler.ts';
+import cron from 'node-cron';
+import { DetectorScheduler, pollExpression } from './scheduler.ts';
 import { scratchDir, sharedScratchStore, truncateTables } from './scratch-store.ts';
 import { sourceHighWater } from './sources.ts';
 import { sql } from './sql.ts';
@@ -187,11 +188,14 @@ describe('detector cycle', () => {
 });
 
 describe('scheduler', () => {
-  it('polls at most every 5 minutes, on round minutes', () => {
-    expect(pollMinutes(3_600_000)).toBe(5);
-    expect(pollMinutes(180_000)).toBe(3);
-    expect(pollMinutes(60_000)).toBe(1);
-    expect(cronExpression(gatewayVolume)).toBe('*/5 * * * *');
+  it('ticks every few seconds by default, on round seconds or minutes', () => {
+    expect(pollExpression(15)).toBe('*/15 * * * * *');
+    expect(pollExpression(7)).toBe('*/6 * * * * *');
+    expect(pollExpression(1)).toBe('*/1 * * * * *');
+    expect(pollExpression(60)).toBe('0 * * * * *');
+    expect(pollExpression(300)).toBe('0 */5 * * * *');
+    expect(pollExpression(3_600)).toBe('0 */30 * * * *');
+    for (const s of [1, 7, 15, 45, 60, 300, 3_600]) expect(cron.validate(pollExpression(s)), String(s)).toBe(true);
   });
 
   it('runs a catch-up cycle on start and stops cleanly', async () => {
@@ -209,4 +213,31 @@ describe('scheduler', () => {
     expect(alerts).toEqual(['team:team-platform-eng']);
     expect(await readWatermark(d.store, gatewayVolume.id)).toBe(Date.parse(at('10:00')));
   });
+
+  it('runs a window on its own ticks once it is due, without a call from outside', async () => {
+    const d = await deps();
+    let clock = Date.parse(at('10:30'));
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test', pollSeconds: 1,
+      since: new Date(at('09:00')), now: () => new Date(clock),
+    });
+    scheduler.start();
+    try {
+      await until(async () => (await readWatermark(d.store, gatewayVolume.id)) === Date.parse(at('10:00')));
+      // The 10:00 window's data lands and its settle passes (the injected clock): the next ticks run it.
+      await ingest('gateway', [litellmSpendLog(at('10:40'))]);
+      clock = Date.parse(at('11:11'));
+      await until(async () => (await readWatermark(d.store, gatewayVolume.id)) === Date.parse(at('11:00')));
+    } finally {
+      await scheduler.stop();
+    }
+  });
 });
+
+/** Polls `ok` until it holds (the scheduler's own ticks are real-time); fails after 20 s. */
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; !(await ok()); waited += 100) {
+    if (waited > 20_000) throw new Error('the scheduler did not get there on its own ticks within 20 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -9,11 +9,14 @@ import type { AnyDetector } from './define-detector.ts';
 
 /**
  * node-cron task per detector. Each tick runs the detector's cycle (cycle.ts), which decides what
- * is due from the persisted watermark — so the cron cadence only bounds latency, never
- * correctness: a missed tick, a restart or a slow run just means the next tick has more to do.
+ * is due from the persisted watermark and from how far each source has reported — so the cron
+ * cadence only bounds latency, never correctness: a missed tick, a restart or a slow run just means
+ * the next tick has more to do.
  *
- * Ticks poll every few minutes rather than once per `every` so a window blocked on late billing
- * runs soon after the data lands. Late-data rechecks run at most once per `every`.
+ * Ticks come every few seconds (`pollSeconds`, default 15), not once per window: a window runs as
+ * soon as its settle has passed and its sources' data has landed, so detection follows ingest
+ * progress (a backlog being replayed, billing arriving late) instead of waiting for a slow clock.
+ * A tick with nothing due costs one watermark read. Late-data rechecks run at most once per `every`.
  *
  * All cycles go through one queue: the embedded engine has a single session, and one detector's
  * catch-up must not interleave with another's queries on it.
@@ -35,24 +38,32 @@ export interface SchedulerOptions {
    * not interleave with a cycle's own writes. A LEASE_LOST it throws stops the scheduler like a cycle's.
    */
   beforeCycle?: () => Promise<void>;
+  /** Seconds between a detector's ticks (`pollExpression`); default DEFAULT_POLL_SECONDS. */
+  pollSeconds?: number;
   now?: () => Date;
 }
 
-/** Minutes between ticks: at most 5, and a divisor of 60 so ticks land on round minutes. */
-export function pollMinutes(everyMs: number): number {
-  const everyMin = Math.max(1, Math.floor(everyMs / 60_000));
-  return [5, 4, 3, 2, 1].find((m) => m <= everyMin && 60 % m === 0) ?? 1;
-}
+export const DEFAULT_POLL_SECONDS = 15;
 
-export function cronExpression(detector: AnyDetector): string {
-  const m = pollMinutes(detector.scheduleMs.every);
-  return m === 1 ? '* * * * *' : `*/${m} * * * *`;
+/**
+ * The node-cron expression of a tick every `seconds` (seconds field first), on round seconds: a
+ * divisor of 60 up to a minute, else whole minutes dividing an hour.
+ */
+export function pollExpression(seconds: number): string {
+  if (seconds < 60) {
+    const s = [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find((d) => d <= seconds) ?? 1;
+    return `*/${s} * * * * *`;
+  }
+  const m = [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find((d) => d <= Math.floor(seconds / 60)) ?? 1;
+  return m === 1 ? '0 * * * * *' : `0 */${m} * * * *`;
 }
 
 export class DetectorScheduler {
   private readonly tasks: ScheduledTask[] = [];
   private queue: Promise<void> = Promise.resolve();
   private readonly lastRecheck = new Map<string, number>();
+  /** What each detector last waited for, so a wait is logged when it starts or moves, not every tick. */
+  private readonly waitingFor = new Map<string, string>();
   private stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -60,7 +71,7 @@ export class DetectorScheduler {
   /** Schedules every detector and runs one cycle of each right away (catch-up after downtime). */
   start(): void {
     for (const detector of this.options.detectors) {
-      const expression = cronExpression(detector);
+      const expression = pollExpression(this.options.pollSeconds ?? DEFAULT_POLL_SECONDS);
       const task = cron.schedule(expression, () => this.tick(detector), { name: detector.id, noOverlap: true });
       this.tasks.push(task);
       this.options.log.info({ detector: detector.id, cron: expression, every: detector.schedule.every }, 'Detector scheduled');
@@ -92,13 +103,16 @@ export class DetectorScheduler {
           { recheck },
         );
         if (recheck) this.lastRecheck.set(detector.id, now.getTime());
-        if (report.waiting) {
+        // Logged when a wait starts or moves to another window or source: a tick every few seconds would repeat it.
+        const waiting = report.waiting ? `${report.waiting.source}@${report.waiting.windowEnd}` : '';
+        if (report.waiting && waiting !== this.waitingFor.get(detector.id)) {
           this.options.log.info(
             { detector: detector.id, source: report.waiting.source, windowEnd: new Date(report.waiting.windowEnd).toISOString(),
               reportedUntil: report.waiting.reportedUntil === null ? null : new Date(report.waiting.reportedUntil).toISOString() },
             'Detector waiting for source data',
           );
         }
+        this.waitingFor.set(detector.id, waiting);
       } catch (err) {
         if (err instanceof AppError && err.code === 'LEASE_LOST') {
           // Another replica runs the detectors now; the service stops this scheduler (service/leased-role.ts).

@@ -56,6 +56,8 @@ export interface DetectRoleDeps {
   fence?: () => Promise<void>;
   /** Runs before each scheduler cycle, in its queue (SchedulerOptions.beforeCycle). */
   beforeCycle?: () => Promise<void>;
+  /** Seconds between ticks (config service.detectPollSeconds). */
+  pollSeconds?: number;
   /** Injected clock for tests. */
   now?: () => Date;
 }
@@ -68,6 +70,7 @@ export function detectRole(deps: DetectRoleDeps): Role {
     ...(deps.onNewAlerts ? { onNewAlerts: deps.onNewAlerts } : {}),
     ...(deps.fence ? { fence: deps.fence } : {}),
     ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
+    ...(deps.pollSeconds ? { pollSeconds: deps.pollSeconds } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   let running = false;

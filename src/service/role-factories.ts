@@ -131,7 +131,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
         name: 'detect', log: ctx.log, lease: leaseFor(ctx, 'scheduler'),
         build: (fence) => detectRole({
           store: ctx.store, log: ctx.log, detectors: detection.detectors, policyVersion, fence,
-          onNewAlerts, ...(detection.since ? { since: detection.since } : {}),
+          onNewAlerts, ...(detection.since ? { since: detection.since } : {}), pollSeconds: ctx.config.service.detectPollSeconds,
           beforeCycle: outboxRecovery({ store: ctx.store, routes, enqueueOptions: () => enqueueOptions, log: ctx.log, fence }),
         }),
       });

@@ -30,7 +30,7 @@ export function scheduleCommand(): Command {
       const logAlerts = logNewAlerts(log);
       const role = detectRole({
         store, log, detectors, policyVersion: policyTracker(store, policyFile, setup.policyVersion, log),
-        ...(since ? { since } : {}),
+        ...(since ? { since } : {}), pollSeconds: setup.ctx.config.service.detectPollSeconds,
         onNewAlerts: (alerts) => {
           for (const a of alerts) process.stdout.write(`${alertJson(a)}\n`);
           logAlerts(alerts);
