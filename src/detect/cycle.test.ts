@@ -234,6 +234,33 @@ describe('scheduler', () => {
   });
 });
 
+describe('scheduler: late data', () => {
+  it('re-evaluates a window within a minute of late data landing, not after the hour of its regular recheck', async () => {
+    const d = await deps();
+    let clock = Date.parse(at('10:30'));
+    const alerts: string[] = [];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test', pollSeconds: 1,
+      since: new Date(at('09:00')), now: () => new Date(clock),
+      onNewAlerts: (created) => { alerts.push(...created.map((a) => a.entity)); },
+    });
+    scheduler.start();
+    try {
+      // The 09:00–10:00 window is evaluated empty: its data is still in a consumer's backlog.
+      await until(async () => (await readWatermark(d.store, gatewayVolume.id)) === Date.parse(at('10:00')));
+      clock += 30_000;
+      await ingest('gateway', [litellmSpendLog(at('09:40'))]);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(alerts, 'no recheck sooner than a minute after the last').toEqual([]);
+      clock += 31_000;
+      await until(async () => alerts.length > 0);
+      expect(alerts).toEqual(['team:team-platform-eng']);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+});
+
 /** Polls `ok` until it holds (the scheduler's own ticks are real-time); fails after 20 s. */
 async function until(ok: () => Promise<boolean>): Promise<void> {
   for (let waited = 0; !(await ok()); waited += 100) {

@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Alert } from './alerts.ts';
 import { runCycle } from './cycle.ts';
+import { lastIngest } from './sources.ts';
 import type { AnyDetector } from './define-detector.ts';
 
 /**
@@ -16,7 +17,10 @@ import type { AnyDetector } from './define-detector.ts';
  * Ticks come every few seconds (`pollSeconds`, default 15), not once per window: a window runs as
  * soon as its settle has passed and its sources' data has landed, so detection follows ingest
  * progress (a backlog being replayed, billing arriving late) instead of waiting for a slow clock.
- * A tick with nothing due costs one watermark read. Late-data rechecks run at most once per `every`.
+ * A tick with nothing due costs one watermark read. Late-data rechecks run once per `every`, and
+ * sooner — at most once a LATE_CHECK_MS — when the detector's sources stored rows since the last
+ * one (source_hourly's last ingest): a consumer's backlog or a late export is re-evaluated within a
+ * minute of landing, not within the hour.
  *
  * All cycles go through one queue: the embedded engine has a single session, and one detector's
  * catch-up must not interleave with another's queries on it.
@@ -44,6 +48,8 @@ export interface SchedulerOptions {
 }
 
 export const DEFAULT_POLL_SECONDS = 15;
+/** The shortest time between two late-data rechecks of a detector: each reads its recent windows' minute marks. */
+export const LATE_CHECK_MS = 60_000;
 
 /**
  * The node-cron expression of a tick every `seconds` (seconds field first), on round seconds: a
@@ -62,6 +68,8 @@ export class DetectorScheduler {
   private readonly tasks: ScheduledTask[] = [];
   private queue: Promise<void> = Promise.resolve();
   private readonly lastRecheck = new Map<string, number>();
+  /** Per detector, its sources' last ingest as read at its last recheck. */
+  private readonly ingestSeen = new Map<string, number>();
   /** What each detector last waited for, so a wait is logged when it starts or moves, not every tick. */
   private readonly waitingFor = new Map<string, string>();
   private stopped = false;
@@ -85,10 +93,17 @@ export class DetectorScheduler {
       if (this.stopped) return;
       const now = this.options.now?.() ?? new Date();
       const last = this.lastRecheck.get(detector.id) ?? 0;
-      const recheck = now.getTime() - last >= detector.scheduleMs.every;
+      const sinceRecheck = now.getTime() - last;
+      let recheck = sinceRecheck >= detector.scheduleMs.every;
+      let ingested: number | undefined;
       const started = performance.now();
       try {
         await this.options.beforeCycle?.();
+        if (!recheck && sinceRecheck >= LATE_CHECK_MS && detector.sources.length > 0) {
+          ingested = await lastIngest(this.options.store, detector.sources, now.getTime() - detector.scheduleMs.recheck);
+          recheck = ingested > (this.ingestSeen.get(detector.id) ?? 0);
+        }
+        if (recheck) ingested ??= await lastIngest(this.options.store, detector.sources, now.getTime() - detector.scheduleMs.recheck);
         const report = await runCycle(
           {
             store: this.options.store,
@@ -102,7 +117,10 @@ export class DetectorScheduler {
           now,
           { recheck },
         );
-        if (recheck) this.lastRecheck.set(detector.id, now.getTime());
+        if (recheck) {
+          this.lastRecheck.set(detector.id, now.getTime());
+          this.ingestSeen.set(detector.id, ingested ?? 0);
+        }
         // Logged when a wait starts or moves to another window or source: a tick every few seconds would repeat it.
         const waiting = report.waiting ? `${report.waiting.source}@${report.waiting.windowEnd}` : '';
         if (report.waiting && waiting !== this.waitingFor.get(detector.id)) {

@@ -73,6 +73,21 @@ export function highWaterReader(store: Store, now: Date): (source: SourceKind) =
   };
 }
 
+/**
+ * The latest time any row of `sources` with an event time at or after `since` was stored (epoch
+ * ms, 0 when none), from the source_hourly roll-up (0025): a few rows per hour, so the scheduler can
+ * ask it every minute to learn whether late data may have landed, before it reads minute marks.
+ */
+export async function lastIngest(store: Store, sources: readonly SourceKind[], since: number): Promise<number> {
+  if (sources.length === 0) return 0;
+  const [row] = await selectRows<{ at: string; n: number }>(
+    store,
+    `SELECT max(last_ingest) AS at, count() AS n FROM source_hourly WHERE source IN {sources:Array(String)} AND hour >= toStartOfHour({since:DateTime64(3)})`,
+    { sources: [...sources], since: clickHouseTime(since) },
+  );
+  return row && Number(row.n) > 0 ? fromClickHouseTime(row.at).getTime() : 0;
+}
+
 /** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */
 export type MinuteMarks = Map<SourceKind, [number, number][]>;
 
