@@ -73,6 +73,8 @@ export default defineDetector({
     minCalls: param('UInt32', 1, 'Minimum calls touching secret material or outside reach in the session in the window.'),
   },
   // One query evaluates a run of windows (detectors/README.md, batch): window_end is the end of the window a row belongs to.
+  // A call that touched secret material or left the team's reach stays one: looked at as the window's data arrives.
+  early: true,
   batch: true,
   query: sql`
     WITH

@@ -67,6 +67,8 @@ export default defineDetector({
     minEvents: param('UInt32', 1, 'Minimum expansions (mode changes + approvals) by the person in the window.'),
   },
   // One query evaluates a run of windows (detectors/README.md, batch): window_end is the end of the window a row belongs to.
+  // An expansion, once logged, stays one: looked at as the window's data arrives.
+  early: true,
   batch: true,
   query: sql`
     WITH

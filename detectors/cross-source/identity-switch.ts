@@ -87,6 +87,8 @@ export default defineDetector({
   // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
   // the end of the window a row belongs to: the windows slide (lookback 2 h, every 1 h), so an hour
   // (and an event) belongs to two windows and is counted in each.
+  // More of a session's events can only add identities to it: looked at as the window's data arrives.
+  early: true,
   batch: true,
   query: sql`
     WITH

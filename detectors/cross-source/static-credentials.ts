@@ -63,6 +63,8 @@ export default defineDetector({
   // Daily: key age is a daily fact, and one query per day keeps a day's replay (catch-up, backtest,
   // bench:detect) at one analysis instead of 24; a static secret is reported by the next morning.
   schedule: { every: '1d', lookback: '1d', settle: '30m', recheck: '48h' },
+  // A disallowed sign-in of a workload stays one as the day fills: looked at as its data arrives.
+  early: true,
   controls: {
     owaspAgentic: ['ASI03', 'ASI07'],
     maestro: ['L4', 'L6'],

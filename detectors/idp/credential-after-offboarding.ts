@@ -79,6 +79,8 @@ export default defineDetector({
   },
   // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
   // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  // Usage after a deactivation stays usage after it, whatever else lands: looked at as the window's data arrives.
+  early: true,
   batch: true,
   query: sql`
     WITH

@@ -88,6 +88,8 @@ export default defineDetector({
   },
   // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
   // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
+  // A first grant to an unapproved AI app stays one as the window fills: looked at as its data arrives.
+  early: true,
   batch: true,
   query: sql`
     WITH

@@ -6,7 +6,7 @@ import type { SourceKind } from '../decode/types.ts';
 import { replayFiles } from '../ingest/replay.ts';
 import { DATA_TABLES } from '../normalize/rows.ts';
 import { createLogger } from '../telemetry/logger.ts';
-import { runCycle, type CycleDeps } from './cycle.ts';
+import { runCycle, runEarly, type CycleDeps } from './cycle.ts';
 import { defineDetector } from './define-detector.ts';
 import cron from 'node-cron';
 import { DetectorScheduler, pollExpression } from './scheduler.ts';
@@ -38,6 +38,16 @@ const gatewayVolume = defineDetector({
   schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
   query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
              WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team_id`,
+  alert: alertPerHour,
+});
+
+// The same detector, declared `early`: its findings only grow as an hour's data lands.
+const gatewayVolumeEarly = defineDetector({
+  ...common,
+  id: 'gateway.test-volume-early',
+  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+  early: true,
+  query: gatewayVolume.query,
   alert: alertPerHour,
 });
 
@@ -231,6 +241,53 @@ describe('scheduler', () => {
     } finally {
       await scheduler.stop();
     }
+  });
+});
+
+describe('early evaluation', () => {
+  const outcomes = (list: Awaited<ReturnType<typeof runEarly>>) => list.map((o) => [o.window.to.toISOString(), o.trigger, o.newAlerts.length]);
+
+  it('alerts from the open window as its data lands, and the regular run later finds that alert known', async () => {
+    const d = await deps();
+    await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('10:00')), new Date(at('10:10')));
+    await ingest('gateway', [litellmSpendLog(at('10:20'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:25'))))).toEqual([[at('11:00:00.000'), 'early', 1]]);
+    // More of the hour lands: looked at again, the same incident, nothing new to deliver.
+    await ingest('gateway', [litellmSpendLog(at('10:40'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:45'))))).toEqual([[at('11:00:00.000'), 'early', 0]]);
+    const regular = await runCycle(d, gatewayVolumeEarly, new Date(at('11:15')), { recheck: false });
+    expect(regular.evaluated.map((o) => [o.window.to.toISOString(), o.trigger, o.newAlerts.length])).toEqual([[at('11:00:00.000'), 'schedule', 0]]);
+    expect(regular.watermark).toBe(Date.parse(at('11:00')));
+    // The watermark is the regular run's alone: an early pass never moves it.
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('11:20'))))).toEqual([[at('12:00:00.000'), 'early', 0]]);
+    expect(await readWatermark(d.store, gatewayVolumeEarly.id)).toBe(Date.parse(at('11:00')));
+  });
+
+  it('looks at the window still settling and the one holding now, and waits for a first regular run', async () => {
+    const d = await deps();
+    expect(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05')))).toEqual([]);
+    await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('08:00')), new Date(at('08:10')));
+    await ingest('gateway', [litellmSpendLog(at('09:50')), litellmSpendLog(at('10:01'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 1], [at('11:00:00.000'), 'early', 1]]);
+  });
+
+  it('runs on the scheduler\'s own ticks for an early detector only', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('10:20'))]);
+    const alerts: string[] = [];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolumeEarly, gatewayVolume], policyVersion: async () => 'test', pollSeconds: 1,
+      since: new Date(at('09:00')), now: () => new Date(at('10:25')),
+      onNewAlerts: (created, detector) => { alerts.push(`${detector.id} ${created.map((a) => a.entity).join()}`); },
+    });
+    scheduler.start();
+    try {
+      await until(async () => alerts.length > 0);
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      await scheduler.stop();
+    }
+    expect(alerts).toEqual(['gateway.test-volume-early team:team-platform-eng']);
   });
 });
 

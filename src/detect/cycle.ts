@@ -86,7 +86,9 @@ export async function evaluateWindows(
       window: run.window, evaluatedAt: now, trigger, sourceMarks: windowMarks(marks, run.window),
       rows: run.rows, alerts: run.alerts.length, newAlerts: newAlerts.length, durationMs: run.durationMs,
     });
-    deps.log.info(
+    // An early look at an open window repeats every half minute while data flows: worth a line only when it found something.
+    const level = trigger === 'early' && newAlerts.length === 0 ? 'debug' : 'info';
+    deps.log[level](
       {
         detector: detector.id, trigger, windowStart: run.window.from.toISOString(), windowEnd: run.window.to.toISOString(),
         durationMs: run.durationMs, rows: run.rows, alerts: run.alerts.length, newAlerts: newAlerts.length,
@@ -110,6 +112,31 @@ export async function evaluateWindow(
   now: Date,
 ): Promise<WindowOutcome> {
   return (await evaluateWindows(deps, detector, [window], [trigger], now))[0] as WindowOutcome;
+}
+
+/** How many open windows an early pass looks at: the one holding now and the one before it, still settling. */
+const EARLY_WINDOWS = 2;
+
+/**
+ * Early evaluation of a detector whose findings only grow with its window's data (`early`): the
+ * windows after its watermark that are not due yet — the one holding `now` and the one before,
+ * still in its settle — evaluated with what has landed so far. An alert found early has the
+ * fingerprint the regular evaluation gives it later, so that one finds it known: one alert, one
+ * delivery, now rather than after the window's end and settle. The watermark does not move.
+ */
+export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<WindowOutcome[]> {
+  const { every, lookback } = detector.scheduleMs;
+  const current = alignDown(now.getTime(), every) + every;
+  const stored = await readWatermark(deps.store, detector.id);
+  if (stored === null) return [];
+  const first = Math.max(alignDown(stored, every) + every, current - (EARLY_WINDOWS - 1) * every);
+  const windows: TimeWindow[] = [];
+  for (let end = first; end <= current; end += every) windows.push(dataWindow(end, lookback));
+  const outcomes: WindowOutcome[] = [];
+  for (const batch of batchWindows(detector, windows)) {
+    outcomes.push(...(await evaluateWindows(deps, detector, batch, batch.map(() => 'early' as const), now)));
+  }
+  return outcomes;
 }
 
 export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date, options: { recheck?: boolean } = {}): Promise<CycleReport> {

@@ -135,6 +135,7 @@ export const detectorMetaSchema = z
     signal: z.enum(SIGNALS).optional(),
     params: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'param names are camelCase'), paramSpecSchema).default({}),
     batch: z.boolean().default(false),
+    early: z.boolean().default(false),
     query: z.string().min(1),
     evaluate: fn.optional(),
     alert: fn,
@@ -210,6 +211,13 @@ export interface DetectorSpec<P extends ParamSpecs, Row extends object, Out exte
   params?: P;
   /** The query evaluates consecutive windows at once and returns `window_end` (see the file comment). */
   batch?: boolean;
+  /**
+   * A finding never goes away as more of its window's data arrives (a count reaching a floor, an
+   * event that should not happen): the open window is evaluated as data lands, before its settle
+   * (src/detect/cycle.ts runEarly), so the alert comes within a tick of the event, not after the
+   * window ends. Never for shares, baselines or absences, which partial data can fake.
+   */
+  early?: boolean;
   query: SqlText;
   /** Optional statistics over the aggregated rows; returns the rows that should alert. */
   evaluate?(rows: Row[], ctx: DetectorContext<P>): Out[];
@@ -224,6 +232,7 @@ export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object 
   readonly requires: SourceKind[];
   readonly params: P;
   readonly batch: boolean;
+  readonly early: boolean;
   readonly schedule: { every: string; lookback: string; settle: string; maxWait: string; recheck: string };
   /** Sources the query reads (derived from its table names). */
   readonly sources: SourceKind[];
@@ -261,6 +270,7 @@ export function defineDetector<
     requires: parsed.data.requires,
     params: (spec.params ?? {}) as P,
     batch: parsed.data.batch,
+    early: parsed.data.early,
     schedule: s,
     sources: sourcesOf(spec.query),
     scheduleMs: {

@@ -4,7 +4,8 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Alert } from './alerts.ts';
-import { runCycle } from './cycle.ts';
+import { runCycle, runEarly, type CycleDeps } from './cycle.ts';
+import { alignDown } from './windows.ts';
 import { lastIngest } from './sources.ts';
 import type { AnyDetector } from './define-detector.ts';
 
@@ -50,6 +51,8 @@ export interface SchedulerOptions {
 export const DEFAULT_POLL_SECONDS = 15;
 /** The shortest time between two late-data rechecks of a detector: each reads its recent windows' minute marks. */
 export const LATE_CHECK_MS = 60_000;
+/** The shortest time between two early passes of an `early` detector over its open windows (cycle.ts runEarly). */
+export const EARLY_MS = 30_000;
 
 /**
  * The node-cron expression of a tick every `seconds` (seconds field first), on round seconds: a
@@ -70,6 +73,8 @@ export class DetectorScheduler {
   private readonly lastRecheck = new Map<string, number>();
   /** Per detector, its sources' last ingest as read at its last recheck. */
   private readonly ingestSeen = new Map<string, number>();
+  /** Per `early` detector: when its last early pass ran, and its sources' last ingest then. */
+  private readonly earlyAt = new Map<string, { at: number; ingested: number }>();
   /** What each detector last waited for, so a wait is logged when it starts or moves, not every tick. */
   private readonly waitingFor = new Map<string, string>();
   private stopped = false;
@@ -85,6 +90,17 @@ export class DetectorScheduler {
       this.options.log.info({ detector: detector.id, cron: expression, every: detector.schedule.every }, 'Detector scheduled');
       void this.tick(detector);
     }
+  }
+
+  private cycleDeps(policyVersion: string): CycleDeps {
+    return {
+      store: this.options.store,
+      log: this.options.log,
+      policyVersion,
+      ...(this.options.onNewAlerts ? { onNewAlerts: this.options.onNewAlerts } : {}),
+      ...(this.options.since ? { initialWatermark: this.options.since.getTime() } : {}),
+      ...(this.options.fence ? { fence: this.options.fence } : {}),
+    };
   }
 
   /** Queues one cycle of `detector`; resolves when it has run. Errors are logged, not thrown. */
@@ -104,19 +120,7 @@ export class DetectorScheduler {
           recheck = ingested > (this.ingestSeen.get(detector.id) ?? 0);
         }
         if (recheck) ingested ??= await lastIngest(this.options.store, detector.sources, now.getTime() - detector.scheduleMs.recheck);
-        const report = await runCycle(
-          {
-            store: this.options.store,
-            log: this.options.log,
-            policyVersion: await this.options.policyVersion(),
-            onNewAlerts: this.options.onNewAlerts,
-            initialWatermark: this.options.since?.getTime(),
-            ...(this.options.fence ? { fence: this.options.fence } : {}),
-          },
-          detector,
-          now,
-          { recheck },
-        );
+        const report = await runCycle(this.cycleDeps(await this.options.policyVersion()), detector, now, { recheck });
         if (recheck) {
           this.lastRecheck.set(detector.id, now.getTime());
           this.ingestSeen.set(detector.id, ingested ?? 0);
@@ -131,6 +135,7 @@ export class DetectorScheduler {
           );
         }
         this.waitingFor.set(detector.id, waiting);
+        if (detector.early) await this.early(detector, now);
       } catch (err) {
         if (err instanceof AppError && err.code === 'LEASE_LOST') {
           // Another replica runs the detectors now; the service stops this scheduler (service/leased-role.ts).
@@ -146,6 +151,17 @@ export class DetectorScheduler {
     };
     this.queue = this.queue.then(run);
     return this.queue;
+  }
+
+  /** The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows since the last. */
+  private async early(detector: AnyDetector, now: Date): Promise<void> {
+    const last = this.earlyAt.get(detector.id);
+    if (last && now.getTime() - last.at < EARLY_MS) return;
+    const { every } = detector.scheduleMs;
+    const ingested = await lastIngest(this.options.store, detector.sources, alignDown(now.getTime(), every) - every);
+    if (last && ingested <= last.ingested) return;
+    this.earlyAt.set(detector.id, { at: now.getTime(), ingested });
+    await runEarly(this.cycleDeps(await this.options.policyVersion()), detector, now);
   }
 
   /** Stops the cron tasks and waits for the cycle in progress (SIGTERM). */

@@ -25,7 +25,7 @@ export async function writeWatermark(store: Store, detector: string, watermark: 
 export interface RunRecord {
   window: TimeWindow;
   evaluatedAt: Date;
-  trigger: 'schedule' | 'catch-up' | 'late-data' | 'max-wait';
+  trigger: 'schedule' | 'catch-up' | 'late-data' | 'max-wait' | 'early';
   sourceMarks: Record<string, number>;
   rows: number;
   alerts: number;
