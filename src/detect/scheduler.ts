@@ -108,22 +108,14 @@ export class DetectorScheduler {
     const run = async () => {
       if (this.stopped) return;
       const now = this.options.now?.() ?? new Date();
-      const last = this.lastRecheck.get(detector.id) ?? 0;
-      const sinceRecheck = now.getTime() - last;
-      let recheck = sinceRecheck >= detector.scheduleMs.every;
-      let ingested: number | undefined;
       const started = performance.now();
       try {
         await this.options.beforeCycle?.();
-        if (!recheck && sinceRecheck >= LATE_CHECK_MS && detector.sources.length > 0) {
-          ingested = await lastIngest(this.options.store, detector.sources, now.getTime() - detector.scheduleMs.recheck);
-          recheck = ingested > (this.ingestSeen.get(detector.id) ?? 0);
-        }
-        if (recheck) ingested ??= await lastIngest(this.options.store, detector.sources, now.getTime() - detector.scheduleMs.recheck);
-        const report = await runCycle(this.cycleDeps(await this.options.policyVersion()), detector, now, { recheck });
-        if (recheck) {
+        const recheck = await this.recheckDue(detector, now);
+        const report = await runCycle(this.cycleDeps(await this.options.policyVersion()), detector, now, { recheck: recheck !== undefined });
+        if (recheck !== undefined) {
           this.lastRecheck.set(detector.id, now.getTime());
-          this.ingestSeen.set(detector.id, ingested ?? 0);
+          this.ingestSeen.set(detector.id, recheck);
         }
         // Logged when a wait starts or moves to another window or source: a tick every few seconds would repeat it.
         const waiting = report.waiting ? `${report.waiting.source}@${report.waiting.windowEnd}` : '';
@@ -151,6 +143,20 @@ export class DetectorScheduler {
     };
     this.queue = this.queue.then(run);
     return this.queue;
+  }
+
+  /**
+   * Whether this cycle rechecks late data: once per `every`, and sooner — at most once a
+   * LATE_CHECK_MS — when the detector's sources stored rows since its last recheck. Returns the
+   * sources' last ingest when it does (remembered for the next comparison), undefined when not.
+   */
+  private async recheckDue(detector: AnyDetector, now: Date): Promise<number | undefined> {
+    const since = now.getTime() - (this.lastRecheck.get(detector.id) ?? 0);
+    const horizon = now.getTime() - detector.scheduleMs.recheck;
+    if (since >= detector.scheduleMs.every) return lastIngest(this.options.store, detector.sources, horizon);
+    if (since < LATE_CHECK_MS || detector.sources.length === 0) return undefined;
+    const ingested = await lastIngest(this.options.store, detector.sources, horizon);
+    return ingested > (this.ingestSeen.get(detector.id) ?? 0) ? ingested : undefined;
   }
 
   /** The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows since the last. */
