@@ -77,6 +77,8 @@ export class DetectorScheduler {
   private readonly earlyAt = new Map<string, { at: number; ingested: number }>();
   /** What each detector last waited for, so a wait is logged when it starts or moves, not every tick. */
   private readonly waitingFor = new Map<string, string>();
+  /** Detectors with a tick queued or running. */
+  private readonly pending = new Set<string>();
   private stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -85,7 +87,9 @@ export class DetectorScheduler {
   start(): void {
     for (const detector of this.options.detectors) {
       const expression = pollExpression(this.options.pollSeconds ?? DEFAULT_POLL_SECONDS);
-      const task = cron.schedule(expression, () => this.tick(detector), { name: detector.id, noOverlap: true });
+      // A detector's tick is skipped while its previous one is still queued or running (`pending`), here
+      // rather than by node-cron's noOverlap, which warns on the console at every skipped tick.
+      const task = cron.schedule(expression, () => { if (!this.pending.has(detector.id)) void this.tick(detector); }, { name: detector.id });
       this.tasks.push(task);
       this.options.log.info({ detector: detector.id, cron: expression, every: detector.schedule.every }, 'Detector scheduled');
       void this.tick(detector);
@@ -141,7 +145,8 @@ export class DetectorScheduler {
         this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle failed; retrying next tick');
       }
     };
-    this.queue = this.queue.then(run);
+    this.pending.add(detector.id);
+    this.queue = this.queue.then(run).finally(() => this.pending.delete(detector.id));
     return this.queue;
   }
 
