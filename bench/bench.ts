@@ -153,6 +153,13 @@ process.stdout.write([
   '',
   markdownTable(HEAD, tableRows()),
   '',
-  JSON.stringify({ ingest: ingest && { bytes: ingest.bytes, driftwatch: { ...ingest.dw, threads: undefined }, likeForLike: ingest.like, raw: ingest.raw }, latency: latency && { ...latency, card: { ...latency.card, extra: latency.card.extra.length } }, detect }),
+  JSON.stringify({ ingest: ingest && { bytes: ingest.bytes, driftwatch: { ...ingest.dw, threads: undefined }, likeForLike: ingest.like, raw: ingest.raw }, latency: latency && { ...latency, card: { ...latency.card, extra: latency.card.extra.length, extraByDetector: countBy(latency.card.extra.map((a) => a.detector)) } }, detect }),
   '',
 ].join('\n'));
+
+/** How many of each: which detectors raised the alerts no planted incident explains. */
+function countBy(keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
