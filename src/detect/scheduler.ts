@@ -58,12 +58,12 @@ export const EARLY_MS = 30_000;
  * The node-cron expression of a tick every `seconds` (seconds field first), on round seconds: a
  * divisor of 60 up to a minute, else whole minutes dividing an hour.
  */
+const DIVISORS_OF_60 = [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1];
+const roundDown = (n: number) => DIVISORS_OF_60.find((d) => d <= n) ?? 1;
+
 export function pollExpression(seconds: number): string {
-  if (seconds < 60) {
-    const s = [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find((d) => d <= seconds) ?? 1;
-    return `*/${s} * * * * *`;
-  }
-  const m = [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find((d) => d <= Math.floor(seconds / 60)) ?? 1;
+  if (seconds < 60) return `*/${roundDown(seconds)} * * * * *`;
+  const m = roundDown(Math.floor(seconds / 60));
   return m === 1 ? '0 * * * * *' : `0 */${m} * * * *`;
 }
 
@@ -116,7 +116,8 @@ export class DetectorScheduler {
       try {
         await this.options.beforeCycle?.();
         const recheck = await this.recheckDue(detector, now);
-        const report = await runCycle(this.cycleDeps(await this.options.policyVersion()), detector, now, { recheck: recheck !== undefined });
+        const deps = this.cycleDeps(await this.options.policyVersion());
+        const report = await runCycle(deps, detector, now, { recheck: recheck !== undefined });
         if (recheck !== undefined) {
           this.lastRecheck.set(detector.id, now.getTime());
           this.ingestSeen.set(detector.id, recheck);
@@ -131,7 +132,7 @@ export class DetectorScheduler {
           );
         }
         this.waitingFor.set(detector.id, waiting);
-        if (detector.early) await this.early(detector, now);
+        if (detector.early) await this.early(deps, detector, now);
       } catch (err) {
         if (err instanceof AppError && err.code === 'LEASE_LOST') {
           // Another replica runs the detectors now; the service stops this scheduler (service/leased-role.ts).
@@ -165,14 +166,14 @@ export class DetectorScheduler {
   }
 
   /** The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows since the last. */
-  private async early(detector: AnyDetector, now: Date): Promise<void> {
+  private async early(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<void> {
     const last = this.earlyAt.get(detector.id);
     if (last && now.getTime() - last.at < EARLY_MS) return;
     const { every } = detector.scheduleMs;
     const ingested = await lastIngest(this.options.store, detector.sources, alignDown(now.getTime(), every) - every);
     if (last && ingested <= last.ingested) return;
     this.earlyAt.set(detector.id, { at: now.getTime(), ingested });
-    await runEarly(this.cycleDeps(await this.options.policyVersion()), detector, now);
+    await runEarly(deps, detector, now);
   }
 
   /** Stops the cron tasks and waits for the cycle in progress (SIGTERM). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { TABLE_COLUMNS } from '../normalize/columns.ts';
+import { selectRows } from '../store/select-rows.ts';
 import { joinRows, rowFields, splitRows } from './tsv-rows.ts';
 
 /** What the restatement step left of a batch's provider_usage rows. */
@@ -100,8 +101,7 @@ export class BucketRestatements {
   }
 
   private async storedExports(buckets: readonly Located[]): Promise<StoredExport[]> {
-    const res = await this.store.client.query({ query: STORED_SQL, query_params: params(buckets, false), format: 'JSONEachRow' });
-    return (await res.json<StoredExport>()).map((s) => ({ ...s, net: Number(s.net) }));
+    return selectRows<StoredExport>(this.store, STORED_SQL, params(buckets, false));
   }
 
   private async cancel(live: readonly StoredExport[], token: string): Promise<void> {
