@@ -21,6 +21,7 @@ import { CREDENTIAL_INCIDENT_KINDS } from './incidents-credentials.ts';
 type Doc = Record<string, unknown>;
 const MIN = 60_000;
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 const hourOf = (ms: number) => Math.floor(ms / HOUR) * HOUR;
 
@@ -193,7 +194,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       return plan({
         kind: this.id, description: "team-ml's batch job runs outside the gateway on the gateway's OpenAI project for team-ml", start: hour, end: hour + HOUR,
         openai: [[hour, openAiResult(tokens, { ...CREDENTIALS.openaiMlBatch, model: 'gpt-4.1-mini-2025-04-14', num_model_requests: int(r, 800, 1500), batch: true })]],
-        openaiCosts: [[Math.floor(hour / (24 * HOUR)) * 24 * HOUR, { amount: { value: Math.round(usd * 1e4) / 1e4, currency: 'usd' }, ...CREDENTIALS.openaiMlBatch, line_item: 'gpt-4.1-mini, batch input', quantity: null }]],
+        openaiCosts: [[Math.floor(hour / DAY) * DAY, { amount: { value: Math.round(usd * 1e4) / 1e4, currency: 'usd' }, ...CREDENTIALS.openaiMlBatch, line_item: 'gpt-4.1-mini, batch input', quantity: null }]],
         expected: [{ detector: 'cross-source.unreconciled-spend', entity: 'ledger:litellm-prod/openai:gpt-4.1-mini-2025-04-14', team: 'team-ml', identity: PEOPLE.erin.email }],
       });
     },
@@ -212,16 +213,25 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
   },
   {
     id: 'runaway-agent',
-    detectors: ['billing.spend-above-approved'],
+    detectors: ['billing.spend-above-approved', 'gateway.enforcement-drift'],
     plant(r, people, t) {
       // team-data's $80/day budget is the one a single runaway hour crosses.
       const data = inTeam(people, 'team-data');
       if (data.length === 0) return null;
+      // LiteLLM keeps serving team-data after the budget is spent (the next hour but one: the
+      // runaway crosses it within its own hours), which enforcement-drift names when it is the same UTC day.
+      const next = hourOf(t) + 2 * HOUR;
+      if (Math.floor(next / DAY) !== Math.floor(t / DAY)) return null;
       const p = pick(r, data);
       const s = claudeSession(r, { person: p, start: t, end: t + 55 * MIN, via: 'litellm', size: 'huge', gap: [15, 30], calls: [3, 3], tools: ['Task', 'Bash', 'Read', 'Edit'] });
+      const after = claudeSession(r, { person: p, start: next + 5 * MIN, end: next + 25 * MIN, via: 'litellm' });
       return plan({
-        kind: this.id, description: `${p.email}'s agent loops with parallel subagents on huge contexts, past team-data's daily budget`, start: t, end: t + 55 * MIN, sessions: [s],
-        expected: [{ detector: 'billing.spend-above-approved', entity: 'team:team-data:daily-budget', team: 'team-data', identity: p.email }],
+        kind: this.id, description: `${p.email}'s agent loops with parallel subagents on huge contexts, past team-data's daily budget; LiteLLM keeps serving team-data after it`,
+        start: t, end: next + 25 * MIN, sessions: [s, after],
+        expected: [
+          { detector: 'billing.spend-above-approved', entity: 'team:team-data:daily-budget', team: 'team-data', identity: p.email },
+          { detector: 'gateway.enforcement-drift', entity: 'enforcement:litellm:team-data:budget', team: 'team-data', identity: p.email },
+        ],
       });
     },
   },
@@ -233,7 +243,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       // that arrives now is yesterday's, and it names a contractor on a claude.ai seat whom no
       // gateway saw (not in the policy, so no team).
       const email = `contractor-${int(r, 100, 999)}@example.com`;
-      const yesterday = Math.floor(t / (24 * HOUR)) * 24 * HOUR - 24 * HOUR;
+      const yesterday = Math.floor(t / DAY) * DAY - DAY;
       const page = claudeCodeReportPage(iso(yesterday), [{
         email, sessions: int(r, 2, 6), overrides: { customer_type: 'subscription', subscription_type: 'team' },
         models: [{ model: 'claude-sonnet-4-5-20250929', input: int(r, 20_000, 60_000), output: int(r, 4_000, 9_000), cents: int(r, 80, 300) }],

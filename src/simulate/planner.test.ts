@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findDecoder } from '../decode/registry.ts';
 import { hasNaturalKey, naturalKey } from '../normalize/natural-key.ts';
-import { simulatedRecords, trafficPlanner } from './planner.ts';
+import { BACKGROUND_BUDGET_SHARE, simulatedRecords, trafficPlanner } from './planner.ts';
+import { PEOPLE, TEAM_DAILY_BUDGETS } from './world.ts';
 
 // Pinned simulated span: 2026-10-20 00:00 → 2026-10-21 03:00 UTC (the day's cost reports arrive after midnight).
 const START = Date.parse('2026-10-20T00:00:00Z');
@@ -74,5 +75,32 @@ describe('traffic planner', () => {
     // Every incident planned early enough has had a record out (billing-only ones wait for their page).
     const early = planner.planted.flatMap((p, i) => (p.start < START + 3 * HOUR ? [i] : []));
     for (const i of early) expect(tagged, planner.planted[i]?.kind).toContain(i);
+  });
+
+  it.each([
+    { messagesPerHour: 200, hours: 24 },
+    { messagesPerHour: 3_000, hours: 6 },
+    { messagesPerHour: 20_000, hours: 2 },
+  ])('keeps every team\'s ordinary day inside its approved budget at $messagesPerHour messages an hour', ({ messagesPerHour, hours }) => {
+    // Without incidents: the spend and tokens each team's gateway rows carry, projected to a day.
+    const teamOf = new Map(Object.values(PEOPLE).map((p) => [p.email, p.team]));
+    const day = simulatedRecords({ start: START, end: START + hours * HOUR, messagesPerHour, seed: 5, incidentsPerHour: 0, sources: ['gateway'] });
+    const spent = new Map<string, { usd: number; tokens: number }>();
+    for (const r of day) {
+      for (const { row } of (findDecoder(r.source, r.doc)?.decode(r.doc, ctx).records ?? [])) {
+        const g = row as { user_email: string; team_id: string; cost_usd: number; uncached_input_tokens: number; cache_read_tokens: number; cache_write_tokens: number; output_tokens: number };
+        const team = teamOf.get(g.user_email) ?? g.team_id;
+        const t = spent.get(team) ?? { usd: 0, tokens: 0 };
+        t.usd += g.cost_usd;
+        t.tokens += g.uncached_input_tokens + g.cache_read_tokens + g.cache_write_tokens + g.output_tokens;
+        spent.set(team, t);
+      }
+    }
+    const perDay = 24 / hours;
+    const teams = Object.entries(TEAM_DAILY_BUDGETS).map(([team, budget]) => {
+      const t = spent.get(team) ?? { usd: 0, tokens: 0 };
+      return { team, working: t.usd > 0, withinUsd: t.usd * perDay <= 1.5 * BACKGROUND_BUDGET_SHARE * budget.usd, withinTokens: !budget.tokens || t.tokens * perDay <= 1.5 * BACKGROUND_BUDGET_SHARE * budget.tokens };
+    });
+    expect(teams).toEqual(teams.map(({ team }) => ({ team, working: true, withinUsd: true, withinTokens: true })));
   });
 });

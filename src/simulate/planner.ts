@@ -6,7 +6,7 @@ import { bedrockRecords, dailyCostReports, hourlyUsagePages } from './billing.ts
 import { INCIDENT_KINDS, type IncidentPlan, type TimedRecord } from './incidents.ts';
 import { chatCalls, claudeSession, int, pick, reviewBotCalls, seeded, type Call, type Rng, type Session } from './traffic.ts';
 import { flatEvent, gatewayRecord, otlpBatch } from './wire.ts';
-import { APPS, MODELS, PEOPLE, REVIEW_BOT_KEY, type Person } from './world.ts';
+import { APPS, MODELS, PEOPLE, REVIEW_BOT_KEY, TEAM_DAILY_BUDGETS, type Person } from './world.ts';
 import { pushTo } from './multimap.ts';
 
 /**
@@ -25,6 +25,11 @@ const DAY = 24 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export const SIMULATED_TEAMS = ['team-platform-eng', 'team-data', 'team-web', 'team-ml'] as const;
+
+/** The share of each team's daily budget its background work may spend (tokens likewise). */
+export const BACKGROUND_BUDGET_SHARE = 0.4;
+/** Hours of background work the calibration samples. */
+const CALIBRATION_HOURS = 3;
 
 export interface PlannerOptions {
   /** Simulated time to start at (epoch ms). */
@@ -71,6 +76,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   let plannedHours = 0;
   let billedUpTo = nextHour;
 
+  const tokenScale = calibrateTokenScale(people, messagesPerHour, opts.seed ?? 1);
   const wanted = new Set<SourceKind>(opts.sources ?? SOURCE_KINDS);
   const enqueue = (recs: TimedRecord[], incident?: number) => {
     for (const rec of recs) if (wanted.has(rec.source)) pending.push(incident === undefined ? rec : { ...rec, incidents: [incident] });
@@ -99,11 +105,6 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     return out;
   }
 
-  /** The telemetry messages of a session, counted when they are not formatted (`sources` without agent). */
-  function telemetryMessages(s: Session): number {
-    return s.person.telemetry === 'otlp' ? s.turns.length : s.turns.reduce((n, turn) => n + turn.length, 0);
-  }
-
   /** One simulated hour of governed work, sized to the message budget. */
   function planHour(hour: number): void {
     const recs: TimedRecord[] = [];
@@ -117,12 +118,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     // Sessions until the hour holds its share of messages (at least one, so a low rate still shows work).
     let budget = messagesPerHour - recs.length;
     do {
-      const p = pick(r, people);
-      const start = hour + int(r, 0, 55) * MIN;
-      const via = p.kongConsumer && r() < 0.3 ? 'kong' : 'litellm';
-      const model = p.team === 'team-ml' && via === 'litellm' ? pick(r, [MODELS.sonnet, MODELS.sonnetBedrock, MODELS.opus]) : undefined;
-      // Sessions end within 50 minutes, so an hour's calls are complete when the next hour ends.
-      const s = claudeSession(r, { person: p, start, end: start + int(r, 10, 50) * MIN, via, ...(model ? { model } : {}) });
+      const s = backgroundSession(r, people, hour, tokenScale);
       const sr = sessionRecords(s);
       recs.push(...sr);
       budget -= sr.length + (wanted.has('agent') ? 0 : telemetryMessages(s));
@@ -196,6 +192,63 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     planted,
     plannedHours: () => plannedHours,
   };
+}
+
+/** One ordinary Claude Code session of someone working, starting in the hour. */
+function backgroundSession(r: Rng, people: readonly Person[], hour: number, tokenScale: ReadonlyMap<string, number>): Session {
+  const p = pick(r, people);
+  const start = hour + int(r, 0, 55) * MIN;
+  const via = p.kongConsumer && r() < 0.3 ? 'kong' : 'litellm';
+  const model = p.team === 'team-ml' && via === 'litellm' ? pick(r, [MODELS.sonnet, MODELS.sonnetBedrock, MODELS.opus]) : undefined;
+  // Sessions end within 50 minutes, so an hour's calls are complete when the next hour ends.
+  return claudeSession(r, { person: p, start, end: start + int(r, 10, 50) * MIN, via, ...(model ? { model } : {}), tokenScale: tokenScale.get(p.team) ?? 1 });
+}
+
+/** The telemetry messages of a session: one OTLP batch per turn, or one flat event each. */
+function telemetryMessages(s: Session): number {
+  return s.person.telemetry === 'otlp' ? s.turns.length : s.turns.reduce((n, turn) => n + turn.length, 0);
+}
+
+/** Gateway rows and telemetry messages a session makes (the planner's message budget counts both). */
+function sessionMessages(s: Session): number {
+  return s.calls.filter((c) => c.via !== 'direct').length + telemetryMessages(s);
+}
+
+/**
+ * Per team, the factor on its background sessions' tokens that keeps the team's day inside
+ * BACKGROUND_BUDGET_SHARE of its approved daily budget (dollars and, where set, tokens). The hour
+ * is filled with as many sessions as the message rate asks for, so without it the bill grows with
+ * the rate: at 2,000 msg/s × 120 every team passed its budget within the first simulated hour and
+ * the budget detectors alerted on ordinary traffic. A higher rate now means denser traffic, not a
+ * bigger bill. Sampled from CALIBRATION_HOURS hours drawn the way planHour draws them, from an RNG
+ * of its own so the day itself is the same draws as before.
+ */
+function calibrateTokenScale(people: readonly Person[], messagesPerHour: number, seed: number): Map<string, number> {
+  const r = seeded(seed + 7919);
+  const usd = new Map<string, number>();
+  const tokens = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, x: number) => m.set(k, (m.get(k) ?? 0) + x);
+  for (let h = 0; h < CALIBRATION_HOURS; h += 1) {
+    let budget = messagesPerHour;
+    do {
+      const s = backgroundSession(r, people, h * HOUR, new Map());
+      for (const c of s.calls) {
+        add(usd, s.person.team, c.costUsd);
+        add(tokens, s.person.team, c.tokens.uncached + c.tokens.cacheRead + c.tokens.cacheWrite + c.tokens.output);
+      }
+      budget -= sessionMessages(s);
+    } while (budget > 0);
+  }
+  const perDay = 24 / CALIBRATION_HOURS;
+  const scale = new Map<string, number>();
+  for (const [team, spent] of usd) {
+    const limit = TEAM_DAILY_BUDGETS[team];
+    if (!limit || spent === 0) continue;
+    const byUsd = (BACKGROUND_BUDGET_SHARE * limit.usd) / (spent * perDay);
+    const byTokens = limit.tokens ? (BACKGROUND_BUDGET_SHARE * limit.tokens) / ((tokens.get(team) ?? 0) * perDay) : Infinity;
+    scale.set(team, Math.min(1, byUsd, byTokens));
+  }
+  return scale;
 }
 
 /** Every record written in [start, end) at once: what the live simulator produces over that span (benches, tests). */

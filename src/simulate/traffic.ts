@@ -98,6 +98,12 @@ export function tokensOf(r: Rng, size: Size): TokenCounts {
   }
 }
 
+/** Token counts times k, whole tokens (k = 1 leaves them as they are). */
+export function scaleTokens(t: TokenCounts, k: number): TokenCounts {
+  if (k === 1) return t;
+  return { uncached: Math.round(t.uncached * k), cacheRead: Math.round(t.cacheRead * k), cacheWrite: Math.round(t.cacheWrite * k), output: Math.round(t.output * k) };
+}
+
 /** List price of the model that served the call (LiteLLM and Kong price from the same public list). */
 export function costOf(model: ModelChoice, t: TokenCounts): number {
   const served = model.served.replace(/^bedrock\/(us\.)?anthropic\./, '').replace(/-v\d+:\d+$/, '');
@@ -125,6 +131,8 @@ export interface SessionSpec {
   auth?: Auth;
   otelTeam?: string;
   tools?: readonly string[];
+  /** Multiplies every call's token counts (and so its cost): the planner's budget calibration (planner.ts). Default 1. */
+  tokenScale?: number;
 }
 
 /**
@@ -160,7 +168,7 @@ export function claudeSession(r: Rng, spec: SessionSpec): Session {
         turn.push({ name: 'api_error', at: callStart + failedMs, seq: seq++, call: failed });
         callStart += failedMs + int(r, 1000, 3000);
       }
-      const tokens = tokensOf(r, spec.size ?? 'normal');
+      const tokens = scaleTokens(tokensOf(r, spec.size ?? 'normal'), spec.tokenScale ?? 1);
       const durationMs = int(r, 2500, 14_000);
       const call: Call = {
         at: callStart, durationMs, via, person: p, key, team: key?.team ?? p.team, session: session.id, model, tokens,

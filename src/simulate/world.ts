@@ -155,3 +155,15 @@ export const APPS = {
 
 /** The CI runner's workload identity (Entra sample B): an approved AI app with no declared owner. */
 export const CI_RUNNER = { servicePrincipalId: '8c1d7d7e-4f3b-4e0c-9d5b-7a0f2e3c1b9a', appId: 'de8bc8b5-d9f9-48b1-a8ad-b748da725064', ip: '20.42.0.15' };
+
+/**
+ * The daily budgets policy.example.yaml approves today, per team (world.test.ts holds them to the
+ * file). The planner keeps each team's background work well inside them at any message rate, so
+ * the only budget a simulated day crosses is the one an incident plants.
+ */
+export const TEAM_DAILY_BUDGETS: Readonly<Record<string, { usd: number; tokens?: number }>> = {
+  'team-platform-eng': { usd: 250 },
+  'team-data': { usd: 80 },
+  'team-web': { usd: 60 },
+  'team-ml': { usd: 300, tokens: 60_000_000 },
+};
