@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findDecoder } from '../decode/registry.ts';
+import type { SourceKind } from '../decode/types.ts';
 import { hasNaturalKey, naturalKey } from '../normalize/natural-key.ts';
 import { BACKGROUND_BUDGET_SHARE, simulatedRecords, trafficPlanner } from './planner.ts';
 import { PEOPLE, TEAM_DAILY_BUDGETS } from './world.ts';
@@ -83,24 +84,38 @@ describe('traffic planner', () => {
     { messagesPerHour: 20_000, hours: 2 },
   ])('keeps every team\'s ordinary day inside its approved budget at $messagesPerHour messages an hour', ({ messagesPerHour, hours }) => {
     // Without incidents: the spend and tokens each team's gateway rows carry, projected to a day.
-    const teamOf = new Map(Object.values(PEOPLE).map((p) => [p.email, p.team]));
-    const day = simulatedRecords({ start: START, end: START + hours * HOUR, messagesPerHour, seed: 5, incidentsPerHour: 0, sources: ['gateway'] });
-    const spent = new Map<string, { usd: number; tokens: number }>();
-    for (const r of day) {
-      for (const { row } of (findDecoder(r.source, r.doc)?.decode(r.doc, ctx).records ?? [])) {
-        const g = row as { user_email: string; team_id: string; cost_usd: number; uncached_input_tokens: number; cache_read_tokens: number; cache_write_tokens: number; output_tokens: number };
-        const team = teamOf.get(g.user_email) ?? g.team_id;
-        const t = spent.get(team) ?? { usd: 0, tokens: 0 };
-        t.usd += g.cost_usd;
-        t.tokens += g.uncached_input_tokens + g.cache_read_tokens + g.cache_write_tokens + g.output_tokens;
-        spent.set(team, t);
-      }
-    }
+    const rows = gatewayRows(simulatedRecords({ start: START, end: START + hours * HOUR, messagesPerHour, seed: 5, incidentsPerHour: 0, sources: ['gateway'] }));
     const perDay = 24 / hours;
     const teams = Object.entries(TEAM_DAILY_BUDGETS).map(([team, budget]) => {
-      const t = spent.get(team) ?? { usd: 0, tokens: 0 };
-      return { team, working: t.usd > 0, withinUsd: t.usd * perDay <= 1.5 * BACKGROUND_BUDGET_SHARE * budget.usd, withinTokens: !budget.tokens || t.tokens * perDay <= 1.5 * BACKGROUND_BUDGET_SHARE * budget.tokens };
+      const mine = rows.filter((g) => g.team === team);
+      const usd = mine.reduce((a, g) => a + g.usd, 0);
+      const tokens = mine.reduce((a, g) => a + g.tokens, 0);
+      return { team, working: usd > 0, withinUsd: usd * perDay <= 1.5 * BACKGROUND_BUDGET_SHARE * budget.usd, withinTokens: !budget.tokens || tokens * perDay <= 1.5 * BACKGROUND_BUDGET_SHARE * budget.tokens };
     });
     expect(teams).toEqual(teams.map(({ team }) => ({ team, working: true, withinUsd: true, withinTokens: true })));
   });
+
+  it.each([200, 20_000])('leaves a quarter of a team\'s LiteLLM requests unlogged while a node without prompt storage serves it, at %i messages an hour', (messagesPerHour) => {
+    const planner = trafficPlanner({ start: START, messagesPerHour, seed: 8, incidentsPerHour: 1, incidentKinds: ['node-without-prompt-logging'], sources: ['gateway'] });
+    const rows = gatewayRows(planner.due(START + 3 * HOUR));
+    const gaps = planner.planted.flatMap((p) => (p.unlogged && p.unlogged.to <= START + 3 * HOUR ? [p.unlogged] : []));
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const gap of gaps) {
+      const served = rows.filter((g) => g.team === gap.team && g.gateway === 'litellm' && g.model && g.at >= gap.from && g.at < gap.to);
+      const share = served.filter((g) => !g.logged).length / served.length;
+      expect(share, `${gap.team} ${new Date(gap.from).toISOString()}`).toBeGreaterThan(messagesPerHour > 1000 ? 0.15 : 0.25);
+    }
+  });
 });
+
+/** The decoded gateway rows of simulated records: team (by the person, else the logged team), time, spend, tokens, prompt logged. */
+function gatewayRows(records: readonly { source: SourceKind; doc: Record<string, unknown> }[]) {
+  const teamOf = new Map(Object.values(PEOPLE).map((p) => [p.email, p.team]));
+  return records.flatMap((r) => (findDecoder(r.source, r.doc)?.decode(r.doc, ctx).records ?? []).filter((x) => x.table === 'gateway_requests').map(({ row }) => {
+    const g = row as { event_time: string; gateway: string; model_served: string; user_email: string; team_id: string; cost_usd: number; uncached_input_tokens: number; cache_read_tokens: number; cache_write_tokens: number; output_tokens: number; prompt_logged: number };
+    return {
+      team: teamOf.get(g.user_email) ?? g.team_id, at: Date.parse(`${g.event_time.replace(' ', 'T')}Z`), gateway: g.gateway, model: g.model_served !== '',
+      usd: g.cost_usd, tokens: g.uncached_input_tokens + g.cache_read_tokens + g.cache_write_tokens + g.output_tokens, logged: g.prompt_logged === 1,
+    };
+  }));
+}

@@ -41,6 +41,8 @@ export interface PlannerOptions {
   seed?: number;
   /** Expected incidents per simulated hour (default 1). */
   incidentsPerHour?: number;
+  /** Only incidents of these kinds (incidents.ts ids; default: every kind). */
+  incidentKinds?: readonly string[];
   /**
    * Only these topics' records (default: all four). The day is the same either way — the same
    * draws from the seed — but a bench that needs the gateway topic alone does not pay for
@@ -76,7 +78,10 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   let plannedHours = 0;
   let billedUpTo = nextHour;
 
+  const kinds = opts.incidentKinds ? INCIDENT_KINDS.filter((k) => opts.incidentKinds?.includes(k.id)) : INCIDENT_KINDS;
   const tokenScale = calibrateTokenScale(people, messagesPerHour, opts.seed ?? 1);
+  /** LiteLLM nodes without prompt storage (incidents), dropped once their hour is planned. */
+  let unlogged: NonNullable<IncidentPlan['unlogged']>[] = [];
   const wanted = new Set<SourceKind>(opts.sources ?? SOURCE_KINDS);
   const enqueue = (recs: TimedRecord[], incident?: number) => {
     for (const rec of recs) if (wanted.has(rec.source)) pending.push(incident === undefined ? rec : { ...rec, incidents: [incident] });
@@ -115,16 +120,19 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       if (r() < 0.2) recs.push({ at: hour + int(r, 10, 50) * MIN, source: 'idp', doc: oktaSsoBy(p, iso(hour + int(r, 10, 50) * MIN), pick(r, APPS.okta)) });
     }
     if (people.includes(PEOPLE.dave)) recs.push(...callRecords(reviewBotCalls(r, REVIEW_BOT_KEY, PEOPLE.dave, hour, [0, 1])));
+    // Incidents first: an unlogged-node incident changes how this hour's ordinary sessions are logged.
+    plantIncidents(hour);
     // Sessions until the hour holds its share of messages (at least one, so a low rate still shows work).
     let budget = messagesPerHour - recs.length;
     do {
       const s = backgroundSession(r, people, hour, tokenScale);
+      for (const gap of unlogged) for (const c of s.calls) if (c.via === 'litellm' && c.team === gap.team && c.at >= gap.from && c.at < gap.to && r() < gap.share) c.logged = false;
       const sr = sessionRecords(s);
       recs.push(...sr);
       budget -= sr.length + (wanted.has('agent') ? 0 : telemetryMessages(s));
     } while (budget > 0);
     enqueue(recs);
-    plantIncidents(hour);
+    unlogged = unlogged.filter((gap) => gap.to > hour + HOUR);
     plannedHours += 1;
   }
 
@@ -134,7 +142,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     // Poisson with mean `expected`: count exponential inter-arrival gaps that fit in the hour.
     for (let x = -Math.log(1 - r()); x < expected && n < 10; x += -Math.log(1 - r())) n += 1;
     for (let i = 0; i < n; i += 1) {
-      const kind = pick(r, INCIDENT_KINDS);
+      const kind = pick(r, kinds);
       const t = hour + int(r, 0, 50) * MIN;
       const plan = kind.plant(r, people, t);
       // The last person working never leaves: someone must keep the simulation going.
@@ -146,6 +154,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       for (const [h, o] of plan.openai ?? []) pushTo(extras.openai, h, o);
       for (const [d, o] of plan.openaiCosts ?? []) pushTo(extras.openaiCosts, d, o);
       if (plan.retire) people = people.filter((p) => p !== plan.retire);
+      if (plan.unlogged) unlogged.push(plan.unlogged);
       opts.log?.debug({ kind: plan.kind, at: iso(plan.start), expected: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planned');
     }
   }
@@ -228,7 +237,11 @@ function calibrateTokenScale(people: readonly Person[], messagesPerHour: number,
   const usd = new Map<string, number>();
   const tokens = new Map<string, number>();
   const add = (m: Map<string, number>, k: string, x: number) => m.set(k, (m.get(k) ?? 0) + x);
+  // What every hour holds besides sessions (chat, the review bot) is not scaled; the sessions get the rest of the share.
+  const fixedUsd = new Map<string, number>();
   for (let h = 0; h < CALIBRATION_HOURS; h += 1) {
+    for (const p of people) for (const c of chatCalls(r, p, h * HOUR, [0, 1], MODELS.gpt5mini, [1, 3])) add(fixedUsd, c.team, c.costUsd);
+    if (people.includes(PEOPLE.dave)) for (const c of reviewBotCalls(r, REVIEW_BOT_KEY, PEOPLE.dave, h * HOUR, [0, 1])) add(fixedUsd, c.team, c.costUsd);
     let budget = messagesPerHour;
     do {
       const s = backgroundSession(r, people, h * HOUR, new Map());
@@ -244,7 +257,7 @@ function calibrateTokenScale(people: readonly Person[], messagesPerHour: number,
   for (const [team, spent] of usd) {
     const limit = TEAM_DAILY_BUDGETS[team];
     if (!limit || spent === 0) continue;
-    const byUsd = (BACKGROUND_BUDGET_SHARE * limit.usd) / (spent * perDay);
+    const byUsd = Math.max(0, BACKGROUND_BUDGET_SHARE * limit.usd - (fixedUsd.get(team) ?? 0) * perDay) / (spent * perDay);
     const byTokens = limit.tokens ? (BACKGROUND_BUDGET_SHARE * limit.tokens) / ((tokens.get(team) ?? 0) * perDay) : Infinity;
     scale.set(team, Math.min(1, byUsd, byTokens));
   }
