@@ -153,7 +153,7 @@ process.stdout.write([
   '',
   markdownTable(HEAD, tableRows()),
   '',
-  JSON.stringify({ ingest: ingest && { bytes: ingest.bytes, driftwatch: { ...ingest.dw, threads: undefined }, likeForLike: ingest.like, raw: ingest.raw }, latency: latency && { ...latency, card: { ...latency.card, extra: latency.card.extra.length, extraByDetector: countBy(latency.card.extra.map((a) => a.detector)) } }, detect }),
+  JSON.stringify({ ingest: ingest && { bytes: ingest.bytes, driftwatch: { ...ingest.dw, threads: undefined }, likeForLike: ingest.like, raw: ingest.raw }, latency: latency && { ...latency, card: { ...latency.card, extra: latency.card.extra.length, extraByDetector: countBy(latency.card.extra.map((a) => a.detector)), extraAlerts: latency.card.extra.slice(0, 20).map((a) => `${a.detector} ${a.entity} ${a.windowStart}…${a.windowEnd}`) } }, detect }),
   '',
 ].join('\n'));
 

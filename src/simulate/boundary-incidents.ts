@@ -47,7 +47,8 @@ export const BOUNDARY_INCIDENT_KINDS: readonly IncidentKind[] = [
     id: 'moves-to-desktop',
     detectors: ['cross-source.entry-path-drift'],
     plant(r, people, t) {
-      // The drift is a team's share, not one session: the person works the hour in several desktop sessions (parallel projects).
+      // The drift is a team's share, not one session: the person works the hour in several desktop sessions
+      // (parallel projects), and a third of the team's sessions that hour move with them, whatever the traffic's volume.
       const p = pick(r, people);
       const sessions = Array.from({ length: 5 }, () => {
         const start = t + int(r, 0, 10) * MIN;
@@ -56,7 +57,8 @@ export const BOUNDARY_INCIDENT_KINDS: readonly IncidentKind[] = [
         return s;
       });
       return plan({
-        kind: this.id, description: `${p.email} works an hour in Claude Code desktop, a surface the policy does not approve`, start: t, end: t + 50 * MIN, sessions,
+        kind: this.id, description: `${p.email} and a third of ${p.team}'s sessions work an hour in Claude Code desktop, a surface the policy does not approve`,
+        start: t, end: t + 50 * MIN, sessions, ordinary: { team: p.team, from: t, to: t + 50 * MIN, share: 1 / 3, change: onDesktop },
         expected: [{ detector: 'cross-source.entry-path-drift', entity: `${p.team}:service:claude-code-desktop`, team: p.team, identity: p.email }],
       });
     },

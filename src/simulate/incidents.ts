@@ -56,10 +56,24 @@ export interface IncidentPlan {
   /** A person who leaves the company: no ordinary traffic after this incident. */
   retire?: Person;
   /**
-   * A LiteLLM node without prompt storage: this share of the team's ordinary LiteLLM requests in
-   * [from, to) is logged without the prompt, whatever the traffic's volume (planner.ts applies it).
+   * What the incident does to the team's ordinary work: this share of the team's ordinary sessions
+   * starting in [from, to) is changed by `change` (planner.ts applies it), so an incident that is a
+   * team's share stays that share whatever the traffic's volume.
    */
-  unlogged?: { team: string; from: number; to: number; share: number };
+  ordinary?: OrdinaryChange;
+}
+
+export interface OrdinaryChange {
+  team: string;
+  from: number;
+  to: number;
+  share: number;
+  change: (s: Session) => void;
+}
+
+/** Every gateway call of the session stored without its prompt (a LiteLLM node without prompt storage). */
+export function unlogged(s: Session): void {
+  for (const c of s.calls) if (c.via === 'litellm') c.logged = false;
 }
 
 export interface IncidentKind {
@@ -208,13 +222,13 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
     id: 'node-without-prompt-logging',
     detectors: ['gateway.prompt-log-gap'],
     plant(r, people, t) {
-      // One node of four in the team's LiteLLM pool: its share of the team's traffic goes unlogged,
-      // so the gap is as visible at 2,000 msg/s as at 20 (one session alone is 1 % of a busy hour).
+      // One node of four in the team's LiteLLM pool (sessions stick to a node): a quarter of the team's
+      // sessions go unlogged, so the gap is as visible at 2,000 msg/s as at 20 (one session alone is 1 % of a busy hour).
       const p = pick(r, people);
       const s = claudeSession(r, { person: p, start: t, end: t + 50 * MIN, via: 'litellm', logged: false, gap: [60, 120] });
       return plan({
-        kind: this.id, description: `a LiteLLM node without prompt storage serves ${p.email}'s session and a quarter of ${p.team}'s requests for 50 minutes`,
-        start: t, end: t + 50 * MIN, sessions: [s], unlogged: { team: p.team, from: t, to: t + 50 * MIN, share: 0.25 },
+        kind: this.id, description: `a LiteLLM node without prompt storage serves ${p.email}'s session and a quarter of ${p.team}'s sessions for 50 minutes`,
+        start: t, end: t + 50 * MIN, sessions: [s], ordinary: { team: p.team, from: t, to: t + 50 * MIN, share: 0.25, change: unlogged },
         expected: [{ detector: 'gateway.prompt-log-gap', entity: `${p.team}:unlogged-prompts`, team: p.team, identity: p.email }],
       });
     },

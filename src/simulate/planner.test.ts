@@ -98,7 +98,7 @@ describe('traffic planner', () => {
   it.each([200, 20_000])('leaves a quarter of a team\'s LiteLLM requests unlogged while a node without prompt storage serves it, at %i messages an hour', (messagesPerHour) => {
     const planner = trafficPlanner({ start: START, messagesPerHour, seed: 8, incidentsPerHour: 1, incidentKinds: ['node-without-prompt-logging'], sources: ['gateway'] });
     const rows = gatewayRows(planner.due(START + 3 * HOUR));
-    const gaps = planner.planted.flatMap((p) => (p.unlogged && p.unlogged.to <= START + 3 * HOUR ? [p.unlogged] : []));
+    const gaps = planner.planted.flatMap((p) => (p.ordinary && p.ordinary.to <= START + 3 * HOUR ? [p.ordinary] : []));
     expect(gaps.length).toBeGreaterThan(0);
     for (const gap of gaps) {
       const served = rows.filter((g) => g.team === gap.team && g.gateway === 'litellm' && g.model && g.at >= gap.from && g.at < gap.to);

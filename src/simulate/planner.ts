@@ -3,7 +3,7 @@ import { entraSignInBy, oktaGrantBy, oktaSsoBy } from '../../detectors/_shared/f
 import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { bedrockRecords, dailyCostReports, hourlyUsagePages } from './billing.ts';
-import { INCIDENT_KINDS, type IncidentPlan, type TimedRecord } from './incidents.ts';
+import { INCIDENT_KINDS, type IncidentPlan, type OrdinaryChange, type TimedRecord } from './incidents.ts';
 import { chatCalls, claudeSession, int, pick, reviewBotCalls, seeded, type Call, type Rng, type Session } from './traffic.ts';
 import { flatEvent, gatewayRecord, otlpBatch } from './wire.ts';
 import { APPS, MODELS, PEOPLE, REVIEW_BOT_KEY, TEAM_DAILY_BUDGETS, type Person } from './world.ts';
@@ -80,8 +80,8 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
 
   const kinds = opts.incidentKinds ? INCIDENT_KINDS.filter((k) => opts.incidentKinds?.includes(k.id)) : INCIDENT_KINDS;
   const tokenScale = calibrateTokenScale(people, messagesPerHour, opts.seed ?? 1);
-  /** LiteLLM nodes without prompt storage (incidents), dropped once their hour is planned. */
-  let unlogged: NonNullable<IncidentPlan['unlogged']>[] = [];
+  /** Incidents' changes to a team's ordinary sessions, dropped once their last hour is planned. */
+  let ordinary: OrdinaryChange[] = [];
   const wanted = new Set<SourceKind>(opts.sources ?? SOURCE_KINDS);
   const enqueue = (recs: TimedRecord[], incident?: number) => {
     for (const rec of recs) if (wanted.has(rec.source)) pending.push(incident === undefined ? rec : { ...rec, incidents: [incident] });
@@ -120,19 +120,20 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       if (r() < 0.2) recs.push({ at: hour + int(r, 10, 50) * MIN, source: 'idp', doc: oktaSsoBy(p, iso(hour + int(r, 10, 50) * MIN), pick(r, APPS.okta)) });
     }
     if (people.includes(PEOPLE.dave)) recs.push(...callRecords(reviewBotCalls(r, REVIEW_BOT_KEY, PEOPLE.dave, hour, [0, 1])));
-    // Incidents first: an unlogged-node incident changes how this hour's ordinary sessions are logged.
+    // Incidents first: some change a share of this hour's ordinary sessions (`ordinary`).
     plantIncidents(hour);
     // Sessions until the hour holds its share of messages (at least one, so a low rate still shows work).
     let budget = messagesPerHour - recs.length;
     do {
       const s = backgroundSession(r, people, hour, tokenScale);
-      for (const gap of unlogged) for (const c of s.calls) if (c.via === 'litellm' && c.team === gap.team && c.at >= gap.from && c.at < gap.to && r() < gap.share) c.logged = false;
+      const start = s.calls[0]?.at ?? hour;
+      for (const o of ordinary) if (s.person.team === o.team && start >= o.from && start < o.to && r() < o.share) o.change(s);
       const sr = sessionRecords(s);
       recs.push(...sr);
       budget -= sr.length + (wanted.has('agent') ? 0 : telemetryMessages(s));
     } while (budget > 0);
     enqueue(recs);
-    unlogged = unlogged.filter((gap) => gap.to > hour + HOUR);
+    ordinary = ordinary.filter((o) => o.to > hour + HOUR);
     plannedHours += 1;
   }
 
@@ -154,7 +155,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
       for (const [h, o] of plan.openai ?? []) pushTo(extras.openai, h, o);
       for (const [d, o] of plan.openaiCosts ?? []) pushTo(extras.openaiCosts, d, o);
       if (plan.retire) people = people.filter((p) => p !== plan.retire);
-      if (plan.unlogged) unlogged.push(plan.unlogged);
+      if (plan.ordinary) ordinary.push(plan.ordinary);
       opts.log?.debug({ kind: plan.kind, at: iso(plan.start), expected: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planned');
     }
   }
