@@ -8,6 +8,7 @@ import { claudeSession, int, pick, type Session } from './traffic.ts';
  */
 
 const MIN = 60_000;
+const HOUR = 3_600_000;
 const plan = (p: Omit<IncidentPlan, 'records'>): IncidentPlan => ({ records: [], ...p });
 
 /**
@@ -48,7 +49,8 @@ export const BOUNDARY_INCIDENT_KINDS: readonly IncidentKind[] = [
     detectors: ['cross-source.entry-path-drift'],
     plant(r, people, t) {
       // The drift is a team's share, not one session: the person works the hour in several desktop sessions
-      // (parallel projects), and a third of the team's sessions that hour move with them, whatever the traffic's volume.
+      // (parallel projects), and most of the team's sessions that hour move with them, whatever the traffic's volume
+      // (entry-path-drift judges the team's share of requests: at least minShare 0.2 and minRise over its baseline).
       const p = pick(r, people);
       const sessions = Array.from({ length: 5 }, () => {
         const start = t + int(r, 0, 10) * MIN;
@@ -57,8 +59,8 @@ export const BOUNDARY_INCIDENT_KINDS: readonly IncidentKind[] = [
         return s;
       });
       return plan({
-        kind: this.id, description: `${p.email} and a third of ${p.team}'s sessions work an hour in Claude Code desktop, a surface the policy does not approve`,
-        start: t, end: t + 50 * MIN, sessions, ordinary: { team: p.team, from: t, to: t + 50 * MIN, share: 1 / 3, change: onDesktop },
+        kind: this.id, description: `${p.email} and most of ${p.team}'s sessions work an hour in Claude Code desktop, a surface the policy does not approve`,
+        start: t, end: t + 50 * MIN, sessions, ordinary: { team: p.team, from: Math.floor(t / HOUR) * HOUR, to: t + 50 * MIN, share: 0.6, change: onDesktop },
         expected: [{ detector: 'cross-source.entry-path-drift', entity: `${p.team}:service:claude-code-desktop`, team: p.team, identity: p.email }],
       });
     },

@@ -19,7 +19,7 @@ const OPENAI_MAX_KEY_AGE_DAYS = 90;
 export const CREDENTIAL_INCIDENT_KINDS: readonly IncidentKind[] = [
   {
     id: 'static-ci-secret',
-    detectors: ['cross-source.static-credentials'],
+    detectors: ['cross-source.static-credentials', 'cross-source.ownerless-session'],
     plant(_r, people, t): IncidentPlan | null {
       // The workload belongs to team-platform-eng (policy); plant it only when that team is simulated.
       if (!people.some((p) => p.team === 'team-platform-eng')) return null;
@@ -27,7 +27,11 @@ export const CREDENTIAL_INCIDENT_KINDS: readonly IncidentKind[] = [
       return {
         kind: this.id, description: 'the CI runner signs in with a client secret, where the policy expects its federated credential',
         start: t, end: t, sessions: [], records: [{ at: t, source: 'idp', doc }],
-        expected: [{ detector: 'cross-source.static-credentials', entity: 'workload:entra:ci-claude-code-runner', team: 'team-platform-eng', identity: PEOPLE.dana.email }],
+        // Its sign-in to the gateway app is also a workload identity with no declared owner (the planted day's ci-runner).
+        expected: [
+          { detector: 'cross-source.static-credentials', entity: 'workload:entra:ci-claude-code-runner', team: 'team-platform-eng', identity: PEOPLE.dana.email },
+          { detector: 'cross-source.ownerless-session', entity: `service-principal:entra:${CI_RUNNER.servicePrincipalId}`, team: 'team-platform-eng', identity: PEOPLE.dana.email },
+        ],
       };
     },
   },
