@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeContext, decodeMessage } from '../../src/decode/message.ts';
 import { SOURCE_KINDS, type SourceKind } from '../../src/decode/types.ts';
 import type { Store } from '../../src/store/store.ts';
 import { count, testConfig, testStore } from '../helpers/env.ts';
 import { createTopics } from '../helpers/kafka.ts';
 import { exactlyOnce, exitOf, produceTraffic, progress, reportCase, rollupMismatches, sleep, startDriftwatch, tableCounts, waitForProgress } from './harness.ts';
-import { expectedRows, faultTraffic, type FaultTraffic } from './traffic.ts';
+import { decodedRecords, expectedRows, faultTraffic, type FaultTraffic } from './traffic.ts';
 
 /**
  * Fault: a producer retrying records it already sent — the same messages again at new offsets,
@@ -36,15 +35,10 @@ function firstShare(share: number): FaultTraffic['messages'] {
 const total = (m: FaultTraffic['messages']) => SOURCE_KINDS.reduce((n, s) => n + m[s].length, 0);
 
 /** The distinct (provider, key) pairs the traffic's key-inventory pages list, as the decoders read them. */
-async function keysIn(messages: FaultTraffic['messages']): Promise<number> {
-  const ctx = decodeContext(false, 24 * 3_600_000);
+function keysIn(messages: FaultTraffic['messages']): number {
   const keys = new Set<string>();
-  for (const source of SOURCE_KINDS) {
-    for (const value of messages[source]) {
-      for (const r of decodeMessage(source, value, ctx, { maxMessageBytes: 1 << 20 }).records) {
-        if (r.table === 'provider_keys') keys.add(`${String((r.row as { provider: string }).provider)} ${String((r.row as { key_id: string }).key_id)}`);
-      }
-    }
+  for (const r of decodedRecords(messages)) {
+    if (r.table === 'provider_keys') keys.add(`${(r.row as { provider: string }).provider} ${(r.row as { key_id: string }).key_id}`);
   }
   return keys.size;
 }
@@ -101,7 +95,7 @@ describe('fault: producer retries at new offsets', () => {
     // So it holds a row per delivery, and the same keys as one copy of the traffic.
     const pulls = traffic.expectedRows.provider_keys + expectedRows(retried).provider_keys + expectedRows(late).provider_keys;
     expect(stored).toEqual({ ...exactlyOnce(traffic.expectedRows), provider_keys: { rows: pulls, distinct: pulls } });
-    expect(await count(store, 'SELECT uniqExact(provider, key_id) c FROM provider_keys')).toBe(await keysIn(traffic.messages));
+    expect(await count(store, 'SELECT uniqExact(provider, key_id) c FROM provider_keys')).toBe(keysIn(traffic.messages));
     expect(await rollupMismatches(store)).toEqual([]);
     expect(keyDuplicates).toEqual({ gateway_requests: 0, provider_usage: 0, idp_events: 0, agent_events: 0 });
     expect(await count(store, 'SELECT count() c FROM ingest_rejects')).toBe(0);

@@ -29,16 +29,21 @@ export function faultTraffic(opts: { hours: number; messagesPerHour: number; see
   return { messages, total: records.length, expectedRows: expectedRows(messages) };
 }
 
-/** Rows per table the decoders make of these messages (a reject would make the case fail loudly). */
-export function expectedRows(messages: Record<SourceKind, Buffer[]>): Record<DataTable, number> {
+/** The records the decoders make of these messages, as the consumer decodes them (a reject throws: the case fails loudly). */
+export function* decodedRecords(messages: Record<SourceKind, Buffer[]>): Generator<{ table: DataTable; row: object }> {
   const ctx = decodeContext(false, 24 * HOUR);
-  const rows = Object.fromEntries(DATA_TABLES.map((t) => [t, 0])) as Record<DataTable, number>;
   for (const source of SOURCE_KINDS) {
     for (const value of messages[source]) {
       const out = decodeMessage(source, value, ctx, { maxMessageBytes: 1 << 20 });
       if (out.rejects.length > 0) throw new Error(`simulated ${source} message rejected: ${out.rejects[0]?.reason} ${out.rejects[0]?.detail}`);
-      for (const r of out.records) rows[r.table] += 1;
+      yield* out.records;
     }
   }
+}
+
+/** Rows per table the decoders make of these messages. */
+export function expectedRows(messages: Record<SourceKind, Buffer[]>): Record<DataTable, number> {
+  const rows = Object.fromEntries(DATA_TABLES.map((t) => [t, 0])) as Record<DataTable, number>;
+  for (const r of decodedRecords(messages)) rows[r.table] += 1;
   return rows;
 }
