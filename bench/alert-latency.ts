@@ -26,6 +26,7 @@ import type { Logger } from '../src/telemetry/logger.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export interface LatencyRun {
   broker: ResolvedBroker;
@@ -61,9 +62,12 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
   const dataDir = join(run.dir, 'latency-data');
   const cfgFile = join(run.dir, 'latency-config.json');
   writeFileSync(cfgFile, JSON.stringify({ kafka: { brokers: run.broker.brokers, groupId: `lat-${run.run}`, topics }, clickhouse: { dataDir }, logLevel: 'warn' }));
-  // Simulated time ends at the present when the run does; detectors start at its first hour.
+  // Simulated time ends at the present when the run does. Detectors start at the UTC day before its
+  // first hour: a daily report read today describes yesterday (Claude Code analytics, daily costs),
+  // and a scheduler started at the first hour would never evaluate yesterday's window.
   const simStart = Math.floor((Date.now() - run.speedup * run.durationMs) / HOUR) * HOUR;
-  const child = spawn(process.execPath, [join(root, 'bin/driftwatch.js'), '--config', cfgFile, 'run', '--role', 'ingest', 'detect', '--policy', EXAMPLE_POLICY_FILE, '--since', new Date(simStart).toISOString()],
+  const since = Math.floor(simStart / DAY) * DAY - DAY;
+  const child = spawn(process.execPath, [join(root, 'bin/driftwatch.js'), '--config', cfgFile, 'run', '--role', 'ingest', 'detect', '--policy', EXAMPLE_POLICY_FILE, '--since', new Date(since).toISOString()],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '' } });
   const pid = child.pid as number;
   let peak = 0;

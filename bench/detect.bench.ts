@@ -1,5 +1,5 @@
 /**
- * npm run bench:detect [-- --sizes 1000000,10000000 --day 2026-08-19 --keep --no-reference]
+ * npm run bench:detect [-- --sizes 1000000,10000000 --day 2026-08-19 --keep --no-reference --lanes 2]
  *
  * Time for ONE full detector cycle over a day — every detector over every window of one UTC day,
  * exactly as `driftwatch detect --from <day> --to <day+1>` (and a day of scheduler catch-up) runs
@@ -7,7 +7,9 @@
  * policy.example.yaml synced — over a day of N gateway requests plus proportional agent, billing
  * and IdP rows (bench/detect-data.ts states the mix). The reference, measured in the same process
  * on the same data, is the same detectors with one query per window (how the scheduler evaluates
- * its newest window); the bench checks both raise the same alerts.
+ * its newest window); the bench checks both raise the same alerts. The day's total is timed as
+ * `detect` runs it, detectors side by side in `service.detectLanes` lanes (each on its own store
+ * session); the per-detector figures come from a pass with each detector alone.
  *
  * Per size, in a fresh embedded data directory (chdb: one data directory per process):
  *   1. child `--phase gen`: migrate, generate the day inside ClickHouse (INSERT … SELECT FROM
@@ -49,6 +51,8 @@ const { values: args } = parseArgs({
     detector: { type: 'string', multiple: true },
     keep: { type: 'boolean', default: false },
     'no-reference': { type: 'boolean', default: false },
+    // Detectors side by side (service.detectLanes, as `detect` and the scheduler run them); the per-detector figures are one at a time.
+    lanes: { type: 'string' },
   },
 });
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -149,7 +153,7 @@ async function timeCycle(store: Store, detectors: AnyDetector[], request: { from
   return { seconds: +((performance.now() - started) / 1000).toFixed(2), cpuSeconds: +((cpuAll.user + cpuAll.system) / 1e6).toFixed(2), detectors: figures, fingerprints: fingerprints.sort() };
 }
 
-async function phaseDetect(dir: string, day: string, only: string[] | undefined, reference: boolean): Promise<void> {
+async function phaseDetect(dir: string, day: string, only: string[] | undefined, reference: boolean, lanes: number): Promise<void> {
   const store = await open(dir);
   const { policy } = loadPolicyFile(EXAMPLE_POLICY_FILE);
   const { version: policyVersion } = await syncPolicy(store, policy, EXAMPLE_POLICY_FILE, log);
@@ -158,9 +162,18 @@ async function phaseDetect(dir: string, day: string, only: string[] | undefined,
   const request = { from, to: new Date(from.getTime() + 86_400_000) };
   const now = new Date();
   const loadAvgAtStart = +(loadavg()[0] ?? 0).toFixed(2);
-  // The product: what `driftwatch detect --from <day> --to <day+1>` and a day of catch-up run.
-  say('  the day, batched (one query per batch detector per day):');
+  // Each detector alone, batched: the per-detector figures.
+  say('  the day, batched (one query per batch detector per day), one detector at a time:');
   const cycle = await timeCycle(store, detectors, request, now, policyVersion, false);
+  // The product: what `driftwatch detect --from <day> --to <day+1>` runs, detectors side by side in lanes.
+  await store.client.command({ query: 'TRUNCATE TABLE alerts' });
+  const d0 = performance.now();
+  const dc0 = process.cpuUsage();
+  const inLanes = await detectOnce(store, detectors, request, { now, policyVersion, log, lanes });
+  const daySeconds = +((performance.now() - d0) / 1000).toFixed(2);
+  const dayCpu = process.cpuUsage(dc0);
+  const lanesSameAlerts = JSON.stringify(inLanes.map((a) => a.fingerprint).sort()) === JSON.stringify(cycle.fingerprints);
+  say(`  the day in ${lanes} lanes (as detect runs it): ${daySeconds} s, ${inLanes.length} alerts${lanesSameAlerts ? ', the same as one at a time' : ', ALERTS DIFFER FROM ONE AT A TIME'}`);
   const loadAvgAtEnd = +(loadavg()[0] ?? 0).toFixed(2);
   // The reference, same process, same data: one query per window.
   let ref: CycleFigures | null = null;
@@ -174,13 +187,14 @@ async function phaseDetect(dir: string, day: string, only: string[] | undefined,
   await store.client.command({ query: 'TRUNCATE TABLE alerts' });
   const s0 = performance.now();
   const sc0 = process.cpuUsage();
-  await detectOnce(store, detectors, { at: request.to }, { now, policyVersion, log });
+  await detectOnce(store, detectors, { at: request.to }, { now, policyVersion, log, lanes });
   const scheduledCycleSeconds = +((performance.now() - s0) / 1000).toFixed(2);
   const scheduledCycleCpu = process.cpuUsage(sc0);
   say(`  scheduled cycle (every detector once, latest window): ${scheduledCycleSeconds} s`);
   await store.close();
   process.stdout.write(`${JSON.stringify({
-    totalSeconds: cycle.seconds, totalCpuSeconds: cycle.cpuSeconds, alerts: cycle.fingerprints.length,
+    lanes, totalSeconds: daySeconds, totalCpuSeconds: +((dayCpu.user + dayCpu.system) / 1e6).toFixed(2), lanesSameAlerts,
+    inOrderSeconds: cycle.seconds, inOrderCpuSeconds: cycle.cpuSeconds, alerts: cycle.fingerprints.length,
     referenceSeconds: ref?.seconds ?? null, referenceCpuSeconds: ref?.cpuSeconds ?? null, sameAlerts,
     scheduledCycleSeconds, scheduledCycleCpuSeconds: +((scheduledCycleCpu.user + scheduledCycleCpu.system) / 1e6).toFixed(2),
     loadAvgAtStart, loadAvgAtEnd, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -200,6 +214,7 @@ interface SizeResult {
   gen: Record<string, unknown>;
   detect: {
     scheduledCycleSeconds: number; scheduledCycleCpuSeconds: number; totalSeconds: number; totalCpuSeconds: number; alerts: number;
+    lanes: number; lanesSameAlerts: boolean; inOrderSeconds: number; inOrderCpuSeconds: number;
     referenceSeconds: number | null; referenceCpuSeconds: number | null; sameAlerts: boolean | null;
     maxRssMiB: number; loadAvgAtStart: number; loadAvgAtEnd: number; detectors: DetectorFigures[]; referenceDetectors: DetectorFigures[];
   };
@@ -216,13 +231,15 @@ function report(results: SizeResult[], day: string): void {
       return x ? [x.seconds.toFixed(2), String(x.queries), ref ? ref.seconds.toFixed(2) : '-', (x.rowsRead / 1e6).toFixed(1), String(x.peakRssMiB)] : ['', '', '', '', ''];
     })]);
   }
-  rows.push(['TOTAL (the day)', ...results.flatMap((r) => [r.detect.totalSeconds.toFixed(2), String(r.detect.detectors.reduce((a, d) => a + d.queries, 0)),
+  rows.push(['one detector at a time', ...results.flatMap((r) => [r.detect.inOrderSeconds.toFixed(2), '', '', '', ''])]);
+  rows.push([`TOTAL (the day, ${results[0]?.detect.lanes ?? 1} lanes)`, ...results.flatMap((r) => [r.detect.totalSeconds.toFixed(2), String(r.detect.detectors.reduce((a, d) => a + d.queries, 0)),
     r.detect.referenceSeconds === null ? '-' : r.detect.referenceSeconds.toFixed(2),
     (r.detect.detectors.reduce((a, d) => a + d.rowsRead, 0) / 1e6).toFixed(1), String(r.detect.maxRssMiB)])]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const out = ['', `bench:detect — every detector over every window of ${day} (detect --from ${day}T00:00Z --to +24h), embedded ClickHouse;`,
-    's = wall seconds, batched as detect runs it; ref s = the reference in the same process: one query per window;',
+    's = wall seconds, batched as detect runs it, each detector alone; TOTAL = the day as detect runs it, detectors side by side in',
+    'service.detectLanes lanes (each on its own session); ref s = the reference in the same process: one query per window;',
     'Mrows = rows the engine read (batched), MiB = peak RSS (per detector: its own peak; engine in-process)'];
   for (const r of results) {
     const t = r.gen['tables'] as Record<string, { rows: number; compressedMiB: number }>;
@@ -232,9 +249,11 @@ function report(results: SizeResult[], day: string): void {
   }
   out.push('', line(head), ...rows.map(line), '');
   for (const r of results) {
-    const ratio = r.detect.referenceSeconds ? ` = ${(r.detect.totalSeconds / r.detect.referenceSeconds).toFixed(2)}x the reference's ${r.detect.referenceSeconds} s` : '';
-    const same = r.detect.sameAlerts === null ? '' : r.detect.sameAlerts ? ', the same alerts as the reference' : ', ALERTS DIFFER FROM THE REFERENCE';
-    out.push(`${size(r)}: the day in ${r.detect.totalSeconds} s (${r.detect.totalCpuSeconds} s CPU)${ratio}; ${r.detect.alerts} alerts${same}; ` +
+    // Like for like: both one detector at a time.
+    const ratio = r.detect.referenceSeconds ? ` = ${(r.detect.inOrderSeconds / r.detect.referenceSeconds).toFixed(2)}x the reference's ${r.detect.referenceSeconds} s` : '';
+    const same = (r.detect.sameAlerts === null ? '' : r.detect.sameAlerts ? ', the same alerts as the reference' : ', ALERTS DIFFER FROM THE REFERENCE') +
+      (r.detect.lanesSameAlerts ? '' : ', LANES RAISED OTHER ALERTS THAN ONE AT A TIME');
+    out.push(`${size(r)}: the day in ${r.detect.totalSeconds} s (${r.detect.totalCpuSeconds} s CPU) in ${r.detect.lanes} lanes, ${r.detect.inOrderSeconds} s one detector at a time${ratio}; ${r.detect.alerts} alerts${same}; ` +
       `scheduled cycle (every detector once over its latest window) ${r.detect.scheduledCycleSeconds} s; peak RSS ${r.detect.maxRssMiB} MiB`);
   }
   if (results.length > 1) {
@@ -251,7 +270,8 @@ const day = args.day as string;
 if (args.phase === 'gen') {
   await phaseGen(Number(args.n), args.dir as string, day);
 } else if (args.phase === 'detect') {
-  await phaseDetect(args.dir as string, day, args.detector, !args['no-reference']);
+  const lanes = Number(args.lanes ?? loadConfig({ env: {} }).service.detectLanes);
+  await phaseDetect(args.dir as string, day, args.detector, !args['no-reference'], lanes);
 } else {
   const results: SizeResult[] = [];
   for (const n of (args.sizes as string).split(',').map(Number)) {
@@ -261,7 +281,8 @@ if (args.phase === 'gen') {
       const gen = child('gen', ['--n', String(n), '--dir', dir, '--day', day]);
       say(`generated in ${String(gen['generatedSeconds'])} s, merged in ${String(gen['mergedSeconds'])} s: ${JSON.stringify(gen['tables'])}`);
       say('detector cycle (fresh process):');
-      const detect = child('detect', ['--dir', dir, '--day', day, ...(args['no-reference'] ? ['--no-reference'] : []), ...(args.detector ?? []).flatMap((d) => ['--detector', d])]) as SizeResult['detect'];
+      const detect = child('detect', ['--dir', dir, '--day', day, ...(args['no-reference'] ? ['--no-reference'] : []), ...(args.lanes ? ['--lanes', args.lanes] : []),
+        ...(args.detector ?? []).flatMap((d) => ['--detector', d])]) as SizeResult['detect'];
       results.push({ n, gen, detect });
     } finally {
       if (args.keep) say(`kept ${dir}`);

@@ -18,7 +18,7 @@ describe('configuration', () => {
     expect(config.alerts.destinations.map((d) => d.type)).toEqual(['webhook', 'slack', 'pagerduty', 'splunk_hec', 'kafka', 'stdout']);
     expect(config.alerts.routes[0]?.match.audience).toEqual(['soc']);
     expect(config.alerts.dispatcher).toMatchObject({ maxAttempts: 5, timeoutMs: 3000 });
-    expect(config.service).toMatchObject({ leaseTtlMs: 20_000, detectPollSeconds: 30 });
+    expect(config.service).toMatchObject({ leaseTtlMs: 20_000, detectPollSeconds: 30, detectLanes: 3 });
   });
 
   it('alerts: route destinations must exist; secrets and urls are required where the type needs them', () => {

@@ -80,7 +80,7 @@ export default defineDetector({
              toString(toDate(min(first_seen))) AS day,
              toUInt64(sum(served)) AS requests, sum(cost) AS cost_usd,
              toString(min(first_seen)) AS first_at, toString(max(last_seen)) AS last_at,
-             arraySort(groupUniqArray(10)(key_alias)) AS keys, arraySort(groupUniqArray(10)(user_email)) AS users,
+             arraySlice(arraySort(groupUniqArray(key_alias)), 1, 10) AS keys, arraySlice(arraySort(groupUniqArray(user_email)), 1, 10) AS users,
              toFloat64(0) AS budget_usd, toFloat64(0) AS spend_at_crossing, '' AS crossed_hour
       FROM
       (
@@ -115,12 +115,12 @@ export default defineDetector({
       (
         SELECT gateway, team, arraySort(groupArray((hour, cost, requests, first_at, last_at))) AS hours,
                arrayCumSum(arrayMap(h -> h.2, hours)) AS cumulative, toFloat64(assumeNotNull(any(b.daily_usd))) AS budget_usd,
-               arraySort(groupUniqArrayArray(10)(keys)) AS keys, arraySort(groupUniqArrayArray(10)(users)) AS users
+               arraySlice(arraySort(groupUniqArrayArray(keys)), 1, 10) AS keys, arraySlice(arraySort(groupUniqArrayArray(users)), 1, 10) AS users
         FROM
         (
           SELECT g.gateway AS gateway, a.team_id AS team, g.hour AS hour, sum(g.cost_usd) AS cost, sum(g.requests) AS requests,
                  min(g.first_at) AS first_at, max(g.last_at) AS last_at,
-                 groupUniqArray(10)(g.api_key_alias) AS keys, groupUniqArray(10)(g.user_email) AS users
+                 arraySlice(arraySort(groupUniqArray(g.api_key_alias)), 1, 10) AS keys, arraySlice(arraySort(groupUniqArray(g.user_email)), 1, 10) AS users
           FROM gateway_hourly AS g
           INNER JOIN policy_team_aliases AS a ON a.alias = lower(g.team_id)
           WHERE g.hour >= toStartOfHour({from:DateTime64(3)}) AND g.hour < {to:DateTime64(3)}

@@ -49,10 +49,19 @@ export function backoffMs(attempt: number, baseDelayMs: number, maxDelayMs: numb
   return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
 }
 
+/** How long a recorded outcome guards against a poll's older read (far longer than one poll takes). */
+const RECORDED_MEMORY_MS = 10 * 60_000;
+
 export class Dispatcher {
   private readonly byName: Map<string, Destination>;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<string>();
+  /**
+   * The revision this process last recorded per delivery, and when. A poll whose read began before a
+   * worker recorded its outcome can return the older row after that worker has finished and left
+   * `inFlight`; without this, that delivery would be sent again. Kept for RECORDED_MEMORY_MS.
+   */
+  private readonly recorded = new Map<string, { rev: number; at: number }>();
   private readonly o: Required<Omit<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs' | 'fence'>> & Pick<DispatcherOptions, 'log' | 'runbookOf' | 'timeoutsMs' | 'fence'>;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -122,7 +131,9 @@ export class Dispatcher {
   /** Reads due deliveries and starts a worker per idle destination; does not wait for them. */
   async poll(): Promise<void> {
     const now = this.o.clock();
-    const due = (await dueDeliveries(this.store, now, this.o.batchSize)).filter((d) => !this.inFlight.has(deliveryKey(d)));
+    const read = await dueDeliveries(this.store, now, this.o.batchSize);
+    for (const [key, r] of this.recorded) if (now.getTime() - r.at > RECORDED_MEMORY_MS) this.recorded.delete(key);
+    const due = read.filter((d) => !this.inFlight.has(deliveryKey(d)) && d.rev >= (this.recorded.get(deliveryKey(d))?.rev ?? 0));
     const perDestination = new Map<string, Delivery[]>();
     for (const d of due) {
       if (this.busy.has(d.destination)) continue;
@@ -194,6 +205,8 @@ export class Dispatcher {
     await this.o.fence?.();
     // Outcome first, then the attempt log: a crash in between at worst loses a log line, never a state.
     await writeDeliveries(this.store, updates, this.o.clock());
+    const at = this.o.clock().getTime();
+    for (const u of updates) this.recorded.set(deliveryKey(u), { rev: u.rev, at });
     await writeAttempts(this.store, attempts);
     // Counted once recorded: a deposed dispatcher (fence above) counts nothing its successor redoes.
     for (const status of outcomes) deliveryOutcomes.inc({ destination: name, status });

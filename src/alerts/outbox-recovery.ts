@@ -49,32 +49,42 @@ export interface OutboxRecoveryOptions {
   clock?: () => Date;
 }
 
+/** The sweep and when it is next due; the scheduler runs it with no cycle running (SchedulerOptions.sweep). */
+export interface RecoverySweep {
+  due(): boolean;
+  run(): Promise<void>;
+}
+
 /**
  * The sweep as the detect role runs it: before a scheduler cycle, the first time at once (a
- * restart, or a new lease holder after a replica died), then at most every `everyMs`. It runs in
- * the scheduler's queue, so it never races the cycle's own queueing. A failure is logged and the
- * cycle goes on; the next sweep tries again. Losing the lease is passed on.
+ * restart, or a new lease holder after a replica died), then at most every `everyMs`. The
+ * scheduler runs it alone, with no cycle running, so it never races a cycle's own queueing. A
+ * failure is logged and the cycles go on; the next sweep tries again. Losing the lease is passed on.
  */
-export function outboxRecovery(o: OutboxRecoveryOptions): () => Promise<void> {
+export function outboxRecovery(o: OutboxRecoveryOptions): RecoverySweep {
   const clock = o.clock ?? (() => new Date());
   let last: number | undefined;
-  return async () => {
-    const now = clock();
-    if (last !== undefined && now.getTime() - last < (o.everyMs ?? 60_000)) return;
-    last = now.getTime();
-    try {
-      const pending = await unqueuedAlerts(o.store);
-      if (pending.length === 0) return;
-      await o.fence?.();
-      const result = await enqueueDeliveries(o.store, pending, o.routes, now, o.enqueueOptions());
-      o.log.warn(
-        { alerts: pending.map((a) => a.id), queued: result.queued, suppressed: result.suppressed.length, grouped: result.grouped.length },
-        'Queued alerts that were stored but never queued for delivery (a run stopped between the two)',
-      );
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'LEASE_LOST') throw err;
-      o.log.error({ err: errorMessage(err) }, 'Outbox recovery sweep failed; retrying before a later cycle');
-      last = undefined;
-    }
+  const due = () => last === undefined || clock().getTime() - last >= (o.everyMs ?? 60_000);
+  return {
+    due,
+    run: async () => {
+      if (!due()) return;
+      const now = clock();
+      last = now.getTime();
+      try {
+        const pending = await unqueuedAlerts(o.store);
+        if (pending.length === 0) return;
+        await o.fence?.();
+        const result = await enqueueDeliveries(o.store, pending, o.routes, now, o.enqueueOptions());
+        o.log.warn(
+          { alerts: pending.map((a) => a.id), queued: result.queued, suppressed: result.suppressed.length, grouped: result.grouped.length },
+          'Queued alerts that were stored but never queued for delivery (a run stopped between the two)',
+        );
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'LEASE_LOST') throw err;
+        o.log.error({ err: errorMessage(err) }, 'Outbox recovery sweep failed; retrying before a later cycle');
+        last = undefined;
+      }
+    },
   };
 }

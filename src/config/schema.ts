@@ -230,6 +230,12 @@ export const configSchema = z
          * one small read.
          */
         detectPollSeconds: z.number().int().min(1).max(3_600).default(15),
+        /**
+         * Detector cycles run side by side, each on a store session of its own (src/detect/lanes.ts):
+         * detection never queues behind ingest's inserts, and one slow detector does not hold the
+         * others back. More lanes than cores buys little (bench:detect).
+         */
+        detectLanes: z.number().int().min(1).max(16).default(2),
       })
       .strict()
       .prefault({}),

@@ -242,6 +242,38 @@ describe('scheduler', () => {
       await scheduler.stop();
     }
   });
+
+  it('runs detectors side by side on lanes of their own sessions; with one lane, one after the other', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('09:30'))]);
+    // The engine sleeps a second per row this detector reads: its session is busy for that long.
+    const slow = defineDetector({
+      ...common,
+      id: 'gateway.test-slow',
+      schedule: gatewayVolume.schedule,
+      query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
+                 WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND sleepEachRow(1) = 0 GROUP BY team_id`,
+      alert: alertPerHour,
+    });
+    const order = async (lanes: number) => {
+      await truncateTables(d.store, ['alerts', 'detector_runs', 'detector_watermarks']);
+      const finished: string[] = [];
+      const scheduler = new DetectorScheduler({
+        store: d.store, log, detectors: [slow, gatewayVolume], policyVersion: async () => 'test', lanes,
+        since: new Date(at('09:00')), now: () => new Date(at('10:30')),
+      });
+      try {
+        await Promise.all([slow, gatewayVolume].map((x) => scheduler.tick(x).then(() => finished.push(x.id))));
+      } finally {
+        await scheduler.stop();
+      }
+      // Both evaluated their window whatever the order.
+      for (const x of [slow, gatewayVolume]) expect(await readWatermark(d.store, x.id)).toBe(Date.parse(at('10:00')));
+      return finished;
+    };
+    expect(await order(2)).toEqual([gatewayVolume.id, slow.id]);
+    expect(await order(1)).toEqual([slow.id, gatewayVolume.id]);
+  });
 });
 
 describe('early evaluation', () => {

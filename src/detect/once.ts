@@ -5,10 +5,11 @@ import type { AnyDetector } from './define-detector.ts';
 import { batchWindows, planWindows, type WindowRequest } from './plan.ts';
 import { runDetectorWindows, type RunResult } from './run.ts';
 import { highWaterReader } from './sources.ts';
+import { Lanes } from './lanes.ts';
 
 /**
  * One-shot detection (`driftwatch detect`): every detector over its planned windows, in order,
- * alerts stored as they come. Shared by the command and bench/detect.bench.ts, so the benchmark
+ * alerts stored as they come; with `lanes`, several detectors at once. Shared by the command and bench/detect.bench.ts, so the benchmark
  * times exactly what the command does.
  */
 
@@ -18,11 +19,26 @@ export interface OnceOptions {
   log: Logger;
   /** One query per window even for batch detectors (the reference bench:detect compares against). */
   oneWindowPerQuery?: boolean;
+  /** Detectors side by side, each lane on its own store session (default 1: one after the other). */
+  lanes?: number;
   /** Called after each window (for measurements); `ms` includes the readiness check and the store. */
   onWindow?: (detector: AnyDetector, run: RunResult, created: Alert[], ms: number) => void;
 }
 
 export async function detectOnce(store: Store, detectors: readonly AnyDetector[], request: WindowRequest, options: OnceOptions): Promise<Alert[]> {
+  const lanes = options.lanes ?? 1;
+  if (lanes === 1 || detectors.length < 2) return detectInOrder(store, detectors, request, options);
+  // Detectors side by side on forked sessions (lanes.ts); the alerts come back in detector order, as in one lane.
+  const pool = new Lanes(lanes, () => store.fork());
+  try {
+    const created = await Promise.all(detectors.map((d) => pool.run((session) => detectInOrder(session, [d], request, options))));
+    return created.flat();
+  } finally {
+    for (const session of pool.opened()) await session.close();
+  }
+}
+
+async function detectInOrder(store: Store, detectors: readonly AnyDetector[], request: WindowRequest, options: OnceOptions): Promise<Alert[]> {
   const { now, policyVersion, log } = options;
   const created: Alert[] = [];
   // How far each source has reported, read once per run (as a scheduler cycle does); only a warning here.

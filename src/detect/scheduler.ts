@@ -8,6 +8,7 @@ import { runCycle, runEarly, type CycleDeps } from './cycle.ts';
 import { alignDown } from './windows.ts';
 import { lastIngest } from './sources.ts';
 import type { AnyDetector } from './define-detector.ts';
+import { Lanes } from './lanes.ts';
 
 /**
  * node-cron task per detector. Each tick runs the detector's cycle (cycle.ts), which decides what
@@ -23,8 +24,11 @@ import type { AnyDetector } from './define-detector.ts';
  * one (source_hourly's last ingest): a consumer's backlog or a late export is re-evaluated within a
  * minute of landing, not within the hour.
  *
- * All cycles go through one queue: the embedded engine has a single session, and one detector's
- * catch-up must not interleave with another's queries on it.
+ * Cycles run in `lanes` (lanes.ts), each on a store session of its own (Store.fork): detectors run
+ * side by side, and none queues behind the ingest role's inserts on the process's first session.
+ * A detector has at most one tick queued or running, so its own windows stay in order; detectors
+ * share no alert (fingerprints, grouping and triage are per detector), so lanes never write the
+ * same rows. The outbox recovery sweep runs alone (`sweep`).
  */
 
 export interface SchedulerOptions {
@@ -39,10 +43,13 @@ export interface SchedulerOptions {
   /** Checked before every write of a cycle (cycle.ts `fence`): the scheduler lease's fencing token. */
   fence?: () => Promise<void>;
   /**
-   * Runs in the cycle queue before each cycle (the service's outbox recovery sweep): work that must
-   * not interleave with a cycle's own writes. A LEASE_LOST it throws stops the scheduler like a cycle's.
+   * Work that must not interleave with a cycle's writes (the service's outbox recovery sweep): when
+   * `due()` before a tick, it runs with no cycle running. A LEASE_LOST it throws stops the scheduler
+   * like a cycle's.
    */
-  beforeCycle?: () => Promise<void>;
+  sweep?: { due(): boolean; run(): Promise<void> };
+  /** Cycles side by side, each on its own store session (default 1). */
+  lanes?: number;
   /** Seconds between a detector's ticks (`pollExpression`); default DEFAULT_POLL_SECONDS. */
   pollSeconds?: number;
   now?: () => Date;
@@ -69,7 +76,6 @@ export function pollExpression(seconds: number): string {
 
 export class DetectorScheduler {
   private readonly tasks: ScheduledTask[] = [];
-  private queue: Promise<void> = Promise.resolve();
   private readonly lastRecheck = new Map<string, number>();
   /** Per detector, its sources' last ingest as read at its last recheck. */
   private readonly ingestSeen = new Map<string, number>();
@@ -79,9 +85,14 @@ export class DetectorScheduler {
   private readonly waitingFor = new Map<string, string>();
   /** Detectors with a tick queued or running. */
   private readonly pending = new Set<string>();
+  /** The ticks queued or running, awaited by stop(). */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lanes: Lanes<Store>;
   private stopped = false;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.lanes = new Lanes(options.lanes ?? 1, () => options.store.fork());
+  }
 
   /** Schedules every detector and runs one cycle of each right away (catch-up after downtime). */
   start(): void {
@@ -96,9 +107,9 @@ export class DetectorScheduler {
     }
   }
 
-  private cycleDeps(policyVersion: string): CycleDeps {
+  private cycleDeps(store: Store, policyVersion: string): CycleDeps {
     return {
-      store: this.options.store,
+      store,
       log: this.options.log,
       policyVersion,
       ...(this.options.onNewAlerts ? { onNewAlerts: this.options.onNewAlerts } : {}),
@@ -109,14 +120,14 @@ export class DetectorScheduler {
 
   /** Queues one cycle of `detector`; resolves when it has run. Errors are logged, not thrown. */
   tick(detector: AnyDetector): Promise<void> {
-    const run = async () => {
+    const { sweep } = this.options;
+    const run = async (store: Store) => {
       if (this.stopped) return;
       const now = this.options.now?.() ?? new Date();
       const started = performance.now();
       try {
-        await this.options.beforeCycle?.();
-        const recheck = await this.recheckDue(detector, now);
-        const deps = this.cycleDeps(await this.options.policyVersion());
+        const recheck = await this.recheckDue(store, detector, now);
+        const deps = this.cycleDeps(store, await this.options.policyVersion());
         const report = await runCycle(deps, detector, now, { recheck: recheck !== undefined });
         if (recheck !== undefined) {
           this.lastRecheck.set(detector.id, now.getTime());
@@ -134,12 +145,7 @@ export class DetectorScheduler {
         this.waitingFor.set(detector.id, waiting);
         if (detector.early) await this.early(deps, detector, now);
       } catch (err) {
-        if (err instanceof AppError && err.code === 'LEASE_LOST') {
-          // Another replica runs the detectors now; the service stops this scheduler (service/leased-role.ts).
-          this.stopped = true;
-          this.options.log.warn({ detector: detector.id, err: err.message }, 'Scheduler lease lost; cycle abandoned before writing');
-          return;
-        }
+        if (this.leaseLost(detector, err)) return;
         // Successful windows are counted as they are recorded (state.ts recordRun); a failed cycle here.
         detectorRuns.inc({ detector: detector.id, outcome: 'failed' });
         detectorRunDuration.observe({ detector: detector.id, outcome: 'failed' }, (performance.now() - started) / 1000);
@@ -147,8 +153,28 @@ export class DetectorScheduler {
       }
     };
     this.pending.add(detector.id);
-    this.queue = this.queue.then(run).finally(() => this.pending.delete(detector.id));
-    return this.queue;
+    const ticked = (async () => {
+      try {
+        if (sweep?.due() && !this.stopped) await this.lanes.exclusive(() => sweep.run());
+        await this.lanes.run(run);
+      } catch (err) {
+        // The sweep's own failures are logged inside it; what reaches here is a lost lease or no session at all.
+        if (!this.leaseLost(detector, err)) this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle could not start; retrying next tick');
+      } finally {
+        this.pending.delete(detector.id);
+      }
+    })();
+    this.inFlight.add(ticked);
+    void ticked.finally(() => this.inFlight.delete(ticked));
+    return ticked;
+  }
+
+  /** A lost lease stops this scheduler: another replica runs the detectors now (service/leased-role.ts). */
+  private leaseLost(detector: AnyDetector, err: unknown): boolean {
+    if (!(err instanceof AppError && err.code === 'LEASE_LOST')) return false;
+    this.stopped = true;
+    this.options.log.warn({ detector: detector.id, err: err.message }, 'Scheduler lease lost; cycle abandoned before writing');
+    return true;
   }
 
   /**
@@ -156,12 +182,12 @@ export class DetectorScheduler {
    * LATE_CHECK_MS — when the detector's sources stored rows since its last recheck. Returns the
    * sources' last ingest when it does (remembered for the next comparison), undefined when not.
    */
-  private async recheckDue(detector: AnyDetector, now: Date): Promise<number | undefined> {
+  private async recheckDue(store: Store, detector: AnyDetector, now: Date): Promise<number | undefined> {
     const since = now.getTime() - (this.lastRecheck.get(detector.id) ?? 0);
     const horizon = now.getTime() - detector.scheduleMs.recheck;
-    if (since >= detector.scheduleMs.every) return lastIngest(this.options.store, detector.sources, horizon);
+    if (since >= detector.scheduleMs.every) return lastIngest(store, detector.sources, horizon);
     if (since < LATE_CHECK_MS || detector.sources.length === 0) return undefined;
-    const ingested = await lastIngest(this.options.store, detector.sources, horizon);
+    const ingested = await lastIngest(store, detector.sources, horizon);
     return ingested > (this.ingestSeen.get(detector.id) ?? 0) ? ingested : undefined;
   }
 
@@ -170,16 +196,17 @@ export class DetectorScheduler {
     const last = this.earlyAt.get(detector.id);
     if (last && now.getTime() - last.at < EARLY_MS) return;
     const { every } = detector.scheduleMs;
-    const ingested = await lastIngest(this.options.store, detector.sources, alignDown(now.getTime(), every) - every);
+    const ingested = await lastIngest(deps.store, detector.sources, alignDown(now.getTime(), every) - every);
     if (last && ingested <= last.ingested) return;
     this.earlyAt.set(detector.id, { at: now.getTime(), ingested });
     await runEarly(deps, detector, now);
   }
 
-  /** Stops the cron tasks and waits for the cycle in progress (SIGTERM). */
+  /** Stops the cron tasks, waits for the cycles in progress (SIGTERM) and closes the lanes' sessions. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const task of this.tasks) await task.stop();
-    await this.queue;
+    await Promise.all(this.inFlight);
+    for (const store of this.lanes.opened()) await store.close();
   }
 }

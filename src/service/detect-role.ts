@@ -10,6 +10,7 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Policy } from '../../schemas/policy/policy.ts';
 import type { Role } from './role.ts';
+import type { RecoverySweep } from '../alerts/outbox-recovery.ts';
 
 function mtimeOf(file: string): number {
   try {
@@ -54,8 +55,10 @@ export interface DetectRoleDeps {
   onNewAlerts?: (alerts: Alert[], detector: AnyDetector) => void | Promise<void>;
   /** The scheduler lease's fencing check (leased-role.ts); absent for `schedule`, which runs alone. */
   fence?: () => Promise<void>;
-  /** Runs before each scheduler cycle, in its queue (SchedulerOptions.beforeCycle). */
-  beforeCycle?: () => Promise<void>;
+  /** Runs alone between cycles when due (SchedulerOptions.sweep): the outbox recovery sweep. */
+  sweep?: RecoverySweep;
+  /** Cycles side by side, each on its own store session (config service.detectLanes). */
+  lanes?: number;
   /** Seconds between ticks (config service.detectPollSeconds). */
   pollSeconds?: number;
   /** Injected clock for tests. */
@@ -69,7 +72,8 @@ export function detectRole(deps: DetectRoleDeps): Role {
     ...(deps.since ? { since: deps.since } : {}),
     ...(deps.onNewAlerts ? { onNewAlerts: deps.onNewAlerts } : {}),
     ...(deps.fence ? { fence: deps.fence } : {}),
-    ...(deps.beforeCycle ? { beforeCycle: deps.beforeCycle } : {}),
+    ...(deps.sweep ? { sweep: deps.sweep } : {}),
+    ...(deps.lanes ? { lanes: deps.lanes } : {}),
     ...(deps.pollSeconds ? { pollSeconds: deps.pollSeconds } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });

@@ -132,18 +132,31 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
         build: (fence) => detectRole({
           store: ctx.store, log: ctx.log, detectors: detection.detectors, policyVersion, fence,
           onNewAlerts, ...(detection.since ? { since: detection.since } : {}), pollSeconds: ctx.config.service.detectPollSeconds,
-          beforeCycle: outboxRecovery({ store: ctx.store, routes, enqueueOptions: () => enqueueOptions, log: ctx.log, fence }),
+          lanes: ctx.config.service.detectLanes,
+          sweep: outboxRecovery({ store: ctx.store, routes, enqueueOptions: () => enqueueOptions, log: ctx.log, fence }),
         }),
       });
     },
     deliver: dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence })),
     // An api-only process (`run --role api`) loads the detector registry itself: /api/detectors and the alert
     // pages need the corpus's metadata whether or not this process schedules detectors.
-    api: apiRole(async (ctx) => createApiServer({
-      store: ctx.store, log: ctx.log, detectors: inputs.detection?.detectors ?? await loadDetectors(), metrics: metricsRegistry,
-      tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(ctx.store, routesOf(ctx.config.alerts)),
-      secureCookies: ctx.config.service.secureCookies,
-      readiness: () => readinessOf(ctx.readiness()),
-    })),
+    // The console's reads run on a session of their own (Store.fork): on the embedded engine they would otherwise queue
+    // behind ingest's inserts, and ingest behind them. Closing the listener closes the session.
+    api: apiRole(async (ctx) => {
+      const detectors = inputs.detection?.detectors ?? await loadDetectors();
+      const store = await ctx.store.fork();
+      const server = createApiServer({
+        store, log: ctx.log, detectors, metrics: metricsRegistry,
+        tokens: { read: ctx.config.api.readToken, write: ctx.config.api.writeToken }, alerts: alertsPortFor(store, routesOf(ctx.config.alerts)),
+        secureCookies: ctx.config.service.secureCookies,
+        readiness: () => readinessOf(ctx.readiness()),
+      });
+      return {
+        listen: async (port: number) => {
+          const bound = await server.listen(port);
+          return { port: bound.port, close: async () => { await bound.close(); await store.close(); } };
+        },
+      };
+    }),
   };
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { AppError } from '../errors.ts';
 import { prepareDataDir, storeHolder, storeLockedError } from './embedded-dir.ts';
 import { redactUrl } from '../telemetry/redact-url.ts';
+import type { createChdbConnection as createChdbConnectionType } from 'chdb/connection';
 
 /**
  * Settings every query and insert relies on, pinned so the embedded engine (chdb) and a server
@@ -36,6 +37,13 @@ export interface Store {
   insertRows(table: string, rows: readonly object[], dedupToken: string): Promise<void>;
   /** The same with rows already encoded as TabSeparated for `columns`. */
   insertTsv(table: string, columns: readonly string[], payload: Uint8Array, dedupToken: string): Promise<void>;
+  /**
+   * Another connection to the same store whose statements run alongside this one's: the embedded
+   * engine runs one statement at a time per session, so work that must not queue behind another's
+   * (detection beside ingest, detectors side by side) takes a fork. A server's HTTP client already
+   * runs requests concurrently; its fork shares the client. Close a fork before its parent.
+   */
+  fork(): Promise<Store>;
   close(): Promise<void>;
 }
 
@@ -71,6 +79,14 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
     if ((err as { code?: unknown }).code === 'CHDB_CONNECTION') throw storeLockedError(path, storeHolder(path), err);
     throw err;
   }
+  embeddedPath = path;
+  return embeddedSession(connection, path, database, () => createChdbConnection({ path }));
+}
+
+type ChdbConnection = ReturnType<typeof createChdbConnectionType>;
+
+/** A store over one chdb session; `fork` opens another session on the same engine. */
+async function embeddedSession(connection: ChdbConnection, path: string, database: string, openSession: () => ChdbConnection): Promise<Store> {
   const client = createClient({
     // chdb builds against its own copy of @clickhouse/client-common; the shapes match at runtime.
     connection: connection as never,
@@ -86,9 +102,8 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
       settings: { insert_deduplication_token: dedupToken, async_insert: 0, insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 },
     });
   };
-  embeddedPath = path;
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-  // chdb ignores the client's `database` option; USE persists on its single session instead.
+  // chdb ignores the client's `database` option; USE persists on the session instead.
   await client.command({ query: `USE ${database}` });
   return {
     client,
@@ -97,6 +112,7 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
     location: `chdb:${path}`,
     insertRows: rowInserter(insertTsv),
     insertTsv,
+    fork: () => embeddedSession(openSession(), path, database, openSession),
     close: async () => {
       await client.close();
     },
@@ -128,12 +144,15 @@ async function openServer(cfg: Config['clickhouse'], url: string): Promise<Store
     clickhouse_settings: PINNED_SETTINGS,
     request_timeout: 300_000,
   });
-  return {
+  const store: Store = {
     client, kind: 'server', database: cfg.database, location: redactUrl(url),
     insertRows: rowInserter(insertTsv),
     insertTsv,
+    // The HTTP client runs requests concurrently already; closing the parent closes the client.
+    fork: async () => ({ ...store, close: async () => {} }),
     close: () => client.close(),
   };
+  return store;
 }
 
 /** CLICKHOUSE_URL set → that server; otherwise the embedded engine under dataDir. Same SQL both ways. */

@@ -219,6 +219,39 @@ describe('alert delivery to real HTTP receivers', () => {
     expect(hook.accepted).toHaveLength(3);
   });
 
+  it('does not send again from a poll that read the outbox before the delivery was recorded', async () => {
+    const clock = { now: T0 };
+    const { routes } = setup(['hook'], clock);
+    await raise(alertA(), routes, T0);
+    // A read that began before a worker recorded its outcome and returns after it left `inFlight` (a
+    // concurrent store, or the first session behind other work): replayed here by answering the
+    // dispatcher's second outbox read with its first read's rows.
+    let firstRead: unknown;
+    const staleOnce: Store = {
+      ...store,
+      client: new Proxy(store.client, {
+        get(target, prop, receiver) {
+          if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+          return async (params: { query: string }) => {
+            const res = await target.query(params as never);
+            if (!params.query.includes("state = 'pending' AND next_attempt_at <=")) return res;
+            const rows = await res.json();
+            const answer = firstRead ?? rows;
+            firstRead ??= rows;
+            return { json: async () => answer };
+          };
+        },
+      }),
+    };
+    const destinations = buildDestinations({ destinations: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook`, secretFromEnv: 'HOOK_SECRET', topic: 'driftwatch.alerts' }] }, { env });
+    const dispatcher = new Dispatcher(staleOnce, { destinations, consoleBaseUrl: 'https://dw.example.com/', clock: () => clock.now });
+    await dispatcher.runOnce();
+    expect(hook.accepted).toHaveLength(1);
+    await dispatcher.runOnce();
+    expect(hook.all).toHaveLength(1);
+    expect((await getAlert(store, alertA().id))?.deliveries[0]).toMatchObject({ state: 'delivered', attempts: 1 });
+  });
+
   it('holds notifications while an alert is snoozed', async () => {
     const clock = { now: T0 };
     const { dispatcher, routes } = setup(['hook'], clock);

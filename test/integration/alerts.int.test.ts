@@ -181,7 +181,9 @@ describe('alert repository on ClickHouse', () => {
 
     const log = { warn: vi.fn(), error: vi.fn() };
     const sweep = outboxRecovery({ store, routes: routed, enqueueOptions: () => ({}), log: log as unknown as Logger, clock: () => at(1) });
-    await sweep();
+    expect(sweep.due()).toBe(true);
+    await sweep.run();
+    expect(sweep.due()).toBe(false);
     expect(log.error).not.toHaveBeenCalled();
     expect(log.warn.mock.calls[0]?.[0]).toMatchObject({ queued: 3 });
     const states = async (a: Alert) => (await getAlert(store, a.id))?.deliveries.map((d) => `${d.destination}/${d.state}/${d.attempts}`).sort();
@@ -190,7 +192,7 @@ describe('alert repository on ClickHouse', () => {
     expect(await states(done)).toEqual(['hook/pending/0', 'slack/pending/0']);
     expect(await unqueuedAlerts(store)).toEqual([]);
     // A second sweep (throttle passed) finds nothing to do.
-    await outboxRecovery({ store, routes: routed, enqueueOptions: () => ({}), log: log as unknown as Logger, clock: () => at(2) })();
+    await outboxRecovery({ store, routes: routed, enqueueOptions: () => ({}), log: log as unknown as Logger, clock: () => at(2) }).run();
     expect(log.warn).toHaveBeenCalledTimes(1);
     // Outside the horizon (stored over a day ago by the store's clock) nothing is picked up.
     await truncateTables(store, ['alert_triage']);

@@ -30,7 +30,7 @@ export function detectCommand(): Command {
       const { ctx, store, detectors, policyVersion } = await prepareDetection(cmd, opts);
       let created: Alert[] = [];
       try {
-        created = await detectOnce(store, detectors, request, { now: new Date(), policyVersion, log: ctx.log });
+        created = await detectOnce(store, detectors, request, { now: new Date(), policyVersion, log: ctx.log, lanes: ctx.config.service.detectLanes });
       } finally {
         await store.close();
       }

@@ -99,7 +99,7 @@ export async function startSimulationRun(inputs: SimulationInputs): Promise<Simu
         const from = new Date(Math.floor(Math.min(...times) / 86_400_000) * 86_400_000 - 86_400_000);
         const to = new Date(Math.min(Date.now(), Math.ceil(Math.max(...times) / 86_400_000) * 86_400_000 + 86_400_000));
         log.info({ from, to }, 'Final detection sweep over the simulated span');
-        await detectOnce(store, inputs.detectors, { from, to }, { now: new Date(), policyVersion: inputs.policyVersion, log });
+        await detectOnce(store, inputs.detectors, { from, to }, { now: new Date(), policyVersion: inputs.policyVersion, log, lanes: config.service.detectLanes });
       }
       const card = scorecard(truth, (await alertSightings(store)).filter((a) => Date.parse(a.firstSeen) >= startedAt - 60_000));
       process.stdout.write(`${JSON.stringify(card, null, 2)}\n`);

@@ -30,7 +30,7 @@ export function scheduleCommand(): Command {
       const logAlerts = logNewAlerts(log);
       const role = detectRole({
         store, log, detectors, policyVersion: policyTracker(store, policyFile, setup.policyVersion, log),
-        ...(since ? { since } : {}), pollSeconds: setup.ctx.config.service.detectPollSeconds,
+        ...(since ? { since } : {}), pollSeconds: setup.ctx.config.service.detectPollSeconds, lanes: setup.ctx.config.service.detectLanes,
         onNewAlerts: (alerts) => {
           for (const a of alerts) process.stdout.write(`${alertJson(a)}\n`);
           logAlerts(alerts);

@@ -1,0 +1,31 @@
+import { loadConfig } from './src/config/load.ts';
+import type { AnyDetector } from './src/detect/define-detector.ts';
+import { detectOnce } from './src/detect/once.ts';
+import { loadDetectors } from './src/detect/registry.ts';
+import { EXAMPLE_POLICY_FILE, loadPolicyFile } from './src/policy/load.ts';
+import { syncPolicy } from './src/policy/sync.ts';
+import { migrate } from './src/store/migrate.ts';
+import { openStore } from './src/store/store.ts';
+import { createLogger } from './src/telemetry/logger.ts';
+const [dir, day, lanesArg] = process.argv.slice(2);
+const log = createLogger('error');
+const store = await openStore(loadConfig({ env: {}, overrides: { 'clickhouse.dataDir': dir, logLevel: 'warn' } }).clickhouse);
+await migrate(store, log);
+const { policy } = loadPolicyFile(EXAMPLE_POLICY_FILE);
+const { version } = await syncPolicy(store, policy, EXAMPLE_POLICY_FILE, log);
+const detectors = (await loadDetectors()) as AnyDetector[];
+const from = new Date(`${day}T00:00:00Z`);
+const request = { from, to: new Date(from.getTime() + 86_400_000) };
+const now = new Date();
+for (const lanes of lanesArg.split(',').map(Number)) {
+  await store.client.command({ query: 'TRUNCATE TABLE alerts' });
+  const forks = [store, ...(await Promise.all(Array.from({ length: lanes - 1 }, () => store.fork())))];
+  const queue = [...detectors];
+  const t0 = performance.now(); const c0 = process.cpuUsage();
+  let n = 0;
+  await Promise.all(forks.map(async (s) => { for (let d = queue.shift(); d; d = queue.shift()) { const k = (await detectOnce(s, [d], request, { now, policyVersion: version, log })).length; n += k; } }));
+  const c = process.cpuUsage(c0);
+  console.log(JSON.stringify({ lanes, seconds: +((performance.now() - t0) / 1000).toFixed(2), cpu: +((c.user + c.system) / 1e6).toFixed(2), alerts: n }));
+  for (const f of forks.slice(1)) await f.close();
+}
+await store.close();
