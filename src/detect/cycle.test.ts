@@ -184,6 +184,22 @@ describe('detector cycle', () => {
     expect(report.waiting?.windowEnd).toBe(Date.parse(at('03:00')));
   });
 
+  it('measures maxWait on the data\'s own clock too: a backlog being caught up waits for its lagging source', async () => {
+    const d = await deps();
+    await writeWatermark(d.store, billingVolume.id, Date.parse(at('01:00')), new Date(at('01:00')));
+    // The gateway's backlog has reached 03:30 so far; billing none. On the wall clock (08:30) the
+    // 02:00 window waited 6.5 h, on the data's only 1.5 h: it still waits.
+    await ingest('gateway', [litellmSpendLog(at('03:30'))]);
+    const early = await runCycle(d, billingVolume, new Date(at('08:30')), { recheck: false });
+    expect(early.evaluated).toEqual([]);
+    expect(early.waiting?.windowEnd).toBe(Date.parse(at('02:00')));
+    // The backlog reaches 08:10: the data moved 6 h past 02:00, so that window runs anyway, flagged.
+    await ingest('gateway', [litellmSpendLog(at('08:10'))]);
+    const caught = await runCycle(d, billingVolume, new Date(at('08:30')), { recheck: false });
+    expect(caught.evaluated.map((o) => [o.window.to.toISOString(), o.trigger])).toEqual([[at('02:00:00.000'), 'max-wait']]);
+    expect(caught.waiting?.windowEnd).toBe(Date.parse(at('03:00')));
+  });
+
   it('re-evaluates a window when late data lands in it, once', async () => {
     const d = await deps();
     await writeWatermark(d.store, gatewayVolume.id, Date.parse(at('10:00')), new Date(at('10:00')));

@@ -5,7 +5,7 @@ import { persistBatchAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows } from './plan.ts';
 import { runDetectorWindows } from './run.ts';
-import { highWaterReader, lateSources, minuteMarks, windowMarks } from './sources.ts';
+import { dataClock, highWaterReader, lateSources, minuteMarks, windowMarks } from './sources.ts';
 import { readWatermark, recentRuns, recordRun, writeWatermark, type RunRecord } from './state.ts';
 import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
 
@@ -17,6 +17,8 @@ import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
  *    evaluated only when each `requires` source has reported past its end (or maxWait has passed:
  *    then it runs anyway, flagged, because a source that never reports must not stall detection
  *    forever — a gateway with no traffic at all is itself what session-without-gateway is about).
+ *    maxWait passes on the wall clock and on the data's own clock (the newest any source reported):
+ *    when a backlog is caught up, a lagging source is waited for until the others are maxWait on.
  *    The watermark advances after each batch (a day of windows in one query for a batch detector,
  *    else one window), so a crash resumes at the first unevaluated window and downtime is caught
  *    up batch by batch.
@@ -148,6 +150,7 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
   const reportedUntil = highWaterReader(deps.store, now);
 
   const max = deps.maxWindowsPerCycle ?? 500;
+  let dataNow: number | undefined;
   // The due windows first (readiness is read once per source), then evaluated in batches; the
   // watermark moves after each batch, so a crash resumes at the batch's first window.
   const due: { end: number; trigger: RunRecord['trigger'] }[] = [];
@@ -164,7 +167,9 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
     }
     let trigger: RunRecord['trigger'] = end < limit ? 'catch-up' : 'schedule';
     if (missing !== undefined) {
-      if (now.getTime() - end < maxWait) {
+      // Waited for on the wall clock and on the data's own clock (sources.ts dataClock), whichever is behind.
+      dataNow ??= (await dataClock(reportedUntil)) ?? now.getTime();
+      if (Math.min(now.getTime(), dataNow) - end < maxWait) {
         report.waiting = { source: missing, reportedUntil: missingUntil, windowEnd: end };
         deps.log.debug({ detector: detector.id, source: missing, windowEnd: new Date(end).toISOString() }, 'Waiting for source data');
         break;

@@ -58,6 +58,18 @@ export async function sourceHighWater(store: Store, source: SourceKind, now: Dat
 }
 
 /**
+ * The data's own clock: the newest mark any source has reported until (null before any data). A
+ * cycle measures maxWait on it as well as on the wall clock, so a backlog being caught up (or the
+ * simulator's compressed past) does not run every window "anyway" the moment it is read: the
+ * sources still flowing must have moved maxWait past the window end too.
+ */
+export async function dataClock(reportedUntil: (source: SourceKind) => Promise<number | null>): Promise<number | null> {
+  const marks = await Promise.all((Object.keys(SOURCE_TABLES) as SourceKind[]).map((s) => reportedUntil(s)));
+  const known = marks.filter((m): m is number => m !== null);
+  return known.length > 0 ? Math.max(...known) : null;
+}
+
+/**
  * sourceHighWater, read once per source for the lifetime of the returned function: a scheduler cycle
  * or a `detect` run asks about the same sources for every window and detector.
  */

@@ -271,7 +271,9 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
         models: [{ model: 'claude-sonnet-4-5-20250929', input: int(r, 20_000, 60_000), output: int(r, 4_000, 9_000), cents: int(r, 80, 300) }],
       }]);
       return plan({
-        kind: this.id, description: `Anthropic's Claude Code report for yesterday names ${email}, who used Claude Code on a claude.ai seat no gateway saw`, start: t, end: t,
+        // The incident is yesterday's use, the day the alert's window covers; its evidence is produced now.
+        kind: this.id, description: `Anthropic's Claude Code report for yesterday names ${email}, who used Claude Code on a claude.ai seat no gateway saw`,
+        start: yesterday, end: yesterday + DAY - 1,
         records: [{ at: t, source: 'billing', doc: page }],
         expected: [{ detector: 'cross-source.claude-code-without-gateway', entity: `person:${email}`, team: '', identity: email }],
       });
