@@ -42,8 +42,11 @@ export interface ExpectedAlert {
 export interface IncidentPlan {
   kind: string;
   description: string;
+  /** The span the incident describes: what its alerts' windows cover. */
   start: number;
   end: number;
+  /** For an incident about the past (a report on yesterday): when its records go out; else `start`. */
+  reportedAt?: number;
   expected: ExpectedAlert[];
   /** Claude Code sessions: their gateway rows (if any) and telemetry. */
   sessions: Session[];
@@ -273,7 +276,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
       return plan({
         // The incident is yesterday's use, the day the alert's window covers; its evidence is produced now.
         kind: this.id, description: `Anthropic's Claude Code report for yesterday names ${email}, who used Claude Code on a claude.ai seat no gateway saw`,
-        start: yesterday, end: yesterday + DAY - 1,
+        start: yesterday, end: yesterday + DAY - 1, reportedAt: t,
         records: [{ at: t, source: 'billing', doc: page }],
         expected: [{ detector: 'cross-source.claude-code-without-gateway', entity: `person:${email}`, team: '', identity: email }],
       });

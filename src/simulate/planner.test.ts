@@ -74,7 +74,7 @@ describe('traffic planner', () => {
     expect(planner.planted.length).toBeGreaterThan(3);
     const tagged = new Set(out.flatMap((r) => r.incidents ?? []));
     // Every incident planned early enough has had a record out (billing-only ones wait for their page).
-    const early = planner.planted.flatMap((p, i) => (p.start < START + 3 * HOUR ? [i] : []));
+    const early = planner.planted.flatMap((p, i) => ((p.reportedAt ?? p.start) < START + 3 * HOUR ? [i] : []));
     for (const i of early) expect(tagged, planner.planted[i]?.kind).toContain(i);
   });
 
