@@ -64,12 +64,12 @@ export interface RecoverySweep {
 export function outboxRecovery(o: OutboxRecoveryOptions): RecoverySweep {
   const clock = o.clock ?? (() => new Date());
   let last: number | undefined;
-  const due = () => last === undefined || clock().getTime() - last >= (o.everyMs ?? 60_000);
+  const dueAt = (now: Date) => last === undefined || now.getTime() - last >= (o.everyMs ?? 60_000);
   return {
-    due,
+    due: () => dueAt(clock()),
     run: async () => {
-      if (!due()) return;
       const now = clock();
+      if (!dueAt(now)) return;
       last = now.getTime();
       try {
         const pending = await unqueuedAlerts(o.store);

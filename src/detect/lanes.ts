@@ -36,7 +36,7 @@ export class Lanes<R> {
     return this.enqueue(true, task);
   }
 
-  /** Tasks running now (for tests and readiness). */
+  /** Tasks running now. */
   get busy(): number {
     return this.running;
   }

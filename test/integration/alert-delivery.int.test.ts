@@ -30,7 +30,7 @@ function verify(header: string, body: string): { ok: boolean; t: number } {
   return { ok: timingSafeEqual(want, Buffer.from(m[2] ?? '', 'hex')), t: Number(m[1]) };
 }
 
-function setup(names: string[], clock: { now: Date }, extra: Partial<DispatcherOptions> = {}) {
+function setup(names: string[], clock: { now: Date }, extra: Partial<DispatcherOptions> = {}, on: Store = store) {
   const all = [
     { name: 'hook', type: 'webhook' as const, url: `${hook.url}/hook`, secretFromEnv: 'HOOK_SECRET', topic: 'driftwatch.alerts' },
     { name: 'slack', type: 'slack' as const, url: `${slack.url}/services/T/B/X`, topic: 'driftwatch.alerts' },
@@ -39,7 +39,7 @@ function setup(names: string[], clock: { now: Date }, extra: Partial<DispatcherO
   ];
   const destinations = buildDestinations({ destinations: all.filter((d) => names.includes(d.name)) }, { env });
   const routes: Route[] = [{ match: {}, destinations: names }];
-  const dispatcher = new Dispatcher(store, {
+  const dispatcher = new Dispatcher(on, {
     destinations, consoleBaseUrl: 'https://dw.example.com/', baseDelayMs: 1_000, maxDelayMs: 60_000, maxAttempts: 5, timeoutMs: 300,
     clock: () => clock.now, runbookOf: () => 'Find the key owner; revoke the key or move it behind the gateway.', ...extra,
   });
@@ -221,8 +221,6 @@ describe('alert delivery to real HTTP receivers', () => {
 
   it('does not send again from a poll that read the outbox before the delivery was recorded', async () => {
     const clock = { now: T0 };
-    const { routes } = setup(['hook'], clock);
-    await raise(alertA(), routes, T0);
     // A read that began before a worker recorded its outcome and returns after it left `inFlight` (a
     // concurrent store, or the first session behind other work): replayed here by answering the
     // dispatcher's second outbox read with its first read's rows.
@@ -243,8 +241,8 @@ describe('alert delivery to real HTTP receivers', () => {
         },
       }),
     };
-    const destinations = buildDestinations({ destinations: [{ name: 'hook', type: 'webhook', url: `${hook.url}/hook`, secretFromEnv: 'HOOK_SECRET', topic: 'driftwatch.alerts' }] }, { env });
-    const dispatcher = new Dispatcher(staleOnce, { destinations, consoleBaseUrl: 'https://dw.example.com/', clock: () => clock.now });
+    const { dispatcher, routes } = setup(['hook'], clock, {}, staleOnce);
+    await raise(alertA(), routes, T0);
     await dispatcher.runOnce();
     expect(hook.accepted).toHaveLength(1);
     await dispatcher.runOnce();

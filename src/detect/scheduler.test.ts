@@ -1,0 +1,138 @@
+import cron from 'node-cron';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { at, litellmSpendLog } from '../../detectors/_shared/fixtures.ts';
+import { defineDetector } from './define-detector.ts';
+import { DetectorScheduler, pollExpression } from './scheduler.ts';
+import { truncateTables } from './scratch-store.ts';
+import { sql } from './sql.ts';
+import { readWatermark } from './state.ts';
+import { alertPerHour, common, deps, emptyTables, gatewayVolume, gatewayVolumeEarly, ingest, log, until } from './test-support.ts';
+
+beforeEach(emptyTables);
+
+describe('scheduler', () => {
+  it('ticks every few seconds by default, on round seconds or minutes', () => {
+    expect(pollExpression(15)).toBe('*/15 * * * * *');
+    expect(pollExpression(7)).toBe('*/6 * * * * *');
+    expect(pollExpression(1)).toBe('*/1 * * * * *');
+    expect(pollExpression(60)).toBe('0 * * * * *');
+    expect(pollExpression(300)).toBe('0 */5 * * * *');
+    expect(pollExpression(3_600)).toBe('0 */30 * * * *');
+    for (const s of [1, 7, 15, 45, 60, 300, 3_600]) expect(cron.validate(pollExpression(s)), String(s)).toBe(true);
+  });
+
+  it('runs a catch-up cycle on start and stops cleanly', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('09:30'))]);
+    const alerts: string[] = [];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test',
+      since: new Date(at('09:00')), now: () => new Date(at('10:30')),
+      onNewAlerts: (created) => { alerts.push(...created.map((a) => a.entity)); },
+    });
+    scheduler.start();
+    await scheduler.tick(gatewayVolume);
+    await scheduler.stop();
+    expect(alerts).toEqual(['team:team-platform-eng']);
+    expect(await readWatermark(d.store, gatewayVolume.id)).toBe(Date.parse(at('10:00')));
+  });
+
+  it('runs a window on its own ticks once it is due, without a call from outside', async () => {
+    const d = await deps();
+    let clock = Date.parse(at('10:30'));
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test', pollSeconds: 1,
+      since: new Date(at('09:00')), now: () => new Date(clock),
+    });
+    scheduler.start();
+    try {
+      await until(async () => (await readWatermark(d.store, gatewayVolume.id)) === Date.parse(at('10:00')));
+      // The 10:00 window's data lands and its settle passes (the injected clock): the next ticks run it.
+      await ingest('gateway', [litellmSpendLog(at('10:40'))]);
+      clock = Date.parse(at('11:11'));
+      await until(async () => (await readWatermark(d.store, gatewayVolume.id)) === Date.parse(at('11:00')));
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
+  it('runs detectors side by side on lanes of their own sessions; with one lane, one after the other', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('09:30'))]);
+    // The engine sleeps a second per row this detector reads: its session is busy for that long.
+    const slow = defineDetector({
+      ...common,
+      id: 'gateway.test-slow',
+      schedule: gatewayVolume.schedule,
+      query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
+                 WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND sleepEachRow(1) = 0 GROUP BY team_id`,
+      alert: alertPerHour,
+    });
+    const order = async (lanes: number) => {
+      await truncateTables(d.store, ['alerts', 'detector_runs', 'detector_watermarks']);
+      const finished: string[] = [];
+      const scheduler = new DetectorScheduler({
+        store: d.store, log, detectors: [slow, gatewayVolume], policyVersion: async () => 'test', lanes,
+        since: new Date(at('09:00')), now: () => new Date(at('10:30')),
+      });
+      try {
+        await Promise.all([slow, gatewayVolume].map((x) => scheduler.tick(x).then(() => finished.push(x.id))));
+      } finally {
+        await scheduler.stop();
+      }
+      // Both evaluated their window whatever the order.
+      for (const x of [slow, gatewayVolume]) expect(await readWatermark(d.store, x.id)).toBe(Date.parse(at('10:00')));
+      return finished;
+    };
+    expect(await order(2)).toEqual([gatewayVolume.id, slow.id]);
+    expect(await order(1)).toEqual([slow.id, gatewayVolume.id]);
+  });
+});
+
+describe('scheduler: early detectors', () => {
+  it('runs on the scheduler\'s own ticks for an early detector only', async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('10:20'))]);
+    const alerts: string[] = [];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolumeEarly, gatewayVolume], policyVersion: async () => 'test', pollSeconds: 1,
+      since: new Date(at('09:00')), now: () => new Date(at('10:25')),
+      onNewAlerts: (created, detector) => { alerts.push(`${detector.id} ${created.map((a) => a.entity).join()}`); },
+    });
+    scheduler.start();
+    try {
+      await until(async () => alerts.length > 0);
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      await scheduler.stop();
+    }
+    expect(alerts).toEqual(['gateway.test-volume-early team:team-platform-eng']);
+  });
+});
+
+describe('scheduler: late data', () => {
+  it('re-evaluates a window within a minute of late data landing, not after the hour of its regular recheck', async () => {
+    const d = await deps();
+    let clock = Date.parse(at('10:30'));
+    const alerts: string[] = [];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [gatewayVolume], policyVersion: async () => 'test', pollSeconds: 1,
+      since: new Date(at('09:00')), now: () => new Date(clock),
+      onNewAlerts: (created) => { alerts.push(...created.map((a) => a.entity)); },
+    });
+    scheduler.start();
+    try {
+      // The 09:00–10:00 window is evaluated empty: its data is still in a consumer's backlog.
+      await until(async () => (await readWatermark(d.store, gatewayVolume.id)) === Date.parse(at('10:00')));
+      clock += 30_000;
+      await ingest('gateway', [litellmSpendLog(at('09:40'))]);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(alerts, 'no recheck sooner than a minute after the last').toEqual([]);
+      clock += 31_000;
+      await until(async () => alerts.length > 0);
+      expect(alerts).toEqual(['team:team-platform-eng']);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+});
