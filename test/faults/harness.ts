@@ -5,6 +5,7 @@ import { DATA_TABLES, type DataTable } from '../../src/normalize/rows.ts';
 import type { Store } from '../../src/store/store.ts';
 import { clickhouseSection, exitOf, kafkaSection, spawnDriftwatch, type Child } from '../helpers/driftwatch-process.ts';
 import { count, waitFor } from '../helpers/env.ts';
+import { whileRetriable } from '../helpers/kafka.ts';
 import type { FaultTraffic } from './traffic.ts';
 
 export type { Child };
@@ -65,13 +66,13 @@ export function startDetectDeliver(config: Config, since: number, hookUrl: strin
 
 /** Sum over the four topics of the group's committed offsets and of the end offsets. */
 export async function progress(config: Config): Promise<{ committed: number; end: number }> {
-  const offsets = await partitionOffsets(config);
+  const offsets = await whileRetriable(() => partitionOffsets(config));
   return { committed: offsets.reduce((s, p) => s + p.committed, 0), end: offsets.reduce((s, p) => s + p.end, 0) };
 }
 
 /** The partitions (`topic[partition]`) whose committed offset is short of their end. */
 export async function partitionsBehind(config: Config): Promise<string[]> {
-  return (await partitionOffsets(config)).filter((p) => p.committed < p.end).map((p) => `${p.topic}[${p.partition}]`).sort();
+  return (await whileRetriable(() => partitionOffsets(config))).filter((p) => p.committed < p.end).map((p) => `${p.topic}[${p.partition}]`).sort();
 }
 
 /**

@@ -29,8 +29,31 @@ export async function produce(config: Config, topic: string, messages: TestMessa
   });
 }
 
+/**
+ * Runs an admin look-up again while the broker refuses it with a retriable error: just after
+ * topics are created or a broker restarts, a partition can briefly have no leader ("This server
+ * is not the leader for that topic-partition"), and kafkajs's admin does not retry a refused
+ * ListOffsets. Anything else, or the same error past `timeoutMs`, is thrown.
+ */
+export async function whileRetriable<T>(lookUp: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await lookUp();
+    } catch (err) {
+      const { retriable, name } = err as { retriable?: boolean; name?: string };
+      if (!(retriable === true || name === 'KafkaJSConnectionError' || name === 'KafkaJSNumberOfRetriesExceeded') || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Sum of committed offsets of a group over a topic, and the sum of the topic's end offsets. */
-export async function groupProgress(config: Config, topic: string): Promise<{ committed: number; end: number }> {
+export function groupProgress(config: Config, topic: string): Promise<{ committed: number; end: number }> {
+  return whileRetriable(() => lookUpGroupProgress(config, topic));
+}
+
+async function lookUpGroupProgress(config: Config, topic: string): Promise<{ committed: number; end: number }> {
   const kafka = new Kafka({ clientId: 'driftwatch-test-admin', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
