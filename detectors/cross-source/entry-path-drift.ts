@@ -135,7 +135,7 @@ export default defineDetector({
       (SELECT groupUniqArray(kind) FROM policy_gateways) AS approved_kinds,
       requests AS (
         -- model requests per hour, session and surface (0018_agent_boundaries.sql), each hour given to every window it is in or behind
-        SELECT r.*, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
+        SELECT r.*, k AS window_index, {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS window_end,
                r.hour >= window_end - toIntervalSecond({every:UInt32}) AS in_window,
                -- the window's UTC day up to its end (read while historyHours reach back over it)
                r.hour >= toStartOfDay(window_end - toIntervalSecond({every:UInt32})) AS in_day
@@ -149,24 +149,27 @@ export default defineDetector({
                          toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, r.hour) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0))) AS k
       ),
       seen AS (
-        -- (window, session) with a gateway request in [window start - history - tolerance, window end + tolerance); named apart
-        -- from the requests' session_id: a column both sides of a join have would come out qualified
-        SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (k + 1)) AS seen_window, session_id AS governed_session,
-               groupUniqArray(gateway) AS gateways
+        -- per session, its gateway rows as (first window, window after the last, gateway): a row counts for the windows whose
+        -- [start - history - tolerance, end + tolerance) holds it. One row per session, not per (window, session): spread over
+        -- the day's windows the gateway's sessions were most of this detector's work. Named apart from the requests'
+        -- session_id: a column both sides of a join have would come out qualified.
+        SELECT session_id AS governed_session,
+               groupArray((toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, first_at - tolerance), 0), {every:UInt32})),
+                           toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at + tolerance) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0)),
+                           gateway)) AS spans
         FROM gateway_sessions_hourly
-        ARRAY JOIN range(toUInt32(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, first_at - tolerance), 0), {every:UInt32})),
-                         toUInt32(greatest(least(intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, last_at + tolerance) + {historyHours:UInt32} * 3600, 0), {every:UInt32}) + 1, windows), 0))) AS k
         WHERE session_id != '' AND hour >= toStartOfHour({from:DateTime64(3)} - history - tolerance) AND hour < {to:DateTime64(3)} + tolerance
-        GROUP BY seen_window, governed_session
+        GROUP BY governed_session
       ),
       classified AS (
         SELECT r.*,
-          multiIf(hasAny(g.gateways, approved_kinds), 'approved-gateway', notEmpty(g.gateways), 'other-gateway',
+          arrayMap(span -> span.3, arrayFilter(span -> span.1 <= r.window_index AND r.window_index < span.2, g.spans)) AS gateways,
+          multiIf(hasAny(gateways, approved_kinds), 'approved-gateway', notEmpty(gateways), 'other-gateway',
                   NOT r.first_party, 'cloud-provider', r.account_id != '', 'subscription-login', 'direct-api-key') AS path,
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= r.event_time AND span.2 > r.event_time, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM requests AS r
-        LEFT JOIN seen AS g ON g.seen_window = r.window_end AND g.governed_session = r.session_id
+        LEFT JOIN seen AS g ON g.governed_session = r.session_id
         LEFT JOIN members AS m ON m.email = r.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(r.otel_team)
       ),
