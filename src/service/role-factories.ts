@@ -55,6 +55,37 @@ export function dispatcherRole(make: (ctx: RoleContext, fence: () => Promise<voi
   });
 }
 
+/**
+ * `factory`'s role on a store session of its own (Store.fork), closed once the role has stopped. On
+ * the embedded engine each session runs one statement at a time: the dispatcher's outbox polls,
+ * its delivery records and its lease renewals would otherwise wait behind every ingest insert.
+ */
+export function onOwnSession(factory: RoleFactory): RoleFactory {
+  return async (ctx) => {
+    const store = await ctx.store.fork();
+    let role: Role;
+    try {
+      role = await factory({ ...ctx, store });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return {
+      name: role.name,
+      start: () => role.start(),
+      stop: async () => {
+        try {
+          await role.stop();
+        } finally {
+          await store.close();
+        }
+      },
+      ready: () => role.ready(),
+      ...(role.failed ? { failed: role.failed } : {}),
+    };
+  };
+}
+
 /** What createApiServer(deps) returns: listen(port) resolves to the bound port and a close(). */
 export interface Listenable {
   listen(port: number): { port: number; close(): Promise<void> | void } | Promise<{ port: number; close(): Promise<void> | void }>;
@@ -137,7 +168,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
         }),
       });
     },
-    deliver: dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence })),
+    deliver: onOwnSession(dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence }))),
     // An api-only process (`run --role api`) loads the detector registry itself: /api/detectors and the alert
     // pages need the corpus's metadata whether or not this process schedules detectors.
     // The console's reads run on a session of their own (Store.fork): on the embedded engine they would otherwise queue

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onOwnSession } from '../../src/service/role-factories.ts';
+import type { RoleContext } from '../../src/service/role.ts';
 import { selectRows } from '../../src/store/select-rows.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import type { Store } from '../../src/store/store.ts';
 import { testConfig, testStore } from '../helpers/env.ts';
 
@@ -51,5 +54,30 @@ describe('Store.fork', () => {
     } finally {
       await fork.close();
     }
+  });
+
+  it('runs a role on a session of its own (onOwnSession, the deliver role): its statements do not wait for the parent\'s, and it is closed after the role stops', async () => {
+    let own: Store | undefined;
+    const events: string[] = [];
+    const factory = onOwnSession((ctx) => {
+      own = ctx.store;
+      return { name: 'deliver', start: async () => {}, stop: async () => { events.push('role stopped'); }, ready: () => ({ ok: true, detail: {} }) };
+    });
+    const ctx: RoleContext = { config, store, log: createLogger('silent'), port: 0, readiness: () => ({}) };
+    const role = await factory(ctx);
+    await role.start();
+    expect(own).toBeDefined();
+    expect(own).not.toBe(store);
+    const finished: string[] = [];
+    const slow = selectRows(store, 'SELECT sum(sleepEachRow(0.5)) AS s FROM numbers(4) SETTINGS max_block_size = 1', {}).then(() => finished.push('parent'));
+    await new Promise((r) => setTimeout(r, 200));
+    const quick = selectRows(own as Store, 'SELECT 1 AS one', {}).then(() => finished.push('role'));
+    await Promise.all([slow, quick]);
+    expect(finished).toEqual(['role', 'parent']);
+    await role.stop();
+    expect(events).toEqual(['role stopped']);
+    if (store.kind === 'embedded') await expect(selectRows(own as Store, 'SELECT 1 AS one', {})).rejects.toThrow();
+    // The parent goes on.
+    expect(await selectRows<{ one: number }>(store, 'SELECT 1 AS one', {})).toEqual([{ one: 1 }]);
   });
 });
