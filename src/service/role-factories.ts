@@ -57,8 +57,9 @@ export function dispatcherRole(make: (ctx: RoleContext, fence: () => Promise<voi
 
 /**
  * `factory`'s role on a store session of its own (Store.fork), closed once the role has stopped. On
- * the embedded engine each session runs one statement at a time: the dispatcher's outbox polls,
- * its delivery records and its lease renewals would otherwise wait behind every ingest insert.
+ * the embedded engine each session runs one statement at a time: the scheduler's and the
+ * dispatcher's statements (lease renewals, watermarks, outbox polls and records) would otherwise
+ * wait behind every ingest insert.
  */
 export function onOwnSession(factory: RoleFactory): RoleFactory {
   return async (ctx) => {
@@ -141,7 +142,9 @@ export function leaseFor(ctx: RoleContext, name: string): Lease {
 export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory | undefined> {
   return {
     ingest: (ctx) => ingestRole({ config: ctx.config, store: ctx.store, log: ctx.log, ...(inputs.sources ? { sources: inputs.sources } : {}) }),
-    detect: (ctx): Role => {
+    // Detection's own statements (lease, policy sync, readiness reads, watermarks, the outbox it fills) on a session of its
+    // own, as the cycles' lanes are: none of them waits behind an ingest insert.
+    detect: onOwnSession((ctx): Role => {
       const detection = inputs.detection;
       if (!detection) throw new Error('detect role built without detectors');
       // Exceptions come from the policy file: read at start, and again whenever the tracker syncs a
@@ -167,7 +170,7 @@ export function roleFactories(inputs: RunInputs): Record<RoleName, RoleFactory |
           sweep: outboxRecovery({ store: ctx.store, routes, enqueueOptions: () => enqueueOptions, log: ctx.log, fence }),
         }),
       });
-    },
+    }),
     deliver: onOwnSession(dispatcherRole((ctx, fence) => dispatcherFromConfig(ctx.store, ctx.config.alerts, { log: ctx.log, fence }))),
     // An api-only process (`run --role api`) loads the detector registry itself: /api/detectors and the alert
     // pages need the corpus's metadata whether or not this process schedules detectors.
