@@ -64,6 +64,23 @@ detectorCases(detector, [
     ],
   },
   {
+    // early: the open day is evaluated with what has landed; by 12:15 the refused model and the budget's crossing already show
+    name: 'on the open day (early), fires on the morning\'s logs with the entities the whole day gives',
+    records: {
+      gateway: [
+        ...allowed,
+        litellmBy(carol, at('11:10'), { overrides: OPUS }),
+        litellmBy(dave, at('11:10'), { overrides: spend(25) }),
+        litellmBy(dave, at('12:10'), { overrides: spend(5) }),
+      ],
+    },
+    window: DAY,
+    expect: [
+      { entity: 'enforcement:litellm:team-data:model:claude-opus-4-1-20250805', team: 'team-data', check: (a) => expect(a.evidence.figures).toMatchObject({ requests: 1 }) },
+      { entity: 'enforcement:litellm:team-web:budget', team: 'team-web', check: (a) => expect(a.evidence.figures).toMatchObject({ requestsAfter: 1, costAfterUsd: 5 }) },
+    ],
+  },
+  {
     name: 'quiet on approved models, keys within their class, spend within budget, and a budget passed by the day\'s last requests',
     records: {
       gateway: [

@@ -46,6 +46,11 @@ export default defineDetector({
   severity: 'medium',
   audience: 'soc',
   schedule: { every: '1d', lookback: '1d', settle: '30m', recheck: '48h' },
+  // What it finds only grows as the day's logs land: a refused model served stays served, and spend only rises, so a
+  // crossing seen on part of the day stands (late rows of earlier hours move it earlier, adding hours after it). The
+  // open day is evaluated as logs arrive, so the alert comes within a minute of the first refused request, not after
+  // midnight and the settle.
+  early: true,
   controls: {
     owaspAgentic: ['ASI02', 'ASI08'],
     maestro: ['L4', 'L6'],
