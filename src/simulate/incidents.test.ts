@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findDecoder } from '../decode/registry.ts';
 import { loadDetectors } from '../detect/registry.ts';
 import { COVERED_DETECTORS, INCIDENT_KINDS, type TimedRecord } from './incidents.ts';
+import { trafficPlanner } from './planner.ts';
 import { seeded } from './traffic.ts';
 import { flatEvent, gatewayRecord, otlpBatch } from './wire.ts';
 import { PEOPLE } from './world.ts';
@@ -17,7 +18,7 @@ describe('incident kinds', () => {
   });
 
   it.each(INCIDENT_KINDS.map((k) => [k.id, k] as const))('%s: records in the real formats, expected alerts named', (_id, kind) => {
-    const plan = kind.plant(seeded(3), Object.values(PEOPLE), T);
+    const plan = kind.plant(seeded(3), Object.values(PEOPLE), T, []);
     expect(plan).not.toBeNull();
     if (!plan) return;
     expect(plan.expected.length).toBeGreaterThan(0);
@@ -39,7 +40,24 @@ describe('incident kinds', () => {
   it('plant nothing when the teams they need are not simulated', () => {
     const dataOnly = Object.values(PEOPLE).filter((p) => p.team === 'team-data');
     const r = seeded(5);
-    const planted = Object.fromEntries(INCIDENT_KINDS.map((k) => [k.id, k.plant(r, dataOnly, T) !== null]));
+    const planted = Object.fromEntries(INCIDENT_KINDS.map((k) => [k.id, k.plant(r, dataOnly, T, []) !== null]));
     expect(planted).toMatchObject({ 'shared-devbox': false, 'batch-outside-gateway': false, 'runaway-agent': true, 'unapproved-model': true });
+  });
+
+  it('never plant a person\'s sign-in to an unapproved AI app twice: the detector raises only the first within its re-alert period', () => {
+    const kind = INCIDENT_KINDS.find((k) => k.id === 'unapproved-ai-app');
+    if (!kind) throw new Error('no unapproved-ai-app kind');
+    // Every person and both apps used up: the next plant has nothing new to plant.
+    const earlier = Object.values(PEOPLE).flatMap((p) => [
+      { kind: kind.id, expected: [{ entity: `${p.email}:okta:0oa9chatgptent00001d7` }] },
+      { kind: kind.id, expected: [{ entity: `${p.email}:entra:6f1d2c3b-7a8e-4b9c-8d0e-1f2a3b4c5d6e` }] },
+    ]) as unknown as Parameters<typeof kind.plant>[3];
+    expect(kind.plant(seeded(3), Object.values(PEOPLE), T, earlier)).toBeNull();
+    // Over a planner's run that draws many of them (only this kind), each (person, app) comes once.
+    const planner = trafficPlanner({ start: T, messagesPerHour: 200, seed: 7, incidentsPerHour: 8, incidentKinds: ['unapproved-ai-app'], sources: ['idp'] });
+    for (let h = 0; h <= 12; h += 1) planner.due(T + h * 3_600_000);
+    const entities = planner.planted.flatMap((p) => p.expected.map((e) => e.entity));
+    expect(entities.length).toBeGreaterThan(5);
+    expect(new Set(entities).size).toBe(entities.length);
   });
 });

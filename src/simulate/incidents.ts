@@ -82,7 +82,8 @@ export function unlogged(s: Session): void {
 export interface IncidentKind {
   id: string;
   detectors: readonly string[];
-  plant(r: Rng, people: readonly Person[], t: number): IncidentPlan | null;
+  /** `earlier`: the incidents this run has planted so far, oldest first. */
+  plant(r: Rng, people: readonly Person[], t: number, earlier: readonly IncidentPlan[]): IncidentPlan | null;
 }
 
 const tokensOf = (calls: readonly Call[]): TokenCounts =>
@@ -195,13 +196,20 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
   {
     id: 'unapproved-ai-app',
     detectors: ['idp.unapproved-ai-app'],
-    plant(r, people, t) {
+    plant(r, people, t, earlier) {
       const p = pick(r, people);
-      const okta = r() < 0.5;
+      const drawn = r() < 0.5;
+      // The detector alerts on a person's first grant to an app and again only after firstSeenDays (7), longer than a
+      // run: a second grant of the same person and app is not an incident it raises, so the other app is planted, or
+      // none (found 2026-12-07: dave.kim signed in to Claude for Work at 23:26 and again at 03:41, counted as a miss).
+      const entityOf = (okta: boolean) => (okta ? `${p.email}:okta:${APPS.chatGpt.id}` : `${p.email}:entra:${APPS.claudeForWork.appId}`);
+      const planted = new Set(earlier.filter((e) => e.kind === this.id).flatMap((e) => e.expected.map((x) => x.entity)));
+      const okta = [drawn, !drawn].find((o) => !planted.has(entityOf(o)));
+      if (okta === undefined) return null;
       const doc = okta ? oktaSsoBy(p, iso(t), APPS.chatGpt) : entraSignInBy(p, iso(t), APPS.claudeForWork);
       return plan({
         kind: this.id, description: `${p.email} signs in to ${okta ? APPS.chatGpt.name : APPS.claudeForWork.name}`, start: t, end: t, records: [{ at: t, source: 'idp', doc }],
-        expected: [{ detector: 'idp.unapproved-ai-app', entity: okta ? `${p.email}:okta:${APPS.chatGpt.id}` : `${p.email}:entra:${APPS.claudeForWork.appId}`, team: p.team, identity: p.email }],
+        expected: [{ detector: 'idp.unapproved-ai-app', entity: entityOf(okta), team: p.team, identity: p.email }],
       });
     },
   },

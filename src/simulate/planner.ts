@@ -145,7 +145,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     for (let i = 0; i < n; i += 1) {
       const kind = pick(r, kinds);
       const t = hour + int(r, 0, 50) * MIN;
-      const plan = kind.plant(r, people, t);
+      const plan = kind.plant(r, people, t, planted);
       // The last person working never leaves: someone must keep the simulation going.
       if (!plan || (plan.retire && people.length <= 1)) continue;
       const index = planted.length;
