@@ -32,11 +32,18 @@ export function QueuePage({ route }: { route: Route }) {
   }
   const query = { ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: PAGE };
   const key = JSON.stringify(query);
-  const list = useData(key, () => getJson<AlertList>(`/api/alerts${qs(query)}`), QUEUE_REFRESH_MS);
   const countsQuery = { ...query, status: undefined, limit: undefined, offset: undefined, sort: undefined, order: undefined };
-  const counts = useData(`counts:${key}`, () => optional(() => getJson<{ byStatus: Record<string, number> }>(`/api/alerts/counts${qs(countsQuery)}`)), QUEUE_REFRESH_MS);
+  // The rows and the counts per status are one snapshot, loaded and refreshed together: on two timers a row could show
+  // an acknowledgement the counts above it did not yet count.
+  const list = useData(key, async () => {
+    const [rows, counts] = await Promise.all([
+      getJson<AlertList>(`/api/alerts${qs(query)}`),
+      optional(() => getJson<{ byStatus: Record<string, number> }>(`/api/alerts/counts${qs(countsQuery)}`)),
+    ]);
+    return { ...rows, countsByStatus: counts?.byStatus ?? rows.countsByStatus };
+  }, QUEUE_REFRESH_MS);
   const detectors = useData('detectors', () => getJson<{ detectors: DetectorInfo[] }>('/api/detectors'));
-  const byStatus = counts.data?.byStatus ?? list.data?.countsByStatus ?? {};
+  const byStatus = list.data?.countsByStatus ?? {};
 
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [cursor, setCursor] = useState(0);
@@ -72,7 +79,7 @@ export function QueuePage({ route }: { route: Route }) {
     const failed = results.filter((r) => !r.ok);
     setMessage(`${body.action}: ${results.length - failed.length} of ${results.length} done${failed.length ? `; failed: ${failed.map((f) => `${f.id} (${f.message ?? 'error'})`).join(', ')}` : ''}`);
     setSelected(new Set());
-    await Promise.all([list.reload(), counts.reload()]);
+    await list.reload();
   };
   const detectorIds = useMemo(() => (detectors.data?.detectors ?? []).map((d) => d.id).sort(), [detectors.data]);
   const offset = Number(filters.offset ?? 0);
