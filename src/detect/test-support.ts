@@ -29,10 +29,13 @@ export const alertPerHour = (r: Row) => ({
   evidence: { figures: { n: r.n } }, ...utcHour(r.hour),
 });
 
+// The test detectors' hourly schedule.
+const HOURLY = { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' };
+
 export const gatewayVolume = defineDetector({
   ...common,
   id: 'gateway.test-volume',
-  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+  schedule: HOURLY,
   query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
              WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team_id`,
   alert: alertPerHour,
@@ -42,7 +45,7 @@ export const gatewayVolume = defineDetector({
 export const gatewayVolumeEarly = defineDetector({
   ...common,
   id: 'gateway.test-volume-early',
-  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+  schedule: HOURLY,
   early: true,
   query: gatewayVolume.query,
   alert: alertPerHour,
@@ -52,7 +55,7 @@ export const gatewayVolumeEarly = defineDetector({
 export const gatewayVolumeBatch = defineDetector({
   ...common,
   id: 'gateway.test-volume-batch',
-  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+  schedule: HOURLY,
   batch: true,
   query: sql`SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
                     team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests

@@ -28,8 +28,12 @@ export function startDriftwatch(config: Config, args: string[], extra: { config?
   }, args, extra);
 }
 
-/** The group's committed offset and the end offset of every partition of the four topics. */
-async function partitionOffsets(config: Config): Promise<{ topic: string; partition: number; committed: number; end: number }[]> {
+/** The group's committed offset and the end offset of every partition of the four topics (retried while a partition has no leader). */
+function partitionOffsets(config: Config): Promise<{ topic: string; partition: number; committed: number; end: number }[]> {
+  return whileRetriable(() => lookUpPartitionOffsets(config));
+}
+
+async function lookUpPartitionOffsets(config: Config): Promise<{ topic: string; partition: number; committed: number; end: number }[]> {
   const kafka = new Kafka({ clientId: 'driftwatch-fault-admin', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -66,13 +70,13 @@ export function startDetectDeliver(config: Config, since: number, hookUrl: strin
 
 /** Sum over the four topics of the group's committed offsets and of the end offsets. */
 export async function progress(config: Config): Promise<{ committed: number; end: number }> {
-  const offsets = await whileRetriable(() => partitionOffsets(config));
+  const offsets = await partitionOffsets(config);
   return { committed: offsets.reduce((s, p) => s + p.committed, 0), end: offsets.reduce((s, p) => s + p.end, 0) };
 }
 
 /** The partitions (`topic[partition]`) whose committed offset is short of their end. */
 export async function partitionsBehind(config: Config): Promise<string[]> {
-  return (await whileRetriable(() => partitionOffsets(config))).filter((p) => p.committed < p.end).map((p) => `${p.topic}[${p.partition}]`).sort();
+  return (await partitionOffsets(config)).filter((p) => p.committed < p.end).map((p) => `${p.topic}[${p.partition}]`).sort();
 }
 
 /**
