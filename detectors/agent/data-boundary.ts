@@ -86,6 +86,14 @@ export default defineDetector({
           groupArrayIf(name_pattern, rule = 'expected_mcp_server') AS mcp_patterns, countIf(rule = 'expected_mcp_server') > 0 AS mcp_judged
         FROM policy_agent_rules WHERE rule IN ('expected_repository', 'expected_host', 'expected_mcp_server') GROUP BY team_id
       ),
+      -- the MCP servers some team is not expected to reach (every server of the window, from the agent_tools_hourly roll-up, judged
+      -- against each team's patterns): a call to any other server is outside no team's set, so the day's ordinary MCP calls drop
+      -- out before each call's team is resolved
+      (SELECT groupUniqArray(t.mcp_server) FROM (
+         SELECT DISTINCT mcp_server FROM agent_tools_hourly
+         WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND mcp_server != '') AS t
+       CROSS JOIN rules AS r
+       WHERE r.mcp_judged AND NOT arrayExists(p -> match(t.mcp_server, concat('(?i)', p)), r.mcp_patterns)) AS unexpected_servers,
       tool_calls AS (
         SELECT c.*,
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
@@ -96,7 +104,7 @@ export default defineDetector({
           FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
-            AND (notEmpty(secret_labels) OR notEmpty(repositories) OR notEmpty(hosts) OR mcp_server != '')) AS c
+            AND (notEmpty(secret_labels) OR notEmpty(repositories) OR notEmpty(hosts) OR mcp_server IN (SELECT arrayJoin(unexpected_servers)))) AS c
         LEFT JOIN members AS m ON m.email = c.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.otel_team)
       ),

@@ -79,6 +79,14 @@ export default defineDetector({
           groupArrayIf(name_pattern, rule = 'preapproved_tool') AS tool_patterns, countIf(rule = 'preapproved_tool') > 0 AS tools_judged
         FROM policy_agent_rules WHERE rule IN ('permitted_mode', 'preapproved_tool') GROUP BY team_id
       ),
+      -- the tools some team's central approval does not cover (every tool name of the window, from the agent_tools_hourly roll-up,
+      -- judged against each team's patterns): an approval of any other tool expands no team's permissions, so the day's millions of
+      -- approvals of preapproved tools (Read, Edit … by config) drop out before each event's team is resolved
+      (SELECT groupUniqArray(t.tool_name) FROM (
+         SELECT DISTINCT tool_name FROM agent_tools_hourly
+         WHERE hour >= toStartOfHour({from:DateTime64(3)}) AND hour < {to:DateTime64(3)} AND event_name = 'tool_decision' AND decision = 'accept') AS t
+       CROSS JOIN rules AS r
+       WHERE r.tools_judged AND NOT arrayExists(p -> match(t.tool_name, concat('(?i)', p)), r.tool_patterns)) AS unapproved_tools,
       events AS (
         SELECT e.*,
           arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= e.event_time AND span.2 > e.event_time, m.spans)) AS spans_in_force,
@@ -89,7 +97,8 @@ export default defineDetector({
           FROM agent_boundary_events
           WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
             AND ((event_name = 'permission_mode_changed' AND permission_mode != '')
-                 OR (event_name = 'tool_decision' AND decision = 'accept' AND has({localSources:Array(String)}, decision_source)))) AS e
+                 OR (event_name = 'tool_decision' AND decision = 'accept' AND has({localSources:Array(String)}, decision_source)
+                     AND (tool_name = '' OR tool_name IN (SELECT arrayJoin(unapproved_tools)))))) AS e
         LEFT JOIN members AS m ON m.email = e.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(e.otel_team)
       ),
