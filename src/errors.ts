@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_DIR_INVALID'
   | 'CH_INSERT_FAILED'
+  /** A query parameter's value has no ClickHouse form (embedded engine, inline-params.ts). */
+  | 'CH_PARAM_INVALID'
   /** Ingest waited for the store longer than ingest.storeOutage.giveUpAfterMs, or stopped while waiting. */
   | 'STORE_OUTAGE'
   | 'CH_INSERT_REJECTED'

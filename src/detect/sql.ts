@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import { SOURCE_KINDS, type SourceKind } from '../decode/types.ts';
 import type { DataTable } from '../normalize/rows.ts';
+import { PLACEHOLDER } from '../store/inline-params.ts';
 import { ROLLUPS } from '../store/rollups.ts';
 
 /**
@@ -23,8 +24,6 @@ export interface Placeholder {
   name: string;
   type: string;
 }
-
-const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^{}]+?)\s*\}/g;
 
 /** Every `{name:Type}` in the query, in order of appearance. */
 export function placeholders(query: string): Placeholder[] {

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import { AppError } from '../errors.ts';
 import { prepareDataDir, storeHolder, storeLockedError } from './embedded-dir.ts';
 import { redactUrl } from '../telemetry/redact-url.ts';
+import { inlineParams } from './inline-params.ts';
 import type { createChdbConnection as createChdbConnectionType } from 'chdb/connection';
 
 /**
@@ -85,11 +86,34 @@ async function openEmbedded(dataDir: string, database: string): Promise<Store> {
 
 type ChdbConnection = ReturnType<typeof createChdbConnectionType>;
 
+/** The longest statement text the embedded engine parses, parameters inlined: 256 MiB. */
+const INLINED_QUERY_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The session with its statements' parameters written into their text (inline-params.ts): chdb
+ * runs parameterized statements one at a time per process, plain ones side by side.
+ */
+function withInlineParams(connection: ChdbConnection): ChdbConnection {
+  type Statement = { query: string; query_params?: Record<string, unknown> };
+  const inline = <P extends Statement>(p: P): P =>
+    p.query_params && Object.keys(p.query_params).length > 0 ? { ...p, query: inlineParams(p.query, p.query_params), query_params: undefined } : p;
+  const statements = new Set<PropertyKey>(['query', 'command', 'exec']);
+  return new Proxy(connection, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return statements.has(prop)
+        ? (p: Statement, ...rest: unknown[]) => (value as (...a: unknown[]) => unknown).call(target, inline(p), ...rest)
+        : (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
 /** A store over one chdb session; `fork` opens another session on the same engine. */
 async function embeddedSession(connection: ChdbConnection, path: string, database: string, openSession: () => ChdbConnection): Promise<Store> {
   const client = createClient({
     // chdb builds against its own copy of @clickhouse/client-common; the shapes match at runtime.
-    connection: connection as never,
+    connection: withInlineParams(connection) as never,
     clickhouse_settings: PINNED_SETTINGS,
   });
   // The client's insert() path re-concatenates the body into one SQL string; chdb's raw insert
@@ -105,6 +129,9 @@ async function embeddedSession(connection: ChdbConnection, path: string, databas
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chdb ignores the client's `database` option; USE persists on the session instead.
   await client.command({ query: `USE ${database}` });
+  // Parameters are part of the text here (withInlineParams): an ingest look-up's thousands of keys
+  // would pass the default 256 KiB limit on a statement's text.
+  await client.command({ query: `SET max_query_size = ${INLINED_QUERY_MAX_BYTES}` });
   return {
     client,
     kind: 'embedded',
