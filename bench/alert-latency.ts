@@ -9,7 +9,7 @@ import { ensureTopics } from '../src/infra/topics.ts';
 import { withProducer } from '../src/ingest/produce.ts';
 import { EXAMPLE_POLICY_FILE } from '../src/policy/load.ts';
 import { startSimulator } from '../src/simulate/live.ts';
-import { alertSightings, detectionDelays, scorecard, type Scorecard } from '../src/simulate/scorecard.ts';
+import { alertSightings, detectionDelays, scorecard, type PlantedIncident, type Scorecard } from '../src/simulate/scorecard.ts';
 import { openStore } from '../src/store/store.ts';
 import type { Logger } from '../src/telemetry/logger.ts';
 
@@ -51,6 +51,8 @@ export interface LatencyFigures {
   latencies: (number | null)[];
   /** Detectors whose planted incidents had no alert within the run. */
   undetected: Record<string, number>;
+  /** Per detector, its raised incidents' seconds to detect, sorted: which detectors make the percentiles. */
+  secondsByDetector: Record<string, number[]>;
   peakRssBytes: number;
   /** How long each incident could at most have waited (run + grace after its production), for the censored ones. */
   censoredAboveSeconds: number;
@@ -102,7 +104,12 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
     const latencies = detectionDelays(truth, sightings);
     const undetected: Record<string, number> = {};
     for (const m of card.missed) undetected[m.detector] = (undetected[m.detector] ?? 0) + 1;
-    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, undetected, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
+    const secondsByDetector: Record<string, number[]> = {};
+    latencies.forEach((l, i) => {
+      if (l !== null) (secondsByDetector[(truth[i] as PlantedIncident).detector] ??= []).push(Math.round(l));
+    });
+    for (const list of Object.values(secondsByDetector)) list.sort((a, b) => a - b);
+    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, undetected, secondsByDetector, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
   } finally {
     clearInterval(sampler);
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -149,11 +149,15 @@ describe('early evaluation', () => {
     expect(await readWatermark(d.store, gatewayVolumeEarly.id)).toBe(Date.parse(at('11:00')));
   });
 
-  it('looks at the window still settling and the one holding now, and waits for a first regular run', async () => {
+  it('looks at the window still settling and the one holding now, also before a first regular run', async () => {
     const d = await deps();
-    expect(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05')))).toEqual([]);
-    await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('08:00')), new Date(at('08:10')));
-    await ingest('gateway', [litellmSpendLog(at('09:50')), litellmSpendLog(at('10:01'))]);
+    await ingest('gateway', [litellmSpendLog(at('09:50')), litellmSpendLog(at('10:01')), litellmSpendLog(at('08:30'))]);
+    // No watermark yet (a detector's first tick, or a catch-up still to come): the open windows, not the 08:30 hour.
     expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 1], [at('11:00:00.000'), 'early', 1]]);
+    // The scheduler's `since` bounds them the way a watermark does: nothing at or before it.
+    expect(outcomes(await runEarly({ ...d, initialWatermark: Date.parse(at('10:00')) }, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('11:00:00.000'), 'early', 0]]);
+    await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('08:00')), new Date(at('08:10')));
+    await ingest('gateway', [litellmSpendLog(at('10:02'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 0]]);
   });
 });

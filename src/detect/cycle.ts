@@ -124,13 +124,16 @@ const EARLY_WINDOWS = 2;
  * windows after its watermark that are not due yet — the one holding `now` and the one before,
  * still in its settle — evaluated with what has landed so far. An alert found early has the
  * fingerprint the regular evaluation gives it later, so that one finds it known: one alert, one
- * delivery, now rather than after the window's end and settle. The watermark does not move.
+ * delivery, now rather than after the window's end and settle. The watermark does not move. The
+ * scheduler runs it before the regular run of the same tick, so a catch-up of older windows does not
+ * hold it up.
  */
 export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<WindowOutcome[]> {
   const { every, lookback } = detector.scheduleMs;
   const current = alignDown(now.getTime(), every) + every;
-  const stored = await readWatermark(deps.store, detector.id);
-  if (stored === null) return [];
+  // Before the first regular run there is no watermark: where that run will start (the scheduler's `since`), or else
+  // just the open windows.
+  const stored = (await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? current - EARLY_WINDOWS * every;
   const first = Math.max(alignDown(stored, every) + every, current - (EARLY_WINDOWS - 1) * every);
   const windows: TimeWindow[] = [];
   for (let end = first; end <= current; end += every) windows.push(dataWindow(end, lookback));

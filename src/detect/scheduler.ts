@@ -126,8 +126,11 @@ export class DetectorScheduler {
       const now = this.options.now?.() ?? new Date();
       const started = performance.now();
       try {
-        const recheck = await this.recheckDue(store, detector, now);
         const deps = this.cycleDeps(store, await this.options.policyVersion());
+        // The open windows first: an early detector's alert should not wait for a catch-up of older windows (after a
+        // restart or a backlog that is many queries); the regular run below finds the same fingerprints.
+        if (detector.early) await this.early(deps, detector, now);
+        const recheck = await this.recheckDue(store, detector, now);
         const report = await runCycle(deps, detector, now, { recheck: recheck !== undefined });
         if (recheck !== undefined) {
           this.lastRecheck.set(detector.id, now.getTime());
@@ -143,7 +146,6 @@ export class DetectorScheduler {
           );
         }
         this.waitingFor.set(detector.id, waiting);
-        if (detector.early) await this.early(deps, detector, now);
       } catch (err) {
         if (this.leaseLost(detector, err)) return;
         // Successful windows are counted as they are recorded (state.ts recordRun); a failed cycle here.
