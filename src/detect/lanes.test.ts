@@ -49,6 +49,25 @@ describe('Lanes', () => {
     expect(order).toEqual(['a start', 'a end', 'sweep with 1 running', 'b']);
   });
 
+  it('starts urgent work before the ordinary work waiting, but not before exclusive or urgent work asked for earlier', async () => {
+    const lanes = new Lanes(1, async () => ({}));
+    const order: string[] = [];
+    const a = gate();
+    const running = lanes.run(async () => { await a.done; order.push('a'); });
+    await flush();
+    const asked = [
+      lanes.run(async () => { order.push('catch-up 1'); }),
+      lanes.run(async () => { order.push('early 1'); }, { urgent: true }),
+      lanes.exclusive(async () => { order.push('sweep'); }),
+      lanes.run(async () => { order.push('catch-up 2'); }),
+      lanes.run(async () => { order.push('early 2'); }, { urgent: true }),
+      lanes.run(async () => { order.push('early 3'); }, { urgent: true }),
+    ];
+    a.open();
+    await Promise.all([running, ...asked]);
+    expect(order).toEqual(['a', 'early 1', 'catch-up 1', 'sweep', 'early 2', 'early 3', 'catch-up 2']);
+  });
+
   it('passes a task failure to its caller and frees the lane', async () => {
     const lanes = new Lanes(1, async () => ({}));
     await expect(lanes.run(async () => { throw new Error('query failed'); })).rejects.toThrow('query failed');

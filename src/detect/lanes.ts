@@ -1,7 +1,9 @@
 /**
  * Detector work side by side: `size` lanes, each with a resource of its own (a store session, so
  * the embedded engine runs one detector's statements beside another's instead of one after the
- * other), opened when first needed. Work is started in the order it was asked for.
+ * other), opened when first needed. Work is started in the order it was asked for, except `urgent`
+ * work, which starts before the ordinary work waiting (not before exclusive or other urgent work asked
+ * for earlier): an early detector's look at its open windows, which should not queue behind a catch-up.
  *
  * `exclusive` work waits for every running task to finish and holds later tasks back until it is
  * done: the outbox recovery sweep must not see an alert a running cycle stored a moment ago and has
@@ -10,6 +12,7 @@
 
 interface Waiting<R> {
   exclusive: boolean;
+  urgent: boolean;
   start: (resource: R) => void;
   fail: (err: unknown) => void;
 }
@@ -26,14 +29,14 @@ export class Lanes<R> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`lanes: size must be a positive integer, got ${size}`);
   }
 
-  /** Runs `task` on a free lane, after the tasks asked for before it have started. */
-  run<T>(task: (resource: R) => Promise<T>): Promise<T> {
-    return this.enqueue(false, task);
+  /** Runs `task` on a free lane, after the tasks asked for before it have started (`urgent`: see above). */
+  run<T>(task: (resource: R) => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
+    return this.enqueue(false, options.urgent ?? false, task);
   }
 
   /** Runs `task` alone: after every running task, before any task asked for after it. */
   exclusive<T>(task: (resource: R) => Promise<T>): Promise<T> {
-    return this.enqueue(true, task);
+    return this.enqueue(true, false, task);
   }
 
   /** Tasks running now. */
@@ -46,10 +49,14 @@ export class Lanes<R> {
     return this.all;
   }
 
-  private enqueue<T>(exclusive: boolean, task: (resource: R) => Promise<T>): Promise<T> {
+  private enqueue<T>(exclusive: boolean, urgent: boolean, task: (resource: R) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({
+      // Urgent work goes ahead of the ordinary work at the queue's end, behind any exclusive or urgent work.
+      let at = this.queue.length;
+      while (urgent && at > 0 && !(this.queue[at - 1] as Waiting<R>).exclusive && !(this.queue[at - 1] as Waiting<R>).urgent) at -= 1;
+      this.queue.splice(at, 0, {
         exclusive,
+        urgent,
         start: (resource) => {
           // The lane is free again before the caller continues; a task that throws at once frees it too.
           Promise.resolve().then(() => task(resource)).then(

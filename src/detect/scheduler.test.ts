@@ -125,6 +125,43 @@ describe('scheduler: early detectors', () => {
   });
 });
 
+describe('scheduler: early detectors before a catch-up', () => {
+  it("evaluates an early detector's open window before the regular runs already waiting for a lane", async () => {
+    const d = await deps();
+    await ingest('gateway', [litellmSpendLog(at('09:30')), litellmSpendLog(at('10:20'))]);
+    const marks: string[] = [];
+    // Two catch-ups that hold the only lane a second each (the engine sleeps a second per row read).
+    const slow = (id: string) => defineDetector({
+      ...common,
+      id,
+      schedule: gatewayVolume.schedule,
+      query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM gateway_requests
+                 WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND sleepEachRow(1) = 0 GROUP BY team_id`,
+      evaluate: (rows: object[]) => {
+        marks.push(`${id} evaluated`);
+        return rows;
+      },
+      alert: alertPerHour,
+    });
+    const [first, second] = [slow('gateway.test-slow-1'), slow('gateway.test-slow-2')];
+    const scheduler = new DetectorScheduler({
+      store: d.store, log, detectors: [first, second, gatewayVolumeEarly], policyVersion: async () => 'test', lanes: 1,
+      since: new Date(at('09:00')), now: () => new Date(at('10:25')),
+      onNewAlerts: (created, detector) => { if (detector.early) marks.push(...created.map((a) => `early alert ${a.windowEnd}`)); },
+    });
+    try {
+      const running = scheduler.tick(first);
+      // The first catch-up holds the lane (its query sleeps a second) when the other two ask for it.
+      await new Promise((r) => setTimeout(r, 300));
+      await Promise.all([running, scheduler.tick(second), scheduler.tick(gatewayVolumeEarly)]);
+    } finally {
+      await scheduler.stop();
+    }
+    // The open windows' alerts come between the two catch-ups: they jumped the second one, which was queued before them.
+    expect(marks).toEqual(['gateway.test-slow-1 evaluated', `early alert ${at('10:00:00.000')}`, `early alert ${at('11:00:00.000')}`, 'gateway.test-slow-2 evaluated']);
+  });
+});
+
 describe('scheduler: late data', () => {
   it('re-evaluates a window within a minute of late data landing, not after the hour of its regular recheck', async () => {
     const d = await deps();

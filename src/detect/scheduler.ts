@@ -121,31 +121,13 @@ export class DetectorScheduler {
   /** Queues one cycle of `detector`; resolves when it has run. Errors are logged, not thrown. */
   tick(detector: AnyDetector): Promise<void> {
     const { sweep } = this.options;
-    const run = async (store: Store) => {
+    // Each part on a lane, errors logged and counted here: a failed part is retried at the next tick.
+    const guarded = (part: (store: Store, now: Date) => Promise<void>) => async (store: Store) => {
       if (this.stopped) return;
       const now = this.options.now?.() ?? new Date();
       const started = performance.now();
       try {
-        const deps = this.cycleDeps(store, await this.options.policyVersion());
-        // The open windows first: an early detector's alert should not wait for a catch-up of older windows (after a
-        // restart or a backlog that is many queries); the regular run below finds the same fingerprints.
-        if (detector.early) await this.early(deps, detector, now);
-        const recheck = await this.recheckDue(store, detector, now);
-        const report = await runCycle(deps, detector, now, { recheck: recheck !== undefined });
-        if (recheck !== undefined) {
-          this.lastRecheck.set(detector.id, now.getTime());
-          this.ingestSeen.set(detector.id, recheck);
-        }
-        // Logged when a wait starts or moves to another window or source: a tick every few seconds would repeat it.
-        const waiting = report.waiting ? `${report.waiting.source}@${report.waiting.windowEnd}` : '';
-        if (report.waiting && waiting !== this.waitingFor.get(detector.id)) {
-          this.options.log.info(
-            { detector: detector.id, source: report.waiting.source, windowEnd: new Date(report.waiting.windowEnd).toISOString(),
-              reportedUntil: report.waiting.reportedUntil === null ? null : new Date(report.waiting.reportedUntil).toISOString() },
-            'Detector waiting for source data',
-          );
-        }
-        this.waitingFor.set(detector.id, waiting);
+        await part(store, now);
       } catch (err) {
         if (this.leaseLost(detector, err)) return;
         // Successful windows are counted as they are recorded (state.ts recordRun); a failed cycle here.
@@ -154,11 +136,37 @@ export class DetectorScheduler {
         this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle failed; retrying next tick');
       }
     };
+    const early = guarded(async (store, now) => {
+      await this.early(this.cycleDeps(store, await this.options.policyVersion()), detector, now);
+    });
+    const regular = guarded(async (store, now) => {
+      const deps = this.cycleDeps(store, await this.options.policyVersion());
+      const recheck = await this.recheckDue(store, detector, now);
+      const report = await runCycle(deps, detector, now, { recheck: recheck !== undefined });
+      if (recheck !== undefined) {
+        this.lastRecheck.set(detector.id, now.getTime());
+        this.ingestSeen.set(detector.id, recheck);
+      }
+      // Logged when a wait starts or moves to another window or source: a tick every few seconds would repeat it.
+      const waiting = report.waiting ? `${report.waiting.source}@${report.waiting.windowEnd}` : '';
+      if (report.waiting && waiting !== this.waitingFor.get(detector.id)) {
+        this.options.log.info(
+          { detector: detector.id, source: report.waiting.source, windowEnd: new Date(report.waiting.windowEnd).toISOString(),
+            reportedUntil: report.waiting.reportedUntil === null ? null : new Date(report.waiting.reportedUntil).toISOString() },
+          'Detector waiting for source data',
+        );
+      }
+      this.waitingFor.set(detector.id, waiting);
+    });
     this.pending.add(detector.id);
     const ticked = (async () => {
       try {
         if (sweep?.due() && !this.stopped) await this.lanes.exclusive(() => sweep.run());
-        await this.lanes.run(run);
+        // An early detector's open windows go ahead of the regular runs waiting for a lane, and before its own: a
+        // catch-up of older windows (after a restart, or of a backlog) can hold the lanes for minutes, and the regular
+        // run finds the early alerts' fingerprints known.
+        if (detector.early) await this.lanes.run(early, { urgent: true });
+        await this.lanes.run(regular);
       } catch (err) {
         // The sweep's own failures are logged inside it; what reaches here is a lost lease or no session at all.
         if (!this.leaseLost(detector, err)) this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle could not start; retrying next tick');
