@@ -121,7 +121,9 @@ export class DetectorScheduler {
   /** Queues one cycle of `detector`; resolves when it has run. Errors are logged, not thrown. */
   tick(detector: AnyDetector): Promise<void> {
     const { sweep } = this.options;
-    // Each part on a lane, errors logged and counted here: a failed part is retried at the next tick.
+    // Each part on a lane, errors logged here and counted once per tick (one cycle, failed): a failed part is retried at
+    // the next tick, and a failed early look does not keep the regular run from running.
+    let counted = false;
     const guarded = (part: (store: Store, now: Date) => Promise<void>) => async (store: Store) => {
       if (this.stopped) return;
       const now = this.options.now?.() ?? new Date();
@@ -131,8 +133,11 @@ export class DetectorScheduler {
       } catch (err) {
         if (this.leaseLost(detector, err)) return;
         // Successful windows are counted as they are recorded (state.ts recordRun); a failed cycle here.
-        detectorRuns.inc({ detector: detector.id, outcome: 'failed' });
-        detectorRunDuration.observe({ detector: detector.id, outcome: 'failed' }, (performance.now() - started) / 1000);
+        if (!counted) {
+          counted = true;
+          detectorRuns.inc({ detector: detector.id, outcome: 'failed' });
+          detectorRunDuration.observe({ detector: detector.id, outcome: 'failed' }, (performance.now() - started) / 1000);
+        }
         this.options.log.error({ detector: detector.id, err: errorMessage(err) }, 'Detector cycle failed; retrying next tick');
       }
     };
