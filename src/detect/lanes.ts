@@ -52,8 +52,9 @@ export class Lanes<R> {
   private enqueue<T>(exclusive: boolean, urgent: boolean, task: (resource: R) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // Urgent work goes ahead of the ordinary work at the queue's end, behind any exclusive or urgent work.
+      const ordinary = (w: Waiting<R>) => !w.exclusive && !w.urgent;
       let at = this.queue.length;
-      while (urgent && at > 0 && !(this.queue[at - 1] as Waiting<R>).exclusive && !(this.queue[at - 1] as Waiting<R>).urgent) at -= 1;
+      while (urgent && at > 0 && ordinary(this.queue[at - 1] as Waiting<R>)) at -= 1;
       this.queue.splice(at, 0, {
         exclusive,
         urgent,

@@ -74,14 +74,17 @@ export async function progress(config: Config): Promise<{ committed: number; end
   return { committed: offsets.reduce((s, p) => s + p.committed, 0), end: offsets.reduce((s, p) => s + p.end, 0) };
 }
 
+/** A partition as ingest names it in logs and /readyz: `topic[partition]` (the start of src/ingest/batch.ts rangeLabel). */
+const partitionKey = (p: { topic: string; partition: number }) => `${p.topic}[${p.partition}]`;
+
 /** Each partition's committed offset, keyed `topic[partition]`. */
 export async function committedByPartition(config: Config): Promise<Map<string, number>> {
-  return new Map((await partitionOffsets(config)).map((p) => [`${p.topic}[${p.partition}]`, p.committed]));
+  return new Map((await partitionOffsets(config)).map((p) => [partitionKey(p), p.committed]));
 }
 
 /** The partitions (`topic[partition]`) whose committed offset is short of their end. */
 export async function partitionsBehind(config: Config): Promise<string[]> {
-  return (await partitionOffsets(config)).filter((p) => p.committed < p.end).map((p) => `${p.topic}[${p.partition}]`).sort();
+  return (await partitionOffsets(config)).filter((p) => p.committed < p.end).map(partitionKey).sort();
 }
 
 /**
