@@ -71,6 +71,22 @@ detectorCases(detector, [
     }),
     expect: 'none',
   },
+  {
+    // A window that does not end on the hour reads the calls themselves (agent_boundary_events), not the hourly roll-up,
+    // which would count the 14:40 call.
+    name: 'a window that is not whole hours counts its own calls only',
+    records: {
+      gateway,
+      agent: [
+        ...inScope,
+        toolEventBy(alice, at('14:20'), 'mcp__confluence__search', { session: CODING }),
+        toolEventBy(alice, at('14:21'), 'mcp__confluence__search', { session: CODING }),
+        toolEventBy(alice, at('14:40'), 'mcp__sonarqube__get_issues', { session: CODING }),
+      ],
+    },
+    window: { from: at('14:00'), to: at('14:30') },
+    expect: [{ entity: `session:${CODING}`, check: (a) => expect(a.evidence.figures).toMatchObject({ servers: ['confluence'], approvedFor: ['chat'], calls: 2 }) }],
+  },
   // The class tolerance: whole hours read the hourly request shapes, other tolerances the requests to the second.
   ...[
     { request: '13:05', tolerance: undefined, fires: true, name: 'a request in the hour before classifies with the default hour of tolerance' },

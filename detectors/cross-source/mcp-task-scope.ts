@@ -14,7 +14,9 @@ import { utcDay } from '../../src/detect/windows.ts';
  * agent. Servers no task class lists are tool-scope-drift's business, and sessions without gateway
  * requests have no class (session-without-gateway reports those).
  *
- * Reads the MCP calls from agent_boundary_events (0018_agent_boundaries.sql) and the gateway
+ * Reads the MCP calls per hour, session, server and tool from agent_mcp_calls_hourly
+ * (0030_agent_mcp_calls_hourly.sql; the calls of agent_boundary_events when the windows are not whole
+ * hours; a call's team is the one at its group's first call) and the gateway
  * request shapes per hour of the sessions that called a class-scoped server
  * (0028_gateway_session_shapes.sql; the requests themselves when the class tolerance is not whole
  * hours); raw events only for samples.
@@ -75,7 +77,8 @@ export default defineDetector({
   query: sql`
     WITH
       toIntervalSecond({classToleranceSeconds:UInt32}) AS tolerance,
-      {every:UInt32} % 3600 = 0 AND {classToleranceSeconds:UInt32} % 3600 = 0 AND toUnixTimestamp64Milli({from:DateTime64(3)}) % 3600000 = 0 AS hourly,
+      {every:UInt32} % 3600 = 0 AND toUnixTimestamp64Milli({from:DateTime64(3)}) % 3600000 = 0 AS hourly_windows,
+      hourly_windows AND {classToleranceSeconds:UInt32} % 3600 = 0 AS hourly,
       toUInt32(dateDiff('second', {from:DateTime64(3)}, {to:DateTime64(3)}) / {every:UInt32}) AS windows,
       members AS (SELECT email, groupArray((valid_from, valid_to, team_id)) AS spans FROM policy_team_members GROUP BY email),
       class_rules AS (
@@ -83,16 +86,29 @@ export default defineDetector({
                groupArrayIf(name_pattern, rule = 'class_mcp_tool') AS tool_patterns
         FROM policy_agent_rules WHERE rule IN ('class_mcp_server', 'class_mcp_tool') GROUP BY team_id, class_id
       ),
+      -- MCP calls grouped per hour, session, person, logged team, server and tool: the roll-up
+      -- (0030_agent_mcp_calls_hourly.sql) when the windows are whole hours, else the calls themselves, to the millisecond
+      call_groups AS (
+        SELECT toDateTime64(hour, 3, 'UTC') AS at, session_id, user_email, team_id AS otel_team, mcp_server, tool_name, calls, first_at, first_times
+        FROM agent_mcp_calls_hourly
+        WHERE hourly_windows AND hour >= {from:DateTime64(3)} AND hour < {to:DateTime64(3)}
+        UNION ALL
+        SELECT event_time, session_id, user_email, team_id, mcp_server, tool_name,
+               uniqExactState(call_id), min(event_time), groupArraySortedState(3)(event_time)
+        FROM agent_boundary_events
+        WHERE NOT hourly_windows AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
+          AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
+        GROUP BY event_time, session_id, user_email, team_id, mcp_server, tool_name
+      ),
       mcp_calls AS (
         SELECT c.*,
-          arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.event_time AND span.2 > c.event_time, m.spans)) AS spans_in_force,
+          -- the team at the group's first call
+          arrayReverseSort(span -> span.1, arrayFilter(span -> span.1 <= c.first_at AND span.2 > c.first_at, m.spans)) AS spans_in_force,
           if(notEmpty(spans_in_force), spans_in_force[1].3, a.team_id) AS team
         FROM (
-          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, event_time), 0), {every:UInt32}) + 1)) AS window_end,
-                 session_id, event_time, user_email, team_id AS otel_team, mcp_server, tool_name, call_id
-          FROM agent_boundary_events
-          WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
-            AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')) AS c
+          SELECT {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * (intDiv(greatest(dateDiff('second', {from:DateTime64(3)}, at), 0), {every:UInt32}) + 1)) AS window_end,
+                 session_id, user_email, otel_team, mcp_server, tool_name, calls, first_at, first_times
+          FROM call_groups) AS c
         LEFT JOIN members AS m ON m.email = c.user_email
         LEFT JOIN policy_team_aliases AS a ON a.alias = lower(c.otel_team)
       ),
@@ -111,17 +127,16 @@ export default defineDetector({
       ),
       -- the calls some task class scopes (their server or tool is listed for a class), with the classes that approve them
       scoped AS (
-        SELECT mc.window_end AS window_end, mc.session_id AS session_id, mc.event_time AS event_time, mc.user_email AS user_email, mc.team AS team,
-               mc.mcp_server AS mcp_server, mc.tool_name AS tool_name, mc.call_id AS call_id, cs.approving_classes AS approving_classes
+        SELECT mc.window_end AS window_end, mc.session_id AS session_id, mc.user_email AS user_email, mc.team AS team,
+               mc.mcp_server AS mcp_server, mc.tool_name AS tool_name, mc.calls AS calls, mc.first_at AS first_at, mc.first_times AS first_times,
+               cs.approving_classes AS approving_classes
         FROM mcp_calls AS mc
         INNER JOIN combo_scopes AS cs ON cs.team = mc.team AND cs.mcp_server = mc.mcp_server AND cs.tool_name = mc.tool_name
       ),
       -- the sessions whose gateway requests are read to classify them: those with a call some class scopes for any team (a
       -- superset of the scoped calls' sessions; the calls' team, a join per call, is not needed to narrow the read)
-      (SELECT groupUniqArray(session_id) FROM agent_boundary_events
-       WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND mcp_server != ''
-         AND event_name IN ('tool_result', 'tool_decision') AND NOT (event_name = 'tool_decision' AND decision = 'reject')
-         AND (mcp_server, tool_name) IN (SELECT c.2, c.3 FROM (SELECT arrayJoin(combo_scope_rows) AS c))) AS scoped_sessions,
+      (SELECT groupUniqArray(session_id) FROM call_groups
+       WHERE (mcp_server, tool_name) IN (SELECT c.2, c.3 FROM (SELECT arrayJoin(combo_scope_rows) AS c))) AS scoped_sessions,
       (SELECT groupArray((class_id, tags, route_patterns, key_alias_patterns, user_agent_patterns))
        FROM (SELECT * FROM policy_task_classes ORDER BY priority)) AS classes,
       -- A request's class depends only on (tags, route, key alias, user agent): a day has a few thousand such combinations
@@ -182,9 +197,9 @@ export default defineDetector({
           any(sc.session_class) AS session_class, any(sc.class_requests) AS class_requests, any(sc.key_alias) AS key_alias, any(sc.key_id) AS key_id,
           arraySort(groupUniqArray(s.mcp_server)) AS servers, arraySlice(arraySort(groupUniqArray(s.tool_name)), 1, 10) AS tools,
           arraySort(arrayDistinct(groupArrayArray(s.approving_classes))) AS approved_for,
-          uniqExact(s.call_id) AS n_calls, min(s.event_time) AS first_at,
+          uniqExactMerge(s.calls) AS n_calls, min(s.first_at) AS first_at,
           -- the first three out-of-scope calls, as agent_events' primary key (session_id, event_time): their raw records are the samples
-          arrayMap(t -> (s.session_id, t), groupArraySorted(3)(s.event_time)) AS pointers
+          arrayMap(t -> (s.session_id, t), groupArraySortedMerge(3)(s.first_times)) AS pointers
         FROM scoped AS s
         INNER JOIN session_classes AS sc ON sc.window_end = s.window_end AND sc.session_id = s.session_id
         WHERE NOT has(s.approving_classes, sc.session_class)

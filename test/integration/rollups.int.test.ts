@@ -4,6 +4,7 @@ import type { SourceKind } from '../../src/decode/types.ts';
 import { sharedScratchStore, truncateTables } from '../../src/detect/scratch-store.ts';
 import { replayFiles } from '../../src/ingest/replay.ts';
 import { DATA_TABLES } from '../../src/normalize/rows.ts';
+import { readMigrations } from '../../src/store/migrate.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
 
@@ -57,6 +58,8 @@ async function totals(store: Store) {
         (SELECT countIf(event_name = 'api_request') FROM agent_events) AS api_requests, (SELECT sum(requests) FROM agent_paths_hourly) AS paths_requests,
         (SELECT countIf(event_name IN ('tool_result', 'tool_decision') AND mcp_server != '') FROM agent_events) AS mcp_events,
         (SELECT countIf(mcp_server != '') FROM agent_boundary_events) AS boundary_mcp_events,
+        (SELECT uniqExactIf(call_id, mcp_server != '' AND NOT (event_name = 'tool_decision' AND decision = 'reject')) FROM agent_boundary_events) AS mcp_calls,
+        (SELECT uniqExactMerge(calls) FROM agent_mcp_calls_hourly) AS mcp_calls_hourly,
         (SELECT countIf(session_id != '') FROM agent_events) AS with_session, (SELECT sum(events) FROM agent_sessions_daily) AS sessions_daily,
         (SELECT countIf(session_id != '' AND event_name = 'api_request') FROM agent_events) AS session_api_requests,
         (SELECT sum(api_requests) FROM agent_sessions_daily) AS sessions_daily_api_requests,
@@ -70,7 +73,7 @@ async function totals(store: Store) {
   };
 }
 
-describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql, 0025_console_rollups.sql)', () => {
+describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agent_boundaries.sql, 0025_console_rollups.sql, 0030_agent_mcp_calls_hourly.sql)', () => {
   let store: Store;
 
   beforeAll(async () => {
@@ -100,9 +103,25 @@ describe('roll-ups (0010_rollups.sql, 0011_gateway_logging_rollup.sql, 0018_agen
       sessions_daily: t.agent['with_session'], sessions_daily_api_requests: t.agent['session_api_requests'], tools_daily: t.agent['tool_events'],
       source_hourly: t.agent['events'] });
     expect(t.agent['mcp_events']).toBeGreaterThan(0);
+    expect(t.agent['mcp_calls']).toBeGreaterThan(0);
+    expect(t.agent['mcp_calls_hourly']).toBe(t.agent['mcp_calls']);
     expect(t.billing).toMatchObject({ hourly: t.billing['records'], hourly_output: t.billing['output'], source_hourly: t.billing['records'] });
     expect(t.idp['events']).toBeGreaterThan(0);
     expect(t.idp['source_hourly']).toBe(t.idp['events']);
+  });
+
+  it('0030\'s backfill of rows stored before it builds the roll-up its view builds', async () => {
+    const snapshot = 'SELECT hour, session_id, user_email, team_id, mcp_server, tool_name, uniqExactMerge(calls) AS calls, min(first_at) AS first_at, ' +
+      'groupArraySortedMerge(3)(first_times) AS first_times FROM agent_mcp_calls_hourly GROUP BY ALL ORDER BY ALL';
+    const read = async () => (await store.client.query({ query: snapshot, format: 'JSONEachRow' })).json();
+    const fromView = await read();
+    expect(fromView.length).toBeGreaterThan(0);
+    const migration = readMigrations().find((m) => m.version === 30);
+    const backfill = migration?.statements.find((st) => st.replace(/--.*$/gm, '').trim().startsWith('INSERT'));
+    expect(backfill).toBeDefined();
+    await store.client.command({ query: 'TRUNCATE TABLE agent_mcp_calls_hourly' });
+    await store.client.command({ query: backfill as string });
+    expect(await read()).toEqual(fromView);
   });
 
   it('count a batch retried with the same deduplication token once', async () => {
