@@ -109,6 +109,18 @@ describe('evidence redaction', () => {
     expect(out.samples).toHaveLength(2);
     expect(out.figures['tokens']).toBe(12);
   });
+  it('masks a secret in a sample wherever it sits: a JSON text inside a string, a multi-line private key', () => {
+    const key = 'sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678';
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw\n-----END RSA PRIVATE KEY-----';
+    const out = redactEvidence({
+      figures: {},
+      samples: [JSON.stringify({ attributes: { 'ci.job_label': JSON.stringify({ command: `export OPENAI_API_KEY=${key}` }), 'ci.runner_key': pem } })],
+    });
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(key.slice(8));
+    expect(text).not.toContain('MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw');
+    expect(text).toContain('export OPENAI_API_KEY=');
+  });
 });
 
 describe('createdPerWindow', () => {

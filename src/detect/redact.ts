@@ -1,5 +1,5 @@
 import { redactRecord } from '../normalize/content.ts';
-import { maskDeep, maskSecrets as maskSecretsByRule, secretFingerprint } from '../normalize/secrets.ts';
+import { findSecrets, maskDeep, maskSecrets as maskSecretsByRule, replaceForms, secretFingerprint, secretForms } from '../normalize/secrets.ts';
 import type { Evidence } from './define-detector.ts';
 
 /**
@@ -19,13 +19,26 @@ export function maskSecrets(text: string): string {
   return maskSecretsByRule(text);
 }
 
-function walk(value: unknown): unknown {
-  if (typeof value === 'string') return maskSecrets(value);
-  if (Array.isArray(value)) return value.map(walk);
+function walk(value: unknown, mask: (s: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((v) => walk(v, mask));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && typeof v === 'string' && v !== '' ? maskCredential(v) : walk(v);
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && typeof v === 'string' && v !== '' ? maskCredential(v) : walk(v, mask);
   return out;
+}
+
+/**
+ * What masks a sample's strings: its text is scanned once, as ingest scans a document
+ * (decode/scrub-secrets.ts), and each credential found is replaced in every string in its escaped
+ * and plain forms. Scanning each string on its own, as before, ran the rule set some fifty times
+ * per sample: 2.6 ms per alert on the 10 M-request day of bench:detect, where a day raises 667.
+ */
+function sampleMask(text: string): (s: string) => string {
+  const secrets = findSecrets(text);
+  if (secrets.length === 0) return (s) => s;
+  const forms = secretForms(secrets);
+  return (s) => replaceForms(s, forms);
 }
 
 /** A value under a credential-named key: a fingerprint unless it already is one (or a key id). */
@@ -44,7 +57,7 @@ export function redactSample(sample: unknown): unknown {
       value = sample;
     }
   }
-  const clean = walk(redactRecord(value, false));
+  const clean = walk(redactRecord(value, false), sampleMask(typeof sample === 'string' ? sample : JSON.stringify(sample) ?? ''));
   const text = JSON.stringify(clean) ?? 'null';
   return text.length <= MAX_SAMPLE_CHARS ? clean : { truncated: true, chars: text.length, head: text.slice(0, MAX_SAMPLE_CHARS) };
 }
