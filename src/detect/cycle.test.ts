@@ -145,7 +145,8 @@ describe('early evaluation', () => {
     expect(regular.evaluated.map((o) => [o.window.to.toISOString(), o.trigger, o.newAlerts.length])).toEqual([[at('11:00:00.000'), 'schedule', 0]]);
     expect(regular.watermark).toBe(Date.parse(at('11:00')));
     // The watermark is the regular run's alone: an early pass never moves it.
-    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('11:20'))))).toEqual([[at('12:00:00.000'), 'early', 0]]);
+    await ingest('gateway', [litellmSpendLog(at('11:18'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('11:20'))))).toEqual([[at('12:00:00.000'), 'early', 1]]);
     expect(await readWatermark(d.store, gatewayVolumeEarly.id)).toBe(Date.parse(at('11:00')));
   });
 
@@ -158,6 +159,19 @@ describe('early evaluation', () => {
     expect(outcomes(await runEarly({ ...d, initialWatermark: Date.parse(at('10:00')) }, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('11:00:00.000'), 'early', 0]]);
     await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('08:00')), new Date(at('08:10')));
     await ingest('gateway', [litellmSpendLog(at('10:02'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 0]]);
+  });
+
+  it('looks at the windows holding the newest data when the data runs behind the wall clock', async () => {
+    const d = await deps();
+    // A backlog (or a replay of the past) has reached 03:20 at 10:05: its open windows are 02:00-03:00 and 03:00-04:00.
+    await ingest('gateway', [litellmSpendLog(at('02:40')), litellmSpendLog(at('03:10')), litellmSpendLog(at('03:20'))]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('03:00:00.000'), 'early', 1], [at('04:00:00.000'), 'early', 1]]);
+    // A regular run already past them: the backlog's windows are the recheck's, not an early look's.
+    await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('09:00')), new Date(at('09:10')));
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([]);
+    // A mark ahead of the wall clock (a skewed sender) is not followed: the windows open at 10:05.
+    await ingest('gateway', [litellmSpendLog(at('13:30'))]);
     expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 0]]);
   });
 });

@@ -120,17 +120,28 @@ export async function evaluateWindow(
 const EARLY_WINDOWS = 2;
 
 /**
+ * Where the open windows are: the wall clock, or the data's own clock (sources.ts dataClock) when
+ * that is behind — a backlog being read, a feed replaying its past (the simulator's compressed
+ * hours): the rows landing now fill the windows at the data's newest mark, and those are the ones
+ * worth an early look. A mark ahead of the wall clock (a skewed sender) is not followed.
+ */
+export async function earlyClock(store: Store, now: Date): Promise<number> {
+  const data = await dataClock(highWaterReader(store, now));
+  return data === null ? now.getTime() : Math.min(now.getTime(), data);
+}
+
+/**
  * Early evaluation of a detector whose findings only grow with its window's data (`early`): the
- * windows after its watermark that are not due yet — the one holding `now` and the one before,
- * still in its settle — evaluated with what has landed so far. An alert found early has the
- * fingerprint the regular evaluation gives it later, so that one finds it known: one alert, one
+ * windows after its watermark that are not due yet — the one holding `openAt` (earlyClock) and the
+ * one before, still in its settle — evaluated with what has landed so far. An alert found early has
+ * the fingerprint the regular evaluation gives it later, so that one finds it known: one alert, one
  * delivery, now rather than after the window's end and settle. The watermark does not move. The
  * scheduler runs it before the regular run of the same tick, so a catch-up of older windows does not
  * hold it up.
  */
-export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<WindowOutcome[]> {
+export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date, openAt?: number): Promise<WindowOutcome[]> {
   const { every, lookback } = detector.scheduleMs;
-  const current = alignDown(now.getTime(), every) + every;
+  const current = alignDown(openAt ?? (await earlyClock(deps.store, now)), every) + every;
   // Before the first regular run there is no watermark: where that run will start (the scheduler's `since`), or else
   // just the open windows.
   const stored = (await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? current - EARLY_WINDOWS * every;

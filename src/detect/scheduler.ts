@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Alert } from './alerts.ts';
-import { runCycle, runEarly, type CycleDeps } from './cycle.ts';
+import { earlyClock, runCycle, runEarly, type CycleDeps } from './cycle.ts';
 import { alignDown } from './windows.ts';
 import { lastIngest } from './sources.ts';
 import type { AnyDetector } from './define-detector.ts';
@@ -206,15 +206,19 @@ export class DetectorScheduler {
     return ingested > (this.ingestSeen.get(detector.id) ?? 0) ? ingested : undefined;
   }
 
-  /** The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows since the last. */
+  /**
+   * The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows in its open
+   * windows (on the wall clock, or the data's when that is behind: cycle.ts earlyClock) since the last.
+   */
   private async early(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<void> {
     const last = this.earlyAt.get(detector.id);
     if (last && now.getTime() - last.at < EARLY_MS) return;
     const { every } = detector.scheduleMs;
-    const ingested = await lastIngest(deps.store, detector.sources, alignDown(now.getTime(), every) - every);
+    const openAt = await earlyClock(deps.store, now);
+    const ingested = await lastIngest(deps.store, detector.sources, alignDown(openAt, every) - every);
     if (last && ingested <= last.ingested) return;
     this.earlyAt.set(detector.id, { at: now.getTime(), ingested });
-    await runEarly(deps, detector, now);
+    await runEarly(deps, detector, now, openAt);
   }
 
   /** Stops the cron tasks, waits for the cycles in progress (SIGTERM) and closes the lanes' sessions. */
