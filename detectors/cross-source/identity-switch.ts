@@ -62,6 +62,8 @@ export default defineDetector({
   // The 2 h lookback joins each hour to the one before, so a switch across a run boundary is one session with
   // two people; the session-start-day fingerprint makes the overlap raise nothing twice.
   schedule: { every: '1h', lookback: '2h', settle: '15m', recheck: '24h' },
+  // Regular runs wait for these sources' data past the window (a backlog, a delayed sign-in log); early looks alert as it lands.
+  requires: ['gateway', 'agent'],
   controls: {
     owaspAgentic: ['ASI03'],
     maestro: ['L6', 'L7'],

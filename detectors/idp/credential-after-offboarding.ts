@@ -55,6 +55,8 @@ export default defineDetector({
   severity: 'critical',
   audience: 'soc',
   schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '48h' },
+  // Regular runs wait for these sources' data past the window (a backlog, a delayed sign-in log); early looks alert as it lands.
+  requires: ['idp'],
   controls: {
     owaspAgentic: ['ASI03'],
     maestro: ['L6', 'L4'],

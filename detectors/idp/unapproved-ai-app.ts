@@ -62,6 +62,8 @@ export default defineDetector({
   severity: 'medium',
   audience: 'soc',
   schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  // Regular runs wait for these sources' data past the window (a backlog, a delayed sign-in log); early looks alert as it lands.
+  requires: ['idp'],
   controls: {
     owaspAgentic: ['ASI03', 'ASI04'],
     maestro: ['L6', 'L7'],
