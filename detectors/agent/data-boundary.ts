@@ -51,6 +51,8 @@ export default defineDetector({
   severity: 'high',
   audience: 'soc',
   schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  // Regular runs wait for the data past the window (a backlog); early looks alert as it lands (detectors/README.md).
+  requires: ['agent'],
   controls: {
     owaspAgentic: ['ASI02', 'ASI03', 'ASI06'],
     maestro: ['L2', 'L4', 'L6'],

@@ -46,6 +46,8 @@ export default defineDetector({
   severity: 'medium',
   audience: 'soc',
   schedule: { every: '1d', lookback: '1d', settle: '30m', recheck: '48h' },
+  // Regular runs wait for the data past the window (a backlog); early looks alert as it lands (detectors/README.md).
+  requires: ['gateway'],
   // What it finds only grows as the day's logs land: a refused model served stays served, and spend only rises, so a
   // crossing seen on part of the day stands (late rows of earlier hours move it earlier, adding hours after it). The
   // open day is evaluated as logs arrive, so the alert comes within a minute of the first refused request, not after
