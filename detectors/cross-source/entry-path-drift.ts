@@ -133,6 +133,8 @@ export default defineDetector({
         FROM policy_agent_rules WHERE rule IN ('approved_path', 'approved_service', 'approved_terminal') GROUP BY team_id
       ),
       (SELECT groupUniqArray(kind) FROM policy_gateways) AS approved_kinds,
+      -- the entry paths, in the order classified tests them
+      ['approved-gateway', 'other-gateway', 'cloud-provider', 'subscription-login', 'direct-api-key'] AS entry_paths,
       seen AS (
         -- per session, its gateway rows as (first window, window after the last, gateway): a row counts for the windows whose
         -- [start - history - tolerance, end + tolerance) holds it. One row per session, not per (window, session): spread over
@@ -173,9 +175,8 @@ export default defineDetector({
       classified AS (
         SELECT r.*,
           arrayMap(span -> span.3, arrayFilter(span -> span.1 <= r.window_index AND r.window_index < span.2, r.gateway_spans)) AS gateways,
-          -- the paths off_combos lists
-          multiIf(hasAny(gateways, approved_kinds), 'approved-gateway', notEmpty(gateways), 'other-gateway',
-                  NOT r.first_party, 'cloud-provider', r.account_id != '', 'subscription-login', 'direct-api-key') AS path
+          multiIf(hasAny(gateways, approved_kinds), entry_paths[1], notEmpty(gateways), entry_paths[2],
+                  NOT r.first_party, entry_paths[3], r.account_id != '', entry_paths[4], entry_paths[5]) AS path
         FROM requests AS r
       ),
       -- The dimensions a (team, path, service, terminal) combination is off-policy in, matched once per combination that
@@ -186,7 +187,7 @@ export default defineDetector({
           ('service', if(r.services_judged AND s.service_name != '' AND NOT arrayExists(pt -> match(s.service_name, concat('(?i)', pt)), r.service_patterns), s.service_name, '')),
           ('terminal', if(r.terminals_judged AND s.terminal_type != '' AND NOT arrayExists(pt -> match(s.terminal_type, concat('(?i)', pt)), r.terminal_patterns), s.terminal_type, ''))])))
        FROM rules AS r
-       CROSS JOIN (SELECT arrayJoin(['approved-gateway', 'other-gateway', 'cloud-provider', 'subscription-login', 'direct-api-key']) AS path) AS p
+       CROSS JOIN (SELECT arrayJoin(entry_paths) AS path) AS p
        CROSS JOIN (SELECT DISTINCT service_name, terminal_type FROM agent_paths_hourly
                    WHERE hour >= toStartOfHour({from:DateTime64(3)} - history) AND hour < {to:DateTime64(3)}) AS s) AS off_combos,
       off_policy AS (

@@ -1,5 +1,5 @@
 import { sourceTextOf } from '../normalize/content.ts';
-import { findSecrets, replaceForms, secretForms } from '../normalize/secrets.ts';
+import { secretsMask } from '../normalize/secrets.ts';
 import type { DecodedRecord, DecodeOutput } from './types.ts';
 
 /**
@@ -15,10 +15,8 @@ export function scrubSecrets(doc: unknown, out: DecodeOutput): DecodeOutput {
   if (out.records.length === 0 && out.rejects.length === 0) return out;
   const text = sourceTextOf(doc) ?? JSON.stringify(doc);
   if (text === undefined) return out;
-  const secrets = findSecrets(text);
-  if (secrets.length === 0) return out;
-  const forms = secretForms(secrets);
-  const mask = (s: string): string => replaceForms(s, forms);
+  const mask = secretsMask(text);
+  if (mask === null) return out;
   return {
     records: out.records.map((r) => ({ ...r, row: scrubValue(r.row, mask) }) as DecodedRecord),
     rejects: out.rejects.map((r) => ({ ...r, detail: mask(r.detail), raw: mask(r.raw) })),

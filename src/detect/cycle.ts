@@ -5,7 +5,7 @@ import { persistBatchAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows } from './plan.ts';
 import { runDetectorWindows } from './run.ts';
-import { dataClock, highWaterReader, lateSources, minuteMarks, windowMarks } from './sources.ts';
+import { dataClock, highWaterReader, lateSources, minuteMarks, newestEvent, windowMarks } from './sources.ts';
 import { readWatermark, recentRuns, recordRun, writeWatermark, type RunRecord } from './state.ts';
 import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
 
@@ -120,13 +120,14 @@ export async function evaluateWindow(
 const EARLY_WINDOWS = 2;
 
 /**
- * Where the open windows are: the wall clock, or the data's own clock (sources.ts dataClock) when
- * that is behind — a backlog being read, a feed replaying its past (the simulator's compressed
- * hours): the rows landing now fill the windows at the data's newest mark, and those are the ones
- * worth an early look. A mark ahead of the wall clock (a skewed sender) is not followed.
+ * Where the open windows are: the wall clock, or the data's own clock (the newest event stored,
+ * sources.ts newestEvent) when that is behind — a backlog being read, a feed replaying its past
+ * (the simulator's compressed hours): the rows landing now fill the windows at the data's newest
+ * mark, and those are the ones worth an early look. A mark ahead of the wall clock (a skewed
+ * sender) is not followed.
  */
 export async function earlyClock(store: Store, now: Date): Promise<number> {
-  const data = await dataClock(highWaterReader(store, now));
+  const data = await newestEvent(store, now);
   return data === null ? now.getTime() : Math.min(now.getTime(), data);
 }
 

@@ -1,5 +1,5 @@
 import { redactRecord } from '../normalize/content.ts';
-import { findSecrets, maskDeep, maskSecrets as maskSecretsByRule, replaceForms, secretFingerprint, secretForms } from '../normalize/secrets.ts';
+import { maskDeep, maskSecrets as maskSecretsByRule, secretFingerprint, secretsMask } from '../normalize/secrets.ts';
 import type { Evidence } from './define-detector.ts';
 
 /**
@@ -29,16 +29,13 @@ function walk(value: unknown, mask: (s: string) => string): unknown {
 }
 
 /**
- * What masks the strings of a sample or of the figures: their JSON text is scanned once, as ingest
- * scans a document (decode/scrub-secrets.ts), and each credential found is replaced in every string
- * in its escaped and plain forms. Scanning each string on its own, as before, ran the rule set some
- * fifty times per sample: 2.6 ms per alert on the 10 M-request day of bench:detect, which raises 667.
+ * What masks the strings of a sample or of the figures: their JSON text scanned once, as ingest
+ * scans a document (normalize/secrets.ts secretsMask). Scanning each string on its own, as before,
+ * ran the rule set some fifty times per sample: 2.6 ms per alert on the 10 M-request day of
+ * bench:detect, which raises 667.
  */
 function textMask(text: string): (s: string) => string {
-  const secrets = findSecrets(text);
-  if (secrets.length === 0) return (s) => s;
-  const forms = secretForms(secrets);
-  return (s) => replaceForms(s, forms);
+  return secretsMask(text) ?? ((s) => s);
 }
 
 /** A value under a credential-named key: a fingerprint unless it already is one (or a key id). */

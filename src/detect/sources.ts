@@ -100,6 +100,20 @@ export async function lastIngest(store: Store, sources: readonly SourceKind[], s
   return row && Number(row.n) > 0 ? fromClickHouseTime(row.at).getTime() : 0;
 }
 
+/**
+ * The newest event time stored by any source this week (epoch ms, null when none), from the
+ * source_hourly roll-up (0025): where rows are landing, read from a few rows per hour — the
+ * scheduler asks it for every early pass, where sourceFeeds would scan a week of billing rows.
+ */
+export async function newestEvent(store: Store, now: Date): Promise<number | null> {
+  const [row] = await selectRows<{ at: string; n: number }>(
+    store,
+    'SELECT max(last_event) AS at, count() AS n FROM source_hourly WHERE hour >= toStartOfHour({since:DateTime64(3)})',
+    { since: clickHouseTime(now.getTime() - ACTIVE_FEED_MS) },
+  );
+  return row && Number(row.n) > 0 ? fromClickHouseTime(row.at).getTime() : null;
+}
+
 /** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */
 export type MinuteMarks = Map<SourceKind, [number, number][]>;
 

@@ -206,7 +206,7 @@ export function maskSecrets(text: string): string {
  * The secrets as they appear in JSON text (escaped) and as plain values, each mapped to the
  * fingerprint of its plain form, so the `raw` text and the columns get the same fingerprint.
  */
-export function secretForms(secretsInJsonText: readonly string[]): Map<string, string> {
+function secretForms(secretsInJsonText: readonly string[]): Map<string, string> {
   const forms = new Map<string, string>();
   for (const s of secretsInJsonText) {
     let plain = s;
@@ -222,8 +222,20 @@ export function secretForms(secretsInJsonText: readonly string[]): Map<string, s
   return forms;
 }
 
+/**
+ * What masks every string copied from `text` (a document, a sample, an alert's figures): `text` is
+ * scanned once, and each credential found is replaced in its escaped and plain forms. Null when
+ * `text` holds none, so a caller can keep its values as they are.
+ */
+export function secretsMask(text: string): ((s: string) => string) | null {
+  const secrets = findSecrets(text);
+  if (secrets.length === 0) return null;
+  const forms = secretForms(secrets);
+  return (s) => replaceForms(s, forms);
+}
+
 /** Replaces every form in `forms` (longest first) within `text`. */
-export function replaceForms(text: string, forms: ReadonlyMap<string, string>): string {
+function replaceForms(text: string, forms: ReadonlyMap<string, string>): string {
   let out = text;
   for (const [s, fp] of [...forms].sort((a, b) => b[0].length - a[0].length)) if (out.includes(s)) out = out.split(s).join(fp);
   return out;
