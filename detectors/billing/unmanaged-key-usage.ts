@@ -53,7 +53,7 @@ export default defineDetector({
   severity: 'high',
   audience: 'soc',
   schedule: { every: '1h', lookback: '1h', settle: '15m', maxWait: '12h', recheck: '48h' },
-  // Usage reports arrive hours late; evaluate an hour only once billing has reported past it.
+  // Usage reports arrive hours late; the regular run judges an hour only once billing has reported past it.
   requires: ['billing'],
   controls: {
     owaspAgentic: ['ASI03', 'ASI10'],
@@ -79,6 +79,10 @@ export default defineDetector({
   // One query evaluates a day of windows (src/detect/define-detector.ts, batch); window_end below is
   // the end of the window a row belongs to: the windows tile [from, to) (lookback = every).
   batch: true,
+  // A credential's usage only grows as its reports land (a floor of minTokens): looked at as they land — a Bedrock
+  // invocation log within a tick, a usage report's late bucket when it arrives — while regular runs wait for billing
+  // to report past the window (detectors/README.md).
+  early: true,
   query: sql`
     WITH
       arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),

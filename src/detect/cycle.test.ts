@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { anthropicUsagePage, at, bedrockInvocation, litellmSpendLog, openAiUsagePage } from '../../detectors/_shared/fixtures.ts';
-import { runCycle, runEarly } from './cycle.ts';
+import { earlyLook, runCycle, runEarly } from './cycle.ts';
 import { sourceHighWater } from './sources.ts';
 import { readWatermark, writeWatermark } from './state.ts';
 import { billingVolume, deps, emptyTables, gatewayVolume, gatewayVolumeBatch, gatewayVolumeEarly, ingest } from './test-support.ts';
@@ -157,9 +157,30 @@ describe('early evaluation', () => {
     expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 1], [at('11:00:00.000'), 'early', 1]]);
     // The scheduler's `since` bounds them the way a watermark does: nothing at or before it.
     expect(outcomes(await runEarly({ ...d, initialWatermark: Date.parse(at('10:00')) }, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('11:00:00.000'), 'early', 0]]);
+    // After a watermark of 08:00 the 08:30 hour is in a window the regular run has not judged: looked at too.
     await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('08:00')), new Date(at('08:10')));
     await ingest('gateway', [litellmSpendLog(at('10:02'))]);
-    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 0]]);
+    expect(outcomes(await runEarly(d, gatewayVolumeEarly, new Date(at('10:05'))))).toEqual([[at('09:00:00.000'), 'early', 1], [at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 0]]);
+  });
+
+  it('looks at a window an export delivered late as it lands, and at the open ones only when nothing else landed', async () => {
+    const d = await deps();
+    await writeWatermark(d.store, gatewayVolumeEarly.id, Date.parse(at('07:00')), new Date(at('07:10')));
+    await ingest('gateway', [litellmSpendLog(at('10:01'))]);
+    const first = await earlyLook(d, gatewayVolumeEarly, new Date(at('10:05')));
+    expect(first.windows.map((w) => w.to.toISOString())).toEqual([at('10:00:00.000'), at('11:00:00.000')]);
+    // The 08:00-09:00 report arrives now, after the window closed and before the regular run (waiting for its source) judged it.
+    await ingest('gateway', [litellmSpendLog(at('08:40'), { team_id: 'team-web', metadata: { user_api_key_team_id: 'team-web' } })]);
+    const late = await earlyLook(d, gatewayVolumeEarly, new Date(at('10:06')), { landedSince: first.landedUntil });
+    expect(late.landedUntil).toBeGreaterThan(first.landedUntil);
+    const found = await runEarly(d, gatewayVolumeEarly, new Date(at('10:06')), late);
+    expect(outcomes(found)).toEqual([[at('09:00:00.000'), 'early', 1], [at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 1]]);
+    expect(found[0]?.newAlerts[0]?.entity).toBe('team:team-web');
+    // Nothing stored since: the open windows alone, and the same mark (the scheduler skips the pass).
+    const quiet = await earlyLook(d, gatewayVolumeEarly, new Date(at('10:07')), { landedSince: late.landedUntil });
+    expect(quiet.windows.map((w) => w.to.toISOString())).toEqual([at('10:00:00.000'), at('11:00:00.000')]);
+    expect(quiet.landedUntil).toBe(late.landedUntil);
+    expect(await readWatermark(d.store, gatewayVolumeEarly.id)).toBe(Date.parse(at('07:00')));
   });
 
   it('looks at the windows holding the newest data when the data runs behind the wall clock', async () => {

@@ -5,7 +5,7 @@ import { persistBatchAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { batchWindows } from './plan.ts';
 import { runDetectorWindows } from './run.ts';
-import { dataClock, highWaterReader, lateSources, minuteMarks, newestEvent, windowMarks } from './sources.ts';
+import { dataClock, highWaterReader, landedHours, lateSources, minuteMarks, newestEvent, windowMarks } from './sources.ts';
 import { readWatermark, recentRuns, recordRun, writeWatermark, type RunRecord } from './state.ts';
 import { alignDown, dataWindow, type TimeWindow } from './windows.ts';
 
@@ -88,7 +88,7 @@ export async function evaluateWindows(
       window: run.window, evaluatedAt: now, trigger, sourceMarks: windowMarks(marks, run.window),
       rows: run.rows, alerts: run.alerts.length, newAlerts: newAlerts.length, durationMs: run.durationMs,
     });
-    // An early look at an open window repeats every half minute while data flows: worth a line only when it found something.
+    // An early look at an open window repeats every tick while data flows: worth a line only when it found something.
     const level = trigger === 'early' && newAlerts.length === 0 ? 'debug' : 'info';
     deps.log[level](
       {
@@ -116,8 +116,11 @@ export async function evaluateWindow(
   return (await evaluateWindows(deps, detector, [window], [trigger], now))[0] as WindowOutcome;
 }
 
-/** How many open windows an early pass looks at: the one holding now and the one before it, still settling. */
+/** How many open windows an early pass always looks at: the one holding now and the one before it, still settling. */
 const EARLY_WINDOWS = 2;
+/** The most windows one early pass evaluates, the newest: a first look at a long backlog leaves the rest to the regular runs. */
+const MAX_EARLY_WINDOWS = 24;
+const HOUR_MS = 3_600_000;
 
 /**
  * Where the open windows are: the wall clock, or the data's own clock (the newest event stored,
@@ -131,24 +134,48 @@ export async function earlyClock(store: Store, now: Date): Promise<number> {
   return data === null ? now.getTime() : Math.min(now.getTime(), data);
 }
 
+export interface EarlyLook {
+  windows: TimeWindow[];
+  /** The latest time a row of the detector's sources was stored in those windows' hours (the next look's `landedSince`). */
+  landedUntil: number;
+}
+
+/**
+ * The windows an early pass looks at: after the detector's watermark (the regular run's), the
+ * open ones — the window holding `openAt` (earlyClock) and the one before, still in its settle — and
+ * any other whose hours had rows of the detector's sources stored after `landedSince`: an export
+ * delivered an hour or more late (a usage report's bucket) lands in a window that is neither, and
+ * waits there for its `requires` source until the regular run may judge it.
+ */
+export async function earlyLook(deps: CycleDeps, detector: AnyDetector, now: Date, options: { openAt?: number; landedSince?: number } = {}): Promise<EarlyLook> {
+  const { every, lookback } = detector.scheduleMs;
+  const current = alignDown(options.openAt ?? (await earlyClock(deps.store, now)), every) + every;
+  // Before the first regular run there is no watermark: where that run will start (the scheduler's `since`), or else
+  // just the open windows.
+  const after = alignDown((await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? current - EARLY_WINDOWS * every, every);
+  const ends = new Set<number>();
+  for (let end = Math.max(after + every, current - (EARLY_WINDOWS - 1) * every); end <= current; end += every) ends.add(end);
+  const landed = await landedHours(deps.store, detector.sources, { from: after + every - lookback, until: now.getTime(), since: options.landedSince ?? 0 });
+  for (const hour of landed.hours) {
+    // The windows [end − lookback, end) this hour overlaps, up to the open one.
+    for (let end = alignDown(hour, every) + every; end < hour + HOUR_MS + lookback && end <= current; end += every) {
+      if (end > after) ends.add(end);
+    }
+  }
+  const windows = [...ends].sort((a, b) => a - b).slice(-MAX_EARLY_WINDOWS).map((end) => dataWindow(end, lookback));
+  return { windows, landedUntil: landed.until };
+}
+
 /**
  * Early evaluation of a detector whose findings only grow with its window's data (`early`): the
- * windows after its watermark that are not due yet — the one holding `openAt` (earlyClock) and the
- * one before, still in its settle — evaluated with what has landed so far. An alert found early has
- * the fingerprint the regular evaluation gives it later, so that one finds it known: one alert, one
+ * windows of `earlyLook`, evaluated with what has landed so far. An alert found early has the
+ * fingerprint the regular evaluation gives it later, so that one finds it known: one alert, one
  * delivery, now rather than after the window's end and settle. The watermark does not move. The
  * scheduler runs it before the regular run of the same tick, so a catch-up of older windows does not
  * hold it up.
  */
-export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date, openAt?: number): Promise<WindowOutcome[]> {
-  const { every, lookback } = detector.scheduleMs;
-  const current = alignDown(openAt ?? (await earlyClock(deps.store, now)), every) + every;
-  // Before the first regular run there is no watermark: where that run will start (the scheduler's `since`), or else
-  // just the open windows.
-  const stored = (await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? current - EARLY_WINDOWS * every;
-  const first = Math.max(alignDown(stored, every) + every, current - (EARLY_WINDOWS - 1) * every);
-  const windows: TimeWindow[] = [];
-  for (let end = first; end <= current; end += every) windows.push(dataWindow(end, lookback));
+export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date, look?: EarlyLook | { openAt?: number; landedSince?: number }): Promise<WindowOutcome[]> {
+  const { windows } = look && 'windows' in look ? look : await earlyLook(deps, detector, now, look);
   const outcomes: WindowOutcome[] = [];
   for (const batch of batchWindows(detector, windows)) {
     outcomes.push(...(await evaluateWindows(deps, detector, batch, batch.map(() => 'early' as const), now)));

@@ -4,8 +4,7 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { detectorRunDuration, detectorRuns } from '../telemetry/metrics.ts';
 import type { Alert } from './alerts.ts';
-import { earlyClock, runCycle, runEarly, type CycleDeps } from './cycle.ts';
-import { alignDown } from './windows.ts';
+import { earlyClock, earlyLook, runCycle, runEarly, type CycleDeps } from './cycle.ts';
 import { lastIngest } from './sources.ts';
 import type { AnyDetector } from './define-detector.ts';
 import { Lanes } from './lanes.ts';
@@ -58,8 +57,13 @@ export interface SchedulerOptions {
 export const DEFAULT_POLL_SECONDS = 15;
 /** The shortest time between two late-data rechecks of a detector: each reads its recent windows' minute marks. */
 export const LATE_CHECK_MS = 60_000;
-/** The shortest time between two early passes of an `early` detector over its open windows (cycle.ts runEarly). */
-export const EARLY_MS = 30_000;
+/**
+ * The shortest time between two early passes of an `early` detector (cycle.ts runEarly): once a tick at the default
+ * poll, below it so that a tick started late does not skip one.
+ */
+export const EARLY_MS = 10_000;
+/** How far before its last mark an early pass looks for stored rows again: a batch stamped before it may commit after it. */
+const LANDED_SLACK_MS = 30_000;
 
 /**
  * The node-cron expression of a tick every `seconds` (seconds field first), on round seconds: a
@@ -207,18 +211,17 @@ export class DetectorScheduler {
   }
 
   /**
-   * The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows in its open
-   * windows (on the wall clock, or the data's when that is behind: cycle.ts earlyClock) since the last.
+   * The early pass of an `early` detector: at most every EARLY_MS, and only when its sources stored rows in the
+   * windows it looks at (cycle.ts earlyLook: the open ones, on the wall clock or the data's when that is behind, and
+   * any window after the watermark that an export delivered late) since the last.
    */
   private async early(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<void> {
     const last = this.earlyAt.get(detector.id);
     if (last && now.getTime() - last.at < EARLY_MS) return;
-    const { every } = detector.scheduleMs;
-    const openAt = await earlyClock(deps.store, now);
-    const ingested = await lastIngest(deps.store, detector.sources, alignDown(openAt, every) - every);
-    if (last && ingested <= last.ingested) return;
-    this.earlyAt.set(detector.id, { at: now.getTime(), ingested });
-    await runEarly(deps, detector, now, openAt);
+    const look = await earlyLook(deps, detector, now, { openAt: await earlyClock(deps.store, now), landedSince: last ? last.ingested - LANDED_SLACK_MS : 0 });
+    if (last && look.landedUntil <= last.ingested) return;
+    this.earlyAt.set(detector.id, { at: now.getTime(), ingested: look.landedUntil });
+    await runEarly(deps, detector, now, look);
   }
 
   /** Stops the cron tasks, waits for the cycles in progress (SIGTERM) and closes the lanes' sessions. */

@@ -114,6 +114,25 @@ export async function newestEvent(store: Store, now: Date): Promise<number | nul
   return row && Number(row.n) > 0 ? fromClickHouseTime(row.at).getTime() : null;
 }
 
+/**
+ * The event hours of `sources` in [from, until] holding rows stored after `since` (epoch ms), and
+ * the latest such storing (`since` when none), from the source_hourly roll-up (0025): where data has
+ * landed since an early pass last looked — the open hours of a stream, and an export's hour
+ * delivered late (a usage report's bucket lands an hour or more after it closes).
+ */
+export async function landedHours(store: Store, sources: readonly SourceKind[], range: { from: number; until: number; since: number }): Promise<{ hours: number[]; until: number }> {
+  if (sources.length === 0) return { hours: [], until: range.since };
+  const rows = await selectRows<{ hour: string; at: string }>(
+    store,
+    `SELECT hour, max(last_ingest) AS at FROM source_hourly
+            WHERE source IN {sources:Array(String)} AND hour >= toStartOfHour({from:DateTime64(3)}) AND hour <= {until:DateTime64(3)}
+            GROUP BY hour HAVING at > {since:DateTime64(3)} ORDER BY hour`,
+    { sources: [...sources], from: clickHouseTime(range.from), until: clickHouseTime(range.until), since: clickHouseTime(range.since) },
+  );
+  const until = Math.max(range.since, ...rows.map((r) => fromClickHouseTime(r.at).getTime()));
+  return { hours: rows.map((r) => fromClickHouseTime(r.hour).getTime()), until };
+}
+
 /** source → sorted [minute start ms, max ingested_at ms] over event times in [from, to). */
 export type MinuteMarks = Map<SourceKind, [number, number][]>;
 
