@@ -44,6 +44,8 @@ export default defineDetector({
   audience: 'finops',
   // Hourly, on the day so far: a runaway agent is caught the same day. Late billing re-runs the hour.
   schedule: { every: '1h', lookback: '1h', settle: '15m', recheck: '24h' },
+  // Regular runs wait for the gateway's data past the window (a backlog); early looks alert as it lands (detectors/README.md).
+  requires: ['gateway'],
   controls: {
     owaspAgentic: ['ASI08'],
     maestro: ['L5', 'L6'],
@@ -77,6 +79,9 @@ export default defineDetector({
   // up to its end) and the whole days before it (month, baseline): the history is computed once per
   // day of the batch, the day so far once per window.
   batch: true,
+  // Day-to-date spend only grows against thresholds fixed before the day (budgets, the previous days' baseline): the
+  // open hour is judged as its rows land, so a runaway is raised within a tick of crossing, not after the hour's settle.
+  early: true,
   query: sql`
     WITH
       arrayMap(k -> {from:DateTime64(3)} + toIntervalSecond({every:UInt32} * k + {lookback:UInt32}),

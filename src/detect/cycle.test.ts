@@ -95,10 +95,19 @@ describe('detector cycle', () => {
   it('stops waiting after maxWait and flags the run', async () => {
     const d = await deps();
     await writeWatermark(d.store, billingVolume.id, Date.parse(at('01:00')), new Date(at('01:00')));
+    await ingest('gateway', [litellmSpendLog(at('08:20'))]);
     const report = await runCycle(d, billingVolume, new Date(at('08:30')), { recheck: false });
-    // No billing at all: windows ending ≥ 6 h ago run flagged, the rest wait.
+    // No billing at all while the gateway reports: windows ending ≥ 6 h ago run flagged, the rest wait.
     expect(report.evaluated.map((o) => [o.window.to.toISOString(), o.trigger])).toEqual([[at('02:00:00.000'), 'max-wait']]);
     expect(report.waiting?.windowEnd).toBe(Date.parse(at('03:00')));
+  });
+
+  it('does not run windows anyway before any source has stored anything (a first start)', async () => {
+    const d = await deps();
+    await writeWatermark(d.store, billingVolume.id, Date.parse(at('01:00')), new Date(at('01:00')));
+    const report = await runCycle(d, billingVolume, new Date(at('08:30')), { recheck: false });
+    expect(report.evaluated).toEqual([]);
+    expect(report.waiting?.windowEnd).toBe(Date.parse(at('02:00')));
   });
 
   it('measures maxWait on the data\'s own clock too: a backlog being caught up waits for its lagging source', async () => {

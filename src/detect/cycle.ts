@@ -209,8 +209,11 @@ export async function runCycle(deps: CycleDeps, detector: AnyDetector, now: Date
     }
     let trigger: RunRecord['trigger'] = end < limit ? 'catch-up' : 'schedule';
     if (missing !== undefined) {
-      // Waited for on the wall clock and on the data's own clock (sources.ts dataClock), whichever is behind.
-      dataNow ??= (await dataClock(reportedUntil)) ?? now.getTime();
+      // Waited for on the wall clock and on the data's own clock (sources.ts dataClock), whichever is behind. Before
+      // any source has stored anything (a first start, ingest not caught up yet) there is no data clock and nothing
+      // to judge: running every window "anyway" then would judge them before their rows land, and the rows landing
+      // later, source by source, would be judged by the late-data recheck with one source in and the other not.
+      dataNow ??= (await dataClock(reportedUntil)) ?? Number.NEGATIVE_INFINITY;
       if (Math.min(now.getTime(), dataNow) - end < maxWait) {
         report.waiting = { source: missing, reportedUntil: missingUntil, windowEnd: end };
         deps.log.debug({ detector: detector.id, source: missing, windowEnd: new Date(end).toISOString() }, 'Waiting for source data');
