@@ -3,6 +3,7 @@ import type { Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { persistBatchAlerts, type Alert } from './alerts.ts';
 import type { AnyDetector } from './define-detector.ts';
+import { HOUR_MS } from './duration.ts';
 import { batchWindows } from './plan.ts';
 import { runDetectorWindows } from './run.ts';
 import { dataClock, highWaterReader, landedHours, lateSources, minuteMarks, newestEvent, windowMarks } from './sources.ts';
@@ -120,7 +121,6 @@ export async function evaluateWindow(
 const EARLY_WINDOWS = 2;
 /** The most windows one early pass evaluates, the newest: a first look at a long backlog leaves the rest to the regular runs. */
 const MAX_EARLY_WINDOWS = 24;
-const HOUR_MS = 3_600_000;
 
 /**
  * Where the open windows are: the wall clock, or the data's own clock (the newest event stored,
@@ -174,8 +174,8 @@ export async function earlyLook(deps: CycleDeps, detector: AnyDetector, now: Dat
  * scheduler runs it before the regular run of the same tick, so a catch-up of older windows does not
  * hold it up.
  */
-export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date, look?: EarlyLook | { openAt?: number; landedSince?: number }): Promise<WindowOutcome[]> {
-  const { windows } = look && 'windows' in look ? look : await earlyLook(deps, detector, now, look);
+export async function runEarly(deps: CycleDeps, detector: AnyDetector, now: Date, look?: EarlyLook): Promise<WindowOutcome[]> {
+  const { windows } = look ?? (await earlyLook(deps, detector, now));
   const outcomes: WindowOutcome[] = [];
   for (const batch of batchWindows(detector, windows)) {
     outcomes.push(...(await evaluateWindows(deps, detector, batch, batch.map(() => 'early' as const), now)));

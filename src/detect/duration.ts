@@ -5,6 +5,7 @@
 export const DURATION_PATTERN = /^(\d+)(m|h|d)$/;
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export const HOUR_MS = UNIT_MS.h;
 export const DAY_MS = UNIT_MS.d;
 
 export function parseDuration(text: string): number {

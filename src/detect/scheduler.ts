@@ -64,6 +64,8 @@ export const LATE_CHECK_MS = 60_000;
 export const EARLY_MS = 10_000;
 /** How far before its last mark an early pass looks for stored rows again: a batch stamped before it may commit after it. */
 const LANDED_SLACK_MS = 30_000;
+/** How long the data's clock read for one early pass serves the others (every early detector ticks at the same second). */
+const OPEN_AT_REUSE_MS = 5_000;
 
 /**
  * The node-cron expression of a tick every `seconds` (seconds field first), on round seconds: a
@@ -85,6 +87,8 @@ export class DetectorScheduler {
   private readonly ingestSeen = new Map<string, number>();
   /** Per `early` detector: when its last early pass ran, and its sources' last ingest then. */
   private readonly earlyAt = new Map<string, { at: number; ingested: number }>();
+  /** The data's clock (cycle.ts earlyClock) as last read, shared by the early passes of one tick. */
+  private openAt: { at: number; value: Promise<number> } | undefined;
   /** What each detector last waited for, so a wait is logged when it starts or moves, not every tick. */
   private readonly waitingFor = new Map<string, string>();
   /** Detectors with a tick queued or running. */
@@ -218,10 +222,23 @@ export class DetectorScheduler {
   private async early(deps: CycleDeps, detector: AnyDetector, now: Date): Promise<void> {
     const last = this.earlyAt.get(detector.id);
     if (last && now.getTime() - last.at < EARLY_MS) return;
-    const look = await earlyLook(deps, detector, now, { openAt: await earlyClock(deps.store, now), landedSince: last ? last.ingested - LANDED_SLACK_MS : 0 });
+    const look = await earlyLook(deps, detector, now, { openAt: await this.dataOpenAt(deps.store, now), landedSince: last ? last.ingested - LANDED_SLACK_MS : 0 });
     if (last && look.landedUntil <= last.ingested) return;
     this.earlyAt.set(detector.id, { at: now.getTime(), ingested: look.landedUntil });
     await runEarly(deps, detector, now, look);
+  }
+
+  /** earlyClock, read once for the early passes of a tick rather than once per early detector; a failed read is not kept. */
+  private dataOpenAt(store: Store, now: Date): Promise<number> {
+    const cached = this.openAt;
+    if (cached && Math.abs(now.getTime() - cached.at) < OPEN_AT_REUSE_MS) return cached.value;
+    const value = earlyClock(store, now);
+    const entry = { at: now.getTime(), value };
+    this.openAt = entry;
+    value.catch(() => {
+      if (this.openAt === entry) this.openAt = undefined;
+    });
+    return value;
   }
 
   /** Stops the cron tasks, waits for the cycles in progress (SIGTERM) and closes the lanes' sessions. */
