@@ -17,9 +17,12 @@ import type { Logger } from '../src/telemetry/logger.ts';
  * Event → alert latency under the live simulator: `driftwatch run --role ingest detect` (a child
  * process, the scheduler on its real cron cadence) consumes what the simulator produces at a
  * stated rate; afterwards the alerts it raised are scored against the simulator's ground truth.
- * Latency of an incident = first_seen of its first alert − the real time its first record was
- * produced (scorecard.ts); an incident with no alert by the end of the run and grace period has a
- * latency beyond that and counts in the percentiles as such, not as missing.
+ * Time to detect an incident = first_seen of its first alert − the real time its first record was
+ * produced (scorecard.ts); event → alert = the same first_seen − the real time the first record of
+ * the alert's evidence was produced (`evidenceAt`: the same record except where the proof is a
+ * provider's usage report, an hour late by design). An incident with no alert by the end of the
+ * run and grace period has a latency beyond that and counts in the percentiles as such, not as
+ * missing; event → alert leaves out the alerts whose evidence was still due when the run ended.
  *
  * No final sweep (unlike `npm start`): only what the scheduler raised by itself counts.
  */
@@ -49,6 +52,10 @@ export interface LatencyFigures {
   card: Scorecard;
   /** Seconds from production to first alert per planted incident; null = no alert within the run. */
   latencies: (number | null)[];
+  /** Seconds from the evidence's first record to the first alert, for the planted alerts whose evidence was produced; null = no alert. */
+  eventLatencies: (number | null)[];
+  /** Planted alerts whose evidence had not been produced when the simulator stopped (left out of `eventLatencies`). */
+  awaitingEvidence: number;
   /** Detectors whose planted incidents had no alert within the run. */
   undetected: Record<string, number>;
   /** Per detector, its raised incidents' seconds to detect, sorted: which detectors make the percentiles. */
@@ -102,6 +109,8 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
     await store.close();
     const card = scorecard(truth, sightings);
     const latencies = detectionDelays(truth, sightings);
+    const evidenced = truth.filter((t) => t.evidenceAt !== undefined);
+    const eventLatencies = detectionDelays(evidenced, sightings, { from: 'evidence' });
     const undetected: Record<string, number> = {};
     for (const m of card.missed) undetected[m.detector] = (undetected[m.detector] ?? 0) + 1;
     const secondsByDetector: Record<string, number[]> = {};
@@ -109,7 +118,7 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
       if (l !== null) (secondsByDetector[(truth[i] as PlantedIncident).detector] ??= []).push(Math.round(l));
     });
     for (const list of Object.values(secondsByDetector)) list.sort((a, b) => a - b);
-    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, undetected, secondsByDetector, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
+    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, eventLatencies, awaitingEvidence: truth.length - evidenced.length, undetected, secondsByDetector, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
   } finally {
     clearInterval(sampler);
     if (child.exitCode === null) child.kill('SIGKILL');

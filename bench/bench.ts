@@ -80,12 +80,17 @@ function tableRows(): string[][] {
     );
   }
   if (latency) {
-    const p50 = censoredPercentile(latency.latencies, 50);
-    const p95 = censoredPercentile(latency.latencies, 95);
-    const detected = latency.latencies.filter((l) => l !== null).length;
-    rows.push([`event → alert, p50 / p95 (simulator at ${thousands(latency.achievedRate)} msg/s for ${args.duration}, speed-up ${args.speedup}; ${detected} of ${latency.latencies.length} planted alerts raised within the run + ${args.grace})`,
-      `${formatCensored(p50, latency.censoredAboveSeconds)} / ${formatCensored(p95, latency.censoredAboveSeconds)}`, 'target: p95 < 60 s at 2,000 msg/s', ''],
-    ['driftwatch run (ingest + detect) peak RSS under the simulator', MiB(latency.peakRssBytes), '', '']);
+    const { latencies, eventLatencies, censoredAboveSeconds: above } = latency;
+    const pair = (xs: readonly (number | null)[]) => `${formatCensored(censoredPercentile(xs, 50), above)} / ${formatCensored(censoredPercentile(xs, 95), above)}`;
+    const raised = (xs: readonly (number | null)[]) => xs.filter((l) => l !== null);
+    const sim = `simulator at ${thousands(latency.achievedRate)} msg/s for ${args.duration}, speed-up ${args.speedup}`;
+    rows.push(
+      [`event → alert, p50 / p95: from the first record of each alert's evidence (${sim}; ${raised(eventLatencies).length} of ${eventLatencies.length} planted alerts raised within the run + ${args.grace}; ${latency.awaitingEvidence} more whose evidence was still due)`,
+        pair(eventLatencies), 'target: p95 < 60 s at 2,000 msg/s', ''],
+      ['event → alert over the raised alerts alone, p50 / p95', pair(raised(eventLatencies)), '', ''],
+      [`time to detect, p50 / p95: from each incident's first record, a provider's export delay included (${raised(latencies).length} of ${latencies.length} raised; over the raised: ${pair(raised(latencies))})`,
+        pair(latencies), '', ''],
+      ['driftwatch run (ingest + detect) peak RSS under the simulator', MiB(latency.peakRssBytes), '', '']);
   }
   for (const d of detect) {
     rows.push([`detection, a day of ${thousands(d.n)} gateway requests (every detector, every window)`, `${d.totalSeconds.toFixed(1)} s (CPU ${d.totalCpuSeconds.toFixed(1)} s), ${d.alerts} alerts, peak RSS ${thousands(d.maxRssMiB)} MiB`, '', ''],

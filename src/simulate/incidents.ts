@@ -37,6 +37,13 @@ export interface ExpectedAlert {
   entity: string;
   team: string;
   identity: string;
+  /**
+   * The source whose records prove this alert, when the incident's first record cannot: a session
+   * around the gateway starts with the agent's telemetry, but the credential is proved unmanaged
+   * only by the provider's usage report, produced an hour after its hour closes. Event → alert
+   * latency counts from the incident's first record of this source (default: its first record).
+   */
+  evidence?: SourceKind;
 }
 
 export interface IncidentPlan {
@@ -105,7 +112,7 @@ export const INCIDENT_KINDS: readonly IncidentKind[] = [
         anthropic: [...byHour].map(([h, cs]) => [h, anthropicResult(tokensOf(cs), { api_key_id: null, workspace_id: null, account_id: p.accountId, model: 'claude-sonnet-4-5-20250929' })]),
         expected: [
           { detector: 'cross-source.session-without-gateway', entity: `session:${s.id}`, team: p.team, identity: p.email },
-          { detector: 'billing.unmanaged-key-usage', entity: `anthropic:account:${p.accountId}`, team: p.team, identity: p.email },
+          { detector: 'billing.unmanaged-key-usage', entity: `anthropic:account:${p.accountId}`, team: p.team, identity: p.email, evidence: 'billing' },
         ],
       });
     },

@@ -10,7 +10,9 @@ import { pushTo } from './multimap.ts';
  * (planner.ts) and produced to the four topics. Simulated time runs `speedup` times faster than
  * real time; the planner fills each simulated hour with the messages `rate` per real second makes,
  * and each record is produced when the simulated clock passes its time. A planted incident is
- * ground truth from the moment its first record is produced (`producedAt`, real time).
+ * ground truth from the moment its first record is produced (`producedAt`, real time); each alert it
+ * expects also carries when the first record of its evidence was produced (`evidenceAt`: the same
+ * time, unless the alert's proof is in a source the incident reaches later, incidents.ts `evidence`).
  *
  * The simulated clock never passes the real one: events in the future are what ingest rejects and
  * what no detector window covers yet. So by default simulated time starts `speedup × duration`
@@ -74,6 +76,8 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
 
   const planner = trafficPlanner({ start: simStart, messagesPerHour, ...(opts.teams ? { teams: opts.teams } : {}), seed: opts.seed ?? 1, incidentsPerHour: opts.incidentsPerHour ?? 1, ...(opts.log ? { log: opts.log } : {}) });
   const producedAt = new Map<number, number>();
+  /** Per planted incident, the real time its first record of each source was produced. */
+  const sourceProducedAt = new Map<number, Partial<Record<SourceKind, number>>>();
   const produced = Object.fromEntries(SOURCE_KINDS.map((s) => [s, 0])) as Record<SourceKind, number>;
   let simNow = simStart;
 
@@ -105,7 +109,11 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
         produced[rec.source] += 1;
         for (const i of rec.incidents ?? []) {
           const plan = planner.planted[i];
-          if (!plan || producedAt.has(i)) continue;
+          if (!plan) continue;
+          const bySource = sourceProducedAt.get(i) ?? {};
+          bySource[rec.source] ??= at;
+          sourceProducedAt.set(i, bySource);
+          if (producedAt.has(i)) continue;
           producedAt.set(i, at);
           opts.log?.info({ kind: plan.kind, plantedAt: iso(plan.start), alerts: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planted');
         }
@@ -134,11 +142,18 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
 
   const plantedCount = () => producedAt.size;
 
-  /** One entry per alert an incident must raise, once its first record is out. */
+  /**
+   * One entry per alert an incident must raise, once its first record is out. `evidenceAt` is left
+   * out while the alert's evidence has not been produced (a usage report still due at the end).
+   */
   function truth(): PlantedIncident[] {
     return [...producedAt].sort(([x], [y]) => x - y).flatMap(([i, at]) => {
       const plan = planner.planted[i];
-      return (plan?.expected ?? []).map((e) => ({ ...e, plantedAt: iso(plan?.start ?? 0), until: iso(plan?.end ?? 0), producedAt: iso(at), incident: plan?.description ?? '' }));
+      return (plan?.expected ?? []).map(({ evidence, ...e }) => {
+        const evidenceAt = evidence === undefined ? at : sourceProducedAt.get(i)?.[evidence];
+        return { ...e, plantedAt: iso(plan?.start ?? 0), until: iso(plan?.end ?? 0), producedAt: iso(at),
+          ...(evidenceAt === undefined ? {} : { evidenceAt: iso(evidenceAt) }), incident: plan?.description ?? '' };
+      });
     });
   }
 

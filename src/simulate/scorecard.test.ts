@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { detectionDelays, percentile, plantedIncidentSchema, scorecard, type AlertSighting, type PlantedIncident } from './scorecard.ts';
 
 // Pinned times: simulated incidents on 2026-10-20, produced (real time) on 2026-12-06.
-const incident = (detector: string, entity: string, plantedAt: string, producedAt: string, until?: string): PlantedIncident => ({
-  detector, entity, team: 'team-web', identity: 'dave.kim@example.com', plantedAt, producedAt, ...(until ? { until } : {}),
+const incident = (detector: string, entity: string, plantedAt: string, producedAt: string, until?: string, evidenceAt?: string): PlantedIncident => ({
+  detector, entity, team: 'team-web', identity: 'dave.kim@example.com', plantedAt, producedAt, ...(until ? { until } : {}), ...(evidenceAt ? { evidenceAt } : {}),
 });
 const alert = (detector: string, entity: string, windowStart: string, windowEnd: string, firstSeen: string): AlertSighting => ({ detector, entity, windowStart, windowEnd, firstSeen });
 
@@ -11,7 +11,8 @@ describe('scorecard', () => {
   it('counts planted, detected, missed and extra, per detector', () => {
     const truth = [
       incident('cross-source.session-without-gateway', 'session:a', '2026-10-20T10:03:00.000Z', '2026-12-06T01:00:00.000Z'),
-      incident('billing.unmanaged-key-usage', 'anthropic:account:user_01x', '2026-10-20T10:03:00.000Z', '2026-12-06T01:00:00.000Z'),
+      // proved by the usage report, produced 70 s after the session's first record
+      incident('billing.unmanaged-key-usage', 'anthropic:account:user_01x', '2026-10-20T10:03:00.000Z', '2026-12-06T01:00:00.000Z', undefined, '2026-12-06T01:01:10.000Z'),
       incident('idp.unapproved-ai-app', 'erin@example.com:okta:0oa9', '2026-10-20T13:10:00.000Z', '2026-12-06T01:00:10.000Z'),
     ];
     const alerts = [
@@ -31,9 +32,11 @@ describe('scorecard', () => {
         'idp.unapproved-ai-app': { planted: 1, detected: 0 },
       },
       timeToDetectSeconds: { p50: 30, p95: 100 },
+      eventToAlertSeconds: { p50: 30, p95: 30 },
     });
     // Per incident, in truth order: what the percentiles are taken over, and the undetected as null.
     expect(detectionDelays(truth, alerts)).toEqual([30, 100, null]);
+    expect(detectionDelays(truth, alerts, { from: 'evidence' })).toEqual([30, 30, null]);
     // The shape the issue asks for survives JSON.
     expect(JSON.parse(JSON.stringify(card))).toEqual(card);
   });
@@ -63,6 +66,15 @@ describe('scorecard', () => {
   it('never reports a negative time to detect (alert raised before the record was produced: clock skew)', () => {
     const truth = [incident('d', 'e', '2026-10-20T10:00:00.000Z', '2026-12-06T01:00:00.000Z')];
     expect(scorecard(truth, [alert('d', 'e', '2026-10-20T10:00:00.000Z', '2026-10-20T11:00:00.000Z', '2026-12-06T00:59:59.000Z')]).timeToDetectSeconds.p50).toBe(0);
+  });
+
+  it('counts event → alert from the first record when the evidence is not in yet or the alert came before it', () => {
+    const first = '2026-12-06T01:00:00.000Z';
+    const alerted = alert('d', 'e', '2026-10-20T10:00:00.000Z', '2026-10-20T11:00:00.000Z', '2026-12-06T01:00:40.000Z');
+    const notYet = incident('d', 'e', '2026-10-20T10:00:00.000Z', first);
+    const later = incident('d', 'e', '2026-10-20T10:00:00.000Z', first, undefined, '2026-12-06T01:01:00.000Z');
+    expect(detectionDelays([notYet, later], [alerted], { from: 'evidence' })).toEqual([40, 40]);
+    expect(scorecard([later], [alerted]).eventToAlertSeconds).toEqual({ p50: 40, p95: 40 });
   });
 
   it('takes nearest-rank percentiles', () => {

@@ -9,7 +9,9 @@ import type { Store } from '../store/store.ts';
  * window is an hour or a day, not the minute the incident began). One incident may raise several
  * alerts (an incident spanning two windows); each counts once. Alerts that match no incident are
  * the extras. Time to detect is the first alert's first_seen minus the real time the incident's
- * first record was produced: what an operator waits for.
+ * first record was produced: what an operator waits for, a provider's export delay included.
+ * Event → alert is the same alert's first_seen minus the real time the first record of its
+ * evidence was produced (`evidenceAt`): driftwatch's own part of that wait.
  */
 
 export const plantedIncidentSchema = z.object({
@@ -23,6 +25,11 @@ export const plantedIncidentSchema = z.object({
   until: z.string().optional(),
   /** Real time its first record was produced (ISO 8601 UTC). */
   producedAt: z.string(),
+  /**
+   * Real time the first record of this alert's evidence was produced (ISO 8601 UTC): `producedAt`,
+   * unless the proof is in a source the incident reaches later; absent while not yet produced.
+   */
+  evidenceAt: z.string().optional(),
   /** What was planted, for people reading the scorecard. */
   incident: z.string().optional(),
 });
@@ -45,7 +52,12 @@ export interface Scorecard {
   extra: AlertSighting[];
   byDetector: Record<string, { planted: number; detected: number }>;
   timeToDetectSeconds: { p50: number | null; p95: number | null };
+  /** Over the detected incidents, from their evidence's first record (`evidenceAt`) to their first alert. */
+  eventToAlertSeconds: { p50: number | null; p95: number | null };
 }
+
+/** Where a delay starts: the incident's first record, or the first record of the alert's evidence. */
+export type DelayFrom = 'firstRecord' | 'evidence';
 
 export interface ScoreOptions {
   /** How far outside an alert's window an incident may start and still be the alert's (default 1 h). */
@@ -71,12 +83,24 @@ function matchIncidents(truth: readonly PlantedIncident[], alerts: readonly Aler
   return truth.map((incident) => alerts.filter((a) => a.detector === incident.detector && a.entity === incident.entity && overlaps(incident, a, slackMs)));
 }
 
-const secondsToDetect = (incident: PlantedIncident, matches: readonly AlertSighting[]) =>
-  Math.max(0, (Math.min(...matches.map((m) => Date.parse(m.firstSeen))) - Date.parse(incident.producedAt)) / 1000);
+// An alert before its evidence's record (one the truth did not expect to prove it) counts from the first record.
+const delayStart = (incident: PlantedIncident, from: DelayFrom) => {
+  const first = Date.parse(incident.producedAt);
+  return from === 'evidence' && incident.evidenceAt !== undefined ? Math.max(first, Date.parse(incident.evidenceAt)) : first;
+};
 
-/** Per planted incident, in truth order: seconds from its first record's production to its first alert; null when none detected it. */
-export function detectionDelays(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions = {}): (number | null)[] {
-  return matchIncidents(truth, alerts, options).map((matches, i) => (matches.length === 0 ? null : secondsToDetect(truth[i] as PlantedIncident, matches)));
+const secondsToDetect = (incident: PlantedIncident, matches: readonly AlertSighting[], from: DelayFrom = 'firstRecord') => {
+  const alerted = Math.min(...matches.map((m) => Date.parse(m.firstSeen)));
+  const start = delayStart(incident, from);
+  return Math.max(0, (alerted >= start ? alerted - start : alerted - Date.parse(incident.producedAt)) / 1000);
+};
+
+/**
+ * Per planted incident, in truth order: seconds from its first record's production (or its
+ * evidence's, `from`) to its first alert; null when none detected it.
+ */
+export function detectionDelays(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions & { from?: DelayFrom } = {}): (number | null)[] {
+  return matchIncidents(truth, alerts, options).map((matches, i) => (matches.length === 0 ? null : secondsToDetect(truth[i] as PlantedIncident, matches, options.from)));
 }
 
 export function scorecard(truth: readonly PlantedIncident[], alerts: readonly AlertSighting[], options: ScoreOptions = {}): Scorecard {
@@ -84,6 +108,7 @@ export function scorecard(truth: readonly PlantedIncident[], alerts: readonly Al
   const byDetector: Scorecard['byDetector'] = {};
   const missed: Scorecard['missed'] = [];
   const delays: number[] = [];
+  const fromEvidence: number[] = [];
   let detected = 0;
   matchIncidents(truth, alerts, options).forEach((matches, i) => {
     const incident = truth[i] as PlantedIncident;
@@ -98,8 +123,10 @@ export function scorecard(truth: readonly PlantedIncident[], alerts: readonly Al
     stats.detected += 1;
     detected += 1;
     delays.push(secondsToDetect(incident, matches));
+    fromEvidence.push(secondsToDetect(incident, matches, 'evidence'));
   });
   delays.sort((a, b) => a - b);
+  fromEvidence.sort((a, b) => a - b);
   return {
     planted: truth.length,
     detected,
@@ -107,6 +134,7 @@ export function scorecard(truth: readonly PlantedIncident[], alerts: readonly Al
     extra: alerts.filter((a) => !used.has(a)),
     byDetector,
     timeToDetectSeconds: { p50: percentile(delays, 50), p95: percentile(delays, 95) },
+    eventToAlertSeconds: { p50: percentile(fromEvidence, 50), p95: percentile(fromEvidence, 95) },
   };
 }
 

@@ -92,4 +92,18 @@ describe('the live simulator', () => {
       expect(Date.parse(t.producedAt)).toBeGreaterThanOrEqual(SIM_END);
     }
   });
+
+  it("dates each alert's evidence: the incident's first record, or its first record of the source that proves it", () => {
+    const bypassed = truth.filter((t) => t.detector === 'billing.unmanaged-key-usage' && t.entity.startsWith('anthropic:account:'));
+    for (const t of truth.filter((x) => !bypassed.includes(x))) expect(t.evidenceAt, `${t.detector} ${t.entity}`).toBe(t.producedAt);
+    // A session around the gateway: the agent's telemetry goes out first, the usage report that proves the
+    // credential unmanaged an hour after its hour (absent when still due at the end).
+    // The report of an hour goes out at its start + 2 h 05 min (planner.ts): before the simulated 13:00 for a session begun at 10:xx.
+    expect(bypassed.length).toBeGreaterThan(0);
+    for (const t of bypassed) {
+      const reportDue = Math.floor(Date.parse(t.plantedAt) / 3_600_000) * 3_600_000 + 125 * 60_000;
+      if (reportDue > SIM_END) expect(t.evidenceAt, t.entity).toBeUndefined();
+      else expect(Date.parse(t.evidenceAt ?? ''), t.entity).toBeGreaterThan(Date.parse(t.producedAt));
+    }
+  });
 });
