@@ -57,7 +57,11 @@ export default defineDetector({
     'without a policy override. One alert per team, task class and served model per day.',
   severity: 'medium',
   audience: 'soc',
-  schedule: { every: '1h', lookback: '1h', settle: '10m' },
+  // A share of the hour's traffic: judged once the gateway has logged past the hour (partial data fakes a team's
+  // main model), not on the wall clock — a backlog's hours would otherwise be judged before their rows land and
+  // alert only at the late-data recheck. A gateway quiet past the hour holds its alerts up to maxWait.
+  schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '1h' },
+  requires: ['gateway'],
   controls: {
     owaspAgentic: ['ASI04'],
     maestro: ['L1', 'L4', 'L6'],
