@@ -20,8 +20,8 @@ import { Lanes } from './lanes.ts';
  * progress (a backlog being replayed, billing arriving late) instead of waiting for a slow clock.
  * A tick with nothing due costs one watermark read. Late-data rechecks run once per `every`, and
  * sooner — at most once a LATE_CHECK_MS — when the detector's sources stored rows since the last
- * one (source_hourly's last ingest): a consumer's backlog or a late export is re-evaluated within a
- * minute of landing, not within the hour.
+ * one (source_hourly's last ingest): a consumer's backlog or a late export is re-evaluated at the
+ * next tick after landing, not within the hour.
  *
  * Cycles run in `lanes` (lanes.ts), each on a store session of its own (Store.fork): detectors run
  * side by side, and none queues behind the ingest role's inserts on the process's first session.
@@ -55,8 +55,13 @@ export interface SchedulerOptions {
 }
 
 export const DEFAULT_POLL_SECONDS = 15;
-/** The shortest time between two late-data rechecks of a detector: each reads its recent windows' minute marks. */
-export const LATE_CHECK_MS = 60_000;
+/**
+ * The shortest time between two late-data rechecks of a detector (each reads its recent windows' minute marks): once a
+ * tick at the default poll while its sources store rows, below it so that a late tick does not skip one. It was a
+ * minute: a report landing in a window already judged (a daily Claude Code report on yesterday) then waited up to a
+ * minute and a tick more, the slowest event → alert left in the latency bench.
+ */
+export const LATE_CHECK_MS = 10_000;
 /**
  * The shortest time between two early passes of an `early` detector (cycle.ts runEarly): once a tick at the default
  * poll, below it so that a tick started late does not skip one.
