@@ -22,7 +22,7 @@ import type { Logger } from '../src/telemetry/logger.ts';
  * the alert's evidence was produced (`evidenceAt`: the same record except where the proof is a
  * provider's usage report, an hour late by design). An incident with no alert by the end of the
  * run and grace period has a latency beyond that and counts in the percentiles as such, not as
- * missing; event → alert leaves out the alerts whose evidence was still due when the run ended.
+ * missing; event → alert leaves out the alerts not raised whose evidence was still due when the run ended.
  *
  * No final sweep (unlike `npm start`): only what the scheduler raised by itself counts.
  */
@@ -52,9 +52,9 @@ export interface LatencyFigures {
   card: Scorecard;
   /** Seconds from production to first alert per planted incident; null = no alert within the run. */
   latencies: (number | null)[];
-  /** Seconds from the evidence's first record to the first alert, for the planted alerts whose evidence was produced; null = no alert. */
+  /** Seconds from the evidence's first record to the first alert, but for the alerts not raised whose evidence was still due; null = no alert. */
   eventLatencies: (number | null)[];
-  /** Planted alerts whose evidence had not been produced when the simulator stopped (left out of `eventLatencies`). */
+  /** Planted alerts not raised whose evidence had not been produced when the simulator stopped (left out of `eventLatencies`). */
   awaitingEvidence: number;
   /** Detectors whose planted incidents had no alert within the run. */
   undetected: Record<string, number>;
@@ -109,8 +109,11 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
     await store.close();
     const card = scorecard(truth, sightings);
     const latencies = detectionDelays(truth, sightings);
-    const evidenced = truth.filter((t) => t.evidenceAt !== undefined);
-    const eventLatencies = detectionDelays(evidenced, sightings, { from: 'evidence' });
+    // As the scorecard counts them: an alert whose evidence was still due counts from the incident's first record when
+    // it was raised anyway, and is left out when it was not (nothing could have raised it yet).
+    const fromEvidence = detectionDelays(truth, sightings, { from: 'evidence' });
+    const due = fromEvidence.map((l, i) => l === null && (truth[i] as PlantedIncident).evidenceAt === undefined);
+    const eventLatencies = fromEvidence.filter((_, i) => !due[i]);
     const undetected: Record<string, number> = {};
     for (const m of card.missed) undetected[m.detector] = (undetected[m.detector] ?? 0) + 1;
     const secondsByDetector: Record<string, number[]> = {};
@@ -118,7 +121,7 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
       if (l !== null) (secondsByDetector[(truth[i] as PlantedIncident).detector] ??= []).push(Math.round(l));
     });
     for (const list of Object.values(secondsByDetector)) list.sort((a, b) => a - b);
-    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, eventLatencies, awaitingEvidence: truth.length - evidenced.length, undetected, secondsByDetector, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
+    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, eventLatencies, awaitingEvidence: due.filter(Boolean).length, undetected, secondsByDetector, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
   } finally {
     clearInterval(sampler);
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -83,16 +83,16 @@ function matchIncidents(truth: readonly PlantedIncident[], alerts: readonly Aler
   return truth.map((incident) => alerts.filter((a) => a.detector === incident.detector && a.entity === incident.entity && overlaps(incident, a, slackMs)));
 }
 
-// An alert before its evidence's record (one the truth did not expect to prove it) counts from the first record.
-const delayStart = (incident: PlantedIncident, from: DelayFrom) => {
-  const first = Date.parse(incident.producedAt);
-  return from === 'evidence' && incident.evidenceAt !== undefined ? Math.max(first, Date.parse(incident.evidenceAt)) : first;
-};
-
+/**
+ * Seconds from the incident's first record (or, `from: 'evidence'`, the first record of the alert's evidence) to its
+ * first alert. An alert raised before its evidence's record (something the truth did not expect proved it) counts
+ * from the first record.
+ */
 const secondsToDetect = (incident: PlantedIncident, matches: readonly AlertSighting[], from: DelayFrom = 'firstRecord') => {
   const alerted = Math.min(...matches.map((m) => Date.parse(m.firstSeen)));
-  const start = delayStart(incident, from);
-  return Math.max(0, (alerted >= start ? alerted - start : alerted - Date.parse(incident.producedAt)) / 1000);
+  const first = Date.parse(incident.producedAt);
+  const evidence = from === 'evidence' && incident.evidenceAt !== undefined ? Date.parse(incident.evidenceAt) : first;
+  return Math.max(0, (alerted - (alerted >= evidence ? evidence : first)) / 1000);
 };
 
 /**
