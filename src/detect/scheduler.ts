@@ -55,18 +55,16 @@ export interface SchedulerOptions {
 }
 
 export const DEFAULT_POLL_SECONDS = 15;
+/** Once a tick at the default poll, and below it so that a tick started late does not skip one. */
+const ONCE_A_TICK_MS = 10_000;
 /**
- * The shortest time between two late-data rechecks of a detector (each reads its recent windows' minute marks): once a
- * tick at the default poll while its sources store rows, below it so that a late tick does not skip one. It was a
- * minute: a report landing in a window already judged (a daily Claude Code report on yesterday) then waited up to a
- * minute and a tick more, the slowest event → alert left in the latency bench.
+ * The shortest time between two late-data rechecks of a detector (each reads its recent windows' minute marks), while
+ * its sources store rows. It was a minute: a report landing in a window already judged (a daily Claude Code report on
+ * yesterday) then waited up to a minute and a tick more, the slowest event → alert left in the latency bench.
  */
-export const LATE_CHECK_MS = 10_000;
-/**
- * The shortest time between two early passes of an `early` detector (cycle.ts runEarly): once a tick at the default
- * poll, below it so that a tick started late does not skip one.
- */
-export const EARLY_MS = 10_000;
+export const LATE_CHECK_MS = ONCE_A_TICK_MS;
+/** The shortest time between two early passes of an `early` detector (cycle.ts runEarly). */
+export const EARLY_MS = ONCE_A_TICK_MS;
 /** How far before its last mark an early pass looks for stored rows again: a batch stamped before it may commit after it. */
 const LANDED_SLACK_MS = 30_000;
 /** How long the data's clock read for one early pass serves the others (every early detector ticks at the same second). */

@@ -75,9 +75,8 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const messagesPerHour = (rate * HOUR) / (speedup * 1000);
 
   const planner = trafficPlanner({ start: simStart, messagesPerHour, ...(opts.teams ? { teams: opts.teams } : {}), seed: opts.seed ?? 1, incidentsPerHour: opts.incidentsPerHour ?? 1, ...(opts.log ? { log: opts.log } : {}) });
-  const producedAt = new Map<number, number>();
-  /** Per planted incident, the real time its first record of each source was produced. */
-  const sourceProducedAt = new Map<number, Partial<Record<SourceKind, number>>>();
+  /** Per planted incident, the real time its first record of each source was produced; its first record is the earliest. */
+  const producedAt = new Map<number, Partial<Record<SourceKind, number>>>();
   const produced = Object.fromEntries(SOURCE_KINDS.map((s) => [s, 0])) as Record<SourceKind, number>;
   let simNow = simStart;
 
@@ -110,11 +109,12 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
         for (const i of rec.incidents ?? []) {
           const plan = planner.planted[i];
           if (!plan) continue;
-          const bySource = sourceProducedAt.get(i) ?? {};
-          bySource[rec.source] ??= at;
-          sourceProducedAt.set(i, bySource);
-          if (producedAt.has(i)) continue;
-          producedAt.set(i, at);
+          const bySource = producedAt.get(i);
+          if (bySource) {
+            bySource[rec.source] ??= at;
+            continue;
+          }
+          producedAt.set(i, { [rec.source]: at });
           opts.log?.info({ kind: plan.kind, plantedAt: iso(plan.start), alerts: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planted');
         }
       }
@@ -147,10 +147,11 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
    * out while the alert's evidence has not been produced (a usage report still due at the end).
    */
   function truth(): PlantedIncident[] {
-    return [...producedAt].sort(([x], [y]) => x - y).flatMap(([i, at]) => {
+    return [...producedAt].sort(([x], [y]) => x - y).flatMap(([i, bySource]) => {
       const plan = planner.planted[i];
+      const at = Math.min(...Object.values(bySource));
       return (plan?.expected ?? []).map(({ evidence, ...e }) => {
-        const evidenceAt = evidence === undefined ? at : sourceProducedAt.get(i)?.[evidence];
+        const evidenceAt = evidence === undefined ? at : bySource[evidence];
         return { ...e, plantedAt: iso(plan?.start ?? 0), until: iso(plan?.end ?? 0), producedAt: iso(at),
           ...(evidenceAt === undefined ? {} : { evidenceAt: iso(evidenceAt) }), incident: plan?.description ?? '' };
       });
