@@ -9,6 +9,7 @@ import { ensureTopics } from '../src/infra/topics.ts';
 import { withProducer } from '../src/ingest/produce.ts';
 import { EXAMPLE_POLICY_FILE } from '../src/policy/load.ts';
 import { startSimulator } from '../src/simulate/live.ts';
+import { processCpuSeconds } from './ingest-measure.ts';
 import { alertSightings, detectionDelays, scorecard, type PlantedIncident, type Scorecard } from '../src/simulate/scorecard.ts';
 import { openStore } from '../src/store/store.ts';
 import type { Logger } from '../src/telemetry/logger.ts';
@@ -61,6 +62,9 @@ export interface LatencyFigures {
   /** Per detector, its raised incidents' seconds to detect, sorted: which detectors make the percentiles. */
   secondsByDetector: Record<string, number[]>;
   peakRssBytes: number;
+  /** CPU of `driftwatch run` (every thread, the embedded engine's included) from its start to the end of the grace, and that span. */
+  cpuSeconds: number;
+  wallSeconds: number;
   /** How long each incident could at most have waited (run + grace after its production), for the censored ones. */
   censoredAboveSeconds: number;
 }
@@ -80,9 +84,12 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '' } });
   const pid = child.pid as number;
   let peak = 0;
+  let cpu = 0;
+  const started = performance.now();
   const sampler = setInterval(() => {
     try {
       peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024);
+      cpu = processCpuSeconds(pid);
     } catch {
       // the child has exited
     }
@@ -100,6 +107,12 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
     }, run.log);
     run.say(`  produced ${produced} messages, ${truth.length} expected alerts planted; detection runs ${run.graceMs / 1000} s more`);
     await Promise.race([new Promise((r) => setTimeout(r, run.graceMs)), exited]);
+    const wallSeconds = (performance.now() - started) / 1000;
+    try {
+      cpu = processCpuSeconds(pid);
+    } catch {
+      // exited already: the last sample stands
+    }
     child.kill('SIGTERM');
     await exited;
     clearInterval(sampler);
@@ -121,7 +134,7 @@ export async function measureAlertLatency(run: LatencyRun): Promise<LatencyFigur
       if (l !== null) (secondsByDetector[(truth[i] as PlantedIncident).detector] ??= []).push(Math.round(l));
     });
     for (const list of Object.values(secondsByDetector)) list.sort((a, b) => a - b);
-    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, eventLatencies, awaitingEvidence: due.filter(Boolean).length, undetected, secondsByDetector, peakRssBytes: peak, censoredAboveSeconds: run.graceMs / 1000 };
+    return { produced, achievedRate: produced / (run.durationMs / 1000), card, latencies, eventLatencies, awaitingEvidence: due.filter(Boolean).length, undetected, secondsByDetector, peakRssBytes: peak, cpuSeconds: cpu, wallSeconds, censoredAboveSeconds: run.graceMs / 1000 };
   } finally {
     clearInterval(sampler);
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -90,7 +90,7 @@ function tableRows(): string[][] {
       ['event → alert over the raised alerts alone, p50 / p95', pair(raised(eventLatencies)), '', ''],
       [`time to detect, p50 / p95: from each incident's first record, a provider's export delay included (${raised(latencies).length} of ${latencies.length} raised; over the raised: ${pair(raised(latencies))})`,
         pair(latencies), '', ''],
-      ['driftwatch run (ingest + detect) peak RSS under the simulator', MiB(latency.peakRssBytes), '', '']);
+      ['driftwatch run (ingest + detect) under the simulator: peak RSS; CPU over the run and its grace', `${MiB(latency.peakRssBytes)}; ${latency.cpuSeconds.toFixed(0)} s in ${latency.wallSeconds.toFixed(0)} s (${((100 * latency.cpuSeconds) / latency.wallSeconds).toFixed(0)} % of a core)`, '', '']);
   }
   for (const d of detect) {
     rows.push([`detection, a day of ${thousands(d.n)} gateway requests (every detector, every window)`, `${d.totalSeconds.toFixed(1)} s (CPU ${d.totalCpuSeconds.toFixed(1)} s), ${d.alerts} alerts, peak RSS ${thousands(d.maxRssMiB)} MiB`, '', ''],
@@ -135,6 +135,7 @@ if (only.has('ingest') || only.has('latency')) {
         broker, rate: Number(args.rate), speedup: Number(args.speedup), incidentsPerHour: Number(args['incidents-per-hour']),
         durationMs: parseRunDuration(args.duration as string), graceMs: parseRunDuration(args.grace as string), dir, run, log, say,
       });
+      for (const m of latency.card.missed) say(`  not raised: ${m.detector} on ${m.entity} (${m.team || 'no team'}), planted at ${m.plantedAt} simulated`);
       progress();
     }
   } finally {

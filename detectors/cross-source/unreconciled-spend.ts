@@ -51,6 +51,12 @@ export default defineDetector({
   // Daily: one ledger line per day, comparing hour by hour; billing must have reported the whole day.
   schedule: { every: '1d', lookback: '1d', settle: '1h', maxWait: '36h', recheck: '72h' },
   requires: ['billing'],
+  // Early: an hour's usage report is complete when it lands, so an hour over tolerance is found then, not the day
+  // after; the day's alert grows as later hours and the daily cost land (alerts.ts `growing`). An early look judges
+  // only lines the gateway has logged past ({early} below): a gateway backlog must not pass for usage around it.
+  // Looked at as billing lands: the gateway's rows, landing every tick, can only confirm a bill, never raise one.
+  early: true,
+  earlyOn: ['billing'],
   controls: {
     owaspAgentic: ['ASI03', 'ASI10'],
     maestro: ['L4', 'L5'],
@@ -185,6 +191,8 @@ export default defineDetector({
         SELECT account, provider, '', 'd', toStartOfDay(hour) AS day, sum(tokens), sum(cost), sum(requests)
         FROM logged_by_account GROUP BY account, provider, day
       ),
+      -- how far the gateway has logged (0025 source_hourly): an early look leaves a line for later until it has
+      (SELECT max(last_event) FROM source_hourly WHERE source = 'gateway' AND hour >= toStartOfHour({from:DateTime64(3)})) AS gateway_until,
       consumers AS (
         -- The chargeback team of each ledger account and day: its largest gateway consumer.
         SELECT account, provider, toStartOfDay(hour) AS day, argMax(top_team, top_tokens) AS top_team
@@ -204,12 +212,13 @@ export default defineDetector({
         LEFT JOIN logged AS g ON g.account = l.account AND g.provider = l.provider AND g.model = l.model
                               AND g.grain = l.grain AND g.slot = l.slot
         LEFT JOIN consumers AS c ON c.account = l.account AND c.provider = l.provider AND c.day = toStartOfDay(l.slot)
-        WHERE (l.measure = 'tokens'
+        WHERE ({early:UInt8} = 0 OR l.slot + if(l.grain = 'h', toIntervalHour(1), toIntervalDay(1)) <= gateway_until)
+          AND ((l.measure = 'tokens'
                AND toFloat64(billed_tokens) - toFloat64(g.tokens) >= {minGapTokens:UInt64}
                AND toFloat64(billed_tokens) - toFloat64(g.tokens) > {tolerancePct:Float64} * toFloat64(billed_tokens))
            OR (l.measure = 'cost'
                AND l.billed_cost - g.cost >= {minGapUsd:Float64}
-               AND l.billed_cost - g.cost > {tolerancePct:Float64} * l.billed_cost)
+               AND l.billed_cost - g.cost > {tolerancePct:Float64} * l.billed_cost))
       ),
       raws AS (
         -- raw records of the sampled usage rows, by primary key (provider, api_key_id, event_time), and only those an

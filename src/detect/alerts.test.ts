@@ -89,6 +89,24 @@ describe('alerts', () => {
     const counted = await (await store.client.query({ query: 'SELECT count() AS n FROM alerts FINAL', format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } })).json<{ n: number }>();
     expect(counted).toEqual([{ n: 1 }]);
   });
+
+  it('an early detector\'s later view that weighs more replaces summary, evidence and impact; first seen, status and id stay', async () => {
+    const { store } = await sharedScratchStore();
+    await truncateTables(store, ['alerts']);
+    const at = (h: number) => new Date(Date.UTC(2026, 7, 19, h));
+    const view = (usd: number, hours: number, h: number) =>
+      buildAlert(detector, draft({ impactUsd: usd, summary: `Billed outside the gateway in ${hours} hour(s): $${usd}.`, evidence: { figures: { hours } } }), { now: at(h), policyVersion: 'v1' });
+    const first = (await persistAlerts(store, [view(4, 1, 10)], at(10), { growing: true })).created[0] as Alert;
+    // Larger: taken. Smaller (a partial re-run, or a detector that is not early): kept as it was.
+    await persistAlerts(store, [view(9, 3, 13)], at(13), { growing: true });
+    await persistAlerts(store, [view(6, 2, 14)], at(14), { growing: true });
+    await persistAlerts(store, [view(20, 5, 15)], at(15));
+    const stored = (await storedAlerts(store, [first.fingerprint])).get(first.fingerprint);
+    expect(stored).toMatchObject({
+      id: first.id, firstSeen: at(10).toISOString(), lastSeen: at(15).toISOString(), status: 'open',
+      impactUsd: 9, summary: 'Billed outside the gateway in 3 hour(s): $9.', evidence: { figures: { hours: 3 } },
+    });
+  });
 });
 
 describe('evidence redaction', () => {

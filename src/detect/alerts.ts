@@ -15,7 +15,10 @@ import { clickHouseTime, fromClickHouseTime, toDate } from './windows.ts';
  * idempotent: a fingerprint already in the table is "seen again" (last_seen moves, the first
  * evidence, status and id are kept — the evidence that made it fire is what triage needs, and a
  * later partial view of the same incident must not overwrite it); only unknown fingerprints are
- * returned as new. Two processes racing on the same new incident may both report it once; the
+ * returned as new. One exception, `growing`: an early detector's later view of its window is never
+ * partial (its findings only grow as the window's data lands), so when it weighs more (a larger
+ * impact: spend found early in the day, then the rest of the day's bill) its summary, evidence and
+ * impact replace the stored ones — FinOps reads the day's total, not its first hours. Two processes racing on the same new incident may both report it once; the
  * table still holds one alert.
  */
 
@@ -181,8 +184,13 @@ export interface PersistResult {
   seenAgain: Alert[];
 }
 
+export interface PersistOptions {
+  /** The alerts' detector is early: a seen-again alert with a larger impact takes the new view (file comment). */
+  growing?: boolean;
+}
+
 /** Stores alerts idempotently; see the file comment for the rules. */
-export async function persistAlerts(store: Store, alerts: readonly Alert[], now: Date): Promise<PersistResult> {
+export async function persistAlerts(store: Store, alerts: readonly Alert[], now: Date, options: PersistOptions = {}): Promise<PersistResult> {
   // The first alert of a fingerprint wins, as it does when the windows are run one by one.
   const first = new Map<string, Alert>();
   for (const a of alerts) if (!first.has(a.fingerprint)) first.set(a.fingerprint, a);
@@ -194,7 +202,10 @@ export async function persistAlerts(store: Store, alerts: readonly Alert[], now:
   const lastSeen = now.toISOString();
   for (const alert of unique) {
     const known = stored.get(alert.fingerprint);
-    if (known) seenAgain.push({ ...known, lastSeen: lastSeen > known.lastSeen ? lastSeen : known.lastSeen });
+    if (known) {
+      const grown = options.growing === true && (alert.impactUsd ?? 0) > (known.impactUsd ?? 0) ? { summary: alert.summary, evidence: alert.evidence, impactUsd: alert.impactUsd } : {};
+      seenAgain.push({ ...known, ...grown, lastSeen: lastSeen > known.lastSeen ? lastSeen : known.lastSeen });
+    }
     else created.push({ ...alert, firstSeen: lastSeen, lastSeen });
   }
   await store.client.insert({
@@ -209,8 +220,8 @@ export async function persistAlerts(store: Store, alerts: readonly Alert[], now:
 }
 
 /** Stores a batch's alerts (the first of a fingerprint wins) and returns the newly created ones per window. */
-export async function persistBatchAlerts(store: Store, alertsPerWindow: readonly (readonly Alert[])[], now: Date): Promise<Alert[][]> {
-  const { created } = await persistAlerts(store, alertsPerWindow.flat(), now);
+export async function persistBatchAlerts(store: Store, alertsPerWindow: readonly (readonly Alert[])[], now: Date, options: PersistOptions = {}): Promise<Alert[][]> {
+  const { created } = await persistAlerts(store, alertsPerWindow.flat(), now, options);
   return createdPerWindow(alertsPerWindow, created);
 }
 

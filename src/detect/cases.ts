@@ -46,6 +46,8 @@ export interface DetectorCase {
   /** Edit a copy of policy.example.yaml for this case; the result is validated like a file. */
   policy?: (base: Policy) => Policy;
   params?: Record<string, unknown>;
+  /** Run as an early look at a window still filling (`{early:UInt8}` = 1; early detectors only). */
+  early?: boolean;
   expect: 'none' | readonly ExpectedAlert[];
 }
 
@@ -82,7 +84,7 @@ export async function runCase(detector: AnyDetector, c: DetectorCase): Promise<C
   const policy = c.policy ? policySchema.parse(c.policy(structuredClone(base))) : base;
   const { version } = await syncPolicy(store, policy, c.policy ? `${EXAMPLE_POLICY_FILE} (edited by case)` : EXAMPLE_POLICY_FILE);
   const window = { from: new Date(c.window.from), to: new Date(c.window.to) };
-  const run = await runDetector(store, detector, window, { params: c.params, policyVersion: version });
+  const run = await runDetector(store, detector, window, { params: c.params, policyVersion: version, early: c.early });
   const { created } = await persistAlerts(store, run.alerts, new Date());
   return { alerts: created, rows: run.rows };
 }
@@ -121,7 +123,7 @@ export function detectorCases(detector: AnyDetector, cases: readonly DetectorCas
         }
         // Idempotent: the same window again raises nothing new.
         const { store } = await sharedScratchStore();
-        const again = await runDetector(store, detector, { from: new Date(c.window.from), to: new Date(c.window.to) }, { params: c.params });
+        const again = await runDetector(store, detector, { from: new Date(c.window.from), to: new Date(c.window.to) }, { params: c.params, early: c.early });
         expect((await persistAlerts(store, again.alerts, new Date())).created).toEqual([]);
       });
     }

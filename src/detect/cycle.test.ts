@@ -1,9 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { anthropicUsagePage, at, bedrockInvocation, litellmSpendLog, openAiUsagePage } from '../../detectors/_shared/fixtures.ts';
+import { storedAlerts } from './alerts.ts';
 import { earlyLook, runCycle, runEarly } from './cycle.ts';
+import { defineDetector } from './define-detector.ts';
 import { sourceHighWater } from './sources.ts';
 import { readWatermark, writeWatermark } from './state.ts';
-import { billingVolume, deps, emptyTables, gatewayVolume, gatewayVolumeBatch, gatewayVolumeEarly, ingest } from './test-support.ts';
+import { alertPerHour, billingVolume, common, deps, emptyTables, gatewayVolume, gatewayVolumeBatch, gatewayVolumeEarly, ingest } from './test-support.ts';
+import { sql } from './sql.ts';
 
 const chTime = (t: string) => at(t).replace('T', ' ').replace('Z', '.000');
 const hoursOf = (r: Awaited<ReturnType<typeof runCycle>>) => r.evaluated.map((o) => [o.window.to.toISOString(), o.trigger, o.newAlerts.length]);
@@ -159,6 +162,30 @@ describe('early evaluation', () => {
     expect(await readWatermark(d.store, gatewayVolumeEarly.id)).toBe(Date.parse(at('11:00')));
   });
 
+  it('binds {early} 1 in an early look and 0 in the regular run; a look that finds more grows the stored alert', async () => {
+    // Reports the hour's volume as its impact, and which kind of run saw it.
+    const growing = defineDetector({
+      ...common,
+      id: 'gateway.test-volume-growing',
+      schedule: { every: '1h', lookback: '1h', settle: '10m', maxWait: '6h', recheck: '24h' },
+      early: true,
+      query: sql`SELECT team_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n, {early:UInt8} AS early FROM gateway_requests
+                 WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} GROUP BY team_id`,
+      alert: (r: { team: string; hour: string; n: number; early: number }) => ({ ...alertPerHour(r), summary: `${r.n} records, seen by ${r.early ? 'an early' : 'a regular'} run`, impactUsd: r.n }),
+    });
+    const d = await deps();
+    await writeWatermark(d.store, growing.id, Date.parse(at('10:00')), new Date(at('10:10')));
+    await ingest('gateway', [litellmSpendLog(at('10:20'))]);
+    const [first] = (await runEarly(d, growing, new Date(at('10:25'))))[0]?.newAlerts ?? [];
+    expect(first).toMatchObject({ summary: '1 records, seen by an early run', impactUsd: 1 });
+    await ingest('gateway', [litellmSpendLog(at('10:40'))]);
+    expect(outcomes(await runEarly(d, growing, new Date(at('10:45'))))).toEqual([[at('11:00:00.000'), 'early', 0]]);
+    expect((await storedAlerts(d.store, [first?.fingerprint ?? ''])).get(first?.fingerprint ?? '')).toMatchObject({ id: first?.id, summary: '2 records, seen by an early run', impactUsd: 2 });
+    await ingest('gateway', [litellmSpendLog(at('10:50'))]);
+    expect(hoursOf(await runCycle(d, growing, new Date(at('11:15')), { recheck: false }))).toEqual([[at('11:00:00.000'), 'schedule', 0]]);
+    expect((await storedAlerts(d.store, [first?.fingerprint ?? ''])).get(first?.fingerprint ?? '')).toMatchObject({ summary: '3 records, seen by a regular run', impactUsd: 3 });
+  });
+
   it('looks at the window still settling and the one holding now, also before a first regular run', async () => {
     const d = await deps();
     await ingest('gateway', [litellmSpendLog(at('09:50')), litellmSpendLog(at('10:01')), litellmSpendLog(at('08:30'))]);
@@ -190,6 +217,32 @@ describe('early evaluation', () => {
     expect(quiet.windows.map((w) => w.to.toISOString())).toEqual([at('10:00:00.000'), at('11:00:00.000')]);
     expect(quiet.landedUntil).toBe(late.landedUntil);
     expect(await readWatermark(d.store, gatewayVolumeEarly.id)).toBe(Date.parse(at('07:00')));
+  });
+
+  it('looks where the sources named in earlyOn stored rows, and only there', async () => {
+    // Billed keys the gateway did not log in the hour: found from billing, checked against the gateway.
+    const billedOnly = defineDetector({
+      ...common,
+      id: 'billing.test-early-on',
+      schedule: { every: '1h', lookback: '1h', settle: '10m', recheck: '24h' },
+      early: true,
+      earlyOn: ['billing'],
+      query: sql`SELECT api_key_id AS team, toStartOfHour(min(event_time)) AS hour, count() AS n FROM provider_usage
+                 WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+                   AND api_key_id NOT IN (SELECT api_key_id FROM gateway_requests WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)})
+                 GROUP BY api_key_id`,
+      alert: alertPerHour,
+    });
+    const d = await deps();
+    await writeWatermark(d.store, billedOnly.id, Date.parse(at('07:00')), new Date(at('07:10')));
+    await ingest('gateway', [litellmSpendLog(at('08:40'))]);
+    const gatewayOnly = await earlyLook(d, billedOnly, new Date(at('10:05')), { openAt: Date.parse(at('10:05')) });
+    expect(gatewayOnly.windows.map((w) => w.to.toISOString())).toEqual([at('10:00:00.000'), at('11:00:00.000')]);
+    expect(gatewayOnly.landedUntil).toBe(0);
+    await ingest('billing', [anthropicUsagePage(at('08:00'), [{ api_key_id: 'apikey_01LateBucket0000000000' }])]);
+    const billed = await earlyLook(d, billedOnly, new Date(at('10:06')), { openAt: Date.parse(at('10:06')) });
+    expect(billed.windows.map((w) => w.to.toISOString())).toEqual([at('09:00:00.000'), at('10:00:00.000'), at('11:00:00.000')]);
+    expect(outcomes(await runEarly(d, billedOnly, new Date(at('10:06')), billed))).toEqual([[at('09:00:00.000'), 'early', 1], [at('10:00:00.000'), 'early', 0], [at('11:00:00.000'), 'early', 0]]);
   });
 
   it('looks at the windows holding the newest data when the data runs behind the wall clock', async () => {

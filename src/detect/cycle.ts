@@ -78,9 +78,10 @@ export async function evaluateWindows(
   const last = windows[windows.length - 1] as TimeWindow;
   // Marks before the query: data landing during the run is then seen as late, never as covered.
   const marks = await minuteMarks(deps.store, detector.sources, { from: first.from, to: last.to });
-  const runs = await runDetectorWindows(deps.store, detector, windows, { now, policyVersion: deps.policyVersion });
+  const early = triggers.every((t) => t === 'early');
+  const runs = await runDetectorWindows(deps.store, detector, windows, { now, policyVersion: deps.policyVersion, early });
   await deps.fence?.();
-  const createdByWindow = await persistBatchAlerts(deps.store, runs.map((r) => r.alerts), now);
+  const createdByWindow = await persistBatchAlerts(deps.store, runs.map((r) => r.alerts), now, { growing: detector.early });
   const outcomes: WindowOutcome[] = [];
   for (const [i, run] of runs.entries()) {
     const trigger = triggers[i] ?? 'schedule';
@@ -136,14 +137,14 @@ export async function earlyClock(store: Store, now: Date): Promise<number> {
 
 export interface EarlyLook {
   windows: TimeWindow[];
-  /** The latest time a row of the detector's sources was stored in those windows' hours (the next look's `landedSince`). */
+  /** The latest time a row of the detector's `earlyOn` sources was stored in those windows' hours (the next look's `landedSince`). */
   landedUntil: number;
 }
 
 /**
  * The windows an early pass looks at: after the detector's watermark (the regular run's), the
  * open ones — the window holding `openAt` (earlyClock) and the one before, still in its settle — and
- * any other whose hours had rows of the detector's sources stored after `landedSince`: an export
+ * any other whose hours had rows of the detector's `earlyOn` sources stored after `landedSince`: an export
  * delivered an hour or more late (a usage report's bucket) lands in a window that is neither, and
  * waits there for its `requires` source until the regular run may judge it.
  */
@@ -155,7 +156,7 @@ export async function earlyLook(deps: CycleDeps, detector: AnyDetector, now: Dat
   const after = alignDown((await readWatermark(deps.store, detector.id)) ?? deps.initialWatermark ?? current - EARLY_WINDOWS * every, every);
   const ends = new Set<number>();
   for (let end = Math.max(after + every, current - (EARLY_WINDOWS - 1) * every); end <= current; end += every) ends.add(end);
-  const landed = await landedHours(deps.store, detector.sources, { from: after + every - lookback, until: now.getTime(), since: options.landedSince ?? 0 });
+  const landed = await landedHours(deps.store, detector.earlyOn, { from: after + every - lookback, until: now.getTime(), since: options.landedSince ?? 0 });
   for (const hour of landed.hours) {
     // The windows [end − lookback, end) this hour overlaps, up to the open one.
     for (let end = alignDown(hour, every) + every; end < hour + HOUR_MS + lookback && end <= current; end += every) {

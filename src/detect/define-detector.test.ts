@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
-import { defineDetector, param, resolveParams, signalOf, type DetectorSpec, type ParamSpecs } from './define-detector.ts';
+import { bindsEarly, defineDetector, param, resolveParams, signalOf, type DetectorSpec, type ParamSpecs } from './define-detector.ts';
 import { placeholders, sourcesOf, sql } from './sql.ts';
 
 const base: DetectorSpec<ParamSpecs, { n: number }> = {
@@ -62,6 +62,24 @@ describe('defineDetector', () => {
     expect(text).toMatch(/params\.every: "every" is bound by the runtime/);
     expect(text).toMatch(/\{lookback:…\} must be typed UInt32/);
     expect(text).toMatch(/must return a window_end column/);
+  });
+
+  it('binds {early:UInt8} only for an early detector whose query names it', () => {
+    const gated = sql`SELECT count() AS n FROM gateway_requests
+                      WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)} AND {early:UInt8} = 0`;
+    expect(bindsEarly(defineDetector({ ...base, params: {}, early: true, query: gated }))).toBe(true);
+    expect(bindsEarly(defineDetector({ ...base, early: true }))).toBe(false);
+    expect(problems({ ...base, params: {}, query: gated }).join('\n')).toMatch(/\{early:…\} is only bound for early detectors/);
+    expect(problems({ ...base, params: {}, early: true, query: gated.replace('early:UInt8', 'early:UInt32') }).join('\n')).toMatch(/\{early:…\} must be typed UInt8/);
+    expect(problems({ ...base, early: true, params: { early: param('UInt8', 0, 'clashes') }, query: gated }).join('\n')).toMatch(/params\.early: "early" is bound by the runtime/);
+  });
+
+  it('takes the sources that prompt early looks: every source read by default, a subset when named', () => {
+    const both = sql`SELECT count() AS n FROM gateway_requests, provider_usage WHERE event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}`;
+    expect(defineDetector({ ...base, early: true, query: both, params: {} }).earlyOn).toEqual(['gateway', 'billing']);
+    expect(defineDetector({ ...base, early: true, query: both, params: {}, earlyOn: ['billing'] }).earlyOn).toEqual(['billing']);
+    expect(problems({ ...base, earlyOn: ['gateway'] }).join('\n')).toMatch(/earlyOn: only an early detector/);
+    expect(problems({ ...base, early: true, earlyOn: ['idp'] }).join('\n')).toMatch(/earlyOn\.0: "idp" prompts early looks but the query does not read its table/);
   });
 
   it('reports every metadata problem at once', () => {

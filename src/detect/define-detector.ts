@@ -136,6 +136,7 @@ export const detectorMetaSchema = z
     params: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'param names are camelCase'), paramSpecSchema).default({}),
     batch: z.boolean().default(false),
     early: z.boolean().default(false),
+    earlyOn: z.array(z.enum(SOURCE_KINDS)).min(1).optional(),
     query: z.string().min(1),
     evaluate: fn.optional(),
     alert: fn,
@@ -144,6 +145,14 @@ export const detectorMetaSchema = z
 
 /** Placeholders the runtime binds for batch detectors, in seconds. */
 export const BATCH_PLACEHOLDERS = ['every', 'lookback'] as const;
+
+/**
+ * `{early:UInt8}`: 1 in an early look at windows still filling (cycle.ts runEarly), 0 in a regular
+ * run. Bound only for an early detector whose query names it: what a query must hold back while a
+ * source it compares against is still catching up (a gap that later rows would close).
+ */
+const EARLY_PLACEHOLDER = /\{\s*early\s*:/;
+export const bindsEarly = (detector: Pick<AnyDetector, 'early' | 'query'>): boolean => detector.early && EARLY_PLACEHOLDER.test(detector.query);
 
 /**
  * Query checks, run whether or not the rest of the metadata parsed (zod skips object refinements
@@ -156,7 +165,7 @@ function queryIssues(spec: Record<string, unknown>): string[] {
   const declared = (typeof spec['params'] === 'object' && spec['params'] !== null ? spec['params'] : {}) as Record<string, { type?: unknown }>;
   const seen = new Set<string>();
   const batch = spec['batch'] === true;
-  for (const name of BATCH_PLACEHOLDERS) {
+  for (const name of [...BATCH_PLACEHOLDERS, 'early']) {
     if (name in declared) issues.push(`params.${name}: "${name}" is bound by the runtime; choose another name`);
   }
   for (const { name, type } of placeholders(query)) {
@@ -168,6 +177,11 @@ function queryIssues(spec: Record<string, unknown>): string[] {
     if ((BATCH_PLACEHOLDERS as readonly string[]).includes(name)) {
       if (!batch) issues.push(`query: {${name}:…} is only bound for batch detectors (batch: true)`);
       else if (type !== 'UInt32') issues.push(`query: {${name}:…} must be typed UInt32 (seconds)`);
+      continue;
+    }
+    if (name === 'early') {
+      if (spec['early'] !== true) issues.push('query: {early:…} is only bound for early detectors (early: true)');
+      else if (type !== 'UInt8') issues.push('query: {early:…} must be typed UInt8');
       continue;
     }
     const p = declared[name];
@@ -184,6 +198,11 @@ function queryIssues(spec: Record<string, unknown>): string[] {
   const requires = Array.isArray(spec['requires']) ? (spec['requires'] as unknown[]) : [];
   requires.forEach((r, i) => {
     if (!sources.includes(r as SourceKind)) issues.push(`requires.${i}: requires "${String(r)}" but the query does not read its table`);
+  });
+  const earlyOn = Array.isArray(spec['earlyOn']) ? (spec['earlyOn'] as unknown[]) : [];
+  if (earlyOn.length > 0 && spec['early'] !== true) issues.push('earlyOn: only an early detector (early: true) has early looks');
+  earlyOn.forEach((r, i) => {
+    if (!sources.includes(r as SourceKind)) issues.push(`earlyOn.${i}: "${String(r)}" prompts early looks but the query does not read its table`);
   });
   return issues;
 }
@@ -218,6 +237,12 @@ export interface DetectorSpec<P extends ParamSpecs, Row extends object, Out exte
    * window ends. Never for shares, baselines or absences, which partial data can fake.
    */
   early?: boolean;
+  /**
+   * The sources whose newly stored rows prompt an early look (default: every source the query reads). For
+   * a detector whose findings come from one source and are only checked against another: rows of the
+   * other landing (every tick, for a gateway) cannot raise anything new, so they need not cost a look.
+   */
+  earlyOn?: SourceKind[];
   query: SqlText;
   /** Optional statistics over the aggregated rows; returns the rows that should alert. */
   evaluate?(rows: Row[], ctx: DetectorContext<P>): Out[];
@@ -233,6 +258,8 @@ export interface Detector<P extends ParamSpecs = ParamSpecs, Row extends object 
   readonly params: P;
   readonly batch: boolean;
   readonly early: boolean;
+  /** The sources whose stored rows prompt an early look (`earlyOn`, else every source read). */
+  readonly earlyOn: SourceKind[];
   readonly schedule: { every: string; lookback: string; settle: string; maxWait: string; recheck: string };
   /** Sources the query reads (derived from its table names). */
   readonly sources: SourceKind[];
@@ -271,6 +298,7 @@ export function defineDetector<
     params: (spec.params ?? {}) as P,
     batch: parsed.data.batch,
     early: parsed.data.early,
+    earlyOn: parsed.data.earlyOn ?? sourcesOf(spec.query),
     schedule: s,
     sources: sourcesOf(spec.query),
     scheduleMs: {

@@ -57,7 +57,7 @@ async function detectInOrder(store: Store, detectors: readonly AnyDetector[], re
         }
       }
       const runs = await runDetectorWindows(store, detector, batch, { now, policyVersion });
-      const createdByWindow = await persistBatchAlerts(store, runs.map((r) => r.alerts), now);
+      const createdByWindow = await persistBatchAlerts(store, runs.map((r) => r.alerts), now, { growing: detector.early });
       created.push(...createdByWindow.flat());
       const ms = (performance.now() - started) / batch.length;
       for (const [i, run] of runs.entries()) {

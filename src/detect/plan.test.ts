@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defineDetector } from './define-detector.ts';
-import { parseTimeOption, planWindows, validateRequest } from './plan.ts';
+import { batchWindows, parseTimeOption, planWindows, validateRequest } from './plan.ts';
 import { sql } from './sql.ts';
-import { fromClickHouseTime, utcDay, windowEnds } from './windows.ts';
+import { dataWindow, fromClickHouseTime, utcDay, windowEnds } from './windows.ts';
 
 /** "Now" for planning: pinned, a day after the windows planned below, so no case depends on the day it runs. */
 const NOW = new Date('2026-08-20T12:00:00Z');
@@ -24,6 +24,14 @@ const detector = defineDetector({
 const iso = (w: { from: Date; to: Date }) => [w.from.toISOString(), w.to.toISOString()];
 
 describe('window planning', () => {
+  it('cuts batches at a day of windows and at every gap (an early look skips windows between a late export and the open ones)', () => {
+    const hourly = { ...detector, batch: true };
+    const at = (h: number) => dataWindow(Date.parse('2026-08-19T00:00:00Z') + h * 3_600_000, 6 * 3_600_000);
+    const ends = (batches: { to: Date }[][]) => batches.map((b) => b.map((w) => w.to.toISOString().slice(11, 13)));
+    expect(ends(batchWindows(hourly, [at(3), at(4), at(9), at(10), at(11)]))).toEqual([['03', '04'], ['09', '10', '11']]);
+    expect(batchWindows(hourly, Array.from({ length: 30 }, (_, h) => at(h))).map((b) => b.length)).toEqual([24, 6]);
+    expect(batchWindows(detector, [at(3), at(4)]).map((b) => b.length)).toEqual([1, 1]);
+  });
   it('uses the scheduler’s aligned windows: --at, --from/--to, and now − settle', () => {
     expect(planWindows(detector, { at: new Date('2026-08-19T15:42:00Z') }, NOW).map(iso)).toEqual([['2026-08-19T09:00:00.000Z', '2026-08-19T15:00:00.000Z']]);
     expect(planWindows(detector, { from: new Date('2026-08-19T13:30:00Z'), to: new Date('2026-08-19T15:00:00Z') }, NOW).map((w) => w.to.toISOString()))

@@ -41,14 +41,25 @@ export function planWindows(detector: AnyDetector, req: WindowRequest, now: Date
 }
 
 /**
- * Consecutive windows cut into the batches one query evaluates: a day of windows per query for a
+ * Windows, in order, cut into the batches one query evaluates: a day of windows per query for a
  * batch detector (a day of hourly windows is one query instead of 24; a month of backtest is 30),
  * one window per query for any other. Bounded so a long backtest still reports progress, and a
- * query's result stays a day's worth of rows.
+ * query's result stays a day's worth of rows. A batch is a run of consecutive windows (one query
+ * binds one grid): an early look's windows may skip some (the open ones and an export's late hour,
+ * cycle.ts earlyLook), and a gap starts a new batch.
  */
 export function batchWindows(detector: AnyDetector, windows: readonly TimeWindow[]): TimeWindow[][] {
   const size = detector.batch ? Math.max(1, Math.floor(DAY_MS / detector.scheduleMs.every)) : 1;
   const batches: TimeWindow[][] = [];
-  for (let i = 0; i < windows.length; i += size) batches.push(windows.slice(i, i + size));
+  let batch: TimeWindow[] = [];
+  for (const w of windows) {
+    const last = batch[batch.length - 1];
+    if (last && (batch.length === size || w.to.getTime() - last.to.getTime() !== detector.scheduleMs.every)) {
+      batches.push(batch);
+      batch = [];
+    }
+    batch.push(w);
+  }
+  if (batch.length > 0) batches.push(batch);
   return batches;
 }

@@ -1,7 +1,7 @@
 import { AppError, errorMessage } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { buildAlert, type Alert } from './alerts.ts';
-import type { AlertDraft, AnyDetector, DetectorContext, ParamSpecs } from './define-detector.ts';
+import { bindsEarly, type AlertDraft, type AnyDetector, type DetectorContext, type ParamSpecs } from './define-detector.ts';
 import { judgedBy, paramSets, readOverrides, type ParamSet } from './param-overrides.ts';
 import { clickHouseTime, toDate, type TimeWindow } from './windows.ts';
 
@@ -28,6 +28,8 @@ export interface RunOptions {
   /** Wall-clock time of the run (first/last seen). */
   now?: Date;
   policyVersion?: string;
+  /** An early look at windows still filling (cycle.ts runEarly): bound as `{early:UInt8}` = 1. */
+  early?: boolean;
 }
 
 export interface RunResult {
@@ -69,13 +71,14 @@ export function windowGrid(detector: AnyDetector, windows: readonly TimeWindow[]
   return { from: first.from, to: last.to, every, lookback };
 }
 
-export async function queryDetector(store: Store, detector: AnyDetector, grid: WindowGrid, params: Record<string, unknown>): Promise<object[]> {
+export async function queryDetector(store: Store, detector: AnyDetector, grid: WindowGrid, params: Record<string, unknown>, early = false): Promise<object[]> {
   const res = await store.client.query({
     query: detector.query,
     query_params: {
       ...params,
       from: clickHouseTime(grid.from),
       to: clickHouseTime(grid.to),
+      ...(bindsEarly(detector) ? { early: early ? 1 : 0 } : {}),
       ...(detector.batch ? { every: grid.every / 1000, lookback: grid.lookback / 1000 } : {}),
     },
     format: 'JSONEachRow',
@@ -129,7 +132,7 @@ async function runBatch(store: Store, detector: AnyDetector, windows: readonly T
   const buildCtx = { now: options.now ?? new Date(), policyVersion: options.policyVersion ?? '' };
   const results: RunResult[] = windows.map((window) => ({ detector: detector.id, window, rows: 0, alerts: [], durationMs: 0 }));
   for (const set of sets) {
-    const judged = await judgeWindows(store, detector, grid, windows, set);
+    const judged = await judgeWindows(store, detector, grid, windows, set, options.early);
     judged.forEach(({ rows, drafts }, i) => {
       const result = results[i] as RunResult;
       if (set.team === '') result.rows = rows;
@@ -146,12 +149,12 @@ async function runBatch(store: Store, detector: AnyDetector, windows: readonly T
 }
 
 /** One query with one parameter set, then evaluate() and alert() per window: the drafts, unfiltered. */
-async function judgeWindows(store: Store, detector: AnyDetector, grid: WindowGrid, windows: readonly TimeWindow[], set: ParamSet) {
+async function judgeWindows(store: Store, detector: AnyDetector, grid: WindowGrid, windows: readonly TimeWindow[], set: ParamSet, early = false) {
   const params = set.params;
   const span = `[${grid.from.toISOString()}, ${grid.to.toISOString()})`;
   let rows: object[];
   try {
-    rows = await queryDetector(store, detector, grid, params);
+    rows = await queryDetector(store, detector, grid, params, early);
   } catch (err) {
     throw new AppError('DETECTOR_FAILED', `${detector.id}: query failed for ${span}: ${errorMessage(err)}`,
       { detector: detector.id }, true, { cause: err });

@@ -47,6 +47,7 @@ export const BOUNDARY_INCIDENT_KINDS: readonly IncidentKind[] = [
   {
     id: 'moves-to-desktop',
     detectors: ['cross-source.entry-path-drift'],
+    historyHours: 1,
     plant(r, people, t) {
       // The drift is a team's share, not one session: the person works the hour in several desktop sessions
       // (parallel projects), and most of the team's sessions that hour move with them, whatever the traffic's volume

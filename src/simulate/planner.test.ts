@@ -78,6 +78,19 @@ describe('traffic planner', () => {
     for (const i of early) expect(tagged, planner.planted[i]?.kind).toContain(i);
   });
 
+  it('plants no incident its scorecard could not tell apart: one per detector, entity and UTC day; no drift before an hour of history', () => {
+    const planner = trafficPlanner({ start: START + 30 * 60_000, messagesPerHour: 60, seed: 4, incidentsPerHour: 10 });
+    planner.due(START + 30 * HOUR);
+    const keys = planner.planted.flatMap((p) => p.expected.map((e) => `${e.detector} ${e.entity} ${Math.floor(p.start / (24 * HOUR))}`));
+    expect(planner.planted.length).toBeGreaterThan(100);
+    expect(new Set(keys).size).toBe(keys.length);
+    // A kind with one fixed entity (team-ml's batch ledger line) is planted once a day at most.
+    expect(planner.planted.filter((p) => p.kind === 'batch-outside-gateway').length).toBe(1);
+    const drifts = planner.planted.filter((p) => p.kind === 'moves-to-desktop');
+    expect(drifts.length).toBeGreaterThan(0);
+    for (const d of drifts) expect(d.start).toBeGreaterThanOrEqual(START + HOUR);
+  });
+
   it.each([
     { messagesPerHour: 200, hours: 24 },
     { messagesPerHour: 3_000, hours: 6 },
@@ -103,7 +116,9 @@ describe('traffic planner', () => {
     for (const gap of gaps) {
       const served = rows.filter((g) => g.team === gap.team && g.gateway === 'litellm' && g.model && g.at >= gap.from && g.at < gap.to);
       const share = served.filter((g) => !g.logged).length / served.length;
-      expect(share, `${gap.team} ${new Date(gap.from).toISOString()}`).toBeGreaterThan(messagesPerHour > 1000 ? 0.15 : 0.25);
+      // A quarter of the sessions begun in the gap, diluted by the logged sessions begun before it: 0.12–0.30 over
+      // seeds 1–10 at 20,000 an hour (one gap at a time: the planner plants no second gap on a team the same day).
+      expect(share, `${gap.team} ${new Date(gap.from).toISOString()}`).toBeGreaterThan(messagesPerHour > 1000 ? 0.1 : 0.25);
     }
   });
 });

@@ -75,6 +75,9 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   const callsByHour = new Map<number, Call[]>();
   const extras = { anthropic: new Map<number, Overrides[]>(), openai: new Map<number, Overrides[]>(), openaiCosts: new Map<number, Overrides[]>() };
   let nextHour = Math.floor(opts.start / HOUR) * HOUR;
+  const firstHour = nextHour;
+  /** detector, entity and UTC day of every alert the planted incidents expect. */
+  const expectedOn = new Set<string>();
   let plannedHours = 0;
   let billedUpTo = nextHour;
 
@@ -145,9 +148,15 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     for (let i = 0; i < n; i += 1) {
       const kind = pick(r, kinds);
       const t = hour + int(r, 0, 50) * MIN;
+      if (hour - firstHour < (kind.historyHours ?? 0) * HOUR) continue;
       const plan = kind.plant(r, people, t, planted);
       // The last person working never leaves: someone must keep the simulation going.
       if (!plan || (plan.retire && people.length <= 1)) continue;
+      // One alert per detector, entity and window: an incident the same UTC day on an entity an earlier one
+      // already expects would be found by that one's alert, so the scorecard could not tell whether it was found.
+      const day = Math.floor(plan.start / DAY);
+      if (plan.expected.some((e) => expectedOn.has(`${e.detector}\n${e.entity}\n${day}`))) continue;
+      for (const e of plan.expected) expectedOn.add(`${e.detector}\n${e.entity}\n${day}`);
       const index = planted.length;
       planted.push(plan);
       enqueue([...plan.sessions.flatMap((s) => sessionRecords(s)), ...plan.records], index);
