@@ -22,6 +22,8 @@ import { pushTo } from './multimap.ts';
 const MIN = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** Draws per incident before its slot stays empty (planner plantIncidents). */
+const DRAWS_PER_INCIDENT = 5;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export const SIMULATED_TEAMS = ['team-platform-eng', 'team-data', 'team-web', 'team-ml'] as const;
@@ -146,27 +148,36 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     // Poisson with mean `expected`: count exponential inter-arrival gaps that fit in the hour.
     for (let x = -Math.log(1 - r()); x < expected && n < 10; x += -Math.log(1 - r())) n += 1;
     for (let i = 0; i < n; i += 1) {
-      const kind = pick(r, kinds);
-      const t = hour + int(r, 0, 50) * MIN;
-      if (hour - firstHour < (kind.historyHours ?? 0) * HOUR) continue;
-      const plan = kind.plant(r, people, t, planted);
-      // The last person working never leaves: someone must keep the simulation going.
-      if (!plan || (plan.retire && people.length <= 1)) continue;
-      // One alert per detector, entity and window: an incident the same UTC day on an entity an earlier one
-      // already expects would be found by that one's alert, so the scorecard could not tell whether it was found.
-      const day = Math.floor(plan.start / DAY);
-      if (plan.expected.some((e) => expectedOn.has(`${e.detector}\n${e.entity}\n${day}`))) continue;
-      for (const e of plan.expected) expectedOn.add(`${e.detector}\n${e.entity}\n${day}`);
-      const index = planted.length;
-      planted.push(plan);
-      enqueue([...plan.sessions.flatMap((s) => sessionRecords(s)), ...plan.records], index);
-      for (const [h, o] of plan.anthropic ?? []) pushTo(extras.anthropic, h, o);
-      for (const [h, o] of plan.openai ?? []) pushTo(extras.openai, h, o);
-      for (const [d, o] of plan.openaiCosts ?? []) pushTo(extras.openaiCosts, d, o);
-      if (plan.retire) people = people.filter((p) => p !== plan.retire);
-      if (plan.ordinary) ordinary.push(plan.ordinary);
-      opts.log?.debug({ kind: plan.kind, at: iso(plan.start), expected: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planned');
+      // A draw that cannot be planted (below, or the kind has no one to plant it on now) is drawn again, a few times at
+      // most, so a run keeps its rate of incidents and its spread over the kinds.
+      for (let attempt = 0; attempt < DRAWS_PER_INCIDENT && !plantOne(hour); attempt += 1);
     }
+  }
+
+  /** Draws one incident in the hour and plants it; false when the draw cannot be planted. */
+  function plantOne(hour: number): boolean {
+    const kind = pick(r, kinds);
+    const t = hour + int(r, 0, 50) * MIN;
+    if (hour - firstHour < (kind.historyHours ?? 0) * HOUR) return false;
+    const plan = kind.plant(r, people, t, planted);
+    // The last person working never leaves: someone must keep the simulation going.
+    if (!plan || (plan.retire && people.length <= 1)) return false;
+    // One alert per detector, entity and window (every detector's incident window is its UTC day): an incident on an
+    // entity an earlier one of the day already expects would be found by that one's alert, so the scorecard could
+    // not tell whether it was found.
+    const day = Math.floor(plan.start / DAY);
+    if (plan.expected.some((e) => expectedOn.has(`${e.detector}\n${e.entity}\n${day}`))) return false;
+    for (const e of plan.expected) expectedOn.add(`${e.detector}\n${e.entity}\n${day}`);
+    const index = planted.length;
+    planted.push(plan);
+    enqueue([...plan.sessions.flatMap((s) => sessionRecords(s)), ...plan.records], index);
+    for (const [h, o] of plan.anthropic ?? []) pushTo(extras.anthropic, h, o);
+    for (const [h, o] of plan.openai ?? []) pushTo(extras.openai, h, o);
+    for (const [d, o] of plan.openaiCosts ?? []) pushTo(extras.openaiCosts, d, o);
+    if (plan.retire) people = people.filter((p) => p !== plan.retire);
+    if (plan.ordinary) ordinary.push(plan.ordinary);
+    opts.log?.debug({ kind: plan.kind, at: iso(plan.start), expected: plan.expected.map((e) => `${e.detector} ${e.entity}`) }, 'Incident planned');
+    return true;
   }
 
   /**
