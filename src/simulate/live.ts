@@ -60,6 +60,12 @@ export interface SimulatorStats {
 
 export interface Simulator {
   stop(): Promise<void>;
+  /**
+   * Keeps producing the organisation's ordinary traffic but plants no more incidents (from the next
+   * simulated hour planned): what a deployment sees after a rehearsal's last incident, so the windows
+   * of the last ones close as the sources report past them.
+   */
+  stopIncidents(): void;
   truth(): PlantedIncident[];
   stats(): SimulatorStats;
   /** Resolves with the error when producing fails; the simulator has stopped by then. */
@@ -165,6 +171,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
       await inFlight;
       opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: plantedCount(), expectedAlerts: truth().length }, 'Simulator stopped');
     },
+    stopIncidents: () => planner.stopPlanting(),
     truth,
     stats: () => ({ simulatedTime: iso(simNow), produced: { ...produced }, incidents: plantedCount(), plannedHours: planner.plannedHours() }),
     failed,

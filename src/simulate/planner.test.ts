@@ -78,6 +78,18 @@ describe('traffic planner', () => {
     for (const i of early) expect(tagged, planner.planted[i]?.kind).toContain(i);
   });
 
+  it('plants no more incidents once told to stop, and goes on with ordinary traffic', () => {
+    const planner = trafficPlanner({ start: START, messagesPerHour: 60, seed: 4, incidentsPerHour: 6 });
+    planner.due(START + 2 * HOUR - 1);
+    const before = planner.planted.length;
+    expect(before).toBeGreaterThan(0);
+    planner.stopPlanting();
+    const after = planner.due(START + 6 * HOUR);
+    expect(planner.planted.length).toBe(before);
+    // About 60 messages in each of the four hours after.
+    expect(after.filter((r) => r.at >= START + 2 * HOUR).length).toBeGreaterThan(4 * 50);
+  });
+
   it('plants no incident its scorecard could not tell apart: one per detector, entity and UTC day; no drift before an hour of history', () => {
     const planner = trafficPlanner({ start: START + 30 * 60_000, messagesPerHour: 60, seed: 4, incidentsPerHour: 10 });
     planner.due(START + 30 * HOUR);

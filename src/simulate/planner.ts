@@ -64,6 +64,8 @@ export interface TrafficPlanner {
   due(t: number): PlannedRecord[];
   readonly planted: readonly IncidentPlan[];
   plannedHours(): number;
+  /** Plants no incident in the hours planned from now on: ordinary traffic only (a bench's grace after its run). */
+  stopPlanting(): void;
 }
 
 export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
@@ -78,6 +80,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   const extras = { anthropic: new Map<number, Overrides[]>(), openai: new Map<number, Overrides[]>(), openaiCosts: new Map<number, Overrides[]>() };
   let nextHour = Math.floor(opts.start / HOUR) * HOUR;
   const firstHour = nextHour;
+  let plantingStopped = false;
   /** detector, entity and UTC day of every alert the planted incidents expect. */
   const expectedOn = new Set<string>();
   let plannedHours = 0;
@@ -143,6 +146,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   }
 
   function plantIncidents(hour: number): void {
+    if (plantingStopped) return;
     let n = 0;
     const expected = opts.incidentsPerHour ?? 1;
     // Poisson with mean `expected`: count exponential inter-arrival gaps that fit in the hour.
@@ -221,6 +225,9 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     },
     planted,
     plannedHours: () => plannedHours,
+    stopPlanting: () => {
+      plantingStopped = true;
+    },
   };
 }
 

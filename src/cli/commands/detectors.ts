@@ -29,15 +29,15 @@ function listCommand(): Command {
       }
       if (opts.json) {
         for (const d of detectors) {
-          const { id, title, description, severity, audience, schedule, early, requires, sources, controls, params, runbook, falsePositives } = d;
-          process.stdout.write(`${JSON.stringify({ id, title, description, severity, audience, schedule, early, requires, sources, controls, params, runbook, falsePositives })}\n`);
+          const { id, title, description, severity, audience, schedule, early, earlyOn, requires, sources, controls, params, runbook, falsePositives } = d;
+          process.stdout.write(`${JSON.stringify({ id, title, description, severity, audience, schedule, early, ...(early ? { earlyOn } : {}), requires, sources, controls, params, runbook, falsePositives })}\n`);
         }
         return;
       }
       const rows = detectors.map((d) => [
-        d.id, d.severity, d.audience, `${d.schedule.every}/${d.schedule.lookback}/${d.schedule.settle}`, d.early ? 'yes' : '-', d.requires.join(',') || '-', d.sources.join(','), d.title,
+        d.id, d.severity, d.audience, `${d.schedule.every}/${d.schedule.lookback}/${d.schedule.settle}`, d.early ? (d.earlyOn.length < d.sources.length ? `on ${d.earlyOn.join(',')}` : 'yes') : '-', d.requires.join(',') || '-', d.sources.join(','), d.title,
       ]);
-      process.stdout.write(`${table(['ID', 'SEVERITY', 'AUDIENCE', 'EVERY/LOOKBACK/SETTLE', 'EARLY', 'REQUIRES', 'READS', 'TITLE'], rows, [48, 8, 8, 22, 5, 16, 28, 70])}\n`);
+      process.stdout.write(`${table(['ID', 'SEVERITY', 'AUDIENCE', 'EVERY/LOOKBACK/SETTLE', 'EARLY', 'REQUIRES', 'READS', 'TITLE'], rows, [48, 8, 8, 22, 10, 16, 28, 70])}\n`);
     });
 }
 
