@@ -42,6 +42,12 @@ export interface SimulatorOptions {
   expectedDurationMs?: number;
   /** Expected incidents per simulated hour (default 1). */
   incidentsPerHour?: number;
+  /**
+   * No incident in the simulated hours starting at or after this time (epoch ms): the organisation's
+   * ordinary traffic goes on alone, so the windows of the last incidents close as the sources report
+   * past them (a bench's grace after its run).
+   */
+  incidentsBefore?: number;
   /** Real clock (epoch ms); injected by tests. */
   now?: () => number;
   log?: Logger;
@@ -60,12 +66,7 @@ export interface SimulatorStats {
 
 export interface Simulator {
   stop(): Promise<void>;
-  /**
-   * Keeps producing the organisation's ordinary traffic but plants no more incidents (from the next
-   * simulated hour planned): what a deployment sees after a rehearsal's last incident, so the windows
-   * of the last ones close as the sources report past them.
-   */
-  stopIncidents(): void;
+
   truth(): PlantedIncident[];
   stats(): SimulatorStats;
   /** Resolves with the error when producing fails; the simulator has stopped by then. */
@@ -80,7 +81,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const simStart = Math.floor((opts.start ?? realStart - speedup * (opts.expectedDurationMs ?? 90_000)) / 1000) * 1000;
   const messagesPerHour = (rate * HOUR) / (speedup * 1000);
 
-  const planner = trafficPlanner({ start: simStart, messagesPerHour, ...(opts.teams ? { teams: opts.teams } : {}), seed: opts.seed ?? 1, incidentsPerHour: opts.incidentsPerHour ?? 1, ...(opts.log ? { log: opts.log } : {}) });
+  const planner = trafficPlanner({ start: simStart, messagesPerHour, ...(opts.teams ? { teams: opts.teams } : {}), seed: opts.seed ?? 1, incidentsPerHour: opts.incidentsPerHour ?? 1, ...(opts.incidentsBefore === undefined ? {} : { incidentsBefore: opts.incidentsBefore }), ...(opts.log ? { log: opts.log } : {}) });
   /** Per planted incident, the real time its first record of each source was produced; its first record is the earliest. */
   const producedAt = new Map<number, Partial<Record<SourceKind, number>>>();
   const produced = Object.fromEntries(SOURCE_KINDS.map((s) => [s, 0])) as Record<SourceKind, number>;
@@ -171,7 +172,6 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
       await inFlight;
       opts.log?.info({ simulatedTime: iso(simNow), produced, incidents: plantedCount(), expectedAlerts: truth().length }, 'Simulator stopped');
     },
-    stopIncidents: () => planner.stopPlanting(),
     truth,
     stats: () => ({ simulatedTime: iso(simNow), produced: { ...produced }, incidents: plantedCount(), plannedHours: planner.plannedHours() }),
     failed,

@@ -43,6 +43,8 @@ export interface PlannerOptions {
   seed?: number;
   /** Expected incidents per simulated hour (default 1). */
   incidentsPerHour?: number;
+  /** No incident in the hours starting at or after this simulated time (epoch ms): ordinary traffic only from there. */
+  incidentsBefore?: number;
   /** Only incidents of these kinds (incidents.ts ids; default: every kind). */
   incidentKinds?: readonly string[];
   /**
@@ -64,8 +66,6 @@ export interface TrafficPlanner {
   due(t: number): PlannedRecord[];
   readonly planted: readonly IncidentPlan[];
   plannedHours(): number;
-  /** Plants no incident in the hours planned from now on: ordinary traffic only (a bench's grace after its run). */
-  stopPlanting(): void;
 }
 
 export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
@@ -80,7 +80,6 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   const extras = { anthropic: new Map<number, Overrides[]>(), openai: new Map<number, Overrides[]>(), openaiCosts: new Map<number, Overrides[]>() };
   let nextHour = Math.floor(opts.start / HOUR) * HOUR;
   const firstHour = nextHour;
-  let plantingStopped = false;
   /** detector, entity and UTC day of every alert the planted incidents expect. */
   const expectedOn = new Set<string>();
   let plannedHours = 0;
@@ -146,7 +145,7 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
   }
 
   function plantIncidents(hour: number): void {
-    if (plantingStopped) return;
+    if (opts.incidentsBefore !== undefined && hour >= opts.incidentsBefore) return;
     let n = 0;
     const expected = opts.incidentsPerHour ?? 1;
     // Poisson with mean `expected`: count exponential inter-arrival gaps that fit in the hour.
@@ -225,9 +224,6 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     },
     planted,
     plannedHours: () => plannedHours,
-    stopPlanting: () => {
-      plantingStopped = true;
-    },
   };
 }
 
