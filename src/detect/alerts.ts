@@ -15,11 +15,13 @@ import { clickHouseTime, fromClickHouseTime, toDate } from './windows.ts';
  * idempotent: a fingerprint already in the table is "seen again" (last_seen moves, the first
  * evidence, status and id are kept — the evidence that made it fire is what triage needs, and a
  * later partial view of the same incident must not overwrite it); only unknown fingerprints are
- * returned as new. One exception, `growing`: an early detector's later view of its window is never
- * partial (its findings only grow as the window's data lands), so when it weighs more (a larger
- * impact: spend found early in the day, then the rest of the day's bill) its summary, evidence and
- * impact replace the stored ones — FinOps reads the day's total, not its first hours. Two processes racing on the same new incident may both report it once; the
+ * returned as new. Two processes racing on the same new incident may both report it once; the
  * table still holds one alert.
+ *
+ * One exception, `growing`: an early detector's later view of its window is never partial (its
+ * findings only grow as the window's data lands), so when it weighs more (a larger impact: spend
+ * found early in the day, then the rest of the day's bill) its summary, evidence and impact replace
+ * the stored ones — FinOps reads the day's total, not its first hours. Nothing is delivered again.
  */
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'suppressed'] as const;

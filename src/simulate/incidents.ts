@@ -90,9 +90,9 @@ export interface IncidentKind {
   id: string;
   detectors: readonly string[];
   /**
-   * A drift from the organisation's own baseline: planted only when the run has this many whole hours
-   * before the incident's hour. The run's first hour has no history to drift from (its detector
-   * judges a team without history against an even prior, by design), so an incident there is not one.
+   * A drift from the organisation's own baseline: planted only in hours at least this many hours after
+   * the hour the run begins in. The run's first hour has no history to drift from (its detector judges
+   * a team without history against an even prior, by design), so an incident there is not one.
    */
   historyHours?: number;
   /** `earlier`: the incidents this run has planted so far, oldest first. */

@@ -66,7 +66,6 @@ export interface SimulatorStats {
 
 export interface Simulator {
   stop(): Promise<void>;
-
   truth(): PlantedIncident[];
   stats(): SimulatorStats;
   /** Resolves with the error when producing fails; the simulator has stopped by then. */
