@@ -292,15 +292,16 @@ export function defineDetector<
     throw new AppError('DETECTOR_INVALID', `detector ${id} is invalid:\n  ${issues.join('\n  ')}`, { detector: id, issues });
   }
   const s = parsed.data.schedule;
+  const sources = sourcesOf(spec.query);
   return Object.freeze({
     ...spec,
     requires: parsed.data.requires,
     params: (spec.params ?? {}) as P,
     batch: parsed.data.batch,
     early: parsed.data.early,
-    earlyOn: parsed.data.earlyOn ?? sourcesOf(spec.query),
+    earlyOn: parsed.data.earlyOn ?? sources,
     schedule: s,
-    sources: sourcesOf(spec.query),
+    sources,
     scheduleMs: {
       every: parseDuration(s.every),
       lookback: parseDuration(s.lookback),

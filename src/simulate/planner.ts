@@ -169,8 +169,9 @@ export function trafficPlanner(opts: PlannerOptions): TrafficPlanner {
     // entity an earlier one of the day already expects would be found by that one's alert, so the scorecard could
     // not tell whether it was found.
     const day = Math.floor(plan.start / DAY);
-    if (plan.expected.some((e) => expectedOn.has(`${e.detector}\n${e.entity}\n${day}`))) return false;
-    for (const e of plan.expected) expectedOn.add(`${e.detector}\n${e.entity}\n${day}`);
+    const keys = plan.expected.map((e) => `${e.detector}\n${e.entity}\n${day}`);
+    if (keys.some((k) => expectedOn.has(k))) return false;
+    for (const k of keys) expectedOn.add(k);
     const index = planted.length;
     planted.push(plan);
     enqueue([...plan.sessions.flatMap((s) => sessionRecords(s)), ...plan.records], index);
